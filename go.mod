@@ -1,0 +1,3 @@
+module github.com/ats-run/selfattest
+
+go 1.26
