@@ -1,11 +1,14 @@
 package attest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Algorithm names a digest algorithm the way Subresource Integrity and
@@ -99,4 +102,49 @@ func (d Digests) Equal(o Digests) bool {
 // String returns "<size> bytes sha256:<hex>".
 func (d Digests) String() string {
 	return fmt.Sprintf("%d bytes sha256:%s", d.Size, d.Hex(SHA256))
+}
+
+// digestsJSON is the JSON form of [Digests]: in-toto's DigestSet spelling,
+// lower-case hex keyed by algorithm, with the size beside it.
+type digestsJSON struct {
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	SHA384 string `json:"sha384"`
+	SHA512 string `json:"sha512"`
+}
+
+// MarshalJSON encodes d as {"size":N,"sha256":"<hex>","sha384":"<hex>","sha512":"<hex>"}.
+func (d Digests) MarshalJSON() ([]byte, error) {
+	return json.Marshal(digestsJSON{d.Size, d.Hex(SHA256), d.Hex(SHA384), d.Hex(SHA512)})
+}
+
+// UnmarshalJSON decodes the form [Digests.MarshalJSON] writes. Every
+// field is required; a digest must be lower-case hex of its algorithm's
+// length and the size must not be negative.
+func (d *Digests) UnmarshalJSON(b []byte) error {
+	var j digestsJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return fmt.Errorf("attest: digests: %w", err)
+	}
+	if j.Size < 0 {
+		return fmt.Errorf("attest: digests: negative size %d", j.Size)
+	}
+	var out Digests
+	out.Size = j.Size
+	for _, f := range []struct {
+		alg Algorithm
+		hex string
+	}{{SHA256, j.SHA256}, {SHA384, j.SHA384}, {SHA512, j.SHA512}} {
+		dst := out.Sum(f.alg)
+		if len(f.hex) != 2*len(dst) || strings.ToLower(f.hex) != f.hex {
+			return fmt.Errorf("attest: digests: %s: want %d lower-case hex digits", f.alg, 2*len(dst))
+		}
+		if _, err := hex.Decode(dst, []byte(f.hex)); err != nil {
+			return fmt.Errorf("attest: digests: %s: %w", f.alg, err)
+		}
+	}
+	*d = out
+	return nil
 }
