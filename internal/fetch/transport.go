@@ -1,0 +1,61 @@
+package fetch
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// newTransport returns the Transport [Get] uses when [Options.Transport] is
+// nil. It is built field by field rather than cloned from
+// [http.DefaultTransport], so that nothing another package did to that global
+// (a proxy, InsecureSkipVerify, a custom dialer) is inherited. It uses no
+// proxy, keeps no connection alive after the call, never asks for or decodes
+// a compressed body, verifies certificates against the system roots, and
+// dials the name "localhost" on the loopback interface only.
+func newTransport() *http.Transport {
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                  nil,
+		DialContext:            loopbackLocalhost(d.DialContext),
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  1 * time.Second,
+		DisableKeepAlives:      true,
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: 1 << 20,
+	}
+}
+
+// dialFunc is the type of [net.Dialer.DialContext].
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// loopbackLocalhost wraps dial so that an address whose host is "localhost"
+// (any case) is dialled as 127.0.0.1 and then ::1, never resolved: the http
+// loopback exception in [checkURL] trusts that name, so it must not reach
+// another machine through /etc/hosts or DNS.
+func loopbackLocalhost(dial dialFunc) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || !strings.EqualFold(host, "localhost") {
+			return dial(ctx, network, addr)
+		}
+		var errs []error
+		for _, ip := range []string{"127.0.0.1", "::1"} {
+			c, err := dial(ctx, network, net.JoinHostPort(ip, port))
+			if err == nil {
+				return c, nil
+			}
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		return nil, errors.Join(errs...)
+	}
+}
