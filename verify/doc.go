@@ -1,0 +1,87 @@
+// Package verify checks claims about deployed artifacts: that a live
+// artifact is byte for byte a local (reproducible) build, and that a live
+// web page's scripts and stylesheets match their Subresource Integrity
+// attributes — and, optionally, the local build too.
+//
+// A worked example, the heart of a CI verification job:
+//
+//	c, err := verify.Compare(ctx, "dist/kms.mjs", "https://kms.example/kms.mjs", verify.CompareOptions{})
+//	switch {
+//	case err == nil:
+//		// c.Rows: SHA-256, SRI, SHA-512, Size — all match
+//	case errors.Is(err, verify.ErrVerification):
+//		var m *verify.MismatchError
+//		errors.As(err, &m) // m.Comparison holds the evidence
+//	case errors.Is(err, verify.ErrCouldNotCheck):
+//		// network, time-out, HTTP status, limits: try again later
+//	case errors.Is(err, verify.ErrBadInput):
+//		// unreadable or empty local file, refused URL
+//	}
+//
+// Package [github.com/ats-run/selfattest/verify/report] turns results into
+// a JSON report, a CI job summary in Markdown, and text.
+//
+// # Outcomes
+//
+// Every error wraps exactly one of three sentinels. [ErrVerification]: the
+// check ran and the evidence is wrong (a rejection). [ErrCouldNotCheck]:
+// the check did not run to its end (a network failure, a time-out, an HTTP
+// error status, a body over the size limit or shorter than announced, a
+// refused redirect). [ErrBadInput]: the caller's input is unusable. A
+// result is returned only on success; a rejection's evidence travels in a
+// typed error ([MismatchError], [PageError]).
+//
+// Zero bytes prove nothing: an empty local file is [ErrBadInput] and an
+// empty response [ErrCouldNotCheck], so two empty inputs never "match".
+//
+// # Fetching
+//
+// Every URL goes through one bounded fetcher, configured by
+// [FetchOptions] whose zero value is safe: https only, except plain http to
+// a loopback host (127.0.0.0/8, ::1, localhost); the same rule for every
+// redirect, at most 10 of them; a 256 MiB body limit; a time limit that
+// covers the body; no Content-Encoding (the bytes measured are the bytes
+// served); no proxy taken from the environment. Bodies stream through
+// [attest.Measure], so memory stays constant. [FetchInfo] records what a
+// person debugging a CDN wants: the final URL, the redirect chain, the
+// status, Content-Length, ETag, Last-Modified, Age and Cache-Control.
+// [InsecureAllowHTTP] in [FetchOptions] is the only way to plain http on
+// other hosts.
+//
+// # Comparing artifacts
+//
+// [Compare] measures a local path or URL and a live path or URL and
+// compares size and SHA-256, SHA-384 (shown as an SRI string) and SHA-512;
+// [CompareDigests] compares artifacts measured already ([MeasureInput]).
+//
+// # Web pages
+//
+// [CheckPage] fetches an HTML page, finds every <script src> and every
+// <link> whose rel is stylesheet, modulepreload or preload ([ScanHTML],
+// an HTML5 tokenizer that honours <base href>), fetches each within the
+// same limits, and checks it as a browser would check its integrity
+// attribute: the strongest algorithm named decides. Each [Subresource]
+// gets a [Verdict] and an [Outcome]:
+//
+//   - match: the integrity metadata matches the bytes served (pass);
+//   - no-integrity: no integrity attribute at all: a browser loads it
+//     unchecked (warn; fail with [PageOptions].Strict);
+//   - unusable-integrity: an integrity attribute with no token a browser
+//     would use (only unknown algorithms, malformed, empty): the page's
+//     author asked for a check the browser will not make (fail);
+//   - mismatch: the bytes served differ from the integrity metadata (fail);
+//   - local-mismatch, local-missing: with [PageOptions].LocalDir, the bytes
+//     served differ from the local build, or the local build has no such
+//     file (fail);
+//   - could-not-check: the subresource could not be fetched (error).
+//
+// Tokens a browser ignores are listed in [Subresource].Ignored, never
+// silently dropped.
+//
+// # What it does not do
+//
+// It does not run scripts, follow imports inside JavaScript modules or
+// CSS @import rules, or evaluate <meta http-equiv> policies: it checks
+// what the HTML names. It does not verify signatures: see the Sigstore
+// verifier (a later part of this package).
+package verify
