@@ -1,0 +1,377 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ats-run/selfattest/verify/report"
+)
+
+// The CLI is tested as a user meets it: the built binary, run as a
+// process, judged by its exit code and output.
+var verifierBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "verifier-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	verifierBin = filepath.Join(dir, "verifier")
+	if out, err := exec.Command("go", "build", "-o", verifierBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the verifier: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func verifier(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(verifierBin, args...)
+	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY=", "NO_COLOR=1")
+	cmd.Env = append(cmd.Env, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	code := 0
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func expectCode(t *testing.T, r result, want int) {
+	t.Helper()
+	if r.code != want {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
+func write(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// tool runs a system tool and returns its first field, skipping the test
+// when the tool is missing (it is in Debian's coreutils and openssl).
+func tool(t *testing.T, stdin []byte, name string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s not installed: this check runs where coreutils and openssl are (CI has them)", name)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return strings.Fields(string(out))[0]
+}
+
+func TestMeasureMatchesSystemTools(t *testing.T) {
+	dir := t.TempDir()
+	body := bytes.Repeat([]byte("measure me\x00\xff"), 50_000)
+	file := write(t, dir, "kms.mjs", body)
+	r := verifier(t, nil, "measure", "--json", "--version", "1.0.1", file)
+	expectCode(t, r, 0)
+	if r.stderr != "" {
+		t.Fatalf("stderr with --json: %q", r.stderr)
+	}
+	var got struct {
+		Input  string            `json:"input"`
+		Size   int64             `json:"size"`
+		SHA256 string            `json:"sha256"`
+		SHA384 string            `json:"sha384"`
+		SHA512 string            `json:"sha512"`
+		SRI    map[string]string `json:"sri"`
+		Name   string            `json:"name"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	want256 := tool(t, body, "sha256sum")
+	if got.Input != file || got.Size != int64(len(body)) {
+		t.Fatalf("input %q size %d", got.Input, got.Size)
+	}
+	if got.SHA256 != want256 || got.SHA384 != tool(t, body, "sha384sum") || got.SHA512 != tool(t, body, "sha512sum") {
+		t.Fatalf("digests differ from coreutils: %+v", got)
+	}
+	for _, alg := range []string{"sha256", "sha384", "sha512"} {
+		openssl := exec.Command("sh", "-c", "openssl dgst -"+alg+" -binary | base64 -w0")
+		if _, err := exec.LookPath("openssl"); err != nil {
+			t.Skip("openssl not installed: this check runs where it is (CI has it)")
+		}
+		openssl.Stdin = bytes.NewReader(body)
+		out, err := openssl.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := alg + "-" + strings.TrimSpace(string(out)); got.SRI[alg] != want {
+			t.Fatalf("sri %s = %q, openssl says %q", alg, got.SRI[alg], want)
+		}
+	}
+	if want := "kms-v1.0.1-" + want256[:8] + ".mjs"; got.Name != want {
+		t.Fatalf("name = %q, want %q", got.Name, want)
+	}
+}
+
+func TestMeasureSeveralAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "a.txt", []byte("a"))
+	empty := write(t, dir, "empty.txt", nil)
+	r := verifier(t, nil, "measure", "--json", a, empty, filepath.Join(dir, "missing"))
+	expectCode(t, r, 2)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 {
+		t.Fatalf("want one line per readable input, got %q", r.stdout)
+	}
+	if !strings.Contains(r.stdout, `"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"`) {
+		t.Fatalf("the empty file's digest is missing: %s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "missing") {
+		t.Fatalf("stderr does not name the missing file: %q", r.stderr)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no command":       nil,
+		"unknown command":  {"frobnicate"},
+		"unknown flag":     {"compare", "--nope", "a", "b"},
+		"compare one arg":  {"compare", "a"},
+		"web no url":       {"web"},
+		"measure no input": {"measure"},
+		"bad version":      {"measure", "--version", "../1", "cli_test.go"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			expectCode(t, verifier(t, nil, args...), 2)
+		})
+	}
+	r := verifier(t, nil, "--help")
+	expectCode(t, r, 0)
+	for _, want := range []string{"0  verified", "1  rejected", "2  bad usage", "3  could not check"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("--help does not document %q", want)
+		}
+	}
+}
+
+func TestCompare(t *testing.T) {
+	dir := t.TempDir()
+	body := []byte("export const kms = 1;\n")
+	flipped := bytes.Clone(body)
+	flipped[3] ^= 1
+	local := write(t, dir, "local.mjs", body)
+	same := write(t, dir, "same.mjs", body)
+	diff := write(t, dir, "diff.mjs", flipped)
+	empty := write(t, dir, "empty.mjs", nil)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/kms.mjs", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	mux.HandleFunc("/evil.mjs", func(w http.ResponseWriter, r *http.Request) { w.Write(flipped) })
+	mux.HandleFunc("/empty.mjs", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/slow.mjs", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(body[:4])
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	srv := httptest.NewServer(mux) // plain http on 127.0.0.1: allowed for loopback
+	defer srv.Close()
+
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"identical files", []string{local, same}, 0},
+		{"one byte differs", []string{local, diff}, 1},
+		{"live URL identical", []string{local, srv.URL + "/kms.mjs"}, 0},
+		{"live URL one byte differs", []string{local, srv.URL + "/evil.mjs"}, 1},
+		{"empty local", []string{empty, same}, 2},
+		{"missing local", []string{filepath.Join(dir, "nope"), same}, 2},
+		{"live 404", []string{local, srv.URL + "/nope.mjs"}, 3},
+		{"live 0 bytes", []string{local, srv.URL + "/empty.mjs"}, 3},
+		{"live over the size limit", []string{"--max-size", "5", local, srv.URL + "/kms.mjs"}, 3},
+		{"live past the time limit", []string{"--timeout", "300ms", local, srv.URL + "/slow.mjs"}, 3},
+		{"ftp URL", []string{local, "ftp://127.0.0.1/kms.mjs"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := verifier(t, nil, append([]string{"compare"}, tt.args...)...)
+			expectCode(t, r, tt.want)
+			if tt.want == 0 && !strings.Contains(r.stdout, "VERIFICATION PASSED") {
+				t.Fatalf("stdout: %s", r.stdout)
+			}
+			if tt.want == 1 && !strings.Contains(r.stdout, "MISMATCH") {
+				t.Fatalf("stdout: %s", r.stdout)
+			}
+		})
+	}
+
+	t.Run("reports", func(t *testing.T) {
+		out := t.TempDir()
+		step := write(t, out, "step-summary.md", []byte("earlier step\n"))
+		rep, sum := filepath.Join(out, "report.json"), filepath.Join(out, "summary.md")
+		r := verifier(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "compare", "--json", "--report", rep, "--summary", sum, local, diff)
+		expectCode(t, r, 1)
+		for _, f := range []string{rep} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed, err := report.Parse(b)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if parsed.Status != report.StatusFail {
+				t.Fatalf("report status %s, want fail", parsed.Status)
+			}
+		}
+		if stdoutReport, err := report.Parse([]byte(r.stdout)); err != nil || stdoutReport.Status != report.StatusFail {
+			t.Fatalf("--json stdout is not a fail report: %v", err)
+		}
+		md, _ := os.ReadFile(sum)
+		if !bytes.Contains(md, []byte("## Hash Comparison")) || !bytes.Contains(md, []byte("❌")) {
+			t.Fatalf("summary:\n%s", md)
+		}
+		stepMD, _ := os.ReadFile(step)
+		if !bytes.HasPrefix(stepMD, []byte("earlier step\n")) || !bytes.Contains(stepMD, []byte("## Hash Comparison")) {
+			t.Fatalf("GITHUB_STEP_SUMMARY not appended:\n%s", stepMD)
+		}
+	})
+}
+
+func TestCompareProgress(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 1000)
+	local := write(t, t.TempDir(), "local.bin", body)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		for i := 0; i < 10; i++ {
+			w.Write(body[:100])
+			w.(http.Flusher).Flush()
+			time.Sleep(180 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	r := verifier(t, nil, "compare", local, srv.URL+"/slow.bin")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stderr, "%") {
+		t.Fatalf("no progress on stderr for a ~2 s transfer: %q", r.stderr)
+	}
+	r = verifier(t, nil, "compare", "--json", local, srv.URL+"/slow.bin")
+	expectCode(t, r, 0)
+	if r.stderr != "" {
+		t.Fatalf("stderr with --json: %q", r.stderr)
+	}
+}
+
+func sri384(b []byte) string {
+	s := sha512.Sum384(b)
+	return "sha384-" + base64.StdEncoding.EncodeToString(s[:])
+}
+
+func TestWeb(t *testing.T) {
+	kms := []byte("export const kms = 1;\n")
+	css := []byte("body{}\n")
+	page := func(kmsAttr string) []byte {
+		return []byte(`<!DOCTYPE html><html><head><link rel="stylesheet" href="app.css" integrity="` + sri384(css) + `"></head>
+<body><script type="module" ` + kmsAttr + ` src="/kms.mjs"></script></body></html>`)
+	}
+	serve := func(pageBody, kmsBody []byte) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/index.html":
+				w.Write(pageBody)
+			case "/kms.mjs":
+				w.Write(kmsBody)
+			case "/app.css":
+				w.Write(css)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	local := t.TempDir()
+	write(t, local, "kms.mjs", kms)
+	write(t, local, "app.css", css)
+	tampered := bytes.Clone(kms)
+	tampered[0] ^= 1
+
+	tests := []struct {
+		name      string
+		page, kms []byte
+		args      []string
+		want      int
+	}{
+		{"page verifies", page(`integrity="` + sri384(kms) + `"`), kms, nil, 0},
+		{"one byte of the script changed", page(`integrity="` + sri384(kms) + `"`), tampered, nil, 1},
+		{"local build compared", page(`integrity="` + sri384(kms) + `"`), kms, []string{"--local", local}, 0},
+		{"no integrity, not strict", page(""), kms, nil, 0},
+		{"nothing protected, not strict: nothing was checked", []byte(`<script src="/kms.mjs"></script>`), kms, nil, 3},
+		{"no subresources at all", []byte(`<p>hello</p>`), kms, nil, 3},
+		{"no integrity, strict", page(""), kms, []string{"--strict"}, 1},
+		{"no integrity, local build differs", page(""), tampered, []string{"--local", local}, 1},
+		{"unknown algorithm only", page(`integrity="sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk="`), kms, nil, 1},
+		{"broken markup", []byte(`<html><head><script src="/kms.mjs" integrity="` + sri384(kms) + `"<body><<<`), kms, nil, 0},
+		{"broken markup, changed script", []byte(`<html><head><script src="/kms.mjs" integrity="` + sri384(kms) + `"<body><<<`), tampered, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(tt.page, tt.kms)
+			r := verifier(t, nil, append(append([]string{"web"}, tt.args...), srv.URL+"/index.html")...)
+			expectCode(t, r, tt.want)
+		})
+	}
+	t.Run("page 404", func(t *testing.T) {
+		srv := serve(nil, kms)
+		expectCode(t, verifier(t, nil, "web", srv.URL+"/missing.html"), 3)
+	})
+	t.Run("json", func(t *testing.T) {
+		srv := serve(page(`integrity="`+sri384(kms)+`"`), kms)
+		r := verifier(t, nil, "web", "--json", srv.URL+"/index.html")
+		expectCode(t, r, 0)
+		rep, err := report.Parse([]byte(r.stdout))
+		if err != nil || rep.Status != report.StatusPass || len(rep.Checks) != 2 {
+			t.Fatalf("report %+v, %v", rep, err)
+		}
+	})
+}
+
+func TestDemo(t *testing.T) {
+	r := verifier(t, nil, "demo")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "DEMO PASSED") {
+		t.Fatalf("stdout:\n%s", r.stdout)
+	}
+}

@@ -1,0 +1,103 @@
+// Command verifier checks that what is deployed is what was built: it
+// measures artifacts, compares a local build with a live one, and checks
+// the Subresource Integrity of a live web page.
+//
+//	verifier measure [--json] [--version V] FILE|URL...
+//	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
+//	verifier web [--json] [--strict] [--local DIR] URL
+//	verifier demo [--keep DIR]
+//
+// Exit codes, for every subcommand:
+//
+//	0  verified
+//	1  rejected: a mismatch, a failed check
+//	2  bad usage or unreadable input
+//	3  could not check: network error, time-out, HTTP error, over a limit
+//
+// It is built only on selfattest's public API.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+// Exit codes.
+const (
+	exitVerified   = 0
+	exitRejected   = 1
+	exitUsage      = 2
+	exitCouldNotCk = 3
+)
+
+const usage = `usage: verifier <command> [flags] [args]
+
+Commands:
+  measure [--json] [--version V] FILE|URL...
+        print size, SHA-256, SHA-384, SHA-512 and SRI strings of each input
+  compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
+        compare a local build with a live artifact (each a path or URL)
+  web [--json] [--strict] [--local DIR] URL
+        check the integrity attributes of a live HTML page's scripts and styles
+  demo [--keep DIR]
+        release an embedded sample, serve it on 127.0.0.1, verify it, then
+        change one byte on the "CDN" and show that the checks reject it
+
+Run 'verifier <command> --help' for a command's flags.
+
+URLs must be https, or http to a loopback host (127.0.0.0/8, ::1,
+localhost), unless --insecure-http is given. Redirects follow the same rule.
+
+When $GITHUB_STEP_SUMMARY names a file, compare and web append their
+Markdown report to it.
+
+Exit codes:
+  0  verified
+  1  rejected: a mismatch or a failed check
+  2  bad usage or unreadable input
+  3  could not check: network error, time-out, HTTP error, body over a limit
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// env gives the process environment to the commands, so tests can set it
+// without touching the real one.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := env{stdout, stderr, getenv}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "measure":
+		return e.measure(ctx, args[1:])
+	case "compare":
+		return e.compare(ctx, args[1:])
+	case "web":
+		return e.web(ctx, args[1:])
+	case "demo":
+		return e.demo(ctx, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitVerified
+	}
+	fmt.Fprintf(stderr, "verifier: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+// errUsage marks an error in the command line.
+var errUsage = errors.New("usage")
