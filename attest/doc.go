@@ -15,7 +15,7 @@
 // [Measure] reads a stream once and returns its size and SHA-256, SHA-384
 // and SHA-512 digests ([Digests]). The three hashes run on their own
 // goroutines over a fixed pool of buffers, so on two cores measuring all
-// three costs little more than SHA-512 alone, and memory stays at 2 MiB
+// three costs little more than SHA-512 alone, and memory stays at 4 MiB
 // for any input. [MeasureBytes] and [MeasureFile] are shorthands. Digests
 // print as sha256sum does ([Digests.Hex]), as SRI strings ([Digests.SRI]),
 // and marshal to JSON as {"size","sha256","sha384","sha512"} in hex.

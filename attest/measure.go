@@ -16,12 +16,17 @@ const (
 	// blockSize is the unit of work handed to each hasher. Large enough that
 	// channel and scheduling costs vanish next to hashing, small enough that
 	// a slow hasher can fall several blocks behind the fast ones.
-	blockSize = 128 << 10
+	blockSize = 512 << 10
 	// blocks is how many blocks may be in flight at once. Memory used by a
-	// parallel Measure is bounded by blocks*blockSize (2 MiB), whatever the
-	// input's size.
-	blocks = 16
+	// parallel Measure is bounded by blocks*blockSize (4 MiB), whatever the
+	// input's size. (Measured here on 2 cores: 512 KiB × 8 keeps both cores
+	// busier than 128 KiB × 16 or 64 KiB × 32.)
+	blocks = 8
 )
+
+// bufPool recycles blocks between calls, so measuring many small files
+// does not allocate a block each time.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, blockSize); return &b }}
 
 // Measure reads r to its end and returns its size and its SHA-256, SHA-384
 // and SHA-512 digests, reading the bytes once.
@@ -30,13 +35,15 @@ const (
 // per algorithm, fed from a fixed pool of buffers: the three hashers run
 // independently, so on two or more cores the cost approaches that of the
 // slowest one (SHA-512) rather than the sum of all three, and memory stays
-// at a fixed 2 MiB for any input size. The goroutines have all ended when
+// at a fixed 4 MiB for any input size. The goroutines have all ended when
 // Measure returns.
 //
 // A read error other than io.EOF is returned wrapped, with zero Digests:
 // digests of a partial read are never returned.
 func Measure(r io.Reader) (Digests, error) {
-	first := make([]byte, blockSize)
+	firstp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(firstp)
+	first := *firstp
 	n, err := readBlock(r, first)
 	if err != nil {
 		return Digests{}, fmt.Errorf("attest: measure: %w", err)
@@ -87,7 +94,9 @@ func measureParallel(r io.Reader, first []byte) (Digests, error) {
 	hashes := [...]hash.Hash{sha256.New(), sha512.New384(), sha512.New()}
 	free := make(chan *block, blocks)
 	for i := 1; i < blocks; i++ {
-		free <- &block{buf: make([]byte, blockSize)}
+		p := bufPool.Get().(*[]byte)
+		defer bufPool.Put(p)
+		free <- &block{buf: *p}
 	}
 	var feeds [len(hashes)]chan *block
 	var wg sync.WaitGroup

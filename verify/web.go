@@ -186,37 +186,39 @@ type fetched struct {
 
 // fetchAll fetches each distinct subresource URL once, a few at a time.
 func fetchAll(ctx context.Context, refs []PageRef, opts PageOptions) map[string]*fetched {
-	out := map[string]*fetched{}
+	var urls []string
+	seen := map[string]bool{}
 	for _, r := range refs {
-		if r.URL != "" {
-			out[r.URL] = nil
+		if r.URL != "" && !seen[r.URL] {
+			seen[r.URL] = true
+			urls = append(urls, r.URL)
 		}
 	}
 	par := opts.Parallel
 	if par <= 0 {
 		par = 4
 	}
-	var (
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, par)
-	)
-	for u := range out {
+	results := make([]fetched, len(urls)) // each goroutine writes only its own element
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, par)
+	for i, u := range urls {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(u string) {
+		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
 			d, info, err := fetchMeasure(ctx, u, opts.Fetch.forURL(u))
 			if err == nil && d.Size == 0 {
 				err = errors.New("empty response")
 			}
-			mu.Lock()
-			out[u] = &fetched{digests: d, info: info, err: err}
-			mu.Unlock()
-		}(u)
+			results[i] = fetched{digests: d, info: info, err: err}
+		}()
 	}
 	wg.Wait()
+	out := make(map[string]*fetched, len(urls))
+	for i, u := range urls {
+		out[u] = &results[i]
+	}
 	return out
 }
 
