@@ -254,16 +254,24 @@ func (rf *reportFlags) stamp() {
 	}
 }
 
-func (e env) compare(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("compare", "[--json] [--report FILE] [--summary FILE] LOCAL LIVE")
+// reportCommand runs a command that verifies something and reports on it:
+// compare and web. flags adds the command's own flags; check runs the
+// verification with the fetch options and the positional arguments
+// (exactly nargs of them) and returns the report and the error.
+func (e env) reportCommand(ctx context.Context, args []string, name, argsUsage, title string, nargs int,
+	flags func(*flag.FlagSet), check func(ctx context.Context, fo verify.FetchOptions, d report.Details, args []string) (*report.Report, error)) int {
+	fs := e.newFlagSet(name, argsUsage)
 	var rf reportFlags
-	rf.register(fs, "Verification Report")
+	rf.register(fs, title)
 	var ff fetchFlags
 	ff.register(fs)
+	if flags != nil {
+		flags(fs)
+	}
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
-	if fs.NArg() != 2 {
+	if fs.NArg() != nargs {
 		fs.Usage()
 		return exitUsage
 	}
@@ -272,42 +280,35 @@ func (e env) compare(ctx context.Context, args []string) int {
 	if !rf.asJSON {
 		p = newProgress(e.stderr)
 	}
-	local, live := fs.Arg(0), fs.Arg(1)
-	c, err := verify.Compare(ctx, local, live, verify.CompareOptions{Fetch: ff.options(p)})
-	r := report.FromCompare(rf.title, rf.details, local, live, c, err)
+	r, err := check(ctx, ff.options(p), rf.details, fs.Args())
+	r.Title = rf.title
 	if err != nil {
 		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
 	}
 	return e.emit(r, rf, exitCode(err))
 }
 
+func (e env) compare(ctx context.Context, args []string) int {
+	return e.reportCommand(ctx, args, "compare", "[--json] [--report FILE] [--summary FILE] LOCAL LIVE", "Verification Report", 2, nil,
+		func(ctx context.Context, fo verify.FetchOptions, d report.Details, args []string) (*report.Report, error) {
+			local, live := args[0], args[1]
+			c, err := verify.Compare(ctx, local, live, verify.CompareOptions{Fetch: fo})
+			return report.FromCompare("", d, local, live, c, err), err
+		})
+}
+
 func (e env) web(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("web", "[--json] [--strict] [--local DIR] URL")
-	var rf reportFlags
-	rf.register(fs, "Web Integrity Report")
-	strict := fs.Bool("strict", false, "fail on a script or stylesheet with no integrity attribute")
-	local := fs.String("local", "", "also compare each subresource with the file at its path in `DIR`")
-	var ff fetchFlags
-	ff.register(fs)
-	if c := parse(fs, args); c >= 0 {
-		return c
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	rf.stamp()
-	var p *progress
-	if !rf.asJSON {
-		p = newProgress(e.stderr)
-	}
-	page := fs.Arg(0)
-	res, err := verify.CheckPage(ctx, page, verify.PageOptions{Fetch: ff.options(p), Strict: *strict, LocalDir: *local})
-	r := report.FromPage(rf.title, rf.details, page, res, err)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
-	}
-	return e.emit(r, rf, exitCode(err))
+	var strict bool
+	var local string
+	return e.reportCommand(ctx, args, "web", "[--json] [--strict] [--local DIR] URL", "Web Integrity Report", 1,
+		func(fs *flag.FlagSet) {
+			fs.BoolVar(&strict, "strict", false, "fail on a script or stylesheet with no integrity attribute")
+			fs.StringVar(&local, "local", "", "also compare each subresource with the file at its path in `DIR`")
+		},
+		func(ctx context.Context, fo verify.FetchOptions, d report.Details, args []string) (*report.Report, error) {
+			res, err := verify.CheckPage(ctx, args[0], verify.PageOptions{Fetch: fo, Strict: strict, LocalDir: local})
+			return report.FromPage("", d, args[0], res, err), err
+		})
 }
 
 // baseName is the file name of a path or of a URL's path.
