@@ -5,6 +5,7 @@
 //	verifier measure [--json] [--version V] FILE|URL...
 //	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
 //	verifier web [--json] [--strict] [--local DIR] URL
+//	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE] FILE_OR_DIGEST
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -43,6 +44,10 @@ Commands:
         compare a local build with a live artifact (each a path or URL)
   web [--json] [--strict] [--local DIR] URL
         check the integrity attributes of a live HTML page's scripts and styles
+  verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
+        [--trusted-root FILE] FILE_OR_DIGEST
+        verify a Sigstore bundle (the Sigstore conformance protocol; digests
+        sha256:, sha384: or sha512:), with GitHub workflow claims
   demo [--keep DIR]
         release an embedded sample, serve it on 127.0.0.1, verify it, then
         change one byte on the "CDN" and show that the checks reject it
@@ -91,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.web(ctx, args[1:])
 	case "demo":
 		return e.demo(ctx, args[1:])
+	case "verify-bundle":
+		return e.verifyBundle(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitVerified

@@ -14,10 +14,11 @@ var heavy = []string{
 	"github.com/transparency-dev/tessera/storage",
 }
 
-// maxNonStd bounds the non-standard packages the root module compiles. It
-// grows as the SDK does; sigstore-go's pkg/verify alone is about 320.
-// Raise it deliberately, and update the README, when a change needs more.
-const maxNonStd = 40
+// maxNonStd bounds the non-standard packages the root module compiles:
+// sigstore-go's pkg/verify alone brings about 320 (328 for the whole root
+// module when this was set). Raise it deliberately, and update the README,
+// when a change needs more.
+const maxNonStd = 340
 
 func TestRootModuleStaysLight(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/verify"
@@ -188,4 +190,72 @@ func baseName(input string) string {
 		}
 	}
 	return path.Base(strings.ReplaceAll(input, "\\", "/"))
+}
+
+// FromSigstore builds the report of [verify.SigstoreVerifier.Verify] for
+// the artifact named artifact: the Sigstore section of the seed's job
+// summary (signature, Rekor entry, certificate issuer, identity) and one
+// check per verified fact in [GroupSigstore]. A rejection gives a fail
+// report whose Sigstore signature is invalid; any other error an error
+// report.
+func FromSigstore(title string, d Details, artifact string, p verify.Policy, res *verify.SigstoreResult, err error) *Report {
+	r := New(title)
+	r.Details = d
+	r.Artifacts = []Artifact{artifactFor("signed artifact", artifact)}
+	switch {
+	case err != nil && errors.Is(err, verify.ErrVerification):
+		r.Sigstore = &Sigstore{Signature: VerdictFail, Detail: err.Error()}
+		r.Add(Check{Group: GroupSigstore, Name: "Bundle", Expected: "verifies", Actual: "rejected", Verdict: VerdictFail, Detail: err.Error()})
+	case err != nil || res == nil:
+		if err == nil {
+			err = errors.New("no result")
+		}
+		r.Status, r.Reason = StatusError, err.Error()
+		r.Sigstore = &Sigstore{Signature: VerdictError, Detail: err.Error()}
+	default:
+		s := &Sigstore{Signature: VerdictPass}
+		if c := res.Signer.Certificate; c != nil {
+			s.CertificateIssuer, s.Identity = c.Extensions.Issuer, c.SubjectAlternativeName
+			r.Add(Check{Group: GroupSigstore, Name: "Certificate identity", Expected: policyValue(p.SAN, p.SANRegexp), Actual: c.SubjectAlternativeName, Verdict: VerdictPass})
+			r.Add(Check{Group: GroupSigstore, Name: "OIDC issuer", Expected: policyValue(p.Issuer, p.IssuerRegexp), Actual: c.Extensions.Issuer, Verdict: VerdictPass,
+				Detail: "certificate issued by " + c.CertificateIssuer})
+		} else {
+			r.Add(Check{Group: GroupSigstore, Name: "Signing key", Expected: "the policy's key", Actual: "key hint " + res.Signer.KeyHint, Verdict: VerdictPass})
+		}
+		for i, e := range res.LogEntries {
+			if i == 0 {
+				idx := e.Index
+				s.RekorLogIndex = &idx
+				if e.InclusionPromise && strings.HasPrefix(e.LogURL, "https://") {
+					s.RekorURL = strings.TrimSuffix(e.LogURL, "/") + "/api/v1/log/entries?logIndex=" + strconv.FormatInt(e.Index, 10)
+				}
+			}
+			actual := fmt.Sprintf("%s entry %d (%s %s)", e.LogURL, e.Index, e.Kind, e.Version)
+			if e.LogURL == "" {
+				actual = fmt.Sprintf("log %s entry %d (%s %s)", e.LogID, e.Index, e.Kind, e.Version)
+			}
+			r.Add(Check{Group: GroupSigstore, Name: "Transparency log", Expected: "included", Actual: actual, Verdict: VerdictPass})
+		}
+		for _, ts := range res.Timestamps {
+			r.Add(Check{Group: GroupSigstore, Name: "Timestamp (" + ts.Kind + ")", Expected: "trusted time", Actual: ts.Time.Format(time.RFC3339), Verdict: VerdictPass, Detail: ts.URI})
+		}
+		if st := res.Statement; st != nil {
+			r.Add(Check{Group: GroupSigstore, Name: "Statement", Expected: policyValue(p.PredicateType, ""), Actual: st.PredicateType, Verdict: VerdictPass,
+				Detail: "a subject's digest matches the artifact"})
+		}
+		r.Sigstore = s
+	}
+	r.Finish()
+	return r
+}
+
+// policyValue shows what a policy asked for: the exact value, or /re/.
+func policyValue(exact, re string) string {
+	switch {
+	case exact != "":
+		return exact
+	case re != "":
+		return "/" + re + "/"
+	}
+	return "(any)"
 }

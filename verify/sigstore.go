@@ -1,0 +1,270 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/ats-run/selfattest/attest"
+)
+
+// MaxBundleSize is the largest Sigstore bundle [LoadBundle] and
+// [ParseBundle] accept.
+const MaxBundleSize = 16 << 20
+
+// SignedArtifact names what a bundle is checked against: the artifact's
+// bytes (a file or a reader) or its digest. Make one with [ArtifactFile],
+// [ArtifactReader], [ArtifactDigest] or [ParseArtifactDigest].
+type SignedArtifact struct {
+	path   string
+	r      io.Reader
+	alg    attest.Algorithm
+	digest []byte
+}
+
+// ArtifactFile names an artifact by its path; it is opened when verified.
+func ArtifactFile(path string) SignedArtifact { return SignedArtifact{path: path} }
+
+// ArtifactReader names an artifact by its bytes, read once when verified.
+func ArtifactReader(r io.Reader) SignedArtifact { return SignedArtifact{r: r} }
+
+// ArtifactDigest names an artifact by its digest: sha256, sha384 or
+// sha512 (npm signs sha512 subjects). A digest can only match a bundle
+// that signs a digest of the same algorithm.
+func ArtifactDigest(alg attest.Algorithm, digest []byte) SignedArtifact {
+	return SignedArtifact{alg: alg, digest: bytes.Clone(digest)}
+}
+
+// ParseArtifactDigest parses "sha256:<64 hex>", "sha384:<96 hex>" or
+// "sha512:<128 hex>" (lower-case hex). Anything else wraps [ErrBadInput].
+func ParseArtifactDigest(s string) (SignedArtifact, error) {
+	alg, h, ok := strings.Cut(s, ":")
+	a := attest.Algorithm(alg)
+	if !ok || a.Size() == 0 || len(h) != 2*a.Size() || strings.ToLower(h) != h {
+		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", ErrBadInput, s)
+	}
+	d, err := hex.DecodeString(h)
+	if err != nil {
+		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", ErrBadInput, s, err)
+	}
+	return ArtifactDigest(a, d), nil
+}
+
+// IsArtifactDigest reports whether s has the form [ParseArtifactDigest]
+// accepts.
+func IsArtifactDigest(s string) bool {
+	_, err := ParseArtifactDigest(s)
+	return err == nil
+}
+
+// LoadBundle reads and parses a Sigstore bundle file (v0.1 to v0.3, both
+// v0.3 media types), reading at most [MaxBundleSize] bytes. A file that
+// cannot be read wraps [ErrBadInput]; one that is not a valid bundle wraps
+// [ErrVerification]: the evidence itself is bad.
+func LoadBundle(path string) (*bundle.Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bundle: %w", ErrBadInput, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxBundleSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: bundle %s: %w", ErrBadInput, path, err)
+	}
+	return ParseBundle(b)
+}
+
+// ParseBundle parses a Sigstore bundle in its JSON form. Input over
+// [MaxBundleSize], malformed JSON, an unknown media type or a bundle that
+// breaks the bundle rules wraps [ErrVerification].
+func ParseBundle(data []byte) (*bundle.Bundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, fmt.Errorf("%w: bundle larger than %d bytes", ErrVerification, MaxBundleSize)
+	}
+	var b bundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
+	}
+	return &b, nil
+}
+
+// SigstoreOptions tune a [SigstoreVerifier]. The zero value is the strict
+// default: every bundle needs at least one entry verified in a
+// transparency log the trusted root names, at least one trusted time for
+// the signature (a log's signed integrated time or an RFC 3161 timestamp
+// from a timestamp authority the root names), and — when signed with a
+// certificate — at least one signed certificate timestamp from a CT log
+// the root names.
+type SigstoreOptions struct {
+	// RequireTimestampAuthority also demands at least one RFC 3161
+	// timestamp from a timestamp authority the root names, even when a
+	// log's signed integrated time would do.
+	RequireTimestampAuthority bool
+}
+
+// SigstoreVerifier verifies Sigstore bundles against one trusted root,
+// parsed once and shared by every call; it is safe for concurrent use.
+type SigstoreVerifier struct {
+	trusted root.TrustedMaterial
+	opts    SigstoreOptions
+	cert    *sgverify.Verifier
+}
+
+// NewSigstoreVerifier returns a verifier for bundles signed under trusted
+// (see package [github.com/ats-run/selfattest/verify/trust]). trusted must
+// not be nil: there is no default root.
+func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*SigstoreVerifier, error) {
+	if trusted == nil {
+		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", ErrBadInput)
+	}
+	cert, err := sgverify.NewVerifier(trusted, opts.verifierOptions(true)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert}, nil
+}
+
+// verifierOptions are sigstore-go's options for certificate bundles
+// (withSCTs) or key bundles.
+func (o SigstoreOptions) verifierOptions(withSCTs bool) []sgverify.VerifierOption {
+	opts := []sgverify.VerifierOption{
+		sgverify.WithTransparencyLog(1),
+		sgverify.WithObserverTimestamps(1),
+	}
+	if withSCTs {
+		opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
+	}
+	if o.RequireTimestampAuthority {
+		opts = append(opts, sgverify.WithSignedTimestamps(1))
+	}
+	return opts
+}
+
+// Verify checks bundle b against the artifact and the policy: every check
+// sigstore-go v1.3.0 makes (signature over the artifact or the DSSE
+// statement's subject, certificate chain to a Fulcio CA of the root at a
+// trusted time, SCTs, transparency-log entries with their signed entry
+// timestamps or inclusion proofs and checkpoints, RFC 3161 timestamps),
+// then the policy's identity and claims, then these checks of its own: an
+// inclusion proof's root hash and tree size must be the ones its signed
+// checkpoint states.
+//
+// It returns the verified facts, or an error wrapping [ErrVerification]
+// (rejected; a [*ClaimMismatchError] when an identity claim differs),
+// [ErrBadInput] (an unusable policy, an artifact file that cannot be
+// opened) or [ErrCouldNotCheck] (ctx ended).
+func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifact SignedArtifact, p Policy) (*SigstoreResult, error) {
+	if b == nil {
+		return nil, fmt.Errorf("%w: no bundle", ErrBadInput)
+	}
+	pol, err := p.compile()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+	}
+	artOpt, closeArt, err := artifact.policyOption()
+	if err != nil {
+		return nil, err
+	}
+	defer closeArt()
+
+	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
+	if p.Key != nil {
+		sev, trusted, err = v.keyVerifier(p)
+		if err != nil {
+			return nil, err
+		}
+		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
+	}
+	res, err := sev.Verify(b, policy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+	}
+	if res.Signature != nil {
+		if err := pol.checkClaims(res.Signature.Certificate); err != nil {
+			return nil, err
+		}
+	}
+	if p.PredicateType != "" {
+		if res.Statement == nil {
+			return nil, &ClaimMismatchError{Claim: "predicate_type", Want: fmt.Sprintf("%q", p.PredicateType), Got: "(a message signature, no statement)"}
+		}
+		if res.Statement.GetPredicateType() != p.PredicateType {
+			return nil, &ClaimMismatchError{Claim: "predicate_type", Want: fmt.Sprintf("%q", p.PredicateType), Got: res.Statement.GetPredicateType()}
+		}
+	}
+	return v.result(b, res, trusted)
+}
+
+func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {
+	if p.identity == nil {
+		return sgverify.CertificateIdentity{}
+	}
+	return *p.identity
+}
+
+// keyVerifier returns a sigstore-go verifier that trusts p.Key for key
+// bundles, beside the root's logs and timestamp authorities.
+func (v *SigstoreVerifier) keyVerifier(p Policy) (*sgverify.Verifier, root.TrustedMaterial, error) {
+	sv, err := signature.LoadDefaultVerifier(p.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
+	}
+	km := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
+		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
+	})
+	tm := root.TrustedMaterialCollection{km, v.trusted}
+	sev, err := sgverify.NewVerifier(tm, v.opts.verifierOptions(false)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return sev, tm, nil
+}
+
+// policyOption turns the artifact into sigstore-go's policy option. The
+// returned func closes a file it opened.
+func (a SignedArtifact) policyOption() (sgverify.ArtifactPolicyOption, func(), error) {
+	nop := func() {}
+	switch {
+	case a.path != "":
+		f, err := os.Open(a.path)
+		if err != nil {
+			return nil, nop, fmt.Errorf("%w: artifact: %w", ErrBadInput, err)
+		}
+		return sgverify.WithArtifact(f), func() { f.Close() }, nil
+	case a.r != nil:
+		return sgverify.WithArtifact(a.r), nop, nil
+	case a.alg != "":
+		if a.alg.Size() == 0 || len(a.digest) != a.alg.Size() {
+			return nil, nop, fmt.Errorf("%w: artifact digest: %d bytes of %q", ErrBadInput, len(a.digest), a.alg)
+		}
+		return sgverify.WithArtifactDigest(string(a.alg), a.digest), nop, nil
+	}
+	return nil, nop, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
+}
+
+// tlogEntries returns the bundle's log entries; the bundle was verified, so
+// an error here is a broken invariant reported as a rejection.
+func tlogEntries(b *bundle.Bundle) ([]*tlog.Entry, error) {
+	entries, err := b.TlogEntries()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
+	}
+	return entries, nil
+}
