@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -119,6 +120,9 @@ type SigstoreVerifier struct {
 	trusted root.TrustedMaterial
 	opts    SigstoreOptions
 	cert    *sgverify.Verifier
+	// anchored verifies certificate bundles that carry no intermediates of
+	// their own, with the CA chains checked once (see fastca.go).
+	anchored *sgverify.Verifier
 }
 
 // NewSigstoreVerifier returns a verifier for bundles signed under trusted
@@ -132,7 +136,11 @@ func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*S
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	return &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert}, nil
+	anchored, err := sgverify.NewVerifier(newAnchoredMaterial(trusted), opts.verifierOptions(true)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert, anchored: anchored}, nil
 }
 
 // verifierOptions are sigstore-go's options for certificate bundles
@@ -182,6 +190,9 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 	defer closeArt()
 
 	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
+	if vc, err := b.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
+		sev = v.anchored
+	}
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p)
 		if err != nil {
@@ -189,7 +200,8 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
 	}
-	res, err := sev.Verify(b, policy)
+	entity := &memoBundle{Bundle: b}
+	res, err := sev.Verify(entity, policy)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
@@ -209,7 +221,7 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 			return nil, &ClaimMismatchError{Claim: "predicate_type", Want: fmt.Sprintf("%q", p.PredicateType), Got: res.Statement.GetPredicateType()}
 		}
 	}
-	return v.result(b, res, trusted)
+	return v.result(entity, res, trusted)
 }
 
 func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {
@@ -259,9 +271,26 @@ func (a SignedArtifact) policyOption() (sgverify.ArtifactPolicyOption, func(), e
 	return nil, nop, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
 }
 
+// memoBundle is a bundle whose transparency-log entries are parsed once
+// per verification. sigstore-go's Bundle.TlogEntries parses every entry's
+// body again on each call (a JSON decode of the Rekor entry and, for
+// in-toto and DSSE entries, a signature check), and verification and the
+// result both need them. The parsed entries are read-only to everyone.
+type memoBundle struct {
+	*bundle.Bundle
+	once    sync.Once
+	entries []*tlog.Entry
+	err     error
+}
+
+func (m *memoBundle) TlogEntries() ([]*tlog.Entry, error) {
+	m.once.Do(func() { m.entries, m.err = m.Bundle.TlogEntries() })
+	return m.entries, m.err
+}
+
 // tlogEntries returns the bundle's log entries; the bundle was verified, so
 // an error here is a broken invariant reported as a rejection.
-func tlogEntries(b *bundle.Bundle) ([]*tlog.Entry, error) {
+func tlogEntries(b *memoBundle) ([]*tlog.Entry, error) {
 	entries, err := b.TlogEntries()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)

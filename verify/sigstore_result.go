@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
@@ -127,13 +126,13 @@ func (e *CheckpointMismatchError) Unwrap() error { return ErrVerification }
 // oneEntry presents a bundle with a single one of its log entries, so
 // that sigstore-go can say whether that entry verifies on its own.
 type oneEntry struct {
-	*bundle.Bundle
+	*memoBundle
 	entry *tlog.Entry
 }
 
 func (o oneEntry) TlogEntries() ([]*tlog.Entry, error) { return []*tlog.Entry{o.entry}, nil }
 
-func (v *SigstoreVerifier) result(b *bundle.Bundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial) (*SigstoreResult, error) {
+func (v *SigstoreVerifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial) (*SigstoreResult, error) {
 	r := &SigstoreResult{Schema: SigstoreResultSchema, MediaType: b.GetMediaType(), Timestamps: []VerifiedTimestamp{}, LogEntries: []LogEntry{}}
 	if res.Signature != nil {
 		if res.Signature.Certificate != nil {

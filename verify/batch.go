@@ -1,0 +1,83 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+)
+
+// BatchItem is one verification of a batch: a bundle (its JSON, or parsed
+// already), the artifact it must sign, and the policy it must meet.
+type BatchItem struct {
+	// BundleJSON is the bundle in its JSON form; ignored when Bundle is set.
+	BundleJSON []byte
+	Bundle     *bundle.Bundle
+	Artifact   SignedArtifact
+	Policy     Policy
+}
+
+// BatchResult is the outcome of one [BatchItem]: a result, or an error as
+// [SigstoreVerifier.Verify] returns it.
+type BatchResult struct {
+	Result *SigstoreResult
+	Err    error
+}
+
+// BatchOptions tune [SigstoreVerifier.VerifyBatch]. The zero value uses
+// every core.
+type BatchOptions struct {
+	// Workers is how many items are verified at once; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// VerifyBatch verifies every item and returns their outcomes in the same
+// order. The trusted root was parsed once, when v was made, and its Fulcio
+// CA chains verified once (see [NewSigstoreVerifier]); each item gets every
+// check [SigstoreVerifier.Verify] makes — a batch is never more lenient than
+// one verification. Items are independent: one item's failure does not
+// stop the others. When ctx ends, items not yet started fail with
+// [ErrCouldNotCheck]. All workers have stopped when it returns.
+func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
+	out := make([]BatchResult, len(items))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = v.verifyItem(ctx, items[i])
+			}
+		}()
+	}
+	for i := range items {
+		if err := ctx.Err(); err != nil {
+			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", ErrCouldNotCheck, err)}
+			continue
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func (v *SigstoreVerifier) verifyItem(ctx context.Context, it BatchItem) BatchResult {
+	b := it.Bundle
+	if b == nil {
+		var err error
+		if b, err = ParseBundle(it.BundleJSON); err != nil {
+			return BatchResult{Err: err}
+		}
+	}
+	res, err := v.Verify(ctx, b, it.Artifact, it.Policy)
+	return BatchResult{Result: res, Err: err}
+}

@@ -1,0 +1,231 @@
+package verify
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"math/big"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+)
+
+// The anchored CA and TSA must decide exactly as sigstore-go's own
+// FulcioCertificateAuthority and SigstoreTimestampingAuthority do: these
+// tests run both on the same inputs, good and tampered, and compare.
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+type pki struct {
+	rootKey, interKey *ecdsa.PrivateKey
+	root, inter       *x509.Certificate
+}
+
+func mustKey(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(c, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mustCert(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var serial int64
+
+func nextSerial() *big.Int { serial++; return big.NewInt(serial) }
+
+// newPKI makes a Fulcio-like hierarchy: a P-384 root, a P-384
+// intermediate allowed CodeSigning; change lets a case alter the
+// intermediate's template.
+func newPKI(t *testing.T, change func(*x509.Certificate)) pki {
+	t.Helper()
+	p := pki{rootKey: mustKey(t, elliptic.P384()), interKey: mustKey(t, elliptic.P384())}
+	rt := &x509.Certificate{
+		SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: "test root"},
+		NotBefore: t0.Add(-10 * 365 * 24 * time.Hour), NotAfter: t0.Add(10 * 365 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	p.root = mustCert(t, rt, rt, &p.rootKey.PublicKey, p.rootKey)
+	it := &x509.Certificate{
+		SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: "test intermediate"},
+		NotBefore: t0.Add(-365 * 24 * time.Hour), NotAfter: t0.Add(365 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true, KeyUsage: x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+	}
+	if change != nil {
+		change(it)
+	}
+	p.inter = mustCert(t, it, p.root, &p.interKey.PublicKey, p.rootKey)
+	return p
+}
+
+func (p pki) leaf(t *testing.T, change func(*x509.Certificate)) *x509.Certificate {
+	t.Helper()
+	k := mustKey(t, elliptic.P256())
+	lt := &x509.Certificate{
+		SerialNumber: nextSerial(), Subject: pkix.Name{},
+		NotBefore: t0.Add(-5 * time.Minute), NotAfter: t0.Add(5 * time.Minute),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+		EmailAddresses: []string{"signer@example.com"},
+	}
+	if change != nil {
+		change(lt)
+	}
+	return mustCert(t, lt, p.inter, &k.PublicKey, p.interKey)
+}
+
+// flipSignature returns c with one bit of its signature changed.
+func flipSignature(t *testing.T, c *x509.Certificate) *x509.Certificate {
+	t.Helper()
+	raw := append([]byte(nil), c.Raw...)
+	raw[len(raw)-3] ^= 0x01
+	f, err := x509.ParseCertificate(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestAnchoredCAMatchesX509(t *testing.T) {
+	good := newPKI(t, nil)
+	other := newPKI(t, nil) // same names, other keys
+	other.inter.RawSubject = good.inter.RawSubject
+	unknownCritical := func(c *x509.Certificate) {
+		c.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{0x05, 0x00}}}
+	}
+	tests := []struct {
+		name     string
+		pki      pki
+		leaf     func(t *testing.T) *x509.Certificate
+		at       time.Time
+		validFor [2]time.Time // the CA's validity period in the trusted root
+		fast     bool         // the CA has an anchor
+		fallback bool         // but this leaf must take the full path
+	}{
+		{name: "valid", pki: good, at: t0, fast: true},
+		{name: "before leaf NotBefore", pki: good, at: t0.Add(-10 * time.Minute), fast: true},
+		{name: "after leaf NotAfter", pki: good, at: t0.Add(10 * time.Minute), fast: true},
+		{name: "after intermediate NotAfter", pki: good, at: t0.Add(2 * 365 * 24 * time.Hour), fast: true,
+			leaf: func(t *testing.T) *x509.Certificate {
+				return good.leaf(t, func(c *x509.Certificate) { c.NotAfter = t0.Add(3 * 365 * 24 * time.Hour) })
+			}},
+		{name: "flipped leaf signature", pki: good, at: t0, fast: true,
+			leaf: func(t *testing.T) *x509.Certificate { return flipSignature(t, good.leaf(t, nil)) }},
+		{name: "leaf signed by another key under the same name", pki: good, at: t0, fast: true, fallback: true,
+			leaf: func(t *testing.T) *x509.Certificate { return other.leaf(t, nil) }},
+		{name: "leaf without CodeSigning", pki: good, at: t0, fast: true,
+			leaf: func(t *testing.T) *x509.Certificate {
+				return good.leaf(t, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
+			}},
+		{name: "leaf with an unknown critical extension", pki: good, at: t0, fast: true,
+			leaf: func(t *testing.T) *x509.Certificate { return good.leaf(t, unknownCritical) }},
+		{name: "leaf signed with ECDSA-SHA256", pki: good, at: t0, fast: true,
+			leaf: func(t *testing.T) *x509.Certificate {
+				return good.leaf(t, func(c *x509.Certificate) { c.SignatureAlgorithm = x509.ECDSAWithSHA256 })
+			}},
+		{name: "outside the CA's validity in the root", pki: good, at: t0, fast: true,
+			validFor: [2]time.Time{t0.Add(time.Hour), {}}},
+		{name: "intermediate with name constraints", at: t0,
+			pki: newPKI(t, func(c *x509.Certificate) { c.PermittedEmailAddresses = []string{"other.example"} })},
+		{name: "intermediate without CertSign", at: t0,
+			pki: newPKI(t, func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageDigitalSignature })},
+		{name: "intermediate for ServerAuth only", at: t0,
+			pki: newPKI(t, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leaf := tt.pki.leaf(t, nil)
+			if tt.leaf != nil {
+				leaf = tt.leaf(t)
+			}
+			ca := &root.FulcioCertificateAuthority{Root: tt.pki.root, Intermediates: []*x509.Certificate{tt.pki.inter},
+				ValidityPeriodStart: tt.validFor[0], ValidityPeriodEnd: tt.validFor[1]}
+			a := newAnchoredCA(ca)
+			if _, _, took := a.verifyAnchored(leaf, tt.at); took != (tt.fast && !tt.fallback) {
+				t.Fatalf("anchored path taken = %v, want %v", took, tt.fast && !tt.fallback)
+			}
+			wantChains, wantErr := ca.Verify(leaf, tt.at)
+			gotChains, gotErr := a.Verify(leaf, tt.at)
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("anchored: %v; x509: %v", gotErr, wantErr)
+			}
+			if wantErr == nil && !reflect.DeepEqual(gotChains, wantChains) {
+				t.Fatalf("chains differ:\n got %v\nwant %v", gotChains, wantChains)
+			}
+		})
+	}
+}
+
+// TestAnchoredTSAMatchesLibrary replays every RFC 3161 timestamp of the
+// conformance bundles — good ones and the tampered ones of the
+// rekor2-timestamp-*_fail cases — through both the anchored TSA and
+// sigstore-go's, against each case's trusted root.
+func TestAnchoredTSAMatchesLibrary(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "sigstore", "conformance")
+	var rc rootCache
+	checked, fast := 0, 0
+	for _, c := range readCases(t, dir) {
+		tr, err := rc.get(c.path(c.trustedRoot))
+		if err != nil {
+			continue
+		}
+		b, err := LoadBundle(c.path(filepath.Join(c.name, "bundle.sigstore.json")))
+		if err != nil {
+			continue
+		}
+		tss, err := b.Timestamps()
+		if err != nil || len(tss) == 0 {
+			continue
+		}
+		sc, err := b.SignatureContent()
+		if err != nil {
+			continue
+		}
+		for _, tsa := range tr.TimestampingAuthorities() {
+			s, ok := tsa.(*root.SigstoreTimestampingAuthority)
+			if !ok {
+				continue
+			}
+			a := newAnchoredTSA(s)
+			if a.above != nil {
+				fast++
+			}
+			for _, ts := range tss {
+				want, wantErr := s.Verify(ts, sc.Signature())
+				got, gotErr := a.Verify(ts, sc.Signature())
+				checked++
+				if (gotErr == nil) != (wantErr == nil) {
+					t.Errorf("%s: anchored: %v; library: %v", c.name, gotErr, wantErr)
+					continue
+				}
+				if wantErr == nil && *got != *want {
+					t.Errorf("%s: anchored %v, library %v", c.name, got, want)
+				}
+			}
+		}
+	}
+	if checked < 10 || fast == 0 {
+		t.Fatalf("only %d timestamps checked, %d anchored TSAs: the replay found too little to compare", checked, fast)
+	}
+	t.Logf("%d timestamps compared", checked)
+}

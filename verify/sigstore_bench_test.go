@@ -1,0 +1,189 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/ats-run/selfattest/verify/trust"
+)
+
+// benchSet is the bundles both benchmarks verify: every passing case of
+// testdata/sigstore/realworld and testdata/sigstore/conformance, with the
+// bundle JSON and the artifact bytes in memory, grouped by trusted root.
+type benchGroup struct {
+	root  *root.TrustedRoot
+	items []benchItem
+}
+
+type benchItem struct {
+	bundleJSON []byte
+	artifact   []byte
+	policy     Policy
+}
+
+func loadBenchSet(tb testing.TB) []benchGroup {
+	tb.Helper()
+	byRoot := map[string]*benchGroup{}
+	var order []string
+	for _, d := range []string{"realworld", "conformance"} {
+		dir := filepath.Join("..", "testdata", "sigstore", d)
+		for _, c := range readCases(tb, dir) {
+			if c.expected != "pass" {
+				continue
+			}
+			rootPath := c.path(c.trustedRoot)
+			g, ok := byRoot[rootPath]
+			if !ok {
+				tr, err := trust.FromFile(rootPath)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				g = &benchGroup{root: tr}
+				byRoot[rootPath] = g
+				order = append(order, rootPath)
+			}
+			bj, err := os.ReadFile(c.path(filepath.Join(c.name, "bundle.sigstore.json")))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			art, err := os.ReadFile(c.path(c.artifact))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			p, err := c.policy()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			g.items = append(g.items, benchItem{bj, art, p})
+		}
+	}
+	var out []benchGroup
+	for _, r := range order {
+		out = append(out, *byRoot[r])
+	}
+	return out
+}
+
+func countItems(gs []benchGroup) int {
+	n := 0
+	for _, g := range gs {
+		n += len(g.items)
+	}
+	return n
+}
+
+// BenchmarkVerifyBatch verifies the whole set per iteration with
+// VerifyBatch: one SigstoreVerifier per trusted root, made once.
+func BenchmarkVerifyBatch(b *testing.B) {
+	groups := loadBenchSet(b)
+	verifiers := make([]*SigstoreVerifier, len(groups))
+	for i, g := range groups {
+		v, err := NewSigstoreVerifier(g.root, SigstoreOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		verifiers[i] = v
+	}
+	ctx := context.Background()
+	n := countItems(groups)
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for gi, g := range groups {
+			items := make([]BatchItem, len(g.items))
+			for i, it := range g.items {
+				items[i] = BatchItem{BundleJSON: it.bundleJSON, Artifact: ArtifactReader(bytes.NewReader(it.artifact)), Policy: it.policy}
+			}
+			for i, r := range verifiers[gi].VerifyBatch(ctx, items, BatchOptions{}) {
+				if r.Err != nil {
+					b.Fatalf("group %d item %d: %v", gi, i, r.Err)
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/bundle")
+}
+
+// BenchmarkVerifySigstoreGoNaive verifies the same set the way
+// sigstore-go's examples do: per bundle, parse it, NewVerifier, Verify,
+// with the trusted root parsed once and the same checks required (a tlog
+// entry, an observer timestamp, SCTs for certificates). Bundles are spread
+// over GOMAXPROCS goroutines, as VerifyBatch spreads them.
+func BenchmarkVerifySigstoreGoNaive(b *testing.B) {
+	groups := loadBenchSet(b)
+	n := countItems(groups)
+	workers := runtime.GOMAXPROCS(0)
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for gi, g := range groups {
+			var wg sync.WaitGroup
+			next := make(chan int)
+			errs := make([]error, len(g.items))
+			for range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range next {
+						errs[i] = naiveVerify(g.root, g.items[i])
+					}
+				}()
+			}
+			for i := range g.items {
+				next <- i
+			}
+			close(next)
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					b.Fatalf("group %d item %d: %v", gi, i, err)
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/bundle")
+}
+
+func naiveVerify(tr *root.TrustedRoot, it benchItem) error {
+	var bun bundle.Bundle
+	if err := bun.UnmarshalJSON(it.bundleJSON); err != nil {
+		return err
+	}
+	art := sgverify.WithArtifact(bytes.NewReader(it.artifact))
+	if it.policy.Key != nil {
+		sv, err := signature.LoadDefaultVerifier(it.policy.Key)
+		if err != nil {
+			return err
+		}
+		km := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
+			return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
+		})
+		sev, err := sgverify.NewVerifier(root.TrustedMaterialCollection{km, tr}, sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
+		if err != nil {
+			return err
+		}
+		_, err = sev.Verify(&bun, sgverify.NewPolicy(art, sgverify.WithKey()))
+		return err
+	}
+	id, err := sgverify.NewShortCertificateIdentity(it.policy.Issuer, "", it.policy.SAN, "")
+	if err != nil {
+		return err
+	}
+	sev, err := sgverify.NewVerifier(tr, sgverify.WithSignedCertificateTimestamps(1), sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
+	if err != nil {
+		return err
+	}
+	_, err = sev.Verify(&bun, sgverify.NewPolicy(art, sgverify.WithCertificateIdentity(id)))
+	return err
+}
