@@ -375,3 +375,66 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 }
+
+// TestConformanceReplay runs the Sigstore conformance suite's own runner,
+// replay.sh, against the built verifier: 140 checks of the conformance
+// cases and 28 of the real-world ones. Every outcome must match, and a
+// rejection must be a clean non-zero exit (replay.sh counts a time-out or
+// a crash by signal as a mismatch).
+func TestConformanceReplay(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed: replay.sh needs it (CI has it)")
+	}
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("timeout (coreutils) not installed: replay.sh needs it (CI has it)")
+	}
+	data := filepath.Join("..", "..", "testdata", "sigstore")
+	for _, tc := range []struct {
+		name, cases, want string
+	}{
+		{"conformance", filepath.Join(data, "conformance", "CASES.tsv"), "140 passed, 0 failed"},
+		{"realworld", filepath.Join(data, "realworld", "CASES.tsv"), "28 passed, 0 failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command("bash", filepath.Join(data, "conformance", "replay.sh"), verifierBin, tc.cases)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("replay: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+func TestVerifyBundleExitCodes(t *testing.T) {
+	rw := filepath.Join("..", "..", "testdata", "sigstore", "realworld")
+	bundle := filepath.Join(rw, "npm", "sigstore-1.3.0.provenance", "bundle.sigstore.json")
+	tgz := filepath.Join(rw, "npm", "sigstore-1.3.0.tgz")
+	san := "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main"
+	iss := "https://token.actions.githubusercontent.com"
+	base := []string{"verify-bundle", "--bundle", bundle, "--certificate-identity", san, "--certificate-oidc-issuer", iss}
+	dir := t.TempDir()
+	flipped, _ := os.ReadFile(tgz)
+	flipped[100] ^= 1
+	evil := write(t, dir, "evil.tgz", flipped)
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"verified with the embedded root", append(base, tgz), 0},
+		{"verified by sha512 digest", append(base, "sha512:76176ffa33808b54602c7c35de5c6e9a4deb96066dba6533f50ac234f4f1f4c6b3527515dc17c06fbe2860030f410eee69ea20079bd3a2c6f3dcf3b329b10751"), 0},
+		{"github claims", append(append([]string{}, base...), "--github-repository", "sigstore/sigstore-js", "--github-ref", "refs/heads/main", "--deny-self-hosted-runners", tgz), 0},
+		{"wrong repository claim", append(append([]string{}, base...), "--github-repository", "sigstore/sigstore-jsx", tgz), 1},
+		{"tampered tarball", append(base, evil), 1},
+		{"unanchored regexp prefix does not match", []string{"verify-bundle", "--bundle", bundle, "--certificate-identity-regexp", "https://github.com/sigstore/sigstore-js/", "--certificate-oidc-issuer", iss, tgz}, 1},
+		{"missing artifact", append(base, filepath.Join(dir, "missing.tgz")), 2},
+		{"missing bundle", []string{"verify-bundle", "--bundle", filepath.Join(dir, "none.json"), "--certificate-identity", san, "--certificate-oidc-issuer", iss, tgz}, 2},
+		{"no identity and no key", []string{"verify-bundle", "--bundle", bundle, tgz}, 2},
+		{"missing trusted root", append(append([]string{}, base...), "--trusted-root", filepath.Join(dir, "none.json"), tgz), 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expectCode(t, verifier(t, nil, tt.args...), tt.want)
+		})
+	}
+}
