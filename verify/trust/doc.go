@@ -31,6 +31,7 @@
 // # What it does not do
 //
 // It does not fetch anything. Refreshing a root over TUF is a separate
-// opt-in (sigstore-go's pkg/root links the TUF client's code in any case,
-// but nothing in this SDK's offline path calls it).
+// opt-in, package [github.com/ats-run/selfattest/verify/tuf] (sigstore-go's
+// pkg/root links the TUF client's code in any case, but nothing in this
+// SDK's offline path calls it).
 package trust

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -73,10 +74,11 @@ func (e *RefreshError) Error() string {
 		verb = "loading cached"
 	}
 	msg := fmt.Sprintf("%s: %s %s from %s", e.reason, verb, e.Target, e.Repository)
-	if e.URL != "" {
+	cause := e.Err.Error()
+	if e.URL != "" && !strings.Contains(cause, e.URL) {
 		msg += " (at " + e.URL + ")"
 	}
-	return msg + ": " + e.Err.Error()
+	return msg + ": " + cause
 }
 
 // Unwrap returns the sentinel and the cause.

@@ -132,6 +132,8 @@ func (f *cacheFetcher) DownloadFile(urlPath string, maxLength int64, _ time.Dura
 		}
 	}
 	if p == "" {
+		// For a target, run has already looked for a cached copy that
+		// matches the signed metadata, and found none.
 		f.last = urlPath
 		return nil, &notCachedError{URL: urlPath, Err: fs.ErrNotExist}
 	}
@@ -150,7 +152,9 @@ type notCachedError struct {
 	Err error // wraps fs.ErrNotExist
 }
 
-func (e *notCachedError) Error() string { return e.URL + ": not in the cache: " + e.Err.Error() }
+func (e *notCachedError) Error() string {
+	return e.URL + ": no usable copy in the cache: " + e.Err.Error()
+}
 func (e *notCachedError) Unwrap() error { return e.Err }
 
 // As makes errors.As find a *metadata.ErrDownloadHTTP with status 404 in e.

@@ -295,13 +295,36 @@ func cacheName(u *url.URL) string {
 	return name
 }
 
-// maxCachedMetadata bounds the cached metadata files go-tuf's updater
-// reads whole from disk; they are go-tuf's own limits for downloading
-// them.
-var maxCachedMetadata = map[string]func(*config.UpdaterConfig) int64{
-	metadata.TIMESTAMP: func(c *config.UpdaterConfig) int64 { return c.TimestampMaxLength },
-	metadata.SNAPSHOT:  func(c *config.UpdaterConfig) int64 { return c.SnapshotMaxLength },
-	metadata.TARGETS:   func(c *config.UpdaterConfig) int64 { return c.TargetsMaxLength },
+// checkCache checks the cached metadata files go-tuf's updater reads whole
+// from disk, and stops on an error of its own when one does not parse:
+// they are bounded by go-tuf's own limits for downloading them, and a
+// file that does not parse is reported as the cache's fault, where the
+// updater would report it like metadata the repository served.
+func checkCache(dir string, cfg *config.UpdaterConfig) error {
+	for _, f := range []struct {
+		role  string
+		limit int64
+		parse func([]byte) error
+	}{
+		{metadata.TIMESTAMP, cfg.TimestampMaxLength, func(b []byte) error { _, err := metadata.Timestamp().FromBytes(b); return err }},
+		{metadata.SNAPSHOT, cfg.SnapshotMaxLength, func(b []byte) error { _, err := metadata.Snapshot().FromBytes(b); return err }},
+		{metadata.TARGETS, cfg.TargetsMaxLength, func(b []byte) error { _, err := metadata.Targets().FromBytes(b); return err }},
+	} {
+		p := filepath.Join(dir, f.role+".json")
+		b, err := readFileMax(p, f.limit)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil {
+			if perr := f.parse(b); perr != nil {
+				err = &fs.PathError{Op: "parse", Path: p, Err: perr}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("unusable cache file (remove it): %w", err)
+		}
+	}
+	return nil
 }
 
 // run is the TUF client workflow, common to [Refresh] and [Cached]: f
@@ -315,12 +338,8 @@ func (c *client) run(f fetcher.Fetcher, last func() string) (*Result, error) {
 	cfg.LocalMetadataDir = c.dir
 	cfg.LocalTargetsDir = filepath.Join(c.dir, "targets")
 	cfg.PrefixTargetsWithHash = true
-	for role, limit := range maxCachedMetadata {
-		p := filepath.Join(c.dir, role+".json")
-		if fi, err := os.Stat(p); err == nil && fi.Size() > limit(cfg) {
-			return nil, c.error(ErrCouldNotCheck, "", &fs.PathError{Op: "read", Path: p,
-				Err: fmt.Errorf("cached file is larger than %d bytes: remove it", limit(cfg))})
-		}
+	if err := checkCache(c.dir, cfg); err != nil {
+		return nil, c.error(ErrCouldNotCheck, "", err)
 	}
 
 	up, err := updater.New(cfg) // writes repo.Root to the cache
