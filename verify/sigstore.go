@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -107,12 +108,40 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 // from a timestamp authority the root names), and — when signed with a
 // certificate — at least one signed certificate timestamp from a CT log
 // the root names.
+//
+// Every trusted time must also not lie in the future: a log's signed
+// integrated time or a timestamp authority's time later than the clock
+// (plus [MaxClockSkew]) is rejected with a [*FutureTimestampError], as
+// cosign rejects it — sigstore-go v1.3.0 does not compare them with the
+// clock.
 type SigstoreOptions struct {
 	// RequireTimestampAuthority also demands at least one RFC 3161
 	// timestamp from a timestamp authority the root names, even when a
 	// log's signed integrated time would do.
 	RequireTimestampAuthority bool
+	// Now is the clock trusted times are compared with; nil means
+	// time.Now.
+	Now func() time.Time
 }
+
+// MaxClockSkew is how far in the future a trusted time may lie before
+// [SigstoreVerifier.Verify] rejects it.
+const MaxClockSkew = 5 * time.Minute
+
+// FutureTimestampError is returned when a verified timestamp lies in the
+// future. It wraps [ErrVerification].
+type FutureTimestampError struct {
+	// Kind is "tlog" or "tsa"; URI names the log or authority.
+	Kind, URI string
+	Time      time.Time
+	Now       time.Time
+}
+
+func (e *FutureTimestampError) Error() string {
+	return fmt.Sprintf("verify: %s time %s from %s is after now (%s)", e.Kind, e.Time.Format(time.RFC3339), e.URI, e.Now.Format(time.RFC3339))
+}
+
+func (e *FutureTimestampError) Unwrap() error { return ErrVerification }
 
 // SigstoreVerifier verifies Sigstore bundles against one trusted root,
 // parsed once and shared by every call; it is safe for concurrent use.
@@ -129,7 +158,7 @@ type SigstoreVerifier struct {
 // (see package [github.com/ats-run/selfattest/verify/trust]). trusted must
 // not be nil: there is no default root.
 func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*SigstoreVerifier, error) {
-	if trusted == nil {
+	if trusted == nil || isNilPointer(trusted) {
 		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", ErrBadInput)
 	}
 	cert, err := sgverify.NewVerifier(trusted, opts.verifierOptions(true)...)
@@ -221,7 +250,45 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 			return nil, &ClaimMismatchError{Claim: "predicate_type", Want: fmt.Sprintf("%q", p.PredicateType), Got: res.Statement.GetPredicateType()}
 		}
 	}
-	return v.result(entity, res, trusted)
+	r, err := v.result(entity, res, trusted, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkNotFuture(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkNotFuture rejects a verified time later than the clock allows.
+func (v *SigstoreVerifier) checkNotFuture(r *SigstoreResult) error {
+	now := time.Now()
+	if v.opts.Now != nil {
+		now = v.opts.Now()
+	}
+	limit := now.Add(MaxClockSkew)
+	for _, ts := range r.Timestamps {
+		if ts.Time.After(limit) {
+			return &FutureTimestampError{Kind: ts.Kind, URI: ts.URI, Time: ts.Time, Now: now}
+		}
+	}
+	for _, e := range r.LogEntries {
+		if e.IntegratedTime != nil && e.IntegratedTime.After(limit) {
+			return &FutureTimestampError{Kind: "tlog", URI: e.LogURL, Time: *e.IntegratedTime, Now: now}
+		}
+	}
+	return nil
+}
+
+// isNilPointer reports whether an interface holds a nil pointer (a typed
+// nil such as (*root.TrustedRoot)(nil)), which a == nil test misses.
+func isNilPointer(x any) bool {
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface, reflect.Func:
+		return v.IsNil()
+	}
+	return false
 }
 
 func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {

@@ -2,6 +2,9 @@ package verify
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -47,9 +50,10 @@ type Signer struct {
 	// token (for GitHub Actions: repository, ref, commit, workflow,
 	// trigger, runner environment…). nil for a key signature.
 	Certificate *certificate.Summary `json:"certificate,omitempty"`
-	// KeyHint is the bundle's hint for the signing key, for a key
-	// signature.
-	KeyHint string `json:"key_hint,omitempty"`
+	// KeySHA256 is, for a key signature, the SHA-256 of the PKIX (DER)
+	// encoding of the policy's key, the key that verified. (The bundle's
+	// own key hint is not reported: nothing checks it.)
+	KeySHA256 string `json:"key_sha256,omitempty"`
 }
 
 // VerifiedTimestamp is a trusted time at which the signature existed.
@@ -71,8 +75,10 @@ type LogEntry struct {
 	// Kind and Version are the entry type, e.g. "hashedrekord" "0.0.2".
 	Kind    string `json:"kind"`
 	Version string `json:"version"`
-	// IntegratedTime is the time the log says it added the entry; nil for
-	// Rekor v2, whose entries carry none.
+	// IntegratedTime is the time the log says it added the entry, reported
+	// only when the log signed it in an inclusion promise (a Rekor v1
+	// signed entry timestamp); nil otherwise — Rekor v2 entries carry no
+	// signed time, and an unsigned one proves nothing.
 	IntegratedTime *time.Time `json:"integrated_time,omitempty"`
 	// InclusionPromise reports a signed entry timestamp (Rekor v1).
 	InclusionPromise bool `json:"inclusion_promise"`
@@ -132,14 +138,19 @@ type oneEntry struct {
 
 func (o oneEntry) TlogEntries() ([]*tlog.Entry, error) { return []*tlog.Entry{o.entry}, nil }
 
-func (v *SigstoreVerifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial) (*SigstoreResult, error) {
+func (v *SigstoreVerifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial, key crypto.PublicKey) (*SigstoreResult, error) {
 	r := &SigstoreResult{Schema: SigstoreResultSchema, MediaType: b.GetMediaType(), Timestamps: []VerifiedTimestamp{}, LogEntries: []LogEntry{}}
 	if res.Signature != nil {
 		if res.Signature.Certificate != nil {
 			c := *res.Signature.Certificate
 			r.Signer.Certificate = &c
-		} else if res.Signature.PublicKeyID != nil {
-			r.Signer.KeyHint = string(*res.Signature.PublicKeyID)
+		} else if key != nil {
+			der, err := x509.MarshalPKIXPublicKey(key)
+			if err != nil {
+				return nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
+			}
+			sum := sha256.Sum256(der)
+			r.Signer.KeySHA256 = hex.EncodeToString(sum[:])
 		}
 	}
 	for _, ts := range res.VerifiedTimestamps {
@@ -200,7 +211,7 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 		Version:          p.GetKindVersion().GetVersion(),
 		InclusionPromise: p.GetInclusionPromise() != nil,
 	}
-	if t := p.GetIntegratedTime(); t > 0 {
+	if t := p.GetIntegratedTime(); t > 0 && le.InclusionPromise {
 		it := time.Unix(t, 0).UTC()
 		le.IntegratedTime = &it
 	}

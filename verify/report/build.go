@@ -220,7 +220,7 @@ func FromSigstore(title string, d Details, artifact string, p verify.Policy, res
 			r.Add(Check{Group: GroupSigstore, Name: "OIDC issuer", Expected: policyValue(p.Issuer, p.IssuerRegexp), Actual: c.Extensions.Issuer, Verdict: VerdictPass,
 				Detail: "certificate issued by " + c.CertificateIssuer})
 		} else {
-			r.Add(Check{Group: GroupSigstore, Name: "Signing key", Expected: "the policy's key", Actual: "key hint " + res.Signer.KeyHint, Verdict: VerdictPass})
+			r.Add(Check{Group: GroupSigstore, Name: "Signing key", Expected: "the policy's key", Actual: "sha256:" + res.Signer.KeySHA256 + " (PKIX)", Verdict: VerdictPass})
 		}
 		for i, e := range res.LogEntries {
 			if i == 0 {
