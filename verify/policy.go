@@ -81,11 +81,14 @@ func (g GitHubClaims) empty() bool {
 	return g == GitHubClaims{}
 }
 
-// ClaimMismatchError is returned when a verified certificate's identity or
-// GitHub claim is not the one the [Policy] asks for. It wraps
-// [ErrVerification].
+// ClaimMismatchError is returned when a verified certificate's GitHub
+// claim, or a verified statement's predicate type, is not the one the
+// [Policy] asks for. It wraps [ErrVerification]. (An issuer or SAN
+// mismatch is found by sigstore-go and returned as its error, wrapped with
+// [ErrVerification].)
 type ClaimMismatchError struct {
-	// Claim names what differs: "issuer", "san", "github.repository", ….
+	// Claim names what differs: "github.repository", "github.ref", …,
+	// "predicate_type".
 	Claim string
 	// Want is the policy's value (a regular expression is shown as /re/).
 	Want string
