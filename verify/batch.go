@@ -17,6 +17,10 @@ type BatchItem struct {
 	Bundle     *bundle.Bundle
 	Artifact   SignedArtifact
 	Policy     Policy
+	// Verifier, if set, verifies this item instead of the verifier
+	// VerifyBatch was called on: a batch may mix bundles of several
+	// Sigstore instances, each with its own trusted root.
+	Verifier *SigstoreVerifier
 }
 
 // BatchResult is the outcome of one [BatchItem]: a result, or an error as
@@ -71,6 +75,9 @@ func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, o
 }
 
 func (v *SigstoreVerifier) verifyItem(ctx context.Context, it BatchItem) BatchResult {
+	if it.Verifier != nil {
+		v = it.Verifier
+	}
 	b := it.Bundle
 	if b == nil {
 		var err error
