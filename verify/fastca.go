@@ -7,6 +7,8 @@ import (
 	"crypto/sha512"
 	"crypto/x509"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -48,18 +50,26 @@ type caAnchor struct {
 	verify func(alg x509.SignatureAlgorithm, signed, signature []byte) error
 }
 
-// anchoredCA wraps a Fulcio CA with its pre-verified anchors.
+// anchoredCA wraps a Fulcio CA with its pre-verified anchors, prepared
+// on first use: a verifier used once pays what sigstore-go pays (the
+// chain's signatures, once), a verifier used many times pays it once.
 type anchoredCA struct {
 	ca      *root.FulcioCertificateAuthority
+	once    sync.Once
 	anchors []caAnchor
 }
 
 var _ root.CertificateAuthority = (*anchoredCA)(nil)
 
 func newAnchoredCA(ca *root.FulcioCertificateAuthority) *anchoredCA {
-	a := &anchoredCA{ca: ca}
+	return &anchoredCA{ca: ca}
+}
+
+// prepare verifies the CA's intermediates up to its root, once.
+func (a *anchoredCA) prepare() {
+	ca := a.ca
 	if ca.Root == nil {
-		return a
+		return
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Root)
@@ -86,7 +96,6 @@ func newAnchoredCA(ca *root.FulcioCertificateAuthority) *anchoredCA {
 		}
 		a.anchors = append(a.anchors, caAnchor{cert: c, above: above, verify: signatureChecker(c)})
 	}
-	return a
 }
 
 // canSignCertificates holds the conditions crypto/x509's
@@ -138,17 +147,29 @@ func hasPolicyConstraints(c *x509.Certificate) bool {
 // certificate, as crypto/x509 does for the ECDSA algorithms Fulcio uses,
 // or nil for any other key.
 //
-// For a P-384 key — Fulcio's intermediates — the check uses a table of
-// multiples of that key, built once (internal/ecfixed): the same decision
-// as crypto/ecdsa, about three times faster.
+// For a P-384 key — Fulcio's intermediates — the check switches, after a
+// few signatures, to a table of multiples of that key (internal/ecfixed):
+// the same decision as crypto/ecdsa, about three times faster, for a table
+// that costs about two signatures to build. A verifier used once never
+// builds it.
 func signatureChecker(c *x509.Certificate) func(x509.SignatureAlgorithm, []byte, []byte) error {
 	pub, ok := c.PublicKey.(*ecdsa.PublicKey)
 	if !ok {
 		return nil
 	}
-	verify := func(digest, sig []byte) bool { return ecdsa.VerifyASN1(pub, digest, sig) }
-	if fixed, err := ecfixed.NewP384Verifier(pub); err == nil {
-		verify = fixed.VerifyASN1
+	var (
+		uses  atomic.Int32
+		once  sync.Once
+		fixed *ecfixed.P384Verifier
+	)
+	verify := func(digest, sig []byte) bool {
+		if uses.Add(1) > tableAfter {
+			once.Do(func() { fixed, _ = ecfixed.NewP384Verifier(pub) }) // nil for other curves
+			if fixed != nil {
+				return fixed.VerifyASN1(digest, sig)
+			}
+		}
+		return ecdsa.VerifyASN1(pub, digest, sig)
 	}
 	return func(alg x509.SignatureAlgorithm, signed, signature []byte) error {
 		var digest []byte
@@ -171,6 +192,10 @@ func signatureChecker(c *x509.Certificate) func(x509.SignatureAlgorithm, []byte,
 		return nil
 	}
 }
+
+// tableAfter is how many signatures an anchor checks with crypto/ecdsa
+// before it builds its key's table.
+const tableAfter = 3
 
 var (
 	errCANotYetValid = errors.New("certificate is not valid yet")
@@ -208,6 +233,7 @@ func (a *anchoredCA) Verify(cert *x509.Certificate, t time.Time) ([][]*x509.Cert
 // verifyAnchored is the fast path; ok is false when no anchor applies and
 // the full path must decide.
 func (a *anchoredCA) verifyAnchored(cert *x509.Certificate, t time.Time) (chains [][]*x509.Certificate, err error, ok bool) {
+	a.once.Do(a.prepare)
 	for _, an := range a.anchors {
 		if an.verify == nil || !bytes.Equal(cert.RawIssuer, an.cert.RawSubject) {
 			continue
@@ -289,15 +315,21 @@ func (m *anchoredMaterial) TimestampingAuthorities() []root.TimestampingAuthorit
 // path, unchanged.
 type anchoredTSA struct {
 	tsa   *root.SigstoreTimestampingAuthority
+	once  sync.Once
 	above []*x509.Certificate // intermediates and root, pre-verified; nil: no fast path
 }
 
 var _ root.TimestampingAuthority = (*anchoredTSA)(nil)
 
 func newAnchoredTSA(tsa *root.SigstoreTimestampingAuthority) *anchoredTSA {
-	a := &anchoredTSA{tsa: tsa}
+	return &anchoredTSA{tsa: tsa}
+}
+
+// prepare verifies the TSA's chain once, on first use.
+func (a *anchoredTSA) prepare() {
+	tsa := a.tsa
 	if tsa.Leaf == nil || tsa.Root == nil {
-		return a
+		return
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(tsa.Root)
@@ -312,7 +344,7 @@ func newAnchoredTSA(tsa *root.SigstoreTimestampingAuthority) *anchoredTSA {
 		CurrentTime:   tsa.Leaf.NotBefore,
 	})
 	if err != nil {
-		return a
+		return
 	}
 	for _, ch := range chains {
 		ok := true
@@ -324,10 +356,9 @@ func newAnchoredTSA(tsa *root.SigstoreTimestampingAuthority) *anchoredTSA {
 		}
 		if ok {
 			a.above = ch[1:]
-			return a
+			return
 		}
 	}
-	return a
 }
 
 // allowsTimeStamping is the timestamp-authority library's rule for an
@@ -346,6 +377,7 @@ func allowsTimeStamping(c *x509.Certificate) bool {
 }
 
 func (a *anchoredTSA) Verify(signedTimestamp, signature []byte) (*root.Timestamp, error) {
+	a.once.Do(a.prepare)
 	if a.above == nil {
 		return a.tsa.Verify(signedTimestamp, signature)
 	}
