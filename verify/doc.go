@@ -1,7 +1,9 @@
 // Package verify checks claims about deployed artifacts: that a live
-// artifact is byte for byte a local (reproducible) build, and that a live
-// web page's scripts and stylesheets match their Subresource Integrity
-// attributes — and, optionally, the local build too.
+// artifact is byte for byte a local (reproducible) build, that a live web
+// page's scripts and stylesheets match their Subresource Integrity
+// attributes — and, optionally, the local build too — and that a Sigstore
+// bundle proves the expected release pipeline signed the artifact and a
+// transparency log recorded it.
 //
 // A worked example, the heart of a CI verification job:
 //
@@ -78,10 +80,39 @@
 // Tokens a browser ignores are listed in [Subresource].Ignored, never
 // silently dropped.
 //
+// # Sigstore bundles
+//
+// [SigstoreVerifier] verifies Sigstore bundles (v0.1 to v0.3) against a
+// trusted root the caller names (package
+// [github.com/ats-run/selfattest/verify/trust]), on sigstore-go v1.3.0:
+//
+//	tr, _ := trust.Embedded(trust.PublicGood)
+//	v, _ := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+//	b, _ := verify.LoadBundle("kms.mjs.sigstore.json")
+//	res, err := v.Verify(ctx, b, verify.ArtifactFile("kms.mjs"), verify.Policy{
+//		Issuer: "https://token.actions.githubusercontent.com",
+//		SAN:    "https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1.0.1",
+//		GitHub: verify.GitHubClaims{Repository: "OWNER/REPO", DenySelfHosted: true},
+//	})
+//
+// The defaults are strict: a verified transparency-log entry, a trusted
+// time for the signature, SCTs for a certificate. A [Policy] names a key or
+// a certificate identity, never neither; its regular expressions are
+// anchored. Beyond sigstore-go's checks, Verify rejects an inclusion proof
+// whose root or size differs from its signed checkpoint
+// ([CheckpointMismatchError]), a trusted time in the future
+// ([FutureTimestampError]), and an entry made after its log key's validity
+// ended ([LogKeyValidityError]). The [SigstoreResult] holds verified facts
+// only. [SigstoreVerifier.VerifyBatch] verifies many bundles over every
+// core; the CA and timestamp-authority chains of the root are checked once
+// per verifier rather than once per bundle (fastca.go explains how, and
+// why that is the same decision).
+//
 // # What it does not do
 //
 // It does not run scripts, follow imports inside JavaScript modules or
 // CSS @import rules, or evaluate <meta http-equiv> policies: it checks
-// what the HTML names. It does not verify signatures: see the Sigstore
-// verifier (a later part of this package).
+// what the HTML names. It does not fetch anything for a Sigstore bundle:
+// checking a log online (its latest checkpoint, consistency) is package
+// [github.com/ats-run/selfattest/verify/tlog]'s work.
 package verify

@@ -129,6 +129,50 @@ func (e *CheckpointMismatchError) Error() string {
 
 func (e *CheckpointMismatchError) Unwrap() error { return ErrVerification }
 
+// LogKeyValidityError is returned when a log entry was made at a time its
+// log's key was not valid for, by the trusted root's validFor: its signed
+// integrated time is outside the window, or a trusted time of the
+// signature (which precedes the entry) is already past the window's end.
+// sigstore-go v1.3.0 checks the window only for entries with a signed
+// entry timestamp; Rekor v2 entries have none. It wraps [ErrVerification].
+type LogKeyValidityError struct {
+	LogID      string
+	Index      int64
+	Time       time.Time
+	Start, End time.Time
+}
+
+func (e *LogKeyValidityError) Error() string {
+	return fmt.Sprintf("verify: log %s entry %d: time %s is outside the log key's validity [%s, %s]",
+		e.LogID, e.Index, e.Time.Format(time.RFC3339), e.Start.Format(time.RFC3339), e.End.Format(time.RFC3339))
+}
+
+func (e *LogKeyValidityError) Unwrap() error { return ErrVerification }
+
+// checkLogKeyWindow checks a verified entry against its log key's
+// validity window.
+func checkLogKeyWindow(le LogEntry, tl *root.TransparencyLog, signatureTimes []VerifiedTimestamp) error {
+	start, end := tl.ValidityPeriodStart, tl.ValidityPeriodEnd
+	bad := func(t time.Time) error {
+		return &LogKeyValidityError{LogID: le.LogID, Index: le.Index, Time: t, Start: start, End: end}
+	}
+	if it := le.IntegratedTime; it != nil {
+		if !start.IsZero() && it.Before(start) || !end.IsZero() && it.After(end) {
+			return bad(*it)
+		}
+		return nil
+	}
+	if end.IsZero() {
+		return nil
+	}
+	for _, ts := range signatureTimes {
+		if ts.Time.After(end) {
+			return bad(ts.Time)
+		}
+	}
+	return nil
+}
+
 // oneEntry presents a bundle with a single one of its log entries, so
 // that sigstore-go can say whether that entry verifies on its own.
 type oneEntry struct {
@@ -194,6 +238,9 @@ func (v *SigstoreVerifier) result(b *memoBundle, res *sgverify.VerificationResul
 				r.UnverifiedLogEntries = append(r.UnverifiedLogEntries, le)
 				continue
 			}
+		}
+		if err := checkLogKeyWindow(le, tl, r.Timestamps); err != nil {
+			return nil, err
 		}
 		r.LogEntries = append(r.LogEntries, le)
 	}
