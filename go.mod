@@ -5,6 +5,14 @@ go 1.26.0
 require golang.org/x/net v0.62.0
 
 require (
+	github.com/coreos/go-oidc/v3 v3.17.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
+)
+
+require (
 	filippo.io/nistec v0.0.4
 	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect

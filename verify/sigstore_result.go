@@ -15,6 +15,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/transparency-dev/formats/log"
+	merkleproof "github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 )
 
 // SigstoreResultSchema is the schema of [SigstoreResult] in JSON.
@@ -272,6 +274,21 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 		if cp.Size != uint64(proof.GetTreeSize()) || cp.RootHash != hex.EncodeToString(proof.GetRootHash()) || proof.GetTreeSize() < 0 {
 			return le, &CheckpointMismatchError{LogID: le.LogID, Index: le.Index, Checkpoint: *cp,
 				ProofSize: proof.GetTreeSize(), ProofRootHash: hex.EncodeToString(proof.GetRootHash())}
+		}
+	}
+	if proof != nil {
+		// The entry's own body must be the leaf the proof proves. For
+		// Rekor v2, sigstore-go v1.3.0 proves a leaf it rebuilds from the
+		// bundle's signature, key and digest and never looks at the body;
+		// a bundle whose body says something else is malformed. (One
+		// inclusion proof at one index under one root fixes the leaf, so
+		// this also shows the body is the entry sigstore-go rebuilt.)
+		leaf := rfc6962.DefaultHasher.HashLeaf(p.GetCanonicalizedBody())
+		if proof.GetLogIndex() < 0 || proof.GetTreeSize() <= 0 {
+			return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
+		}
+		if err := merkleproof.VerifyInclusion(rfc6962.DefaultHasher, uint64(proof.GetLogIndex()), uint64(proof.GetTreeSize()), leaf, proof.GetHashes(), proof.GetRootHash()); err != nil {
+			return le, fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", ErrVerification, le.LogID, le.Index, err)
 		}
 	}
 	return le, nil
