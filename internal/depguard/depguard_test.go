@@ -16,9 +16,10 @@ var heavy = []string{
 
 // maxNonStd bounds the non-standard packages the root module compiles:
 // sigstore-go's pkg/verify alone brings about 320 (328 for the whole root
-// module when this was set). Raise it deliberately, and update the README,
+// module when this was set; 339 with verify/tlog, rekor-tiles' note package
+// and filippo.io/mldsa among them). Raise it deliberately, and update the README,
 // when a change needs more.
-const maxNonStd = 340
+const maxNonStd = 360
 
 func TestRootModuleStaysLight(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {

@@ -1,0 +1,115 @@
+// Package tlog checks what a transparency log says about itself: signed
+// checkpoints, witness cosignatures, and Merkle inclusion and consistency
+// proofs. Every function in it is pure: it reads no network, no disk and no
+// clock, so the same inputs always give the same verdict.
+//
+// A bundle's inclusion proof says "this entry was in the log the log showed
+// me". A verifier that stops there can be shown a private fork. This package
+// gives the pieces a verifier, an online confirmation or a monitor needs to
+// check a log the way Certificate Transparency monitors do: a checkpoint
+// signed by a log key the caller trusts, a quorum of witnesses that saw the
+// same checkpoint, the entry's inclusion under that checkpoint, and the
+// consistency of every checkpoint with the ones seen before.
+//
+// # Log keys
+//
+// A [LogKey] is one log's checkpoint-signing key: the name its signature
+// lines carry (the host of the log's base URL), the public key, and the
+// 4-byte key hash the signature lines start with. [LogKeyFromTrustedRoot]
+// builds one from a Sigstore trusted root's transparency log entry
+// (sigstore-go's root.TransparencyLog), and [LogKeysFromTrustedRoot] builds
+// all of them. Two key kinds are supported, computing the key hash exactly as
+// the logs do:
+//
+//   - Ed25519 (Rekor v2, any C2SP log): the first 4 bytes of
+//     SHA-256(name || "\n" || 0x01 || key), as in C2SP signed-note and
+//     golang.org/x/mod/sumdb/note.
+//   - ECDSA P-256 (Rekor v1, and Rekor v2 logs run with an ECDSA key): the
+//     first 4 bytes of SHA-256(SPKI DER of the key), an ASN.1 signature over
+//     SHA-256 of the note text, as in rekor's pkg/util.SignedNote,
+//     rekor-tiles' pkg/note.KeyHash and transparency-dev/formats'
+//     note.NewECDSAVerifier.
+//
+// Trust is never implied: nothing in this package has a built-in key.
+//
+// # Checkpoints
+//
+// A [Checkpoint] is the body of a C2SP tlog-checkpoint: origin line, tree
+// size, root hash, optional extension lines. [ParseCheckpoint] and
+// [FormatCheckpoint] are its strict parser and printer; they check syntax
+// only. [VerifyCheckpoint] opens a signed note, verifies the log's signature
+// with the [LogKey]s it is given, checks the origin line against the one the
+// caller expects, and returns a [VerifiedCheckpoint] that keeps verified
+// signatures ([VerifiedCheckpoint.Sigs]) apart from the ones it could not
+// check ([VerifiedCheckpoint.UnverifiedSigs]: witness cosignatures, other
+// logs' keys). Inputs are bounded ([MaxCheckpointSize], [MaxSignatures]).
+//
+// Rekor v1 origins are "<host> - <tree id>" ([RekorV1Origin]); Rekor v2 and
+// other C2SP logs use the host name itself. The origin is always named by the
+// caller: a checkpoint for another shard or another log is rejected.
+//
+// # Witnesses
+//
+// A [WitnessPolicy] names Ed25519 witness keys ([WitnessKey],
+// [ParseWitnessKey]) and how many of them must have cosigned.
+// [VerifyWitnesses] checks C2SP tlog-cosignature v1 lines on a
+// [VerifiedCheckpoint]: each distinct witness counts once, cosignatures from
+// keys the policy does not name are ignored and reported, and fewer than the
+// threshold is a [*WitnessError]; success is a [Witnessed] listing the
+// [Cosignature]s that counted and every [IgnoredSignature] with its reason.
+// [ParseCosignature] decodes a line without verifying it. The signed message is
+// "cosignature/v1\ntime <unix seconds>\n" followed by the checkpoint text
+// (c2sp.org/tlog-cosignature v1.0.0, section "Signed message"); the
+// signature is verified by transparency-dev/formats' own cosignature
+// verifier, not by a re-implementation of the format.
+//
+// # Proofs
+//
+// [VerifyInclusion] recomputes the RFC 6962 leaf hash ([LeafHash]) from the entry's
+// bytes (it never accepts a leaf hash handed over) and checks the inclusion
+// proof against a verified checkpoint's root. [VerifyConsistency] checks that
+// a newer verified checkpoint extends an older one; a tree that shrinks is a
+// [*RollbackError], and a failed proof or two different roots at one size is
+// an [*InconsistencyError] carrying both checkpoints and the proof as
+// evidence of a split view. Merkle arithmetic is github.com/transparency-dev/merkle.
+//
+// # Errors
+//
+// Every rejection wraps [ErrVerification]; test with errors.Is. The typed
+// errors ([*MalformedError], [*OriginError], [*SignatureError],
+// [*WitnessError], [*InclusionError], [*InconsistencyError],
+// [*RollbackError], [*KeyValidityError]) carry the evidence. A caller error
+// that makes a check impossible (no log keys, a witness policy that requires
+// nothing) is a [*PolicyError], which does not wrap [ErrVerification]: it
+// means "could not check", never "verified".
+//
+// This package does not import package verify (verify imports it). verify
+// reports a rejection from here by wrapping both sentinels, e.g.
+// fmt.Errorf("%w: %w", verify.ErrVerification, err), so errors.Is matches
+// verify.ErrVerification, tlog.ErrVerification and the typed error.
+//
+// # Example
+//
+//	keys, err := tlog.LogKeysFromTrustedRoot(trustedRoot) // sigstore-go root.TrustedMaterial
+//	if err != nil { ... }
+//	cp, err := tlog.VerifyCheckpoint(envelope, "log2025-1.rekor.sigstore.dev", keys...)
+//	if err != nil { ... } // errors.Is(err, tlog.ErrVerification)
+//	if _, err := tlog.VerifyWitnesses(cp, policy); err != nil { ... }
+//	if err := tlog.VerifyInclusion(cp, logIndex, canonicalizedBody, proofHashes); err != nil { ... }
+//	// later, with a newer checkpoint and a proof from the log:
+//	if err := tlog.VerifyConsistency(cp, newer, consistencyProof); err != nil {
+//		var split *tlog.InconsistencyError
+//		if errors.As(err, &split) { ... } // keep split.Old, split.New, split.Proof
+//	}
+//
+// # What it does not do
+//
+// It fetches nothing: checkpoints, tiles, entries and proofs come from the
+// fetchers that will sit beside it. It keeps no state between calls (the
+// monitor stores checkpoints). It does not enforce a log key's validity
+// window inside [VerifyCheckpoint], because a checkpoint carries no signed
+// time: the caller that knows the entry's verified time calls
+// [LogKey.CheckValidAt]. It does not decide whether an entry's body says what
+// a bundle claims; it only proves the body's bytes are in the log. It supports
+// neither RSA log keys nor ML-DSA cosignatures.
+package tlog
