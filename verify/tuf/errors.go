@@ -10,10 +10,14 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/ats-run/selfattest/internal/fetch"
+	"github.com/ats-run/selfattest/verify"
 )
 
 // The three ways [Refresh] and [Cached] end without a result. Every error
-// they return wraps exactly one of them.
+// they return wraps exactly one of them. Each wraps package verify's
+// sentinel of the same name, so a caller that tests for
+// verify.ErrVerification, verify.ErrCouldNotCheck or verify.ErrBadInput
+// classifies a refresh's errors too.
 var (
 	// ErrVerification means TUF verification ran and refused what the
 	// repository (or, for [Cached], the cache) holds: a signature that does
@@ -21,7 +25,7 @@ var (
 	// metadata, a target whose length or hashes differ from the signed
 	// ones, a signed target that is not a trusted root. Treat it as a
 	// security event; do not fall back to a cached root because of it.
-	ErrVerification = errors.New("tuf: verification failed")
+	ErrVerification = fmt.Errorf("tuf: %w", verify.ErrVerification)
 
 	// ErrCouldNotCheck means the refresh did not run to its end for
 	// reasons outside the evidence: a network failure, a time-out or a
@@ -29,14 +33,14 @@ var (
 	// its size limit, a cache that cannot be read or written, or — for
 	// [Cached] — a cache that does not hold what is needed. Nothing is
 	// known; try again, or, if the caller decided so, use [Cached].
-	ErrCouldNotCheck = errors.New("tuf: could not check")
+	ErrCouldNotCheck = fmt.Errorf("tuf: %w", verify.ErrCouldNotCheck)
 
 	// ErrBadInput means the caller's input is unusable: an empty or
 	// refused repository URL, a TUF root.json that does not parse or is
 	// not signed by its own keys, an empty cache directory, an option out
 	// of range, or a target the repository's signed metadata does not
 	// list.
-	ErrBadInput = errors.New("tuf: bad input")
+	ErrBadInput = fmt.Errorf("tuf: %w", verify.ErrBadInput)
 )
 
 // FetchError is the error the HTTP fetch of one repository file ends
