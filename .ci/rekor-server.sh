@@ -17,7 +17,7 @@ export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 
 version=${REKOR_SERVER_VERSION:-v2.3.0}
 pkg=github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix
-dir="${XDG_CACHE_HOME:-$HOME/.cache}/selfattest/rekor-server/$version"
+dir="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/selfattest/rekor-server/$version"
 bin="$dir/posix"
 
 if [ -x "$bin" ]; then
