@@ -102,11 +102,27 @@
 //		if errors.As(err, &split) { ... } // keep split.Old, split.New, split.Proof
 //	}
 //
+// # Fetching tiles
+//
+// C2SP tlog-tiles logs (Rekor v2, any tessera log) are read through three
+// func types with a written contract — [CheckpointFetcherFunc],
+// [TileFetcherFunc], [EntryBundleFetcherFunc]: honour the context, stay
+// within the object's size limit, and return an error wrapping
+// os.ErrNotExist for a missing object. [NewHTTPFetcher] implements them
+// over internal/fetch (bounded bodies, time-outs, retries with back-off on
+// transient failures only) and [NewDirFetcher] over a folder opened with
+// os.Root. [FetchCheckpoint], [InclusionProof], [VerifyInclusionFromTiles],
+// [FetchEntry] and [ConsistencyProof] build proofs from tiles, checking
+// every tile against the verified checkpoint's root before using a hash of
+// it ([TileError], a rejection) and every entry against its leaf hash
+// ([InclusionError]). A fetch that fails is [ErrUnavailable] (a
+// [FetchError]): "could not check", never a rejection. [ParseHashTile]
+// and [ParseEntryBundle] are strict.
+//
 // # What it does not do
 //
-// It fetches nothing: checkpoints, tiles, entries and proofs come from the
-// fetchers that will sit beside it. It keeps no state between calls (the
-// monitor stores checkpoints). It does not enforce a log key's validity
+// It keeps no state between calls (the monitor, to come, stores
+// checkpoints), and reads no Rekor v1 REST API yet. It does not enforce a log key's validity
 // window inside [VerifyCheckpoint], because a checkpoint carries no signed
 // time: the caller that knows the entry's verified time calls
 // [LogKey.CheckValidAt]. It does not decide whether an entry's body says what

@@ -1,0 +1,273 @@
+package tlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ats-run/selfattest/internal/fetch"
+)
+
+// Fetching a tlog-tiles log. The verifying functions ([FetchCheckpoint],
+// [InclusionProof], [ConsistencyProof], [FetchEntry]) read through the func
+// types below, so a caller can plug in any store; [HTTPFetcher] and
+// [DirFetcher] are the two implementations this package provides. Their
+// methods have the signatures of the func types, so a method value is one:
+//
+//	f, err := tlog.NewHTTPFetcher("https://log2025-1.rekor.sigstore.dev", tlog.HTTPOptions{})
+//	cp, err := tlog.FetchCheckpoint(ctx, f.Checkpoint, origin, keys...)
+//	entry, err := tlog.FetchEntry(ctx, cp, index, f.Tile, f.EntryBundle)
+//
+// Every fetcher returns the object's bytes exactly as stored and checks
+// nothing but its size: the verifying functions check the bytes.
+
+// ErrUnavailable is wrapped by every "could not check" error of this
+// package's fetching functions: an object that is missing (wrapping
+// [os.ErrNotExist] too), a network failure, a time-out, a cancelled context,
+// an object too large to read. It is never wrapped together with
+// [ErrVerification]: a caller that sees it knows nothing was proven either
+// way, and must report "could not check", never "verified" and never
+// "rejected".
+var ErrUnavailable = errors.New("tlog: could not check: log data unavailable")
+
+// A FetchError reports an object of a log that could not be read. Path is its
+// tlog-tiles path ([CheckpointPath], [TilePath], [EntryBundlePath]); Err is the
+// cause (an [*internal/fetch.Error] for HTTP, an [*os.PathError] for a
+// folder). errors.Is(err, os.ErrNotExist) reports a missing object.
+// A FetchError wraps [ErrUnavailable], never [ErrVerification].
+type FetchError struct {
+	Path string
+	Err  error
+}
+
+func (e *FetchError) Error() string {
+	return fmt.Sprintf("tlog: could not read %s: %v", e.Path, e.Err)
+}
+
+// Unwrap returns [ErrUnavailable] and the cause.
+func (e *FetchError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// CheckpointFetcherFunc returns a log's latest signed checkpoint note
+// ([CheckpointPath]), as stored, unverified.
+//
+// Contract: it MUST honour ctx, MUST NOT return more than
+// [MaxCheckpointSize] bytes (a larger object is an error), and MUST return an
+// error wrapping [os.ErrNotExist] when the log has no checkpoint. Any error
+// means "could not read"; an error from it is reported wrapped in a
+// [*FetchError].
+type CheckpointFetcherFunc func(ctx context.Context) ([]byte, error)
+
+// TileFetcherFunc returns the hash tile at level and index ([TilePath]);
+// p is the width of a partial tile (1–255), 0 for a full tile.
+//
+// Contract: it MUST honour ctx, MUST NOT return more than [MaxTileSize]
+// bytes, and MUST return an error wrapping [os.ErrNotExist] when the tile
+// does not exist (logs may delete a partial tile once the full one exists;
+// callers then ask for the full tile). Any error means "could not read"; an
+// error from it is reported wrapped in a [*FetchError].
+type TileFetcherFunc func(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
+
+// EntryBundleFetcherFunc returns the entry bundle at index
+// ([EntryBundlePath]); p is the width of a partial bundle (1–255), 0 for a
+// full one.
+//
+// Contract: as [TileFetcherFunc], with the limit [MaxEntryBundleSize].
+type EntryBundleFetcherFunc func(ctx context.Context, index uint64, p uint8) ([]byte, error)
+
+// HTTPOptions tune an [HTTPFetcher]. The zero value is safe: https (or http
+// to a loopback host) only, a 30-second limit per request, three retries
+// starting at 250ms, a private Transport without proxy.
+type HTTPOptions struct {
+	// Timeout bounds one request, body included. 0 means 30s.
+	Timeout time.Duration
+	// Retries is how many times a request that could not complete is
+	// tried again: a network error, a time-out of the request (not of ctx),
+	// a truncated body, HTTP 429 or 5xx. Nothing else is retried: not a
+	// 404, not another status, not an oversized object, not a cancelled
+	// ctx. 0 means 3; negative means none.
+	Retries int
+	// Backoff is the wait before the first retry; it doubles for each
+	// next one. 0 means 250ms.
+	Backoff time.Duration
+	// Transport sends the requests; nil means a private one per request
+	// (see internal/fetch).
+	Transport http.RoundTripper
+	// UserAgent is sent as the User-Agent header; empty means Go's default.
+	UserAgent string
+}
+
+// An HTTPFetcher reads a tlog-tiles log over HTTP(S) through
+// internal/fetch: bounded bodies (each object's own limit), a time-out per
+// request, no redirect to plain http, retries with back-off on transient
+// failures only. A 404 is an error wrapping [os.ErrNotExist]. Its methods
+// return a [*FetchError] on failure and are safe for concurrent use.
+type HTTPFetcher struct {
+	base *url.URL
+	opts HTTPOptions
+}
+
+// NewHTTPFetcher returns a fetcher for the log whose tlog-tiles prefix is
+// base (the URL under which "checkpoint" and "tile/" live). base must be an
+// absolute https URL, or http to a loopback host.
+func NewHTTPFetcher(base string, opts HTTPOptions) (*HTTPFetcher, error) {
+	u, err := url.Parse(base)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, &PolicyError{Reason: fmt.Sprintf("tiles base URL %q is not an absolute URL without query", base)}
+	}
+	if opts.Timeout < 0 || opts.Backoff < 0 {
+		return nil, &PolicyError{Reason: "negative HTTPOptions.Timeout or Backoff"}
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 3
+	}
+	if opts.Backoff == 0 {
+		opts.Backoff = 250 * time.Millisecond
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return &HTTPFetcher{base: u, opts: opts}, nil
+}
+
+// Checkpoint is a [CheckpointFetcherFunc].
+func (f *HTTPFetcher) Checkpoint(ctx context.Context) ([]byte, error) {
+	return f.get(ctx, CheckpointPath, MaxCheckpointSize)
+}
+
+// Tile is a [TileFetcherFunc].
+func (f *HTTPFetcher) Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
+	return f.get(ctx, TilePath(level, index, p), tileSize(p))
+}
+
+// EntryBundle is an [EntryBundleFetcherFunc].
+func (f *HTTPFetcher) EntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error) {
+	return f.get(ctx, EntryBundlePath(index, p), MaxEntryBundleSize)
+}
+
+func tileSize(p uint8) int64 {
+	if p == 0 {
+		return MaxTileSize
+	}
+	return int64(p) * HashSize
+}
+
+func (f *HTTPFetcher) get(ctx context.Context, path string, limit int64) ([]byte, error) {
+	u := *f.base
+	u.Path += "/" + path
+	opts := fetch.Options{
+		MaxBytes:  limit,
+		Timeout:   f.opts.Timeout,
+		Transport: f.opts.Transport,
+		UserAgent: f.opts.UserAgent,
+	}
+	wait := f.opts.Backoff
+	for try := 0; ; try++ {
+		var buf bytes.Buffer
+		_, err := fetch.Get(ctx, u.String(), &buf, opts)
+		if err == nil {
+			return buf.Bytes(), nil
+		}
+		var fe *fetch.Error
+		if errors.As(err, &fe) && fe.Kind == fetch.KindStatus && fe.Status == http.StatusNotFound {
+			return nil, &FetchError{Path: path, Err: fmt.Errorf("%w: %w", os.ErrNotExist, err)}
+		}
+		if try >= f.opts.Retries || !transient(ctx, err) {
+			return nil, &FetchError{Path: path, Err: err}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, &FetchError{Path: path, Err: fmt.Errorf("%w (while waiting to retry after: %w)", context.Cause(ctx), err)}
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+// transient reports whether a failed fetch is worth trying again.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		return false
+	}
+	switch fe.Kind {
+	case fetch.KindNetwork, fetch.KindTimeout, fetch.KindTruncated:
+		return true
+	case fetch.KindStatus:
+		return fe.Status == http.StatusTooManyRequests || fe.Status >= 500
+	}
+	return false
+}
+
+// A DirFetcher reads a tlog-tiles log from a folder (a log's storage
+// directory, a mirror, a captured fixture) through an [os.Root], so no
+// path can leave it, reading no more than each object's limit. A missing
+// file is an error wrapping [os.ErrNotExist]. Its methods return a
+// [*FetchError] on failure.
+type DirFetcher struct {
+	root *os.Root
+}
+
+// NewDirFetcher returns a fetcher reading the log stored under root. The
+// caller owns root and closes it after the last call.
+func NewDirFetcher(root *os.Root) *DirFetcher { return &DirFetcher{root: root} }
+
+// Checkpoint is a [CheckpointFetcherFunc].
+func (f *DirFetcher) Checkpoint(ctx context.Context) ([]byte, error) {
+	return f.read(ctx, CheckpointPath, MaxCheckpointSize)
+}
+
+// Tile is a [TileFetcherFunc].
+func (f *DirFetcher) Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
+	return f.read(ctx, TilePath(level, index, p), tileSize(p))
+}
+
+// EntryBundle is an [EntryBundleFetcherFunc].
+func (f *DirFetcher) EntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error) {
+	return f.read(ctx, EntryBundlePath(index, p), MaxEntryBundleSize)
+}
+
+func (f *DirFetcher) read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &FetchError{Path: path, Err: context.Cause(ctx)}
+	}
+	if f.root == nil {
+		return nil, &FetchError{Path: path, Err: errors.New("DirFetcher without a root")}
+	}
+	file, err := f.root.Open(path)
+	if err != nil {
+		return nil, &FetchError{Path: path, Err: err}
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return nil, &FetchError{Path: path, Err: err}
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &FetchError{Path: path, Err: fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
+	}
+	if st.Size() > limit {
+		return nil, &FetchError{Path: path, Err: fmt.Errorf("%d bytes, more than the limit of %d", st.Size(), limit)}
+	}
+	b, err := io.ReadAll(io.LimitReader(file, limit+1))
+	if err != nil {
+		return nil, &FetchError{Path: path, Err: err}
+	}
+	if int64(len(b)) > limit {
+		return nil, &FetchError{Path: path, Err: fmt.Errorf("more than the limit of %d bytes", limit)}
+	}
+	return b, nil
+}
