@@ -71,12 +71,7 @@ func (a *anchoredCA) prepare() {
 	if ca.Root == nil {
 		return
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.Root)
-	inter := x509.NewCertPool()
-	for _, c := range ca.Intermediates {
-		inter.AddCert(c)
-	}
+	roots, inter := pools(ca.Root, ca.Intermediates)
 	for _, c := range ca.Intermediates {
 		// The signatures are what is checked once; any time inside the
 		// intermediate's validity will do, and validity is checked again,
@@ -96,6 +91,16 @@ func (a *anchoredCA) prepare() {
 		}
 		a.anchors = append(a.anchors, caAnchor{cert: c, above: above, verify: signatureChecker(c)})
 	}
+}
+
+// pools returns a pool holding root and one holding intermediates.
+func pools(root *x509.Certificate, intermediates []*x509.Certificate) (roots, inter *x509.CertPool) {
+	roots, inter = x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(root)
+	for _, c := range intermediates {
+		inter.AddCert(c)
+	}
+	return roots, inter
 }
 
 // canSignCertificates holds the conditions crypto/x509's
@@ -331,12 +336,7 @@ func (a *anchoredTSA) prepare() {
 	if tsa.Leaf == nil || tsa.Root == nil {
 		return
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(tsa.Root)
-	inter := x509.NewCertPool()
-	for _, c := range tsa.Intermediates {
-		inter.AddCert(c)
-	}
+	roots, inter := pools(tsa.Root, tsa.Intermediates)
 	chains, err := tsa.Leaf.Verify(x509.VerifyOptions{
 		Roots:         roots,
 		Intermediates: inter,

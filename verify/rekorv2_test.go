@@ -6,11 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +20,7 @@ import (
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -248,7 +246,14 @@ func TestRekorV2(t *testing.T) {
 
 		// The published checkpoint is the one the bundle carries (no
 		// entry came after), and names the origin, size and root.
-		cp := rv2Get(t, srv.TilesURL+"/checkpoint")
+		logFiles, err := tlog.NewHTTPFetcher(srv.TilesURL, tlog.HTTPOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := logFiles.Checkpoint(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
 		want := rv2At(t, entry, "inclusionProof", "checkpoint", "envelope").(string)
 		if string(cp) != want {
 			t.Errorf("checkpoint served:\n%s\nin the bundle:\n%s", cp, want)
@@ -260,7 +265,18 @@ func TestRekorV2(t *testing.T) {
 
 		// The entry bundle holds the entry byte for byte, and its RFC 6962
 		// leaf hash is included under the checkpoint's root.
-		items := rv2EntryBundle(t, rv2Get(t, srv.TilesURL+"/"+rv2EntriesPath(index, size)))
+		var partial uint8 // 0: a full bundle of 256 entries
+		if w := size - index/256*256; w < 256 {
+			partial = uint8(w)
+		}
+		raw, err := logFiles.EntryBundle(t.Context(), uint64(index/256), partial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := tlog.ParseEntryBundle(raw, partial)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if int(index%256) >= len(items) {
 			t.Fatalf("entry bundle has %d items, want index %d", len(items), index)
 		}
@@ -276,39 +292,6 @@ func TestRekorV2(t *testing.T) {
 			t.Errorf("inclusion of the log's entry: %v", err)
 		}
 	})
-}
-
-// rv2EntriesPath is the C2SP tlog-tiles path of the entry bundle holding
-// entry index of a tree of the given size.
-func rv2EntriesPath(index, size int64) string {
-	n := index / 256
-	s := fmt.Sprintf("%03d", n%1000)
-	for n /= 1000; n > 0; n /= 1000 {
-		s = fmt.Sprintf("x%03d/%s", n%1000, s)
-	}
-	p := "tile/entries/" + s
-	if w := size - index/256*256; w < 256 {
-		p += ".p/" + strconv.FormatInt(w, 10)
-	}
-	return p
-}
-
-// rv2EntryBundle splits a tlog-tiles entry bundle: big-endian uint16
-// lengths, each followed by the entry.
-func rv2EntryBundle(t *testing.T, b []byte) [][]byte {
-	t.Helper()
-	var items [][]byte
-	for len(b) > 0 {
-		if len(b) < 2 {
-			t.Fatalf("entry bundle: %d trailing bytes", len(b))
-		}
-		n := int(binary.BigEndian.Uint16(b))
-		if len(b) < 2+n {
-			t.Fatalf("entry bundle: item of %d bytes, %d left", n, len(b)-2)
-		}
-		items, b = append(items, b[2:2+n]), b[2+n:]
-	}
-	return items
 }
 
 // rv2FlipNoteSig flips a bit of the first signature of a signed note,
@@ -327,23 +310,6 @@ func rv2FlipNoteSig(t *testing.T, note string) string {
 	}
 	sig[len(sig)-1] ^= 1
 	return text + "\n\n" + line[:i+1] + base64.StdEncoding.EncodeToString(sig) + "\n" + rest
-}
-
-func rv2Get(t *testing.T, url string) []byte {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	return b
 }
 
 // rv2At walks decoded JSON by object keys and array indexes.
