@@ -2,15 +2,19 @@ package verify
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	tsaverification "github.com/sigstore/timestamp-authority/v2/pkg/verification"
 
@@ -381,14 +385,11 @@ func (a *anchoredTSA) Verify(signedTimestamp, signature []byte) (*root.Timestamp
 	if a.above == nil {
 		return a.tsa.Verify(signedTimestamp, signature)
 	}
-	tsa := a.tsa
-	ts, err := tsaverification.VerifyTimestampResponse(signedTimestamp, bytes.NewReader(signature), tsaverification.VerifyOpts{
-		Roots:          []*x509.Certificate{tsa.Leaf},
-		TSACertificate: tsa.Leaf,
-	})
+	ts, err := a.verifyResponse(signedTimestamp, signature)
 	if err != nil {
 		return nil, err
 	}
+	tsa := a.tsa
 	for _, c := range a.above {
 		if ts.Time.Before(c.NotBefore) || ts.Time.After(c.NotAfter) {
 			return nil, x509.CertificateInvalidError{Cert: c, Reason: x509.Expired}
@@ -401,4 +402,88 @@ func (a *anchoredTSA) Verify(signedTimestamp, signature []byte) (*root.Timestamp
 		return nil, errors.New("timestamp is after the validity period end")
 	}
 	return &root.Timestamp{Time: ts.Time, URI: tsa.URI}, nil
+}
+
+// verifyResponse makes the checks of timestamp-authority's
+// VerifyTimestampResponse (v2.1.3) with the signing certificate as the only
+// anchor, in the same order, but verifies the response's signature once
+// instead of twice: the library's timestamp.ParseResponse already verifies
+// the CMS signature with the certificate the token embeds, and
+// VerifyTimestampResponse then parses and verifies the same signature again
+// before checking that the signer is the expected certificate. Here the
+// signer is required to be the trusted signing certificate (byte-for-byte),
+// and the signature is verified again only when the token embeds no
+// certificate (ParseResponse checked nothing then). Everything else is the
+// library's: its parsers, its hash-algorithm rule, its leaf-certificate
+// rules (end entity, critical EKU, TimeStamping as the single EKU), and the
+// leaf's validity at the timestamp; the chain above the leaf was verified
+// once by prepare. TestAnchoredTSAMatchesLibrary holds the two paths to the
+// same verdicts, on real and on mutated tokens.
+func (a *anchoredTSA) verifyResponse(tsr, artifact []byte) (*timestamp.Timestamp, error) {
+	leaf := a.tsa.Leaf
+	ts, err := timestamp.ParseResponse(tsr)
+	if err != nil {
+		return nil, fmt.Errorf("timestamp response is not valid: %w", err)
+	}
+	switch ts.HashAlgorithm {
+	case crypto.SHA1:
+		return nil, tsaverification.ErrWeakHashAlg
+	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
+	default:
+		return nil, tsaverification.ErrUnsupportedHashAlg
+	}
+	p7, err := pkcs7.Parse(ts.RawToken)
+	if err != nil {
+		return nil, fmt.Errorf("error parsing hashed message: %w", err)
+	}
+	if len(p7.Certificates) == 0 {
+		// ParseResponse verified nothing: verify the signature with the
+		// trusted signing certificate, as the library does.
+		p7.Certificates = []*x509.Certificate{leaf}
+		if err := p7.Verify(); err != nil {
+			return nil, fmt.Errorf("error while verifying signature: %w", err)
+		}
+	}
+	signer := p7.GetOnlySigner()
+	if signer == nil {
+		return nil, errors.New("signer certificate was not found")
+	}
+	if !leaf.Equal(signer) {
+		return nil, errors.New("certificate embedded in the TSR does not match the provided TSA certificate")
+	}
+	if ts.Time.Before(leaf.NotBefore) || ts.Time.After(leaf.NotAfter) {
+		return nil, x509.CertificateInvalidError{Cert: leaf, Reason: x509.Expired}
+	}
+	if err := checkTSALeaf(leaf); err != nil {
+		return nil, err
+	}
+	h := ts.HashAlgorithm.New()
+	h.Write(artifact)
+	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+		return nil, errors.New("hashed messages don't match")
+	}
+	return ts, nil
+}
+
+// checkTSALeaf is the library's verifyLeafCert for a signer that is the
+// trusted signing certificate: an end entity whose extended key usage
+// extension is critical and names TimeStamping alone.
+func checkTSALeaf(c *x509.Certificate) error {
+	if c.IsCA {
+		return errors.New("TSA certificate must be an end-entity certificate, not a CA")
+	}
+	critical := false
+	for _, ext := range c.Extensions {
+		if ext.Id.Equal(tsaverification.EKUOID) {
+			critical = ext.Critical
+			break
+		}
+	}
+	if !critical {
+		return errors.New("certificate must set EKU to critical")
+	}
+	if len(c.ExtKeyUsage)+len(c.UnknownExtKeyUsage) != 1 || len(c.ExtKeyUsage) != 1 || c.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
+		return errors.New("leaf certificate EKU is not set to TimeStamping alone")
+	}
+	return nil
 }

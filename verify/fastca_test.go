@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitorus/timestamp"
 	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
@@ -232,4 +234,139 @@ func TestAnchoredTSAMatchesLibrary(t *testing.T) {
 		t.Fatalf("only %d timestamps checked, %d anchored TSAs: the replay found too little to compare", checked, fast)
 	}
 	t.Logf("%d timestamps compared", checked)
+}
+
+// tNow anchors the timestamp tests: the CMS signer adds the real signing
+// time, which must fall within the signing certificate's validity.
+var tNow = time.Now().UTC().Truncate(time.Second)
+
+// tsaPKI is a timestamp authority: a P-256 root and a signing certificate
+// with the critical TimeStamping EKU (change may alter its template).
+type tsaPKI struct {
+	key  *ecdsa.PrivateKey
+	leaf *x509.Certificate
+	tsa  *root.SigstoreTimestampingAuthority
+}
+
+func newTSAPKI(t *testing.T, change func(*x509.Certificate)) tsaPKI {
+	t.Helper()
+	rootKey, key := mustKey(t, elliptic.P256()), mustKey(t, elliptic.P256())
+	rt := &x509.Certificate{
+		SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: "tsa root"},
+		NotBefore: tNow.Add(-10 * 365 * 24 * time.Hour), NotAfter: tNow.Add(10 * 365 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	rc := mustCert(t, rt, rt, &rootKey.PublicKey, rootKey)
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt := &x509.Certificate{
+		SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: "tsa"},
+		NotBefore: tNow.Add(-24 * time.Hour), NotAfter: tNow.Add(24 * time.Hour),
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
+	}
+	if change != nil {
+		change(lt)
+	}
+	leaf := mustCert(t, lt, rc, &key.PublicKey, rootKey)
+	return tsaPKI{key: key, leaf: leaf, tsa: &root.SigstoreTimestampingAuthority{
+		Root: rc, Leaf: leaf, URI: "https://tsa.test", ValidityPeriodStart: tNow.Add(-48 * time.Hour),
+	}}
+}
+
+// token is an RFC 3161 response over artifact as sigstore's
+// timestamp-authority makes one (github.com/digitorus/timestamp).
+func token(t *testing.T, cert *x509.Certificate, key crypto.Signer, artifact []byte, at time.Time, h crypto.Hash, embed bool) []byte {
+	t.Helper()
+	d := h.New()
+	d.Write(artifact)
+	ts := timestamp.Timestamp{
+		HashAlgorithm: h, HashedMessage: d.Sum(nil), Time: at,
+		Policy: asn1.ObjectIdentifier{1, 2, 3}, AddTSACertificate: embed,
+	}
+	resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestAnchoredTSATokens compares the anchored TSA with sigstore-go's on
+// tokens made for the purpose: with and without the certificate embedded,
+// signed by another key, naming another signer, over another artifact,
+// outside the signing certificate's validity, from a
+// signing certificate without the critical EKU — and every single-byte
+// change of a good token, with and without the certificate.
+func TestAnchoredTSATokens(t *testing.T) {
+	p := newTSAPKI(t, nil)
+	other := newTSAPKI(t, nil)
+	noncrit := newTSAPKI(t, func(c *x509.Certificate) {
+		c.ExtraExtensions = nil
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}
+	})
+	late := newTSAPKI(t, nil)
+	late.tsa.ValidityPeriodStart, late.tsa.ValidityPeriodEnd = tNow, tNow.Add(2*time.Hour)
+	sig := []byte("signature bytes")
+	at := tNow.Add(time.Hour)
+	cases := []struct {
+		name string
+		tsa  tsaPKI
+		tok  []byte
+		pass bool
+	}{
+		{"embedded", p, token(t, p.leaf, p.key, sig, at, crypto.SHA256, true), true},
+		{"not embedded", p, token(t, p.leaf, p.key, sig, at, crypto.SHA256, false), true},
+		{"sha512", p, token(t, p.leaf, p.key, sig, at, crypto.SHA512, true), true},
+		{"embedded, signed by another key", p, token(t, p.leaf, other.key, sig, at, crypto.SHA256, true), false},
+		{"not embedded, signed by another key", p, token(t, p.leaf, other.key, sig, at, crypto.SHA256, false), false},
+		{"another authority's token", p, token(t, other.leaf, other.key, sig, at, crypto.SHA256, true), false},
+		{"another authority's token, not embedded", p, token(t, other.leaf, other.key, sig, at, crypto.SHA256, false), false},
+		{"other artifact", p, token(t, p.leaf, p.key, []byte("other"), at, crypto.SHA256, true), false},
+		{"after the certificate expired", p, token(t, p.leaf, p.key, sig, tNow.Add(25*time.Hour), crypto.SHA256, true), false},
+		{"before the certificate was valid", p, token(t, p.leaf, p.key, sig, tNow.Add(-25*time.Hour), crypto.SHA256, true), false},
+		{"before the authority's validity period", late, token(t, late.leaf, late.key, sig, tNow.Add(-time.Hour), crypto.SHA256, true), false},
+		{"after the authority's validity period", late, token(t, late.leaf, late.key, sig, tNow.Add(3*time.Hour), crypto.SHA256, true), false},
+		{"within the authority's validity period", late, token(t, late.leaf, late.key, sig, tNow.Add(time.Hour), crypto.SHA256, true), true},
+		{"EKU not critical", noncrit, token(t, noncrit.leaf, noncrit.key, sig, at, crypto.SHA256, true), false},
+	}
+	compare := func(t *testing.T, a *anchoredTSA, lib *root.SigstoreTimestampingAuthority, tok []byte) (bool, error) {
+		t.Helper()
+		want, wantErr := lib.Verify(tok, sig)
+		got, gotErr := a.Verify(tok, sig)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("anchored: %v; library: %v", gotErr, wantErr)
+		}
+		if wantErr == nil && *got != *want {
+			t.Fatalf("anchored %v, library %v", got, want)
+		}
+		return wantErr == nil, wantErr
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := newAnchoredTSA(c.tsa.tsa)
+			if a.once.Do(a.prepare); a.above == nil {
+				t.Fatal("the anchored path was not taken")
+			}
+			if ok, err := compare(t, a, c.tsa.tsa, c.tok); ok != c.pass {
+				t.Fatalf("verified = %v (%v), want %v", ok, err, c.pass)
+			}
+		})
+	}
+	for _, embed := range []bool{true, false} {
+		good := token(t, p.leaf, p.key, sig, at, crypto.SHA256, embed)
+		a := newAnchoredTSA(p.tsa)
+		passed := 0
+		for i := range good {
+			for _, bit := range []byte{0x01, 0x80} {
+				tok := bytes.Clone(good)
+				tok[i] ^= bit
+				if ok, _ := compare(t, a, p.tsa, tok); ok {
+					passed++
+				}
+			}
+		}
+		t.Logf("embedded=%v: %d bytes × 2 flips compared, %d still verify on both paths", embed, len(good), passed)
+	}
 }

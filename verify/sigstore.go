@@ -338,21 +338,43 @@ func (a SignedArtifact) policyOption() (sgverify.ArtifactPolicyOption, func(), e
 	return nil, nop, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
 }
 
-// memoBundle is a bundle whose transparency-log entries are parsed once
-// per verification. sigstore-go's Bundle.TlogEntries parses every entry's
-// body again on each call (a JSON decode of the Rekor entry and, for
-// in-toto and DSSE entries, a signature check), and verification and the
-// result both need them. The parsed entries are read-only to everyone.
+// memoBundle is a bundle whose derived parts are computed once per
+// verification. sigstore-go's Bundle.TlogEntries parses every entry's body
+// again on each call (a JSON decode of the Rekor entry and, for in-toto and
+// DSSE entries, a signature check), VerificationContent parses the signing
+// certificate again on each call, and SignatureContent decodes the DSSE
+// envelope again; verification asks for each several times, and the result
+// asks again. Each is a pure function of the bundle, which nobody changes
+// while it is verified; the values are read-only to everyone.
 type memoBundle struct {
 	*bundle.Bundle
-	once    sync.Once
-	entries []*tlog.Entry
-	err     error
+
+	entriesOnce sync.Once
+	entries     []*tlog.Entry
+	entriesErr  error
+
+	vcOnce sync.Once
+	vc     sgverify.VerificationContent
+	vcErr  error
+
+	scOnce sync.Once
+	sc     sgverify.SignatureContent
+	scErr  error
 }
 
 func (m *memoBundle) TlogEntries() ([]*tlog.Entry, error) {
-	m.once.Do(func() { m.entries, m.err = m.Bundle.TlogEntries() })
-	return m.entries, m.err
+	m.entriesOnce.Do(func() { m.entries, m.entriesErr = m.Bundle.TlogEntries() })
+	return m.entries, m.entriesErr
+}
+
+func (m *memoBundle) VerificationContent() (sgverify.VerificationContent, error) {
+	m.vcOnce.Do(func() { m.vc, m.vcErr = m.Bundle.VerificationContent() })
+	return m.vc, m.vcErr
+}
+
+func (m *memoBundle) SignatureContent() (sgverify.SignatureContent, error) {
+	m.scOnce.Do(func() { m.sc, m.scErr = m.Bundle.SignatureContent() })
+	return m.sc, m.scErr
 }
 
 // tlogEntries returns the bundle's log entries; the bundle was verified, so
