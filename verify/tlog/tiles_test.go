@@ -166,10 +166,16 @@ type memTiles struct {
 }
 
 func newMemTiles(n int, sizes ...int) *memTiles {
-	m := &memTiles{files: make(map[string][]byte)}
+	var entries [][]byte
 	for i := range n {
-		m.entries = append(m.entries, entry(i))
+		entries = append(entries, entry(i))
 	}
+	return newMemTilesOf(entries, sizes...)
+}
+
+// newMemTilesOf is newMemTiles with the given entries.
+func newMemTilesOf(entries [][]byte, sizes ...int) *memTiles {
+	m := &memTiles{files: make(map[string][]byte), entries: entries}
 	levels := [][][]byte{nil}
 	for _, e := range m.entries {
 		levels[0] = append(levels[0], rfc6962.DefaultHasher.HashLeaf(e))
