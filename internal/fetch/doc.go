@@ -4,10 +4,12 @@
 // download a live artifact from a CDN and to fetch an HTML page and its
 // subresources, then hashes what it got.
 //
-// There is one verb, [Get]. It writes the body to an [io.Writer] the caller
+// The verb is [Get]. It writes the body to an [io.Writer] the caller
 // chooses (a hasher, a file, a buffer) and returns an [Info] describing the
-// exchange. The error is nil only if the whole body, exactly as the server
-// sent it, was written:
+// exchange. [Post] is the same for a read-only query an API offers only as
+// a POST with a small body (at most [MaxPostBytes]), such as a search. The
+// error is nil only if the whole body, exactly as the server sent it, was
+// written:
 //
 //	h := sha256.New()
 //	info, err := fetch.Get(ctx, "https://cdn.example.com/app.js", h, fetch.Options{})
@@ -63,8 +65,10 @@
 // [Options.MaxRedirects] redirects are followed (default 10; negative means
 // none). A refused redirect is a [KindRedirect] error whose [Error.URL] is
 // the refused target. A redirect without a Location header, or with one that
-// does not parse, is a [KindRedirect] error too. Each target followed is
-// recorded in [Info.Redirects]; [Info.FinalURL] is the last URL requested.
+// does not parse, is a [KindRedirect] error too. [Post] follows only 307 and
+// 308, sending the same method and body again, and refuses 301, 302 and
+// 303. Each target followed is recorded in [Info.Redirects]; [Info.FinalURL]
+// is the last URL requested.
 //
 // # Responses
 //

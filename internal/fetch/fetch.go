@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,6 +110,55 @@ type Info struct {
 // of a body, which the caller must discard. See the package documentation
 // for the rules.
 func Get(ctx context.Context, rawURL string, w io.Writer, opts Options) (Info, error) {
+	return fetchURL(ctx, rawURL, nil, w, opts)
+}
+
+// MaxPostBytes bounds the request body [Post] sends: it is meant for small
+// queries (a JSON search request), not uploads.
+const MaxPostBytes = 64 << 10
+
+// Post sends body with a POST request to rawURL, with the Content-Type
+// header contentType, and writes the response body to w. It is for
+// read-only queries that an API only offers as a POST (a search), and
+// follows every rule of [Get] for the URL, the response, the limits and the
+// time, with two differences:
+//
+//   - body must be at most [MaxPostBytes] bytes and contentType must be a
+//     non-empty header value without control characters; otherwise the
+//     error is of kind [KindBadOptions] and nothing is sent.
+//   - Only the redirects 307 and 308 are followed, sending the same method
+//     and body to the target (checked as for Get). A 301, 302 or 303 is a
+//     [KindRedirect] error: following it would turn the query into a GET
+//     of another resource.
+//
+// It does not retry: a caller that knows its query is safe to repeat does.
+func Post(ctx context.Context, rawURL, contentType string, body []byte, w io.Writer, opts Options) (Info, error) {
+	return fetchURL(ctx, rawURL, &postRequest{contentType: contentType, body: body}, w, opts)
+}
+
+// postRequest is what [Post] adds to a request.
+type postRequest struct {
+	contentType string
+	body        []byte
+}
+
+func (p *postRequest) check() error {
+	if len(p.body) > MaxPostBytes {
+		return fmt.Errorf("request body of %d bytes, more than %d", len(p.body), MaxPostBytes)
+	}
+	if p.contentType == "" {
+		return errors.New("empty Content-Type")
+	}
+	if i := strings.IndexFunc(p.contentType, func(r rune) bool {
+		return r < 0x20 && r != '\t' || r == 0x7f
+	}); i >= 0 {
+		return fmt.Errorf("Content-Type has a control character at byte %d", i)
+	}
+	return nil
+}
+
+// fetchURL is [Get] when post is nil, else [Post].
+func fetchURL(ctx context.Context, rawURL string, post *postRequest, w io.Writer, opts Options) (Info, error) {
 	info := Info{URL: rawURL, ContentLength: -1}
 
 	u, err := url.Parse(rawURL)
@@ -125,6 +175,11 @@ func Get(ctx context.Context, rawURL string, w io.Writer, opts Options) (Info, e
 	}
 	if err := opts.check(); err != nil {
 		return info, &Error{Kind: KindBadOptions, URL: u.Redacted(), Err: err}
+	}
+	if post != nil {
+		if err := post.check(); err != nil {
+			return info, &Error{Kind: KindBadOptions, URL: u.Redacted(), Err: err}
+		}
 	}
 	if ctx == nil || w == nil {
 		return info, &Error{Kind: KindBadOptions, URL: u.Redacted(), Err: errors.New("nil context or writer")}
@@ -151,7 +206,7 @@ func Get(ctx context.Context, rawURL string, w io.Writer, opts Options) (Info, e
 		rt = t
 	}
 
-	f := &fetcher{parent: ctx, timeout: timeout, transport: rt, userAgent: opts.UserAgent}
+	f := &fetcher{parent: ctx, timeout: timeout, transport: rt, userAgent: opts.UserAgent, post: post}
 	var cancel context.CancelFunc
 	f.ctx, cancel = context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -264,9 +319,10 @@ type fetcher struct {
 	timeout   time.Duration
 	transport http.RoundTripper
 	userAgent string
+	post      *postRequest // nil for a GET
 }
 
-// follow sends a GET for u and follows redirects, checking each target before
+// follow sends the request for u and follows redirects, checking each target before
 // sending anything to it. It returns the first response that is not a
 // redirect it follows, with an open body; it records the chain in info.
 func (f *fetcher) follow(u *url.URL, maxRedirects int, insecureHTTP bool, info *Info) (*http.Response, error) {
@@ -293,6 +349,10 @@ func (f *fetcher) follow(u *url.URL, maxRedirects int, insecureHTTP bool, info *
 		}
 		// A redirect. Its body is not read: closing it is enough.
 		resp.Body.Close()
+		if f.post != nil && resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusPermanentRedirect {
+			return nil, &Error{Kind: KindRedirect, URL: u.Redacted(), Status: resp.StatusCode,
+				Err: errors.New("a POST follows only 307 and 308 redirects")}
+		}
 		loc := h.Get("Location")
 		if loc == "" {
 			return nil, &Error{Kind: KindRedirect, URL: u.Redacted(), Status: resp.StatusCode,
@@ -321,13 +381,20 @@ func (f *fetcher) follow(u *url.URL, maxRedirects int, insecureHTTP bool, info *
 	}
 }
 
-// do sends one GET request for u.
+// do sends one request for u: a GET, or the POST of f.post.
 func (f *fetcher) do(u *url.URL) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, u.String(), nil)
+	method, body := http.MethodGet, io.Reader(nil)
+	if f.post != nil {
+		method, body = http.MethodPost, bytes.NewReader(f.post.body)
+	}
+	req, err := http.NewRequestWithContext(f.ctx, method, u.String(), body)
 	if err != nil {
 		// u passed checkURL, so this is not expected; it is still not
 		// the network's fault.
 		return nil, &Error{Kind: KindBadURL, URL: u.Redacted(), Err: err}
+	}
+	if f.post != nil {
+		req.Header.Set("Content-Type", f.post.contentType)
 	}
 	// Ask for the body exactly as stored. Setting the header also stops
 	// net/http's Transport from asking for gzip and decoding it.

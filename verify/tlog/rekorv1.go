@@ -1,0 +1,605 @@
+package tlog
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rekor v1 REST responses. Rekor v1 (github.com/sigstore/rekor, the
+// public-good rekor.sigstore.dev until 2025) serves a JSON REST API described
+// by its openapi.yaml. This file parses and verifies the five responses this
+// package reads; rekorv1_fetch.go fetches them. The wire format, as served:
+//
+//	GET  /api/v1/log                  {"rootHash": hex, "treeSize": int, "signedTreeHead": note,
+//	                                   "treeID": decimal string, "inactiveShards": [{same four}]}
+//	GET  /api/v1/log/entries/{uuid}   {"<uuid>": LogEntryAnon}
+//	GET  /api/v1/log/entries?logIndex=N
+//	                                  {"<uuid>": LogEntryAnon}
+//	POST /api/v1/index/retrieve       request {"hash": "sha256:<hex>"}, response ["<uuid>", ...]
+//	GET  /api/v1/log/proof?firstSize=M&lastSize=N&treeID=T
+//	                                  {"rootHash": hex, "hashes": [hex, ...]}
+//
+//	LogEntryAnon = {"body": base64 of the canonicalized entry, "integratedTime": unix seconds,
+//	                "logID": hex SHA-256 of the log key's SPKI, "logIndex": global index,
+//	                "verification": {"inclusionProof": {"checkpoint": note, "hashes": [hex],
+//	                                 "logIndex": index in the shard, "rootHash": hex, "treeSize": int},
+//	                                 "signedEntryTimestamp": base64 ASN.1 ECDSA signature}}
+//
+// An entry UUID is 80 hex digits: the shard's tree ID (16) and the entry's
+// RFC 6962 leaf hash (64); a 64-digit UUID is the leaf hash alone. The
+// signed entry timestamp (SET) is the log key's ECDSA signature over SHA-256
+// of the RFC 8785 canonical JSON {"body","integratedTime","logID","logIndex"}.
+// Hashes and IDs are lower-case hex, as Rekor writes them; this parser
+// accepts only that form, so every accepted value has one encoding.
+
+// Bounds on Rekor v1 responses, in bytes, and on their contents.
+const (
+	// MaxRekorV1LogInfoSize bounds a GET /api/v1/log response.
+	MaxRekorV1LogInfoSize = 1 << 20
+	// MaxRekorV1EntrySize bounds an entry response (by UUID or index).
+	MaxRekorV1EntrySize = 4 << 20
+	// MaxRekorV1SearchSize bounds a POST /api/v1/index/retrieve response.
+	MaxRekorV1SearchSize = 256 << 10
+	// MaxRekorV1ProofSize bounds a GET /api/v1/log/proof response.
+	MaxRekorV1ProofSize = 64 << 10
+	// MaxRekorV1SearchResults bounds the UUIDs a search may return.
+	MaxRekorV1SearchResults = 1000
+	// MaxRekorV1Shards bounds the inactive shards of a log info.
+	MaxRekorV1Shards = 100
+)
+
+// A RekorV1Error reports a Rekor v1 response that contradicts itself, the
+// request it answers or the log's keys: an entry whose UUID is not its
+// body's leaf hash, an entry for another UUID or index than the one asked
+// for, an inclusion proof whose root or size is not its checkpoint's, a log
+// info whose tree ID or root is not its signed tree head's, an invalid
+// signed entry timestamp. What names the field; Want and Got are the
+// values.
+type RekorV1Error struct {
+	What      string
+	Want, Got string
+}
+
+func (e *RekorV1Error) Error() string {
+	return fmt.Sprintf("tlog: Rekor v1 response: %s is %q, want %q", e.What, e.Got, e.Want)
+}
+
+// Unwrap returns [ErrVerification].
+func (e *RekorV1Error) Unwrap() error { return ErrVerification }
+
+// RekorV1Shard is one shard of a Rekor v1 log info, as the server sent it:
+// nothing in it is verified.
+type RekorV1Shard struct {
+	TreeID         int64  `json:"treeID"`
+	TreeSize       uint64 `json:"treeSize"`
+	RootHash       []byte `json:"rootHash"`
+	SignedTreeHead []byte `json:"signedTreeHead"`
+}
+
+// UnverifiedRekorV1LogInfo is a parsed GET /api/v1/log response: the active
+// shard and the inactive ones. [ParseRekorV1LogInfo] checks its syntax only.
+type UnverifiedRekorV1LogInfo struct {
+	RekorV1Shard
+	InactiveShards []RekorV1Shard `json:"inactiveShards,omitempty"`
+}
+
+// RekorV1LogInfo is a log info whose active shard [VerifyRekorV1LogInfo]
+// verified: Checkpoint is its signed tree head, verified, and the tree ID,
+// size and root the response states agree with it.
+type RekorV1LogInfo struct {
+	TreeID     int64               `json:"treeID"`
+	Checkpoint *VerifiedCheckpoint `json:"checkpoint"`
+	// UnverifiedInactiveShards are the earlier shards as the server listed
+	// them, unchecked: verify one's SignedTreeHead with [VerifyCheckpoint]
+	// and [RekorV1Origin] before using it.
+	UnverifiedInactiveShards []RekorV1Shard `json:"unverifiedInactiveShards,omitempty"`
+}
+
+type rekorV1ShardJSON struct {
+	RootHash       *string `json:"rootHash"`
+	SignedTreeHead *string `json:"signedTreeHead"`
+	TreeID         *string `json:"treeID"`
+	TreeSize       *int64  `json:"treeSize"`
+}
+
+type rekorV1LogInfoJSON struct {
+	rekorV1ShardJSON
+	InactiveShards []rekorV1ShardJSON `json:"inactiveShards"`
+}
+
+func malformedV1(what string, format string, args ...any) error {
+	return &MalformedError{What: "Rekor v1 " + what, Err: fmt.Errorf(format, args...)}
+}
+
+// decodeJSON decodes one JSON value, and nothing after it, into v.
+func decodeJSON(what string, b []byte, limit int, v any) error {
+	if len(b) > limit {
+		return malformedV1(what, "%d bytes, more than %d", len(b), limit)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	if err := d.Decode(v); err != nil {
+		return &MalformedError{What: "Rekor v1 " + what, Err: err}
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return malformedV1(what, "data after the JSON value")
+	}
+	return nil
+}
+
+// parseHex32 accepts 64 lower-case hex digits.
+func parseHex32(s string) ([]byte, error) {
+	if len(s) != 2*HashSize || strings.ToLower(s) != s {
+		return nil, fmt.Errorf("%q is not 64 lower-case hex digits", s)
+	}
+	return hex.DecodeString(s)
+}
+
+func (j *rekorV1ShardJSON) parse(what string) (RekorV1Shard, error) {
+	var s RekorV1Shard
+	if j.RootHash == nil || j.SignedTreeHead == nil || j.TreeID == nil || j.TreeSize == nil {
+		return s, malformedV1(what, "rootHash, signedTreeHead, treeID or treeSize missing")
+	}
+	var err error
+	if s.RootHash, err = parseHex32(*j.RootHash); err != nil {
+		return s, malformedV1(what, "rootHash: %v", err)
+	}
+	if s.TreeID, err = parseTreeID(*j.TreeID); err != nil {
+		return s, malformedV1(what, "treeID: %v", err)
+	}
+	if *j.TreeSize < 0 {
+		return s, malformedV1(what, "negative treeSize %d", *j.TreeSize)
+	}
+	s.TreeSize = uint64(*j.TreeSize)
+	if len(*j.SignedTreeHead) > MaxCheckpointSize {
+		return s, malformedV1(what, "signedTreeHead of %d bytes", len(*j.SignedTreeHead))
+	}
+	s.SignedTreeHead = []byte(*j.SignedTreeHead)
+	return s, nil
+}
+
+// parseTreeID accepts a canonical decimal tree ID up to MaxInt64.
+func parseTreeID(s string) (int64, error) {
+	n, err := parseDecimal(s)
+	if err != nil {
+		return 0, err
+	}
+	if n > math.MaxInt64 {
+		return 0, fmt.Errorf("%s is too large", s)
+	}
+	return int64(n), nil
+}
+
+// ParseRekorV1LogInfo parses a GET /api/v1/log response. It checks syntax
+// only (at most [MaxRekorV1LogInfoSize] bytes and [MaxRekorV1Shards]
+// inactive shards); a response that does not parse is a [*MalformedError].
+func ParseRekorV1LogInfo(b []byte) (*UnverifiedRekorV1LogInfo, error) {
+	var j rekorV1LogInfoJSON
+	if err := decodeJSON("log info", b, MaxRekorV1LogInfoSize, &j); err != nil {
+		return nil, err
+	}
+	if len(j.InactiveShards) > MaxRekorV1Shards {
+		return nil, malformedV1("log info", "%d inactive shards, more than %d", len(j.InactiveShards), MaxRekorV1Shards)
+	}
+	active, err := j.rekorV1ShardJSON.parse("log info")
+	if err != nil {
+		return nil, err
+	}
+	info := &UnverifiedRekorV1LogInfo{RekorV1Shard: active}
+	for i := range j.InactiveShards {
+		s, err := j.InactiveShards[i].parse(fmt.Sprintf("log info inactive shard %d", i))
+		if err != nil {
+			return nil, err
+		}
+		info.InactiveShards = append(info.InactiveShards, s)
+	}
+	return info, nil
+}
+
+// rekorV1TreeID returns the tree ID of a Rekor v1 origin "<host> - <tree id>".
+func rekorV1TreeID(origin string) (host string, id int64, err error) {
+	i := strings.LastIndex(origin, rekorV1OriginSeparate)
+	if i <= 0 {
+		return "", 0, &PolicyError{Reason: fmt.Sprintf("origin %q is not a Rekor v1 origin \"<host> - <tree id>\"", origin)}
+	}
+	id, err = parseTreeID(origin[i+len(rekorV1OriginSeparate):])
+	if err != nil {
+		return "", 0, &PolicyError{Reason: fmt.Sprintf("origin %q: tree ID: %v", origin, err)}
+	}
+	return origin[:i], id, nil
+}
+
+// VerifyRekorV1LogInfo verifies a GET /api/v1/log response for the shard
+// whose checkpoints have origin (see [RekorV1Origin]): its signed tree head
+// must verify with [VerifyCheckpoint] against origin and logKeys, and the
+// tree ID, size and root hash the response states must be the signed
+// ones. A shard with another tree ID, such as a log that has moved to a new
+// shard, is rejected: the caller names the shard it follows.
+//
+// Rejections wrap [ErrVerification]: [*MalformedError], the errors of
+// VerifyCheckpoint, and [*RekorV1Error] for a response that contradicts its
+// signed tree head. An origin not of the Rekor v1 form is a [*PolicyError].
+func VerifyRekorV1LogInfo(b []byte, origin string, logKeys ...*LogKey) (*RekorV1LogInfo, error) {
+	_, treeID, err := rekorV1TreeID(origin)
+	if err != nil {
+		return nil, err
+	}
+	u, err := ParseRekorV1LogInfo(b)
+	if err != nil {
+		return nil, err
+	}
+	if u.TreeID != treeID {
+		return nil, &RekorV1Error{What: "log info treeID", Want: strconv.FormatInt(treeID, 10), Got: strconv.FormatInt(u.TreeID, 10)}
+	}
+	cp, err := VerifyCheckpoint(u.SignedTreeHead, origin, logKeys...)
+	if err != nil {
+		return nil, err
+	}
+	if cp.Size != u.TreeSize {
+		return nil, &RekorV1Error{What: "log info treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
+	}
+	if !bytes.Equal(cp.Hash, u.RootHash) {
+		return nil, &RekorV1Error{What: "log info rootHash", Want: hex.EncodeToString(cp.Hash), Got: hex.EncodeToString(u.RootHash)}
+	}
+	return &RekorV1LogInfo{TreeID: treeID, Checkpoint: cp, UnverifiedInactiveShards: u.InactiveShards}, nil
+}
+
+// UnverifiedRekorV1Entry is a parsed entry response (GET
+// /api/v1/log/entries/{uuid} or ?logIndex=N). [ParseRekorV1Entry] checks
+// its syntax only.
+type UnverifiedRekorV1Entry struct {
+	UUID                 string   `json:"uuid"` // 80 lower-case hex digits
+	Body                 []byte   `json:"body"`
+	IntegratedTime       int64    `json:"integratedTime"`
+	LogID                []byte   `json:"logID"`
+	LogIndex             uint64   `json:"logIndex"`  // in the whole log
+	TreeIndex            uint64   `json:"treeIndex"` // inclusionProof.logIndex, in the shard
+	TreeSize             uint64   `json:"treeSize"`
+	RootHash             []byte   `json:"rootHash"`
+	Hashes               [][]byte `json:"hashes"`
+	Checkpoint           []byte   `json:"checkpoint"`
+	SignedEntryTimestamp []byte   `json:"signedEntryTimestamp"`
+}
+
+// RekorV1Entry is an entry [VerifyRekorV1Entry] verified: Body is proven to
+// be leaf TreeIndex of the shard TreeID by an inclusion proof to a
+// checkpoint signed by the log, its UUID is that shard's ID and the body's
+// leaf hash, and LogIndex and IntegratedTime are signed by the log key in
+// the signed entry timestamp (SET), the key being valid at that time.
+type RekorV1Entry struct {
+	UUID                 string              `json:"uuid"`
+	TreeID               int64               `json:"treeID"`
+	Body                 []byte              `json:"body"`
+	LogIndex             uint64              `json:"logIndex"`
+	TreeIndex            uint64              `json:"treeIndex"`
+	IntegratedTime       time.Time           `json:"integratedTime"`
+	LogID                []byte              `json:"logID"`
+	SignedEntryTimestamp []byte              `json:"signedEntryTimestamp"`
+	Checkpoint           *VerifiedCheckpoint `json:"checkpoint"`
+	InclusionProof       [][]byte            `json:"inclusionProof"`
+}
+
+type rekorV1EntryJSON struct {
+	Body           *string `json:"body"`
+	IntegratedTime *int64  `json:"integratedTime"`
+	LogID          *string `json:"logID"`
+	LogIndex       *int64  `json:"logIndex"`
+	Verification   *struct {
+		InclusionProof *struct {
+			Checkpoint *string   `json:"checkpoint"`
+			Hashes     []*string `json:"hashes"`
+			LogIndex   *int64    `json:"logIndex"`
+			RootHash   *string   `json:"rootHash"`
+			TreeSize   *int64    `json:"treeSize"`
+		} `json:"inclusionProof"`
+		SignedEntryTimestamp *string `json:"signedEntryTimestamp"`
+	} `json:"verification"`
+}
+
+// parseUUID splits an 80-hex entry UUID into tree ID and leaf hash.
+func parseUUID(s string) (treeID int64, leaf []byte, err error) {
+	if len(s) != 16+2*HashSize || strings.ToLower(s) != s {
+		return 0, nil, fmt.Errorf("%q is not 80 lower-case hex digits", s)
+	}
+	id, err := strconv.ParseUint(s[:16], 16, 64)
+	if err != nil || id > math.MaxInt64 {
+		return 0, nil, fmt.Errorf("tree ID %q is not a positive int64", s[:16])
+	}
+	leaf, err = hex.DecodeString(s[16:])
+	if err != nil {
+		return 0, nil, err
+	}
+	return int64(id), leaf, nil
+}
+
+// parseStdBase64 accepts canonical standard base64 only (no line breaks).
+func parseStdBase64(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	if base64.StdEncoding.EncodeToString(b) != s {
+		return nil, errors.New("not canonical base64")
+	}
+	return b, nil
+}
+
+// ParseRekorV1Entry parses an entry response: a JSON object with exactly
+// one member, keyed by the entry's 80-digit UUID. It checks syntax only (at
+// most [MaxRekorV1EntrySize] bytes, every field present, hashes of 32
+// bytes, at most [MaxProofHashes] proof hashes); a response that does not
+// parse is a [*MalformedError].
+func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
+	var m map[string]json.RawMessage
+	if err := decodeJSON("entry", b, MaxRekorV1EntrySize, &m); err != nil {
+		return nil, err
+	}
+	if len(m) != 1 {
+		return nil, malformedV1("entry", "%d entries, want 1", len(m))
+	}
+	var e UnverifiedRekorV1Entry
+	var raw json.RawMessage
+	for k, v := range m {
+		e.UUID, raw = k, v
+	}
+	if _, _, err := parseUUID(e.UUID); err != nil {
+		return nil, malformedV1("entry", "UUID: %v", err)
+	}
+	var j rekorV1EntryJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, &MalformedError{What: "Rekor v1 entry", Err: err}
+	}
+	if j.Body == nil || j.IntegratedTime == nil || j.LogID == nil || j.LogIndex == nil || j.Verification == nil ||
+		j.Verification.InclusionProof == nil || j.Verification.SignedEntryTimestamp == nil {
+		return nil, malformedV1("entry", "body, integratedTime, logID, logIndex, inclusionProof or signedEntryTimestamp missing")
+	}
+	p := j.Verification.InclusionProof
+	if p.Checkpoint == nil || p.LogIndex == nil || p.RootHash == nil || p.TreeSize == nil {
+		return nil, malformedV1("entry", "inclusionProof checkpoint, logIndex, rootHash or treeSize missing")
+	}
+	var err error
+	if e.Body, err = parseStdBase64(*j.Body); err != nil {
+		return nil, malformedV1("entry", "body: %v", err)
+	}
+	if e.LogID, err = parseHex32(*j.LogID); err != nil {
+		return nil, malformedV1("entry", "logID: %v", err)
+	}
+	if e.SignedEntryTimestamp, err = parseStdBase64(*j.Verification.SignedEntryTimestamp); err != nil || len(e.SignedEntryTimestamp) == 0 {
+		return nil, malformedV1("entry", "signedEntryTimestamp: empty or %v", err)
+	}
+	if *j.IntegratedTime < 0 || *j.LogIndex < 0 || *p.LogIndex < 0 || *p.TreeSize < 0 {
+		return nil, malformedV1("entry", "negative integratedTime, logIndex or treeSize")
+	}
+	e.IntegratedTime, e.LogIndex = *j.IntegratedTime, uint64(*j.LogIndex)
+	e.TreeIndex, e.TreeSize = uint64(*p.LogIndex), uint64(*p.TreeSize)
+	if e.RootHash, err = parseHex32(*p.RootHash); err != nil {
+		return nil, malformedV1("entry", "inclusionProof rootHash: %v", err)
+	}
+	if len(p.Hashes) > MaxProofHashes {
+		return nil, malformedV1("entry", "%d inclusion proof hashes, more than %d", len(p.Hashes), MaxProofHashes)
+	}
+	e.Hashes = make([][]byte, len(p.Hashes))
+	for i, h := range p.Hashes {
+		if h == nil {
+			return nil, malformedV1("entry", "inclusion proof hash %d is null", i)
+		}
+		if e.Hashes[i], err = parseHex32(*h); err != nil {
+			return nil, malformedV1("entry", "inclusion proof hash %d: %v", i, err)
+		}
+	}
+	if len(*p.Checkpoint) > MaxCheckpointSize {
+		return nil, malformedV1("entry", "checkpoint of %d bytes", len(*p.Checkpoint))
+	}
+	e.Checkpoint = []byte(*p.Checkpoint)
+	return &e, nil
+}
+
+// rekorV1SETPayload is the RFC 8785 canonical JSON a signed entry timestamp
+// signs. Its members are already in canonical order, and base64, hex and
+// decimal integers need no escaping, so it is written out directly.
+func rekorV1SETPayload(body []byte, integratedTime int64, logID []byte, logIndex uint64) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"body":"`)
+	b.WriteString(base64.StdEncoding.EncodeToString(body))
+	b.WriteString(`","integratedTime":`)
+	b.WriteString(strconv.FormatInt(integratedTime, 10))
+	b.WriteString(`,"logID":"`)
+	b.WriteString(hex.EncodeToString(logID))
+	b.WriteString(`","logIndex":`)
+	b.WriteString(strconv.FormatUint(logIndex, 10))
+	b.WriteString(`}`)
+	return b.Bytes()
+}
+
+// VerifyRekorV1Entry verifies an entry response with the log keys the
+// caller trusts (those of [LogKeysFromTrustedRoot] will do):
+//
+//   - the UUID's leaf-hash part is [LeafHash] of the body;
+//   - logID is the ID of one of logKeys (an ECDSA key named for the log's
+//     host), and the signed entry timestamp is that key's signature of the
+//     body, integratedTime, logID and logIndex, made while the key was
+//     valid ([LogKey.CheckValidAt] at integratedTime);
+//   - the inclusion proof's checkpoint verifies with [VerifyCheckpoint]
+//     for origin [RekorV1Origin](key name, the UUID's tree ID), its rootHash
+//     and treeSize are the checkpoint's, and the body is leaf logIndex (the
+//     shard's own) of that tree ([VerifyInclusion]).
+//
+// It does not check that the entry is the one asked for: the fetching
+// functions ([FetchRekorV1Entry], [FetchRekorV1EntryByIndex]) do.
+// Rejections wrap [ErrVerification]: [*MalformedError], [*RekorV1Error],
+// [*KeyValidityError] and the errors of VerifyCheckpoint and
+// VerifyInclusion. No log key at all is a [*PolicyError].
+func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
+	if len(logKeys) == 0 {
+		return nil, &PolicyError{Reason: "no log key given"}
+	}
+	for _, k := range logKeys {
+		if k == nil || k.v == nil {
+			return nil, &PolicyError{Reason: "nil or zero LogKey"}
+		}
+	}
+	u, err := ParseRekorV1Entry(b)
+	if err != nil {
+		return nil, err
+	}
+	treeID, leaf, err := parseUUID(u.UUID)
+	if err != nil {
+		return nil, malformedV1("entry", "UUID: %v", err) // ParseRekorV1Entry checked it
+	}
+	if got := LeafHash(u.Body); !bytes.Equal(got, leaf) {
+		return nil, &RekorV1Error{What: "entry UUID leaf hash", Want: hex.EncodeToString(got), Got: hex.EncodeToString(leaf)}
+	}
+
+	var key *LogKey
+	var ids []string
+	for _, k := range logKeys {
+		if _, ok := k.pub.(*ecdsa.PublicKey); ok && bytes.Equal(k.id, u.LogID) {
+			key = k
+			break
+		}
+		ids = append(ids, hex.EncodeToString(k.id))
+	}
+	if key == nil {
+		return nil, &RekorV1Error{What: "entry logID", Want: "one of " + strings.Join(ids, ", "), Got: hex.EncodeToString(u.LogID)}
+	}
+	sum := sha256.Sum256(rekorV1SETPayload(u.Body, u.IntegratedTime, u.LogID, u.LogIndex))
+	if !ecdsa.VerifyASN1(key.pub.(*ecdsa.PublicKey), sum[:], u.SignedEntryTimestamp) {
+		return nil, &RekorV1Error{What: "entry signedEntryTimestamp", Want: "a signature by " + key.String(), Got: base64.StdEncoding.EncodeToString(u.SignedEntryTimestamp)}
+	}
+	integrated := time.Unix(u.IntegratedTime, 0).UTC()
+	if err := key.CheckValidAt(integrated); err != nil {
+		return nil, err
+	}
+
+	cp, err := VerifyCheckpoint(u.Checkpoint, RekorV1Origin(key.Name(), treeID), logKeys...)
+	if err != nil {
+		return nil, err
+	}
+	if cp.Size != u.TreeSize {
+		return nil, &RekorV1Error{What: "entry inclusionProof treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
+	}
+	if !bytes.Equal(cp.Hash, u.RootHash) {
+		return nil, &RekorV1Error{What: "entry inclusionProof rootHash", Want: hex.EncodeToString(cp.Hash), Got: hex.EncodeToString(u.RootHash)}
+	}
+	if err := VerifyInclusion(cp, u.TreeIndex, u.Body, u.Hashes); err != nil {
+		return nil, err
+	}
+	return &RekorV1Entry{
+		UUID:                 u.UUID,
+		TreeID:               treeID,
+		Body:                 u.Body,
+		LogIndex:             u.LogIndex,
+		TreeIndex:            u.TreeIndex,
+		IntegratedTime:       integrated,
+		LogID:                u.LogID,
+		SignedEntryTimestamp: u.SignedEntryTimestamp,
+		Checkpoint:           cp,
+		InclusionProof:       u.Hashes,
+	}, nil
+}
+
+// ParseRekorV1SearchResult parses a POST /api/v1/index/retrieve response: a
+// JSON array (or null) of entry UUIDs, each 64 or 80 lower-case hex digits,
+// at most [MaxRekorV1SearchResults] of them. A response that does not parse
+// is a [*MalformedError]. The UUIDs are the server's say only: the search
+// index is not part of what the log signs.
+func ParseRekorV1SearchResult(b []byte) ([]string, error) {
+	var uuids []*string
+	if err := decodeJSON("search result", b, MaxRekorV1SearchSize, &uuids); err != nil {
+		return nil, err
+	}
+	if len(uuids) > MaxRekorV1SearchResults {
+		return nil, malformedV1("search result", "%d UUIDs, more than %d", len(uuids), MaxRekorV1SearchResults)
+	}
+	out := make([]string, len(uuids))
+	for i, s := range uuids {
+		if s == nil {
+			return nil, malformedV1("search result", "UUID %d is null", i)
+		}
+		if err := checkUUIDSyntax(*s); err != nil {
+			return nil, malformedV1("search result", "UUID %d: %v", i, err)
+		}
+		out[i] = *s
+	}
+	return out, nil
+}
+
+// checkUUIDSyntax accepts a 64- or 80-digit lower-case hex UUID.
+func checkUUIDSyntax(s string) error {
+	if len(s) == 2*HashSize {
+		_, err := parseHex32(s)
+		return err
+	}
+	_, _, err := parseUUID(s)
+	return err
+}
+
+// ParseRekorV1ConsistencyProof parses a GET /api/v1/log/proof response:
+// the root hash at the larger size and the proof's hashes. It checks
+// syntax only (at most [MaxRekorV1ProofSize] bytes and [MaxProofHashes]
+// hashes of 32 bytes); a response that does not parse is a
+// [*MalformedError].
+func ParseRekorV1ConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, err error) {
+	var j struct {
+		RootHash *string   `json:"rootHash"`
+		Hashes   []*string `json:"hashes"`
+	}
+	if err := decodeJSON("consistency proof", b, MaxRekorV1ProofSize, &j); err != nil {
+		return nil, nil, err
+	}
+	if j.RootHash == nil {
+		return nil, nil, malformedV1("consistency proof", "rootHash missing")
+	}
+	if rootHash, err = parseHex32(*j.RootHash); err != nil {
+		return nil, nil, malformedV1("consistency proof", "rootHash: %v", err)
+	}
+	if len(j.Hashes) > MaxProofHashes {
+		return nil, nil, malformedV1("consistency proof", "%d hashes, more than %d", len(j.Hashes), MaxProofHashes)
+	}
+	hashes = make([][]byte, len(j.Hashes))
+	for i, h := range j.Hashes {
+		if h == nil {
+			return nil, nil, malformedV1("consistency proof", "hash %d is null", i)
+		}
+		if hashes[i], err = parseHex32(*h); err != nil {
+			return nil, nil, malformedV1("consistency proof", "hash %d: %v", i, err)
+		}
+	}
+	return rootHash, hashes, nil
+}
+
+// VerifyRekorV1ConsistencyProof verifies a GET /api/v1/log/proof response
+// for the sizes of older and newer (two checkpoints of one shard, from
+// [VerifyCheckpoint]): its rootHash must be newer's root (else a
+// [*RekorV1Error]) and its hashes a consistency proof from older to newer
+// ([VerifyConsistency]: an [*InconsistencyError] keeps the evidence). It
+// returns the verified proof.
+func VerifyRekorV1ConsistencyProof(b []byte, older, newer *VerifiedCheckpoint) ([][]byte, error) {
+	if _, err := treeOf(older); err != nil {
+		return nil, err
+	}
+	if _, err := treeOf(newer); err != nil {
+		return nil, err
+	}
+	root, hashes, err := ParseRekorV1ConsistencyProof(b)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(root, newer.Hash) {
+		return nil, &RekorV1Error{What: "consistency proof rootHash", Want: hex.EncodeToString(newer.Hash), Got: hex.EncodeToString(root)}
+	}
+	if err := VerifyConsistency(older, newer, hashes); err != nil {
+		return nil, err
+	}
+	return hashes, nil
+}
