@@ -1,7 +1,9 @@
 // Package tlog checks what a transparency log says about itself: signed
 // checkpoints, witness cosignatures, and Merkle inclusion and consistency
-// proofs. Every function in it is pure: it reads no network, no disk and no
-// clock, so the same inputs always give the same verdict.
+// proofs, read from a log and kept track of. Its checks are pure functions
+// (they read no network, no disk and no clock, so the same inputs always
+// give the same verdict); its I/O goes through fetcher func types the
+// caller chooses, and the [Monitor] keeps a state file the caller names.
 //
 // A bundle's inclusion proof says "this entry was in the log the log showed
 // me". A verifier that stops there can be shown a private fork. This package
@@ -160,10 +162,31 @@
 // internal/fetch's redirect, proxy and time rules, and does not retry; and
 // its models would still need every check above.
 //
+// # Monitoring
+//
+// [ScanEntries] reads a range of entries from tiles an entry bundle at a
+// time, handing each on only once its leaf hash is the one the verified
+// tree holds at its index. A [Monitor] watches one tiles log: each
+// [Monitor.Run] verifies the newest checkpoint (and a [WitnessPolicy], if
+// given), proves it consistent with the one kept in its [MonitorState]
+// file — a split view is an [*InconsistencyError] with both checkpoints and
+// the proof, a shrunk tree a [*RollbackError], and the state is then left
+// untouched — then scans the entries added since with workers in parallel,
+// handing each to a [MatchFunc] (package verify's NewEntryMatcher looks for
+// release identities) and reporting matches in index order through
+// [Monitor.OnMatch] before the state records them as scanned. The state
+// file is replaced atomically (temporary file, sync, rename); a run that
+// fails midway (a fetch that fails, a sink that refuses a match) leaves the
+// state at the last fully reported entry, and the next run resumes there:
+// no entry is skipped, and a match may be reported twice, never not at
+// all. A [*StateError] (a state file that does not parse, belongs to
+// another log, or holds a checkpoint the log's keys do not verify) is
+// neither a verdict on the log nor "could not check" the log: it is the
+// monitor's own storage that is wrong.
+//
 // # What it does not do
 //
-// It keeps no state between calls (the monitor, to come, stores
-// checkpoints). It does not enforce a log key's validity window inside
+// It does not enforce a log key's validity window inside
 // [VerifyCheckpoint], because a checkpoint carries no signed
 // time: the caller that knows the entry's verified time calls
 // [LogKey.CheckValidAt]. It does not decide whether an entry's body says what
