@@ -78,13 +78,14 @@ func (v *SigstoreVerifier) verifyItem(ctx context.Context, it BatchItem) BatchRe
 	if it.Verifier != nil {
 		v = it.Verifier
 	}
-	b := it.Bundle
-	if b == nil {
-		var err error
-		if b, err = ParseBundle(it.BundleJSON); err != nil {
-			return BatchResult{Err: err}
-		}
+	if it.Bundle != nil {
+		res, err := v.Verify(ctx, it.Bundle, it.Artifact, it.Policy)
+		return BatchResult{Result: res, Err: err}
 	}
-	res, err := v.Verify(ctx, b, it.Artifact, it.Policy)
+	m, err := parseMemoBundle(it.BundleJSON)
+	if err != nil {
+		return BatchResult{Err: err}
+	}
+	res, err := v.verify(ctx, m, it.Artifact, it.Policy)
 	return BatchResult{Result: res, Err: err}
 }

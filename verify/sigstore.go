@@ -205,6 +205,13 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 	if b == nil {
 		return nil, fmt.Errorf("%w: no bundle", ErrBadInput)
 	}
+	return v.verify(ctx, &memoBundle{Bundle: b}, artifact, p)
+}
+
+// verify is Verify for a bundle whose derived parts may already be known
+// (see parseMemoBundle).
+func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artifact SignedArtifact, p Policy) (*SigstoreResult, error) {
+	b := entity.Bundle
 	pol, err := p.compile()
 	if err != nil {
 		return nil, err
@@ -229,7 +236,6 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
 	}
-	entity := &memoBundle{Bundle: b}
 	res, err := sev.Verify(entity, policy)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
