@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
+	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -21,7 +23,15 @@ const verifyBundleUsage = `--bundle FILE (--certificate-identity SAN | --certifi
 FILE_OR_DIGEST is a digest when it is sha256:<64 hex>, sha384:<96 hex> or
 sha512:<128 hex> (lower-case) and names no file on disk; otherwise a file.
 Without --trusted-root the embedded public-good root (` + trust.PublicGood + `) is used.
-Regular expressions must match the whole value.`
+Regular expressions must match the whole value.
+
+--confirm-tiles and --confirm-rekor-v1 (each repeatable) confirm the verified
+bundle online: the log's latest checkpoint, the entry's inclusion in it and
+its consistency with the bundle's checkpoint. LOG names a log of the trusted
+root by its base URL or its log ID (hex); the log is read from LOG itself, or
+from URL when LOG=URL is given (a mirror). An entry whose log no flag names
+is reported as not confirmed. Exit 1 when the log is rejected (a fork, a
+rollback), 3 when it could not be checked.`
 
 // verifyBundle implements the Sigstore client conformance protocol
 // (verify-bundle), with sha384/sha512 digests, GitHub workflow claims and
@@ -48,6 +58,15 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	fs.StringVar(&p.GitHub.RunnerEnvironment, "github-runner-environment", "", "github-hosted or self-hosted")
 	fs.BoolVar(&p.GitHub.DenySelfHosted, "deny-self-hosted-runners", false, "refuse signatures made on self-hosted runners")
 	fs.StringVar(&p.PredicateType, "predicate-type", "", "the in-toto predicate type the signed statement must have")
+	var confirms []confirmFlag
+	fs.Func("confirm-tiles", "confirm online against a tlog-tiles log (Rekor v2): `LOG[=URL]`", func(v string) error {
+		confirms = append(confirms, confirmFlag{kind: "tiles", value: v})
+		return nil
+	})
+	fs.Func("confirm-rekor-v1", "confirm online against a Rekor v1 log: `LOG[=URL]`", func(v string) error {
+		confirms = append(confirms, confirmFlag{kind: "rekor-v1", value: v})
+		return nil
+	})
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
@@ -89,6 +108,10 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
+	sources, err := confirmSources(tr, confirms)
+	if err != nil {
+		return fail(err)
+	}
 	b, err := verify.LoadBundle(*bundlePath)
 	var res *verify.SigstoreResult
 	if err == nil {
@@ -107,5 +130,62 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 		}
 	}
 	r := report.FromSigstore(rf.title, rf.details, input, p, res, err)
+	if res != nil && len(confirms) > 0 {
+		c, cerr := v.Confirm(ctx, b, res, sources...)
+		if cerr != nil {
+			fmt.Fprintf(e.stderr, "verifier: %v\n", cerr)
+			err = cerr
+		}
+		r.AddConfirmation(c, cerr)
+	}
 	return e.emit(r, rf, exitCode(err))
+}
+
+// confirmFlag is one --confirm-tiles or --confirm-rekor-v1 value.
+type confirmFlag struct {
+	kind, value string
+}
+
+// confirmSources turns the --confirm-* flags into log sources: LOG is a
+// log of the trusted root, by base URL or log ID; the log is read from
+// URL, or from LOG when it is a URL.
+func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]verify.LogSource, error) {
+	logs := tr.RekorLogs()
+	var out []verify.LogSource
+	for _, f := range flags {
+		name, at, mirror := strings.Cut(f.value, "=")
+		var id string
+		if verify.IsURL(name) {
+			for lid, tl := range logs {
+				if strings.TrimSuffix(tl.BaseURL, "/") == strings.TrimSuffix(name, "/") {
+					id = lid
+				}
+			}
+		} else if _, ok := logs[strings.ToLower(name)]; ok {
+			id = strings.ToLower(name)
+		}
+		if id == "" {
+			return nil, fmt.Errorf("%w: --confirm-%s %s: the trusted root names no log with that base URL or log ID", errUsage, f.kind, safe(name))
+		}
+		if !mirror {
+			if !verify.IsURL(name) {
+				return nil, fmt.Errorf("%w: --confirm-%s %s: give the URL to read the log from, as LOG=URL", errUsage, f.kind, safe(name))
+			}
+			at = name
+		}
+		if f.kind == "tiles" {
+			hf, err := tlog.NewHTTPFetcher(at, tlog.HTTPOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("%w: --confirm-tiles: %w", errUsage, err)
+			}
+			out = append(out, verify.TilesLog(id, hf))
+			continue
+		}
+		hf, err := tlog.NewRekorV1HTTPFetcher(at, tlog.HTTPOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("%w: --confirm-rekor-v1: %w", errUsage, err)
+		}
+		out = append(out, verify.RekorV1Log(id, hf))
+	}
+	return out, nil
 }

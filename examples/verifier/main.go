@@ -5,7 +5,8 @@
 //	verifier measure [--json] [--version V] FILE|URL...
 //	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
 //	verifier web [--json] [--strict] [--local DIR] URL
-//	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE] FILE_OR_DIGEST
+//	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE]
+//		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] FILE_OR_DIGEST
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -45,9 +46,10 @@ Commands:
   web [--json] [--strict] [--local DIR] URL
         check the integrity attributes of a live HTML page's scripts and styles
   verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
-        [--trusted-root FILE] FILE_OR_DIGEST
+        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] FILE_OR_DIGEST
         verify a Sigstore bundle (the Sigstore conformance protocol; digests
-        sha256:, sha384: or sha512:), with GitHub workflow claims
+        sha256:, sha384: or sha512:), with GitHub workflow claims; optionally
+        confirm its log entries online (latest checkpoint, inclusion, consistency)
   demo [--keep DIR]
         release an embedded sample, serve it on 127.0.0.1, verify it, then
         change one byte on the "CDN" and show that the checks reject it

@@ -259,3 +259,93 @@ func policyValue(exact, re string) string {
 	}
 	return "(any)"
 }
+
+// AddConfirmation adds the outcome of [verify.SigstoreVerifier.Confirm] to
+// r, a report made by [FromSigstore]: pass it what Confirm returned. Each
+// log entry becomes one check in [GroupLogConfirmation]: expected, the
+// bundle's checkpoint; actual, the log's latest checkpoint; the detail
+// says how inclusion and consistency were proven or why they were not.
+// A confirmed entry passes, a rejected one fails, one that could not be
+// checked is an error. An entry that was not confirmed (no source for its
+// log, a log the trusted root does not know) is [VerdictInfo] when
+// another entry was confirmed and Confirm succeeded, and an error when
+// nothing was: it is never a pass. An error without a
+// [verify.ConfirmError] gives one check whose verdict follows the error.
+// The report is finished again ([Report.Finish]).
+func (r *Report) AddConfirmation(c *verify.Confirmation, err error) {
+	var ce *verify.ConfirmError
+	if errors.As(err, &ce) {
+		c = ce.Result
+	}
+	if c == nil {
+		if err == nil {
+			err = errors.New("no confirmation")
+		}
+		v := VerdictError
+		if errors.Is(err, verify.ErrVerification) {
+			v = VerdictFail
+		}
+		r.Add(Check{Group: GroupLogConfirmation, Name: "Online confirmation", Expected: "confirmed", Actual: "not confirmed", Verdict: v, Detail: err.Error()})
+		r.Finish()
+		return
+	}
+	for _, e := range c.Entries {
+		name := fmt.Sprintf("%s entry %d", e.LogURL, e.Index)
+		if e.LogURL == "" {
+			name = fmt.Sprintf("log %s entry %d", e.LogID, e.Index)
+		}
+		ch := Check{Group: GroupLogConfirmation, Name: name, Expected: checkpointText(e.Bundle), Actual: checkpointText(e.Latest), Detail: e.Reason}
+		if e.Bundle == nil {
+			ch.Expected = "(no checkpoint)"
+		}
+		if e.Latest == nil {
+			ch.Actual = "(no latest checkpoint)"
+		}
+		switch e.Status {
+		case verify.ConfirmStatusConfirmed:
+			ch.Verdict = VerdictPass
+			ch.Detail = confirmDetail(e)
+		case verify.ConfirmStatusRejected:
+			ch.Verdict = VerdictFail
+		case verify.ConfirmStatusCouldNotCheck:
+			ch.Verdict = VerdictError
+		default:
+			ch.Verdict = VerdictInfo
+			if err != nil {
+				ch.Verdict = VerdictError
+			}
+		}
+		r.Add(ch)
+	}
+	if err != nil && ce == nil {
+		r.Status, r.Reason = StatusError, err.Error()
+	}
+	r.Finish()
+}
+
+// checkpointText shows a checkpoint as "origin @ size (root 1a2b3c4d…)".
+func checkpointText(cp *verify.Checkpoint) string {
+	if cp == nil {
+		return ""
+	}
+	root := cp.RootHash
+	if len(root) > 16 {
+		root = root[:16] + "…"
+	}
+	return fmt.Sprintf("%s @ %d (root %s)", cp.Origin, cp.Size, root)
+}
+
+func confirmDetail(e verify.EntryConfirmation) string {
+	consistency := fmt.Sprintf("consistent with the bundle's checkpoint (proof of %d hashes)", len(e.ConsistencyProof))
+	if e.Bundle != nil && e.Latest != nil && e.Bundle.Size == e.Latest.Size {
+		consistency = "the bundle's checkpoint is the latest"
+	}
+	switch e.Method {
+	case verify.ConfirmMethodTiles:
+		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (proof from the log's tiles)", consistency, e.InclusionSize)
+	case verify.ConfirmMethodRekorV1:
+		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (the bundle's inclusion proof at size %d, extended by consistency)",
+			consistency, e.Latest.Size, e.InclusionSize)
+	}
+	return consistency
+}

@@ -124,8 +124,11 @@
 //   - "group" (string, required): which table the check belongs to:
 //     [GroupHashComparison] ("hash-comparison": the local build against the
 //     live artifact), [GroupSubresource] ("subresource": one Subresource
-//     Integrity check of a page), [GroupSigstore] ("sigstore"), or any
-//     other string, which gets a table of its own.
+//     Integrity check of a page), [GroupSigstore] ("sigstore"),
+//     [GroupLogConfirmation] ("log-confirmation": a bundle's log entry
+//     confirmed online, one check per entry), or any other string, which
+//     gets a table of its own. A group is only a string, so a reader of an
+//     older v1 report, or of a newer group, needs no change.
 //   - "name" (string, required): what was compared: "SHA-256", "SRI",
 //     "Size", or the URL of a subresource.
 //   - "expected" (string, required, may be ""): the local or expected

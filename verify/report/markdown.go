@@ -226,6 +226,8 @@ func groupTitle(name string) string {
 		return "Sigstore Checks"
 	case GroupLocalBuild:
 		return "Local Build"
+	case GroupLogConfirmation:
+		return "Transparency Log Confirmation"
 	case "":
 		return "Other Checks"
 	}

@@ -69,6 +69,11 @@ const (
 	// with the local build folder: the local file's SHA-256 against the
 	// served bytes'.
 	GroupLocalBuild = "local-build"
+	// GroupLogConfirmation holds one check per transparency-log entry of
+	// a Sigstore bundle confirmed online ([Report.AddConfirmation]): the
+	// log's latest checkpoint, consistent with the bundle's and including
+	// the entry.
+	GroupLogConfirmation = "log-confirmation"
 )
 
 // Report is a verification report. Build one with [New], [Report.Add] and

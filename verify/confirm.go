@@ -1,0 +1,470 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/ats-run/selfattest/verify/tlog"
+)
+
+// Online confirmation of a verified bundle. A bundle's inclusion proof
+// shows that its entry was in the tree the log showed the signer; it does
+// not show that the log still shows everyone that tree. [SigstoreVerifier.Confirm]
+// asks the log, through sources the caller names, for its latest signed
+// checkpoint and proves, per log entry, that the latest tree extends the
+// bundle's tree (consistency) and holds the entry (inclusion). It is the
+// check a Certificate Transparency auditor makes, and what turns a private
+// fork shown to one signer into a rejection.
+
+// ConfirmationSchema is the schema of [Confirmation] in JSON.
+const ConfirmationSchema = "https://github.com/ats-run/selfattest/verify/confirmation/v1"
+
+// ConfirmStatus is the outcome of confirming one log entry.
+type ConfirmStatus string
+
+// The four outcomes of an entry.
+const (
+	// ConfirmStatusConfirmed: the log's latest checkpoint verified, is
+	// consistent with the bundle's and includes the entry.
+	ConfirmStatusConfirmed ConfirmStatus = "confirmed"
+	// ConfirmStatusRejected: the log (or whoever served it) showed
+	// something no honest append-only log can: a fork, a rollback, tiles
+	// of another tree, a checkpoint not signed by the log's key.
+	ConfirmStatusRejected ConfirmStatus = "rejected"
+	// ConfirmStatusCouldNotCheck: the source could not be read (network,
+	// time-out, missing object). Nothing is known.
+	ConfirmStatusCouldNotCheck ConfirmStatus = "could-not-check"
+	// ConfirmStatusNotConfirmed: nothing was asked: no source names the
+	// entry's log, the log is not in the trusted root, or the bundle
+	// carries no checkpoint for the entry. Reason says which. It is never
+	// a pass.
+	ConfirmStatusNotConfirmed ConfirmStatus = "not-confirmed"
+)
+
+// How an entry's inclusion at the latest size was proven
+// ([EntryConfirmation].Method).
+const (
+	// ConfirmMethodTiles: an inclusion proof of the entry's body at the
+	// latest size and a consistency proof from the bundle's checkpoint,
+	// both computed from the log's hash tiles, every tile checked against
+	// the latest checkpoint's root.
+	ConfirmMethodTiles = "tiles"
+	// ConfirmMethodRekorV1: the bundle's own inclusion proof of the
+	// entry's body at the bundle's checkpoint, and the log's consistency
+	// proof from that checkpoint to the latest. Together they prove the
+	// entry is in the latest tree: leaf i of a tree of size m is leaf i of
+	// every tree that extends it.
+	ConfirmMethodRekorV1 = "rekor-v1-consistency"
+)
+
+// Confirmation is what [SigstoreVerifier.Confirm] found: one
+// [EntryConfirmation] per transparency-log entry of the bundle, in the
+// bundle's order. Returned with a nil error, every entry is confirmed or
+// not confirmed (and at least one is confirmed); inside a
+// [*ConfirmError] it is the evidence of a failure.
+type Confirmation struct {
+	// Schema is ConfirmationSchema.
+	Schema  string              `json:"schema"`
+	Entries []EntryConfirmation `json:"entries"`
+}
+
+// EntryConfirmation is the outcome for one log entry. The checkpoints and
+// proofs are set only once verified.
+type EntryConfirmation struct {
+	// LogID is the log's key ID in hex; LogURL its base URL from the
+	// trusted root.
+	LogID  string        `json:"log_id"`
+	LogURL string        `json:"log_url,omitempty"`
+	Index  int64         `json:"index"`
+	Status ConfirmStatus `json:"status"`
+	// Reason says why an entry is not confirmed.
+	Reason string `json:"reason,omitempty"`
+	// Method is ConfirmMethodTiles or ConfirmMethodRekorV1.
+	Method string `json:"method,omitempty"`
+	// Bundle is the bundle's checkpoint, verified again with the log key.
+	Bundle *Checkpoint `json:"bundle_checkpoint,omitempty"`
+	// Latest is the log's latest checkpoint, verified with the log key.
+	Latest *Checkpoint `json:"latest_checkpoint,omitempty"`
+	// LatestNote is the latest checkpoint's signed note, as verified:
+	// evidence to keep.
+	LatestNote string `json:"latest_note,omitempty"`
+	// ConsistencyProof proves Latest extends Bundle (hex hashes; empty
+	// when the sizes are equal).
+	ConsistencyProof []string `json:"consistency_proof,omitempty"`
+	// InclusionProof proves the entry's body is leaf InclusionLeaf of the
+	// tree of size InclusionSize: Latest's size with tiles, Bundle's with
+	// Rekor v1.
+	InclusionProof []string `json:"inclusion_proof,omitempty"`
+	InclusionLeaf  uint64   `json:"inclusion_leaf,omitempty"`
+	InclusionSize  uint64   `json:"inclusion_size,omitempty"`
+}
+
+// ConfirmError is returned by [SigstoreVerifier.Confirm] when an entry was
+// rejected or could not be checked, or when no entry was confirmed. It
+// carries the whole [Confirmation] as evidence. It wraps [ErrVerification]
+// and the rejections (each also wrapping the typed error of package
+// [github.com/ats-run/selfattest/verify/tlog], such as a
+// [*tlog.InconsistencyError]) if any entry was rejected; otherwise
+// [ErrCouldNotCheck] and the errors of the entries that could not be
+// checked.
+type ConfirmError struct {
+	Result *Confirmation
+
+	rejected, unchecked []error
+}
+
+func (e *ConfirmError) Error() string {
+	var n [4]int
+	for _, en := range e.Result.Entries {
+		switch en.Status {
+		case ConfirmStatusConfirmed:
+			n[0]++
+		case ConfirmStatusRejected:
+			n[1]++
+		case ConfirmStatusCouldNotCheck:
+			n[2]++
+		default:
+			n[3]++
+		}
+	}
+	msg := fmt.Sprintf("verify: online confirmation: %d of %d log entries confirmed, %d rejected, %d could not be checked, %d not confirmed",
+		n[0], len(e.Result.Entries), n[1], n[2], n[3])
+	switch errs := e.Unwrap(); {
+	case len(e.rejected) > 0 || len(e.unchecked) > 0:
+		msg += ": " + errs[0].Error()
+	default:
+		for _, en := range e.Result.Entries {
+			if en.Reason != "" {
+				return msg + ": " + en.Reason
+			}
+		}
+	}
+	return msg
+}
+
+// Unwrap returns the rejections, or else the errors of the entries that
+// could not be checked, or else [ErrCouldNotCheck].
+func (e *ConfirmError) Unwrap() []error {
+	switch {
+	case len(e.rejected) > 0:
+		return e.rejected
+	case len(e.unchecked) > 0:
+		return e.unchecked
+	}
+	return []error{ErrCouldNotCheck}
+}
+
+// TilesSource reads a C2SP tlog-tiles log (Rekor v2, any tessera log).
+// Both funcs are required; [tlog.HTTPFetcher] and [tlog.DirFetcher] have
+// them as methods.
+type TilesSource struct {
+	Checkpoint tlog.CheckpointFetcherFunc
+	Tile       tlog.TileFetcherFunc
+}
+
+// RekorV1Source reads a Rekor v1 REST API. Both funcs are required;
+// [tlog.RekorV1HTTPFetcher] and [tlog.RekorV1DirFetcher] have them as
+// methods.
+type RekorV1Source struct {
+	LogInfo          tlog.RekorV1LogInfoFetcherFunc
+	ConsistencyProof tlog.RekorV1ProofFetcherFunc
+}
+
+// LogSource says where to read one log of the trusted root: exactly one
+// of Tiles and RekorV1. A source is not trust: everything read from it is
+// verified with the log's key from the verifier's trusted root.
+type LogSource struct {
+	// LogID is the log's key ID in hex, as the trusted root and
+	// [LogEntry].LogID name it.
+	LogID   string
+	Tiles   *TilesSource
+	RekorV1 *RekorV1Source
+}
+
+// TilesFetcher reads a tlog-tiles log; *tlog.HTTPFetcher and
+// *tlog.DirFetcher are ones.
+type TilesFetcher interface {
+	Checkpoint(ctx context.Context) ([]byte, error)
+	Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
+}
+
+// RekorV1Fetcher reads a Rekor v1 REST API; *tlog.RekorV1HTTPFetcher and
+// *tlog.RekorV1DirFetcher are ones.
+type RekorV1Fetcher interface {
+	LogInfo(ctx context.Context) ([]byte, error)
+	ConsistencyProof(ctx context.Context, treeID int64, firstSize, lastSize uint64) ([]byte, error)
+}
+
+// TilesLog returns the source reading the log logID (hex) from f.
+func TilesLog(logID string, f TilesFetcher) LogSource {
+	return LogSource{LogID: logID, Tiles: &TilesSource{Checkpoint: f.Checkpoint, Tile: f.Tile}}
+}
+
+// RekorV1Log returns the source reading the Rekor v1 log logID (hex) from f.
+func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
+	return LogSource{LogID: logID, RekorV1: &RekorV1Source{LogInfo: f.LogInfo, ConsistencyProof: f.ConsistencyProof}}
+}
+
+// Confirm checks online that the logs still show what bundle b's entries
+// say they showed: b and res must be a bundle and what [SigstoreVerifier.Verify]
+// returned for it, with this verifier. For each of res's verified log
+// entries whose log one of sources names, Confirm
+//
+//  1. verifies the bundle's checkpoint again with the log's key from the
+//     trusted root (not the bundle's say);
+//  2. fetches the log's latest checkpoint and verifies it with the same
+//     key and origin;
+//  3. proves the latest tree extends the bundle's: a smaller latest
+//     checkpoint is a rollback ([*tlog.RollbackError]), a failed proof or
+//     two roots at one size a split view ([*tlog.InconsistencyError]);
+//  4. proves the entry's canonicalized body is in the latest tree: with
+//     tiles ([ConfirmMethodTiles]) by an inclusion proof at the latest
+//     size computed from the log's tiles; with Rekor v1
+//     ([ConfirmMethodRekorV1]), which serves no inclusion proof at a size
+//     the client picks, by the bundle's own inclusion proof, checked
+//     again, plus the consistency proof of step 3.
+//
+// An entry whose log no source names, an entry from a log the trusted
+// root does not know (res.UnverifiedLogEntries) and an entry with no
+// checkpoint (a Rekor v1 inclusion promise only) are reported with
+// [ConfirmStatusNotConfirmed] and a reason, never skipped and never a
+// pass. Confirm succeeds when no entry is rejected or could not be
+// checked and at least one is confirmed; nothing confirmed at all is a
+// [*ConfirmError] wrapping [ErrCouldNotCheck].
+//
+// Errors: a [*ConfirmError] (wrapping [ErrVerification] for a rejection,
+// else [ErrCouldNotCheck]), or [ErrBadInput] for a nil bundle or result,
+// a result that is not the bundle's, or unusable sources (a log the
+// trusted root does not name, two sources for one log, neither or both of
+// Tiles and RekorV1).
+func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *SigstoreResult, sources ...LogSource) (*Confirmation, error) {
+	if b == nil || b.Bundle == nil || res == nil {
+		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", ErrBadInput)
+	}
+	if res.Schema != SigstoreResultSchema {
+		return nil, fmt.Errorf("%w: result schema %q, want %q", ErrBadInput, res.Schema, SigstoreResultSchema)
+	}
+	logs := v.trusted.RekorLogs()
+	bySource := make(map[string]LogSource, len(sources))
+	for _, s := range sources {
+		id := strings.ToLower(s.LogID)
+		if _, ok := logs[id]; !ok {
+			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", ErrBadInput, s.LogID)
+		}
+		if _, dup := bySource[id]; dup {
+			return nil, fmt.Errorf("%w: two sources for log %s", ErrBadInput, id)
+		}
+		switch {
+		case (s.Tiles == nil) == (s.RekorV1 == nil):
+			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", ErrBadInput, id)
+		case s.Tiles != nil && (s.Tiles.Checkpoint == nil || s.Tiles.Tile == nil),
+			s.RekorV1 != nil && (s.RekorV1.LogInfo == nil || s.RekorV1.ConsistencyProof == nil):
+			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", ErrBadInput, id)
+		}
+		bySource[id] = s
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+	}
+
+	type key struct {
+		id    string
+		index int64
+	}
+	verified := map[key]LogEntry{}
+	for _, le := range res.LogEntries {
+		verified[key{le.LogID, le.Index}] = le
+	}
+	unverified := map[key]LogEntry{}
+	for _, le := range res.UnverifiedLogEntries {
+		unverified[key{le.LogID, le.Index}] = le
+	}
+
+	out := &Confirmation{Schema: ConfirmationSchema, Entries: []EntryConfirmation{}}
+	cerr := &ConfirmError{Result: out}
+	confirmed := 0
+	seen := map[key]bool{}
+	for _, p := range b.GetVerificationMaterial().GetTlogEntries() {
+		k := key{hex.EncodeToString(p.GetLogId().GetKeyId()), p.GetLogIndex()}
+		ec := EntryConfirmation{LogID: k.id, Index: k.index}
+		le, ok := verified[k]
+		if !ok {
+			u, ok := unverified[k]
+			if !ok {
+				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", ErrBadInput, k.id, k.index)
+			}
+			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not verified: "+u.Reason
+			out.Entries = append(out.Entries, ec)
+			continue
+		}
+		seen[k] = true
+		tl := logs[k.id]
+		if tl == nil {
+			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", ErrBadInput, k.id)
+		}
+		ec.LogURL = tl.BaseURL
+		src, ok := bySource[k.id]
+		env := p.GetInclusionProof().GetCheckpoint().GetEnvelope()
+		switch {
+		case !ok:
+			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, fmt.Sprintf("not confirmed: no source for log %s (%s)", k.id, tl.BaseURL)
+		case env == "" || le.Checkpoint == nil:
+			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not confirmed: the bundle carries no checkpoint for this entry (an inclusion promise only)"
+		default:
+			cp, err := parseCheckpointBody(env)
+			if err != nil || *cp != *le.Checkpoint {
+				return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", ErrBadInput, k.id, k.index)
+			}
+			err = confirmEntry(ctx, &ec, tl, src, []byte(env), cp.Origin, p.GetInclusionProof().GetLogIndex(), p.GetInclusionProof().GetHashes(), p.GetCanonicalizedBody())
+			switch {
+			case err == nil:
+				ec.Status = ConfirmStatusConfirmed
+				confirmed++
+			case errors.Is(err, tlog.ErrVerification):
+				err = fmt.Errorf("%w: log %s entry %d: %w", ErrVerification, k.id, k.index, err)
+				ec.Status, ec.Reason = ConfirmStatusRejected, err.Error()
+				cerr.rejected = append(cerr.rejected, err)
+			default:
+				err = fmt.Errorf("%w: log %s entry %d: %w", ErrCouldNotCheck, k.id, k.index, err)
+				ec.Status, ec.Reason = ConfirmStatusCouldNotCheck, err.Error()
+				cerr.unchecked = append(cerr.unchecked, err)
+			}
+		}
+		out.Entries = append(out.Entries, ec)
+	}
+	if len(seen) != len(verified) {
+		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", ErrBadInput)
+	}
+	if len(cerr.rejected) > 0 || len(cerr.unchecked) > 0 || confirmed == 0 {
+		return nil, cerr
+	}
+	return out, nil
+}
+
+// confirmEntry runs the online checks of one entry and fills in ec with
+// what verified. An error wraps tlog.ErrVerification for a rejection;
+// any other error means the check did not run to its end.
+func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, env []byte, origin string, treeIndex int64, proof [][]byte, body []byte) error {
+	key, err := tlog.LogKeyFromTrustedRoot(tl)
+	if err != nil {
+		return err
+	}
+	bundleCP, err := tlog.VerifyCheckpoint(env, origin, key)
+	if err != nil {
+		return err
+	}
+	ec.Bundle = checkpointOf(bundleCP)
+	if treeIndex < 0 {
+		return &tlog.MalformedError{What: "bundle inclusion proof", Err: fmt.Errorf("negative index %d", treeIndex)}
+	}
+	index := uint64(treeIndex)
+
+	var latest *tlog.VerifiedCheckpoint
+	var consistency, inclusion [][]byte
+	if t := src.Tiles; t != nil {
+		ec.Method = ConfirmMethodTiles
+		if latest, err = tlog.FetchCheckpoint(ctx, t.Checkpoint, origin, key); err != nil {
+			return err
+		}
+		ec.Latest, ec.LatestNote = checkpointOf(latest), string(latest.Note)
+		// Consistency first: a rollback must be reported as one, not as
+		// an entry beyond the latest tree.
+		if consistency, err = tlog.ConsistencyProof(ctx, bundleCP, latest, t.Tile); err != nil {
+			return err
+		}
+		ec.ConsistencyProof = hexHashes(consistency)
+		if inclusion, err = tlog.InclusionProof(ctx, latest, index, t.Tile); err != nil {
+			return err
+		}
+		if err := tlog.VerifyInclusion(latest, index, body, inclusion); err != nil {
+			return err
+		}
+		ec.InclusionProof, ec.InclusionLeaf, ec.InclusionSize = hexHashes(inclusion), index, latest.Size
+		return nil
+	}
+
+	r := src.RekorV1
+	ec.Method = ConfirmMethodRekorV1
+	if err := tlog.VerifyInclusion(bundleCP, index, body, proof); err != nil {
+		return err
+	}
+	if latest, err = fetchRekorV1Latest(ctx, r.LogInfo, origin, key); err != nil {
+		return err
+	}
+	ec.Latest, ec.LatestNote = checkpointOf(latest), string(latest.Note)
+	if consistency, err = tlog.FetchRekorV1ConsistencyProof(ctx, r.ConsistencyProof, bundleCP, latest); err != nil {
+		return err
+	}
+	ec.ConsistencyProof = hexHashes(consistency)
+	ec.InclusionProof, ec.InclusionLeaf, ec.InclusionSize = hexHashes(proof), index, bundleCP.Size
+	return nil
+}
+
+// fetchRekorV1Latest returns the latest verified checkpoint of the Rekor
+// v1 shard with this origin: the active shard's signed tree head, or, for
+// a shard the log has frozen, its entry among the log info's inactive
+// shards (verified the same way).
+func fetchRekorV1Latest(ctx context.Context, f tlog.RekorV1LogInfoFetcherFunc, origin string, key *tlog.LogKey) (*tlog.VerifiedCheckpoint, error) {
+	const path = "api/v1/log"
+	i := strings.LastIndex(origin, " - ")
+	if i < 0 {
+		return nil, &tlog.PolicyError{Reason: fmt.Sprintf("checkpoint origin %q is not a Rekor v1 origin", origin)}
+	}
+	treeID, err := strconv.ParseInt(origin[i+3:], 10, 64)
+	if err != nil {
+		return nil, &tlog.PolicyError{Reason: fmt.Sprintf("checkpoint origin %q: %v", origin, err)}
+	}
+	raw, err := f(ctx)
+	if err != nil {
+		if fe := (*tlog.FetchError)(nil); errors.As(err, &fe) {
+			return nil, fe
+		}
+		return nil, &tlog.FetchError{Path: path, Err: err}
+	}
+	u, err := tlog.ParseRekorV1LogInfo(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.TreeID == treeID {
+		info, err := tlog.VerifyRekorV1LogInfo(raw, origin, key)
+		if err != nil {
+			return nil, err
+		}
+		return info.Checkpoint, nil
+	}
+	for _, s := range u.InactiveShards {
+		if s.TreeID != treeID {
+			continue
+		}
+		cp, err := tlog.VerifyCheckpoint(s.SignedTreeHead, origin, key)
+		if err != nil {
+			return nil, err
+		}
+		if cp.Size != s.TreeSize || !bytes.Equal(cp.Hash, s.RootHash) {
+			return nil, &tlog.RekorV1Error{What: "log info inactive shard",
+				Want: fmt.Sprintf("size %d root %x", cp.Size, cp.Hash), Got: fmt.Sprintf("size %d root %x", s.TreeSize, s.RootHash)}
+		}
+		return cp, nil
+	}
+	return nil, &tlog.FetchError{Path: path, Err: fmt.Errorf("the log info lists no shard with tree ID %d (active: %d)", treeID, u.TreeID)}
+}
+
+func checkpointOf(cp *tlog.VerifiedCheckpoint) *Checkpoint {
+	return &Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.Hash)}
+}
+
+func hexHashes(hs [][]byte) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = hex.EncodeToString(h)
+	}
+	return out
+}
