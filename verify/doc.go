@@ -112,7 +112,22 @@
 //
 // It does not run scripts, follow imports inside JavaScript modules or
 // CSS @import rules, or evaluate <meta http-equiv> policies: it checks
-// what the HTML names. It does not fetch anything for a Sigstore bundle:
-// checking a log online (its latest checkpoint, consistency) is package
-// [github.com/ats-run/selfattest/verify/tlog]'s work.
+// what the HTML names. [SigstoreVerifier.Verify] fetches nothing: a
+// bundle is verified offline against the trusted root.
+//
+// # Online confirmation and monitoring
+//
+// A bundle's inclusion proof says the entry was in the tree the log showed
+// its signer. [SigstoreVerifier.Confirm], opt-in, asks the log itself —
+// through sources the caller names ([LogSource]: tiles for Rekor v2 and
+// any tessera log, the REST API for Rekor v1) — for its latest checkpoint,
+// verifies it with the trusted root's key, and proves the entry is in it
+// and that it extends the bundle's checkpoint; a fork or a rollback is a
+// rejection, an unreachable log "could not check", and an entry whose log
+// no source names is reported as not confirmed. [NewEntryMatcher] turns
+// identity rules ([WatchRule]) into the matcher of a
+// [github.com/ats-run/selfattest/verify/tlog.Monitor], which watches a log
+// for entries signed in a release identity's name. Package
+// [github.com/ats-run/selfattest/verify/quorum] counts independent
+// verifiers' signed reports.
 package verify
