@@ -3,6 +3,8 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -311,6 +313,13 @@ func (v *SigstoreVerifier) keyVerifier(p Policy) (*sgverify.Verifier, root.Trust
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 	}
+	if pub, ok := p.Key.(ed25519.PublicKey); ok {
+		ph, err := signature.LoadED25519phVerifier(pub)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
+		}
+		sv = ed25519Either{pure: sv, ph: ph}
+	}
 	km := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
 		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
 	})
@@ -320,6 +329,41 @@ func (v *SigstoreVerifier) keyVerifier(p Policy) (*sgverify.Verifier, root.Trust
 		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	return sev, tm, nil
+}
+
+// ed25519Either verifies a signature by an Ed25519 policy key made either
+// way a Sigstore client makes one: pure Ed25519 (DSSE, as cosign signs) or
+// Ed25519ph over SHA-512 (hashedrekord: Rekor v2 accepts only that, so a
+// DSSE envelope logged there is signed so too). The two are domain
+// separated (RFC 8032's dom2 prefix), so a signature of one kind is never
+// a signature of the other over a related message: accepting either is
+// accepting what the key's holder signed.
+type ed25519Either struct {
+	pure, ph signature.Verifier
+}
+
+func (e ed25519Either) PublicKey(opts ...signature.PublicKeyOption) (crypto.PublicKey, error) {
+	return e.pure.PublicKey(opts...)
+}
+
+func (e ed25519Either) VerifySignature(sig, message io.Reader, opts ...signature.VerifyOption) error {
+	s, err := io.ReadAll(io.LimitReader(sig, 1<<10))
+	if err != nil {
+		return err
+	}
+	// A digest-only verification (options.WithDigest) has no message.
+	msg := func() io.Reader { return nil }
+	if message != nil {
+		m, err := io.ReadAll(message)
+		if err != nil {
+			return err
+		}
+		msg = func() io.Reader { return bytes.NewReader(m) }
+	}
+	if err := e.pure.VerifySignature(bytes.NewReader(s), msg(), opts...); err == nil {
+		return nil
+	}
+	return e.ph.VerifySignature(bytes.NewReader(s), msg(), opts...)
 }
 
 // policyOption turns the artifact into sigstore-go's policy option. The
