@@ -2,7 +2,9 @@
 // digests, Subresource Integrity strings, content-addressed file names,
 // in-toto statements with SLSA provenance or a verification report as
 // their predicate, and reproducible release folders with a manifest.
-// (Signing joins it in a later change.)
+// Signing them into Sigstore bundles is package
+// [github.com/ats-run/selfattest/attest/signing], kept apart so that a
+// verifier, which imports attest, does not compile the signing clients.
 //
 // A worked example — what a release job does with a built file:
 //
@@ -183,7 +185,8 @@
 // fields in the order above; [ParseManifest] refuses unknown fields, a key
 // twice, and anything [FormatManifest] would not write back byte for byte.
 //
-// The statement, release.intoto.json, is unsigned (signing comes later): its
+// The statement, release.intoto.json, is unsigned here (package signing
+// signs it; the examples/release program writes the bundle beside it): its
 // subjects are every file of the release folder but itself — each
 // content-addressed copy, each entry point, and release-manifest.json —
 // named by their path in the folder and sorted; its predicate is the one
@@ -230,7 +233,7 @@
 // It checks nothing about where bytes came from: comparing a live artifact
 // with a build, and checking live pages, is package verify's work. It reads
 // no network, no clock and no environment variable (callers pass the
-// environment). It does not sign (yet), does not rewrite references inside
+// environment). It does not sign (package signing does), does not rewrite references inside
 // JavaScript or CSS (imports, url()), and does not minify or otherwise
 // change any file but the src, href and integrity values of HTML pages.
 package attest

@@ -1,0 +1,213 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-openapi/runtime"
+	httptransport "github.com/go-openapi/runtime/client"
+	"github.com/go-openapi/strfmt"
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	rekortilespb "github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
+	rekorclient "github.com/sigstore/rekor/pkg/generated/client"
+	rekorutil "github.com/sigstore/rekor/pkg/util"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/sign"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// MaxRekorResponseSize is the largest answer read from a Rekor v2 write
+// API, as rekor-tiles' own client limits it.
+const MaxRekorResponseSize = 10 << 20
+
+// RekorV2EntriesPath is where a Rekor v2 log takes new entries, below its
+// base URL.
+const RekorV2EntriesPath = "/api/v2/log/entries"
+
+// A RekorLog is a Rekor transparency log, v1 or v2, for
+// [Options].TransparencyLogs. It is sigstore-go's sign.Rekor, which
+// builds the entry (hashedrekord or dsse on v1; always hashedrekord on v2,
+// over the DSSE pre-authentication encoding for a statement), with an HTTP
+// client that honours [ServiceOptions] and follows no redirect.
+type RekorLog struct {
+	url     string
+	version uint32
+	rekor   *sign.Rekor
+}
+
+// NewRekor returns the Rekor log at baseURL ("https://rekor.sigstore.dev"
+// for v1, "https://log2025-1.rekor.sigstore.dev" for a v2 shard) speaking
+// API version 1 or 2. Rekor v2 accepts only ECDSA and Ed25519ph keys (see
+// [Key]) and gives no integrated time: ask a timestamp authority as
+// well. A bad URL or version wraps [attest.ErrBadInput].
+func NewRekor(baseURL string, version uint32, opts ServiceOptions) (*RekorLog, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, badSignInput("rekor URL %q: want http(s)://host[/path]", baseURL)
+	}
+	r := &RekorLog{url: strings.TrimSuffix(baseURL, "/"), version: version}
+	switch version {
+	case 1:
+		path := u.Path
+		if path == "" {
+			path = rekorclient.DefaultBasePath
+		}
+		rt := httptransport.NewWithClient(u.Host, path, []string{u.Scheme}, opts.client())
+		rt.Consumers["application/json"] = runtime.JSONConsumer()
+		rt.Consumers["application/x-pem-file"] = runtime.TextConsumer()
+		rt.Producers["application/json"] = runtime.JSONProducer()
+		formats := strfmt.NewFormats()
+		formats.Add("signedCheckpoint", &rekorutil.SignedNote{}, rekorutil.SignedCheckpointValidator)
+		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 1, Timeout: opts.timeout(), Client: rekorclient.New(rt, formats).Entries})
+	case 2:
+		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 2, Timeout: opts.timeout(), ClientV2: &rekorV2Writer{url: r.url + RekorV2EntriesPath, client: opts.client()}})
+	default:
+		return nil, badSignInput("rekor API version %d: want 1 or 2", version)
+	}
+	return r, nil
+}
+
+// URL returns the log's base URL.
+func (r *RekorLog) URL() string { return r.url }
+
+// Version returns the log's API version, 1 or 2.
+func (r *RekorLog) Version() uint32 { return r.version }
+
+// GetTransparencyLogEntry logs the bundle's signature and adds the entry
+// to the bundle (sign.Transparency).
+func (r *RekorLog) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []byte, b *protobundle.Bundle) error {
+	return r.rekor.GetTransparencyLogEntry(ctx, keyOrCertPEM, b)
+}
+
+// rekorV2Writer is sigstore-go's sign.RekorV2Client over an HTTP client
+// of ours: it speaks the protocol of rekor-tiles' pkg/client/write (POST a
+// CreateEntryRequest in protojson, 201 with a TransparencyLogEntry), which
+// has no way to take a transport.
+type rekorV2Writer struct {
+	url    string
+	client *http.Client
+}
+
+func (w *rekorV2Writer) Add(ctx context.Context, entry any) (*protorekor.TransparencyLogEntry, error) {
+	hr, ok := entry.(*rekortilespb.HashedRekordRequestV002)
+	if !ok {
+		return nil, fmt.Errorf("rekor v2 takes only hashedrekord entries, not %T", entry)
+	}
+	payload, err := protojson.Marshal(&rekortilespb.CreateEntryRequest{Spec: &rekortilespb.CreateEntryRequest_HashedRekordRequestV002{HashedRekordRequestV002: hr}})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxRekorResponseSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(body) > MaxRekorResponseSize {
+		return nil, fmt.Errorf("answer of more than %d bytes", MaxRekorResponseSize)
+	}
+	switch resp.StatusCode {
+	case http.StatusCreated:
+	case http.StatusConflict:
+		return nil, fmt.Errorf("409: the log already holds this signature at index %q (sign again: a new signature is a new entry)", resp.Header.Get("X-Log-Index"))
+	default:
+		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, excerpt(body))
+	}
+	tle := new(protorekor.TransparencyLogEntry)
+	if err := protojson.Unmarshal(body, tle); err != nil {
+		return nil, fmt.Errorf("the answer is not a transparency log entry: %w", err)
+	}
+	return tle, nil
+}
+
+// excerpt returns the start of an error body, printable.
+func excerpt(b []byte) string {
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), "?"))
+}
+
+// Services are the services [SelectServices] chose from a signing config,
+// ready for [Options] and [Keyless].
+type Services struct {
+	// FulcioURL is the certificate authority for keyless signing; "" when
+	// the config names none valid now.
+	FulcioURL string
+	// TransparencyLogs are the Rekor logs chosen ([*RekorLog]).
+	TransparencyLogs []sign.Transparency
+	// TimestampAuthorities are the timestamp authorities chosen; none
+	// when the config names none.
+	TimestampAuthorities []*sign.TimestampAuthority
+	// Chosen lists every service chosen, for the record.
+	Chosen []root.Service
+}
+
+// SelectServices chooses the services of a Sigstore signing config
+// (sigstore-go's root.SigningConfig, media type v0.2, e.g. read with
+// root.NewSigningConfigFromJSON) valid at now, as sigstore-go and cosign
+// choose them: the newest Fulcio with an API version sigstore-go speaks
+// (root.SelectService with sign.FulcioAPIVersions); the Rekor logs of the
+// highest API version supported (1 or 2) by the config's selector (ALL,
+// ANY, EXACT n; root.SelectServices); the same for timestamp authorities.
+// A config with no Rekor log valid at now, or whose selector cannot be
+// met, wraps [attest.ErrBadInput]. Every HTTP client made uses opts.
+func SelectServices(sc *root.SigningConfig, now time.Time, opts ServiceOptions) (*Services, error) {
+	if sc == nil {
+		return nil, badSignInput("no signing config")
+	}
+	if now.IsZero() {
+		return nil, badSignInput("SelectServices: zero time")
+	}
+	s := new(Services)
+	if cas := sc.FulcioCertificateAuthorityURLs(); len(cas) > 0 {
+		if ca, err := root.SelectService(cas, sign.FulcioAPIVersions, now); err == nil {
+			s.FulcioURL = ca.URL
+			s.Chosen = append(s.Chosen, ca)
+		}
+	}
+	logs, err := root.SelectServices(sc.RekorLogURLs(), sc.RekorLogURLsConfig(), sign.RekorAPIVersions, now)
+	if err != nil {
+		return nil, badSignInput("signing config: rekor logs: %v", err)
+	}
+	for _, l := range logs {
+		r, err := NewRekor(l.URL, l.MajorAPIVersion, opts)
+		if err != nil {
+			return nil, err
+		}
+		s.TransparencyLogs = append(s.TransparencyLogs, r)
+		s.Chosen = append(s.Chosen, l)
+	}
+	if tsas := sc.TimestampAuthorityURLs(); len(tsas) > 0 {
+		chosen, err := root.SelectServices(tsas, sc.TimestampAuthorityURLsConfig(), sign.TimestampAuthorityAPIVersions, now)
+		if err != nil {
+			return nil, badSignInput("signing config: timestamp authorities: %v", err)
+		}
+		for _, t := range chosen {
+			s.TimestampAuthorities = append(s.TimestampAuthorities, NewTimestampAuthority(t.URL, opts))
+			s.Chosen = append(s.Chosen, t)
+		}
+	}
+	return s, nil
+}
