@@ -85,7 +85,7 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 			return nil
 		case !d.Type().IsRegular():
 			return &ReleaseError{Path: p, Problem: "not a regular file"}
-		case p == StatementName:
+		case p == StatementName || p == BundleName:
 			return nil
 		}
 		if _, ok := want[p]; !ok {

@@ -17,6 +17,10 @@ const ManifestSchemaV1 = "https://github.com/ats-run/selfattest/release-manifest
 const (
 	ManifestName  = "release-manifest.json"
 	StatementName = "release.intoto.json"
+	// BundleName is where the statement's Sigstore bundle goes when it is
+	// signed (package signing; examples/release): a release folder may hold
+	// it, and CheckRelease leaves its checking to a verifier.
+	BundleName = "release.intoto.sigstore.json"
 )
 
 // MaxManifestSize is the largest manifest, in bytes, [ParseManifest] reads.

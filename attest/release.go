@@ -222,7 +222,7 @@ func listDist(ctx context.Context, in *os.Root, opts ReleaseOptions) ([]string, 
 			return nil
 		case !d.Type().IsRegular():
 			return fmt.Errorf("%w: release: %s is not a regular file", ErrBadInput, p)
-		case p == ManifestName || p == StatementName:
+		case p == ManifestName || p == StatementName || p == BundleName:
 			return fmt.Errorf("%w: release: %s is a name the release itself uses", ErrBadInput, p)
 		case !validPath(p):
 			return fmt.Errorf("%w: release: %q cannot be released", ErrBadInput, p)

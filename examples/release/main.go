@@ -1,0 +1,392 @@
+// Command release turns a dist folder into a signed release, the way the
+// seed's release workflow does: content-addressed copies, an SRI for every
+// file, HTML pages rewritten to name the copies with their integrity, a
+// manifest, and one in-toto statement with every file as a subject, signed
+// into a Sigstore bundle and recorded in a transparency log.
+//
+//	release --dist DIR --version V --out DIR [--key KEY.pem | --keyless]
+//	        [--rekor URL [--rekor-version 2]] [--tsa URL] [--trusted-root FILE]
+//	        [--log DIR] [--log-origin NAME] [--log-key FILE] [--tsa-chain PEM]
+//
+// The release folder (--out) is deterministic: the same dist folder and
+// version give the same bytes (SOURCE_DATE_EPOCH, if set, gives every file
+// its time). The bundle, release.intoto.sigstore.json, is written beside it
+// (its signature and log entry differ from run to run).
+//
+// Signing: --key (PKCS#8 PEM, ECDSA P-256 or Ed25519) or --keyless (Fulcio,
+// --fulcio URL, with the GitHub Actions ambient OIDC token). Log: --rekor
+// (a Rekor v1 or v2 server), or by default a local transparency log in
+// the folder --log (a tessera POSIX log; its key is --log-key, created on
+// first use, and a trusted_root.json naming it is written beside the
+// folder). --tsa adds an RFC 3161 timestamp: a Rekor v2 or local-log entry
+// has no integrated time, and a strict verifier needs one.
+//
+// With --trusted-root the bundle is verified before release exits, with
+// package verify and the signer's key or identity.
+//
+// Exit codes: 0 released; 1 the bundle did not verify (--trusted-root);
+// 2 bad usage or input; 3 a service could not be reached.
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/sign"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/klog/v2"
+
+	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
+	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/trust"
+)
+
+const (
+	exitOK         = 0
+	exitRejected   = 1
+	exitUsage      = 2
+	exitCouldNotCk = 3
+)
+
+func main() {
+	// tessera logs through klog; this program says what matters itself.
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv, os.Environ())
+	stop()
+	os.Exit(code)
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, environ []string) int {
+	fs := flag.NewFlagSet("release", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		dist        = fs.String("dist", "", "the dist folder to release")
+		version     = fs.String("version", "", "the release version, e.g. 1.0.1")
+		out         = fs.String("out", "", "the release folder to write (must not exist)")
+		keyFile     = fs.String("key", "", "the signing key: PKCS#8 PEM, ECDSA P-256 or Ed25519")
+		keyless     = fs.Bool("keyless", false, "sign keyless: Fulcio with the GitHub Actions OIDC token")
+		fulcio      = fs.String("fulcio", "https://fulcio.sigstore.dev", "the Fulcio URL for --keyless")
+		rekor       = fs.String("rekor", "", "a Rekor server to log to (default: the local log --log)")
+		rekorV      = fs.Uint("rekor-version", 2, "the Rekor API version of --rekor: 1 or 2")
+		tsa         = fs.String("tsa", "", "an RFC 3161 timestamp authority URL")
+		tsaChain    = fs.String("tsa-chain", "", "the --tsa certificate chain (PEM, signing certificate first) to name in the local log's trusted_root.json")
+		rootFile    = fs.String("trusted-root", "", "verify the bundle against this trusted root before exiting")
+		logDir      = fs.String("log", "transparency-log", "the local transparency log's folder (without --rekor)")
+		logOrigin   = fs.String("log-origin", "log.selfattest.invalid", "the local log's origin (a host name)")
+		logKeyFile  = fs.String("log-key", "", "the local log's key file (default: the --log folder's name + \".key\", created on first use)")
+		timeout     = fs.Duration("timeout", 2*time.Minute, "how long signing may take")
+		integrity   = fs.String("integrity", "sha384", "the integrity attributes' algorithm: sha256, sha384 or sha512")
+		jsonSummary = fs.Bool("json", false, "print the manifest's files as JSON")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "release: %v\n", err)
+		switch {
+		case errors.Is(err, errUsage), errors.Is(err, attest.ErrBadInput):
+			return exitUsage
+		case errors.Is(err, verify.ErrVerification):
+			return exitRejected
+		}
+		var se *signing.ServiceError
+		if errors.As(err, &se) || errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, context.DeadlineExceeded) {
+			return exitCouldNotCk
+		}
+		return exitUsage
+	}
+	switch {
+	case *dist == "" || *version == "" || *out == "":
+		return fail(fmt.Errorf("%w: --dist, --version and --out are required", errUsage))
+	case (*keyFile == "") == !*keyless:
+		return fail(fmt.Errorf("%w: give --key or --keyless", errUsage))
+	case fs.NArg() > 0:
+		return fail(fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args()))
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	// The signer.
+	opts := signing.Options{}
+	var policy verify.Policy
+	if *keyFile != "" {
+		pem, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return fail(fmt.Errorf("%w: --key: %w", errUsage, err))
+		}
+		k, err := signing.ParseKey(pem)
+		if err != nil {
+			return fail(err)
+		}
+		opts.Key, policy = k, verify.Policy{Key: k.Public()}
+	} else {
+		opts.Keyless = &signing.Keyless{FulcioURL: *fulcio, Token: signing.GitHubActions(getenv, signing.ServiceOptions{})}
+		repo, ref := getenv("GITHUB_REPOSITORY"), getenv("GITHUB_WORKFLOW_REF")
+		policy = verify.Policy{Issuer: "https://token.actions.githubusercontent.com", SAN: "https://github.com/" + ref}
+		if repo == "" || ref == "" {
+			policy = verify.Policy{}
+		}
+	}
+	if *tsa != "" {
+		opts.TimestampAuthorities = []*sign.TimestampAuthority{signing.NewTimestampAuthority(*tsa, signing.ServiceOptions{})}
+	}
+
+	// The predicate: SLSA provenance from GitHub Actions, or a local build.
+	pred, err := provenance(getenv, environ)
+	if err != nil {
+		return fail(err)
+	}
+	mtime, err := attest.SourceDateEpoch(getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return fail(err)
+	}
+	alg := attest.Algorithm(*integrity)
+	if alg.Size() == 0 {
+		return fail(fmt.Errorf("%w: --integrity %q", errUsage, *integrity))
+	}
+	res, err := attest.Release(ctx, *dist, *out, *version, pred, attest.ReleaseOptions{Integrity: alg, ModTime: mtime})
+	if err != nil {
+		return fail(err)
+	}
+	for _, u := range res.Unrewritten {
+		fmt.Fprintf(stderr, "release: left alone in %s: <%s> %q: %s\n", u.Page, u.Element, u.Ref, u.Reason)
+	}
+
+	// The log.
+	if *rekor != "" {
+		r, err := signing.NewRekor(*rekor, uint32(*rekorV), signing.ServiceOptions{})
+		if err != nil {
+			return fail(err)
+		}
+		opts.TransparencyLogs = []sign.Transparency{r}
+	} else {
+		l, closeLog, err := openLocalLog(ctx, *logDir, *logOrigin, *logKeyFile, *tsaChain, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		defer closeLog()
+		t, err := anchortlog.NewTransparency(l)
+		if err != nil {
+			return fail(err)
+		}
+		opts.TransparencyLogs = []sign.Transparency{t}
+	}
+	if len(opts.TimestampAuthorities) == 0 {
+		fmt.Fprintln(stderr, "release: no --tsa: the bundle carries no trusted time, and a strict verifier (package verify) will refuse it")
+	}
+
+	b, err := signing.Statement(ctx, res.Statement, opts)
+	if err != nil {
+		return fail(err)
+	}
+	data, err := b.MarshalJSON()
+	if err != nil {
+		return fail(err)
+	}
+	bundlePath := filepath.Join(*out, attest.BundleName)
+	if err := os.WriteFile(bundlePath, data, 0o644); err != nil {
+		return fail(err)
+	}
+
+	if *rootFile != "" {
+		if policy == (verify.Policy{}) {
+			return fail(fmt.Errorf("%w: --trusted-root with --keyless needs GITHUB_REPOSITORY and GITHUB_WORKFLOW_REF to know the identity", errUsage))
+		}
+		if err := selfVerify(ctx, *rootFile, data, res.Manifest, *out, policy); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "verified: %s against %s\n", bundlePath, *rootFile)
+	}
+	if *jsonSummary {
+		os.Stdout.Write(mustFormat(res.Manifest))
+	} else {
+		for _, f := range res.Manifest.Files {
+			fmt.Fprintf(stdout, "%s  %s  %s\n", f.ContentPath, f.Integrity, f.Path)
+		}
+	}
+	fmt.Fprintf(stdout, "released %s %s: %d files, statement %s, bundle %s\n", *dist, res.Manifest.Version, len(res.Manifest.Files), attest.StatementName, attest.BundleName)
+	return exitOK
+}
+
+func mustFormat(m *attest.Manifest) []byte {
+	b, err := attest.FormatManifest(m)
+	if err != nil {
+		panic(err) // Release wrote it: a broken invariant
+	}
+	return b
+}
+
+// provenance is SLSA provenance v1 from the GitHub Actions environment
+// when release runs there, else a minimal provenance by hand naming this
+// program as the builder.
+func provenance(getenv func(string) string, environ []string) (attest.Predicate, error) {
+	if getenv("GITHUB_ACTIONS") == "true" {
+		return attest.GitHubProvenance(attest.FromEnviron(environ))
+	}
+	params, err := structpb.NewStruct(map[string]any{"program": "selfattest examples/release"})
+	if err != nil {
+		return nil, err
+	}
+	return attest.SLSAProvenance{Provenance: &slsa.Provenance{
+		BuildDefinition: &slsa.BuildDefinition{
+			BuildType:          "https://github.com/ats-run/selfattest/buildtypes/local-release/v1",
+			ExternalParameters: params,
+		},
+		RunDetails: &slsa.RunDetails{Builder: &slsa.Builder{Id: "https://github.com/ats-run/selfattest/examples/release"}},
+	}}, nil
+}
+
+// openLocalLog opens (or creates) the local log, its key beside the
+// folder, and writes trusted_root.json beside it naming the log (and the
+// timestamp authority of tsaChain, if given).
+func openLocalLog(ctx context.Context, dir, origin, keyFile, tsaChain string, stderr io.Writer) (*anchortlog.Log, func(), error) {
+	if keyFile == "" {
+		keyFile = filepath.Clean(dir) + ".key"
+	}
+	var key ed25519.PrivateKey
+	if b, err := os.ReadFile(keyFile); err == nil {
+		name, k, err := anchortlog.ParseSignerKey(strings.TrimSpace(string(b)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: --log-key %s: %w", errUsage, keyFile, err)
+		}
+		if name != origin {
+			return nil, nil, fmt.Errorf("%w: --log-key %s is for %q, not --log-origin %q", errUsage, keyFile, name, origin)
+		}
+		key = k
+	} else if errors.Is(err, os.ErrNotExist) {
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := anchortlog.FormatSignerKey(origin, k)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: --log-origin: %w", errUsage, err)
+		}
+		if err := os.WriteFile(keyFile, []byte(s+"\n"), 0o600); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(stderr, "release: created the local log's key %s (keep it: it is the log's identity)\n", keyFile)
+		key = k
+	} else {
+		return nil, nil, err
+	}
+	l, err := anchortlog.Open(ctx, dir, origin, key, anchortlog.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	closeLog := func() {
+		c, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		l.Close(c)
+	}
+	tl, err := anchortlog.TrustedRootLog(origin, key.Public().(ed25519.PublicKey), time.Unix(0, 0))
+	if err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	var tsas []root.TimestampingAuthority
+	if tsaChain != "" {
+		t, err := timestampAuthority(tsaChain)
+		if err != nil {
+			closeLog()
+			return nil, nil, err
+		}
+		tsas = append(tsas, t)
+	}
+	tr, err := anchortlog.TrustedRoot([]*root.TransparencyLog{tl}, tsas...)
+	if err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	j, err := tr.MarshalJSON()
+	if err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Clean(dir)+".trusted_root.json", j, 0o644); err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	return l, closeLog, nil
+}
+
+// selfVerify verifies the bundle the way a user will: against the trusted
+// root, for the manifest (a subject of the statement), with the signer's
+// key or identity; and checks the release folder itself.
+func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *attest.Manifest, out string, p verify.Policy) error {
+	tr, err := trust.FromFile(rootFile)
+	if err != nil {
+		return err
+	}
+	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	if err != nil {
+		return err
+	}
+	b, err := verify.ParseBundle(bundleJSON)
+	if err != nil {
+		return err
+	}
+	p.PredicateType = attest.SLSAProvenanceV1
+	if _, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(out, attest.ManifestName)), p); err != nil {
+		return err
+	}
+	if _, err := attest.CheckRelease(ctx, out, attest.CheckOptions{}); err != nil {
+		return fmt.Errorf("%w: %w", verify.ErrVerification, err)
+	}
+	return nil
+}
+
+// timestampAuthority reads a PEM chain (signing certificate first, root
+// last) as a timestamp authority for the local log's trusted root.
+func timestampAuthority(path string) (root.TimestampingAuthority, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --tsa-chain: %w", errUsage, err)
+	}
+	var certs []*x509.Certificate
+	for len(data) > 0 {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --tsa-chain: %w", errUsage, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) < 2 {
+		return nil, fmt.Errorf("%w: --tsa-chain: want the signing certificate and its root, found %d certificates", errUsage, len(certs))
+	}
+	return &root.SigstoreTimestampingAuthority{
+		Leaf: certs[0], Intermediates: certs[1 : len(certs)-1], Root: certs[len(certs)-1],
+		ValidityPeriodStart: certs[0].NotBefore,
+	}, nil
+}
