@@ -210,6 +210,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := os.WriteFile(bundlePath, data, 0o644); err != nil {
 		return fail(err)
 	}
+	if !mtime.IsZero() {
+		// Writing the bundle touched the folder: give both the release's time.
+		for _, p := range []string{bundlePath, *out} {
+			if err := os.Chtimes(p, mtime, mtime); err != nil {
+				return fail(err)
+			}
+		}
+	}
 
 	if *rootFile != "" {
 		if policy == (verify.Policy{}) {
