@@ -169,25 +169,37 @@ func (f *HTTPFetcher) get(ctx context.Context, path string, limit int64) ([]byte
 		Transport: f.opts.Transport,
 		UserAgent: f.opts.UserAgent,
 	}
-	wait := f.opts.Backoff
+	return retrying(ctx, path, f.opts, func(w io.Writer) error {
+		_, err := fetch.Get(ctx, u.String(), w, opts)
+		return err
+	})
+}
+
+// retrying runs a request (once) until it succeeds, fails for good or its
+// retries run out, with the rules of [HTTPOptions]: a 404 is an error
+// wrapping [os.ErrNotExist], only [transient] failures are tried again,
+// after a back-off that doubles, and a ctx that ends stops the wait.
+// Every failure is a [*FetchError] for name.
+func retrying(ctx context.Context, name string, o HTTPOptions, once func(io.Writer) error) ([]byte, error) {
+	wait := o.Backoff
 	for try := 0; ; try++ {
 		var buf bytes.Buffer
-		_, err := fetch.Get(ctx, u.String(), &buf, opts)
+		err := once(&buf)
 		if err == nil {
 			return buf.Bytes(), nil
 		}
 		var fe *fetch.Error
 		if errors.As(err, &fe) && fe.Kind == fetch.KindStatus && fe.Status == http.StatusNotFound {
-			return nil, &FetchError{Path: path, Err: fmt.Errorf("%w: %w", os.ErrNotExist, err)}
+			return nil, &FetchError{Path: name, Err: fmt.Errorf("%w: %w", os.ErrNotExist, err)}
 		}
-		if try >= f.opts.Retries || !transient(ctx, err) {
-			return nil, &FetchError{Path: path, Err: err}
+		if try >= o.Retries || !transient(ctx, err) {
+			return nil, &FetchError{Path: name, Err: err}
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, &FetchError{Path: path, Err: fmt.Errorf("%w (while waiting to retry after: %w)", context.Cause(ctx), err)}
+			return nil, &FetchError{Path: name, Err: fmt.Errorf("%w (while waiting to retry after: %w)", context.Cause(ctx), err)}
 		case <-t.C:
 		}
 		wait *= 2

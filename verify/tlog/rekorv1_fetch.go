@@ -5,15 +5,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"math"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ats-run/selfattest/internal/fetch"
 )
@@ -304,34 +302,14 @@ func (f *RekorV1HTTPFetcher) do(ctx context.Context, path string, query url.Valu
 		Transport: f.opts.Transport,
 		UserAgent: f.opts.UserAgent,
 	}
-	wait := f.opts.Backoff
-	for try := 0; ; try++ {
-		var buf bytes.Buffer
-		var err error
+	return retrying(ctx, name, f.opts, func(w io.Writer) error {
 		if post == nil {
-			_, err = fetch.Get(ctx, u.String(), &buf, opts)
-		} else {
-			_, err = fetch.Post(ctx, u.String(), "application/json", post, &buf, opts)
+			_, err := fetch.Get(ctx, u.String(), w, opts)
+			return err
 		}
-		if err == nil {
-			return buf.Bytes(), nil
-		}
-		var fe *fetch.Error
-		if errors.As(err, &fe) && fe.Kind == fetch.KindStatus && fe.Status == http.StatusNotFound {
-			return nil, &FetchError{Path: name, Err: fmt.Errorf("%w: %w", os.ErrNotExist, err)}
-		}
-		if try >= f.opts.Retries || !transient(ctx, err) {
-			return nil, &FetchError{Path: name, Err: err}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, &FetchError{Path: name, Err: fmt.Errorf("%w (while waiting to retry after: %w)", context.Cause(ctx), err)}
-		case <-t.C:
-		}
-		wait *= 2
-	}
+		_, err := fetch.Post(ctx, u.String(), "application/json", post, w, opts)
+		return err
+	})
 }
 
 // A RekorV1DirFetcher reads Rekor v1 responses stored as files in a folder
