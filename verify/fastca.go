@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	tsaverification "github.com/sigstore/timestamp-authority/v2/pkg/verification"
@@ -326,6 +325,9 @@ type anchoredTSA struct {
 	tsa   *root.SigstoreTimestampingAuthority
 	once  sync.Once
 	above []*x509.Certificate // intermediates and root, pre-verified; nil: no fast path
+	// check verifies a signature by the signing certificate's key with a
+	// precomputed table once it has been used a few times (nil: not ECDSA).
+	check func(x509.SignatureAlgorithm, []byte, []byte) error
 }
 
 var _ root.TimestampingAuthority = (*anchoredTSA)(nil)
@@ -360,6 +362,7 @@ func (a *anchoredTSA) prepare() {
 		}
 		if ok {
 			a.above = ch[1:]
+			a.check = signatureChecker(tsa.Leaf)
 			return
 		}
 	}
@@ -412,16 +415,18 @@ func (a *anchoredTSA) Verify(signedTimestamp, signature []byte) (*root.Timestamp
 // VerifyTimestampResponse then parses and verifies the same signature again
 // before checking that the signer is the expected certificate. Here the
 // signer is required to be the trusted signing certificate (byte-for-byte),
-// and the signature is verified again only when the token embeds no
-// certificate (ParseResponse checked nothing then). Everything else is the
-// library's: its parsers, its hash-algorithm rule, its leaf-certificate
+// and the signature is verified by parseTimestampResponse (fasttsa.go:
+// ParseResponse's decisions, with the signing key's fixed-key verifier) or,
+// when the token embeds no certificate, by verifyCMS with the signing
+// certificate. Everything else is the
+// library's: its hash-algorithm rule, its leaf-certificate
 // rules (end entity, critical EKU, TimeStamping as the single EKU), and the
 // leaf's validity at the timestamp; the chain above the leaf was verified
 // once by prepare. TestAnchoredTSAMatchesLibrary holds the two paths to the
 // same verdicts, on real and on mutated tokens.
 func (a *anchoredTSA) verifyResponse(tsr, artifact []byte) (*timestamp.Timestamp, error) {
 	leaf := a.tsa.Leaf
-	ts, err := timestamp.ParseResponse(tsr)
+	ts, p7, err := parseTimestampResponse(tsr, leaf, a.check)
 	if err != nil {
 		return nil, fmt.Errorf("timestamp response is not valid: %w", err)
 	}
@@ -432,15 +437,11 @@ func (a *anchoredTSA) verifyResponse(tsr, artifact []byte) (*timestamp.Timestamp
 	default:
 		return nil, tsaverification.ErrUnsupportedHashAlg
 	}
-	p7, err := pkcs7.Parse(ts.RawToken)
-	if err != nil {
-		return nil, fmt.Errorf("error parsing hashed message: %w", err)
-	}
 	if len(p7.Certificates) == 0 {
-		// ParseResponse verified nothing: verify the signature with the
-		// trusted signing certificate, as the library does.
+		// parseTimestampResponse verified nothing: verify the signature
+		// with the trusted signing certificate, as the library does.
 		p7.Certificates = []*x509.Certificate{leaf}
-		if err := p7.Verify(); err != nil {
+		if err := verifyCMS(p7, p7.Certificates, leaf, a.check); err != nil {
 			return nil, fmt.Errorf("error while verifying signature: %w", err)
 		}
 	}
