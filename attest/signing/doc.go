@@ -55,5 +55,9 @@
 //
 // It does not verify what it signed (package verify does), read the
 // clock for anything but the signing config's validity windows, or keep
-// keys: a key is the caller's.
+// keys: a key is the caller's. A statement signed with an Ed25519 key
+// cannot go to a Rekor v1 log: Ed25519 signs pre-hashed here (what Rekor
+// v2 demands), and Rekor v1's dsse type checks envelope signatures as
+// pure Ed25519; use an ECDSA P-256 key with Rekor v1, or Rekor v2
+// (TestSignRekorV1Ed25519 records the refusal).
 package signing

@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	rekortilespb "github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
 	rekorclient "github.com/sigstore/rekor/pkg/generated/client"
+	"github.com/sigstore/rekor/pkg/generated/client/entries"
+	"github.com/sigstore/rekor/pkg/generated/models"
 	rekorutil "github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/sign"
@@ -65,7 +68,7 @@ func NewRekor(baseURL string, version uint32, opts ServiceOptions) (*RekorLog, e
 		rt.Producers["application/json"] = runtime.JSONProducer()
 		formats := strfmt.NewFormats()
 		formats.Add("signedCheckpoint", &rekorutil.SignedNote{}, rekorutil.SignedCheckpointValidator)
-		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 1, Timeout: opts.timeout(), Client: rekorclient.New(rt, formats).Entries})
+		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 1, Timeout: opts.timeout(), Client: checkedRekorV1{rekorclient.New(rt, formats).Entries}})
 	case 2:
 		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 2, Timeout: opts.timeout(), ClientV2: &rekorV2Writer{url: r.url + RekorV2EntriesPath, client: opts.client()}})
 	default:
@@ -84,6 +87,57 @@ func (r *RekorLog) Version() uint32 { return r.version }
 // to the bundle (sign.Transparency).
 func (r *RekorLog) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []byte, b *protobundle.Bundle) error {
 	return r.rekor.GetTransparencyLogEntry(ctx, keyOrCertPEM, b)
+}
+
+// checkedRekorV1 is sigstore-go's sign.RekorClient over rekor's generated
+// v1 client, refusing an answer whose entry lacks a field: sigstore-go
+// v1.3.0 turns the entry into a bundle entry with rekor's
+// tle.GenerateTransparencyLogEntry, which dereferences every field and
+// would panic on a log's malformed answer (an entry missing under the
+// answer's ETag, or without its inclusion proof).
+type checkedRekorV1 struct{ sign.RekorClient }
+
+func (c checkedRekorV1) CreateLogEntry(params *entries.CreateLogEntryParams, opts ...entries.ClientOption) (*entries.CreateLogEntryCreated, error) {
+	resp, err := c.RekorClient.CreateLogEntry(params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := resp.Payload[resp.ETag]
+	if !ok {
+		return nil, fmt.Errorf("the answer has no entry under its ETag %q", resp.ETag)
+	}
+	if err := checkRekorV1Entry(e); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func (c checkedRekorV1) GetLogEntryByUUID(params *entries.GetLogEntryByUUIDParams, opts ...entries.ClientOption) (*entries.GetLogEntryByUUIDOK, error) {
+	resp, err := c.RekorClient.GetLogEntryByUUID(params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Payload) != 1 {
+		return nil, fmt.Errorf("the answer holds %d entries, want 1", len(resp.Payload))
+	}
+	for _, e := range resp.Payload {
+		if err := checkRekorV1Entry(e); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// checkRekorV1Entry checks that a Rekor v1 entry has every field the
+// swagger schema requires, and an inclusion proof.
+func checkRekorV1Entry(e models.LogEntryAnon) error {
+	if err := e.Validate(strfmt.Default); err != nil {
+		return fmt.Errorf("the log entry in the answer: %w", err)
+	}
+	if e.Verification == nil || e.Verification.InclusionProof == nil {
+		return errors.New("the log entry in the answer has no inclusion proof")
+	}
+	return nil
 }
 
 // rekorV2Writer is sigstore-go's sign.RekorV2Client over an HTTP client
@@ -171,7 +225,8 @@ type Services struct {
 // (root.SelectService with sign.FulcioAPIVersions); the Rekor logs of the
 // highest API version supported (1 or 2) by the config's selector (ALL,
 // ANY, EXACT n; root.SelectServices); the same for timestamp authorities.
-// A config with no Rekor log valid at now, or whose selector cannot be
+// A config with no Rekor log valid at now, with no selector for the logs
+// (or for the timestamp authorities it lists), or whose selector cannot be
 // met, wraps [attest.ErrBadInput]. Every HTTP client made uses opts.
 func SelectServices(sc *root.SigningConfig, now time.Time, opts ServiceOptions) (*Services, error) {
 	if sc == nil {
@@ -180,6 +235,17 @@ func SelectServices(sc *root.SigningConfig, now time.Time, opts ServiceOptions) 
 	if now.IsZero() {
 		return nil, badSignInput("SelectServices: zero time")
 	}
+	// sigstore-go v1.3.0's RekorLogURLsConfig and
+	// TimestampAuthorityURLsConfig dereference a selector the config does
+	// not have: read the selectors from the config's protobuf form.
+	j, err := sc.MarshalJSON()
+	if err != nil {
+		return nil, badSignInput("signing config: %w", err)
+	}
+	pb, err := root.NewSigningConfigProtobuf(j)
+	if err != nil {
+		return nil, badSignInput("signing config: %w", err)
+	}
 	s := new(Services)
 	if cas := sc.FulcioCertificateAuthorityURLs(); len(cas) > 0 {
 		if ca, err := root.SelectService(cas, sign.FulcioAPIVersions, now); err == nil {
@@ -187,9 +253,13 @@ func SelectServices(sc *root.SigningConfig, now time.Time, opts ServiceOptions) 
 			s.Chosen = append(s.Chosen, ca)
 		}
 	}
-	logs, err := root.SelectServices(sc.RekorLogURLs(), sc.RekorLogURLsConfig(), sign.RekorAPIVersions, now)
+	lc := pb.GetRekorTlogConfig()
+	if lc == nil {
+		return nil, badSignInput("signing config: no rekorTlogConfig (the selector of rekor logs)")
+	}
+	logs, err := root.SelectServices(sc.RekorLogURLs(), root.ServiceConfiguration{Selector: lc.GetSelector(), Count: lc.GetCount()}, sign.RekorAPIVersions, now)
 	if err != nil {
-		return nil, badSignInput("signing config: rekor logs: %v", err)
+		return nil, badSignInput("signing config: rekor logs: %w", err)
 	}
 	for _, l := range logs {
 		r, err := NewRekor(l.URL, l.MajorAPIVersion, opts)
@@ -200,9 +270,13 @@ func SelectServices(sc *root.SigningConfig, now time.Time, opts ServiceOptions) 
 		s.Chosen = append(s.Chosen, l)
 	}
 	if tsas := sc.TimestampAuthorityURLs(); len(tsas) > 0 {
-		chosen, err := root.SelectServices(tsas, sc.TimestampAuthorityURLsConfig(), sign.TimestampAuthorityAPIVersions, now)
+		tc := pb.GetTsaConfig()
+		if tc == nil {
+			return nil, badSignInput("signing config: no tsaConfig (the selector of timestamp authorities)")
+		}
+		chosen, err := root.SelectServices(tsas, root.ServiceConfiguration{Selector: tc.GetSelector(), Count: tc.GetCount()}, sign.TimestampAuthorityAPIVersions, now)
 		if err != nil {
-			return nil, badSignInput("signing config: timestamp authorities: %v", err)
+			return nil, badSignInput("signing config: timestamp authorities: %w", err)
 		}
 		for _, t := range chosen {
 			s.TimestampAuthorities = append(s.TimestampAuthorities, NewTimestampAuthority(t.URL, opts))
