@@ -1,5 +1,6 @@
 // Package examples holds complete programs built only on selfattest's
 // public API. Each program lives in its own directory: verifier/ (measure,
-// compare, check a live page, verify Sigstore bundles) and monitor/ (watch
-// a transparency log for a release identity).
+// compare, check a live page, verify Sigstore bundles and confirm them
+// online), release/ (a dist folder into a signed, logged, deterministic
+// release) and monitor/ (watch a transparency log for a release identity).
 package examples
