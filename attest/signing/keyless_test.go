@@ -12,7 +12,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -21,8 +20,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +29,6 @@ import (
 	ctx509 "github.com/google/certificate-transparency-go/x509"
 	ctx509util "github.com/google/certificate-transparency-go/x509util"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
-	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 
@@ -40,7 +36,6 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
-	"github.com/ats-run/selfattest/verify/trust"
 )
 
 const (
@@ -308,38 +303,7 @@ func TestSignKeyless(t *testing.T) {
 	data := marshal(t, b)
 
 	// The trusted root: the CA, its CT log, the Rekor v2 log, the TSA.
-	start := time.Now().Add(-time.Hour)
-	logs := map[string]*root.TransparencyLog{}
-	logs[hex.EncodeToString(rekorv2.KeyID(srv.Origin, srv.PublicKey))] = &root.TransparencyLog{
-		BaseURL: "https://" + srv.Origin, ID: rekorv2.KeyID(srv.Origin, srv.PublicKey), ValidityPeriodStart: start,
-		HashFunc: crypto.SHA256, PublicKey: srv.PublicKey, SignatureHashFunc: crypto.SHA512,
-	}
-	ctlogs := map[string]*root.TransparencyLog{hex.EncodeToString(fulcio.ctLogID()): {
-		BaseURL: "https://ctfe.selfattest.invalid", ID: fulcio.ctLogID(), ValidityPeriodStart: start,
-		HashFunc: crypto.SHA256, PublicKey: fulcio.ctKey.Public(), SignatureHashFunc: crypto.SHA256,
-	}}
-	cas := []root.CertificateAuthority{&root.FulcioCertificateAuthority{Root: fulcio.root, Intermediates: []*x509.Certificate{fulcio.inter}, ValidityPeriodStart: start, URI: fulcio.URL}}
-	tsas := []root.TimestampingAuthority{&root.SigstoreTimestampingAuthority{Root: tsa.Chain[1], Leaf: tsa.Chain[0], URI: tsa.URL, ValidityPeriodStart: start}}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ctlogs, tsas, logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := tr.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "trusted_root.json")
-	if err := os.WriteFile(path, j, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := trust.FromFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := verify.NewSigstoreVerifier(loaded, verify.SigstoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := keylessVerifier(t, fulcio, srv, tsa)
 	d := attest.MeasureBytes(artifact)
 	art := verify.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
 	good := verify.Policy{Issuer: ghIssuer, SAN: ghSAN, PredicateType: testPredicate{}.PredicateType()}
