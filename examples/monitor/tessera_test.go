@@ -103,4 +103,17 @@ func TestMonitorTessera(t *testing.T) {
 	if !strings.Contains(out, "scanned entries 0 to 10000: 1 matches, 0 unreadable") {
 		t.Fatalf("summary:\n%s", out)
 	}
+
+	// A new monitor that starts at the log's end scans nothing; one that
+	// starts at 7000 with a limit scans only that much, and says so.
+	fresh := func() string { return filepath.Join(t.TempDir(), "state.json") }
+	base := []string{"--log", dir, "--origin", origin, "--log-key", vkey(t, origin, key.Public().(ed25519.PublicKey)), "--san", release, "--issuer", ghIssuer}
+	code, out, errOut = runMonitor(t, append(base, "--state", fresh(), "--start", "latest")...)
+	if code != 0 || !strings.Contains(out, "scanned entries 10000 to 10000: 0 matches") {
+		t.Fatalf("--start latest: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runMonitor(t, append(base, "--state", fresh(), "--start", "7000", "--max-entries", "500")...)
+	if code != 0 || !strings.Contains(out, "scanned entries 7000 to 7500: 0 matches, 0 unreadable, 2500 left for the next run") {
+		t.Fatalf("--start 7000 --max-entries 500: exit %d\n%s%s", code, out, errOut)
+	}
 }
