@@ -6,7 +6,7 @@
 //
 //	release --dist DIR --version V --out DIR [--key KEY.pem | --keyless]
 //	        [--rekor URL [--rekor-version 2]] [--tsa URL] [--trusted-root FILE]
-//	        [--log DIR] [--log-origin NAME] [--log-key FILE] [--tsa-chain PEM]
+//	        [--log DIR] [--log-origin NAME] [--log-key FILE] [--tsa-chain PEM] [--no-local-tsa]
 //
 // The release folder (--out) is deterministic: the same dist folder and
 // version give the same bytes (SOURCE_DATE_EPOCH, if set, gives every file
@@ -18,8 +18,13 @@
 // (a Rekor v1 or v2 server), or by default a local transparency log in
 // the folder --log (a tessera POSIX log; its key is --log-key, created on
 // first use, and a trusted_root.json naming it is written beside the
-// folder). --tsa adds an RFC 3161 timestamp: a Rekor v2 or local-log entry
-// has no integrated time, and a strict verifier needs one.
+// folder). Time: a Rekor v2 or local-log entry has no integrated time,
+// and a strict verifier needs one: --tsa names an RFC 3161 authority
+// (--tsa-chain puts its chain in the local log's trusted root); with the
+// local log and no --tsa, a local authority does it (internal/localtsa,
+// served on 127.0.0.1 for the run; its key and chain are kept beside the
+// log's key, created on first use, and named in the trusted root), so the
+// offline default needs no network and no key but the signing key.
 //
 // With --trusted-root the bundle is verified before release exits, with
 // package verify and the signer's key or identity.
@@ -53,6 +58,7 @@ import (
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/localtsa"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -90,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		rekorV      = fs.Uint("rekor-version", 2, "the Rekor API version of --rekor: 1 or 2")
 		tsa         = fs.String("tsa", "", "an RFC 3161 timestamp authority URL")
 		tsaChain    = fs.String("tsa-chain", "", "the --tsa certificate chain (PEM, signing certificate first) to name in the local log's trusted_root.json")
+		noLocalTSA  = fs.Bool("no-local-tsa", false, "with the local log and no --tsa, do not timestamp (the bundle then has no trusted time)")
 		rootFile    = fs.String("trusted-root", "", "verify the bundle against this trusted root before exiting")
 		logDir      = fs.String("log", "transparency-log", "the local transparency log's folder (without --rekor)")
 		logOrigin   = fs.String("log-origin", "log.selfattest.invalid", "the local log's origin (a host name)")
@@ -150,8 +157,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			policy = verify.Policy{}
 		}
 	}
-	if *tsa != "" {
+	// Timestamps: --tsa; or, with the local log and no --tsa, a local
+	// authority (its key beside the log's), named in the log's trusted root.
+	var rootTSAs []root.TimestampingAuthority
+	switch {
+	case *tsa != "":
 		opts.TimestampAuthorities = []*sign.TimestampAuthority{signing.NewTimestampAuthority(*tsa, signing.ServiceOptions{})}
+		if *tsaChain != "" {
+			t, err := timestampAuthority(*tsaChain)
+			if err != nil {
+				return fail(err)
+			}
+			rootTSAs = append(rootTSAs, t)
+		}
+	case *rekor == "" && !*noLocalTSA:
+		a, url, stop, err := localAuthority(ctx, filepath.Clean(*logDir)+".tsa.pem", *logOrigin, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		defer stop()
+		opts.TimestampAuthorities = []*sign.TimestampAuthority{signing.NewTimestampAuthority(url, signing.ServiceOptions{})}
+		rootTSAs = append(rootTSAs, a.TrustedAuthority("http://127.0.0.1"+localtsa.Path))
 	}
 
 	// The predicate: SLSA provenance from GitHub Actions, or a local build.
@@ -183,7 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		opts.TransparencyLogs = []sign.Transparency{r}
 	} else {
-		l, closeLog, err := openLocalLog(ctx, *logDir, *logOrigin, *logKeyFile, *tsaChain, stderr)
+		l, closeLog, err := openLocalLog(ctx, *logDir, *logOrigin, *logKeyFile, rootTSAs, stderr)
 		if err != nil {
 			return fail(err)
 		}
@@ -195,7 +221,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		opts.TransparencyLogs = []sign.Transparency{t}
 	}
 	if len(opts.TimestampAuthorities) == 0 {
-		fmt.Fprintln(stderr, "release: no --tsa: the bundle carries no trusted time, and a strict verifier (package verify) will refuse it")
+		fmt.Fprintln(stderr, "release: no timestamp authority: the bundle carries no trusted time, and a strict verifier (package verify) will refuse it")
 	}
 
 	b, err := signing.Statement(ctx, res.Statement, opts)
@@ -268,9 +294,8 @@ func provenance(getenv func(string) string, environ []string) (attest.Predicate,
 }
 
 // openLocalLog opens (or creates) the local log, its key beside the
-// folder, and writes trusted_root.json beside it naming the log (and the
-// timestamp authority of tsaChain, if given).
-func openLocalLog(ctx context.Context, dir, origin, keyFile, tsaChain string, stderr io.Writer) (*anchortlog.Log, func(), error) {
+// folder, and writes trusted_root.json beside it naming the log and tsas.
+func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.TimestampingAuthority, stderr io.Writer) (*anchortlog.Log, func(), error) {
 	if keyFile == "" {
 		keyFile = filepath.Clean(dir) + ".key"
 	}
@@ -314,15 +339,6 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile, tsaChain string, st
 	if err != nil {
 		closeLog()
 		return nil, nil, err
-	}
-	var tsas []root.TimestampingAuthority
-	if tsaChain != "" {
-		t, err := timestampAuthority(tsaChain)
-		if err != nil {
-			closeLog()
-			return nil, nil, err
-		}
-		tsas = append(tsas, t)
 	}
 	tr, err := anchortlog.TrustedRoot([]*root.TransparencyLog{tl}, tsas...)
 	if err != nil {
@@ -397,4 +413,34 @@ func timestampAuthority(path string) (root.TimestampingAuthority, error) {
 		Leaf: certs[0], Intermediates: certs[1 : len(certs)-1], Root: certs[len(certs)-1],
 		ValidityPeriodStart: certs[0].NotBefore,
 	}, nil
+}
+
+// localAuthority loads the local timestamp authority kept at path (created
+// on first use) and serves it on 127.0.0.1 for this run.
+func localAuthority(ctx context.Context, path, origin string, stderr io.Writer) (*localtsa.Authority, string, func(), error) {
+	var a *localtsa.Authority
+	if b, err := os.ReadFile(path); err == nil {
+		if a, err = localtsa.ParsePEM(b); err != nil {
+			return nil, "", nil, fmt.Errorf("%w: %s: %w", errUsage, path, err)
+		}
+	} else if errors.Is(err, os.ErrNotExist) {
+		if a, err = localtsa.Generate(origin+" timestamps", time.Now().Add(-time.Minute), 10*365*24*time.Hour); err != nil {
+			return nil, "", nil, err
+		}
+		p, err := a.MarshalPEM()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if err := os.WriteFile(path, p, 0o600); err != nil {
+			return nil, "", nil, err
+		}
+		fmt.Fprintf(stderr, "release: created the local timestamp authority %s (its key: keep it as the log's)\n", path)
+	} else {
+		return nil, "", nil, err
+	}
+	url, stop, err := a.Serve(ctx, time.Now)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return a, url, stop, nil
 }

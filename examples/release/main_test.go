@@ -215,8 +215,55 @@ func TestReleaseRekorV2(t *testing.T) {
 	}
 }
 
-// The offline default: a key and a local transparency log, with a
-// timestamp; the trusted root release writes beside the log verifies it.
+// The offline default: a key, a local transparency log and a local
+// timestamp authority (both created on first use); the trusted root
+// release writes beside the log verifies the bundle; without a timestamp
+// the verifier refuses it.
+func TestReleaseOffline(t *testing.T) {
+	dir := t.TempDir()
+	priv, pub := keyFiles(t, dir)
+	abs, err := filepath.Abs(dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifyOut := func(out string) (int, string, string) {
+		return runBin(t, dir, nil, verifierBin, "verify-bundle", "--bundle", filepath.Join(out, attest.BundleName),
+			"--key", pub, "--trusted-root", "transparency-log.trusted_root.json", filepath.Join(out, "index.html"))
+	}
+	for _, out := range []string{"out1", "out2"} { // the second run reuses the log and the authority
+		code, stdout, errOut := runBin(t, dir, nil, releaseBin, "--dist", abs, "--version", "1.0.1", "--out", out, "--key", priv,
+			"--trusted-root", "transparency-log.trusted_root.json")
+		// The run that creates the log writes its trusted root before it
+		// signs, so even the first can check its bundle against it.
+		if code != 0 || !strings.Contains(stdout, "verified: ") {
+			t.Fatalf("%s: exit %d\n%s%s", out, code, stdout, errOut)
+		}
+		if code, stdout, errOut := verifyOut(out); code != 0 {
+			t.Fatalf("verify-bundle %s: exit %d\n%s%s", out, code, stdout, errOut)
+		}
+	}
+	for _, f := range []string{"transparency-log.key", "transparency-log.tsa.pem", "transparency-log.trusted_root.json"} {
+		info, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, ".key") || strings.HasSuffix(f, ".pem") {
+			if info.Mode().Perm() != 0o600 {
+				t.Fatalf("%s is %v, want 0600", f, info.Mode().Perm())
+			}
+		}
+	}
+	code, stdout, errOut := runBin(t, dir, nil, releaseBin, "--dist", abs, "--version", "1.0.1", "--out", "out3", "--key", priv, "--no-local-tsa")
+	if code != 0 || !strings.Contains(errOut, "no trusted time") {
+		t.Fatalf("--no-local-tsa: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if code, stdout, errOut := verifyOut("out3"); code != 1 {
+		t.Fatalf("a bundle without a trusted time: exit %d, want 1\n%s%s", code, stdout, errOut)
+	}
+}
+
+// A key, a local transparency log and an external timestamp authority
+// named with --tsa-chain.
 func TestReleaseLocalLog(t *testing.T) {
 	tsa := rekorv2.StartTSA(t)
 	dir := t.TempDir()
