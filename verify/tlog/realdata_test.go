@@ -35,35 +35,51 @@ type bundleEntry struct {
 	Checkpoint []byte
 }
 
-func loadBundleEntry(t testing.TB, dir string) bundleEntry {
+// bundleTlogEntry is a Sigstore bundle's transparency-log entry as its
+// JSON holds it (the fields these tests read).
+type bundleTlogEntry struct {
+	LogIndex          string                 `json:"logIndex"`
+	LogID             struct{ KeyID []byte } `json:"logId"`
+	IntegratedTime    string                 `json:"integratedTime"`
+	CanonicalizedBody []byte                 `json:"canonicalizedBody"`
+	InclusionPromise  struct {
+		SignedEntryTimestamp []byte `json:"signedEntryTimestamp"`
+	} `json:"inclusionPromise"`
+	InclusionProof struct {
+		LogIndex   string   `json:"logIndex"`
+		RootHash   []byte   `json:"rootHash"`
+		TreeSize   string   `json:"treeSize"`
+		Hashes     [][]byte `json:"hashes"`
+		Checkpoint struct {
+			Envelope string `json:"envelope"`
+		} `json:"checkpoint"`
+	} `json:"inclusionProof"`
+}
+
+// readBundleTlogEntry reads the one tlog entry of the bundle at path.
+func readBundleTlogEntry(t testing.TB, path string) bundleTlogEntry {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(conformance, "bundle-verify", dir, "bundle.sigstore.json"))
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b struct {
 		VerificationMaterial struct {
-			TlogEntries []struct {
-				CanonicalizedBody []byte `json:"canonicalizedBody"`
-				InclusionProof    struct {
-					LogIndex   string   `json:"logIndex"`
-					RootHash   []byte   `json:"rootHash"`
-					TreeSize   string   `json:"treeSize"`
-					Hashes     [][]byte `json:"hashes"`
-					Checkpoint struct {
-						Envelope string `json:"envelope"`
-					} `json:"checkpoint"`
-				} `json:"inclusionProof"`
-			} `json:"tlogEntries"`
+			TlogEntries []bundleTlogEntry `json:"tlogEntries"`
 		} `json:"verificationMaterial"`
 	}
 	if err := json.Unmarshal(raw, &b); err != nil {
 		t.Fatal(err)
 	}
 	if len(b.VerificationMaterial.TlogEntries) != 1 {
-		t.Fatalf("%s: %d tlog entries", dir, len(b.VerificationMaterial.TlogEntries))
+		t.Fatalf("%s: %d tlog entries", path, len(b.VerificationMaterial.TlogEntries))
 	}
-	e := b.VerificationMaterial.TlogEntries[0]
+	return b.VerificationMaterial.TlogEntries[0]
+}
+
+func loadBundleEntry(t testing.TB, dir string) bundleEntry {
+	t.Helper()
+	e := readBundleTlogEntry(t, filepath.Join(conformance, "bundle-verify", dir, "bundle.sigstore.json"))
 	idx, err1 := strconv.ParseUint(e.InclusionProof.LogIndex, 10, 64)
 	size, err2 := strconv.ParseUint(e.InclusionProof.TreeSize, 10, 64)
 	if err := errors.Join(err1, err2); err != nil {

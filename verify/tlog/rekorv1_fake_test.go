@@ -258,36 +258,7 @@ func loopbackOnly(t *testing.T, base http.RoundTripper) http.RoundTripper {
 // log info the entry's checkpoint makes (the shard at that size).
 func realRekorV1Entry(t testing.TB, path string) (string, rekorV1LogEntry, rekorV1Shard) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b struct {
-		VerificationMaterial struct {
-			TlogEntries []struct {
-				LogIndex          string                 `json:"logIndex"`
-				LogID             struct{ KeyID []byte } `json:"logId"`
-				IntegratedTime    string                 `json:"integratedTime"`
-				CanonicalizedBody []byte                 `json:"canonicalizedBody"`
-				InclusionPromise  struct {
-					SignedEntryTimestamp []byte `json:"signedEntryTimestamp"`
-				} `json:"inclusionPromise"`
-				InclusionProof struct {
-					LogIndex   string   `json:"logIndex"`
-					RootHash   []byte   `json:"rootHash"`
-					TreeSize   string   `json:"treeSize"`
-					Hashes     [][]byte `json:"hashes"`
-					Checkpoint struct {
-						Envelope string `json:"envelope"`
-					} `json:"checkpoint"`
-				} `json:"inclusionProof"`
-			} `json:"tlogEntries"`
-		} `json:"verificationMaterial"`
-	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		t.Fatal(err)
-	}
-	te := b.VerificationMaterial.TlogEntries[0]
+	te := readBundleTlogEntry(t, path)
 	num := func(s string) int64 {
 		t.Helper()
 		n, err := strconv.ParseInt(s, 10, 64)
