@@ -106,7 +106,8 @@
 // only. [SigstoreVerifier.VerifyBatch] verifies many bundles over every
 // core; the CA and timestamp-authority chains of the root are checked once
 // per verifier rather than once per bundle (fastca.go explains how, and
-// why that is the same decision).
+// why that is the same decision), and an SCT check parses each certificate
+// once rather than up to once per SCT (fastsct.go).
 //
 // # What it does not do
 //

@@ -151,9 +151,11 @@ type SigstoreVerifier struct {
 	trusted root.TrustedMaterial
 	opts    SigstoreOptions
 	cert    *sgverify.Verifier
-	// anchored verifies certificate bundles that carry no intermediates of
-	// their own, with the CA chains checked once (see fastca.go).
-	anchored *sgverify.Verifier
+	// anchored is the trusted material for certificate bundles that carry
+	// no intermediates of their own, with the CA chains checked once (see
+	// fastca.go); their SCTs are checked by scts (see fastsct.go).
+	anchored *anchoredMaterial
+	scts     *sctVerifier
 }
 
 // NewSigstoreVerifier returns a verifier for bundles signed under trusted
@@ -167,11 +169,8 @@ func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*S
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	anchored, err := sgverify.NewVerifier(newAnchoredMaterial(trusted), opts.verifierOptions(true)...)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	return &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert, anchored: anchored}, nil
+	return &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert,
+		anchored: newAnchoredMaterial(trusted), scts: newSCTVerifier(trusted)}, nil
 }
 
 // verifierOptions are sigstore-go's options for certificate bundles
@@ -228,19 +227,33 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 	defer closeArt()
 
 	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
-	if vc, err := b.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
-		sev = v.anchored
-	}
+	// chains is set when the anchored material verifies a certificate
+	// bundle: sigstore-go then checks all but the SCTs, which sctVerifier
+	// checks on the chains sigstore-go's path validation returned.
+	var chains *chainRecorder
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p)
 		if err != nil {
 			return nil, err
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
+	} else if vc, err := b.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
+		chains = &chainRecorder{}
+		sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
 	}
 	res, err := sev.Verify(entity, policy)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
+	}
+	if chains != nil {
+		// What sigstore-go's WithSignedCertificateTimestamps(1) requires,
+		// public-key bundles refused ("no chains provided") included.
+		if err := v.scts.verify(chains.chains, 1); err != nil {
+			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", ErrVerification, err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
