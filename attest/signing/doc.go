@@ -36,6 +36,13 @@
 // versions this package speaks. At least one log is required unless
 // [Options].WithoutTransparencyLogUnsafe is set.
 //
+// Every service's answers are bounded, whichever client reads them
+// (ours, rekor's generated v1 client, sigstore-go's Fulcio and timestamp
+// clients): no redirect is followed, an answer longer than
+// [MaxServiceResponseSize] fails the request, and a [*ServiceError] quotes
+// at most 1 KiB of a cause, control characters removed, since a service
+// chooses what its error bodies say.
+//
 // # Trusted time
 //
 // A Rekor v2 or local-log entry carries no integrated time, and package

@@ -192,15 +192,7 @@ func (w *rekorV2Writer) Add(ctx context.Context, entry any) (*protorekor.Transpa
 
 // excerpt returns the start of an error body, printable.
 func excerpt(b []byte) string {
-	if len(b) > 200 {
-		b = b[:200]
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(string(b), "?"))
+	return printable(string(b[:min(len(b), 1024)]), 200)
 }
 
 // Services are the services [SelectServices] chose from a signing config,

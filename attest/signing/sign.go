@@ -14,9 +14,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	intoto "github.com/in-toto/attestation/go/v1"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -60,7 +64,36 @@ func (e *ServiceError) Error() string {
 	if e.URL != "" {
 		s += " " + e.URL
 	}
-	return s + ": " + e.Err.Error()
+	return s + ": " + printable(e.Err.Error(), maxCauseLength)
+}
+
+// maxCauseLength bounds the cause in a ServiceError's message: clients
+// quote a service's answer in their errors (sigstore-go's Fulcio client
+// quotes up to 1 MiB of it), and that answer is the service's to choose.
+const maxCauseLength = 1024
+
+// printable is s cut to at most max bytes (on a rune boundary, "…" added)
+// with control characters — escape sequences a terminal would obey among
+// them — and invalid UTF-8 replaced.
+func printable(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\ufffd")
+	cut := len(s) > max
+	if cut {
+		s = s[:max]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if cut {
+		s += "…"
+	}
+	return s
 }
 
 // Unwrap returns [ErrSign] and the cause.
@@ -191,7 +224,7 @@ func signContent(ctx context.Context, content sign.Content, opts Options) (*bund
 		}
 		bo.CertificateProvider = taggedFulcio{
 			url:    k.FulcioURL,
-			fulcio: sign.NewFulcio(&sign.FulcioOptions{BaseURL: k.FulcioURL, Timeout: k.HTTP.timeout(), Transport: k.HTTP.Transport}),
+			fulcio: sign.NewFulcio(&sign.FulcioOptions{BaseURL: k.FulcioURL, Timeout: k.HTTP.timeout(), Transport: k.HTTP.transport()}),
 		}
 		bo.CertificateProviderOptions = &sign.CertificateProviderOptions{IDToken: token}
 	}
@@ -417,13 +450,24 @@ func (k *Key) SignData(_ context.Context, data []byte) ([]byte, []byte, error) {
 
 // ServiceOptions tune the HTTP client of a service. The zero value uses
 // http.DefaultTransport and a 30-second timeout per request.
+//
+// Whatever the transport, a service's answers are bounded: a body longer
+// than [MaxServiceResponseSize] fails the request, and a redirect is never
+// followed (the answer is an error naming where it pointed) — for
+// sigstore-go's Fulcio and timestamp clients as for ours.
 type ServiceOptions struct {
-	// Transport carries the requests; nil means http.DefaultTransport.
-	// Tests use it to keep every request on the machine.
+	// Transport carries the requests; nil means http.DefaultTransport
+	// (which takes a proxy from the environment, as other Sigstore
+	// clients do). Tests use it to keep every request on the machine.
 	Transport http.RoundTripper
 	// Timeout bounds each request; 0 means 30 seconds.
 	Timeout time.Duration
 }
+
+// MaxServiceResponseSize is the longest answer any signing service may
+// give: Rekor's entries, Fulcio's certificate chains and RFC 3161
+// responses are a few KiB.
+const MaxServiceResponseSize = MaxRekorResponseSize
 
 func (o ServiceOptions) timeout() time.Duration {
 	if o.Timeout <= 0 {
@@ -432,14 +476,20 @@ func (o ServiceOptions) timeout() time.Duration {
 	return o.Timeout
 }
 
-// client returns an HTTP client that follows no redirect.
-func (o ServiceOptions) client() *http.Client {
+// transport is o.Transport (or http.DefaultTransport) with every answer
+// bounded.
+func (o ServiceOptions) transport() http.RoundTripper {
 	t := o.Transport
 	if t == nil {
 		t = http.DefaultTransport
 	}
+	return boundedTransport{t}
+}
+
+// client returns an HTTP client that follows no redirect.
+func (o ServiceOptions) client() *http.Client {
 	return &http.Client{
-		Transport: t,
+		Transport: o.transport(),
 		Timeout:   o.timeout(),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
@@ -447,12 +497,63 @@ func (o ServiceOptions) client() *http.Client {
 	}
 }
 
+// boundedTransport refuses redirects and bounds response bodies, below
+// clients that would follow the one and read the other whole (rekor's
+// generated v1 client reads its answers with no limit; sigstore-go's
+// Fulcio and timestamp clients follow redirects, to any scheme).
+type boundedTransport struct{ base http.RoundTripper }
+
+func (b boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := b.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s answered a redirect (%d) to %q: not followed", req.URL.Redacted(), resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp.ContentLength > MaxServiceResponseSize {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s answered %d bytes, more than %d", req.URL.Redacted(), resp.ContentLength, MaxServiceResponseSize)
+	}
+	resp.Body = &boundedBody{rc: resp.Body, left: MaxServiceResponseSize}
+	return resp, nil
+}
+
+// errAnswerTooLong ends the read of an answer past MaxServiceResponseSize.
+var errAnswerTooLong = fmt.Errorf("answer of more than %d bytes", MaxServiceResponseSize)
+
+type boundedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, errAnswerTooLong
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
+
 // NewTimestampAuthority returns the RFC 3161 timestamp authority at url
 // (the whole URL, e.g. "https://timestamp.sigstore.dev/api/v1/timestamp"),
 // for [Options].TimestampAuthorities. It is sigstore-go's client; its
 // answer is parsed but not verified here (package verify does that).
 func NewTimestampAuthority(url string, opts ServiceOptions) *sign.TimestampAuthority {
-	return sign.NewTimestampAuthority(&sign.TimestampAuthorityOptions{URL: url, Timeout: opts.timeout(), Transport: opts.Transport})
+	return sign.NewTimestampAuthority(&sign.TimestampAuthorityOptions{URL: url, Timeout: opts.timeout(), Transport: opts.transport()})
 }
 
 // isNilInterface reports whether x holds a nil pointer, func, map, slice
