@@ -3,236 +3,25 @@ package signing_test
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	jsoncanonicalizer "github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
-	"github.com/go-openapi/runtime"
-	"github.com/sigstore/rekor/pkg/generated/models"
-	"github.com/sigstore/rekor/pkg/types"
-	_ "github.com/sigstore/rekor/pkg/types/dsse/v0.0.1"         // the dsse kind, as a Rekor v1 server registers it
-	_ "github.com/sigstore/rekor/pkg/types/hashedrekord/v0.0.1" // the hashedrekord kind
-	rekorutil "github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore-go/pkg/sign"
-	"github.com/sigstore/sigstore/pkg/signature"
-	"github.com/transparency-dev/merkle/rfc6962"
-	"github.com/transparency-dev/merkle/testonly"
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
 )
-
-// fakeRekorV1 is a Rekor v1 log on 127.0.0.1 that takes new entries as
-// Rekor v1.5.3's createLogEntry does (pkg/api/entries.go): POST
-// /api/v1/log/entries with a models.ProposedEntry; the entry is checked
-// and canonicalized by rekor's own types (types.CreateVersionedEntry,
-// which verifies the signature, then types.CanonicalizeEntry, RFC 8785
-// JSON), appended to an RFC 6962 tree, and answered 201 with a
-// models.LogEntry {entryID: LogEntryAnon} carrying the ETag and Location
-// headers, a signed entry timestamp (ECDSA over the canonical JSON of
-// body, integratedTime, logID, logIndex) and an inclusion proof whose
-// checkpoint rekor's util.CreateAndSignCheckpoint signs (origin "<host> -
-// <treeID>"). The log's key is ECDSA P-256 and its log ID the SHA-256 of
-// its SPKI DER, as for rekor.sigstore.dev. It does not serve reads.
-type fakeRekorV1 struct {
-	URL    string
-	host   string
-	treeID int64
-	priv   *ecdsa.PrivateKey
-	signer signature.SignerVerifier
-	spki   []byte
-
-	mu     sync.Mutex
-	tree   *testonly.Tree
-	leaves [][]byte
-	// respond, if set, answers instead of the log (a failing server).
-	respond func(w http.ResponseWriter)
-}
-
-const fakeRekorV1Host = "rekor-v1.selfattest.invalid"
-
-// startFakeRekorV1 starts a log that already holds seed entries, so that
-// the inclusion proofs of the test's entries are not trivial.
-func startFakeRekorV1(t *testing.T, seed int) *fakeRekorV1 {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := signature.LoadECDSASignerVerifier(priv, crypto.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spki, err := x509.MarshalPKIXPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeRekorV1{host: fakeRekorV1Host, treeID: 1193050959916656506, priv: priv, signer: sv, spki: spki, tree: testonly.New(rfc6962.DefaultHasher)}
-	for i := range seed {
-		leaf := fmt.Appendf(nil, `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"seed":%d}}`, i)
-		f.tree.AppendData(leaf)
-		f.leaves = append(f.leaves, leaf)
-	}
-	srv := httptest.NewUnstartedServer(f)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	f.URL = srv.URL
-	return f
-}
-
-// logID is the log's ID: the SHA-256 of its SPKI DER.
-func (f *fakeRekorV1) logID() []byte {
-	h := sha256.Sum256(f.spki)
-	return h[:]
-}
-
-// root returns a trusted root naming this log (matched by its log ID; its
-// baseUrl is only a name), its key valid from an hour ago.
-func (f *fakeRekorV1) root() rekorv2.Root {
-	b, err := json.Marshal(map[string]any{
-		"baseUrl":       "https://" + f.host,
-		"hashAlgorithm": "SHA2_256",
-		"publicKey": map[string]any{
-			"rawBytes":   f.spki,
-			"keyDetails": "PKIX_ECDSA_P256_SHA_256",
-			"validFor":   map[string]string{"start": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)},
-		},
-		"logId": map[string]any{"keyId": f.logID()},
-	})
-	if err != nil {
-		panic(err)
-	}
-	return rekorv2.Root{Tlogs: []json.RawMessage{b}}
-}
-
-// leaf returns the canonicalized body of entry i.
-func (f *fakeRekorV1) leaf(i int64) []byte {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return bytes.Clone(f.leaves[i])
-}
-
-func (f *fakeRekorV1) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	apiError := func(code int, msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(map[string]any{"code": code, "message": msg})
-	}
-	if r.Method != http.MethodPost || r.URL.Path != "/api/v1/log/entries" {
-		apiError(http.StatusNotFound, "not found")
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.respond != nil {
-		f.respond(w)
-		return
-	}
-	if r.Header.Get("Content-Type") != "application/json" {
-		apiError(http.StatusUnsupportedMediaType, "want application/json")
-		return
-	}
-	pe, err := models.UnmarshalProposedEntry(io.LimitReader(r.Body, 1<<20), runtime.JSONConsumer())
-	if err != nil {
-		apiError(http.StatusBadRequest, err.Error())
-		return
-	}
-	entry, err := types.CreateVersionedEntry(pe)
-	if err != nil {
-		apiError(http.StatusBadRequest, "error processing entry: "+err.Error())
-		return
-	}
-	leaf, err := types.CanonicalizeEntry(r.Context(), entry)
-	if err != nil {
-		apiError(http.StatusBadRequest, err.Error())
-		return
-	}
-	leafHash := rfc6962.DefaultHasher.HashLeaf(leaf)
-	entryID := fmt.Sprintf("%016x%x", f.treeID, leafHash)
-	for _, l := range f.leaves {
-		if bytes.Equal(l, leaf) {
-			w.Header().Set("Location", "/api/v1/log/entries/"+entryID)
-			apiError(http.StatusConflict, "an equivalent entry already exists in the transparency log")
-			return
-		}
-	}
-	f.tree.AppendData(leaf)
-	f.leaves = append(f.leaves, leaf)
-	index, size := int64(len(f.leaves)-1), uint64(len(f.leaves))
-
-	anon := models.LogEntryAnon{
-		Body:           base64.StdEncoding.EncodeToString(leaf),
-		IntegratedTime: ptr(time.Now().Unix()),
-		LogID:          ptr(hex.EncodeToString(f.logID())),
-		LogIndex:       ptr(index),
-	}
-	// Rekor's signEntry: the canonical JSON of the four fields above.
-	payload, err := anon.MarshalBinary()
-	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
-	}
-	canonical, err := jsoncanonicalizer.Transform(payload)
-	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
-	}
-	set, err := f.signer.SignMessage(bytes.NewReader(canonical))
-	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
-	}
-	rootHash := f.tree.HashAt(size)
-	checkpoint, err := rekorutil.CreateAndSignCheckpoint(r.Context(), f.host, f.treeID, size, rootHash, f.signer)
-	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
-	}
-	proof, err := f.tree.InclusionProof(uint64(index), size)
-	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
-	}
-	hashes := []string{}
-	for _, h := range proof {
-		hashes = append(hashes, hex.EncodeToString(h))
-	}
-	anon.Verification = &models.LogEntryAnonVerification{
-		InclusionProof: &models.InclusionProof{
-			Checkpoint: ptr(string(checkpoint)),
-			Hashes:     hashes,
-			LogIndex:   ptr(index),
-			RootHash:   ptr(hex.EncodeToString(rootHash)),
-			TreeSize:   ptr(int64(size)),
-		},
-		SignedEntryTimestamp: set,
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("ETag", entryID)
-	w.Header().Set("Location", "/api/v1/log/entries/"+entryID)
-	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(models.LogEntry{entryID: anon})
-}
 
 // tlogEntry returns the bundle's only transparency-log entry (its JSON).
 func tlogEntry(t testing.TB, m map[string]any) map[string]any {
@@ -262,7 +51,7 @@ func flipB64(t testing.TB, s any) string {
 // asked: a Rekor v1 entry's signed entry timestamp is a trusted time of
 // its own. Then it tampers with them.
 func TestSignRekorV1(t *testing.T) {
-	f := startFakeRekorV1(t, 5)
+	f := rekorv1fake.Start(t, 5)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rekor, err := signing.NewRekor(f.URL, 1, loopback(t))
@@ -276,7 +65,7 @@ func TestSignRekorV1(t *testing.T) {
 	opts := func(k *signing.Key) signing.Options {
 		return signing.Options{Key: k, TransparencyLogs: []sign.Transparency{rekor}}
 	}
-	v := writeRoot(t, f.root())
+	v := writeRoot(t, f.Root())
 
 	artifact := []byte("selfattest: an artifact logged to Rekor v1\n")
 	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
@@ -329,8 +118,8 @@ func TestSignRekorV1(t *testing.T) {
 			var index int64
 			fmt.Sscan(e["logIndex"].(string), &index)
 			body, _ := base64.StdEncoding.DecodeString(e["canonicalizedBody"].(string))
-			if !bytes.Equal(body, f.leaf(index)) {
-				t.Errorf("canonicalizedBody %s, the log holds %s", body, f.leaf(index))
+			if !bytes.Equal(body, f.Leaf(index)) {
+				t.Errorf("canonicalizedBody %s, the log holds %s", body, f.Leaf(index))
 			}
 			if hs := e["inclusionProof"].(map[string]any)["hashes"].([]any); len(hs) < 2 {
 				t.Errorf("inclusion proof of %d hashes: the tree is too small to test it", len(hs))
@@ -345,8 +134,8 @@ func TestSignRekorV1(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 			if len(res.LogEntries) != 1 || res.LogEntries[0].IntegratedTime == nil || !res.LogEntries[0].InclusionPromise ||
-				res.LogEntries[0].LogID != hex.EncodeToString(f.logID()) || res.LogEntries[0].Checkpoint == nil ||
-				res.LogEntries[0].Checkpoint.Origin != fmt.Sprintf("%s - %d", f.host, f.treeID) {
+				res.LogEntries[0].LogID != hex.EncodeToString(f.LogID()) || res.LogEntries[0].Checkpoint == nil ||
+				res.LogEntries[0].Checkpoint.Origin != f.Origin() {
 				t.Errorf("log entries %+v", res.LogEntries)
 			}
 			if len(res.Timestamps) != 1 || res.Timestamps[0].Kind != "tlog" {
@@ -414,7 +203,7 @@ func TestSignRekorV1(t *testing.T) {
 		{name: "artifact checked against another key", data: artSigned, art: ptr(byBytes(artifact)), policy: verify.Policy{Key: otherKey.Public()}},
 		{name: "artifact bytes changed", data: artSigned, art: ptr(byBytes([]byte("another artifact\n"))), policy: artPolicy},
 		{name: "trusted root names another log", data: signed, root: func() *rekorv2.Root {
-			r := startFakeRekorV1(t, 0).root()
+			r := rekorv1fake.Start(t, 0).Root()
 			return &r
 		}()},
 	} {
@@ -484,8 +273,8 @@ func TestSignRekorV1Fails(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := startFakeRekorV1(t, 0)
-			f.respond = tc.respond
+			f := rekorv1fake.Start(t, 0)
+			f.Respond = tc.respond
 			rekor, err := signing.NewRekor(f.URL, 1, loopback(t))
 			if err != nil {
 				t.Fatal(err)
@@ -509,7 +298,7 @@ func TestSignRekorV1Fails(t *testing.T) {
 // dsse entry, whose signatures Rekor v1 checks as pure Ed25519, so the
 // Ed25519ph signature the key makes is refused by the log.
 func TestSignRekorV1Ed25519(t *testing.T) {
-	f := startFakeRekorV1(t, 3)
+	f := rekorv1fake.Start(t, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rekor, err := signing.NewRekor(f.URL, 1, loopback(t))
@@ -523,7 +312,7 @@ func TestSignRekorV1Ed25519(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Artifact: %v", err)
 	}
-	v := writeRoot(t, f.root())
+	v := writeRoot(t, f.Root())
 	if err := verifyBundle(ctx, t, v, marshal(t, ab), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}

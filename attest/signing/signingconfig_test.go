@@ -18,6 +18,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -242,7 +243,7 @@ func keylessVerifier(t *testing.T, fulcio *fakeFulcio, srv *rekorv2.Server, tsa 
 // v2 log valid now, signs to it (the fake v1 log of rekorv1_test.go) with
 // no timestamp authority, and verifies on the log's signed time alone.
 func TestSelectServicesRekorV1(t *testing.T) {
-	f := startFakeRekorV1(t, 4)
+	f := rekorv1fake.Start(t, 4)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	now := time.Now()
@@ -270,7 +271,7 @@ func TestSelectServicesRekorV1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Artifact: %v", err)
 	}
-	if err := verifyBundle(ctx, t, writeRoot(t, f.root()), marshal(t, b), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
+	if err := verifyBundle(ctx, t, writeRoot(t, f.Root()), marshal(t, b), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 }

@@ -1,0 +1,173 @@
+package verify_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/sign"
+
+	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/rekorv1fake"
+	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/trust"
+)
+
+// TestConfirmRekorV1GrownLog confirms a bundle logged to a Rekor v1 log
+// (internal/rekorv1fake: rekor's own entry types and checkpoint signing)
+// after the log has grown past the bundle's checkpoint: the entry is
+// proven in the latest signed tree head by the bundle's inclusion proof
+// and the consistency proof the log serves. Then the log lies: a
+// consistency proof with a hash flipped, one for another tree, and a
+// signed tree head from a fork.
+func TestConfirmRekorV1GrownLog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := rekorv1fake.Start(t, 11)
+
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signing.ParseKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rekor, err := signing.NewRekor(f.URL, 1, signing.ServiceOptions{Transport: confirmTransport(t), Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact := []byte("grown log artifact\n")
+	b, err := signing.Artifact(ctx, artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootPath := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(rootPath, f.Root().JSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := trust.FromFile(rootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifyIt := func(b *bundle.Bundle) *verify.SigstoreResult {
+		t.Helper()
+		res, err := v.Verify(ctx, b, verify.ArtifactReader(strings.NewReader(string(artifact))), verify.Policy{Key: priv.Public()})
+		if err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		return res
+	}
+	res := verifyIt(b)
+	bundleSize := uint64(res.LogEntries[0].Checkpoint.Size)
+	logID := hex.EncodeToString(f.LogID())
+
+	f.Grow(29) // the log moves on
+	latest := f.Size()
+	if latest <= bundleSize {
+		t.Fatalf("log size %d, bundle checkpoint %d", latest, bundleSize)
+	}
+	fetcher := func(t *testing.T) verify.LogSource {
+		hf, err := tlog.NewRekorV1HTTPFetcher(f.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return verify.RekorV1Log(logID, hf)
+	}
+
+	t.Run("confirmed at the latest size", func(t *testing.T) {
+		c, err := v.Confirm(ctx, b, res, fetcher(t))
+		if err != nil {
+			t.Fatalf("Confirm: %v", err)
+		}
+		e := c.Entries[0]
+		if e.Status != verify.ConfirmStatusConfirmed || e.Method != verify.ConfirmMethodRekorV1 || e.Latest.Size != latest ||
+			e.Bundle.Size != bundleSize || len(e.ConsistencyProof) == 0 {
+			t.Fatalf("entry %+v", e)
+		}
+		if e.Latest.Origin != f.Origin() {
+			t.Fatalf("latest checkpoint origin %q, want %q", e.Latest.Origin, f.Origin())
+		}
+	})
+
+	editProof := func(edit func(p map[string]any)) func(string, []byte) []byte {
+		return func(path string, body []byte) []byte {
+			if path != "/api/v1/log/proof" {
+				return body
+			}
+			var p map[string]any
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatal(err)
+			}
+			edit(p)
+			out, _ := json.Marshal(p)
+			return out
+		}
+	}
+	flipHex := func(s string) string {
+		b, _ := hex.DecodeString(s)
+		b[len(b)/2] ^= 1
+		return hex.EncodeToString(b)
+	}
+	fork := rekorv1fake.Start(t, 0) // another log, signing with its own key
+	for _, tc := range []struct {
+		name   string
+		tamper func(string, []byte) []byte
+		target any
+	}{
+		{"consistency proof with a hash flipped", editProof(func(p map[string]any) {
+			hs := p["hashes"].([]any)
+			hs[len(hs)/2] = flipHex(hs[len(hs)/2].(string))
+		}), new(*tlog.InconsistencyError)},
+		{"consistency proof with a hash left out", editProof(func(p map[string]any) {
+			hs := p["hashes"].([]any)
+			p["hashes"] = hs[:len(hs)-1]
+		}), new(*tlog.InconsistencyError)},
+		{"signed tree head by another key", func(path string, body []byte) []byte {
+			if path != "/api/v1/log" {
+				return body
+			}
+			fork.Grow(int(latest))
+			var info map[string]any
+			json.Unmarshal(body, &info)
+			// The other log's signed tree head at the same size, under
+			// this log's origin: its signature is by a key the root does
+			// not name for this log.
+			r := fork.ReadLogInfo(t)
+			info["signedTreeHead"] = strings.Replace(r["signedTreeHead"].(string), fork.Origin(), f.Origin(), 1)
+			info["rootHash"] = r["rootHash"]
+			out, _ := json.Marshal(info)
+			return out
+		}, new(*tlog.SignatureError)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.SetTamper(tc.tamper)
+			defer f.SetTamper(nil)
+			c, err := v.Confirm(ctx, b, res, fetcher(t))
+			if c != nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			wantConfirmRejected(t, err, tc.target)
+		})
+	}
+}
