@@ -66,7 +66,7 @@ type Log struct {
 	leaves [][]byte
 	// Respond, if set, answers instead of the log (a failing server).
 	Respond func(w http.ResponseWriter)
-	tamper func(path string, body []byte) []byte
+	tamper  func(path string, body []byte) []byte
 }
 
 // SetTamper makes the log edit each answer to a read (GET /api/v1/log,
