@@ -3,6 +3,7 @@ package signing_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
@@ -324,6 +326,96 @@ func TestSignRekorV1Ed25519(t *testing.T) {
 	var se *signing.ServiceError
 	if !errors.As(err, &se) || se.Service != "transparency log" {
 		t.Fatalf("Statement: got %v, want the log's refusal", err)
+	}
+	t.Logf("refused: %v", err)
+}
+
+// TestSignRekorV1Conflict signs the same artifact twice with an Ed25519
+// key, whose signatures are deterministic: the second time the log
+// answers 409 (it holds the entry), and the bundle carries the entry the
+// log already held, fetched by the UUID the answer names, which verifies.
+// A log that names or serves another entry than ours is refused.
+func TestSignRekorV1Conflict(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key := signingKey(t, "ed25519")
+	artifact := []byte("selfattest: a release job run twice\n")
+	sign1 := func(f *rekorv1fake.Log) (*bundle.Bundle, error) {
+		rekor, err := signing.NewRekor(f.URL, 1, loopback(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signing.Artifact(ctx, artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+	}
+
+	f := rekorv1fake.Start(t, 3)
+	first, err := sign1(f)
+	if err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	f.Grow(5)
+	again, err := sign1(f)
+	if err != nil {
+		t.Fatalf("again: %v", err)
+	}
+	if f.Size() != 9 {
+		t.Fatalf("log size %d, want 9: the second signing added an entry", f.Size())
+	}
+	if !strings.Contains(string(f.Leaf(3)), "hashedrekord") {
+		t.Fatalf("entry 3 is %s", f.Leaf(3))
+	}
+	e1, e2 := again.GetVerificationMaterial().GetTlogEntries()[0], first.GetVerificationMaterial().GetTlogEntries()[0]
+	if e1.GetLogIndex() != e2.GetLogIndex() || !bytes.Equal(e1.GetCanonicalizedBody(), e2.GetCanonicalizedBody()) {
+		t.Fatalf("the second bundle's entry is not the first's: index %d vs %d", e1.GetLogIndex(), e2.GetLogIndex())
+	}
+	v := writeRoot(t, f.Root())
+	if err := verifyBundle(ctx, t, v, marshal(t, again), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+
+	// Another entry — a real one, of this key, for another artifact —
+	// served under our UUID.
+	rekor, err := signing.NewRekor(f.URL, 1, loopback(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := signing.Artifact(ctx, []byte("another artifact\n"), signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf0 := f.Leaf(ob.GetVerificationMaterial().GetTlogEntries()[0].GetLogIndex())
+	f.SetTamper(func(path string, body []byte) []byte {
+		if !strings.HasPrefix(path, "/api/v1/log/entries/") {
+			return body
+		}
+		var m map[string]map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range m {
+			e["body"] = base64.StdEncoding.EncodeToString(leaf0)
+		}
+		out, _ := json.Marshal(m)
+		return out
+	})
+	_, err = sign1(f)
+	var se *signing.ServiceError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "another entry than ours") {
+		t.Fatalf("another entry served: got %v", err)
+	}
+	f.SetTamper(nil)
+
+	// A 409 naming another entry.
+	other := rekorv1fake.Start(t, 2)
+	other.Respond = func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Location", fmt.Sprintf("/api/v1/log/entries/%016x%x", rekorv1fake.TreeID, sha256.Sum256([]byte("not ours"))))
+		w.WriteHeader(http.StatusConflict)
+		io.WriteString(w, `{"code":409,"message":"an equivalent entry already exists in the transparency log"}`)
+	}
+	_, err = sign1(other)
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "not our entry's leaf") {
+		t.Fatalf("409 naming another entry: got %v", err)
 	}
 	t.Logf("refused: %v", err)
 }

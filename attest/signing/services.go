@@ -3,12 +3,16 @@ package signing
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-openapi/runtime"
@@ -20,9 +24,11 @@ import (
 	rekorclient "github.com/sigstore/rekor/pkg/generated/client"
 	"github.com/sigstore/rekor/pkg/generated/client/entries"
 	"github.com/sigstore/rekor/pkg/generated/models"
+	"github.com/sigstore/rekor/pkg/types"
 	rekorutil "github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/sign"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -68,7 +74,7 @@ func NewRekor(baseURL string, version uint32, opts ServiceOptions) (*RekorLog, e
 		rt.Producers["application/json"] = runtime.JSONProducer()
 		formats := strfmt.NewFormats()
 		formats.Add("signedCheckpoint", &rekorutil.SignedNote{}, rekorutil.SignedCheckpointValidator)
-		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 1, Timeout: opts.timeout(), Client: checkedRekorV1{rekorclient.New(rt, formats).Entries}})
+		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 1, Timeout: opts.timeout(), Client: checkedRekorV1{RekorClient: rekorclient.New(rt, formats).Entries, conflicts: new(sync.Map)}})
 	case 2:
 		r.rekor = sign.NewRekor(&sign.RekorOptions{BaseURL: r.url, Version: 2, Timeout: opts.timeout(), ClientV2: &rekorV2Writer{url: r.url + RekorV2EntriesPath, client: opts.client()}})
 	default:
@@ -95,10 +101,34 @@ func (r *RekorLog) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []b
 // tle.GenerateTransparencyLogEntry, which dereferences every field and
 // would panic on a log's malformed answer (an entry missing under the
 // answer's ETag, or without its inclusion proof).
-type checkedRekorV1 struct{ sign.RekorClient }
+//
+// It also holds the log to the entry we asked for when the log says it
+// has it already (409: a signature made again, as Ed25519 makes it, when
+// a job is retried). sigstore-go then fetches the entry the answer's
+// Location names and puts whatever comes back in the bundle; here the
+// Location must name our entry's leaf (the leaf hash of the entry as
+// rekor's own types canonicalize it) and the entry fetched must be that
+// leaf.
+type checkedRekorV1 struct {
+	sign.RekorClient
+	conflicts *sync.Map // UUID named by a 409 → our canonicalized entry
+}
 
 func (c checkedRekorV1) CreateLogEntry(params *entries.CreateLogEntryParams, opts ...entries.ClientOption) (*entries.CreateLogEntryCreated, error) {
 	resp, err := c.RekorClient.CreateLogEntry(params, opts...)
+	var conflict *entries.CreateLogEntryConflict
+	if errors.As(err, &conflict) {
+		ours, cerr := canonicalEntry(params)
+		if cerr != nil {
+			return nil, fmt.Errorf("the log says it holds our entry already, and ours does not canonicalize: %w", cerr)
+		}
+		uuid := path.Base(conflict.Location.String())
+		if !namesLeaf(uuid, ours) {
+			return nil, fmt.Errorf("the log says it holds our entry already, as %q, which is not our entry's leaf %x", uuid, rfc6962.DefaultHasher.HashLeaf(ours))
+		}
+		c.conflicts.Store(uuid, ours)
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +143,11 @@ func (c checkedRekorV1) CreateLogEntry(params *entries.CreateLogEntryParams, opt
 }
 
 func (c checkedRekorV1) GetLogEntryByUUID(params *entries.GetLogEntryByUUIDParams, opts ...entries.ClientOption) (*entries.GetLogEntryByUUIDOK, error) {
+	v, ok := c.conflicts.LoadAndDelete(params.EntryUUID)
+	if !ok {
+		return nil, fmt.Errorf("asked for entry %q, which no 409 of this log named", params.EntryUUID)
+	}
+	ours := v.([]byte)
 	resp, err := c.RekorClient.GetLogEntryByUUID(params, opts...)
 	if err != nil {
 		return nil, err
@@ -120,12 +155,43 @@ func (c checkedRekorV1) GetLogEntryByUUID(params *entries.GetLogEntryByUUIDParam
 	if len(resp.Payload) != 1 {
 		return nil, fmt.Errorf("the answer holds %d entries, want 1", len(resp.Payload))
 	}
-	for _, e := range resp.Payload {
+	for uuid, e := range resp.Payload {
 		if err := checkRekorV1Entry(e); err != nil {
 			return nil, err
 		}
+		b64, _ := e.Body.(string)
+		body, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || !bytes.Equal(body, ours) || !namesLeaf(uuid, ours) {
+			return nil, fmt.Errorf("the log answered entry %q with another entry than ours", params.EntryUUID)
+		}
 	}
 	return resp, nil
+}
+
+// canonicalEntry is the entry Rekor v1 logs for a proposed entry: rekor's
+// own types check it and canonicalize it, as a Rekor server does.
+func canonicalEntry(params *entries.CreateLogEntryParams) ([]byte, error) {
+	ctx := params.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	entry, err := types.CreateVersionedEntry(params.ProposedEntry)
+	if err != nil {
+		return nil, err
+	}
+	return types.CanonicalizeEntry(ctx, entry)
+}
+
+// namesLeaf reports whether a Rekor v1 UUID (the leaf hash, after 16 hex
+// of tree ID or not) names leaf.
+func namesLeaf(uuid string, leaf []byte) bool {
+	h := hex.EncodeToString(rfc6962.DefaultHasher.HashLeaf(leaf))
+	return uuid == h || (len(uuid) == 16+len(h) && strings.HasSuffix(uuid, h) && isHex(uuid[:16]))
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // checkRekorV1Entry checks that a Rekor v1 entry has every field the

@@ -8,6 +8,7 @@ package rekorv1fake
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -23,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,14 +66,16 @@ type Log struct {
 	mu     sync.Mutex
 	tree   *testonly.Tree
 	leaves [][]byte
+	times  []int64 // each entry's integrated time
 	// Respond, if set, answers instead of the log (a failing server).
 	Respond func(w http.ResponseWriter)
 	tamper  func(path string, body []byte) []byte
 }
 
 // SetTamper makes the log edit each answer to a read (GET /api/v1/log,
-// GET /api/v1/log/proof) with fn before it is sent: a lying log. nil
-// stops it.
+// GET /api/v1/log/proof, GET /api/v1/log/entries/{uuid}) with fn before
+// it is sent: a lying log. nil stops it. fn runs with the log locked: it
+// must not call the log's methods.
 func (f *Log) SetTamper(fn func(path string, body []byte) []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -131,6 +135,7 @@ func (f *Log) Grow(n int) {
 		leaf := fmt.Appendf(nil, `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"seed":%d}}`, len(f.leaves))
 		f.tree.AppendData(leaf)
 		f.leaves = append(f.leaves, leaf)
+		f.times = append(f.times, time.Now().Unix())
 	}
 }
 
@@ -184,7 +189,7 @@ func (f *Log) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r.Method == http.MethodGet && (r.URL.Path == "/api/v1/log" || r.URL.Path == "/api/v1/log/proof") {
+	if r.Method == http.MethodGet && (r.URL.Path == "/api/v1/log" || r.URL.Path == "/api/v1/log/proof" || strings.HasPrefix(r.URL.Path, "/api/v1/log/entries/")) {
 		code, answer := f.read(r)
 		if f.tamper != nil && code == http.StatusOK {
 			answer = f.tamper(r.URL.Path, answer)
@@ -221,8 +226,7 @@ func (f *Log) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiError(http.StatusBadRequest, err.Error())
 		return
 	}
-	leafHash := rfc6962.DefaultHasher.HashLeaf(leaf)
-	entryID := fmt.Sprintf("%016x%x", f.treeID, leafHash)
+	entryID := f.entryID(leaf)
 	for _, l := range f.leaves {
 		if bytes.Equal(l, leaf) {
 			w.Header().Set("Location", "/api/v1/log/entries/"+entryID)
@@ -232,40 +236,57 @@ func (f *Log) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.tree.AppendData(leaf)
 	f.leaves = append(f.leaves, leaf)
-	index, size := int64(len(f.leaves)-1), uint64(len(f.leaves))
+	f.times = append(f.times, time.Now().Unix())
+	id, anon, err := f.entry(r.Context(), int64(len(f.leaves)-1))
+	if err != nil {
+		apiError(http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", id)
+	w.Header().Set("Location", "/api/v1/log/entries/"+id)
+	w.WriteHeader(http.StatusCreated)
+	json.NewEncoder(w).Encode(models.LogEntry{id: anon})
+}
 
+// entryID is Rekor's UUID of a leaf: the tree ID (16 hex) and the leaf
+// hash.
+func (f *Log) entryID(leaf []byte) string {
+	return fmt.Sprintf("%016x%x", f.treeID, rfc6962.DefaultHasher.HashLeaf(leaf))
+}
+
+// entry is entry index as Rekor answers it: its body, integrated time,
+// signed entry timestamp, and an inclusion proof in the log at its
+// current size; f.mu is held.
+func (f *Log) entry(ctx context.Context, index int64) (string, models.LogEntryAnon, error) {
+	leaf, size := f.leaves[index], uint64(len(f.leaves))
 	anon := models.LogEntryAnon{
 		Body:           base64.StdEncoding.EncodeToString(leaf),
-		IntegratedTime: ptr(time.Now().Unix()),
+		IntegratedTime: ptr(f.times[index]),
 		LogID:          ptr(hex.EncodeToString(f.LogID())),
 		LogIndex:       ptr(index),
 	}
 	// Rekor's signEntry: the canonical JSON of the four fields above.
 	payload, err := anon.MarshalBinary()
 	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
+		return "", anon, err
 	}
 	canonical, err := jsoncanonicalizer.Transform(payload)
 	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
+		return "", anon, err
 	}
 	set, err := f.signer.SignMessage(bytes.NewReader(canonical))
 	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
+		return "", anon, err
 	}
 	rootHash := f.tree.HashAt(size)
-	checkpoint, err := rekorutil.CreateAndSignCheckpoint(r.Context(), f.host, f.treeID, size, rootHash, f.signer)
+	checkpoint, err := rekorutil.CreateAndSignCheckpoint(ctx, f.host, f.treeID, size, rootHash, f.signer)
 	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
+		return "", anon, err
 	}
 	proof, err := f.tree.InclusionProof(uint64(index), size)
 	if err != nil {
-		apiError(http.StatusInternalServerError, err.Error())
-		return
+		return "", anon, err
 	}
 	hashes := []string{}
 	for _, h := range proof {
@@ -281,11 +302,7 @@ func (f *Log) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 		SignedEntryTimestamp: set,
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("ETag", entryID)
-	w.Header().Set("Location", "/api/v1/log/entries/"+entryID)
-	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(models.LogEntry{entryID: anon})
+	return f.entryID(leaf), anon, nil
 }
 
 // read answers GET /api/v1/log (models.LogInfo of the whole log) and GET
@@ -297,6 +314,21 @@ func (f *Log) read(r *http.Request) (int, []byte) {
 		return code, b
 	}
 	size := uint64(len(f.leaves))
+	if uuid, ok := strings.CutPrefix(r.URL.Path, "/api/v1/log/entries/"); ok {
+		// Rekor takes the 80-hex UUID or the 64-hex leaf hash.
+		for i, l := range f.leaves {
+			id := f.entryID(l)
+			if uuid == id || uuid == id[16:] {
+				id, anon, err := f.entry(r.Context(), int64(i))
+				if err != nil {
+					return fail(http.StatusInternalServerError, err.Error())
+				}
+				b, _ := json.Marshal(models.LogEntry{id: anon})
+				return http.StatusOK, b
+			}
+		}
+		return fail(http.StatusNotFound, "no such entry")
+	}
 	if r.URL.Path == "/api/v1/log" {
 		root := f.tree.HashAt(size)
 		sth, err := rekorutil.CreateAndSignCheckpoint(r.Context(), f.host, f.treeID, size, root, f.signer)
