@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/ats-run/selfattest/verify/tlog"
 )
@@ -63,6 +65,13 @@ const (
 	// entry is in the latest tree: leaf i of a tree of size m is leaf i of
 	// every tree that extends it.
 	ConfirmMethodRekorV1 = "rekor-v1-consistency"
+	// ConfirmMethodRekorV1Entry: for an entry the bundle carries only a
+	// promise of (a signed entry timestamp, no inclusion proof), the
+	// entry as the log serves it by its UUID — the same body, log index
+	// and integrated time, its signed entry timestamp verified — with the
+	// log's inclusion proof of it at a checkpoint the log signed, and the
+	// consistency proof from that checkpoint to the latest.
+	ConfirmMethodRekorV1Entry = "rekor-v1-entry"
 )
 
 // Confirmation is what [SigstoreVerifier.Confirm] found: one
@@ -91,6 +100,10 @@ type EntryConfirmation struct {
 	Method string `json:"method,omitempty"`
 	// Bundle is the bundle's checkpoint, verified again with the log key.
 	Bundle *Checkpoint `json:"bundle_checkpoint,omitempty"`
+	// Entry, with ConfirmMethodRekorV1Entry, is the checkpoint of the
+	// inclusion proof the log served with the entry (the bundle has
+	// none), verified with the log key.
+	Entry *Checkpoint `json:"entry_checkpoint,omitempty"`
 	// Latest is the log's latest checkpoint, verified with the log key.
 	Latest *Checkpoint `json:"latest_checkpoint,omitempty"`
 	// LatestNote is the latest checkpoint's signed note, as verified:
@@ -100,8 +113,8 @@ type EntryConfirmation struct {
 	// when the sizes are equal).
 	ConsistencyProof []string `json:"consistency_proof,omitempty"`
 	// InclusionProof proves the entry's body is leaf InclusionLeaf of the
-	// tree of size InclusionSize: Latest's size with tiles, Bundle's with
-	// Rekor v1.
+	// tree of size InclusionSize: Latest's size with tiles, Bundle's (or
+	// Entry's) with Rekor v1.
 	InclusionProof []string `json:"inclusion_proof,omitempty"`
 	InclusionLeaf  uint64   `json:"inclusion_leaf,omitempty"`
 	InclusionSize  uint64   `json:"inclusion_size,omitempty"`
@@ -170,12 +183,15 @@ type TilesSource struct {
 	Tile       tlog.TileFetcherFunc
 }
 
-// RekorV1Source reads a Rekor v1 REST API. Both funcs are required;
-// [tlog.RekorV1HTTPFetcher] and [tlog.RekorV1DirFetcher] have them as
-// methods.
+// RekorV1Source reads a Rekor v1 REST API. LogInfo and ConsistencyProof
+// are required; Entry, optional, reads an entry by UUID, to confirm an
+// entry the bundle carries only an inclusion promise of (without it such
+// an entry is not confirmed). [tlog.RekorV1HTTPFetcher] and
+// [tlog.RekorV1DirFetcher] have all three as methods.
 type RekorV1Source struct {
 	LogInfo          tlog.RekorV1LogInfoFetcherFunc
 	ConsistencyProof tlog.RekorV1ProofFetcherFunc
+	Entry            tlog.RekorV1EntryFetcherFunc
 }
 
 // LogSource says where to read one log of the trusted root: exactly one
@@ -208,9 +224,17 @@ func TilesLog(logID string, f TilesFetcher) LogSource {
 	return LogSource{LogID: logID, Tiles: &TilesSource{Checkpoint: f.Checkpoint, Tile: f.Tile}}
 }
 
-// RekorV1Log returns the source reading the Rekor v1 log logID (hex) from f.
+// RekorV1Log returns the source reading the Rekor v1 log logID (hex) from
+// f, entries by UUID included when f has an Entry method as
+// *tlog.RekorV1HTTPFetcher and *tlog.RekorV1DirFetcher do.
 func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
-	return LogSource{LogID: logID, RekorV1: &RekorV1Source{LogInfo: f.LogInfo, ConsistencyProof: f.ConsistencyProof}}
+	src := &RekorV1Source{LogInfo: f.LogInfo, ConsistencyProof: f.ConsistencyProof}
+	if e, ok := f.(interface {
+		Entry(ctx context.Context, uuid string) ([]byte, error)
+	}); ok {
+		src.Entry = e.Entry
+	}
+	return LogSource{LogID: logID, RekorV1: src}
 }
 
 // Confirm checks online that the logs still show what bundle b's entries
@@ -232,9 +256,14 @@ func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 //     the client picks, by the bundle's own inclusion proof, checked
 //     again, plus the consistency proof of step 3.
 //
+// An entry with no checkpoint (a Rekor v1 inclusion promise only) is read
+// from the log by its UUID when the source reads entries
+// ([ConfirmMethodRekorV1Entry]): the log's own inclusion proof of it, at a
+// checkpoint the log signed, takes the bundle's place in steps 1–4.
+//
 // An entry whose log no source names, an entry from a log the trusted
-// root does not know (res.UnverifiedLogEntries) and an entry with no
-// checkpoint (a Rekor v1 inclusion promise only) are reported with
+// root does not know (res.UnverifiedLogEntries) and a promise-only entry
+// whose source reads no entries are reported with
 // [ConfirmStatusNotConfirmed] and a reason, never skipped and never a
 // pass. Confirm succeeds when no entry is rejected or could not be
 // checked and at least one is confirmed; nothing confirmed at all is a
@@ -316,14 +345,19 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 		switch {
 		case !ok:
 			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, fmt.Sprintf("not confirmed: no source for log %s (%s)", k.id, tl.BaseURL)
-		case env == "" || le.Checkpoint == nil:
-			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not confirmed: the bundle carries no checkpoint for this entry (an inclusion promise only)"
+		case (env == "" || le.Checkpoint == nil) && (src.RekorV1 == nil || src.RekorV1.Entry == nil):
+			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not confirmed: the bundle carries no checkpoint for this entry (an inclusion promise only), and the source reads no entries"
 		default:
-			cp, err := parseCheckpointBody(env)
-			if err != nil || *cp != *le.Checkpoint {
-				return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", ErrBadInput, k.id, k.index)
+			var err error
+			if env == "" || le.Checkpoint == nil {
+				err = confirmPromise(ctx, &ec, tl, src, p)
+			} else {
+				cp, perr := parseCheckpointBody(env)
+				if perr != nil || *cp != *le.Checkpoint {
+					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", ErrBadInput, k.id, k.index)
+				}
+				err = confirmEntry(ctx, &ec, tl, src, []byte(env), cp.Origin, p.GetInclusionProof().GetLogIndex(), p.GetInclusionProof().GetHashes(), p.GetCanonicalizedBody())
 			}
-			err = confirmEntry(ctx, &ec, tl, src, []byte(env), cp.Origin, p.GetInclusionProof().GetLogIndex(), p.GetInclusionProof().GetHashes(), p.GetCanonicalizedBody())
 			switch {
 			case err == nil:
 				ec.Status = ConfirmStatusConfirmed
@@ -361,7 +395,11 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	if err != nil {
 		return err
 	}
-	ec.Bundle = checkpointOf(bundleCP)
+	if ec.Method == ConfirmMethodRekorV1Entry {
+		ec.Entry = checkpointOf(bundleCP)
+	} else {
+		ec.Bundle = checkpointOf(bundleCP)
+	}
 	if treeIndex < 0 {
 		return &tlog.MalformedError{What: "bundle inclusion proof", Err: fmt.Errorf("negative index %d", treeIndex)}
 	}
@@ -392,7 +430,9 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	}
 
 	r := src.RekorV1
-	ec.Method = ConfirmMethodRekorV1
+	if ec.Method == "" {
+		ec.Method = ConfirmMethodRekorV1
+	}
 	if err := tlog.VerifyInclusion(bundleCP, index, body, proof); err != nil {
 		return err
 	}
@@ -406,6 +446,32 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	ec.ConsistencyProof = hexHashes(consistency)
 	ec.InclusionProof, ec.InclusionLeaf, ec.InclusionSize = hexHashes(proof), index, bundleCP.Size
 	return nil
+}
+
+// confirmPromise confirms an entry the bundle carries only a promise of:
+// it reads the entry by its UUID (the leaf hash of the bundle's
+// canonicalized body), which tlog.FetchRekorV1Entry verifies — its signed
+// entry timestamp, its inclusion proof at a checkpoint the log key signed
+// — and which must be the bundle's (log index, integrated time); then
+// confirms that checkpoint as it would a bundle's.
+func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, p *protorekor.TransparencyLogEntry) error {
+	ec.Method = ConfirmMethodRekorV1Entry
+	key, err := tlog.LogKeyFromTrustedRoot(tl)
+	if err != nil {
+		return err
+	}
+	body := p.GetCanonicalizedBody()
+	uuid := hex.EncodeToString(rfc6962.DefaultHasher.HashLeaf(body))
+	e, err := tlog.FetchRekorV1Entry(ctx, src.RekorV1.Entry, uuid, key)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(e.Body, body) || e.LogIndex != uint64(p.GetLogIndex()) || e.IntegratedTime.Unix() != p.GetIntegratedTime() {
+		return &tlog.RekorV1Error{What: "entry " + uuid,
+			Want: fmt.Sprintf("the bundle's: log index %d, integrated time %d", p.GetLogIndex(), p.GetIntegratedTime()),
+			Got:  fmt.Sprintf("log index %d, integrated time %d", e.LogIndex, e.IntegratedTime.Unix())}
+	}
+	return confirmEntry(ctx, ec, tl, src, e.Checkpoint.Note, e.Checkpoint.Origin, int64(e.TreeIndex), e.InclusionProof, body)
 }
 
 // fetchRekorV1Latest returns the latest verified checkpoint of the Rekor

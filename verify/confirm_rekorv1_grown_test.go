@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -164,6 +165,142 @@ func TestConfirmRekorV1GrownLog(t *testing.T) {
 			f.SetTamper(tc.tamper)
 			defer f.SetTamper(nil)
 			c, err := v.Confirm(ctx, b, res, fetcher(t))
+			if c != nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			wantConfirmRejected(t, err, tc.target)
+		})
+	}
+}
+
+// TestConfirmRekorV1Promise confirms a v0.1 bundle that carries only an
+// inclusion promise (a signed entry timestamp, no inclusion proof) by
+// reading its entry from the log by UUID: the entry's own inclusion proof
+// at a checkpoint the log signed, then the latest checkpoint. A log that
+// serves another entry, a broken signed entry timestamp or a broken
+// inclusion proof for it is rejected.
+func TestConfirmRekorV1Promise(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := rekorv1fake.Start(t, 6)
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signing.NewKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rekor, err := signing.NewRekor(f.URL, 1, signing.ServiceOptions{Transport: confirmTransport(t), Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact := []byte("promise only artifact\n")
+	signed, err := signing.Artifact(ctx, artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same entry as a v0.1 bundle with its promise only.
+	j, err := signed.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(j, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.1"
+	e0 := m["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
+	delete(e0, "inclusionProof")
+	j, _ = json.Marshal(m)
+	b, err := verify.ParseBundle(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootPath := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(rootPath, f.Root().JSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := trust.FromFile(rootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Verify(ctx, b, verify.ArtifactReader(strings.NewReader(string(artifact))), verify.Policy{Key: priv.Public()})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if res.LogEntries[0].Checkpoint != nil {
+		t.Fatalf("the promise-only bundle verified with a checkpoint: %+v", res.LogEntries[0])
+	}
+	f.Grow(17)
+	logID := hex.EncodeToString(f.LogID())
+	source := func(t *testing.T) verify.LogSource {
+		hf, err := tlog.NewRekorV1HTTPFetcher(f.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return verify.RekorV1Log(logID, hf)
+	}
+
+	t.Run("confirmed through the log's entry", func(t *testing.T) {
+		c, err := v.Confirm(ctx, b, res, source(t))
+		if err != nil {
+			t.Fatalf("Confirm: %v", err)
+		}
+		e := c.Entries[0]
+		if e.Status != verify.ConfirmStatusConfirmed || e.Method != verify.ConfirmMethodRekorV1Entry || e.Bundle != nil || e.Entry == nil ||
+			e.Latest.Size != f.Size() || e.InclusionSize != e.Entry.Size || len(e.InclusionProof) == 0 {
+			t.Fatalf("entry %+v", e)
+		}
+	})
+
+	other := f.Leaf(2) // a seed entry: another body
+	editEntry := func(edit func(e map[string]any)) func(string, []byte) []byte {
+		return func(path string, body []byte) []byte {
+			if !strings.HasPrefix(path, "/api/v1/log/entries/") {
+				return body
+			}
+			var m map[string]map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range m {
+				edit(e)
+			}
+			out, _ := json.Marshal(m)
+			return out
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(string, []byte) []byte
+		target any
+	}{
+		{"another entry's body under our UUID", editEntry(func(e map[string]any) {
+			e["body"] = base64.StdEncoding.EncodeToString(other)
+		}), new(*tlog.RekorV1Error)},
+		{"signed entry timestamp flipped", editEntry(func(e map[string]any) {
+			v := e["verification"].(map[string]any)
+			set, _ := base64.StdEncoding.DecodeString(v["signedEntryTimestamp"].(string))
+			set[len(set)/2] ^= 1
+			v["signedEntryTimestamp"] = base64.StdEncoding.EncodeToString(set)
+		}), new(*tlog.RekorV1Error)},
+		{"inclusion proof hash flipped", editEntry(func(e map[string]any) {
+			ip := e["verification"].(map[string]any)["inclusionProof"].(map[string]any)
+			hs := ip["hashes"].([]any)
+			h, _ := hex.DecodeString(hs[0].(string))
+			h[0] ^= 1
+			hs[0] = hex.EncodeToString(h)
+		}), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.SetTamper(tc.tamper)
+			defer f.SetTamper(nil)
+			c, err := v.Confirm(ctx, b, res, source(t))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}

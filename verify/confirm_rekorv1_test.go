@@ -240,10 +240,19 @@ func TestConfirmRekorV1(t *testing.T) {
 			t.Fatalf("Verify: %v", err)
 		}
 		f := &confirmV1Log{logInfo: logInfoJSON(t, newerShard)}
-		_, err = v.Confirm(ctx, b, res, verify.RekorV1Log(logID, f.start(t)))
+		hf := f.start(t)
+		// A source that reads no entries: the promise cannot be checked.
+		noEntries := verify.LogSource{LogID: logID, RekorV1: &verify.RekorV1Source{LogInfo: hf.LogInfo, ConsistencyProof: hf.ConsistencyProof}}
+		_, err = v.Confirm(ctx, b, res, noEntries)
 		r := wantConfirmUnchecked(t, err)
 		if e := r.Entries[0]; e.Status != verify.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "inclusion promise only") {
 			t.Fatalf("entry %+v", e)
+		}
+		// A log that does not serve the entry: could not check, never a pass.
+		_, err = v.Confirm(ctx, b, res, verify.RekorV1Log(logID, hf))
+		r = wantConfirmUnchecked(t, err)
+		if e := r.Entries[0]; e.Status != verify.ConfirmStatusCouldNotCheck || e.Method != verify.ConfirmMethodRekorV1Entry || !errors.Is(err, tlog.ErrUnavailable) {
+			t.Fatalf("err %v, entry %+v", err, e)
 		}
 	})
 }

@@ -297,6 +297,9 @@ func (r *Report) AddConfirmation(c *verify.Confirmation, err error) {
 		ch := Check{Group: GroupLogConfirmation, Name: name, Expected: checkpointText(e.Bundle), Actual: checkpointText(e.Latest), Detail: e.Reason}
 		if e.Bundle == nil {
 			ch.Expected = "(no checkpoint)"
+			if e.Entry != nil {
+				ch.Expected = "(an inclusion promise only; the log's entry at " + checkpointText(e.Entry) + ")"
+			}
 		}
 		if e.Latest == nil {
 			ch.Actual = "(no latest checkpoint)"
@@ -345,6 +348,13 @@ func confirmDetail(e verify.EntryConfirmation) string {
 		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (proof from the log's tiles)", consistency, e.InclusionSize)
 	case verify.ConfirmMethodRekorV1:
 		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (the bundle's inclusion proof at size %d, extended by consistency)",
+			consistency, e.Latest.Size, e.InclusionSize)
+	case verify.ConfirmMethodRekorV1Entry:
+		consistency = fmt.Sprintf("consistent with the entry's checkpoint (proof of %d hashes)", len(e.ConsistencyProof))
+		if e.Entry != nil && e.Latest != nil && e.Entry.Size == e.Latest.Size {
+			consistency = "the entry's checkpoint is the latest"
+		}
+		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (the bundle carries a promise only: the entry read by its UUID, its signed entry timestamp verified, its inclusion proof at size %d, extended by consistency)",
 			consistency, e.Latest.Size, e.InclusionSize)
 	}
 	return consistency

@@ -20,6 +20,8 @@ func TestAddConfirmation(t *testing.T) {
 	}
 	confirmed := verify.EntryConfirmation{LogID: "0d0f", LogURL: "https://rekor-v2.example", Index: 7, Status: verify.ConfirmStatusConfirmed,
 		Method: verify.ConfirmMethodTiles, Bundle: cp(8), Latest: cp(12), ConsistencyProof: []string{"cd"}, InclusionSize: 12}
+	promise := verify.EntryConfirmation{LogID: "0d0f", LogURL: "https://rekor.example", Index: 7, Status: verify.ConfirmStatusConfirmed,
+		Method: verify.ConfirmMethodRekorV1Entry, Entry: cp(9), Latest: cp(12), ConsistencyProof: []string{"cd"}, InclusionProof: []string{"ef"}, InclusionSize: 9}
 	notConfirmed := verify.EntryConfirmation{LogID: "9e9e", Index: 3, Status: verify.ConfirmStatusNotConfirmed, Reason: "not confirmed: no source for log 9e9e"}
 	rejected := verify.EntryConfirmation{LogID: "0d0f", LogURL: "https://rekor-v2.example", Index: 7, Status: verify.ConfirmStatusRejected,
 		Bundle: cp(8), Latest: cp(6), Reason: "tree size went backwards"}
@@ -35,6 +37,7 @@ func TestAddConfirmation(t *testing.T) {
 		verdicts []Verdict
 	}{
 		{"confirmed", conf(confirmed), nil, StatusPass, []Verdict{VerdictPass}},
+		{"promise only, confirmed from the log's entry", conf(promise), nil, StatusPass, []Verdict{VerdictPass}},
 		{"confirmed and one without a source", conf(confirmed, notConfirmed), nil, StatusPass, []Verdict{VerdictPass, VerdictInfo}},
 		{"nothing confirmed", nil, &verify.ConfirmError{Result: conf(notConfirmed)}, StatusError, []Verdict{VerdictError}},
 		{"rejected", nil, &verify.ConfirmError{Result: conf(rejected)}, StatusFail, []Verdict{VerdictFail}},
@@ -70,6 +73,10 @@ func TestAddConfirmation(t *testing.T) {
 			}
 			if err := r.WriteText(&txt, TextOptions{}); err != nil || !strings.Contains(txt.String(), "Transparency Log Confirmation:") {
 				t.Errorf("text %v:\n%s", err, txt.String())
+			}
+			if strings.HasPrefix(tc.name, "promise") && (!strings.Contains(md.String(), "inclusion promise only; the log's entry at rekor-v2.example @ 9") ||
+				!strings.Contains(md.String(), "read by its UUID")) {
+				t.Errorf("Markdown does not say how the promise was confirmed:\n%s", md.String())
 			}
 			if tc.name == "confirmed" && !strings.Contains(md.String(), "rekor-v2.example @ 12") {
 				t.Errorf("Markdown lacks the latest checkpoint:\n%s", md.String())
