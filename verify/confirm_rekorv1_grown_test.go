@@ -1,15 +1,14 @@
 package verify_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +25,68 @@ import (
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
+// v1Fixture is a Rekor v1 log (internal/rekorv1fake) holding seed
+// entries, a P-256 key, a bundle of artifact signed with the key and
+// logged there, and a verifier whose trusted root names the log.
+type v1Fixture struct {
+	log      *rekorv1fake.Log
+	priv     *ecdsa.PrivateKey
+	artifact []byte
+	signed   *bundle.Bundle
+	v        *verify.SigstoreVerifier
+}
+
+func newV1Fixture(t *testing.T, ctx context.Context, seed int, artifact string) *v1Fixture {
+	t.Helper()
+	fx := &v1Fixture{log: rekorv1fake.Start(t, seed), artifact: []byte(artifact)}
+	var err error
+	if fx.priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	key, err := signing.NewKey(fx.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rekor, err := signing.NewRekor(fx.log.URL, 1, signing.ServiceOptions{Transport: confirmTransport(t), Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fx.signed, err = signing.Artifact(ctx, fx.artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}}); err != nil {
+		t.Fatal(err)
+	}
+	rootPath := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(rootPath, fx.log.Root().JSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := trust.FromFile(rootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fx.v, err = verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return fx
+}
+
+// verify verifies b (a bundle of fx.artifact by fx's key).
+func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle) *verify.SigstoreResult {
+	t.Helper()
+	res, err := fx.v.Verify(ctx, b, verify.ArtifactReader(bytes.NewReader(fx.artifact)), verify.Policy{Key: fx.priv.Public()})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return res
+}
+
+// source reads the log over HTTP, entries by UUID included.
+func (fx *v1Fixture) source(t *testing.T) verify.LogSource {
+	hf, err := tlog.NewRekorV1HTTPFetcher(fx.log.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return verify.RekorV1Log(hex.EncodeToString(fx.log.LogID()), hf)
+}
+
 // TestConfirmRekorV1GrownLog confirms a bundle logged to a Rekor v1 log
 // (internal/rekorv1fake: rekor's own entry types and checkpoint signing)
 // after the log has grown past the bundle's checkpoint: the entry is
@@ -36,65 +97,17 @@ import (
 func TestConfirmRekorV1GrownLog(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	f := rekorv1fake.Start(t, 11)
-
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signing.ParseKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rekor, err := signing.NewRekor(f.URL, 1, signing.ServiceOptions{Transport: confirmTransport(t), Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	artifact := []byte("grown log artifact\n")
-	b, err := signing.Artifact(ctx, artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rootPath := filepath.Join(t.TempDir(), "trusted_root.json")
-	if err := os.WriteFile(rootPath, f.Root().JSON(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := trust.FromFile(rootPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifyIt := func(b *bundle.Bundle) *verify.SigstoreResult {
-		t.Helper()
-		res, err := v.Verify(ctx, b, verify.ArtifactReader(strings.NewReader(string(artifact))), verify.Policy{Key: priv.Public()})
-		if err != nil {
-			t.Fatalf("Verify: %v", err)
-		}
-		return res
-	}
-	res := verifyIt(b)
+	fx := newV1Fixture(t, ctx, 11, "grown log artifact\n")
+	f, v, b := fx.log, fx.v, fx.signed
+	res := fx.verify(t, ctx, b)
 	bundleSize := uint64(res.LogEntries[0].Checkpoint.Size)
-	logID := hex.EncodeToString(f.LogID())
 
 	f.Grow(29) // the log moves on
 	latest := f.Size()
 	if latest <= bundleSize {
 		t.Fatalf("log size %d, bundle checkpoint %d", latest, bundleSize)
 	}
-	fetcher := func(t *testing.T) verify.LogSource {
-		hf, err := tlog.NewRekorV1HTTPFetcher(f.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return verify.RekorV1Log(logID, hf)
-	}
+	fetcher := fx.source
 
 	t.Run("confirmed at the latest size", func(t *testing.T) {
 		c, err := v.Confirm(ctx, b, res, fetcher(t))
@@ -182,24 +195,8 @@ func TestConfirmRekorV1GrownLog(t *testing.T) {
 func TestConfirmRekorV1Promise(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	f := rekorv1fake.Start(t, 6)
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signing.NewKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rekor, err := signing.NewRekor(f.URL, 1, signing.ServiceOptions{Transport: confirmTransport(t), Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	artifact := []byte("promise only artifact\n")
-	signed, err := signing.Artifact(ctx, artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fx := newV1Fixture(t, ctx, 6, "promise only artifact\n")
+	f, v, signed := fx.log, fx.v, fx.signed
 	// The same entry as a v0.1 bundle with its promise only.
 	j, err := signed.MarshalJSON()
 	if err != nil {
@@ -217,34 +214,12 @@ func TestConfirmRekorV1Promise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rootPath := filepath.Join(t.TempDir(), "trusted_root.json")
-	if err := os.WriteFile(rootPath, f.Root().JSON(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := trust.FromFile(rootPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Verify(ctx, b, verify.ArtifactReader(strings.NewReader(string(artifact))), verify.Policy{Key: priv.Public()})
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
+	res := fx.verify(t, ctx, b)
 	if res.LogEntries[0].Checkpoint != nil {
 		t.Fatalf("the promise-only bundle verified with a checkpoint: %+v", res.LogEntries[0])
 	}
 	f.Grow(17)
-	logID := hex.EncodeToString(f.LogID())
-	source := func(t *testing.T) verify.LogSource {
-		hf, err := tlog.NewRekorV1HTTPFetcher(f.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return verify.RekorV1Log(logID, hf)
-	}
+	source := fx.source
 
 	t.Run("confirmed through the log's entry", func(t *testing.T) {
 		c, err := v.Confirm(ctx, b, res, source(t))
