@@ -212,7 +212,6 @@ func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifac
 // verify is Verify for a bundle whose derived parts may already be known
 // (see parseMemoBundle).
 func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artifact SignedArtifact, p Policy) (*SigstoreResult, error) {
-	b := entity.Bundle
 	pol, err := p.compile()
 	if err != nil {
 		return nil, err
@@ -237,7 +236,7 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 			return nil, err
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
-	} else if vc, err := b.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
+	} else if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
 		chains = &chainRecorder{}
 		sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
 		if err != nil {
