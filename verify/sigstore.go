@@ -43,6 +43,10 @@ func ArtifactFile(path string) SignedArtifact { return SignedArtifact{path: path
 // ArtifactReader names an artifact by its bytes, read once when verified.
 func ArtifactReader(r io.Reader) SignedArtifact { return SignedArtifact{r: r} }
 
+// IsReader reports whether a was made by [ArtifactReader]: it can be
+// verified once, since verifying reads it.
+func (a SignedArtifact) IsReader() bool { return a.r != nil }
+
 // ArtifactDigest names an artifact by its digest: sha256, sha384 or
 // sha512 (npm signs sha512 subjects). A digest can only match a bundle
 // that signs a digest of the same algorithm.

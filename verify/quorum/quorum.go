@@ -123,14 +123,20 @@ func (e *Error) Unwrap() error { return verify.ErrVerification }
 // p.Threshold members agree; otherwise a [*Error] (wrapping
 // verify.ErrVerification) carrying the result. A policy that cannot be
 // used (no members, a threshold out of 1..len(members), a member without
-// a name or named twice, a member policy that does not compile) is an
-// error wrapping verify.ErrBadInput. A bundle that could not be checked
+// a name or named twice, a member policy that does not compile) or an
+// artifact given as a reader (each bundle is checked against the artifact;
+// name a file or a digest) is an error wrapping verify.ErrBadInput. A bundle that could not be checked
 // (ErrCouldNotCheck: a context that ended) stops the count with that
 // error: a quorum is never decided on the bundles that happened to be
 // checkable.
 func Verify(ctx context.Context, v *verify.SigstoreVerifier, artifact verify.SignedArtifact, bundles [][]byte, p Policy) (*Result, error) {
 	if err := p.check(); err != nil {
 		return nil, err
+	}
+	if artifact.IsReader() {
+		// Each bundle is verified against the artifact, and a reader is
+		// spent by the first: the rest would all fail to verify.
+		return nil, fmt.Errorf("%w: quorum: the artifact is a reader, which one verification spends; name a file or a digest", verify.ErrBadInput)
 	}
 	res := &Result{Schema: Schema, Threshold: p.Threshold, Agreeing: []Vote{}, Dissenting: []Vote{}, Ignored: []Ignored{}}
 	votes := make(map[string]*Vote)

@@ -240,3 +240,22 @@ func TestQuorum(t *testing.T) {
 		}
 	}
 }
+
+// TestQuorumRefusesReader: an artifact given as a reader would be spent
+// by the first bundle's verification and fail every other; it is refused
+// before anything is counted.
+func TestQuorumRefusesReader(t *testing.T) {
+	tr, err := trust.FromFile("../../testdata/sigstore/realworld/trusted_root.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = quorum.Verify(context.Background(), v, verify.ArtifactReader(bytes.NewReader([]byte("app"))), [][]byte{[]byte("{}")},
+		quorum.Policy{Members: []quorum.Member{{Name: "alice", Policy: verify.Policy{Key: keypair(t).GetPublicKey()}}}, Threshold: 1})
+	if !errors.Is(err, verify.ErrBadInput) {
+		t.Fatalf("got %v, want verify.ErrBadInput", err)
+	}
+}
