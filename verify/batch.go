@@ -15,8 +15,11 @@ type BatchItem struct {
 	// BundleJSON is the bundle in its JSON form; ignored when Bundle is set.
 	BundleJSON []byte
 	Bundle     *bundle.Bundle
-	Artifact   SignedArtifact
-	Policy     Policy
+	// Artifact is the item's own: items are verified concurrently, so two
+	// items must not share an [ArtifactReader] (a file or a digest may be
+	// shared).
+	Artifact SignedArtifact
+	Policy   Policy
 	// Verifier, if set, verifies this item instead of the verifier
 	// VerifyBatch was called on: a batch may mix bundles of several
 	// Sigstore instances, each with its own trusted root.
