@@ -395,11 +395,7 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	if err != nil {
 		return err
 	}
-	if ec.Method == ConfirmMethodRekorV1Entry {
-		ec.Entry = checkpointOf(bundleCP)
-	} else {
-		ec.Bundle = checkpointOf(bundleCP)
-	}
+	ec.Bundle = checkpointOf(bundleCP)
 	if treeIndex < 0 {
 		return &tlog.MalformedError{What: "bundle inclusion proof", Err: fmt.Errorf("negative index %d", treeIndex)}
 	}
@@ -430,9 +426,7 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	}
 
 	r := src.RekorV1
-	if ec.Method == "" {
-		ec.Method = ConfirmMethodRekorV1
-	}
+	ec.Method = ConfirmMethodRekorV1
 	if err := tlog.VerifyInclusion(bundleCP, index, body, proof); err != nil {
 		return err
 	}
@@ -471,7 +465,11 @@ func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.Transpa
 			Want: fmt.Sprintf("the bundle's: log index %d, integrated time %d", p.GetLogIndex(), p.GetIntegratedTime()),
 			Got:  fmt.Sprintf("log index %d, integrated time %d", e.LogIndex, e.IntegratedTime.Unix())}
 	}
-	return confirmEntry(ctx, ec, tl, src, e.Checkpoint.Note, e.Checkpoint.Origin, int64(e.TreeIndex), e.InclusionProof, body)
+	err = confirmEntry(ctx, ec, tl, src, e.Checkpoint.Note, e.Checkpoint.Origin, int64(e.TreeIndex), e.InclusionProof, body)
+	// The checkpoint confirmEntry started from is the entry's, not the
+	// bundle's (which has none).
+	ec.Method, ec.Entry, ec.Bundle = ConfirmMethodRekorV1Entry, ec.Bundle, nil
+	return err
 }
 
 // fetchRekorV1Latest returns the latest verified checkpoint of the Rekor

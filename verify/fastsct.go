@@ -85,11 +85,8 @@ func (s *sctVerifier) verify(chains [][]*x509.Certificate, threshold int) error 
 	if err != nil {
 		return err
 	}
-	var (
-		tbs    []byte
-		tbsErr error
-		tbsSet bool
-	)
+	// The precertificate's TBSCertificate, made when a first SCT is tried.
+	precert := sync.OnceValues(func() ([]byte, error) { return ctx509.RemoveSCTList(leaf.RawTBSCertificate) })
 	verifiedLogs := make(map[string]bool)
 	for _, sct := range scts {
 		id := hex.EncodeToString(sct.LogID.KeyID[:])
@@ -117,11 +114,8 @@ func (s *sctVerifier) verify(chains [][]*x509.Certificate, threshold int) error 
 				// parse leaves ctutil with no issuer, which it refuses.
 				continue
 			}
-			if !tbsSet {
-				tbs, tbsErr = ctx509.RemoveSCTList(leaf.RawTBSCertificate)
-				tbsSet = true
-			}
-			if tbsErr != nil {
+			tbs, err := precert()
+			if err != nil {
 				continue
 			}
 			if verifyEmbeddedSCT(key, leaf, issuer[0], tbs, sct) == nil {

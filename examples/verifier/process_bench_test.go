@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -44,7 +46,7 @@ func buildProcessBins(b *testing.B) {
 			{"go", "build", "-o", processBins.floor, "./internal/linkfloor"},
 		} {
 			if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
-				processBinsErr = &exec.Error{Name: string(out), Err: err}
+				processBinsErr = fmt.Errorf("%s: %w\n%s", strings.Join(c, " "), err, out)
 				return
 			}
 		}
