@@ -58,16 +58,24 @@
 //
 // # Web pages
 //
-// [CheckPage] fetches an HTML page, finds every <script src> and every
-// <link> whose rel is stylesheet, modulepreload or preload ([ScanHTML],
-// an HTML5 tokenizer that honours <base href>), fetches each within the
-// same limits, and checks it as a browser would check its integrity
-// attribute: the strongest algorithm named decides. Each [Subresource]
-// gets a [Verdict] and an [Outcome]:
+// [CheckPage] fetches an HTML page, builds its document as a browser does
+// ([ScanHTML]: the HTML5 tree builder, every namespace, <iframe srcdoc>
+// documents, <base href>, URLs resolved by the URL standard's rules), and
+// finds everything on it that runs or applies code: scripts (HTML src, SVG
+// href and xlink:href), style sheets, module preloads and preloads, frames,
+// objects and embeds, @import in inline styles, meta refreshes, and inline
+// code (script text, event handlers, javascript: URLs). It fetches each
+// subresource within the same limits and checks it as a browser would
+// check its integrity attribute: the strongest algorithm named decides.
+// Each [Subresource] gets a [Verdict] and an [Outcome]:
 //
 //   - match: the integrity metadata matches the bytes served (pass);
 //   - no-integrity: no integrity attribute at all: a browser loads it
 //     unchecked (warn; fail with [PageOptions].Strict);
+//   - unpinned: a frame, object, @import or refresh target, which no
+//     integrity attribute can pin (warn; fail with Strict);
+//   - inline-code: code in the page itself, which can load anything at run
+//     time; [PageRef].Code is its CSP hash (warn; fail with Strict);
 //   - unusable-integrity: an integrity attribute with no token a browser
 //     would use (only unknown algorithms, malformed, empty): the page's
 //     author asked for a check the browser will not make (fail);
@@ -75,7 +83,23 @@
 //   - local-mismatch, local-missing: with [PageOptions].LocalDir, the bytes
 //     served differ from the local build, or the local build has no such
 //     file (fail);
-//   - could-not-check: the subresource could not be fetched (error).
+//   - could-not-check: the subresource could not be fetched, or its
+//     reference does not resolve as a browser would resolve it (error).
+//
+// A page whose bytes a browser could decode otherwise than as UTF-8 (a
+// UTF-16 byte-order mark, an ISO-2022 escape, a charset label other than
+// UTF-8's, or windows-1252's for a pure-ASCII page) is not checked at all
+// ([ErrUnsupportedPage], under [ErrCouldNotCheck]).
+//
+// What a static check cannot follow: what checked code loads at run time
+// (a module script's imports, a style sheet's @import, a frame's own
+// subresources, whatever inline code injects). Under Strict, inline code
+// and frames fail the page; a module graph is pinned only as far as its
+// entry point.
+//
+// A differential test holds this to headless Chromium: over a corpus of
+// hostile pages, every script, style sheet, module preload and frame
+// document Chromium requests is one that CheckPage checked.
 //
 // Tokens a browser ignores are listed in [Subresource].Ignored, never
 // silently dropped.

@@ -30,9 +30,12 @@ type PageOptions struct {
 	// MaxRefs bounds how many subresources are checked; 0 means
 	// [DefaultMaxRefs]. A page naming more is not checked at all.
 	MaxRefs int
-	// Strict rejects a subresource that has no integrity attribute. Without
-	// it such a subresource is reported (Outcome "warn") but does not fail
-	// the page.
+	// Strict rejects everything on the page that runs code not pinned by
+	// an integrity attribute: a subresource with none, a frame, object or
+	// @import (which cannot carry one), and inline code (a script's text,
+	// an event handler, a javascript: URL), whose run-time loads no static
+	// check can follow. Without it these are reported (Outcome "warn") but
+	// do not fail the page.
 	Strict bool
 	// LocalDir, if set, names a local build folder: each subresource from
 	// the page's origin is also compared with the file at its path relative
@@ -57,6 +60,8 @@ const (
 	VerdictLocalMismatch     Verdict = "local-mismatch"     // served bytes differ from the local build: fail
 	VerdictLocalMissing      Verdict = "local-missing"      // no local file for the subresource: fail
 	VerdictUnchecked         Verdict = "could-not-check"    // the subresource could not be fetched: error
+	VerdictUnpinned          Verdict = "unpinned"           // fetched, but no integrity can apply (a frame, an @import): warn, or fail under Strict
+	VerdictInlineCode        Verdict = "inline-code"        // code in the page itself, which may load more at run time: warn, or fail under Strict
 )
 
 // Outcome is a subresource's effect on the page's result.
@@ -143,7 +148,7 @@ func CheckPage(ctx context.Context, pageURL string, opts PageOptions) (*PageResu
 	if final == "" {
 		final = pageURL
 	}
-	refs, err := ScanHTML(bytes.NewReader(body.Bytes()), final, opts.MaxRefs)
+	refs, err := ScanHTML(bytes.NewReader(body.Bytes()), final, info.ContentType, opts.MaxRefs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
@@ -224,6 +229,13 @@ func fetchAll(ctx context.Context, refs []PageRef, opts PageOptions) map[string]
 
 func judge(ref PageRef, f *fetched, strict bool, root *os.Root, page *url.URL) Subresource {
 	s := Subresource{PageRef: ref}
+	if ref.Kind.Inline() {
+		s.Verdict, s.Outcome = VerdictInlineCode, OutcomeWarn
+		if strict {
+			s.Outcome = OutcomeFail
+		}
+		return s
+	}
 	if ref.URL == "" {
 		s.Verdict, s.Outcome = VerdictUnchecked, OutcomeError
 		s.Error = fmt.Sprintf("reference %q does not resolve to a URL", ref.Ref)
@@ -243,7 +255,12 @@ func judge(ref PageRef, f *fetched, strict bool, root *os.Root, page *url.URL) S
 
 	s.Verdict, s.Outcome = VerdictMatch, OutcomePass
 	s.Actual = d.SRI(attest.SHA384)
-	if !ref.HasIntegrity {
+	if !ref.Kind.Pinnable() {
+		s.Verdict, s.Outcome = VerdictUnpinned, OutcomeWarn
+		if strict {
+			s.Outcome = OutcomeFail
+		}
+	} else if !ref.HasIntegrity {
 		s.Verdict, s.Outcome = VerdictNoIntegrity, OutcomeWarn
 		if strict {
 			s.Outcome = OutcomeFail

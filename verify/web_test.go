@@ -113,7 +113,7 @@ func TestCheckPageRejects(t *testing.T) {
 		{name: "served bytes differ from the local build", page: good, serve: func(f files) { f["/app/font.woff2"] = []byte("other") }, local: true, want: ErrVerification, index: 1, verdict: VerdictLocalMismatch},
 		{name: "subresource missing from the local build", page: append(bytes.Clone(good), `<script src="/app/extra.js"></script>`...), serve: func(f files) { f["/app/extra.js"] = []byte("x") }, local: true, want: ErrVerification, index: 3, verdict: VerdictLocalMissing},
 		{name: "subresource outside the page folder", page: append(bytes.Clone(good), `<script src="/secret.js"></script>`...), serve: func(f files) { f["/secret.js"] = []byte("x") }, local: true, want: ErrVerification, index: 3, verdict: VerdictLocalMissing},
-		{name: "traversal out of the local build", page: append(bytes.Clone(good), `<script src="/app/%2e%2e/escape.js"></script>`...), serve: func(f files) { f["/app/../escape.js"] = []byte("x") }, local: true, want: ErrVerification, index: 3, verdict: VerdictLocalMissing},
+		{name: "traversal out of the local build", page: append(bytes.Clone(good), `<script src="/app/%2e%2e/escape.js"></script>`...), serve: func(f files) { f["/escape.js"] = []byte("x") }, local: true, want: ErrVerification, index: 3, verdict: VerdictLocalMissing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,5 +175,55 @@ func TestCheckPageFetchFailures(t *testing.T) {
 	}
 	if _, err := CheckPage(context.Background(), srv.URL+"/app/index.html", PageOptions{Fetch: fo, LocalDir: "/does/not/exist"}); !errors.Is(err, ErrBadInput) {
 		t.Fatalf("missing local dir: err = %v, want ErrBadInput", err)
+	}
+}
+
+// TestCheckPageUnpinnedAndInline: a frame (which no integrity attribute can
+// pin) and inline code (which can load anything at run time) are reported
+// as warnings, and rejected under Strict; a script hidden from a tokenizer
+// inside <svg><title> is found and checked like any other.
+func TestCheckPageUnpinnedAndInline(t *testing.T) {
+	s := newSite()
+	good := s.page(integrity(sri384(s.kms)), integrity(sri384(s.css)))
+	page := append(bytes.Clone(good), `<iframe src="/app/frame.html"></iframe><script>import("./x.js")</script><svg><title><script src="/app/hidden.js"></script></title></svg>`...)
+	f := s.files(page)
+	f["/app/frame.html"] = []byte("<p>frame</p>")
+	f["/app/hidden.js"] = []byte("alert(1)")
+	srv, fo := tlsServer(t, f)
+
+	res, err := CheckPage(context.Background(), srv.URL+"/app/index.html", PageOptions{Fetch: fo})
+	if err != nil {
+		t.Fatalf("CheckPage: %v", err)
+	}
+	want := map[string]Verdict{
+		srv.URL + "/app/frame.html": VerdictUnpinned,
+		"":                          VerdictInlineCode,
+		srv.URL + "/app/hidden.js":  VerdictNoIntegrity,
+	}
+	for u, v := range want {
+		found := false
+		for _, sub := range res.Subresources {
+			if sub.URL == u && sub.Verdict == v && sub.Outcome == OutcomeWarn {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %s subresource %q with a warning in %+v", v, u, res.Subresources)
+		}
+	}
+
+	_, err = CheckPage(context.Background(), srv.URL+"/app/index.html", PageOptions{Fetch: fo, Strict: true})
+	var pe *PageError
+	if !errors.Is(err, ErrVerification) || !errors.As(err, &pe) {
+		t.Fatalf("strict: err = %v, want a PageError wrapping ErrVerification", err)
+	}
+	failed := 0
+	for _, sub := range pe.Result.Subresources {
+		if sub.Outcome == OutcomeFail {
+			failed++
+		}
+	}
+	if failed != 4 {
+		t.Fatalf("strict: %d failed subresources, want 4 (font preload, frame, inline script, hidden script): %+v", failed, pe.Result.Subresources)
 	}
 }
