@@ -100,8 +100,23 @@ func subresourceCheck(s verify.Subresource) Check {
 	if name == "" {
 		name = s.Ref
 	}
+	if s.Kind.Inline() {
+		// Inline code has no URL: name it by kind, element and the
+		// attribute or script type, and show its CSP hash.
+		name = string(s.Kind) + " <" + s.Element + ">"
+		if s.Ref != "" {
+			name += " " + s.Ref
+		}
+		if s.Document != "" {
+			name += " in " + s.Document
+		}
+	}
 	c := Check{Group: GroupSubresource, Name: name, Actual: s.Actual}
 	switch {
+	case s.Kind.Inline():
+		c.Expected, c.Actual = "(inline code: no integrity applies)", s.Code
+	case !s.Kind.Pinnable():
+		c.Expected = "(" + string(s.Kind) + ": no integrity applies)"
 	case len(s.Expected) > 0:
 		c.Expected = strings.Join(s.Expected, " ")
 	case !s.HasIntegrity:
