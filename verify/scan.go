@@ -139,9 +139,11 @@ var ErrUnsupportedPage = errors.New("verify: page cannot be read as a browser re
 // that is empty or does not resolve is returned with an empty URL, so the
 // caller reports it rather than skipping it.
 //
-// contentType is the page's Content-Type header ("" if none). Only UTF-8
-// pages, and pure-ASCII pages labelled windows-1252 or ISO-8859-1, are
-// scanned: another encoding, or a byte sequence a browser could decode
+// contentType is the page's Content-Type header ("" if none). Only
+// text/html is scanned (with no Content-Type, a page that does not start
+// like XML): a browser parses XHTML, SVG and XML with its XML parser. Only
+// UTF-8 pages, and pure-ASCII pages labelled windows-1252 or ISO-8859-1,
+// are scanned: another encoding, or a byte sequence a browser could decode
 // otherwise (an ISO-2022 escape, a UTF-16 byte-order mark), is an error
 // wrapping [ErrUnsupportedPage]. More than maxRefs references (0 means
 // [DefaultMaxRefs]) is an error wrapping [ErrTooManyRefs].
@@ -522,6 +524,18 @@ func refreshURL(content string) (string, bool) {
 // pageText returns the page as the UTF-8 text the tree builder reads, or
 // an error when a browser could decode its bytes otherwise.
 func pageText(b []byte, contentType string) ([]byte, error) {
+	// A browser parses only text/html with the HTML parser: XHTML, SVG or
+	// XML pages go to its XML parser (CDATA, processing instructions such
+	// as xml-stylesheet, namespaces by xmlns), which this scanner does not
+	// model. With no Content-Type the browser sniffs; a page that starts
+	// like XML is refused.
+	mediaType := strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
+	switch {
+	case mediaType == "text/html":
+	case mediaType == "" && !bytes.HasPrefix(bytes.TrimLeft(b, " \t\n\f\r\xef\xbb\xbf"), []byte("<?xml")):
+	default:
+		return nil, fmt.Errorf("served as %q, not text/html", contentType)
+	}
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		// A UTF-8 byte-order mark outranks every label.

@@ -128,6 +128,9 @@ func TestScanHTMLEncodings(t *testing.T) {
 		{"header label", `<script src=a.js></script>`, "text/html; charset=utf-16le"},
 		{"windows-1252 with non-ASCII", "<meta charset=windows-1252><p>caf\xe9</p>", ""},
 		{"invalid UTF-8 unlabelled", "<p>\xff\xfe</p>", ""},
+		{"XHTML", `<html xmlns="http://www.w3.org/1999/xhtml"><script src="a.js"/></html>`, "application/xhtml+xml"},
+		{"SVG document", `<svg xmlns="http://www.w3.org/2000/svg"><script href="a.js"/></svg>`, "image/svg+xml"},
+		{"sniffed as XML", `<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="evil.xsl"?><p/>`, ""},
 	}
 	for _, tt := range refuse {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,14 +56,20 @@ func (s *corpusServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if strings.HasPrefix(p, "/p/") && strings.HasSuffix(p, "/index.html") {
 		name := strings.TrimSuffix(strings.TrimPrefix(p, "/p/"), "/index.html")
+		ctype := "text/html"
 		b, err := os.ReadFile(filepath.Join(s.dir, name+".html"))
+		if errors.Is(err, os.ErrNotExist) {
+			// NAME.xhtml is served as XHTML, which Chromium parses as XML.
+			ctype = "application/xhtml+xml"
+			b, err = os.ReadFile(filepath.Join(s.dir, name+".xhtml"))
+		}
 		if err != nil {
 			http.NotFound(w, r)
 			return
 		}
 		_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.other, "http://"))
 		b = []byte(strings.NewReplacer("{{OTHER}}", s.other, "{{OTHERPORT}}", port).Replace(string(b)))
-		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Type", ctype)
 		w.Write(b)
 		return
 	}
@@ -169,6 +175,8 @@ func TestChromiumLoadsOnlyWhatCheckPageChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, err := filepath.Glob(filepath.Join(dir, "*.html"))
+	xhtml, _ := filepath.Glob(filepath.Join(dir, "*.xhtml"))
+	names = append(names, xhtml...)
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no corpus pages in %s: %v", dir, err)
 	}
@@ -209,7 +217,7 @@ func TestChromiumLoadsOnlyWhatCheckPageChecked(t *testing.T) {
 
 	evilLoaded, ran := map[string]bool{}, map[string]bool{}
 	for _, file := range names {
-		name := strings.TrimSuffix(filepath.Base(file), ".html")
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".html"), ".xhtml")
 		t.Run(name, func(t *testing.T) {
 			pageURL := origin + "/p/" + name + "/index.html"
 			ran[name] = true
@@ -299,7 +307,7 @@ func TestChromiumLoadsOnlyWhatCheckPageChecked(t *testing.T) {
 	// hides evil.js must make Chromium load it. A browser that loads
 	// nothing (a broken harness) fails here, not silently above.
 	for _, file := range names {
-		name := strings.TrimSuffix(filepath.Base(file), ".html")
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".html"), ".xhtml")
 		if !ran[name] {
 			continue // not selected by -run
 		}
