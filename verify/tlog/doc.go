@@ -44,7 +44,11 @@
 // caller expects, and returns a [VerifiedCheckpoint] that keeps verified
 // signatures ([VerifiedCheckpoint.Sigs]) apart from the ones it could not
 // check ([VerifiedCheckpoint.UnverifiedSigs]: witness cosignatures, other
-// logs' keys). Inputs are bounded ([MaxCheckpointSize], [MaxSignatures]).
+// logs' keys). Inputs are bounded ([MaxCheckpointSize], [MaxSignatures]),
+// and so is the tree: a checkpoint the log signed for more than
+// [MaxTreeSize] leaves is a [*TreeSizeError], checked before any proof or
+// tile is computed, because the tree arithmetic of the proofs does not end
+// on sizes from 2^62 on.
 //
 // Rekor v1 origins are "<host> - <tree id>" ([RekorV1Origin]); Rekor v2 and
 // other C2SP logs use the host name itself. The origin is always named by the
@@ -80,7 +84,8 @@
 // Every rejection wraps [ErrVerification]; test with errors.Is. The typed
 // errors ([*MalformedError], [*OriginError], [*SignatureError],
 // [*WitnessError], [*InclusionError], [*InconsistencyError],
-// [*RollbackError], [*KeyValidityError]) carry the evidence. A caller error
+// [*RollbackError], [*KeyValidityError], [*TreeSizeError]) carry the
+// evidence. A caller error
 // that makes a check impossible (no log keys, a witness policy that requires
 // nothing) is a [*PolicyError], which does not wrap [ErrVerification]: it
 // means "could not check", never "verified".
