@@ -282,3 +282,91 @@ func TestMonitorTreeSize(t *testing.T) {
 		})
 	}
 }
+
+type verified struct {
+	cp  *tlog.VerifiedCheckpoint
+	err error
+}
+
+// FuzzTreeSize drives tree sizes and indexes, from 0 to 2^64 − 1, through
+// checkpoint verification and every proof path, with made-up tiles and
+// proofs: each call must return within a deadline (a hang fails the
+// input), a size above MaxTreeSize must be a *TreeSizeError, and every
+// other failure a rejection or a caller error, never a panic.
+func FuzzTreeSize(f *testing.F) {
+	for _, s := range []uint64{0, 1, 2, 255, 256, 257, 1 << 40, tlog.MaxTreeSize - 1, tlog.MaxTreeSize, 1 << 62, 1<<62 + 1, 1 << 63, 1<<64 - 2, 1<<64 - 1} {
+		f.Add(s, s/2, s-1)
+		f.Add(s, s-1, uint64(0))
+	}
+	l := newEd25519Log(f, "fuzz.test")
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, size, old, index uint64) {
+		verify := func(size uint64) (*tlog.VerifiedCheckpoint, error) {
+			msg := hugeNote(t, l, size)
+			r := prompt(t, 5*time.Second, func() verified {
+				cp, err := tlog.VerifyCheckpoint(msg, l.origin, l.key)
+				return verified{cp, err}
+			})
+			return r.cp, r.err
+		}
+		cp, err := verify(size)
+		if size > tlog.MaxTreeSize {
+			wantTreeSizeError(t, err, size)
+			return
+		}
+		if err != nil {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		older, err := verify(old)
+		if old > tlog.MaxTreeSize {
+			wantTreeSizeError(t, err, old)
+			older, _ = verify(size)
+		} else if err != nil {
+			t.Fatalf("size %d: %v", old, err)
+		}
+		end := index
+		if index < size {
+			end = index + 1
+		}
+		junk := make([][]byte, 64)
+		for i := range junk {
+			junk[i] = bytes.Repeat([]byte{byte(i)}, tlog.HashSize)
+		}
+		calls := map[string]func() error{
+			"InclusionProof": func() error { _, err := tlog.InclusionProof(ctx, cp, index, junkTiles); return err },
+			"FetchEntry":     func() error { _, err := tlog.FetchEntry(ctx, cp, index, junkTiles, emptyBundles); return err },
+			"ScanEntries": func() error {
+				return tlog.ScanEntries(ctx, cp, index, end, junkTiles, emptyBundles, func(uint64, []byte) error { return nil })
+			},
+			"ConsistencyProof":  func() error { _, err := tlog.ConsistencyProof(ctx, older, cp, junkTiles); return err },
+			"VerifyInclusion":   func() error { return tlog.VerifyInclusion(cp, index, []byte("e"), junk[:index%65]) },
+			"VerifyConsistency": func() error { return tlog.VerifyConsistency(older, cp, junk[:old%65]) },
+		}
+		// What may succeed with made-up tiles and proofs: a proof that
+		// needs no hash, an empty scan, a checkpoint consistent with itself.
+		mayPass := map[string]bool{
+			"InclusionProof":    size == 1 && index == 0,
+			"ScanEntries":       index == size,
+			"ConsistencyProof":  older.Size == size,
+			"VerifyConsistency": older.Size == size && old%65 == 0,
+		}
+		for name, call := range calls {
+			err := prompt(t, 5*time.Second, call)
+			var pe *tlog.PolicyError
+			switch {
+			case err == nil:
+				if !mayPass[name] {
+					t.Fatalf("%s at size %d, index %d, old %d: made-up tiles or proof accepted", name, size, index, old)
+				}
+			case errors.As(err, &pe):
+				if errors.Is(err, tlog.ErrVerification) {
+					t.Fatalf("%s: caller error %v wraps ErrVerification", name, err)
+				}
+			case !errors.Is(err, tlog.ErrVerification):
+				t.Fatalf("%s at size %d, index %d, old %d: %v is neither a rejection nor a caller error", name, size, index, old, err)
+			case errors.As(err, new(*tlog.TreeSizeError)):
+				t.Fatalf("%s at size %d: %v", name, size, err)
+			}
+		}
+	})
+}
