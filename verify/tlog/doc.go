@@ -123,8 +123,11 @@
 // every tile against the verified checkpoint's root before using a hash of
 // it ([TileError], a rejection) and every entry against its leaf hash
 // ([InclusionError]). A fetch that fails is [ErrUnavailable] (a
-// [FetchError]): "could not check", never a rejection. [ParseHashTile]
-// and [ParseEntryBundle] are strict.
+// [FetchError]): "could not check", never a rejection; so is an answer
+// that [HTTPFetcher] finds is not the kind of object asked for (an
+// [*AnswerError]: an HTML page, a checkpoint that is not a signed note, a
+// tile or bundle of the wrong shape), see "Answers that are not answers"
+// below. [ParseHashTile] and [ParseEntryBundle] are strict.
 //
 // # Rekor v1 REST API
 //
@@ -149,7 +152,8 @@
 // search index is not signed. Lies are rejections ([*RekorV1Error] and the
 // errors above, all wrapping [ErrVerification]); a response that cannot be
 // read, or is larger than its limit ([MaxRekorV1EntrySize] and others), is a
-// [*FetchError] wrapping [ErrUnavailable]. [ParseRekorV1LogInfo],
+// [*FetchError] wrapping [ErrUnavailable], and one that is not the JSON the
+// API defines an [*AnswerError] wrapping [ErrUnavailable]. [ParseRekorV1LogInfo],
 // [ParseRekorV1Entry], [ParseRekorV1SearchResult] and
 // [ParseRekorV1ConsistencyProof] are the strict parsers; the wire format
 // is written down in rekorv1.go.
@@ -166,6 +170,34 @@
 // bodies without a limit, uses its own HTTP client rather than
 // internal/fetch's redirect, proxy and time rules, and does not retry; and
 // its models would still need every check above.
+//
+// # Answers that are not answers
+//
+// A server's answer is judged in two steps. First, is it the object the
+// protocol defines: a Rekor v1 response the API's JSON with every field
+// present and of its type and form (hex, base64, decimal, sizes within
+// bounds), a checkpoint a signed note, a hash tile or entry bundle of the
+// length its path says? If not (an HTML page from a captive portal or a
+// misconfigured mirror, a JSON error object, a truncated or empty body),
+// it is an [*AnswerError]: "could not check", wrapping [ErrUnavailable].
+// Nothing was shown either way, and a log that wanted to hide something
+// could as well not answer at all, so calling it a rejection would accuse
+// a log of what a proxy did. Second, is what it states true: signatures
+// by the log's key, signed entry timestamps, inclusion and consistency
+// proofs, tiles against the signed root, the entry asked for. A
+// well-formed answer that fails any of these is a lie, and a rejection
+// wrapping [ErrVerification]; so is anything wrong under a verified
+// signature (a signed note whose body is not a checkpoint, a checkpoint
+// over [MaxTreeSize]).
+//
+// Where the first step is taken: for Rekor v1, in the parsers
+// ([ParseRekorV1Entry] and the others, and so the verifying and fetching
+// functions), whatever the fetcher; for tlog-tiles, in [HTTPFetcher]
+// (and [RekorV1HTTPFetcher] refuses text/html too), because a tile, a
+// bundle or a checkpoint handed to the verifying functions by any other
+// fetcher is evidence: a [DirFetcher]'s folder holds what was written to
+// it, and a damaged object there (or a bundle's checkpoint given to
+// [VerifyCheckpoint]) is a [*MalformedError], a rejection.
 //
 // # Monitoring
 //
