@@ -85,10 +85,13 @@
 // errors ([*MalformedError], [*OriginError], [*SignatureError],
 // [*WitnessError], [*InclusionError], [*InconsistencyError],
 // [*RollbackError], [*KeyValidityError], [*TreeSizeError]) carry the
-// evidence. A caller error
-// that makes a check impossible (no log keys, a witness policy that requires
-// nothing) is a [*PolicyError], which does not wrap [ErrVerification]: it
-// means "could not check", never "verified".
+// evidence. A caller error that makes a check impossible (no log keys, a
+// witness policy that requires nothing, an index beyond the tree) is a
+// [*PolicyError], which does not wrap [ErrVerification]: it means "could
+// not check", never "verified". A log that could not be read, or answered
+// something that is not the object asked for, is a [*FetchError] or an
+// [*AnswerError], both wrapping [ErrUnavailable] and never
+// [ErrVerification].
 //
 // This package does not import package verify (verify imports it). verify
 // reports a rejection from here by wrapping both sentinels, e.g.
