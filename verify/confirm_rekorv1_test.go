@@ -75,6 +75,22 @@ func confirmV1Fetcher(t *testing.T, base string) *tlog.RekorV1HTTPFetcher {
 	return hf
 }
 
+// htmlServer starts a loopback server that answers every request with a
+// web page and status 200, as a captive portal or a misconfigured mirror
+// does, and returns its URL.
+func htmlServer(t *testing.T) string { return htmlServerAs(t, "text/html; charset=utf-8") }
+
+// htmlServerAs is htmlServer with the Content-Type it names.
+func htmlServerAs(t *testing.T, contentType string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><p>Please sign in.</p></body></html>\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // shardOf is the log info shard a bundle's checkpoint makes.
 func shardOf(t *testing.T, b *bundle.Bundle) confirmV1Shard {
 	t.Helper()
@@ -209,6 +225,10 @@ func TestConfirmRekorV1(t *testing.T) {
 		f    *tlog.RekorV1HTTPFetcher
 	}{
 		{"unreachable server", confirmV1Fetcher(t, closedURL(t))},
+		// A mirror that answers every request with a web page (status
+		// 200, text/html) is not a Rekor: nothing was checked.
+		{"HTML page for every request", confirmV1Fetcher(t, htmlServer(t))},
+		{"HTML page served as JSON", confirmV1Fetcher(t, htmlServerAs(t, "application/json"))},
 		{"no consistency proof served", (&confirmV1Log{logInfo: logInfoJSON(t, newerShard)}).start(t)},
 		{"shard not listed", (&confirmV1Log{logInfo: logInfoJSON(t, confirmV1Shard{
 			RootHash: newerShard.RootHash, SignedTreeHead: newerShard.SignedTreeHead, TreeID: "1193050959916656506", TreeSize: 1})}).start(t)},

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -56,6 +58,22 @@ func confirmTiles(t *testing.T, base string) *tlog.HTTPFetcher {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// logSigner returns a note signer for the Ed25519 log key priv named name,
+// as the log signs its checkpoints.
+func logSigner(t *testing.T, name string, priv ed25519.PrivateKey) note.Signer {
+	t.Helper()
+	vkey, err := note.NewEd25519VerifierKey(name, priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := strings.Split(vkey, "+")[1]
+	s, err := note.NewSigner("PRIVATE+KEY+" + name + "+" + hash + "+" + base64.StdEncoding.EncodeToString(append([]byte{1}, priv.Seed()...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // closedURL returns http://127.0.0.1:PORT where nothing listens.
@@ -305,6 +323,48 @@ func TestConfirmRekorV2(t *testing.T) {
 		})
 	}
 
+	t.Run("HTML page for every object", func(t *testing.T) {
+		c, err := v.Confirm(ctx, b, res, verify.TilesLog(logID, confirmTiles(t, htmlServer(t))))
+		if c != nil {
+			t.Fatalf("accepted: %+v", c)
+		}
+		r := wantConfirmUnchecked(t, err)
+		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != verify.ConfirmStatusCouldNotCheck {
+			t.Fatalf("err %v, entries %+v", err, r.Entries)
+		}
+	})
+	// A checkpoint the log's own key signed for a tree too large to be
+	// real: a rejection, and promptly (the tree arithmetic of the proofs
+	// never ends on it).
+	for _, size := range []uint64{tlog.MaxTreeSize + 1, 1<<62 + 1, 1 << 63, 1<<64 - 2} {
+		t.Run(fmt.Sprintf("signed checkpoint of size %d", size), func(t *testing.T) {
+			huge := tlog.Checkpoint{Origin: srv.Origin, Size: size, Hash: make([]byte, tlog.HashSize)}
+			text, err := tlog.FormatCheckpoint(&huge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := note.Sign(&note.Note{Text: string(text)}, logSigner(t, srv.Origin, logKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+				Checkpoint: func(context.Context) ([]byte, error) { return msg, nil },
+				Tile:       httpTiles.Tile,
+			}}
+			done := make(chan error, 1)
+			go func() { _, err := v.Confirm(ctx, b, res, src); done <- err }()
+			select {
+			case err := <-done:
+				var tse *tlog.TreeSizeError
+				wantConfirmRejected(t, err, &tse)
+				if tse.Size != size {
+					t.Fatalf("TreeSizeError of size %d, want %d", tse.Size, size)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Confirm did not return within 10s")
+			}
+		})
+	}
 	t.Run("unreachable source", func(t *testing.T) {
 		c, err := v.Confirm(ctx, b, res, verify.TilesLog(logID, confirmTiles(t, closedURL(t))))
 		if c != nil {

@@ -24,6 +24,23 @@ const (
 	HashSize = 32
 )
 
+// MaxTreeSize is the largest tree size this package accepts in a checkpoint:
+// 2^62 − 1 leaves. A log that appended a billion entries a second would
+// take 146 years to reach it; the largest public logs hold a few billion.
+//
+// It is the largest size at which every tree computation this package
+// makes ends. golang.org/x/mod/sumdb/tlog, whose tile arithmetic builds
+// proofs from tiles, takes sizes as int64 and finds the largest power of
+// two below a number with a loop (maxpow2) that never ends once that
+// number is above 2^62: reading the hashes of a tree of 2^62 leaves or
+// more, or proving anything in it, spins forever. Below it, every stored
+// hash index x/mod computes (less than twice the size) fits in an int64,
+// and the proof verification of github.com/transparency-dev/merkle works
+// on any uint64. [VerifyCheckpoint] rejects a larger size with a
+// [*TreeSizeError] before any proof or tile is computed, and every
+// function that computes on a [VerifiedCheckpoint]'s size checks it again.
+const MaxTreeSize = 1<<62 - 1
+
 // A Checkpoint is the body of a C2SP tlog-checkpoint (c2sp.org/tlog-checkpoint):
 //
 //	<origin>\n
@@ -180,8 +197,9 @@ type VerifiedCheckpoint struct {
 //
 // Rejections wrap [ErrVerification]: [*MalformedError] (oversize, too many
 // signature lines, bad note or body syntax), [*SignatureError] (forged, or no
-// signature by a given key), [*OriginError] (another origin). Giving no key
-// for origin is a [*PolicyError].
+// signature by a given key), [*OriginError] (another origin),
+// [*TreeSizeError] (a tree larger than [MaxTreeSize], signed by the log).
+// Giving no key for origin is a [*PolicyError].
 func VerifyCheckpoint(msg []byte, origin string, logKeys ...*LogKey) (*VerifiedCheckpoint, error) {
 	if origin == "" {
 		return nil, &PolicyError{Reason: "no origin named"}
@@ -234,6 +252,9 @@ func VerifyCheckpoint(msg []byte, origin string, logKeys ...*LogKey) (*VerifiedC
 	if cp.Origin != origin {
 		return nil, &OriginError{Want: origin, Got: cp.Origin}
 	}
+	if cp.Size > MaxTreeSize {
+		return nil, &TreeSizeError{Origin: cp.Origin, Size: cp.Size, Note: bytes.Clone(msg)}
+	}
 	return &VerifiedCheckpoint{
 		Checkpoint:     *cp,
 		Note:           bytes.Clone(msg),
@@ -246,6 +267,15 @@ func VerifyCheckpoint(msg []byte, origin string, logKeys ...*LogKey) (*VerifiedC
 
 // keyServesOrigin reports whether a key named name signs checkpoints with
 // this origin: the name itself, or Rekor v1's "<name> - <decimal tree id>".
+// checkSize refuses a verified checkpoint whose size a caller changed to
+// one above [MaxTreeSize] after [VerifyCheckpoint] checked it.
+func checkSize(cp *VerifiedCheckpoint) error {
+	if cp.Size > MaxTreeSize {
+		return &TreeSizeError{Origin: cp.Origin, Size: cp.Size, Note: bytes.Clone(cp.Note)}
+	}
+	return nil
+}
+
 func keyServesOrigin(name, origin string) bool {
 	if origin == name {
 		return true

@@ -44,7 +44,11 @@
 // caller expects, and returns a [VerifiedCheckpoint] that keeps verified
 // signatures ([VerifiedCheckpoint.Sigs]) apart from the ones it could not
 // check ([VerifiedCheckpoint.UnverifiedSigs]: witness cosignatures, other
-// logs' keys). Inputs are bounded ([MaxCheckpointSize], [MaxSignatures]).
+// logs' keys). Inputs are bounded ([MaxCheckpointSize], [MaxSignatures]),
+// and so is the tree: a checkpoint the log signed for more than
+// [MaxTreeSize] leaves is a [*TreeSizeError], checked before any proof or
+// tile is computed, because the tree arithmetic of the proofs does not end
+// on sizes from 2^62 on.
 //
 // Rekor v1 origins are "<host> - <tree id>" ([RekorV1Origin]); Rekor v2 and
 // other C2SP logs use the host name itself. The origin is always named by the
@@ -80,10 +84,14 @@
 // Every rejection wraps [ErrVerification]; test with errors.Is. The typed
 // errors ([*MalformedError], [*OriginError], [*SignatureError],
 // [*WitnessError], [*InclusionError], [*InconsistencyError],
-// [*RollbackError], [*KeyValidityError]) carry the evidence. A caller error
-// that makes a check impossible (no log keys, a witness policy that requires
-// nothing) is a [*PolicyError], which does not wrap [ErrVerification]: it
-// means "could not check", never "verified".
+// [*RollbackError], [*KeyValidityError], [*TreeSizeError]) carry the
+// evidence. A caller error that makes a check impossible (no log keys, a
+// witness policy that requires nothing, an index beyond the tree) is a
+// [*PolicyError], which does not wrap [ErrVerification]: it means "could
+// not check", never "verified". A log that could not be read, or answered
+// something that is not the object asked for, is a [*FetchError] or an
+// [*AnswerError], both wrapping [ErrUnavailable] and never
+// [ErrVerification].
 //
 // This package does not import package verify (verify imports it). verify
 // reports a rejection from here by wrapping both sentinels, e.g.
@@ -118,8 +126,11 @@
 // every tile against the verified checkpoint's root before using a hash of
 // it ([TileError], a rejection) and every entry against its leaf hash
 // ([InclusionError]). A fetch that fails is [ErrUnavailable] (a
-// [FetchError]): "could not check", never a rejection. [ParseHashTile]
-// and [ParseEntryBundle] are strict.
+// [FetchError]): "could not check", never a rejection; so is an answer
+// that [HTTPFetcher] finds is not the kind of object asked for (an
+// [*AnswerError]: an HTML page, a checkpoint that is not a signed note, a
+// tile or bundle of the wrong shape), see "Answers that are not answers"
+// below. [ParseHashTile] and [ParseEntryBundle] are strict.
 //
 // # Rekor v1 REST API
 //
@@ -144,7 +155,8 @@
 // search index is not signed. Lies are rejections ([*RekorV1Error] and the
 // errors above, all wrapping [ErrVerification]); a response that cannot be
 // read, or is larger than its limit ([MaxRekorV1EntrySize] and others), is a
-// [*FetchError] wrapping [ErrUnavailable]. [ParseRekorV1LogInfo],
+// [*FetchError] wrapping [ErrUnavailable], and one that is not the JSON the
+// API defines an [*AnswerError] wrapping [ErrUnavailable]. [ParseRekorV1LogInfo],
 // [ParseRekorV1Entry], [ParseRekorV1SearchResult] and
 // [ParseRekorV1ConsistencyProof] are the strict parsers; the wire format
 // is written down in rekorv1.go.
@@ -161,6 +173,34 @@
 // bodies without a limit, uses its own HTTP client rather than
 // internal/fetch's redirect, proxy and time rules, and does not retry; and
 // its models would still need every check above.
+//
+// # Answers that are not answers
+//
+// A server's answer is judged in two steps. First, is it the object the
+// protocol defines: a Rekor v1 response the API's JSON with every field
+// present and of its type and form (hex, base64, decimal, sizes within
+// bounds), a checkpoint a signed note, a hash tile or entry bundle of the
+// length its path says? If not (an HTML page from a captive portal or a
+// misconfigured mirror, a JSON error object, a truncated or empty body),
+// it is an [*AnswerError]: "could not check", wrapping [ErrUnavailable].
+// Nothing was shown either way, and a log that wanted to hide something
+// could as well not answer at all, so calling it a rejection would accuse
+// a log of what a proxy did. Second, is what it states true: signatures
+// by the log's key, signed entry timestamps, inclusion and consistency
+// proofs, tiles against the signed root, the entry asked for. A
+// well-formed answer that fails any of these is a lie, and a rejection
+// wrapping [ErrVerification]; so is anything wrong under a verified
+// signature (a signed note whose body is not a checkpoint, a checkpoint
+// over [MaxTreeSize]).
+//
+// Where the first step is taken: for Rekor v1, in the parsers
+// ([ParseRekorV1Entry] and the others, and so the verifying and fetching
+// functions), whatever the fetcher; for tlog-tiles, in [HTTPFetcher]
+// (and [RekorV1HTTPFetcher] refuses text/html too), because a tile, a
+// bundle or a checkpoint handed to the verifying functions by any other
+// fetcher is evidence: a [DirFetcher]'s folder holds what was written to
+// it, and a damaged object there (or a bundle's checkpoint given to
+// [VerifyCheckpoint]) is a [*MalformedError], a rejection.
 //
 // # Monitoring
 //

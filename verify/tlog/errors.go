@@ -128,6 +128,23 @@ func (e *InconsistencyError) Error() string {
 // Unwrap returns [ErrVerification] and the cause.
 func (e *InconsistencyError) Unwrap() []error { return []error{ErrVerification, e.Err} }
 
+// A TreeSizeError reports a checkpoint, signed by the log, whose tree is
+// larger than [MaxTreeSize]: no real log is that large, and the tree
+// arithmetic of the proofs cannot be trusted to end on it. The log signed
+// a size it cannot have. Note is the signed note, as evidence.
+type TreeSizeError struct {
+	Origin string
+	Size   uint64
+	Note   []byte
+}
+
+func (e *TreeSizeError) Error() string {
+	return fmt.Sprintf("tlog: checkpoint of %s has tree size %d, more than %d", e.Origin, e.Size, uint64(MaxTreeSize))
+}
+
+// Unwrap returns [ErrVerification].
+func (e *TreeSizeError) Unwrap() error { return ErrVerification }
+
 // A RollbackError reports a checkpoint smaller than one already verified:
 // the log, or whoever serves it, went back in time.
 type RollbackError struct {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -53,6 +54,48 @@ func (e *FetchError) Error() string {
 
 // Unwrap returns [ErrUnavailable] and the cause.
 func (e *FetchError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// An AnswerError reports an answer from a log's server that is not the
+// object the log's protocol defines: a Rekor v1 response that is not the
+// API's JSON (an HTML page, a truncated body, a field missing or of the
+// wrong type or form), a checkpoint that is not a signed note, a hash tile
+// or entry bundle of the wrong length. What names the object, Path its
+// path when known, Err the cause.
+//
+// It wraps [ErrUnavailable], never [ErrVerification]: nothing was proven
+// either way. A server that is not the log at all (a captive portal, a
+// misconfigured mirror, a proxy's error page) answers so, and a log that
+// wanted to hide something could as well not answer. An answer that is
+// well-formed but false (a signature, a signed entry timestamp or a proof
+// that does not verify, a tile that does not hash to the checkpoint's
+// root, an entry that is not the one asked for) is a rejection.
+type AnswerError struct {
+	What string
+	Path string
+	Err  error
+}
+
+func (e *AnswerError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("tlog: could not check: %s is not what the log's protocol defines: %v", e.What, e.Err)
+	}
+	return fmt.Sprintf("tlog: could not check: %s %s is not what the log's protocol defines: %v", e.What, e.Path, e.Err)
+}
+
+// Unwrap returns [ErrUnavailable] and the cause.
+func (e *AnswerError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// answerError turns the [*MalformedError] of a parser of what a server
+// answered into an [*AnswerError]; any other error is returned as it is.
+// A signed note that does not parse is one; a checkpoint body that does
+// not parse under a verified signature is not: the log signed it.
+func answerError(err error, path string) error {
+	var me *MalformedError
+	if errors.As(err, &me) && me.What != "checkpoint" {
+		return &AnswerError{What: me.What, Path: path, Err: me.Err}
+	}
+	return err
+}
 
 // CheckpointFetcherFunc returns a log's latest signed checkpoint note
 // ([CheckpointPath]), as stored, unverified.
@@ -108,6 +151,17 @@ type HTTPOptions struct {
 // request, no redirect to plain http, retries with back-off on transient
 // failures only. A 404 is an error wrapping [os.ErrNotExist]. Its methods
 // return a [*FetchError] on failure and are safe for concurrent use.
+//
+// An answer that is not the kind of object asked for is an [*AnswerError]
+// (could not check), so that a server that is not the log (a captive
+// portal, a proxy's error page) is not taken for a log that lies: a body
+// served as text/html, a checkpoint that is not a signed note (no blank
+// line followed by a signature line), a hash tile not of the exact length
+// its path names, an entry bundle that does not split into the entries its
+// path names. Only the shape is checked: whether a checkpoint, a tile or
+// an entry is the log's is for the verifying functions to prove. A
+// [DirFetcher] checks no shape: a folder holds what was written to it, and
+// a damaged object there is a rejection.
 type HTTPFetcher struct {
 	base *url.URL
 	opts HTTPOptions
@@ -140,17 +194,39 @@ func NewHTTPFetcher(base string, opts HTTPOptions) (*HTTPFetcher, error) {
 
 // Checkpoint is a [CheckpointFetcherFunc].
 func (f *HTTPFetcher) Checkpoint(ctx context.Context) ([]byte, error) {
-	return f.get(ctx, CheckpointPath, MaxCheckpointSize)
+	return f.get(ctx, CheckpointPath, MaxCheckpointSize, func(b []byte) error {
+		// A signed note: text, a blank line, signature lines starting
+		// with an em dash.
+		i := bytes.LastIndex(b, []byte("\n\n"))
+		if i < 0 || !bytes.HasPrefix(b[i+2:], []byte("\u2014 ")) {
+			return errors.New("not a signed note")
+		}
+		return nil
+	})
 }
 
 // Tile is a [TileFetcherFunc].
 func (f *HTTPFetcher) Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
-	return f.get(ctx, TilePath(level, index, p), tileSize(p))
+	return f.get(ctx, TilePath(level, index, p), tileSize(p), func(b []byte) error {
+		if int64(len(b)) != tileSize(p) {
+			return fmt.Errorf("%d bytes, want %d", len(b), tileSize(p))
+		}
+		return nil
+	})
 }
 
 // EntryBundle is an [EntryBundleFetcherFunc].
 func (f *HTTPFetcher) EntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error) {
-	return f.get(ctx, EntryBundlePath(index, p), MaxEntryBundleSize)
+	return f.get(ctx, EntryBundlePath(index, p), MaxEntryBundleSize, func(b []byte) error {
+		if _, err := ParseEntryBundle(b, p); err != nil {
+			var me *MalformedError
+			if errors.As(err, &me) {
+				return me.Err // the cause only: this is no rejection
+			}
+			return errors.New("not an entry bundle")
+		}
+		return nil
+	})
 }
 
 func tileSize(p uint8) int64 {
@@ -160,7 +236,7 @@ func tileSize(p uint8) int64 {
 	return int64(p) * HashSize
 }
 
-func (f *HTTPFetcher) get(ctx context.Context, path string, limit int64) ([]byte, error) {
+func (f *HTTPFetcher) get(ctx context.Context, path string, limit int64, shape func([]byte) error) ([]byte, error) {
 	u := *f.base
 	u.Path += "/" + path
 	opts := fetch.Options{
@@ -169,10 +245,30 @@ func (f *HTTPFetcher) get(ctx context.Context, path string, limit int64) ([]byte
 		Transport: f.opts.Transport,
 		UserAgent: f.opts.UserAgent,
 	}
-	return retrying(ctx, path, f.opts, func(w io.Writer) error {
-		_, err := fetch.Get(ctx, u.String(), w, opts)
+	var contentType string
+	b, err := retrying(ctx, path, f.opts, func(w io.Writer) error {
+		info, err := fetch.Get(ctx, u.String(), w, opts)
+		contentType = info.ContentType
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	if err := notHTML(path, contentType); err != nil {
+		return nil, err
+	}
+	if err := shape(b); err != nil {
+		return nil, &AnswerError{What: "answer", Path: path, Err: err}
+	}
+	return b, nil
+}
+
+// notHTML refuses an answer served as a web page: no log serves one.
+func notHTML(path, contentType string) error {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return &AnswerError{What: "answer", Path: path, Err: fmt.Errorf("served as %s", mt)}
+	}
+	return nil
 }
 
 // retrying runs a request (once) until it succeeds, fails for good or its

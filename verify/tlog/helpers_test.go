@@ -178,3 +178,7 @@ func flipLastSig(t testing.TB, msg []byte) []byte {
 	out := append(bytes.Clone(msg[:sp]), base64.StdEncoding.EncodeToString(raw)...)
 	return append(out, '\n')
 }
+
+// htmlPage is what a captive portal or a misconfigured mirror serves with
+// status 200 in place of a log's object.
+var htmlPage = []byte("<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><p>Please sign in.</p></body></html>\n")

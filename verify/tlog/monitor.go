@@ -66,8 +66,8 @@ func (e *StateError) Unwrap() error { return e.Err }
 
 // ParseMonitorState parses a state file's bytes strictly: the schema must
 // be version 1, unknown fields are refused, and the checkpoint, if any,
-// must parse (its signature is checked by [Monitor.Run], which knows the
-// log's keys).
+// must parse, with a tree size no larger than [MaxTreeSize] (its signature
+// is checked by [Monitor.Run], which knows the log's keys).
 func ParseMonitorState(data []byte) (*MonitorState, error) {
 	if len(data) > MaxStateSize {
 		return nil, fmt.Errorf("larger than %d bytes", MaxStateSize)
@@ -98,6 +98,9 @@ func ParseMonitorState(data []byte) (*MonitorState, error) {
 		}
 		if c.Origin != s.Origin {
 			return nil, fmt.Errorf("checkpoint of %q in the state of %q", c.Origin, s.Origin)
+		}
+		if c.Size > MaxTreeSize {
+			return nil, fmt.Errorf("checkpoint of tree size %d, more than %d", c.Size, uint64(MaxTreeSize))
 		}
 		if s.NextIndex > c.Size {
 			return nil, fmt.Errorf("next index %d beyond the checkpoint's size %d", s.NextIndex, c.Size)

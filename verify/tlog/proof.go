@@ -45,6 +45,9 @@ func VerifyInclusion(cp *VerifiedCheckpoint, index uint64, entry []byte, hashes 
 	if cp == nil || !cp.verified {
 		return &PolicyError{Reason: "checkpoint was not verified by VerifyCheckpoint"}
 	}
+	if err := checkSize(cp); err != nil {
+		return err
+	}
 	if err := checkProofShape("inclusion proof", hashes); err != nil {
 		return err
 	}
@@ -68,6 +71,12 @@ func VerifyConsistency(older, newer *VerifiedCheckpoint, hashes [][]byte) error 
 	}
 	if older.Origin != newer.Origin {
 		return &OriginError{Want: older.Origin, Got: newer.Origin}
+	}
+	if err := checkSize(older); err != nil {
+		return err
+	}
+	if err := checkSize(newer); err != nil {
+		return err
 	}
 	if newer.Size < older.Size {
 		return &RollbackError{Old: older, New: newer}

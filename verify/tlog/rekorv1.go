@@ -118,21 +118,21 @@ type rekorV1LogInfoJSON struct {
 	InactiveShards []rekorV1ShardJSON `json:"inactiveShards"`
 }
 
-func malformedV1(what string, format string, args ...any) error {
-	return &MalformedError{What: "Rekor v1 " + what, Err: fmt.Errorf(format, args...)}
+func answerV1(what string, format string, args ...any) error {
+	return &AnswerError{What: "Rekor v1 " + what, Err: fmt.Errorf(format, args...)}
 }
 
 // decodeJSON decodes one JSON value, and nothing after it, into v.
 func decodeJSON(what string, b []byte, limit int, v any) error {
 	if len(b) > limit {
-		return malformedV1(what, "%d bytes, more than %d", len(b), limit)
+		return answerV1(what, "%d bytes, more than %d", len(b), limit)
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(v); err != nil {
-		return &MalformedError{What: "Rekor v1 " + what, Err: err}
+		return &AnswerError{What: "Rekor v1 " + what, Err: err}
 	}
 	if _, err := d.Token(); err != io.EOF {
-		return malformedV1(what, "data after the JSON value")
+		return answerV1(what, "data after the JSON value")
 	}
 	return nil
 }
@@ -148,21 +148,21 @@ func parseHex32(s string) ([]byte, error) {
 func (j *rekorV1ShardJSON) parse(what string) (RekorV1Shard, error) {
 	var s RekorV1Shard
 	if j.RootHash == nil || j.SignedTreeHead == nil || j.TreeID == nil || j.TreeSize == nil {
-		return s, malformedV1(what, "rootHash, signedTreeHead, treeID or treeSize missing")
+		return s, answerV1(what, "rootHash, signedTreeHead, treeID or treeSize missing")
 	}
 	var err error
 	if s.RootHash, err = parseHex32(*j.RootHash); err != nil {
-		return s, malformedV1(what, "rootHash: %v", err)
+		return s, answerV1(what, "rootHash: %v", err)
 	}
 	if s.TreeID, err = parseTreeID(*j.TreeID); err != nil {
-		return s, malformedV1(what, "treeID: %v", err)
+		return s, answerV1(what, "treeID: %v", err)
 	}
 	if *j.TreeSize < 0 {
-		return s, malformedV1(what, "negative treeSize %d", *j.TreeSize)
+		return s, answerV1(what, "negative treeSize %d", *j.TreeSize)
 	}
 	s.TreeSize = uint64(*j.TreeSize)
 	if len(*j.SignedTreeHead) > MaxCheckpointSize {
-		return s, malformedV1(what, "signedTreeHead of %d bytes", len(*j.SignedTreeHead))
+		return s, answerV1(what, "signedTreeHead of %d bytes", len(*j.SignedTreeHead))
 	}
 	s.SignedTreeHead = []byte(*j.SignedTreeHead)
 	return s, nil
@@ -182,14 +182,15 @@ func parseTreeID(s string) (int64, error) {
 
 // ParseRekorV1LogInfo parses a GET /api/v1/log response. It checks syntax
 // only (at most [MaxRekorV1LogInfoSize] bytes and [MaxRekorV1Shards]
-// inactive shards); a response that does not parse is a [*MalformedError].
+// inactive shards); a response that does not parse is an [*AnswerError]
+// (could not check).
 func ParseRekorV1LogInfo(b []byte) (*UnverifiedRekorV1LogInfo, error) {
 	var j rekorV1LogInfoJSON
 	if err := decodeJSON("log info", b, MaxRekorV1LogInfoSize, &j); err != nil {
 		return nil, err
 	}
 	if len(j.InactiveShards) > MaxRekorV1Shards {
-		return nil, malformedV1("log info", "%d inactive shards, more than %d", len(j.InactiveShards), MaxRekorV1Shards)
+		return nil, answerV1("log info", "%d inactive shards, more than %d", len(j.InactiveShards), MaxRekorV1Shards)
 	}
 	active, err := j.rekorV1ShardJSON.parse("log info")
 	if err != nil {
@@ -226,9 +227,11 @@ func rekorV1TreeID(origin string) (host string, id int64, err error) {
 // ones. A shard with another tree ID, such as a log that has moved to a new
 // shard, is rejected: the caller names the shard it follows.
 //
-// Rejections wrap [ErrVerification]: [*MalformedError], the errors of
-// VerifyCheckpoint, and [*RekorV1Error] for a response that contradicts its
-// signed tree head. An origin not of the Rekor v1 form is a [*PolicyError].
+// Rejections wrap [ErrVerification]: the errors of VerifyCheckpoint, and
+// [*RekorV1Error] for a response that contradicts its signed tree head. A
+// response that is not the API's JSON, or whose signedTreeHead is not a
+// signed note, is an [*AnswerError] (could not check). An origin not of the
+// Rekor v1 form is a [*PolicyError].
 func VerifyRekorV1LogInfo(b []byte, origin string, logKeys ...*LogKey) (*RekorV1LogInfo, error) {
 	_, treeID, err := rekorV1TreeID(origin)
 	if err != nil {
@@ -243,7 +246,7 @@ func VerifyRekorV1LogInfo(b []byte, origin string, logKeys ...*LogKey) (*RekorV1
 	}
 	cp, err := VerifyCheckpoint(u.SignedTreeHead, origin, logKeys...)
 	if err != nil {
-		return nil, err
+		return nil, answerError(err, "")
 	}
 	if cp.Size != u.TreeSize {
 		return nil, &RekorV1Error{What: "log info treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
@@ -338,14 +341,14 @@ func parseStdBase64(s string) ([]byte, error) {
 // one member, keyed by the entry's 80-digit UUID. It checks syntax only (at
 // most [MaxRekorV1EntrySize] bytes, every field present, hashes of 32
 // bytes, at most [MaxProofHashes] proof hashes); a response that does not
-// parse is a [*MalformedError].
+// parse is an [*AnswerError] (could not check).
 func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
 	var m map[string]json.RawMessage
 	if err := decodeJSON("entry", b, MaxRekorV1EntrySize, &m); err != nil {
 		return nil, err
 	}
 	if len(m) != 1 {
-		return nil, malformedV1("entry", "%d entries, want 1", len(m))
+		return nil, answerV1("entry", "%d entries, want 1", len(m))
 	}
 	var e UnverifiedRekorV1Entry
 	var raw json.RawMessage
@@ -353,52 +356,52 @@ func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
 		e.UUID, raw = k, v
 	}
 	if _, _, err := parseUUID(e.UUID); err != nil {
-		return nil, malformedV1("entry", "UUID: %v", err)
+		return nil, answerV1("entry", "UUID: %v", err)
 	}
 	var j rekorV1EntryJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, &MalformedError{What: "Rekor v1 entry", Err: err}
+		return nil, &AnswerError{What: "Rekor v1 entry", Err: err}
 	}
 	if j.Body == nil || j.IntegratedTime == nil || j.LogID == nil || j.LogIndex == nil || j.Verification == nil ||
 		j.Verification.InclusionProof == nil || j.Verification.SignedEntryTimestamp == nil {
-		return nil, malformedV1("entry", "body, integratedTime, logID, logIndex, inclusionProof or signedEntryTimestamp missing")
+		return nil, answerV1("entry", "body, integratedTime, logID, logIndex, inclusionProof or signedEntryTimestamp missing")
 	}
 	p := j.Verification.InclusionProof
 	if p.Checkpoint == nil || p.LogIndex == nil || p.RootHash == nil || p.TreeSize == nil {
-		return nil, malformedV1("entry", "inclusionProof checkpoint, logIndex, rootHash or treeSize missing")
+		return nil, answerV1("entry", "inclusionProof checkpoint, logIndex, rootHash or treeSize missing")
 	}
 	var err error
 	if e.Body, err = parseStdBase64(*j.Body); err != nil {
-		return nil, malformedV1("entry", "body: %v", err)
+		return nil, answerV1("entry", "body: %v", err)
 	}
 	if e.LogID, err = parseHex32(*j.LogID); err != nil {
-		return nil, malformedV1("entry", "logID: %v", err)
+		return nil, answerV1("entry", "logID: %v", err)
 	}
 	if e.SignedEntryTimestamp, err = parseStdBase64(*j.Verification.SignedEntryTimestamp); err != nil || len(e.SignedEntryTimestamp) == 0 {
-		return nil, malformedV1("entry", "signedEntryTimestamp: empty or %v", err)
+		return nil, answerV1("entry", "signedEntryTimestamp: empty or %v", err)
 	}
 	if *j.IntegratedTime < 0 || *j.LogIndex < 0 || *p.LogIndex < 0 || *p.TreeSize < 0 {
-		return nil, malformedV1("entry", "negative integratedTime, logIndex or treeSize")
+		return nil, answerV1("entry", "negative integratedTime, logIndex or treeSize")
 	}
 	e.IntegratedTime, e.LogIndex = *j.IntegratedTime, uint64(*j.LogIndex)
 	e.TreeIndex, e.TreeSize = uint64(*p.LogIndex), uint64(*p.TreeSize)
 	if e.RootHash, err = parseHex32(*p.RootHash); err != nil {
-		return nil, malformedV1("entry", "inclusionProof rootHash: %v", err)
+		return nil, answerV1("entry", "inclusionProof rootHash: %v", err)
 	}
 	if len(p.Hashes) > MaxProofHashes {
-		return nil, malformedV1("entry", "%d inclusion proof hashes, more than %d", len(p.Hashes), MaxProofHashes)
+		return nil, answerV1("entry", "%d inclusion proof hashes, more than %d", len(p.Hashes), MaxProofHashes)
 	}
 	e.Hashes = make([][]byte, len(p.Hashes))
 	for i, h := range p.Hashes {
 		if h == nil {
-			return nil, malformedV1("entry", "inclusion proof hash %d is null", i)
+			return nil, answerV1("entry", "inclusion proof hash %d is null", i)
 		}
 		if e.Hashes[i], err = parseHex32(*h); err != nil {
-			return nil, malformedV1("entry", "inclusion proof hash %d: %v", i, err)
+			return nil, answerV1("entry", "inclusion proof hash %d: %v", i, err)
 		}
 	}
 	if len(*p.Checkpoint) > MaxCheckpointSize {
-		return nil, malformedV1("entry", "checkpoint of %d bytes", len(*p.Checkpoint))
+		return nil, answerV1("entry", "checkpoint of %d bytes", len(*p.Checkpoint))
 	}
 	e.Checkpoint = []byte(*p.Checkpoint)
 	return &e, nil
@@ -436,9 +439,11 @@ func rekorV1SETPayload(body []byte, integratedTime int64, logID []byte, logIndex
 //
 // It does not check that the entry is the one asked for: the fetching
 // functions ([FetchRekorV1Entry], [FetchRekorV1EntryByIndex]) do.
-// Rejections wrap [ErrVerification]: [*MalformedError], [*RekorV1Error],
-// [*KeyValidityError] and the errors of VerifyCheckpoint and
-// VerifyInclusion. No log key at all is a [*PolicyError].
+// Rejections wrap [ErrVerification]: [*RekorV1Error], [*KeyValidityError]
+// and the errors of VerifyCheckpoint and VerifyInclusion. A response that
+// is not the API's JSON, or whose inclusion proof checkpoint is not a
+// signed note, is an [*AnswerError] (could not check). No log key at all
+// is a [*PolicyError].
 func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
 	if len(logKeys) == 0 {
 		return nil, &PolicyError{Reason: "no log key given"}
@@ -454,7 +459,7 @@ func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
 	}
 	treeID, leaf, err := parseUUID(u.UUID)
 	if err != nil {
-		return nil, malformedV1("entry", "UUID: %v", err) // ParseRekorV1Entry checked it
+		return nil, answerV1("entry", "UUID: %v", err) // ParseRekorV1Entry checked it
 	}
 	if got := LeafHash(u.Body); !bytes.Equal(got, leaf) {
 		return nil, &RekorV1Error{What: "entry UUID leaf hash", Want: hex.EncodeToString(got), Got: hex.EncodeToString(leaf)}
@@ -483,7 +488,7 @@ func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
 
 	cp, err := VerifyCheckpoint(u.Checkpoint, RekorV1Origin(key.Name(), treeID), logKeys...)
 	if err != nil {
-		return nil, err
+		return nil, answerError(err, "")
 	}
 	if cp.Size != u.TreeSize {
 		return nil, &RekorV1Error{What: "entry inclusionProof treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
@@ -511,7 +516,7 @@ func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
 // ParseRekorV1SearchResult parses a POST /api/v1/index/retrieve response: a
 // JSON array (or null) of entry UUIDs, each 64 or 80 lower-case hex digits,
 // at most [MaxRekorV1SearchResults] of them. A response that does not parse
-// is a [*MalformedError]. The UUIDs are the server's say only: the search
+// is an [*AnswerError] (could not check). The UUIDs are the server's say only: the search
 // index is not part of what the log signs.
 func ParseRekorV1SearchResult(b []byte) ([]string, error) {
 	var uuids []*string
@@ -519,15 +524,15 @@ func ParseRekorV1SearchResult(b []byte) ([]string, error) {
 		return nil, err
 	}
 	if len(uuids) > MaxRekorV1SearchResults {
-		return nil, malformedV1("search result", "%d UUIDs, more than %d", len(uuids), MaxRekorV1SearchResults)
+		return nil, answerV1("search result", "%d UUIDs, more than %d", len(uuids), MaxRekorV1SearchResults)
 	}
 	out := make([]string, len(uuids))
 	for i, s := range uuids {
 		if s == nil {
-			return nil, malformedV1("search result", "UUID %d is null", i)
+			return nil, answerV1("search result", "UUID %d is null", i)
 		}
 		if err := checkUUIDSyntax(*s); err != nil {
-			return nil, malformedV1("search result", "UUID %d: %v", i, err)
+			return nil, answerV1("search result", "UUID %d: %v", i, err)
 		}
 		out[i] = *s
 	}
@@ -547,8 +552,8 @@ func checkUUIDSyntax(s string) error {
 // ParseRekorV1ConsistencyProof parses a GET /api/v1/log/proof response:
 // the root hash at the larger size and the proof's hashes. It checks
 // syntax only (at most [MaxRekorV1ProofSize] bytes and [MaxProofHashes]
-// hashes of 32 bytes); a response that does not parse is a
-// [*MalformedError].
+// hashes of 32 bytes); a response that does not parse is an
+// [*AnswerError] (could not check).
 func ParseRekorV1ConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, err error) {
 	var j struct {
 		RootHash *string   `json:"rootHash"`
@@ -558,21 +563,21 @@ func ParseRekorV1ConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, e
 		return nil, nil, err
 	}
 	if j.RootHash == nil {
-		return nil, nil, malformedV1("consistency proof", "rootHash missing")
+		return nil, nil, answerV1("consistency proof", "rootHash missing")
 	}
 	if rootHash, err = parseHex32(*j.RootHash); err != nil {
-		return nil, nil, malformedV1("consistency proof", "rootHash: %v", err)
+		return nil, nil, answerV1("consistency proof", "rootHash: %v", err)
 	}
 	if len(j.Hashes) > MaxProofHashes {
-		return nil, nil, malformedV1("consistency proof", "%d hashes, more than %d", len(j.Hashes), MaxProofHashes)
+		return nil, nil, answerV1("consistency proof", "%d hashes, more than %d", len(j.Hashes), MaxProofHashes)
 	}
 	hashes = make([][]byte, len(j.Hashes))
 	for i, h := range j.Hashes {
 		if h == nil {
-			return nil, nil, malformedV1("consistency proof", "hash %d is null", i)
+			return nil, nil, answerV1("consistency proof", "hash %d is null", i)
 		}
 		if hashes[i], err = parseHex32(*h); err != nil {
-			return nil, nil, malformedV1("consistency proof", "hash %d: %v", i, err)
+			return nil, nil, answerV1("consistency proof", "hash %d: %v", i, err)
 		}
 	}
 	return rootHash, hashes, nil

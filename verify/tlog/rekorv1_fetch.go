@@ -233,8 +233,9 @@ func FetchRekorV1ConsistencyProof(ctx context.Context, f RekorV1ProofFetcherFunc
 // http, retries with back-off on transient failures only ([HTTPOptions]).
 // The search is a POST, retried like a GET since it changes nothing, and
 // follows only 307 and 308 redirects. A 404 is an error wrapping
-// [os.ErrNotExist]. Its methods return a [*FetchError] on failure and are
-// safe for concurrent use.
+// [os.ErrNotExist]. Its methods return a [*FetchError] on failure, and an
+// [*AnswerError] (could not check) for an answer served as text/html,
+// which no Rekor serves; they are safe for concurrent use.
 type RekorV1HTTPFetcher struct {
 	base *url.URL
 	opts HTTPOptions
@@ -302,14 +303,25 @@ func (f *RekorV1HTTPFetcher) do(ctx context.Context, path string, query url.Valu
 		Transport: f.opts.Transport,
 		UserAgent: f.opts.UserAgent,
 	}
-	return retrying(ctx, name, f.opts, func(w io.Writer) error {
+	var contentType string
+	b, err := retrying(ctx, name, f.opts, func(w io.Writer) error {
+		var info fetch.Info
+		var err error
 		if post == nil {
-			_, err := fetch.Get(ctx, u.String(), w, opts)
-			return err
+			info, err = fetch.Get(ctx, u.String(), w, opts)
+		} else {
+			info, err = fetch.Post(ctx, u.String(), "application/json", post, w, opts)
 		}
-		_, err := fetch.Post(ctx, u.String(), "application/json", post, w, opts)
+		contentType = info.ContentType
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	if err := notHTML(name, contentType); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // A RekorV1DirFetcher reads Rekor v1 responses stored as files in a folder

@@ -15,6 +15,20 @@ import (
 // arbitrary bytes: nothing may panic, every rejection wraps ErrVerification,
 // and whatever is accepted holds what the parser promises.
 
+// checkOneSentinel fails unless err is either a rejection (ErrVerification)
+// or an answer that is not the API's (an *AnswerError, ErrUnavailable),
+// never both, never neither.
+func checkOneSentinel(t *testing.T, err error) {
+	t.Helper()
+	rejected, unavailable := errors.Is(err, tlog.ErrVerification), errors.Is(err, tlog.ErrUnavailable)
+	if rejected == unavailable {
+		t.Fatalf("%v: wraps ErrVerification %v, ErrUnavailable %v; want exactly one", err, rejected, unavailable)
+	}
+	if unavailable && !errors.As(err, new(*tlog.AnswerError)) {
+		t.Fatalf("%v is ErrUnavailable but not an *AnswerError", err)
+	}
+}
+
 func FuzzRekorV1LogInfo(f *testing.F) {
 	keys := loadKeys(f, filepath.Join(realworld, "trusted_root.json"))
 	real, _ := realRekorV1Fake(f)
@@ -23,17 +37,13 @@ func FuzzRekorV1LogInfo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := tlog.ParseRekorV1LogInfo(b)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 		} else if len(u.RootHash) != tlog.HashSize || u.TreeID < 0 || len(u.InactiveShards) > tlog.MaxRekorV1Shards {
 			t.Fatalf("accepted %+v", u)
 		}
 		info, err := tlog.VerifyRekorV1LogInfo(b, rekorV1Origin, keys...)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 			return
 		}
 		if info.Checkpoint.Origin != rekorV1Origin || !bytes.Equal(info.Checkpoint.Hash, u.RootHash) || info.Checkpoint.Size != u.TreeSize {
@@ -53,17 +63,13 @@ func FuzzRekorV1Entry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := tlog.ParseRekorV1Entry(b)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 		} else if len(u.UUID) != 80 || len(u.LogID) != tlog.HashSize || len(u.RootHash) != tlog.HashSize || len(u.Hashes) > tlog.MaxProofHashes {
 			t.Fatalf("accepted %+v", u)
 		}
 		e, err := tlog.VerifyRekorV1Entry(b, keys...)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 			return
 		}
 		if e.UUID[16:] != hex.EncodeToString(tlog.LeafHash(e.Body)) || e.Checkpoint == nil || e.TreeIndex >= e.Checkpoint.Size {
@@ -79,9 +85,7 @@ func FuzzRekorV1SearchResult(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		uuids, err := tlog.ParseRekorV1SearchResult(b)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 			return
 		}
 		if len(uuids) > tlog.MaxRekorV1SearchResults {
@@ -109,17 +113,13 @@ func FuzzRekorV1ConsistencyProof(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		root, hashes, err := tlog.ParseRekorV1ConsistencyProof(b)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 		} else if len(root) != tlog.HashSize || len(hashes) > tlog.MaxProofHashes {
 			t.Fatalf("accepted root %x, %d hashes", root, len(hashes))
 		}
 		p, err := tlog.VerifyRekorV1ConsistencyProof(b, older, newer)
 		if err != nil {
-			if !errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("rejection %v does not wrap ErrVerification", err)
-			}
+			checkOneSentinel(t, err)
 			return
 		}
 		if err := tlog.VerifyConsistency(older, newer, p); err != nil {

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -73,6 +75,18 @@ func checkUnavailable(t *testing.T, err error, notExist bool) {
 	}
 	if errors.Is(err, os.ErrNotExist) != notExist {
 		t.Fatalf("err = %v; os.ErrNotExist %v, want %v", err, !notExist, notExist)
+	}
+	t.Logf("could not check: %v", err)
+}
+
+// checkAnswer stops the test unless err is an *AnswerError wrapping
+// ErrUnavailable and not ErrVerification: an answer that is not the API's
+// JSON proves nothing either way.
+func checkAnswer(t *testing.T, err error) {
+	t.Helper()
+	var ae *tlog.AnswerError
+	if !errors.As(err, &ae) || !errors.Is(err, tlog.ErrUnavailable) || errors.Is(err, tlog.ErrVerification) {
+		t.Fatalf("err = %v; want an *AnswerError wrapping ErrUnavailable only", err)
 	}
 	t.Logf("could not check: %v", err)
 }
@@ -184,7 +198,7 @@ func TestRekorV1RealTamper(t *testing.T) {
 			hs[3] = flipHex(hs[3].(string))
 			return u
 		}, new(*tlog.InclusionError)},
-		{"UUID of 83 digits", func(u string, e map[string]any) string { return "3904496407287907110" + u[16:] }, new(*tlog.MalformedError)},
+		{"UUID of 83 digits", func(u string, e map[string]any) string { return "3904496407287907110" + u[16:] }, new(*tlog.AnswerError)},
 		{"UUID of another shard, well-formed", func(u string, e map[string]any) string { return "108e9186e8c5677a" + u[16:] }, new(*tlog.OriginError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,6 +208,10 @@ func TestRekorV1RealTamper(t *testing.T) {
 			}
 			hf := f.start(t, tlog.HTTPOptions{})
 			_, err := tlog.FetchRekorV1Entry(t.Context(), hf.Entry, uuid, keys...)
+			if _, ok := tc.target.(**tlog.AnswerError); ok {
+				checkAnswer(t, err)
+				return
+			}
 			checkRejected(t, err, tc.target)
 		})
 	}
@@ -349,6 +367,7 @@ func TestRekorV1Tamper(t *testing.T) {
 		rejected result = iota
 		unavailable
 		notExist
+		answer
 	)
 	for _, tc := range []struct {
 		name   string
@@ -368,7 +387,7 @@ func TestRekorV1Tamper(t *testing.T) {
 			e["body"] = base64.StdEncoding.EncodeToString(b)
 			return u[:16] + hex.EncodeToString(tlog.LeafHash(b))
 		}), target: new(*tlog.RekorV1Error)},
-		{name: "body not canonical base64", call: "entry", tamper: setField("body", l3.Body[:4]+"\n"+l3.Body[4:]), target: new(*tlog.MalformedError)},
+		{name: "body not canonical base64", call: "entry", tamper: setField("body", l3.Body[:4]+"\n"+l3.Body[4:]), want: answer},
 		{name: "inclusion proof hash flipped", call: "entry", tamper: entry(func(u string, e map[string]any) string {
 			hs := inclusionProofOf(e)["hashes"].([]any)
 			hs[0] = flipHex(hs[0].(string))
@@ -391,13 +410,13 @@ func TestRekorV1Tamper(t *testing.T) {
 		{name: "integratedTime changed", call: "entry", tamper: setField("integratedTime", json.Number(fmt.Sprint(l3.IntegratedTime-1))), target: new(*tlog.RekorV1Error)},
 		{name: "logIndex changed", call: "entry", tamper: setField("logIndex", json.Number("3")), target: new(*tlog.RekorV1Error)},
 		{name: "logID of an unknown key", call: "entry", tamper: setField("logID", hex.EncodeToString(other.key.LogID())), target: new(*tlog.RekorV1Error)},
-		{name: "logID in upper case", call: "entry", tamper: setField("logID", strings.ToUpper(l3.LogID)), target: new(*tlog.MalformedError)},
-		{name: "negative logIndex", call: "entry", tamper: setField("logIndex", json.Number("-1")), target: new(*tlog.MalformedError)},
-		{name: "fractional integratedTime", call: "entry", tamper: setField("integratedTime", json.Number("1.5")), target: new(*tlog.MalformedError)},
+		{name: "logID in upper case", call: "entry", tamper: setField("logID", strings.ToUpper(l3.LogID)), want: answer},
+		{name: "negative logIndex", call: "entry", tamper: setField("logIndex", json.Number("-1")), want: answer},
+		{name: "fractional integratedTime", call: "entry", tamper: setField("integratedTime", json.Number("1.5")), want: answer},
 		{name: "SET missing", call: "entry", tamper: entry(func(u string, e map[string]any) string {
 			delete(e["verification"].(map[string]any), "signedEntryTimestamp")
 			return u
-		}), target: new(*tlog.MalformedError)},
+		}), want: answer},
 		{name: "two entries", call: "entry", tamper: func(r *http.Request, status int, b []byte) (int, []byte) {
 			var m, m4 map[string]json.RawMessage
 			if err := errors.Join(json.Unmarshal(b, &m), json.Unmarshal(entryOf(4), &m4)); err != nil {
@@ -407,16 +426,16 @@ func TestRekorV1Tamper(t *testing.T) {
 				m[k] = v
 			}
 			return marshal(m)
-		}, target: new(*tlog.MalformedError)},
-		{name: "malformed JSON", call: "entry", tamper: body([]byte(`{"`)), target: new(*tlog.MalformedError)},
-		{name: "trailing data", call: "entry", tamper: func(r *http.Request, status int, b []byte) (int, []byte) { return status, append(b, "{}"...) }, target: new(*tlog.MalformedError)},
+		}, want: answer},
+		{name: "malformed JSON", call: "entry", tamper: body([]byte(`{"`)), want: answer},
+		{name: "trailing data", call: "entry", tamper: func(r *http.Request, status int, b []byte) (int, []byte) { return status, append(b, "{}"...) }, want: answer},
 		{name: "key not valid at integratedTime", call: "entry", keys: []*tlog.LogKey{l.key.WithValidity(testTime(2030), time.Time{})}, target: new(*tlog.KeyValidityError)},
 
 		{name: "log info of another shard", call: "info", tamper: infoField("treeID", "43"), target: new(*tlog.RekorV1Error)},
 		{name: "log info signed by another key", call: "info", tamper: infoField("signedTreeHead", l.checkpoint(t, 20, other.signer)), target: new(*tlog.SignatureError)},
 		{name: "log info rootHash not the signed one", call: "info", tamper: infoField("rootHash", strings.Repeat("00", 32)), target: new(*tlog.RekorV1Error)},
 		{name: "log info treeSize not the signed one", call: "info", tamper: infoField("treeSize", json.Number("19")), target: new(*tlog.RekorV1Error)},
-		{name: "log info treeID not decimal", call: "info", tamper: infoField("treeID", "0x2a"), target: new(*tlog.MalformedError)},
+		{name: "log info treeID not decimal", call: "info", tamper: infoField("treeID", "0x2a"), want: answer},
 		{name: "log info with a checkpoint of another origin", call: "info", tamper: infoField("signedTreeHead", shard43.checkpoint(t, 20, l.signer)), target: new(*tlog.OriginError)},
 
 		{name: "consistency proof hash flipped", call: "proof", tamper: consistency(func(p map[string]any) {
@@ -430,8 +449,8 @@ func TestRekorV1Tamper(t *testing.T) {
 			p["rootHash"] = flipHex(p["rootHash"].(string))
 		}), target: new(*tlog.RekorV1Error)},
 
-		{name: "too many search results", call: "search", tamper: body(manyUUIDs), target: new(*tlog.MalformedError)},
-		{name: "search result not a UUID", call: "search", tamper: body([]byte(`["../../etc/passwd"]`)), target: new(*tlog.MalformedError)},
+		{name: "too many search results", call: "search", tamper: body(manyUUIDs), want: answer},
+		{name: "search result not a UUID", call: "search", tamper: body([]byte(`["../../etc/passwd"]`)), want: answer},
 
 		{name: "oversized entry", call: "entry", tamper: body(make([]byte, tlog.MaxRekorV1EntrySize+1)), want: unavailable},
 		{name: "oversized search result", call: "search", tamper: body(make([]byte, tlog.MaxRekorV1SearchSize+1)), want: unavailable},
@@ -464,6 +483,8 @@ func TestRekorV1Tamper(t *testing.T) {
 				checkUnavailable(t, err, false)
 			case notExist:
 				checkUnavailable(t, err, true)
+			case answer:
+				checkAnswer(t, err)
 			}
 		})
 	}
@@ -593,5 +614,61 @@ func TestRekorV1DirFetcherRefuses(t *testing.T) {
 				t.Fatalf("%d bytes, %v: want a *FetchError", len(b), err)
 			}
 		})
+	}
+}
+
+// TestRekorV1NotARekor asks a server that is not a Rekor (a captive
+// portal, a misconfigured mirror) for everything the client reads: each
+// answer, served with status 200, is not the API's JSON, so nothing was
+// checked (an *AnswerError, ErrUnavailable), never a rejection. The other
+// side of the line, answers that are well-formed and false, is
+// TestRekorV1Tamper's.
+func TestRekorV1NotARekor(t *testing.T) {
+	l := newTestRekorV1(t, "rekor.test", 42, 100)
+	l.add(20)
+	old, err1 := tlog.VerifyCheckpoint([]byte(l.checkpoint(t, 7, l.signer)), l.origin(), l.key)
+	cur, err2 := tlog.VerifyCheckpoint([]byte(l.checkpoint(t, 20, l.signer)), l.origin(), l.key)
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	for _, answer := range []struct {
+		name, contentType string
+		body              []byte
+		only              string // the one call it is an answer to, if set
+	}{
+		{"HTML page", "text/html; charset=utf-8", htmlPage, ""},
+		{"JSON error object", "application/json", []byte(`{"code":404,"message":"not found"}` + "\n"), ""},
+		{"empty body", "application/json", nil, ""},
+		{"log info whose signedTreeHead is an HTML page", "application/json", []byte(`{"rootHash":"` + strings.Repeat("00", 32) +
+			`","signedTreeHead":` + strconv.Quote(string(htmlPage)) + `,"treeID":"42","treeSize":20}`), "log info"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", answer.contentType)
+			w.Write(answer.body)
+		}))
+		t.Cleanup(srv.Close)
+		hf, err := tlog.NewRekorV1HTTPFetcher(srv.URL, tlog.HTTPOptions{Transport: loopbackOnly(t, srv.Client().Transport)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := t.Context()
+		for name, call := range map[string]func() error{
+			"log info": func() error { _, err := tlog.FetchRekorV1LogInfo(ctx, hf.LogInfo, l.origin(), l.key); return err },
+			"entry":    func() error { _, err := tlog.FetchRekorV1Entry(ctx, hf.Entry, l.uuid(3), l.key); return err },
+			"index":    func() error { _, err := tlog.FetchRekorV1EntryByIndex(ctx, hf.EntryByIndex, 103, l.key); return err },
+			"search": func() error {
+				_, err := tlog.SearchRekorV1(ctx, hf.Search, make([]byte, tlog.HashSize))
+				return err
+			},
+			"consistency proof": func() error {
+				_, err := tlog.FetchRekorV1ConsistencyProof(ctx, hf.ConsistencyProof, old, cur)
+				return err
+			},
+		} {
+			if answer.only != "" && answer.only != name {
+				continue
+			}
+			t.Run(answer.name+": "+name, func(t *testing.T) { checkAnswer(t, call()) })
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 
 	sumtlog "golang.org/x/mod/sumdb/tlog"
@@ -179,8 +178,9 @@ func treeOf(cp *VerifiedCheckpoint) (sumtlog.Tree, error) {
 	if cp == nil || !cp.verified {
 		return sumtlog.Tree{}, &PolicyError{Reason: "checkpoint was not verified by VerifyCheckpoint"}
 	}
-	if cp.Size > math.MaxInt64 {
-		return sumtlog.Tree{}, &MalformedError{What: "checkpoint", Err: fmt.Errorf("tree size %d is too large", cp.Size)}
+	if err := checkSize(cp); err != nil {
+		// x/mod's tree arithmetic does not end above MaxTreeSize.
+		return sumtlog.Tree{}, err
 	}
 	if len(cp.Hash) != HashSize {
 		// VerifyCheckpoint never lets this through.
