@@ -29,6 +29,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
+
+	"github.com/ats-run/selfattest/internal/fetch"
 )
 
 // InTotoPayloadType is the DSSE payload type of a signed statement.
@@ -203,6 +205,9 @@ func signContent(ctx context.Context, content sign.Content, opts Options) (*bund
 		k := opts.Keyless
 		if k.FulcioURL == "" {
 			return nil, badSignInput("Keyless.FulcioURL is empty")
+		}
+		if err := fetch.CheckURL(k.FulcioURL, false); err != nil {
+			return nil, badSignInput("Keyless.FulcioURL: %w", err)
 		}
 		if k.Token == nil || isNilInterface(k.Token) {
 			return nil, badSignInput("Keyless.Token is nil")
