@@ -31,7 +31,10 @@ its consistency with the bundle's checkpoint. LOG names a log of the trusted
 root by its base URL or its log ID (hex); the log is read from LOG itself, or
 from URL when LOG=URL is given (a mirror). An entry whose log no flag names
 is reported as not confirmed. Exit 1 when the log is rejected (a fork, a
-rollback), 3 when it could not be checked.`
+rollback), 3 when it could not be checked.
+
+--timeout (default 5m) is one deadline for the whole command, the online
+confirmation included: when it runs out the command exits 3.`
 
 // verifyBundle implements the Sigstore client conformance protocol
 // (verify-bundle), with sha384/sha512 digests, GitHub workflow claims and

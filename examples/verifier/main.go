@@ -6,7 +6,7 @@
 //	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
 //	verifier web [--json] [--strict] [--local DIR] URL
 //	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE]
-//		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] FILE_OR_DIGEST
+//		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] [--timeout D] FILE_OR_DIGEST
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -50,7 +50,7 @@ Commands:
   web [--json] [--strict] [--local DIR] URL
         check the integrity attributes of a live HTML page's scripts and styles
   verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
-        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] FILE_OR_DIGEST
+        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] [--timeout D] FILE_OR_DIGEST
         verify a Sigstore bundle (the Sigstore conformance protocol; digests
         sha256:, sha384: or sha512:), with GitHub workflow claims; optionally
         confirm its log entries online (latest checkpoint, inclusion, consistency)
