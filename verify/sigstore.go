@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -502,8 +503,8 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	if rest := b.max + 1 - b.n; int64(len(p)) > rest {
-		p = p[:rest]
+	if rest := b.max - b.n; rest < math.MaxInt64 && int64(len(p)) > rest+1 {
+		p = p[:rest+1]
 	}
 	n, err := b.r.Read(p)
 	b.n += int64(n)

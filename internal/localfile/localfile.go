@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 )
 
@@ -162,9 +163,9 @@ func (f *File) Read(p []byte) (int, error) {
 		return 0, &Error{Path: f.path, Kind: KindTooLarge, Limit: f.limit}
 	}
 	// One byte past the limit tells a file of exactly limit bytes from a
-	// longer one.
-	if rest := f.limit + 1 - f.read; int64(len(p)) > rest {
-		p = p[:rest]
+	// longer one (no limit + 1 past math.MaxInt64).
+	if rest := f.limit - f.read; rest < math.MaxInt64 && int64(len(p)) > rest+1 {
+		p = p[:rest+1]
 	}
 	n, err := f.f.Read(p)
 	f.read += int64(n)

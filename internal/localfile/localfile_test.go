@@ -2,6 +2,7 @@ package localfile
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -168,5 +169,16 @@ func TestNonblockCleared(t *testing.T) {
 	}
 	if fl&syscall.O_NONBLOCK != 0 {
 		t.Error("O_NONBLOCK still set")
+	}
+}
+
+// A limit of math.MaxInt64 (no practical limit) reads the file whole.
+func TestNoPracticalLimit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("12345"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadFile(p, math.MaxInt64); err != nil || string(b) != "12345" {
+		t.Fatalf("ReadFile(limit MaxInt64) = %q, %v", b, err)
 	}
 }
