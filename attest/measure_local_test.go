@@ -45,3 +45,20 @@ func TestMeasureFileRefusesNonRegular(t *testing.T) {
 		t.Errorf("MeasureFileMax(5 bytes, 5) = %+v, %v", d, err)
 	}
 }
+
+// TestMeasureFileRegular: a regular file is measured whole, larger than
+// one Measure block included.
+func TestMeasureFileRegular(t *testing.T) {
+	b := make([]byte, 3*blockSize+7)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := MeasureFile(p)
+	if err != nil || !d.Equal(MeasureBytes(b)) {
+		t.Fatalf("MeasureFile = %+v, %v; want %+v", d, err, MeasureBytes(b))
+	}
+}
