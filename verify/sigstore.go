@@ -438,13 +438,16 @@ func (e ed25519Either) VerifySignature(sig, message io.Reader, opts ...signature
 	for _, o := range opts {
 		o.ApplyDigest(&given)
 	}
-	if message == nil || given != nil {
+	if given != nil {
 		// A digest-only verification (options.WithDigest): no message to
 		// read, and only Ed25519ph can check a digest.
-		if err := e.pure.VerifySignature(bytes.NewReader(s), bytes.NewReader(nil), opts...); err == nil {
+		if err := e.ph.VerifySignature(bytes.NewReader(s), nil, opts...); err == nil {
 			return nil
 		}
-		return e.ph.VerifySignature(bytes.NewReader(s), bytes.NewReader(nil), opts...)
+		return e.pure.VerifySignature(bytes.NewReader(s), message, opts...)
+	}
+	if message == nil {
+		return errors.New("ed25519: no message and no digest to verify")
 	}
 	h := sha512.New()
 	var held []byte

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha512"
 	"errors"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
+	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/verify"
@@ -99,6 +101,16 @@ func TestEd25519MessageStreams(t *testing.T) {
 		t.Errorf("verifying a %d-byte artifact allocated %d bytes: the artifact was held in memory", len(art), got)
 	}
 
+	t.Run("by its SHA-512 digest", func(t *testing.T) {
+		sum := sha512.Sum512(art)
+		if _, err := v.Verify(ctx, fx.signed, verify.ArtifactDigest(attest.SHA512, sum[:]), p); err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		sum[0] ^= 1
+		if _, err := v.Verify(ctx, fx.signed, verify.ArtifactDigest(attest.SHA512, sum[:]), p); !errors.Is(err, verify.ErrVerification) {
+			t.Fatalf("another digest: err = %v; want ErrVerification", err)
+		}
+	})
 	t.Run("a changed artifact is rejected", func(t *testing.T) {
 		small := bytes.Clone(art[:1<<10])
 		_, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(small)), p)
