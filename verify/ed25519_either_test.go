@@ -80,3 +80,17 @@ func TestEd25519Either(t *testing.T) {
 		}
 	})
 }
+
+func TestAppendCapped(t *testing.T) {
+	var b []byte
+	chunk := bytes.Repeat([]byte("x"), 1000)
+	for range 100 {
+		b = appendCapped(b, chunk, 100_000)
+		if cap(b) > 100_000 {
+			t.Fatalf("cap %d past the limit 100000", cap(b))
+		}
+	}
+	if len(b) != 100_000 || !bytes.Equal(b[:1000], chunk) {
+		t.Fatalf("len %d", len(b))
+	}
+}

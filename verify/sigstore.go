@@ -460,7 +460,7 @@ func (e ed25519Either) VerifySignature(sig, message io.Reader, opts ...signature
 			if int64(len(held)+n) > e.limit.max {
 				over, held = true, nil
 			} else {
-				held = append(held, buf[:n]...)
+				held = appendCapped(held, buf[:n], int(e.limit.max))
 			}
 		}
 		if rerr == io.EOF {
@@ -480,6 +480,18 @@ func (e ed25519Either) VerifySignature(sig, message io.Reader, opts ...signature
 		e.limit.skipped = true
 	}
 	return err
+}
+
+// appendCapped appends p to b (len(b)+len(p) <= limit), growing b by
+// doubling but never past limit bytes of capacity: append alone could
+// reserve nearly twice the pure-Ed25519 bound.
+func appendCapped(b, p []byte, limit int) []byte {
+	if need := len(b) + len(p); need > cap(b) {
+		nb := make([]byte, len(b), min(limit, max(2*cap(b), need, 64<<10)))
+		copy(nb, b)
+		b = nb
+	}
+	return append(b, p...)
 }
 
 // openArtifact is an artifact ready for sigstore-go: its policy option,
