@@ -71,7 +71,7 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 var errUsage = errors.New("usage")
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -109,22 +109,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	code := runParsed(ctx, stdout, stderr, fs, *logLoc, *origin, *logKey, *rootFile, *state, *san, *sanRe, *issuer, *issuerRe,
-		*ghRepo, *ghRef, *ghWorkflow, *threshold, *start, *maxEntries, *workers, *jsonOut, *failOnMatch, witnesses)
-	if code == exitCouldNotCk && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		fmt.Fprintf(stderr, "monitor: could not check: --timeout %s ran out before the run finished\n", *timeout)
-	}
-	return code
-}
-
-// runParsed is a run once the flags are parsed, under the run's deadline.
-func runParsed(ctx context.Context, stdout, stderr io.Writer, fs *flag.FlagSet, logLoc, origin, logKey, rootFile, state, san, sanRe, issuer, issuerRe,
-	ghRepo, ghRef, ghWorkflow string, threshold int, start string, maxEntries uint64, workers int, jsonOut, failOnMatch bool, witnesses []string) int {
-	mon, err := configure(ctx, logLoc, origin, logKey, rootFile, state, witnesses, threshold)
+	defer func() {
+		if code == exitCouldNotCk && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "monitor: could not check: --timeout %s ran out before the run finished\n", *timeout)
+		}
+	}()
+	mon, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
 	if err == nil {
 		mon.Match, err = verify.NewEntryMatcher(verify.WatchRule{Name: "identity", Policy: verify.Policy{
-			SAN: san, SANRegexp: sanRe, Issuer: issuer, IssuerRegexp: issuerRe,
-			GitHub: verify.GitHubClaims{Repository: ghRepo, Ref: ghRef, WorkflowRegexp: ghWorkflow},
+			SAN: *san, SANRegexp: *sanRe, Issuer: *issuer, IssuerRegexp: *issuerRe,
+			GitHub: verify.GitHubClaims{Repository: *ghRepo, Ref: *ghRef, WorkflowRegexp: *ghWorkflow},
 		}})
 	}
 	if err == nil && fs.NArg() > 0 {
@@ -134,16 +128,16 @@ func runParsed(ctx context.Context, stdout, stderr io.Writer, fs *flag.FlagSet, 
 		fmt.Fprintf(stderr, "monitor: %v\n", err)
 		return exitUsage
 	}
-	mon.MaxEntries, mon.Workers = maxEntries, workers
-	if err := setStart(ctx, mon, start); err != nil {
+	mon.MaxEntries, mon.Workers = *maxEntries, *workers
+	if err := setStart(ctx, mon, *start); err != nil {
 		if errors.Is(err, errUsage) {
 			fmt.Fprintf(stderr, "monitor: %v\n", err)
 			return exitUsage
 		}
-		return report(stdout, stderr, jsonOut, err)
+		return report(stdout, stderr, *jsonOut, err)
 	}
 	mon.OnMatch = func(m *tlog.Match, u *tlog.UnreadableEntry) error {
-		if jsonOut {
+		if *jsonOut {
 			return nil
 		}
 		if m != nil {
@@ -156,9 +150,9 @@ func runParsed(ctx context.Context, stdout, stderr io.Writer, fs *flag.FlagSet, 
 
 	res, err := mon.Run(ctx)
 	if err != nil {
-		return report(stdout, stderr, jsonOut, err)
+		return report(stdout, stderr, *jsonOut, err)
 	}
-	if jsonOut {
+	if *jsonOut {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(res)
@@ -171,7 +165,7 @@ func runParsed(ctx context.Context, stdout, stderr io.Writer, fs *flag.FlagSet, 
 		fmt.Fprintf(stdout, "scanned entries %d to %d: %d matches, %d unreadable, %d left for the next run\n",
 			res.From, res.To, len(res.Matches), len(res.Unreadable), res.Remaining)
 	}
-	if failOnMatch && len(res.Matches) > 0 {
+	if *failOnMatch && len(res.Matches) > 0 {
 		return exitRejected
 	}
 	return exitOK
