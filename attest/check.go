@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sort"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // CheckOptions tunes [CheckRelease]. The zero value is a safe default.
@@ -216,13 +219,20 @@ func (c *checker) read(p string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func (c *checker) open(p string) (*os.File, error) {
+// open opens the regular file at p; the callers bound what they read. A
+// FIFO or a device where the manifest names a file is refused without
+// waiting on it.
+func (c *checker) open(p string) (*localfile.File, error) {
 	if err := c.ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := c.root.Open(p)
+	f, err := localfile.OpenIn(c.root, p, math.MaxInt64)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &ReleaseError{Path: p, Problem: "missing"}
+	}
+	var le *localfile.Error
+	if errors.As(err, &le) && le.Kind == localfile.KindNotRegular {
+		return nil, &ReleaseError{Path: p, Problem: "not a regular file"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("attest: check release: %w", err)

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
+	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 const (
@@ -64,14 +66,28 @@ func MeasureBytes(b []byte) Digests {
 	}
 }
 
-// MeasureFile opens the file at path and measures it with [Measure].
+// MeasureFile opens the file at path and measures it with [Measure]. The
+// path must name a regular file: a directory, a FIFO or a device is
+// refused (without blocking on it) with an error wrapping [ErrBadInput].
+// Its size is not bounded (memory stays constant); see [MeasureFileMax].
 func MeasureFile(path string) (Digests, error) {
-	f, err := os.Open(path)
+	return MeasureFileMax(path, math.MaxInt64)
+}
+
+// MeasureFileMax is [MeasureFile] for a file of at most max bytes; a
+// larger one is refused with an error wrapping [ErrBadInput].
+func MeasureFileMax(path string, max int64) (Digests, error) {
+	f, err := localfile.Open(path, max)
 	if err != nil {
-		return Digests{}, fmt.Errorf("attest: measure: %w", err)
+		return Digests{}, fmt.Errorf("%w: measure: %w", ErrBadInput, err)
 	}
 	defer f.Close()
-	return Measure(f)
+	d, err := Measure(f)
+	var le *localfile.Error
+	if errors.As(err, &le) {
+		return Digests{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return d, err
 }
 
 // readBlock fills buf from r, returning fewer than len(buf) bytes only at

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/fetch"
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // FetchOptions bound every URL fetch the verifier makes. The zero value is
@@ -20,7 +20,9 @@ import (
 // scheme rule, no proxy from the environment.
 type FetchOptions struct {
 	// MaxBytes is the largest body accepted; 0 means 256 MiB. A larger
-	// body is not measured: the fetch fails with ErrCouldNotCheck.
+	// body is not measured: the fetch fails with ErrCouldNotCheck. It
+	// bounds a local file as well, which is refused with ErrBadInput: the
+	// file is the caller's, and trying again will not shrink it.
 	MaxBytes int64
 	// Timeout bounds each fetch, body included; 0 means the fetcher's
 	// default (see internal/fetch).
@@ -81,7 +83,9 @@ func IsURL(input string) bool {
 }
 
 // MeasureInput measures a local file or, if input is a URL, the body the
-// server returns for it, within opts' limits. An empty input is refused
+// server returns for it, within opts' limits. A local path must name a
+// regular file (a directory, a FIFO or a device is refused with
+// ErrBadInput, without blocking). An empty input is refused
 // (a file with ErrBadInput, a response with ErrCouldNotCheck): there is
 // nothing to verify in zero bytes, and two empty inputs must never
 // "match".
@@ -89,22 +93,22 @@ func MeasureInput(ctx context.Context, input string, opts FetchOptions) (Artifac
 	if IsURL(input) {
 		return measureURL(ctx, input, opts)
 	}
-	return measureFile(input)
+	return measureFile(input, opts.maxBytes())
 }
 
-func measureFile(path string) (Artifact, error) {
-	f, err := os.Open(path)
+func (o FetchOptions) maxBytes() int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return fetch.DefaultMaxBytes
+}
+
+func measureFile(path string, max int64) (Artifact, error) {
+	f, err := localfile.Open(path, max)
 	if err != nil {
 		return Artifact{}, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Artifact{}, fmt.Errorf("%w: %w", ErrBadInput, err)
-	}
-	if !st.Mode().IsRegular() {
-		return Artifact{}, fmt.Errorf("%w: %s is not a regular file", ErrBadInput, path)
-	}
 	d, err := attest.Measure(f)
 	if err != nil {
 		return Artifact{}, fmt.Errorf("%w: %s: %w", ErrBadInput, path, err)

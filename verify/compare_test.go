@@ -86,6 +86,7 @@ func TestCompareURL(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/kms.mjs", files{"/kms.mjs": body})
 	mux.Handle("/evil.mjs", files{"/evil.mjs": flipped})
+	mux.Handle("/longer.mjs", files{"/longer.mjs": append(bytes.Clone(body), body...)})
 	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("/short", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
@@ -119,7 +120,7 @@ func TestCompareURL(t *testing.T) {
 	}
 
 	small := fo
-	small.MaxBytes = 1000
+	small.MaxBytes = int64(len(body)) // bounds the local file as well: it is within
 	quick := fo
 	quick.Timeout = 300 * time.Millisecond
 	tests := []struct {
@@ -131,7 +132,7 @@ func TestCompareURL(t *testing.T) {
 		{"one flipped byte", srv.URL + "/evil.mjs", fo, ErrVerification},
 		{"404", srv.URL + "/missing", fo, ErrCouldNotCheck},
 		{"0-byte response", srv.URL + "/empty", fo, ErrCouldNotCheck},
-		{"body over the limit", srv.URL + "/kms.mjs", small, ErrCouldNotCheck},
+		{"body over the limit", srv.URL + "/longer.mjs", small, ErrCouldNotCheck},
 		{"body shorter than Content-Length", srv.URL + "/short", fo, ErrCouldNotCheck},
 		{"slow body past the time limit", srv.URL + "/slow", quick, ErrCouldNotCheck},
 		{"redirect to http on a public host", srv.URL + "/to-http", fo, ErrCouldNotCheck},

@@ -24,8 +24,10 @@ var (
 	ErrCouldNotCheck = errors.New("verify: could not check")
 
 	// ErrBadInput means the caller's input is unusable: a local file that
-	// cannot be read or is empty, a URL that is malformed or uses a scheme
-	// the fetch policy does not allow.
+	// cannot be read, is empty, is not a regular file (a directory, a
+	// FIFO, a device: refused without waiting on it) or is over its size
+	// limit; a URL that is malformed or that the fetch policy refuses
+	// (another scheme, plain http to a host other than loopback).
 	ErrBadInput = errors.New("verify: bad input")
 )
 

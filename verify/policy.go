@@ -9,6 +9,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // Policy says who must have signed a bundle, and what it must say. It has
@@ -202,6 +204,19 @@ func (c *compiledPolicy) checkClaims(cert *certificate.Summary) error {
 		return &ClaimMismatchError{Claim: "github.runner_environment", Want: `"github-hosted"`, Got: x.RunnerEnvironment}
 	}
 	return nil
+}
+
+// ReadPublicKeyPEM reads the PEM public key file at path and parses it
+// with [ParsePublicKeyPEM]. The path must name a regular file of at most
+// [MaxKeySize] bytes: anything else (a directory, a FIFO, a device such as
+// /dev/zero) is refused without blocking or reading on. Every error wraps
+// [ErrBadInput].
+func ReadPublicKeyPEM(path string) (crypto.PublicKey, error) {
+	b, err := localfile.ReadFile(path, MaxKeySize)
+	if err != nil {
+		return nil, fmt.Errorf("%w: public key: %w", ErrBadInput, err)
+	}
+	return ParsePublicKeyPEM(b)
 }
 
 // MaxKeySize is the largest PEM file [ParsePublicKeyPEM] accepts.

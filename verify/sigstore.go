@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto"
 	"crypto/ed25519"
+	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -19,8 +21,10 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // MaxBundleSize is the largest Sigstore bundle [LoadBundle] and
@@ -77,18 +81,20 @@ func IsArtifactDigest(s string) bool {
 }
 
 // LoadBundle reads and parses a Sigstore bundle file (v0.1 to v0.3, both
-// v0.3 media types), reading at most [MaxBundleSize] bytes. A file that
-// cannot be read wraps [ErrBadInput]; one that is not a valid bundle wraps
-// [ErrVerification]: the evidence itself is bad.
+// v0.3 media types), reading at most [MaxBundleSize] bytes. A path that
+// cannot be read or is not a regular file (a directory, a FIFO, a device:
+// refused without blocking) wraps [ErrBadInput]; a file over
+// [MaxBundleSize] or that is not a valid bundle wraps [ErrVerification]:
+// the evidence itself is bad.
 func LoadBundle(path string) (*bundle.Bundle, error) {
-	f, err := os.Open(path)
+	b, err := localfile.ReadFile(path, MaxBundleSize)
+	var le *localfile.Error
+	if errors.As(err, &le) && le.Kind == localfile.KindTooLarge {
+		// As ParseBundle says of bytes over the limit.
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: bundle: %w", ErrBadInput, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxBundleSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: bundle %s: %w", ErrBadInput, path, err)
 	}
 	return ParseBundle(b)
 }
@@ -121,6 +127,23 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 // cosign rejects it — sigstore-go v1.3.0 does not compare them with the
 // clock.
 type SigstoreOptions struct {
+	// MaxArtifactSize bounds the bytes read from an artifact given as a
+	// file or a reader; 0 means [DefaultMaxArtifactSize]. A larger
+	// artifact is not verified: the error wraps [ErrBadInput], since the
+	// artifact is the caller's input and trying again cannot change its
+	// size (a URL's body over a limit is [ErrCouldNotCheck] instead: the
+	// server may answer differently). Verification streams the artifact:
+	// memory does not grow with its size, but for pure Ed25519 (below).
+	MaxArtifactSize int64
+	// MaxPureEd25519Size bounds the artifact held in memory to check a
+	// pure Ed25519 message signature by an Ed25519 policy key, which signs
+	// the whole message, not a digest; 0 means
+	// [DefaultMaxPureEd25519Size]. Ed25519ph (SHA-512 of the artifact, as
+	// Rekor v2 requires) is checked by streaming at any size within
+	// MaxArtifactSize. An artifact over this bound whose signature is not
+	// a valid Ed25519ph one is reported as [ErrBadInput] (pure Ed25519 was
+	// not tried), never as verified or rejected.
+	MaxPureEd25519Size int64
 	// RequireTimestampAuthority also demands at least one RFC 3161
 	// timestamp from a timestamp authority the root names, even when a
 	// log's signed integrated time would do.
@@ -128,6 +151,26 @@ type SigstoreOptions struct {
 	// Now is the clock trusted times are compared with; nil means
 	// time.Now.
 	Now func() time.Time
+}
+
+// Defaults of [SigstoreOptions]' limits.
+const (
+	DefaultMaxArtifactSize    int64 = 256 << 20 // as a fetched body's default limit
+	DefaultMaxPureEd25519Size int64 = 64 << 20
+)
+
+func (o SigstoreOptions) maxArtifact() int64 {
+	if o.MaxArtifactSize > 0 {
+		return o.MaxArtifactSize
+	}
+	return DefaultMaxArtifactSize
+}
+
+func (o SigstoreOptions) maxPure() int64 {
+	if o.MaxPureEd25519Size > 0 {
+		return o.MaxPureEd25519Size
+	}
+	return DefaultMaxPureEd25519Size
 }
 
 // MaxClockSkew is how far in the future a trusted time may lie before
@@ -204,8 +247,10 @@ func (o SigstoreOptions) verifierOptions(withSCTs bool) []sgverify.VerifierOptio
 //
 // It returns the verified facts, or an error wrapping [ErrVerification]
 // (rejected; a [*ClaimMismatchError] when an identity claim differs),
-// [ErrBadInput] (an unusable policy, an artifact file that cannot be
-// opened) or [ErrCouldNotCheck] (ctx ended).
+// [ErrBadInput] (an unusable policy; an artifact file that cannot be
+// opened, is not a regular file or is empty; an artifact over
+// [SigstoreOptions].MaxArtifactSize or failing to read) or
+// [ErrCouldNotCheck] (ctx ended).
 func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifact SignedArtifact, p Policy) (*SigstoreResult, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%w: no bundle", ErrBadInput)
@@ -223,11 +268,12 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
-	artOpt, closeArt, err := artifact.policyOption()
+	art, err := artifact.open(v.opts.maxArtifact())
 	if err != nil {
 		return nil, err
 	}
-	defer closeArt()
+	defer art.close()
+	artOpt := art.option
 
 	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
 	// chains is set when the anchored material verifies a certificate
@@ -235,7 +281,7 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 	// checks on the chains sigstore-go's path validation returned.
 	var chains *chainRecorder
 	if p.Key != nil {
-		sev, trusted, err = v.keyVerifier(p)
+		sev, trusted, err = v.keyVerifier(p, &art.pure)
 		if err != nil {
 			return nil, err
 		}
@@ -249,6 +295,15 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 	}
 	res, err := sev.Verify(entity, policy)
 	if err != nil {
+		// A rejection only if the artifact was read whole and the
+		// signature checked every way it can be.
+		if art.reader != nil && art.reader.err != nil {
+			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, art.reader.err)
+		}
+		if art.pure.skipped {
+			return nil, fmt.Errorf("%w: artifact of more than %d bytes: its signature is not Ed25519ph, and a pure Ed25519 signature is not checked over more than that (SigstoreOptions.MaxPureEd25519Size)",
+				ErrBadInput, art.pure.max)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
 	if chains != nil {
@@ -324,7 +379,8 @@ func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {
 
 // keyVerifier returns a sigstore-go verifier that trusts p.Key for key
 // bundles, beside the root's logs and timestamp authorities.
-func (v *SigstoreVerifier) keyVerifier(p Policy) (*sgverify.Verifier, root.TrustedMaterial, error) {
+// pure records the pure Ed25519 attempts of one verification.
+func (v *SigstoreVerifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, root.TrustedMaterial, error) {
 	sv, err := signature.LoadDefaultVerifier(p.Key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
@@ -334,7 +390,8 @@ func (v *SigstoreVerifier) keyVerifier(p Policy) (*sgverify.Verifier, root.Trust
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 		}
-		sv = ed25519Either{pure: sv, ph: ph}
+		pure.max = v.opts.maxPure()
+		sv = ed25519Either{pure: sv, ph: ph, limit: pure}
 	}
 	km := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
 		return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
@@ -356,52 +413,153 @@ func (v *SigstoreVerifier) keyVerifier(p Policy) (*sgverify.Verifier, root.Trust
 // accepting what the key's holder signed.
 type ed25519Either struct {
 	pure, ph signature.Verifier
+	limit    *pureLimit
+}
+
+// pureLimit bounds the message ed25519Either holds for pure Ed25519, and
+// records whether a message over it was left unchecked that way.
+type pureLimit struct {
+	max     int64
+	skipped bool
 }
 
 func (e ed25519Either) PublicKey(opts ...signature.PublicKeyOption) (crypto.PublicKey, error) {
 	return e.pure.PublicKey(opts...)
 }
 
+// VerifySignature reads the message once: its SHA-512 for Ed25519ph as it
+// streams, and its bytes, up to the limit, for pure Ed25519.
 func (e ed25519Either) VerifySignature(sig, message io.Reader, opts ...signature.VerifyOption) error {
 	s, err := io.ReadAll(io.LimitReader(sig, 1<<10))
 	if err != nil {
 		return err
 	}
-	// A digest-only verification (options.WithDigest) has no message.
-	msg := func() io.Reader { return nil }
-	if message != nil {
-		m, err := io.ReadAll(message)
-		if err != nil {
-			return err
+	var given []byte
+	for _, o := range opts {
+		o.ApplyDigest(&given)
+	}
+	if given != nil {
+		// A digest-only verification (options.WithDigest): no message to
+		// read, and only Ed25519ph can check a digest.
+		if err := e.ph.VerifySignature(bytes.NewReader(s), nil, opts...); err == nil {
+			return nil
 		}
-		msg = func() io.Reader { return bytes.NewReader(m) }
+		return e.pure.VerifySignature(bytes.NewReader(s), message, opts...)
 	}
-	if err := e.pure.VerifySignature(bytes.NewReader(s), msg(), opts...); err == nil {
-		return nil
+	if message == nil {
+		return errors.New("ed25519: no message and no digest to verify")
 	}
-	return e.ph.VerifySignature(bytes.NewReader(s), msg(), opts...)
+	h := sha512.New()
+	var held []byte
+	over := false
+	buf := make([]byte, 64<<10)
+	for {
+		n, rerr := message.Read(buf)
+		h.Write(buf[:n])
+		if !over {
+			if int64(len(held)+n) > e.limit.max {
+				over, held = true, nil
+			} else {
+				held = appendCapped(held, buf[:n], int(e.limit.max))
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+	if !over {
+		if err := e.pure.VerifySignature(bytes.NewReader(s), bytes.NewReader(held), opts...); err == nil {
+			return nil
+		}
+	}
+	err = e.ph.VerifySignature(bytes.NewReader(s), nil, append(opts, options.WithDigest(h.Sum(nil)))...)
+	if err != nil && over {
+		e.limit.skipped = true
+	}
+	return err
 }
 
-// policyOption turns the artifact into sigstore-go's policy option. The
-// returned func closes a file it opened.
-func (a SignedArtifact) policyOption() (sgverify.ArtifactPolicyOption, func(), error) {
+// appendCapped appends p to b (len(b)+len(p) <= limit), growing b by
+// doubling but never past limit bytes of capacity: append alone could
+// reserve nearly twice the pure-Ed25519 bound.
+func appendCapped(b, p []byte, limit int) []byte {
+	if need := len(b) + len(p); need > cap(b) {
+		nb := make([]byte, len(b), min(limit, max(2*cap(b), need, 64<<10)))
+		copy(nb, b)
+		b = nb
+	}
+	return append(b, p...)
+}
+
+// openArtifact is an artifact ready for sigstore-go: its policy option,
+// the reader counting and bounding its bytes (nil for a digest), and what
+// an Ed25519 key's verification recorded.
+type openArtifact struct {
+	option sgverify.ArtifactPolicyOption
+	reader *boundedReader
+	pure   pureLimit
+	close  func()
+}
+
+// boundedReader fails a read past max and keeps the first read error, so
+// that a failure to read the artifact is told from a rejection.
+type boundedReader struct {
+	r    io.Reader
+	n    int64
+	max  int64
+	what string
+	err  error
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if rest := b.max - b.n; rest < math.MaxInt64 && int64(len(p)) > rest+1 {
+		p = p[:rest+1]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > b.max {
+		b.err = fmt.Errorf("%s is larger than the limit of %d bytes (SigstoreOptions.MaxArtifactSize)", b.what, b.max)
+		return 0, b.err
+	}
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// open turns the artifact into sigstore-go's policy option. A file must be
+// a regular file, not empty, and no larger than max; a reader is read
+// through the same bound.
+func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 	nop := func() {}
 	switch {
 	case a.path != "":
-		f, err := os.Open(a.path)
+		f, err := localfile.Open(a.path, max)
 		if err != nil {
-			return nil, nop, fmt.Errorf("%w: artifact: %w", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, err)
 		}
-		return sgverify.WithArtifact(f), func() { f.Close() }, nil
+		if f.Size() == 0 {
+			f.Close()
+			return nil, fmt.Errorf("%w: artifact: %s is empty", ErrBadInput, a.path)
+		}
+		br := &boundedReader{r: f, max: max, what: a.path}
+		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: func() { f.Close() }}, nil
 	case a.r != nil:
-		return sgverify.WithArtifact(a.r), nop, nil
+		br := &boundedReader{r: a.r, max: max, what: "the artifact"}
+		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: nop}, nil
 	case a.alg != "":
 		if a.alg.Size() == 0 || len(a.digest) != a.alg.Size() {
-			return nil, nop, fmt.Errorf("%w: artifact digest: %d bytes of %q", ErrBadInput, len(a.digest), a.alg)
+			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", ErrBadInput, len(a.digest), a.alg)
 		}
-		return sgverify.WithArtifactDigest(string(a.alg), a.digest), nop, nil
+		return &openArtifact{option: sgverify.WithArtifactDigest(string(a.alg), a.digest), close: nop}, nil
 	}
-	return nil, nop, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
+	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
 }
 
 // memoBundle is a bundle whose derived parts are computed once per

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/fetch"
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // DefaultMaxPageBytes is the largest HTML page [CheckPage] reads when the
@@ -321,15 +322,18 @@ func compareLocal(root *os.Root, page *url.URL, ref string, live attest.Digests)
 	if rel == "" || !fs.ValidPath(rel) || path.Clean(rel) != rel {
 		return &LocalCheck{Path: rel, Detail: "not a clean path inside the build folder"}
 	}
-	f, err := root.Open(rel)
-	if err != nil {
+	f, err := localfile.OpenIn(root, rel, fetch.DefaultMaxBytes)
+	var le *localfile.Error
+	if errors.As(err, &le) && le.Kind == localfile.KindOpen {
 		return &LocalCheck{Path: rel, Detail: "no such file in the local build"}
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
+	if errors.As(err, &le) && le.Kind == localfile.KindNotRegular {
 		return &LocalCheck{Path: rel, Detail: "not a regular file in the local build"}
 	}
+	if err != nil {
+		return &LocalCheck{Path: rel, Detail: "unreadable: " + err.Error()}
+	}
+	defer f.Close()
 	d, err := attest.Measure(f)
 	if err != nil {
 		return &LocalCheck{Path: rel, Detail: "unreadable: " + err.Error()}

@@ -30,6 +30,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/ats-run/selfattest/internal/fetch"
 )
 
 // MaxRekorResponseSize is the largest answer read from a Rekor v2 write
@@ -55,11 +57,16 @@ type RekorLog struct {
 // for v1, "https://log2025-1.rekor.sigstore.dev" for a v2 shard) speaking
 // API version 1 or 2. Rekor v2 accepts only ECDSA and Ed25519ph keys (see
 // [Key]) and gives no integrated time: ask a timestamp authority as
-// well. A bad URL or version wraps [attest.ErrBadInput].
+// well. A bad URL or version wraps [attest.ErrBadInput]; so does plain
+// http to a host other than loopback (anyone on the path could change
+// what is logged and what is answered).
 func NewRekor(baseURL string, version uint32, opts ServiceOptions) (*RekorLog, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, badSignInput("rekor URL %q: want http(s)://host[/path]", baseURL)
+	}
+	if err := fetch.CheckURL(baseURL, false); err != nil {
+		return nil, badSignInput("rekor URL: %w", err)
 	}
 	r := &RekorLog{url: strings.TrimSuffix(baseURL, "/"), version: version}
 	switch version {

@@ -29,6 +29,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
+
+	"github.com/ats-run/selfattest/internal/fetch"
 )
 
 // InTotoPayloadType is the DSSE payload type of a signed statement.
@@ -204,6 +206,9 @@ func signContent(ctx context.Context, content sign.Content, opts Options) (*bund
 		if k.FulcioURL == "" {
 			return nil, badSignInput("Keyless.FulcioURL is empty")
 		}
+		if err := fetch.CheckURL(k.FulcioURL, false); err != nil {
+			return nil, badSignInput("Keyless.FulcioURL: %w", err)
+		}
 		if k.Token == nil || isNilInterface(k.Token) {
 			return nil, badSignInput("Keyless.Token is nil")
 		}
@@ -229,7 +234,27 @@ func signContent(ctx context.Context, content sign.Content, opts Options) (*bund
 		bo.CertificateProviderOptions = &sign.CertificateProviderOptions{IDToken: token}
 	}
 
-	pb, err := sign.Bundle(content, kp, bo)
+	// sigstore-go's timestamp authority client sends its requests without
+	// ctx: wait for the signing only as long as ctx lasts. An abandoned
+	// call ends by itself within its services' time limits
+	// (ServiceOptions.Timeout).
+	type signed struct {
+		pb  *protobundle.Bundle
+		err error
+	}
+	done := make(chan signed, 1)
+	go func() {
+		pb, err := sign.Bundle(content, kp, bo)
+		done <- signed{pb, err}
+	}()
+	var pb *protobundle.Bundle
+	var err error
+	select {
+	case r := <-done:
+		pb, err = r.pb, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrSign, context.Cause(ctx))
+	}
 	if err != nil {
 		var se *ServiceError
 		var ke *keyError

@@ -10,6 +10,7 @@
 //	        [--github-repository R] [--github-ref REF] [--github-workflow-regexp RE]
 //	        [--witness VKEY]... [--witness-threshold K]
 //	        [--start N|latest] [--max-entries N] [--workers N] [--json] [--fail-on-match]
+//	        [--timeout D]
 //
 // The log is a C2SP tlog-tiles log: a Rekor v2 server's read API, any
 // tessera log, or such a log's folder. Exit codes:
@@ -17,8 +18,12 @@
 //	0  the log verified and is consistent with what was seen before (matches, if any, are listed)
 //	1  rejected: a split view, a rollback, a forged checkpoint, tiles or
 //	   entries that do not match the tree — or a match, with --fail-on-match
-//	2  bad usage, unreadable state file or key
-//	3  could not check: network error, time-out, HTTP error
+//	2  bad usage, unreadable state file or key (a path that is not a
+//	   regular file is refused without waiting on it), a log URL the fetch
+//	   policy refuses (plain http to a public host, another scheme)
+//	3  could not check: network error, HTTP error, time-out (--timeout,
+//	   default 10m, is one deadline for the whole run); and any error the
+//	   monitor cannot classify (never 0 or 1)
 //
 // It is built only on selfattest's public API.
 package main
@@ -37,6 +42,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
@@ -65,7 +71,7 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 var errUsage = errors.New("usage")
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -87,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		workers     = fs.Int("workers", 0, "entry bundles read and matched at once (0: GOMAXPROCS)")
 		jsonOut     = fs.Bool("json", false, "print the run as JSON")
 		failOnMatch = fs.Bool("fail-on-match", false, "exit 1 when an entry matches")
+		timeout     = fs.Duration("timeout", 10*time.Minute, "overall time limit for the whole run, every fetch included")
 		witnesses   multi
 	)
 	fs.Var(&witnesses, "witness", "a witness's Ed25519 note verifier key; repeat for each")
@@ -96,6 +103,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	if *timeout <= 0 {
+		fmt.Fprintf(stderr, "monitor: --timeout %s: must be positive\n", *timeout)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	defer func() {
+		if code == exitCouldNotCk && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "monitor: could not check: --timeout %s ran out before the run finished\n", *timeout)
+		}
+	}()
 	mon, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
 	if err == nil {
 		mon.Match, err = verify.NewEntryMatcher(verify.WatchRule{Name: "identity", Policy: verify.Policy{

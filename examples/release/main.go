@@ -29,8 +29,14 @@
 // With --trusted-root the bundle is verified before release exits, with
 // package verify and the signer's key or identity.
 //
+// --timeout (default 2m) is one deadline for the whole command: the
+// release, the signing, the log and the services it calls.
+//
 // Exit codes: 0 released; 1 the bundle did not verify (--trusted-root);
-// 2 bad usage or input; 3 a service could not be reached.
+// 2 bad usage or input (a key, chain or trusted root file that cannot be
+// read, is not a regular file — refused without waiting on it — or is
+// over its limit); 3 a service could not be reached, --timeout ran out,
+// or an error release cannot classify (never 0 or 1).
 package main
 
 import (
@@ -58,6 +64,8 @@ import (
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/fetch"
+	"github.com/ats-run/selfattest/internal/localfile"
 	"github.com/ats-run/selfattest/internal/localtsa"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -82,6 +90,13 @@ func main() {
 
 var errUsage = errors.New("usage")
 
+// The limits of the local files release reads: keys (and the local
+// authority's key and chain), a --tsa-chain.
+const (
+	maxKeyFile   = 64 << 10
+	maxChainFile = 1 << 20
+)
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, environ []string) int {
 	fs := flag.NewFlagSet("release", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -101,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		logDir      = fs.String("log", "transparency-log", "the local transparency log's folder (without --rekor)")
 		logOrigin   = fs.String("log-origin", "log.selfattest.invalid", "the local log's origin (a host name)")
 		logKeyFile  = fs.String("log-key", "", "the local log's key file (default: the --log folder's name + \".key\", created on first use)")
-		timeout     = fs.Duration("timeout", 2*time.Minute, "how long signing may take")
+		timeout     = fs.Duration("timeout", 2*time.Minute, "overall time limit for the whole command: release, signing, logging and every service call")
 		integrity   = fs.String("integrity", "sha384", "the integrity attributes' algorithm: sha256, sha384 or sha512")
 		jsonSummary = fs.Bool("json", false, "print the manifest's files as JSON")
 	)
@@ -114,16 +129,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "release: %v\n", err)
 		switch {
-		case errors.Is(err, errUsage), errors.Is(err, attest.ErrBadInput):
+		case errors.Is(err, errUsage), errors.Is(err, attest.ErrBadInput), errors.Is(err, verify.ErrBadInput):
 			return exitUsage
 		case errors.Is(err, verify.ErrVerification):
 			return exitRejected
 		}
-		var se *signing.ServiceError
-		if errors.As(err, &se) || errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, context.DeadlineExceeded) {
-			return exitCouldNotCk
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "release: could not finish: --timeout %s ran out\n", *timeout)
 		}
-		return exitUsage
+		// A service that failed, the deadline, and any error this program
+		// cannot classify: nothing was released and verified.
+		return exitCouldNotCk
 	}
 	switch {
 	case *dist == "" || *version == "" || *out == "":
@@ -133,6 +149,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case fs.NArg() > 0:
 		return fail(fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args()))
 	}
+	if *timeout <= 0 {
+		return fail(fmt.Errorf("%w: --timeout %s: must be positive", errUsage, *timeout))
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
@@ -140,7 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	opts := signing.Options{}
 	var policy verify.Policy
 	if *keyFile != "" {
-		pem, err := os.ReadFile(*keyFile)
+		pem, err := localfile.ReadFile(*keyFile, maxKeyFile)
 		if err != nil {
 			return fail(fmt.Errorf("%w: --key: %w", errUsage, err))
 		}
@@ -162,6 +181,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	var rootTSAs []root.TimestampingAuthority
 	switch {
 	case *tsa != "":
+		if err := fetch.CheckURL(*tsa, false); err != nil {
+			return fail(fmt.Errorf("%w: --tsa: %w", errUsage, err))
+		}
 		opts.TimestampAuthorities = []*sign.TimestampAuthority{signing.NewTimestampAuthority(*tsa, signing.ServiceOptions{})}
 		if *tsaChain != "" {
 			t, err := timestampAuthority(*tsaChain)
@@ -300,7 +322,7 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 		keyFile = filepath.Clean(dir) + ".key"
 	}
 	var key ed25519.PrivateKey
-	if b, err := os.ReadFile(keyFile); err == nil {
+	if b, err := localfile.ReadFile(keyFile, maxKeyFile); err == nil {
 		name, k, err := anchortlog.ParseSignerKey(strings.TrimSpace(string(b)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: --log-key %s: %w", errUsage, keyFile, err)
@@ -324,7 +346,7 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 		fmt.Fprintf(stderr, "release: created the local log's key %s (keep it: it is the log's identity)\n", keyFile)
 		key = k
 	} else {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: --log-key: %w", errUsage, err)
 	}
 	l, err := anchortlog.Open(ctx, dir, origin, key, anchortlog.Options{})
 	if err != nil {
@@ -363,7 +385,7 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *attest.Manifest, out string, p verify.Policy) error {
 	tr, err := trust.FromFile(rootFile)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: --trusted-root: %w", errUsage, err)
 	}
 	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
 	if err != nil {
@@ -386,7 +408,7 @@ func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *atte
 // timestampAuthority reads a PEM chain (signing certificate first, root
 // last) as a timestamp authority for the local log's trusted root.
 func timestampAuthority(path string) (root.TimestampingAuthority, error) {
-	data, err := os.ReadFile(path)
+	data, err := localfile.ReadFile(path, maxChainFile)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --tsa-chain: %w", errUsage, err)
 	}
@@ -419,7 +441,7 @@ func timestampAuthority(path string) (root.TimestampingAuthority, error) {
 // on first use) and serves it on 127.0.0.1 for this run.
 func localAuthority(ctx context.Context, path, origin string, stderr io.Writer) (*localtsa.Authority, string, func(), error) {
 	var a *localtsa.Authority
-	if b, err := os.ReadFile(path); err == nil {
+	if b, err := localfile.ReadFile(path, maxKeyFile); err == nil {
 		if a, err = localtsa.ParsePEM(b); err != nil {
 			return nil, "", nil, fmt.Errorf("%w: %s: %w", errUsage, path, err)
 		}
@@ -436,7 +458,7 @@ func localAuthority(ctx context.Context, path, origin string, stderr io.Writer) 
 		}
 		fmt.Fprintf(stderr, "release: created the local timestamp authority %s (its key: keep it as the log's)\n", path)
 	} else {
-		return nil, "", nil, err
+		return nil, "", nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	url, stop, err := a.Serve(ctx, time.Now)
 	if err != nil {

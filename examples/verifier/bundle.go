@@ -31,7 +31,10 @@ its consistency with the bundle's checkpoint. LOG names a log of the trusted
 root by its base URL or its log ID (hex); the log is read from LOG itself, or
 from URL when LOG=URL is given (a mirror). An entry whose log no flag names
 is reported as not confirmed. Exit 1 when the log is rejected (a fork, a
-rollback), 3 when it could not be checked.`
+rollback), 3 when it could not be checked.
+
+--timeout (default 5m) is one deadline for the whole command, the online
+confirmation included: when it runs out the command exits 3.`
 
 // verifyBundle implements the Sigstore client conformance protocol
 // (verify-bundle), with sha384/sha512 digests, GitHub workflow claims and
@@ -67,6 +70,7 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 		confirms = append(confirms, confirmFlag{kind: "rekor-v1", value: v})
 		return nil
 	})
+	timeout := fs.Duration("timeout", defaultTimeout, "overall time limit for the whole command, online confirmation included")
 	if c := parse(fs, args); c >= 0 {
 		return c
 	}
@@ -76,6 +80,14 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	}
 	rf.stamp()
 	input := fs.Arg(0)
+	return e.withDeadline(ctx, *timeout, func(ctx context.Context) int {
+		return e.verifyBundleRun(ctx, &rf, &p, input, *bundlePath, *keyPath, *rootPath, *resultPath, confirms)
+	})
+}
+
+// verifyBundleRun is verify-bundle once its flags are parsed.
+func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *verify.Policy, input, bundlePath, keyPath, rootPath, resultPath string, confirms []confirmFlag) int {
+	p := *pol
 
 	fail := func(err error) int {
 		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
@@ -83,20 +95,16 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	}
 	var tr *root.TrustedRoot
 	var err error
-	if *rootPath != "" {
-		tr, err = trust.FromFile(*rootPath)
+	if rootPath != "" {
+		tr, err = trust.FromFile(rootPath)
 	} else {
 		tr, err = trust.Embedded(trust.PublicGood)
 	}
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", verify.ErrBadInput, err))
 	}
-	if *keyPath != "" {
-		pem, err := os.ReadFile(*keyPath)
-		if err != nil {
-			return fail(fmt.Errorf("%w: %w", verify.ErrBadInput, err))
-		}
-		if p.Key, err = verify.ParsePublicKeyPEM(pem); err != nil {
+	if keyPath != "" {
+		if p.Key, err = verify.ReadPublicKeyPEM(keyPath); err != nil {
 			return fail(err)
 		}
 	}
@@ -112,7 +120,7 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	b, err := verify.LoadBundle(*bundlePath)
+	b, err := verify.LoadBundle(bundlePath)
 	var res *verify.SigstoreResult
 	if err == nil {
 		res, err = v.Verify(ctx, b, art, p)
@@ -120,8 +128,8 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
 	}
-	if res != nil && *resultPath != "" {
-		if werr := writeFile(*resultPath, func(w io.Writer) error {
+	if res != nil && resultPath != "" {
+		if werr := writeFile(resultPath, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(res)
@@ -138,7 +146,7 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 		}
 		r.AddConfirmation(c, cerr)
 	}
-	return e.emit(r, rf, exitCode(err))
+	return e.emit(r, *rf, exitCode(err))
 }
 
 // confirmFlag is one --confirm-tiles or --confirm-rekor-v1 value.

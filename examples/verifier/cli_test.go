@@ -196,6 +196,7 @@ func TestCompare(t *testing.T) {
 	mux.HandleFunc("/kms.mjs", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
 	mux.HandleFunc("/evil.mjs", func(w http.ResponseWriter, r *http.Request) { w.Write(flipped) })
 	mux.HandleFunc("/empty.mjs", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/long.mjs", func(w http.ResponseWriter, r *http.Request) { w.Write(append(bytes.Clone(body), body...)) })
 	mux.HandleFunc("/slow.mjs", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(body[:4])
 		w.(http.Flusher).Flush()
@@ -220,7 +221,8 @@ func TestCompare(t *testing.T) {
 		{"missing local", []string{filepath.Join(dir, "nope"), same}, 2},
 		{"live 404", []string{local, srv.URL + "/nope.mjs"}, 3},
 		{"live 0 bytes", []string{local, srv.URL + "/empty.mjs"}, 3},
-		{"live over the size limit", []string{"--max-size", "5", local, srv.URL + "/kms.mjs"}, 3},
+		{"live over the size limit", []string{"--max-size", fmt.Sprint(len(body)), local, srv.URL + "/long.mjs"}, 3},
+		{"local over the size limit", []string{"--max-size", "5", local, srv.URL + "/kms.mjs"}, 2},
 		{"live past the time limit", []string{"--timeout", "300ms", local, srv.URL + "/slow.mjs"}, 3},
 		{"ftp URL", []string{local, "ftp://127.0.0.1/kms.mjs"}, 2},
 	}

@@ -20,6 +20,27 @@ import (
 	"github.com/ats-run/selfattest/verify/report"
 )
 
+// defaultTimeout is the default --timeout: one deadline for a whole
+// command, every fetch, read and check included.
+const defaultTimeout = 5 * time.Minute
+
+// withDeadline runs a command under its --timeout: one deadline for all
+// its work. A command that could not check because the deadline passed
+// says so.
+func (e env) withDeadline(ctx context.Context, d time.Duration, run func(context.Context) int) int {
+	if d <= 0 {
+		fmt.Fprintf(e.stderr, "verifier: --timeout %s: must be positive\n", d)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	code := run(ctx)
+	if code == exitCouldNotCk && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		fmt.Fprintf(e.stderr, "verifier: could not check: --timeout %s ran out before the command finished\n", d)
+	}
+	return code
+}
+
 // fetchFlags are the limits every command that fetches accepts.
 type fetchFlags struct {
 	maxBytes int64
@@ -28,8 +49,8 @@ type fetchFlags struct {
 }
 
 func (f *fetchFlags) register(fs *flag.FlagSet) {
-	fs.Int64Var(&f.maxBytes, "max-size", 256<<20, "largest body to accept, in bytes")
-	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time limit for each fetch, body included")
+	fs.Int64Var(&f.maxBytes, "max-size", 256<<20, "largest body or local file to accept, in bytes")
+	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "overall time limit for the whole command, every fetch included")
 	fs.BoolVar(&f.insecure, "insecure-http", false, "allow plain http to hosts other than loopback (anyone on the path can change the bytes)")
 }
 
@@ -49,7 +70,7 @@ func (e env) newFlagSet(name, args string) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: verifier %s %s\n\nflags:\n", name, args)
 		fs.PrintDefaults()
-		fmt.Fprint(e.stderr, "\nexit codes: 0 verified, 1 rejected, 2 bad usage or unreadable input, 3 could not check\n")
+		fmt.Fprint(e.stderr, "\nexit codes: 0 verified, 1 rejected, 2 bad usage or unusable input (unreadable, not a regular file, over --max-size; a refused URL), 3 could not check (also: --timeout ran out)\n")
 	}
 	return fs
 }
@@ -108,13 +129,19 @@ func (e env) measure(ctx context.Context, args []string) int {
 	if !*asJSON {
 		p = newProgress(e.stderr)
 	}
+	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
+		return e.measureAll(ctx, fs.Args(), ff.options(p), *asJSON, *version)
+	})
+}
+
+func (e env) measureAll(ctx context.Context, inputs []string, o verify.FetchOptions, asJSON bool, version string) int {
 	worst := exitVerified
 	enc := json.NewEncoder(e.stdout)
-	for _, in := range fs.Args() {
-		a, err := measureOne(ctx, in, ff.options(p))
-		if err == nil && *version != "" {
+	for _, in := range inputs {
+		a, err := measureOne(ctx, in, o)
+		if err == nil && version != "" {
 			var name string
-			name, err = attest.ContentName(baseName(in), *version, a.Digests)
+			name, err = attest.ContentName(baseName(in), version, a.Digests)
 			if err != nil {
 				err = fmt.Errorf("%w: %w", verify.ErrBadInput, err)
 			}
@@ -126,7 +153,7 @@ func (e env) measure(ctx context.Context, args []string) int {
 			continue
 		}
 		d := a.Digests
-		if *asJSON {
+		if asJSON {
 			enc.Encode(measureJSON{
 				Input: in, Size: d.Size,
 				SHA256: d.Hex(attest.SHA256), SHA384: d.Hex(attest.SHA384), SHA512: d.Hex(attest.SHA512),
@@ -149,14 +176,22 @@ type measured struct {
 	name string
 }
 
-// measureOne measures a URL within the limits, or a local file — an empty
-// file included, since its digests are well defined.
+// measureOne measures a URL within the limits, or a local regular file
+// within the same size limit — an empty file included, since its digests
+// are well defined.
 func measureOne(ctx context.Context, in string, o verify.FetchOptions) (measured, error) {
 	if verify.IsURL(in) {
 		a, err := verify.MeasureInput(ctx, in, o)
 		return measured{Artifact: a}, err
 	}
-	d, err := attest.MeasureFile(in)
+	if err := ctx.Err(); err != nil {
+		return measured{}, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+	}
+	max := o.MaxBytes
+	if max == 0 {
+		max = 256 << 20 // as for a URL
+	}
+	d, err := attest.MeasureFileMax(in, max)
 	if err != nil {
 		return measured{}, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
 	}
@@ -280,12 +315,14 @@ func (e env) reportCommand(ctx context.Context, args []string, name, argsUsage, 
 	if !rf.asJSON {
 		p = newProgress(e.stderr)
 	}
-	r, err := check(ctx, ff.options(p), rf.details, fs.Args())
-	r.Title = rf.title
-	if err != nil {
-		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
-	}
-	return e.emit(r, rf, exitCode(err))
+	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
+		r, err := check(ctx, ff.options(p), rf.details, fs.Args())
+		r.Title = rf.title
+		if err != nil {
+			fmt.Fprintf(e.stderr, "verifier: %v\n", err)
+		}
+		return e.emit(r, rf, exitCode(err))
+	})
 }
 
 func (e env) compare(ctx context.Context, args []string) int {

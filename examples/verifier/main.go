@@ -6,15 +6,19 @@
 //	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
 //	verifier web [--json] [--strict] [--local DIR] URL
 //	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE]
-//		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] FILE_OR_DIGEST
+//		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] [--timeout D] FILE_OR_DIGEST
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
 //
 //	0  verified
 //	1  rejected: a mismatch, a failed check
-//	2  bad usage or unreadable input
-//	3  could not check: network error, time-out, HTTP error, over a limit
+//	2  bad usage or unusable input: a local file that cannot be read, is
+//	   not a regular file (a directory, a FIFO, a device), is empty or is
+//	   over its limit; a URL the fetch policy refuses
+//	3  could not check: network error, time-out (--timeout is one deadline
+//	   for the whole command), HTTP error, body over a limit; and any error
+//	   the verifier cannot classify (never 0 or 1)
 //
 // It is built only on selfattest's public API.
 package main
@@ -46,7 +50,7 @@ Commands:
   web [--json] [--strict] [--local DIR] URL
         check the integrity attributes of a live HTML page's scripts and styles
   verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
-        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] FILE_OR_DIGEST
+        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] [--timeout D] FILE_OR_DIGEST
         verify a Sigstore bundle (the Sigstore conformance protocol; digests
         sha256:, sha384: or sha512:), with GitHub workflow claims; optionally
         confirm its log entries online (latest checkpoint, inclusion, consistency)
@@ -58,6 +62,10 @@ Run 'verifier <command> --help' for a command's flags.
 
 URLs must be https, or http to a loopback host (127.0.0.0/8, ::1,
 localhost), unless --insecure-http is given. Redirects follow the same rule.
+--timeout (default 5m) is one deadline for the whole command, every fetch
+included. --max-size (default 256 MiB) bounds every body and local file.
+Local inputs must be regular files: a directory, a FIFO or a device is
+refused (exit 2) without waiting on it.
 
 When $GITHUB_STEP_SUMMARY names a file, compare and web append their
 Markdown report to it.
@@ -65,8 +73,11 @@ Markdown report to it.
 Exit codes:
   0  verified
   1  rejected: a mismatch or a failed check
-  2  bad usage or unreadable input
-  3  could not check: network error, time-out, HTTP error, body over a limit
+  2  bad usage or unusable input: a local file that cannot be read, is not
+     a regular file, is empty (but for measure) or over its limit; a
+     refused URL (plain http to a public host, another scheme)
+  3  could not check: network error, --timeout ran out, HTTP error, body
+     over a limit; also any error the verifier cannot classify
 `
 
 func main() {

@@ -8,6 +8,25 @@ import (
 	"strings"
 )
 
+// CheckURL applies [Get]'s URL rules to rawURL without fetching it, for a
+// caller that takes a URL now and fetches it later (a log's base URL): a
+// URL [Get] would refuse is refused here, as an [*Error] of kind
+// [KindBadURL] ([Error.BadInput] reports true).
+func CheckURL(rawURL string, insecureHTTP bool) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return &Error{Kind: KindBadURL, URL: rawURL, Err: err}
+	}
+	if err := checkURL(u, insecureHTTP); err != nil {
+		return &Error{Kind: KindBadURL, URL: u.Redacted(), Err: err}
+	}
+	return nil
+}
+
 // checkURL applies the URL rules of the package documentation to u: it must
 // be absolute with a host, carry no user information, and use https, or
 // http when the host is loopback or insecureHTTP is set. It is used for the

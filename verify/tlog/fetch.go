@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/internal/fetch"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // Fetching a tlog-tiles log. The verifying functions ([FetchCheckpoint],
@@ -169,11 +171,17 @@ type HTTPFetcher struct {
 
 // NewHTTPFetcher returns a fetcher for the log whose tlog-tiles prefix is
 // base (the URL under which "checkpoint" and "tile/" live). base must be an
-// absolute https URL, or http to a loopback host.
+// absolute https URL, or http to a loopback host; any other is a
+// [*PolicyError].
 func NewHTTPFetcher(base string, opts HTTPOptions) (*HTTPFetcher, error) {
 	u, err := url.Parse(base)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, &PolicyError{Reason: fmt.Sprintf("tiles base URL %q is not an absolute URL without query", base)}
+	}
+	if err := fetch.CheckURL(base, false); err != nil {
+		// Refused now, as the caller's mistake, not at the first fetch as a
+		// log that could not be read.
+		return nil, &PolicyError{Reason: err.Error()}
 	}
 	if opts.Timeout < 0 || opts.Backoff < 0 {
 		return nil, &PolicyError{Reason: "negative HTTPOptions.Timeout or Backoff"}
@@ -355,21 +363,12 @@ func (f *DirFetcher) read(ctx context.Context, path string, limit int64) ([]byte
 	if f.root == nil {
 		return nil, &FetchError{Path: path, Err: errors.New("DirFetcher without a root")}
 	}
-	file, err := f.root.Open(path)
+	// Not root.Open: a FIFO in the folder would block it forever.
+	file, err := localfile.OpenIn(f.root, path, limit)
 	if err != nil {
 		return nil, &FetchError{Path: path, Err: err}
 	}
 	defer file.Close()
-	st, err := file.Stat()
-	if err != nil {
-		return nil, &FetchError{Path: path, Err: err}
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &FetchError{Path: path, Err: fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
-	}
-	if st.Size() > limit {
-		return nil, &FetchError{Path: path, Err: fmt.Errorf("%d bytes, more than the limit of %d", st.Size(), limit)}
-	}
 	b, err := io.ReadAll(io.LimitReader(file, limit+1))
 	if err != nil {
 		return nil, &FetchError{Path: path, Err: err}

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // Monitoring a log. A [Monitor] watches one tlog-tiles log the way a
@@ -112,12 +114,7 @@ func ParseMonitorState(data []byte) (*MonitorState, error) {
 // ReadMonitorState reads a state file. A file that does not exist is an
 // error wrapping [os.ErrNotExist]; any other failure a [*StateError].
 func ReadMonitorState(path string) (*MonitorState, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &StateError{Path: path, Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxStateSize+1))
+	data, err := localfile.ReadFile(path, MaxStateSize)
 	if err != nil {
 		return nil, &StateError{Path: path, Err: err}
 	}

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 //go:generate bash gen.sh 5.0.1
@@ -74,19 +74,12 @@ func Embedded(name string) (*root.TrustedRoot, error) {
 
 // FromFile reads and parses a trusted root file (the JSON form of
 // dev.sigstore.trustroot.v1.TrustedRoot), reading at most [MaxRootSize]
-// bytes.
+// bytes. A path that is not a regular file (a directory, a FIFO, a
+// device) is refused without blocking.
 func FromFile(path string) (*root.TrustedRoot, error) {
-	f, err := os.Open(path)
+	b, err := localfile.ReadFile(path, MaxRootSize)
 	if err != nil {
 		return nil, fmt.Errorf("trust: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxRootSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("trust: %s: %w", path, err)
-	}
-	if len(b) > MaxRootSize {
-		return nil, fmt.Errorf("trust: %s: larger than %d bytes", path, MaxRootSize)
 	}
 	tr, err := FromJSON(b)
 	if err != nil {

@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,6 +16,8 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
 
 	"github.com/ats-run/selfattest/internal/fetch"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // go-tuf's updater reads repository files through a [fetcher.Fetcher],
@@ -166,20 +166,17 @@ func (e *notCachedError) As(target any) bool {
 	return false
 }
 
-// readFileMax reads the file at p if it holds at most max bytes. A larger
-// file is an *fs.PathError.
+// readFileMax reads the regular file at p if it holds at most max bytes.
+// Anything else (a larger file, a FIFO, a device: refused without
+// blocking) is an *fs.PathError.
 func readFileMax(p string, max int64) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
+	b, err := localfile.ReadFile(p, max)
+	var le *localfile.Error
+	if errors.As(err, &le) && le.Kind == localfile.KindOpen {
+		return nil, le.Err // an *fs.PathError, fs.ErrNotExist for a file not cached
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
-	}
-	if int64(len(b)) > max {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("larger than %d bytes", max)}
 	}
 	return b, nil
 }

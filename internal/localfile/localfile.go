@@ -1,0 +1,211 @@
+// Package localfile opens the local files selfattest reads — artifacts,
+// bundles, keys, trusted roots, state files — so that no path can make a
+// reader hang or exhaust memory.
+//
+// A path may name something other than a file: a FIFO with no writer (an
+// ordinary open blocks until one appears, that is forever), a device such
+// as /dev/zero (its reads never end) or a terminal (opening it may make it
+// the process's controlling terminal). [Open] opens with O_NONBLOCK and
+// O_NOCTTY (and O_CLOEXEC, as Go always does), so the open itself returns
+// at once whatever the path names, checks with fstat that the descriptor is
+// a regular file, refuses anything else, and only then clears O_NONBLOCK.
+// Every read goes through a size limit: a file larger than the limit is
+// refused before it is read, and one that grows past it while being read
+// fails the read that crosses it.
+//
+// The errors are [*Error] values carrying the path and what was wrong; the
+// public packages wrap them with their own sentinels (a local file the
+// caller named is bad input).
+package localfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+)
+
+// Kind says why a local file was refused.
+type Kind int
+
+const (
+	// KindOpen: the file could not be opened or examined (it does not
+	// exist, permission denied…); Err says why.
+	KindOpen Kind = iota + 1
+	// KindNotRegular: the path names a directory, a FIFO, a device, a
+	// socket: anything but a regular file.
+	KindNotRegular
+	// KindTooLarge: the file holds more than the limit.
+	KindTooLarge
+	// KindRead: a read failed; Err says why.
+	KindRead
+	// KindBadLimit: the caller gave a limit below 1.
+	KindBadLimit
+)
+
+// Error is the error every function of this package returns.
+type Error struct {
+	// Path is the path as the caller gave it.
+	Path string
+	Kind Kind
+	// Mode is the file's type, for KindNotRegular.
+	Mode fs.FileMode
+	// Limit is the size limit, for KindTooLarge.
+	Limit int64
+	// Err is the underlying error, for KindOpen and KindRead.
+	Err error
+}
+
+func (e *Error) Error() string {
+	switch e.Kind {
+	case KindNotRegular:
+		return fmt.Sprintf("%s is not a regular file (%s)", e.Path, describe(e.Mode))
+	case KindTooLarge:
+		return fmt.Sprintf("%s is larger than the limit of %d bytes", e.Path, e.Limit)
+	case KindBadLimit:
+		return fmt.Sprintf("%s: size limit %d is not positive", e.Path, e.Limit)
+	case KindRead:
+		return fmt.Sprintf("reading %s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("opening %s: %v", e.Path, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func describe(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return m.Type().String()
+}
+
+// File is a regular file open for reading whose reads stop at a limit.
+type File struct {
+	f     *os.File
+	path  string
+	size  int64
+	limit int64
+	read  int64
+}
+
+// Open opens the regular file at path for reading at most limit bytes
+// (limit must be at least 1). Anything but a regular file is refused
+// without blocking, and so is a file whose size is over limit.
+func Open(path string, limit int64) (*File, error) {
+	if limit < 1 {
+		return nil, &Error{Path: path, Kind: KindBadLimit, Limit: limit}
+	}
+	f, err := os.OpenFile(path, openFlags, 0)
+	if err != nil {
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
+	}
+	return check(f, path, limit)
+}
+
+// OpenIn is [Open] for the file name inside root: no ".." or symbolic link
+// leads outside it.
+func OpenIn(root *os.Root, name string, limit int64) (*File, error) {
+	if limit < 1 {
+		return nil, &Error{Path: name, Kind: KindBadLimit, Limit: limit}
+	}
+	f, err := root.OpenFile(name, openFlags, 0)
+	if err != nil {
+		return nil, &Error{Path: name, Kind: KindOpen, Err: err}
+	}
+	return check(f, name, limit)
+}
+
+// check keeps f if it is a regular file within limit, else closes it.
+func check(f *os.File, path string, limit int64) (*File, error) {
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindNotRegular, Mode: st.Mode().Type()}
+	}
+	if st.Size() > limit {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindTooLarge, Limit: limit}
+	}
+	if err := clearNonblock(f); err != nil {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
+	}
+	return &File{f: f, path: path, size: st.Size(), limit: limit}, nil
+}
+
+// Size is the file's size when it was opened.
+func (f *File) Size() int64 { return f.size }
+
+// Read reads from the file. The read that would take the total past the
+// limit returns an [*Error] of KindTooLarge instead; a failed read an
+// [*Error] of KindRead.
+func (f *File) Read(p []byte) (int, error) {
+	if f.read > f.limit {
+		return 0, &Error{Path: f.path, Kind: KindTooLarge, Limit: f.limit}
+	}
+	// One byte past the limit tells a file of exactly limit bytes from a
+	// longer one (no limit + 1 past math.MaxInt64).
+	if rest := f.limit - f.read; rest < math.MaxInt64 && int64(len(p)) > rest+1 {
+		p = p[:rest+1]
+	}
+	n, err := f.f.Read(p)
+	f.read += int64(n)
+	if f.read > f.limit {
+		return 0, &Error{Path: f.path, Kind: KindTooLarge, Limit: f.limit}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, &Error{Path: f.path, Kind: KindRead, Err: err}
+	}
+	return n, err
+}
+
+// Close closes the file.
+func (f *File) Close() error { return f.f.Close() }
+
+// ReadFile reads the whole regular file at path if it holds at most limit
+// bytes.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := Open(path, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAll(f)
+}
+
+// ReadFileIn is [ReadFile] for the file name inside root.
+func ReadFileIn(root *os.Root, name string, limit int64) ([]byte, error) {
+	f, err := OpenIn(root, name, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAll(f)
+}
+
+func readAll(f *File) ([]byte, error) {
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}

@@ -1,0 +1,219 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha512"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/sign"
+
+	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/rekorv1fake"
+	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/trust"
+)
+
+// ed25519Fixture: an artifact signed (message signature, Ed25519ph as
+// attest/signing signs) by an Ed25519 key, logged to a Rekor v1 log on
+// 127.0.0.1, and a trusted root naming the log.
+type ed25519Fixture struct {
+	pub      ed25519.PublicKey
+	artifact []byte
+	signed   *bundle.Bundle
+	root     string // trusted root file
+}
+
+func newEd25519Fixture(t *testing.T, artifact []byte) *ed25519Fixture {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l := rekorv1fake.Start(t, 3)
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signing.NewKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rekor, err := signing.NewRekor(l.URL, 1, signing.ServiceOptions{Transport: confirmTransport(t), Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := &ed25519Fixture{pub: pub, artifact: artifact}
+	if fx.signed, err = signing.Artifact(ctx, artifact, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}}); err != nil {
+		t.Fatal(err)
+	}
+	fx.root = filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(fx.root, l.Root().JSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return fx
+}
+
+func (fx *ed25519Fixture) verifier(t *testing.T, o verify.SigstoreOptions) *verify.SigstoreVerifier {
+	t.Helper()
+	tr, err := trust.FromFile(fx.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewSigstoreVerifier(tr, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestEd25519MessageStreams verifies an Ed25519ph message signature over
+// an artifact eight times the pure-Ed25519 bound: the artifact is hashed
+// as it streams, never held (the whole message was read into memory
+// before).
+func TestEd25519MessageStreams(t *testing.T) {
+	art := bytes.Repeat([]byte("streamed artifact\n"), (8<<20)/18)
+	fx := newEd25519Fixture(t, art)
+	v := fx.verifier(t, verify.SigstoreOptions{MaxPureEd25519Size: 64 << 10})
+	p := verify.Policy{Key: fx.pub}
+	ctx := context.Background()
+	// Warm up the verifier's caches, then measure one verification.
+	if _, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(art)), p); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(art)), p); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(len(art))/4 {
+		t.Errorf("verifying a %d-byte artifact allocated %d bytes: the artifact was held in memory", len(art), got)
+	}
+
+	t.Run("by its SHA-512 digest", func(t *testing.T) {
+		sum := sha512.Sum512(art)
+		if _, err := v.Verify(ctx, fx.signed, verify.ArtifactDigest(attest.SHA512, sum[:]), p); err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		sum[0] ^= 1
+		if _, err := v.Verify(ctx, fx.signed, verify.ArtifactDigest(attest.SHA512, sum[:]), p); !errors.Is(err, verify.ErrVerification) {
+			t.Fatalf("another digest: err = %v; want ErrVerification", err)
+		}
+	})
+	t.Run("a changed artifact is rejected", func(t *testing.T) {
+		small := bytes.Clone(art[:1<<10])
+		_, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(small)), p)
+		if !errors.Is(err, verify.ErrVerification) {
+			t.Fatalf("err = %v; want ErrVerification", err)
+		}
+	})
+	t.Run("over the pure bound and not Ed25519ph: not checked, bad input", func(t *testing.T) {
+		other := bytes.Clone(art)
+		other[len(other)-1] ^= 1
+		_, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(other)), p)
+		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+			t.Fatalf("err = %v; want ErrBadInput only", err)
+		}
+	})
+	t.Run("over MaxArtifactSize: bad input", func(t *testing.T) {
+		small := fx.verifier(t, verify.SigstoreOptions{MaxArtifactSize: 1 << 20})
+		_, err := small.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(art)), p)
+		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+			t.Fatalf("reader: err = %v; want ErrBadInput only", err)
+		}
+		path := filepath.Join(t.TempDir(), "art")
+		if err := os.WriteFile(path, art, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = small.Verify(ctx, fx.signed, verify.ArtifactFile(path), p)
+		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+			t.Fatalf("file: err = %v; want ErrBadInput only", err)
+		}
+	})
+}
+
+// endless is /dev/zero as a reader, for systems without it.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// returnsWithin fails the test if f has not returned in 5 s.
+func returnsWithin(t *testing.T, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running after 5 s")
+		return nil
+	}
+}
+
+// TestVerifyLocalInputsRefused: every local input that is not a
+// non-empty regular file within the limit is refused as bad input,
+// promptly: FIFOs with no writer and /dev/zero used to block or read
+// forever, a directory or an empty file was a rejection.
+func TestVerifyLocalInputsRefused(t *testing.T) {
+	fx := newEd25519Fixture(t, []byte("local input artifact\n"))
+	v := fx.verifier(t, verify.SigstoreOptions{MaxArtifactSize: 1 << 20})
+	p := verify.Policy{Key: fx.pub}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, 1<<20+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	arts := map[string]verify.SignedArtifact{
+		"FIFO":           verify.ArtifactFile(fifo),
+		"directory":      verify.ArtifactFile(dir),
+		"empty file":     verify.ArtifactFile(empty),
+		"over the limit": verify.ArtifactFile(big),
+		"endless reader": verify.ArtifactReader(endless{}),
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		arts["/dev/zero"] = verify.ArtifactFile("/dev/zero")
+	}
+	for name, a := range arts {
+		t.Run("artifact "+name, func(t *testing.T) {
+			err := returnsWithin(t, func() error { _, err := v.Verify(context.Background(), fx.signed, a, p); return err })
+			if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+				t.Fatalf("err = %v; want ErrBadInput only", err)
+			}
+		})
+	}
+	for _, path := range []string{fifo, dir, "/dev/zero"} {
+		t.Run("bundle "+path, func(t *testing.T) {
+			err := returnsWithin(t, func() error { _, err := verify.LoadBundle(path); return err })
+			if !errors.Is(err, verify.ErrBadInput) {
+				t.Fatalf("err = %v; want ErrBadInput", err)
+			}
+		})
+		t.Run("trusted root "+path, func(t *testing.T) {
+			err := returnsWithin(t, func() error { _, err := trust.FromFile(path); return err })
+			if err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+	var _ io.Reader = endless{}
+}
