@@ -271,8 +271,10 @@ func (e env) emit(r *report.Report, rf reportFlags, code int) int {
 	return code
 }
 
+// writeFile writes an output the user named; report.Create refuses a
+// FIFO or device there rather than block on it.
 func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
+	f, err := report.Create(path)
 	if err != nil {
 		return err
 	}

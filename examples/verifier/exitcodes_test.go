@@ -164,6 +164,13 @@ func TestExitCodes(t *testing.T) {
 			w.Write([]byte(page("/other.js", sri384(content))))
 		case "/many.html":
 			w.Write([]byte(many.String()))
+		case "/hidden.html":
+			// A tokenizer reads <title> as text; inside <svg> a browser's
+			// tree builder makes the script an element and runs it.
+			w.Write([]byte(page("/app.js", sri384(content)) + `<svg><title><script src="/other.js"></script></title></svg>`))
+		case "/utf16.html":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("\xff\xfe<\x00s\x00c\x00r\x00i\x00p\x00t\x00>\x00"))
 		default:
 			http.NotFound(w, r)
 		}
@@ -207,6 +214,10 @@ func TestExitCodes(t *testing.T) {
 		{"web: local build compared", []string{"web", "--local", local, srv.URL + "/index.html"}, 0},
 		{"web: script changed", []string{"web", srv.URL + "/tampered.html"}, 1},
 		{"web: FIFO in the local build is not the build's file", []string{"web", "--local", localFIFO, srv.URL + "/index.html"}, 1},
+		{"web: script hidden in <svg><title>, --strict", []string{"web", "--strict", srv.URL + "/hidden.html"}, 1},
+		{"web: UTF-16 page", []string{"web", srv.URL + "/utf16.html"}, 3},
+		{"web: --report names a FIFO", []string{"web", "--report", fifo, srv.URL + "/index.html"}, 2},
+		{"web: --summary names a device", []string{"web", "--summary", "/dev/null", srv.URL + "/index.html"}, 2},
 		{"web: no URL", []string{"web"}, 2},
 		{"web: plain http to a public host", []string{"web", "http://example.com/"}, 2},
 		{"web: ftp", []string{"web", "ftp://example.com/"}, 2},

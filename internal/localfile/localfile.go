@@ -152,6 +152,33 @@ func check(f *os.File, path string, limit int64) (*File, error) {
 	return &File{f: f, path: path, size: st.Size(), limit: limit}, nil
 }
 
+// Create opens the file at path for writing, creating it with perm if it
+// does not exist; flag adds os.O_TRUNC, os.O_APPEND or os.O_EXCL to
+// os.O_WRONLY|os.O_CREATE. Like [Open] it never blocks: an existing FIFO,
+// device or directory at path is refused (a FIFO with no reader before
+// anything is written, one with a reader after the open returns), so an
+// output named by a caller cannot stall a command.
+func Create(path string, flag int, perm os.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|os.O_WRONLY|os.O_CREATE|createFlags, perm)
+	if err != nil {
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindNotRegular, Mode: st.Mode().Type()}
+	}
+	if err := clearNonblock(f); err != nil {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
+	}
+	return f, nil
+}
+
 // Size is the file's size when it was opened.
 func (f *File) Size() int64 { return f.size }
 

@@ -182,3 +182,46 @@ func TestNoPracticalLimit(t *testing.T) {
 		t.Fatalf("ReadFile(limit MaxInt64) = %q, %v", b, err)
 	}
 }
+
+// TestCreateRefusesWithoutBlocking: an output path naming a FIFO (with or
+// without a reader), a device or a directory is refused at once; a new or
+// existing regular file is opened for writing.
+func TestCreateRefusesWithoutBlocking(t *testing.T) {
+	dir := t.TempDir()
+	fifo := mkfifo(t, dir, "out.fifo")
+	err := within(t, func() error { _, err := Create(fifo, os.O_TRUNC, 0o644); return err })
+	wantKind(t, err, KindOpen) // no reader: ENXIO before anything is written
+
+	withReader := mkfifo(t, dir, "read.fifo")
+	r, rerr := os.OpenFile(withReader, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	defer r.Close()
+	err = within(t, func() error { _, err := Create(withReader, os.O_APPEND, 0o644); return err })
+	wantKind(t, err, KindNotRegular)
+
+	for _, p := range []string{"/dev/null", dir} {
+		err := within(t, func() error { _, err := Create(p, os.O_APPEND, 0o644); return err })
+		if p == dir {
+			wantKind(t, err, KindOpen) // EISDIR
+		} else {
+			wantKind(t, err, KindNotRegular)
+		}
+	}
+
+	out := filepath.Join(dir, "report.json")
+	for range 2 {
+		f, err := Create(out, os.O_TRUNC, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString("ok"); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	if b, _ := os.ReadFile(out); string(b) != "ok" {
+		t.Fatalf("report = %q, want the second write alone", b)
+	}
+}

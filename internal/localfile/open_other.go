@@ -8,4 +8,6 @@ import "os"
 // file type is still checked after opening.
 const openFlags = os.O_RDONLY
 
+const createFlags = 0
+
 func clearNonblock(*os.File) error { return nil }

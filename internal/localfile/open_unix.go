@@ -11,6 +11,10 @@ import (
 // a terminal the controlling one. os.OpenFile adds O_CLOEXEC.
 const openFlags = os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
 
+// createFlags are added to a write's flags: a FIFO with no reader fails
+// at once (ENXIO) instead of blocking.
+const createFlags = syscall.O_NONBLOCK | syscall.O_NOCTTY
+
 // clearNonblock puts a regular file back in blocking mode (reads of a
 // regular file never wait anyway; this keeps the descriptor ordinary).
 func clearNonblock(f *os.File) error {

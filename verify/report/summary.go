@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // AppendStepSummary appends r, as Markdown, to the GitHub Actions job
@@ -29,7 +32,7 @@ func AppendStepSummary(r *Report, getenv func(string) string) error {
 	if err := r.WriteMarkdown(&md); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := localfile.Create(path, os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("report: step summary: %w", err)
 	}
@@ -43,4 +46,15 @@ func AppendStepSummary(r *Report, getenv func(string) string) error {
 		return fmt.Errorf("report: step summary: %w", err)
 	}
 	return nil
+}
+
+// Create opens the file at path to write a report or result to, creating
+// or truncating it. It never blocks: a FIFO, device or directory at path
+// is refused at once, so an output path cannot stall a verification.
+func Create(path string) (io.WriteCloser, error) {
+	f, err := localfile.Create(path, os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return f, nil
 }
