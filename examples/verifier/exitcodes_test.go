@@ -225,13 +225,19 @@ func TestExitCodes(t *testing.T) {
 		{"web: page that never comes, --timeout 2s", []string{"web", "--timeout", "2s", stall + "/index.html"}, 3},
 		{"web: 1024 subresources that never come, --timeout 2s", []string{"web", "--timeout", "2s", srv.URL + "/many.html"}, 3},
 	}
-	rows = append(rows, verifyBundleRows(t, stall, dead, fifo, dir, empty, devZero)...)
+	// A mirror that is not a log at all: every path is a web page.
+	htmlSite := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte("<!DOCTYPE html><title>Welcome</title><p>not a log</p>"))
+	}))
+	t.Cleanup(htmlSite.Close)
+	rows = append(rows, verifyBundleRows(t, stall, dead, htmlSite.URL, fifo, dir, empty, devZero)...)
 	runRows(t, rows)
 }
 
 // verifyBundleRows: a key bundle logged to a Rekor v1 log on 127.0.0.1
 // (internal/rekorv1fake), verified, rejected, refused and unconfirmed.
-func verifyBundleRows(t *testing.T, stall, dead, fifo, dir, empty, devZero string) []exitRow {
+func verifyBundleRows(t *testing.T, stall, dead, htmlSite, fifo, dir, empty, devZero string) []exitRow {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	f := rekorv1fake.Start(t, 5)
@@ -291,6 +297,8 @@ func verifyBundleRows(t *testing.T, stall, dead, fifo, dir, empty, devZero strin
 		{"verify-bundle: --confirm-rekor-v1 plain http to a public host", vb("--confirm-rekor-v1", logID+"=http://example.com/", artifact), 2},
 		{"verify-bundle: --confirm-tiles ftp", vb("--confirm-tiles", logID+"=ftp://example.com/", artifact), 2},
 		{"verify-bundle: --confirm-rekor-v1 unreachable", vb("--confirm-rekor-v1", logID+"="+dead, artifact), 3},
+		{"verify-bundle: --confirm-rekor-v1 mirror answering web pages", vb("--confirm-rekor-v1", logID+"="+htmlSite, artifact), 3},
+		{"verify-bundle: --confirm-tiles mirror answering web pages", vb("--confirm-tiles", logID+"="+htmlSite, artifact), 3},
 		{"verify-bundle: --confirm-tiles mirror that never answers, --timeout 2s", vb("--timeout", "2s", "--confirm-tiles", logID+"="+stall, artifact), 3},
 		{"verify-bundle: --confirm-rekor-v1 mirror that never answers, --timeout 2s", vb("--timeout", "2s", "--confirm-rekor-v1", logID+"="+stall, artifact), 3},
 	}
