@@ -75,17 +75,3 @@ func TestGitHubProvenanceRejects(t *testing.T) {
 		t.Fatalf("nil getenv: %v", err)
 	}
 }
-
-func TestSourceDateEpoch(t *testing.T) {
-	if tm, err := SourceDateEpoch(""); err != nil || !tm.IsZero() {
-		t.Fatalf(`"" = %v, %v`, tm, err)
-	}
-	if tm, err := SourceDateEpoch("1700000000"); err != nil || tm.Unix() != 1700000000 || tm.Location().String() != "UTC" {
-		t.Fatalf("= %v, %v", tm, err)
-	}
-	for _, bad := range []string{"-1", "+5", "1.5", "x", "99999999999999999999", " 1"} {
-		if _, err := SourceDateEpoch(bad); !errors.Is(err, ErrBadInput) {
-			t.Errorf("%q: err = %v", bad, err)
-		}
-	}
-}

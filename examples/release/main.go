@@ -63,6 +63,7 @@ import (
 
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/release"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/fetch"
 	"github.com/ats-run/selfattest/internal/localfile"
@@ -207,7 +208,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return fail(err)
 	}
-	mtime, err := attest.SourceDateEpoch(getenv("SOURCE_DATE_EPOCH"))
+	mtime, err := release.SourceDateEpoch(getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
 		return fail(err)
 	}
@@ -215,7 +216,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if alg.Size() == 0 {
 		return fail(fmt.Errorf("%w: --integrity %q", errUsage, *integrity))
 	}
-	res, err := attest.Release(ctx, *dist, *out, *version, pred, attest.ReleaseOptions{Integrity: alg, ModTime: mtime})
+	res, err := release.Build(ctx, *dist, *out, *version, pred, release.Options{Integrity: alg, ModTime: mtime})
 	if err != nil {
 		return fail(err)
 	}
@@ -254,7 +255,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return fail(err)
 	}
-	bundlePath := filepath.Join(*out, attest.BundleName)
+	bundlePath := filepath.Join(*out, release.BundleName)
 	if err := os.WriteFile(bundlePath, data, 0o644); err != nil {
 		return fail(err)
 	}
@@ -283,12 +284,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			fmt.Fprintf(stdout, "%s  %s  %s\n", f.ContentPath, f.Integrity, f.Path)
 		}
 	}
-	fmt.Fprintf(stdout, "released %s %s: %d files, statement %s, bundle %s\n", *dist, res.Manifest.Version, len(res.Manifest.Files), attest.StatementName, attest.BundleName)
+	fmt.Fprintf(stdout, "released %s %s: %d files, statement %s, bundle %s\n", *dist, res.Manifest.Version, len(res.Manifest.Files), release.StatementName, release.BundleName)
 	return exitOK
 }
 
-func mustFormat(m *attest.Manifest) []byte {
-	b, err := attest.FormatManifest(m)
+func mustFormat(m *release.Manifest) []byte {
+	b, err := release.FormatManifest(m)
 	if err != nil {
 		panic(err) // Release wrote it: a broken invariant
 	}
@@ -382,7 +383,7 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 // selfVerify verifies the bundle the way a user will: against the trusted
 // root, for the manifest (a subject of the statement), with the signer's
 // key or identity; and checks the release folder itself.
-func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *attest.Manifest, out string, p verify.Policy) error {
+func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *release.Manifest, out string, p verify.Policy) error {
 	tr, err := trust.FromFile(rootFile)
 	if err != nil {
 		return fmt.Errorf("%w: --trusted-root: %w", errUsage, err)
@@ -396,10 +397,10 @@ func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *atte
 		return err
 	}
 	p.PredicateType = attest.SLSAProvenanceV1
-	if _, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(out, attest.ManifestName)), p); err != nil {
+	if _, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(out, release.ManifestName)), p); err != nil {
 		return err
 	}
-	if _, err := attest.CheckRelease(ctx, out, attest.CheckOptions{}); err != nil {
+	if _, err := release.Check(ctx, out, release.CheckOptions{}); err != nil {
 		return fmt.Errorf("%w: %w", verify.ErrVerification, err)
 	}
 	return nil

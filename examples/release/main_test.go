@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/release"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 )
 
@@ -136,11 +136,11 @@ func TestReleaseDeterministic(t *testing.T) {
 		}
 	}
 	a, b := snapshot(t, filepath.Join(dir, "out1")), snapshot(t, filepath.Join(dir, "out2"))
-	if a[attest.BundleName] == "" || b[attest.BundleName] == "" {
+	if a[release.BundleName] == "" || b[release.BundleName] == "" {
 		t.Fatal("no bundle written")
 	}
-	delete(a, attest.BundleName)
-	delete(b, attest.BundleName)
+	delete(a, release.BundleName)
+	delete(b, release.BundleName)
 	if len(a) < 8 {
 		t.Fatalf("only %d entries in the release", len(a))
 	}
@@ -179,19 +179,19 @@ func TestReleaseRekorV2(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	verifyArgs := func(artifact string) []string {
-		return []string{"verify-bundle", "--bundle", filepath.Join("out", attest.BundleName), "--key", pub, "--trusted-root", rootFile, artifact}
+		return []string{"verify-bundle", "--bundle", filepath.Join("out", release.BundleName), "--key", pub, "--trusted-root", rootFile, artifact}
 	}
-	for _, f := range []string{attest.ManifestName, "index.html", "assets/app-v1.0.1-dcccab55.js"} {
+	for _, f := range []string{release.ManifestName, "index.html", "assets/app-v1.0.1-dcccab55.js"} {
 		if code, out, errOut := runBin(t, dir, nil, verifierBin, verifyArgs(filepath.Join("out", f))...); code != 0 {
 			t.Fatalf("verify-bundle %s: exit %d\n%s%s", f, code, out, errOut)
 		}
 	}
-	if _, err := attest.CheckRelease(context.Background(), filepath.Join(dir, "out"), attest.CheckOptions{}); err != nil {
+	if _, err := release.Check(context.Background(), filepath.Join(dir, "out"), release.CheckOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
 	// One byte of the manifest changed: not what was signed.
-	m := filepath.Join(dir, "out", attest.ManifestName)
+	m := filepath.Join(dir, "out", release.ManifestName)
 	b, err := os.ReadFile(m)
 	if err != nil {
 		t.Fatal(err)
@@ -199,11 +199,11 @@ func TestReleaseRekorV2(t *testing.T) {
 	if err := os.WriteFile(m, bytes.Replace(b, []byte("sha384-"), []byte("sha384+"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runBin(t, dir, nil, verifierBin, verifyArgs(filepath.Join("out", attest.ManifestName))...); code != 1 {
+	if code, out, errOut := runBin(t, dir, nil, verifierBin, verifyArgs(filepath.Join("out", release.ManifestName))...); code != 1 {
 		t.Fatalf("edited manifest: exit %d\n%s%s", code, out, errOut)
 	}
-	var re *attest.ReleaseError
-	if _, err := attest.CheckRelease(context.Background(), filepath.Join(dir, "out"), attest.CheckOptions{}); !errors.As(err, &re) {
+	var re *release.MismatchError
+	if _, err := release.Check(context.Background(), filepath.Join(dir, "out"), release.CheckOptions{}); !errors.As(err, &re) {
 		t.Fatalf("CheckRelease of an edited release: %v", err)
 	}
 	// Another key's bundle for the same release is refused.
@@ -227,7 +227,7 @@ func TestReleaseOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	verifyOut := func(out string) (int, string, string) {
-		return runBin(t, dir, nil, verifierBin, "verify-bundle", "--bundle", filepath.Join(out, attest.BundleName),
+		return runBin(t, dir, nil, verifierBin, "verify-bundle", "--bundle", filepath.Join(out, release.BundleName),
 			"--key", pub, "--trusted-root", "transparency-log.trusted_root.json", filepath.Join(out, "index.html"))
 	}
 	for _, out := range []string{"out1", "out2"} { // the second run reuses the log and the authority
@@ -289,7 +289,7 @@ func TestReleaseLocalLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if code, out, errOut := runBin(t, dir, nil, verifierBin, "verify-bundle", "--bundle", filepath.Join("out", attest.BundleName),
+	if code, out, errOut := runBin(t, dir, nil, verifierBin, "verify-bundle", "--bundle", filepath.Join("out", release.BundleName),
 		"--key", pub, "--trusted-root", "tlog.trusted_root.json", filepath.Join("out", "index.html")); code != 0 {
 		t.Fatalf("verify-bundle: exit %d\n%s%s", code, out, errOut)
 	}

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"bytes"
@@ -7,19 +7,21 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/ats-run/selfattest/attest"
 )
 
 // ManifestSchemaV1 is the schema URI of a release manifest.
 const ManifestSchemaV1 = "https://github.com/ats-run/selfattest/release-manifest/v1"
 
-// The names of the two files [Release] writes at the root of a release
+// The names of the two files [Build] writes at the root of a release
 // folder besides the released files.
 const (
 	ManifestName  = "release-manifest.json"
 	StatementName = "release.intoto.json"
 	// BundleName is where the statement's Sigstore bundle goes when it is
 	// signed (package signing; examples/release): a release folder may hold
-	// it, and CheckRelease leaves its checking to a verifier.
+	// it, and Check leaves its checking to a verifier.
 	BundleName = "release.intoto.sigstore.json"
 )
 
@@ -44,7 +46,7 @@ type ManifestFile struct {
 	// EntryPoint reports that the file is also at Path (an HTML page).
 	EntryPoint bool
 	// Digests are those of the released bytes, Size included.
-	Digests Digests
+	Digests attest.Digests
 	// Integrity is the Subresource Integrity string of those bytes.
 	Integrity string
 }
@@ -88,7 +90,7 @@ func formatManifest(m *Manifest) []byte {
 			ContentPath: f.ContentPath,
 			EntryPoint:  f.EntryPoint,
 			Size:        f.Digests.Size,
-			Digests:     digestSetJSON{f.Digests.Hex(SHA256), f.Digests.Hex(SHA384), f.Digests.Hex(SHA512)},
+			Digests:     digestSetJSON{f.Digests.Hex(attest.SHA256), f.Digests.Hex(attest.SHA384), f.Digests.Hex(attest.SHA512)},
 			Integrity:   f.Integrity,
 		})
 	}
@@ -111,31 +113,31 @@ func formatManifest(m *Manifest) []byte {
 // and sorted, no output path twice, every content path the
 // [ContentName] of its file, every integrity string the digest it names,
 // entry points exactly the HTML files — but not that any file exists: that
-// is [CheckRelease]'s work. Errors wrap [ErrBadInput].
+// is [Check]'s work. Errors wrap [ErrBadInput].
 func ParseManifest(data []byte) (*Manifest, error) {
 	if len(data) > MaxManifestSize {
-		return nil, fmt.Errorf("%w: manifest: %d bytes is over the limit of %d", ErrBadInput, len(data), MaxManifestSize)
+		return nil, fmt.Errorf("%w: manifest: %d bytes is over the limit of %d", attest.ErrBadInput, len(data), MaxManifestSize)
 	}
 	var j manifestJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
-		return nil, fmt.Errorf("%w: manifest: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: manifest: %w", attest.ErrBadInput, err)
 	}
 	if j.Schema != ManifestSchemaV1 {
-		return nil, fmt.Errorf("%w: manifest: schema %q, want %q", ErrBadInput, j.Schema, ManifestSchemaV1)
+		return nil, fmt.Errorf("%w: manifest: schema %q, want %q", attest.ErrBadInput, j.Schema, ManifestSchemaV1)
 	}
 	m := &Manifest{Version: j.Version}
 	for i, f := range j.Files {
 		mf := ManifestFile{Path: f.Path, ContentPath: f.ContentPath, EntryPoint: f.EntryPoint, Integrity: f.Integrity}
 		mf.Digests.Size = f.Size
 		for _, d := range []struct {
-			alg Algorithm
+			alg attest.Algorithm
 			hex string
-		}{{SHA256, f.Digests.SHA256}, {SHA384, f.Digests.SHA384}, {SHA512, f.Digests.SHA512}} {
+		}{{attest.SHA256, f.Digests.SHA256}, {attest.SHA384, f.Digests.SHA384}, {attest.SHA512, f.Digests.SHA512}} {
 			dst := mf.Digests.Sum(d.alg)
 			if len(d.hex) != 2*len(dst) || !isLowerHex(d.hex) {
-				return nil, fmt.Errorf("%w: manifest: file %d: %s: want %d lower-case hex digits", ErrBadInput, i, d.alg, 2*len(dst))
+				return nil, fmt.Errorf("%w: manifest: file %d: %s: want %d lower-case hex digits", attest.ErrBadInput, i, d.alg, 2*len(dst))
 			}
 			hex.Decode(dst, []byte(d.hex)) // checked above: cannot fail
 		}
@@ -145,7 +147,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		return nil, err
 	}
 	if !bytes.Equal(formatManifest(m), data) {
-		return nil, fmt.Errorf("%w: manifest: not in the canonical form FormatManifest writes", ErrBadInput)
+		return nil, fmt.Errorf("%w: manifest: not in the canonical form FormatManifest writes", attest.ErrBadInput)
 	}
 	return m, nil
 }
@@ -153,41 +155,41 @@ func ParseManifest(data []byte) (*Manifest, error) {
 // check holds m to the rules ParseManifest documents.
 func (m *Manifest) check() error {
 	if m == nil {
-		return fmt.Errorf("%w: manifest: nil", ErrBadInput)
+		return fmt.Errorf("%w: manifest: nil", attest.ErrBadInput)
 	}
 	if err := checkVersion(m.Version); err != nil || strings.HasPrefix(m.Version, "v") {
-		return fmt.Errorf("%w: manifest: version %q: not a version without a leading v", ErrBadInput, m.Version)
+		return fmt.Errorf("%w: manifest: version %q: not a version without a leading v", attest.ErrBadInput, m.Version)
 	}
 	outputs := map[string]bool{ManifestName: true, StatementName: true}
 	claim := func(p string) error {
 		if outputs[p] {
-			return fmt.Errorf("%w: manifest: %q is released twice", ErrBadInput, p)
+			return fmt.Errorf("%w: manifest: %q is released twice", attest.ErrBadInput, p)
 		}
 		outputs[p] = true
 		return nil
 	}
 	for i, f := range m.Files {
 		if !validPath(f.Path) {
-			return fmt.Errorf("%w: manifest: file %d: path %q is not a clean relative path", ErrBadInput, i, f.Path)
+			return fmt.Errorf("%w: manifest: file %d: path %q is not a clean relative path", attest.ErrBadInput, i, f.Path)
 		}
 		if i > 0 && m.Files[i-1].Path >= f.Path {
-			return fmt.Errorf("%w: manifest: file %d: path %q not after %q", ErrBadInput, i, f.Path, m.Files[i-1].Path)
+			return fmt.Errorf("%w: manifest: file %d: path %q not after %q", attest.ErrBadInput, i, f.Path, m.Files[i-1].Path)
 		}
 		if f.Digests.Size < 0 {
-			return fmt.Errorf("%w: manifest: %s: negative size", ErrBadInput, f.Path)
+			return fmt.Errorf("%w: manifest: %s: negative size", attest.ErrBadInput, f.Path)
 		}
 		want, err := contentPath(f.Path, m.Version, f.Digests)
 		if err != nil {
-			return fmt.Errorf("%w: manifest: %s: %w", ErrBadInput, f.Path, err)
+			return fmt.Errorf("%w: manifest: %s: %w", attest.ErrBadInput, f.Path, err)
 		}
 		if f.ContentPath != want {
-			return fmt.Errorf("%w: manifest: %s: content path %q, want %q", ErrBadInput, f.Path, f.ContentPath, want)
+			return fmt.Errorf("%w: manifest: %s: content path %q, want %q", attest.ErrBadInput, f.Path, f.ContentPath, want)
 		}
 		if f.EntryPoint != isHTML(f.Path) {
-			return fmt.Errorf("%w: manifest: %s: entry_point is %v", ErrBadInput, f.Path, f.EntryPoint)
+			return fmt.Errorf("%w: manifest: %s: entry_point is %v", attest.ErrBadInput, f.Path, f.EntryPoint)
 		}
 		if err := checkIntegrityString(f.Integrity, f.Digests); err != nil {
-			return fmt.Errorf("%w: manifest: %s: %w", ErrBadInput, f.Path, err)
+			return fmt.Errorf("%w: manifest: %s: %w", attest.ErrBadInput, f.Path, err)
 		}
 		if err := claim(f.ContentPath); err != nil {
 			return err
@@ -203,9 +205,9 @@ func (m *Manifest) check() error {
 
 // checkIntegrityString requires s to be exactly one SRI token, of
 // FormatIntegrity's spelling, for d.
-func checkIntegrityString(s string, d Digests) error {
-	for _, a := range Algorithms {
-		if s == FormatIntegrity(d, a) {
+func checkIntegrityString(s string, d attest.Digests) error {
+	for _, a := range attest.Algorithms {
+		if s == attest.FormatIntegrity(d, a) {
 			return nil
 		}
 	}
@@ -213,9 +215,9 @@ func checkIntegrityString(s string, d Digests) error {
 }
 
 // contentPath is where the content-addressed copy of the file at p goes.
-func contentPath(p, version string, d Digests) (string, error) {
+func contentPath(p, version string, d attest.Digests) (string, error) {
 	dir, base := path.Split(p)
-	name, err := ContentName(base, version, d)
+	name, err := attest.ContentName(base, version, d)
 	if err != nil {
 		return "", err
 	}
@@ -240,4 +242,21 @@ func validPath(p string) bool {
 func isHTML(p string) bool {
 	ext := strings.ToLower(path.Ext(p))
 	return ext == ".html" || ext == ".htm"
+}
+
+// checkVersion refuses a version [attest.ContentName] refuses.
+func checkVersion(v string) error {
+	_, err := attest.ContentName("x", v, attest.Digests{})
+	return err
+}
+
+// isLowerHex reports whether s holds only lower-case hex digits.
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"context"
@@ -11,15 +11,32 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/attest"
 )
 
-const distDir = "../testdata/release/dist"
+const distDir = "../../testdata/release/dist"
+
+// fixtureProvenance is the provenance of package intoto's fixture
+// environment, as a predicate for the releases built here.
+func fixtureProvenance(t *testing.T) attest.SLSAProvenance {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/github.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := attest.GitHubProvenance(attest.FromEnviron(strings.Split(strings.TrimSpace(string(b)), "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // release builds testdata/release/dist into a fresh folder and returns it.
-func release(t *testing.T, src string, opts ReleaseOptions) (string, *ReleaseResult) {
+func release(t *testing.T, src string, opts Options) (string, *Result) {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "release")
-	res, err := Release(context.Background(), src, dst, "v1.0.1", fixtureProvenance(t), opts)
+	res, err := Build(context.Background(), src, dst, "v1.0.1", fixtureProvenance(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +79,8 @@ func TestReleaseDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := release(t, distDir, ReleaseOptions{ModTime: epoch})
-	b, _ := release(t, distDir, ReleaseOptions{ModTime: epoch})
+	a, _ := release(t, distDir, Options{ModTime: epoch})
+	b, _ := release(t, distDir, Options{ModTime: epoch})
 	ta, tb := tree(t, a), tree(t, b)
 	if len(ta) == 0 {
 		t.Fatal("empty release")
@@ -90,7 +107,7 @@ func TestReleaseDeterministic(t *testing.T) {
 }
 
 func TestReleaseLayout(t *testing.T) {
-	dst, res := release(t, distDir, ReleaseOptions{})
+	dst, res := release(t, distDir, Options{})
 	app, err := os.ReadFile(filepath.Join(distDir, "assets/app.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,8 +116,8 @@ func TestReleaseLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appName, _ := ContentName("app.js", "1.0.1", MeasureBytes(app))
-	cssName, _ := ContentName("style.css", "1.0.1", MeasureBytes(css))
+	appName, _ := attest.ContentName("app.js", "1.0.1", attest.MeasureBytes(app))
+	cssName, _ := attest.ContentName("style.css", "1.0.1", attest.MeasureBytes(css))
 	for _, p := range []string{"assets/" + appName, "assets/" + cssName, "index.html", "about.htm", ManifestName, StatementName} {
 		if _, err := os.Stat(filepath.Join(dst, p)); err != nil {
 			t.Errorf("missing %s: %v", p, err)
@@ -145,7 +162,7 @@ func TestReleaseLayout(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("not reported: %v", want)
 	}
-	if _, err := CheckRelease(context.Background(), dst, CheckOptions{}); err != nil {
+	if _, err := Check(context.Background(), dst, CheckOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -153,7 +170,7 @@ func TestReleaseLayout(t *testing.T) {
 // TestReleaseHTMLEdits checks the pages byte for byte: the expected pages
 // are built here by replacing the exact attribute texts of the originals.
 func TestReleaseHTMLEdits(t *testing.T) {
-	dst, res := release(t, distDir, ReleaseOptions{})
+	dst, res := release(t, distDir, Options{})
 	byPath := map[string]ManifestFile{}
 	for _, f := range res.Manifest.Files {
 		byPath[f.Path] = f
@@ -212,36 +229,36 @@ func TestReleaseRejects(t *testing.T) {
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, dir string)
-		opts  ReleaseOptions
+		opts  Options
 	}{
 		{"symlink", func(t *testing.T, dir string) {
 			if err := os.Symlink("/etc/passwd", filepath.Join(dir, "assets/evil.js")); err != nil {
 				t.Skip(err)
 			}
-		}, ReleaseOptions{}},
+		}, Options{}},
 		{"symlink inside", func(t *testing.T, dir string) {
 			if err := os.Symlink("app.js", filepath.Join(dir, "assets/alias.js")); err != nil {
 				t.Skip(err)
 			}
-		}, ReleaseOptions{}},
-		{"too many files", nil, ReleaseOptions{MaxFiles: 3}},
-		{"file too large", nil, ReleaseOptions{MaxFileSize: 50}},
-		{"page too large", nil, ReleaseOptions{MaxHTMLSize: 100}},
+		}, Options{}},
+		{"too many files", nil, Options{MaxFiles: 3}},
+		{"file too large", nil, Options{MaxFileSize: 50}},
+		{"page too large", nil, Options{MaxHTMLSize: 100}},
 		{"base href", func(t *testing.T, dir string) {
 			writeFile(t, dir, "base.html", `<base href="https://cdn.example/"><script src="assets/app.js"></script>`)
-		}, ReleaseOptions{}},
+		}, Options{}},
 		{"reserved name", func(t *testing.T, dir string) {
 			writeFile(t, dir, ManifestName, `{}`)
-		}, ReleaseOptions{}},
+		}, Options{}},
 		{"backslash in name", func(t *testing.T, dir string) {
 			writeFile(t, dir, `a\b.js`, `1`)
-		}, ReleaseOptions{}},
+		}, Options{}},
 		{"empty dist", func(t *testing.T, dir string) {
 			for _, p := range []string{"index.html", "about.htm", "assets"} {
 				os.RemoveAll(filepath.Join(dir, p))
 			}
-		}, ReleaseOptions{}},
-		{"bad algorithm", nil, ReleaseOptions{Integrity: "md5"}},
+		}, Options{}},
+		{"bad algorithm", nil, Options{Integrity: "md5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,8 +268,8 @@ func TestReleaseRejects(t *testing.T) {
 			}
 			parent := t.TempDir()
 			dst := filepath.Join(parent, "release")
-			_, err := Release(context.Background(), src, dst, "1.0.1", fixtureProvenance(t), tt.opts)
-			if !errors.Is(err, ErrBadInput) {
+			_, err := Build(context.Background(), src, dst, "1.0.1", fixtureProvenance(t), tt.opts)
+			if !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("err = %v, want ErrBadInput", err)
 			}
 			if entries, _ := os.ReadDir(parent); len(entries) != 0 {
@@ -262,13 +279,13 @@ func TestReleaseRejects(t *testing.T) {
 	}
 	t.Run("destination exists", func(t *testing.T) {
 		dst := t.TempDir()
-		if _, err := Release(context.Background(), distDir, dst, "1.0.1", fixtureProvenance(t), ReleaseOptions{}); !errors.Is(err, ErrBadInput) {
+		if _, err := Build(context.Background(), distDir, dst, "1.0.1", fixtureProvenance(t), Options{}); !errors.Is(err, attest.ErrBadInput) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("bad version", func(t *testing.T) {
 		dst := filepath.Join(t.TempDir(), "r")
-		if _, err := Release(context.Background(), distDir, dst, "1.0/../x", fixtureProvenance(t), ReleaseOptions{}); !errors.Is(err, ErrBadInput) {
+		if _, err := Build(context.Background(), distDir, dst, "1.0/../x", fixtureProvenance(t), Options{}); !errors.Is(err, attest.ErrBadInput) {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -276,7 +293,7 @@ func TestReleaseRejects(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		parent := t.TempDir()
-		if _, err := Release(ctx, distDir, filepath.Join(parent, "r"), "1.0.1", fixtureProvenance(t), ReleaseOptions{}); !errors.Is(err, context.Canceled) {
+		if _, err := Build(ctx, distDir, filepath.Join(parent, "r"), "1.0.1", fixtureProvenance(t), Options{}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}
 		if entries, _ := os.ReadDir(parent); len(entries) != 0 {
@@ -333,12 +350,14 @@ func TestCheckReleaseTamper(t *testing.T) {
 			})(t, dir, m)
 		}},
 		{"manifest digest edited", func(t *testing.T, dir string, m *Manifest) {
-			h := find(m, "assets/app.js").Digests.Hex(SHA384)
+			h := find(m, "assets/app.js").Digests.Hex(attest.SHA384)
 			rewrite(ManifestName, func(s string) string { return strings.Replace(s, h, strings.Repeat("0", len(h)), 1) })(t, dir, m)
 		}},
 		{"manifest integrity edited", func(t *testing.T, dir string, m *Manifest) {
 			sri := find(m, "assets/style.css").Integrity
-			rewrite(ManifestName, func(s string) string { return strings.Replace(s, sri, FormatIntegrity(MeasureBytes(nil), SHA384), 1) })(t, dir, m)
+			rewrite(ManifestName, func(s string) string {
+				return strings.Replace(s, sri, attest.FormatIntegrity(attest.MeasureBytes(nil), attest.SHA384), 1)
+			})(t, dir, m)
 		}},
 		{"manifest entry removed", func(t *testing.T, dir string, m *Manifest) {
 			m2 := *m
@@ -357,11 +376,13 @@ func TestCheckReleaseTamper(t *testing.T) {
 		{"manifest reformatted", rewrite(ManifestName, func(s string) string { return strings.Replace(s, "  ", "\t", 1) })},
 		{"HTML integrity edited", func(t *testing.T, dir string, m *Manifest) {
 			sri := find(m, "assets/app.js").Integrity
-			rewrite("index.html", func(s string) string { return strings.Replace(s, sri, FormatIntegrity(MeasureBytes(nil), SHA384), 1) })(t, dir, m)
+			rewrite("index.html", func(s string) string {
+				return strings.Replace(s, sri, attest.FormatIntegrity(attest.MeasureBytes(nil), attest.SHA384), 1)
+			})(t, dir, m)
 		}},
 		{"HTML integrity edited in both copies", func(t *testing.T, dir string, m *Manifest) {
 			sri := find(m, "assets/app.js").Integrity
-			bad := FormatIntegrity(MeasureBytes(nil), SHA384)
+			bad := attest.FormatIntegrity(attest.MeasureBytes(nil), attest.SHA384)
 			rewrite("index.html", func(s string) string { return strings.Replace(s, sri, bad, 1) })(t, dir, m)
 			rewrite(find(m, "index.html").ContentPath, func(s string) string { return strings.Replace(s, sri, bad, 1) })(t, dir, m)
 		}},
@@ -389,7 +410,7 @@ func TestCheckReleaseTamper(t *testing.T) {
 			}
 		}},
 		{"statement subject digest edited", func(t *testing.T, dir string, m *Manifest) {
-			h := find(m, "assets/app.js").Digests.Hex(SHA256)
+			h := find(m, "assets/app.js").Digests.Hex(attest.SHA256)
 			rewrite(StatementName, func(s string) string { return strings.Replace(s, h, strings.Repeat("1", 64), 1) })(t, dir, m)
 		}},
 		{"statement subject renamed", func(t *testing.T, dir string, m *Manifest) {
@@ -399,14 +420,14 @@ func TestCheckReleaseTamper(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dst, res := release(t, distDir, ReleaseOptions{})
+			dst, res := release(t, distDir, Options{})
 			tt.do(t, dst, res.Manifest)
-			_, err := CheckRelease(context.Background(), dst, CheckOptions{})
-			var re *ReleaseError
-			if !errors.Is(err, ErrReleaseMismatch) || !errors.As(err, &re) {
-				t.Fatalf("err = %v, want a *ReleaseError wrapping ErrReleaseMismatch", err)
+			_, err := Check(context.Background(), dst, CheckOptions{})
+			var re *MismatchError
+			if !errors.Is(err, ErrMismatch) || !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a *MismatchError wrapping ErrMismatch", err)
 			}
-			if errors.Is(err, ErrBadInput) {
+			if errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("a rejection also wraps ErrBadInput: %v", err)
 			}
 			t.Logf("rejected: %v", err)
@@ -432,8 +453,8 @@ func reseal(t *testing.T, dir string, m *Manifest) {
 			t.Fatal(err)
 		}
 		os.Remove(filepath.Join(dir, f.ContentPath))
-		f.Digests = MeasureBytes(b)
-		f.Integrity = FormatIntegrity(f.Digests, SHA384)
+		f.Digests = attest.MeasureBytes(b)
+		f.Integrity = attest.FormatIntegrity(f.Digests, attest.SHA384)
 		if f.ContentPath, err = contentPath(f.Path, m.Version, f.Digests); err != nil {
 			t.Fatal(err)
 		}
@@ -444,19 +465,19 @@ func reseal(t *testing.T, dir string, m *Manifest) {
 		t.Fatal(err)
 	}
 	writeFile(t, dir, ManifestName, string(mb))
-	subjects := []Subject{{Name: ManifestName, Digests: MeasureBytes(mb)}}
+	subjects := []attest.Subject{{Name: ManifestName, Digests: attest.MeasureBytes(mb)}}
 	for _, f := range m.Files {
-		subjects = append(subjects, Subject{Name: f.ContentPath, Digests: f.Digests})
+		subjects = append(subjects, attest.Subject{Name: f.ContentPath, Digests: f.Digests})
 		if f.EntryPoint {
-			subjects = append(subjects, Subject{Name: f.Path, Digests: f.Digests})
+			subjects = append(subjects, attest.Subject{Name: f.Path, Digests: f.Digests})
 		}
 	}
 	sort.Slice(subjects, func(i, j int) bool { return subjects[i].Name < subjects[j].Name })
-	st, err := NewStatement(fixtureProvenance(t), subjects...)
+	st, err := attest.NewStatement(fixtureProvenance(t), subjects...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := MarshalStatement(st)
+	sb, err := attest.MarshalStatement(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,9 +491,9 @@ func TestCheckReleaseResealedPage(t *testing.T) {
 	}
 	for name, e := range edits {
 		t.Run(name, func(t *testing.T) {
-			dst, res := release(t, distDir, ReleaseOptions{})
+			dst, res := release(t, distDir, Options{})
 			reseal(t, dst, res.Manifest) // resealing an untouched release changes nothing
-			if _, err := CheckRelease(context.Background(), dst, CheckOptions{}); err != nil {
+			if _, err := Check(context.Background(), dst, CheckOptions{}); err != nil {
 				t.Fatalf("resealed untouched release: %v", err)
 			}
 			p := filepath.Join(dst, "index.html")
@@ -482,11 +503,25 @@ func TestCheckReleaseResealedPage(t *testing.T) {
 			}
 			writeFile(t, dst, "index.html", strings.Replace(string(b), e[0], e[1], 1))
 			reseal(t, dst, res.Manifest)
-			_, err := CheckRelease(context.Background(), dst, CheckOptions{})
-			var re *ReleaseError
-			if !errors.As(err, &re) || !errors.Is(err, ErrReleaseMismatch) || re.Path != "index.html" || !strings.Contains(re.Problem, "integrity") {
+			_, err := Check(context.Background(), dst, CheckOptions{})
+			var re *MismatchError
+			if !errors.As(err, &re) || !errors.Is(err, ErrMismatch) || re.Path != "index.html" || !strings.Contains(re.Problem, "integrity") {
 				t.Fatalf("err = %v, want a page integrity rejection", err)
 			}
 		})
+	}
+}
+
+func TestSourceDateEpoch(t *testing.T) {
+	if tm, err := SourceDateEpoch(""); err != nil || !tm.IsZero() {
+		t.Fatalf(`"" = %v, %v`, tm, err)
+	}
+	if tm, err := SourceDateEpoch("1700000000"); err != nil || tm.Unix() != 1700000000 || tm.Location().String() != "UTC" {
+		t.Fatalf("= %v, %v", tm, err)
+	}
+	for _, bad := range []string{"-1", "+5", "1.5", "x", "99999999999999999999", " 1"} {
+		if _, err := SourceDateEpoch(bad); !errors.Is(err, attest.ErrBadInput) {
+			t.Errorf("%q: err = %v", bad, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"context"
@@ -15,10 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ats-run/selfattest/attest"
 	intoto "github.com/in-toto/attestation/go/v1"
 )
 
-// The limits [Release] and [CheckRelease] apply when their options leave
+// The limits [Build] and [Check] apply when their options leave
 // them zero.
 const (
 	DefaultMaxFiles    = 10000
@@ -26,11 +27,11 @@ const (
 	DefaultMaxHTMLSize = 8 << 20
 )
 
-// ReleaseOptions tunes [Release]. The zero value is a safe default.
-type ReleaseOptions struct {
+// Options tunes [Build]. The zero value is a safe default.
+type Options struct {
 	// Integrity is the algorithm of the integrity attributes and manifest
 	// SRI strings: SHA256, SHA384 or SHA512. Zero means SHA384.
-	Integrity Algorithm
+	Integrity attest.Algorithm
 	// ModTime, if not zero, is the modification time given to every file
 	// and folder written, typically from SOURCE_DATE_EPOCH
 	// ([SourceDateEpoch]). Zero leaves the times the file system sets.
@@ -45,7 +46,7 @@ type ReleaseOptions struct {
 	MaxHTMLSize int64
 }
 
-func (o ReleaseOptions) limits() (maxFiles int, maxFile, maxHTML int64) {
+func (o Options) limits() (maxFiles int, maxFile, maxHTML int64) {
 	maxFiles, maxFile, maxHTML = o.MaxFiles, o.MaxFileSize, o.MaxHTMLSize
 	if maxFiles <= 0 {
 		maxFiles = DefaultMaxFiles
@@ -59,7 +60,7 @@ func (o ReleaseOptions) limits() (maxFiles int, maxFile, maxHTML int64) {
 	return
 }
 
-// Unrewritten is a <script src> or <link href> that [Release] left as it
+// Unrewritten is a <script src> or <link href> that [Build] left as it
 // was, and why.
 type Unrewritten struct {
 	// Page is the HTML file's path in the dist folder.
@@ -72,8 +73,8 @@ type Unrewritten struct {
 	Reason string `json:"reason"`
 }
 
-// ReleaseResult is what [Release] wrote.
-type ReleaseResult struct {
+// Result is what [Build] wrote.
+type Result struct {
 	// Dir is the release folder.
 	Dir string
 	// Manifest is the manifest written to release-manifest.json.
@@ -95,12 +96,12 @@ func SourceDateEpoch(v string) (time.Time, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 || n > 253402300799 || strings.TrimLeft(v, "0123456789") != "" {
-		return time.Time{}, fmt.Errorf("%w: SOURCE_DATE_EPOCH=%q is not a count of seconds", ErrBadInput, v)
+		return time.Time{}, fmt.Errorf("%w: SOURCE_DATE_EPOCH=%q is not a count of seconds", attest.ErrBadInput, v)
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
 
-// Release builds a release folder at dst from the dist folder src (see
+// Build builds a release folder at dst from the dist folder src (see
 // the package documentation, section Releases): content-addressed copies,
 // rewritten pages, release-manifest.json and release.intoto.json, whose
 // predicate is p. version is the release version ("1.0.1" or "v1.0.1").
@@ -110,29 +111,29 @@ func SourceDateEpoch(v string) (time.Time, error) {
 // the input (a symbolic link in src, a file over a limit, a page with
 // <base href>, two files that would be released at the same path) wrap
 // [ErrBadInput].
-func Release(ctx context.Context, src, dst, version string, p Predicate, opts ReleaseOptions) (res *ReleaseResult, err error) {
+func Build(ctx context.Context, src, dst, version string, p attest.Predicate, opts Options) (res *Result, err error) {
 	version = strings.TrimPrefix(version, "v")
 	if err := checkVersion(version); err != nil {
-		return nil, fmt.Errorf("%w: release: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: release: %w", attest.ErrBadInput, err)
 	}
 	if p == nil {
-		return nil, fmt.Errorf("%w: release: nil predicate", ErrBadInput)
+		return nil, fmt.Errorf("%w: release: nil predicate", attest.ErrBadInput)
 	}
 	alg := opts.Integrity
 	if alg == "" {
-		alg = SHA384
+		alg = attest.SHA384
 	}
 	if alg.Size() == 0 {
-		return nil, fmt.Errorf("%w: release: integrity algorithm %q", ErrBadInput, alg)
+		return nil, fmt.Errorf("%w: release: integrity algorithm %q", attest.ErrBadInput, alg)
 	}
 	if _, err := os.Lstat(dst); err == nil {
-		return nil, fmt.Errorf("%w: release: %s already exists", ErrBadInput, dst)
+		return nil, fmt.Errorf("%w: release: %s already exists", attest.ErrBadInput, dst)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}
 	in, err := os.OpenRoot(src)
 	if err != nil {
-		return nil, fmt.Errorf("%w: release: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: release: %w", attest.ErrBadInput, err)
 	}
 	defer in.Close()
 
@@ -175,19 +176,19 @@ func Release(ctx context.Context, src, dst, version string, p Predicate, opts Re
 	if err := b.write(ManifestName, mb); err != nil {
 		return nil, err
 	}
-	subjects := []Subject{{Name: ManifestName, Digests: MeasureBytes(mb)}}
+	subjects := []attest.Subject{{Name: ManifestName, Digests: attest.MeasureBytes(mb)}}
 	for _, f := range m.Files {
-		subjects = append(subjects, Subject{Name: f.ContentPath, Digests: f.Digests})
+		subjects = append(subjects, attest.Subject{Name: f.ContentPath, Digests: f.Digests})
 		if f.EntryPoint {
-			subjects = append(subjects, Subject{Name: f.Path, Digests: f.Digests})
+			subjects = append(subjects, attest.Subject{Name: f.Path, Digests: f.Digests})
 		}
 	}
 	sort.Slice(subjects, func(i, j int) bool { return subjects[i].Name < subjects[j].Name })
-	st, err := NewStatement(p, subjects...)
+	st, err := attest.NewStatement(p, subjects...)
 	if err != nil {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}
-	sb, err := MarshalStatement(st)
+	sb, err := attest.MarshalStatement(st)
 	if err != nil {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}
@@ -200,12 +201,12 @@ func Release(ctx context.Context, src, dst, version string, p Predicate, opts Re
 	if err := os.Rename(tmp, dstAbs); err != nil {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}
-	return &ReleaseResult{Dir: dst, Manifest: m, Statement: st, Unrewritten: b.left}, nil
+	return &Result{Dir: dst, Manifest: m, Statement: st, Unrewritten: b.left}, nil
 }
 
 // listDist returns the regular files of the dist folder, sorted, refusing
 // symbolic links, special files, reserved names and too many files.
-func listDist(ctx context.Context, in *os.Root, opts ReleaseOptions) ([]string, error) {
+func listDist(ctx context.Context, in *os.Root, opts Options) ([]string, error) {
 	maxFiles, _, _ := opts.limits()
 	var files []string
 	err := fs.WalkDir(in.FS(), ".", func(p string, d fs.DirEntry, err error) error {
@@ -217,19 +218,19 @@ func listDist(ctx context.Context, in *os.Root, opts ReleaseOptions) ([]string, 
 		}
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
-			return fmt.Errorf("%w: release: %s is a symbolic link", ErrBadInput, p)
+			return fmt.Errorf("%w: release: %s is a symbolic link", attest.ErrBadInput, p)
 		case d.IsDir():
 			return nil
 		case !d.Type().IsRegular():
-			return fmt.Errorf("%w: release: %s is not a regular file", ErrBadInput, p)
+			return fmt.Errorf("%w: release: %s is not a regular file", attest.ErrBadInput, p)
 		case p == ManifestName || p == StatementName || p == BundleName:
-			return fmt.Errorf("%w: release: %s is a name the release itself uses", ErrBadInput, p)
+			return fmt.Errorf("%w: release: %s is a name the release itself uses", attest.ErrBadInput, p)
 		case !validPath(p):
-			return fmt.Errorf("%w: release: %q cannot be released", ErrBadInput, p)
+			return fmt.Errorf("%w: release: %q cannot be released", attest.ErrBadInput, p)
 		}
 		files = append(files, p)
 		if len(files) > maxFiles {
-			return fmt.Errorf("%w: release: more than %d files", ErrBadInput, maxFiles)
+			return fmt.Errorf("%w: release: more than %d files", attest.ErrBadInput, maxFiles)
 		}
 		return nil
 	})
@@ -237,7 +238,7 @@ func listDist(ctx context.Context, in *os.Root, opts ReleaseOptions) ([]string, 
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%w: release: no file to release", ErrBadInput)
+		return nil, fmt.Errorf("%w: release: no file to release", attest.ErrBadInput)
 	}
 	sort.Strings(files)
 	return files, nil
@@ -247,8 +248,8 @@ type builder struct {
 	ctx     context.Context
 	in, out *os.Root
 	version string
-	alg     Algorithm
-	opts    ReleaseOptions
+	alg     attest.Algorithm
+	opts    Options
 	byPath  map[string]*ManifestFile
 	pages   map[string]bool // every HTML file of the dist folder
 	left    []Unrewritten
@@ -295,7 +296,7 @@ func (b *builder) build(files []string) error {
 			l.Page = p
 			b.left = append(b.left, l)
 		}
-		d := MeasureBytes(out)
+		d := attest.MeasureBytes(out)
 		f, err := b.entry(p, d)
 		if err != nil {
 			return err
@@ -363,12 +364,12 @@ func resolveRef(page, ref string, lookup func(string) (*ManifestFile, bool)) (*M
 }
 
 // entry records the manifest entry of the file at p with digests d.
-func (b *builder) entry(p string, d Digests) (*ManifestFile, error) {
+func (b *builder) entry(p string, d attest.Digests) (*ManifestFile, error) {
 	cp, err := contentPath(p, b.version, d)
 	if err != nil {
-		return nil, fmt.Errorf("%w: release: %s: %w", ErrBadInput, p, err)
+		return nil, fmt.Errorf("%w: release: %s: %w", attest.ErrBadInput, p, err)
 	}
-	f := &ManifestFile{Path: p, ContentPath: cp, Digests: d, Integrity: FormatIntegrity(d, b.alg)}
+	f := &ManifestFile{Path: p, ContentPath: cp, Digests: d, Integrity: attest.FormatIntegrity(d, b.alg)}
 	b.byPath[p] = f
 	return f, nil
 }
@@ -391,7 +392,7 @@ func (b *builder) copyFile(p string, limit int64) error {
 		return fmt.Errorf("attest: release: %w", err)
 	}
 	lr := &io.LimitedReader{R: r, N: limit + 1}
-	d, err := Measure(io.TeeReader(lr, w))
+	d, err := attest.Measure(io.TeeReader(lr, w))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -399,14 +400,14 @@ func (b *builder) copyFile(p string, limit int64) error {
 		return fmt.Errorf("attest: release: %s: %w", p, err)
 	}
 	if d.Size > limit {
-		return fmt.Errorf("%w: release: %s is larger than %d bytes", ErrBadInput, p, limit)
+		return fmt.Errorf("%w: release: %s is larger than %d bytes", attest.ErrBadInput, p, limit)
 	}
 	f, err := b.entry(p, d)
 	if err != nil {
 		return err
 	}
 	if _, err := b.out.Lstat(f.ContentPath); err == nil {
-		return fmt.Errorf("%w: release: two files would be released as %s", ErrBadInput, f.ContentPath)
+		return fmt.Errorf("%w: release: two files would be released as %s", attest.ErrBadInput, f.ContentPath)
 	}
 	if err := b.out.Rename(tmp, f.ContentPath); err != nil {
 		return fmt.Errorf("attest: release: %w", err)
@@ -425,7 +426,7 @@ func (b *builder) readAll(p string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("attest: release: %s: %w", p, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: release: HTML file %s is larger than %d bytes", ErrBadInput, p, limit)
+		return nil, fmt.Errorf("%w: release: HTML file %s is larger than %d bytes", attest.ErrBadInput, p, limit)
 	}
 	return data, nil
 }
@@ -448,7 +449,7 @@ func (b *builder) write(p string, data []byte) error {
 	}
 	w, err := b.out.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w: release: two files would be released as %s", ErrBadInput, p)
+		return fmt.Errorf("%w: release: two files would be released as %s", attest.ErrBadInput, p)
 	}
 	if err != nil {
 		return fmt.Errorf("attest: release: %w", err)

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"errors"
@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ats-run/selfattest/attest"
 )
 
 func sampleManifest(t *testing.T) []byte {
 	t.Helper()
-	dst, _ := release(t, distDir, ReleaseOptions{})
+	dst, _ := release(t, distDir, Options{})
 	b, err := os.ReadFile(filepath.Join(dst, ManifestName))
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +30,7 @@ func TestParseManifestRejects(t *testing.T) {
 	if app.Path != "assets/app.js" {
 		t.Fatal(app.Path)
 	}
-	h := app.Digests.Hex(SHA256)
+	h := app.Digests.Hex(attest.SHA256)
 	tests := map[string]string{
 		"not json":             `{`,
 		"other schema":         strings.Replace(good, "release-manifest/v1", "release-manifest/v2", 1),
@@ -43,7 +45,7 @@ func TestParseManifestRejects(t *testing.T) {
 		"path escapes":         strings.Replace(good, `"path": "assets/app.js"`, `"path": "../app.js"`, 1),
 		"unsorted":             strings.Replace(good, `"path": "about.htm"`, `"path": "zz.htm"`, 1),
 		"entry point dropped":  strings.Replace(good, `      "entry_point": true,`+"\n", "", 1),
-		"integrity of nothing": strings.Replace(good, app.Integrity, FormatIntegrity(MeasureBytes(nil), SHA384), 1),
+		"integrity of nothing": strings.Replace(good, app.Integrity, attest.FormatIntegrity(attest.MeasureBytes(nil), attest.SHA384), 1),
 		"version with v":       strings.Replace(good, `"version": "1.0.1"`, `"version": "v1.0.1"`, 1),
 		"negative size":        strings.Replace(good, `"size": 129`, `"size": -129`, 1),
 		"null files":           `{"schema":"` + ManifestSchemaV1 + `","version":"1","files":null}`,
@@ -53,7 +55,7 @@ func TestParseManifestRejects(t *testing.T) {
 			if in == good {
 				t.Fatal("tamper changed nothing")
 			}
-			if _, err := ParseManifest([]byte(in)); !errors.Is(err, ErrBadInput) {
+			if _, err := ParseManifest([]byte(in)); !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("err = %v, want ErrBadInput", err)
 			}
 		})
@@ -69,7 +71,7 @@ func FuzzParseManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseManifest(b)
 		if err != nil {
-			if !errors.Is(err, ErrBadInput) {
+			if !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("error does not wrap ErrBadInput: %v", err)
 			}
 			return

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func TestCheckReleaseFIFO(t *testing.T) {
 			return ""
 		},
 	} {
-		dst, res := release(t, distDir, ReleaseOptions{})
+		dst, res := release(t, distDir, Options{})
 		p := filepath.Join(dst, name(res.Manifest))
 		if err := os.Remove(p); err != nil {
 			t.Fatal(err)
@@ -34,15 +34,15 @@ func TestCheckReleaseFIFO(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
-		go func() { _, err := CheckRelease(context.Background(), dst, CheckOptions{}); done <- err }()
+		go func() { _, err := Check(context.Background(), dst, CheckOptions{}); done <- err }()
 		select {
 		case err := <-done:
-			var re *ReleaseError
-			if !errors.Is(err, ErrReleaseMismatch) || !errors.As(err, &re) {
-				t.Fatalf("%s: err = %v, want a *ReleaseError", p, err)
+			var re *MismatchError
+			if !errors.Is(err, ErrMismatch) || !errors.As(err, &re) {
+				t.Fatalf("%s: err = %v, want a *MismatchError", p, err)
 			}
 		case <-time.After(5 * time.Second):
-			t.Fatalf("%s: CheckRelease still running after 5 s", p)
+			t.Fatalf("%s: Check still running after 5 s", p)
 		}
 	}
 }

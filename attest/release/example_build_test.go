@@ -1,4 +1,4 @@
-package attest_test
+package release_test
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"regexp"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/release"
 )
 
 // A release of the sample dist folder: every file gets a content-addressed
 // copy, pages stay at their own path too, and the references the release
 // cannot rewrite are reported.
-func ExampleRelease() {
+func ExampleBuild() {
 	out := filepath.Join(os.TempDir(), "selfattest-example-release")
 	os.RemoveAll(out)
 	defer os.RemoveAll(out)
@@ -27,7 +28,7 @@ func ExampleRelease() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := attest.Release(context.Background(), filepath.Join("..", "testdata", "release", "dist"), out, "1.0.1", pred, attest.ReleaseOptions{})
+	res, err := release.Build(context.Background(), filepath.Join("..", "..", "testdata", "release", "dist"), out, "1.0.1", pred, release.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func ExampleRelease() {
 	for _, u := range res.Unrewritten {
 		fmt.Printf("left alone in %s: %s (%s)\n", u.Page, u.Ref, u.Reason)
 	}
-	if _, err := attest.CheckRelease(context.Background(), out, attest.CheckOptions{}); err != nil {
+	if _, err := release.Check(context.Background(), out, release.CheckOptions{}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("the release checks")

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ats-run/selfattest/attest"
 	"golang.org/x/net/html"
 )
 
@@ -58,10 +59,10 @@ func scanPage(page []byte) ([]pageRef, error) {
 		off += len(z.Raw())
 		if tt == html.ErrorToken {
 			if !errors.Is(z.Err(), io.EOF) {
-				return nil, fmt.Errorf("%w: html: %w", ErrBadInput, z.Err())
+				return nil, fmt.Errorf("%w: html: %w", attest.ErrBadInput, z.Err())
 			}
 			if off != len(page) {
-				return nil, fmt.Errorf("%w: html: tokens cover %d of %d bytes", ErrBadInput, off, len(page))
+				return nil, fmt.Errorf("%w: html: tokens cover %d of %d bytes", attest.ErrBadInput, off, len(page))
 			}
 			return refs, nil
 		}
@@ -69,7 +70,7 @@ func scanPage(page []byte) ([]pageRef, error) {
 			continue
 		}
 		if off > len(page) {
-			return nil, fmt.Errorf("%w: html: tokens run past the page", ErrBadInput)
+			return nil, fmt.Errorf("%w: html: tokens run past the page", attest.ErrBadInput)
 		}
 		raw := page[start:off]
 		name, hasAttr := z.TagName()
@@ -94,11 +95,11 @@ func scanPage(page []byte) ([]pageRef, error) {
 			}
 		}
 		if len(first) != len(keys) {
-			return nil, fmt.Errorf("%w: html: cannot locate the attributes of the <%s> at byte %d", ErrBadInput, tag, start)
+			return nil, fmt.Errorf("%w: html: cannot locate the attributes of the <%s> at byte %d", attest.ErrBadInput, tag, start)
 		}
 		for i := range first {
 			if first[i].key != keys[i] {
-				return nil, fmt.Errorf("%w: html: cannot locate the attributes of the <%s> at byte %d", ErrBadInput, tag, start)
+				return nil, fmt.Errorf("%w: html: cannot locate the attributes of the <%s> at byte %d", attest.ErrBadInput, tag, start)
 			}
 		}
 		find := func(key string) (string, span, bool) {
@@ -117,7 +118,7 @@ func scanPage(page []byte) ([]pageRef, error) {
 		switch tag {
 		case "base":
 			if _, _, ok := find("href"); ok {
-				return nil, fmt.Errorf("%w: html: <base href> at byte %d: references cannot be resolved", ErrBadInput, start)
+				return nil, fmt.Errorf("%w: html: <base href> at byte %d: references cannot be resolved", attest.ErrBadInput, start)
 			}
 			continue
 		case "link":
@@ -131,7 +132,7 @@ func scanPage(page []byte) ([]pageRef, error) {
 		r.integrity, r.integrityAt, r.hasIntegrity = find("integrity")
 		refs = append(refs, r)
 		if len(refs) > maxPageRefs {
-			return nil, fmt.Errorf("%w: html: more than %d scripts and links", ErrBadInput, maxPageRefs)
+			return nil, fmt.Errorf("%w: html: more than %d scripts and links", attest.ErrBadInput, maxPageRefs)
 		}
 	}
 }

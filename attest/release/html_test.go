@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ats-run/selfattest/attest"
 )
 
 // fakeTarget rewrites references to "a.js" and "b.css".
@@ -56,7 +58,7 @@ func TestRewritePage(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := rewritePage([]byte(`<base href="/x/"><script src="a.js">`), fakeTarget); !errors.Is(err, ErrBadInput) {
+	if _, _, err := rewritePage([]byte(`<base href="/x/"><script src="a.js">`), fakeTarget); !errors.Is(err, attest.ErrBadInput) {
 		t.Fatalf("<base href>: %v", err)
 	}
 }
@@ -66,7 +68,7 @@ func TestRewritePage(t *testing.T) {
 // (the bytes of the result, with each new value cut out, are the input's
 // with each old value cut out); and a rewritten page rewrites to itself.
 func FuzzRewritePage(f *testing.F) {
-	for _, name := range []string{"../testdata/release/dist/index.html", "../testdata/release/dist/about.htm"} {
+	for _, name := range []string{"../../testdata/release/dist/index.html", "../../testdata/release/dist/about.htm"} {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)
 		}
@@ -77,7 +79,7 @@ func FuzzRewritePage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, page []byte) {
 		out, _, err := rewritePage(page, fakeTarget)
 		if err != nil {
-			if !errors.Is(err, ErrBadInput) {
+			if !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("error does not wrap ErrBadInput: %v", err)
 			}
 			return

@@ -1,4 +1,4 @@
-package attest
+package release
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"os"
 	"sort"
 
+	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/localfile"
 )
 
-// CheckOptions tunes [CheckRelease]. The zero value is a safe default.
+// CheckOptions tunes [Check]. The zero value is a safe default.
 type CheckOptions struct {
 	// MaxFiles bounds the files in the release folder, manifest and
 	// statement excluded; 0 means 2×[DefaultMaxFiles] (a page is there
@@ -26,18 +27,18 @@ type CheckOptions struct {
 	MaxHTMLSize int64
 }
 
-// CheckRelease checks a release folder [Release] wrote against its
+// Check checks a release folder [Build] wrote against its
 // manifest and statement, recomputing every digest, and returns the
 // manifest if everything matches (see the package documentation, section
-// Checking a release). A rejection is a [*ReleaseError] wrapping
-// [ErrReleaseMismatch]; a folder that cannot be opened is an error
+// Checking a release). A rejection is a [*MismatchError] wrapping
+// [ErrMismatch]; a folder that cannot be opened is an error
 // wrapping [ErrBadInput]; any other error (a read failing) means the check
 // did not run to its end.
 //
-// CheckRelease proves the folder is consistent, not who made it: a forger
+// Check proves the folder is consistent, not who made it: a forger
 // who rewrites files, manifest and statement together passes. Verify the
 // statement's signature for that.
-func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error) {
+func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error) {
 	maxFiles, maxFile, maxHTML := opts.MaxFiles, opts.MaxFileSize, opts.MaxHTMLSize
 	if maxFiles <= 0 {
 		maxFiles = 2 * DefaultMaxFiles
@@ -50,7 +51,7 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: check release: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: check release: %w", attest.ErrBadInput, err)
 	}
 	defer root.Close()
 	c := &checker{ctx: ctx, root: root, maxFile: maxFile}
@@ -61,11 +62,11 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 	}
 	m, err := ParseManifest(mb)
 	if err != nil {
-		return nil, &ReleaseError{Path: ManifestName, Problem: "manifest does not parse", Err: err}
+		return nil, &MismatchError{Path: ManifestName, Problem: "manifest does not parse", Err: err}
 	}
 
 	// The folder holds exactly what the manifest lists.
-	want := map[string]Digests{ManifestName: MeasureBytes(mb)}
+	want := map[string]attest.Digests{ManifestName: attest.MeasureBytes(mb)}
 	byContent := map[string]*ManifestFile{}
 	for i := range m.Files {
 		f := &m.Files[i]
@@ -87,16 +88,16 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 		case d.IsDir():
 			return nil
 		case !d.Type().IsRegular():
-			return &ReleaseError{Path: p, Problem: "not a regular file"}
+			return &MismatchError{Path: p, Problem: "not a regular file"}
 		case p == StatementName || p == BundleName:
 			return nil
 		}
 		if _, ok := want[p]; !ok {
-			return &ReleaseError{Path: p, Problem: "file not in the manifest"}
+			return &MismatchError{Path: p, Problem: "file not in the manifest"}
 		}
 		found = append(found, p)
 		if len(found) > maxFiles+1 {
-			return &ReleaseError{Path: p, Problem: fmt.Sprintf("more than %d files", maxFiles)}
+			return &MismatchError{Path: p, Problem: fmt.Sprintf("more than %d files", maxFiles)}
 		}
 		return nil
 	})
@@ -115,7 +116,7 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 			}
 		}
 		sort.Strings(missing)
-		return nil, &ReleaseError{Path: missing[0], Problem: "missing"}
+		return nil, &MismatchError{Path: missing[0], Problem: "missing"}
 	}
 
 	// Every file is what the manifest says.
@@ -137,12 +138,12 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 		if err != nil {
 			return nil, err
 		}
-		if MeasureBytes(page) != f.Digests {
-			return nil, &ReleaseError{Path: f.Path, Problem: "changed while being checked"}
+		if attest.MeasureBytes(page) != f.Digests {
+			return nil, &MismatchError{Path: f.Path, Problem: "changed while being checked"}
 		}
 		refs, err := scanPage(page)
 		if err != nil {
-			return nil, &ReleaseError{Path: f.Path, Problem: "page cannot be scanned", Err: err}
+			return nil, &MismatchError{Path: f.Path, Problem: "page cannot be scanned", Err: err}
 		}
 		for _, r := range refs {
 			t, _ := resolveRef(f.Path, r.ref, func(p string) (*ManifestFile, bool) {
@@ -154,42 +155,42 @@ func CheckRelease(ctx context.Context, dir string, opts CheckOptions) (*Manifest
 			}
 			what := fmt.Sprintf("<%s> %s", r.tag, r.ref)
 			if !r.hasIntegrity {
-				return nil, &ReleaseError{Path: f.Path, Problem: what + " has no integrity attribute", Expected: t.Integrity}
+				return nil, &MismatchError{Path: f.Path, Problem: what + " has no integrity attribute", Expected: t.Integrity}
 			}
-			if err := ParseIntegrity(r.integrity).Match(t.Digests); err != nil {
-				return nil, &ReleaseError{Path: f.Path, Problem: what + ": integrity does not match the file",
+			if err := attest.ParseIntegrity(r.integrity).Match(t.Digests); err != nil {
+				return nil, &MismatchError{Path: f.Path, Problem: what + ": integrity does not match the file",
 					Expected: t.Integrity, Actual: r.integrity, Err: err}
 			}
 		}
 	}
 
 	// The statement names every file with its digests, and nothing else.
-	sb, err := c.read(StatementName, MaxStatementSize)
+	sb, err := c.read(StatementName, attest.MaxStatementSize)
 	if err != nil {
 		return nil, err
 	}
-	st, err := ParseStatement(sb)
+	st, err := attest.ParseStatement(sb)
 	if err != nil {
-		return nil, &ReleaseError{Path: StatementName, Problem: "statement does not parse", Err: err}
+		return nil, &MismatchError{Path: StatementName, Problem: "statement does not parse", Err: err}
 	}
 	names := sortedKeys(want)
 	subj := st.GetSubject()
 	for i, s := range subj {
 		if i > 0 && subj[i-1].GetName() >= s.GetName() {
-			return nil, &ReleaseError{Path: StatementName, Problem: "subjects not sorted or named twice", Actual: s.GetName()}
+			return nil, &MismatchError{Path: StatementName, Problem: "subjects not sorted or named twice", Actual: s.GetName()}
 		}
 		d, ok := want[s.GetName()]
 		if !ok {
-			return nil, &ReleaseError{Path: StatementName, Problem: "subject not in the release", Actual: s.GetName()}
+			return nil, &MismatchError{Path: StatementName, Problem: "subject not in the release", Actual: s.GetName()}
 		}
-		wantDigest := Subject{Name: s.GetName(), Digests: d}.descriptor()
-		if len(s.GetDigest()) != 2 || s.GetDigest()["sha256"] != wantDigest.Digest["sha256"] || s.GetDigest()["sha512"] != wantDigest.Digest["sha512"] {
-			return nil, &ReleaseError{Path: StatementName, Problem: "digests of subject " + s.GetName() + " differ",
-				Expected: "sha256:" + wantDigest.Digest["sha256"], Actual: "sha256:" + s.GetDigest()["sha256"]}
+		want256, want512 := d.Hex(attest.SHA256), d.Hex(attest.SHA512)
+		if len(s.GetDigest()) != 2 || s.GetDigest()["sha256"] != want256 || s.GetDigest()["sha512"] != want512 {
+			return nil, &MismatchError{Path: StatementName, Problem: "digests of subject " + s.GetName() + " differ",
+				Expected: "sha256:" + want256, Actual: "sha256:" + s.GetDigest()["sha256"]}
 		}
 	}
 	if len(subj) != len(names) {
-		return nil, &ReleaseError{Path: StatementName, Problem: "subjects do not list every file",
+		return nil, &MismatchError{Path: StatementName, Problem: "subjects do not list every file",
 			Expected: fmt.Sprint(len(names)), Actual: fmt.Sprint(len(subj))}
 	}
 	return m, nil
@@ -214,7 +215,7 @@ func (c *checker) read(p string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("attest: check release: %s: %w", p, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, &ReleaseError{Path: p, Problem: fmt.Sprintf("larger than %d bytes", limit)}
+		return nil, &MismatchError{Path: p, Problem: fmt.Sprintf("larger than %d bytes", limit)}
 	}
 	return data, nil
 }
@@ -228,11 +229,11 @@ func (c *checker) open(p string) (*localfile.File, error) {
 	}
 	f, err := localfile.OpenIn(c.root, p, math.MaxInt64)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &ReleaseError{Path: p, Problem: "missing"}
+		return nil, &MismatchError{Path: p, Problem: "missing"}
 	}
 	var le *localfile.Error
 	if errors.As(err, &le) && le.Kind == localfile.KindNotRegular {
-		return nil, &ReleaseError{Path: p, Problem: "not a regular file"}
+		return nil, &MismatchError{Path: p, Problem: "not a regular file"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("attest: check release: %w", err)
@@ -241,25 +242,25 @@ func (c *checker) open(p string) (*localfile.File, error) {
 }
 
 // measure checks the file at p has the digests want.
-func (c *checker) measure(p string, want Digests) error {
+func (c *checker) measure(p string, want attest.Digests) error {
 	f, err := c.open(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	got, err := Measure(io.LimitReader(f, c.maxFile+1))
+	got, err := attest.Measure(io.LimitReader(f, c.maxFile+1))
 	if err != nil {
 		return fmt.Errorf("attest: check release: %s: %w", p, err)
 	}
 	if got.Size > c.maxFile {
-		return &ReleaseError{Path: p, Problem: fmt.Sprintf("larger than %d bytes", c.maxFile)}
+		return &MismatchError{Path: p, Problem: fmt.Sprintf("larger than %d bytes", c.maxFile)}
 	}
 	if got.Size != want.Size {
-		return &ReleaseError{Path: p, Problem: "size differs", Expected: fmt.Sprint(want.Size), Actual: fmt.Sprint(got.Size)}
+		return &MismatchError{Path: p, Problem: "size differs", Expected: fmt.Sprint(want.Size), Actual: fmt.Sprint(got.Size)}
 	}
-	for _, a := range Algorithms {
+	for _, a := range attest.Algorithms {
 		if got.Hex(a) != want.Hex(a) {
-			return &ReleaseError{Path: p, Problem: string(a) + " differs", Expected: want.Hex(a), Actual: got.Hex(a)}
+			return &MismatchError{Path: p, Problem: string(a) + " differs", Expected: want.Hex(a), Actual: got.Hex(a)}
 		}
 	}
 	return nil
