@@ -21,6 +21,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
@@ -80,7 +81,7 @@ func TestTransparencyVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "a.txt", Digests: attest.MeasureBytes(artifact)})
+	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "a.txt", Digests: attest.MeasureBytes(artifact)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/internal/localfile"
 )
 
@@ -165,11 +166,11 @@ func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error
 	}
 
 	// The statement names every file with its digests, and nothing else.
-	sb, err := c.read(StatementName, attest.MaxStatementSize)
+	sb, err := c.read(StatementName, intoto.MaxStatementSize)
 	if err != nil {
 		return nil, err
 	}
-	st, err := attest.ParseStatement(sb)
+	st, err := intoto.ParseStatement(sb)
 	if err != nil {
 		return nil, &MismatchError{Path: StatementName, Problem: "statement does not parse", Err: err}
 	}

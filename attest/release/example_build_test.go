@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 
-	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/release"
 )
 
@@ -19,7 +19,7 @@ func ExampleBuild() {
 	out := filepath.Join(os.TempDir(), "selfattest-example-release")
 	os.RemoveAll(out)
 	defer os.RemoveAll(out)
-	pred, err := attest.GitHubProvenance(attest.FromEnviron([]string{
+	pred, err := intoto.GitHubProvenance(intoto.FromEnviron([]string{
 		"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=octo/app", "GITHUB_REPOSITORY_ID=1",
 		"GITHUB_REPOSITORY_OWNER_ID=2", "GITHUB_REF=refs/tags/v1.0.1", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
 		"GITHUB_WORKFLOW_REF=octo/app/.github/workflows/release.yml@refs/tags/v1.0.1", "GITHUB_EVENT_NAME=push",

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/attest"
-	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/ats-run/selfattest/attest/intoto"
+	intotov1 "github.com/in-toto/attestation/go/v1"
 )
 
 // The limits [Build] and [Check] apply when their options leave
@@ -80,7 +81,7 @@ type Result struct {
 	// Manifest is the manifest written to release-manifest.json.
 	Manifest *Manifest
 	// Statement is the unsigned statement written to release.intoto.json.
-	Statement *intoto.Statement
+	Statement *intotov1.Statement
 	// Unrewritten lists the page references left alone, by page path and
 	// then in document order.
 	Unrewritten []Unrewritten
@@ -111,7 +112,7 @@ func SourceDateEpoch(v string) (time.Time, error) {
 // the input (a symbolic link in src, a file over a limit, a page with
 // <base href>, two files that would be released at the same path) wrap
 // [ErrBadInput].
-func Build(ctx context.Context, src, dst, version string, p attest.Predicate, opts Options) (res *Result, err error) {
+func Build(ctx context.Context, src, dst, version string, p intoto.Predicate, opts Options) (res *Result, err error) {
 	version = strings.TrimPrefix(version, "v")
 	if err := checkVersion(version); err != nil {
 		return nil, fmt.Errorf("%w: release: %w", attest.ErrBadInput, err)
@@ -176,19 +177,19 @@ func Build(ctx context.Context, src, dst, version string, p attest.Predicate, op
 	if err := b.write(ManifestName, mb); err != nil {
 		return nil, err
 	}
-	subjects := []attest.Subject{{Name: ManifestName, Digests: attest.MeasureBytes(mb)}}
+	subjects := []intoto.Subject{{Name: ManifestName, Digests: attest.MeasureBytes(mb)}}
 	for _, f := range m.Files {
-		subjects = append(subjects, attest.Subject{Name: f.ContentPath, Digests: f.Digests})
+		subjects = append(subjects, intoto.Subject{Name: f.ContentPath, Digests: f.Digests})
 		if f.EntryPoint {
-			subjects = append(subjects, attest.Subject{Name: f.Path, Digests: f.Digests})
+			subjects = append(subjects, intoto.Subject{Name: f.Path, Digests: f.Digests})
 		}
 	}
 	sort.Slice(subjects, func(i, j int) bool { return subjects[i].Name < subjects[j].Name })
-	st, err := attest.NewStatement(p, subjects...)
+	st, err := intoto.NewStatement(p, subjects...)
 	if err != nil {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}
-	sb, err := attest.MarshalStatement(st)
+	sb, err := intoto.MarshalStatement(st)
 	if err != nil {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}

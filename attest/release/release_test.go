@@ -13,19 +13,20 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 )
 
 const distDir = "../../testdata/release/dist"
 
 // fixtureProvenance is the provenance of package intoto's fixture
 // environment, as a predicate for the releases built here.
-func fixtureProvenance(t *testing.T) attest.SLSAProvenance {
+func fixtureProvenance(t *testing.T) intoto.SLSAProvenance {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/github.env")
+	b, err := os.ReadFile("../intoto/testdata/github.env")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := attest.GitHubProvenance(attest.FromEnviron(strings.Split(strings.TrimSpace(string(b)), "\n")))
+	p, err := intoto.GitHubProvenance(intoto.FromEnviron(strings.Split(strings.TrimSpace(string(b)), "\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,19 +466,19 @@ func reseal(t *testing.T, dir string, m *Manifest) {
 		t.Fatal(err)
 	}
 	writeFile(t, dir, ManifestName, string(mb))
-	subjects := []attest.Subject{{Name: ManifestName, Digests: attest.MeasureBytes(mb)}}
+	subjects := []intoto.Subject{{Name: ManifestName, Digests: attest.MeasureBytes(mb)}}
 	for _, f := range m.Files {
-		subjects = append(subjects, attest.Subject{Name: f.ContentPath, Digests: f.Digests})
+		subjects = append(subjects, intoto.Subject{Name: f.ContentPath, Digests: f.Digests})
 		if f.EntryPoint {
-			subjects = append(subjects, attest.Subject{Name: f.Path, Digests: f.Digests})
+			subjects = append(subjects, intoto.Subject{Name: f.Path, Digests: f.Digests})
 		}
 	}
 	sort.Slice(subjects, func(i, j int) bool { return subjects[i].Name < subjects[j].Name })
-	st, err := attest.NewStatement(fixtureProvenance(t), subjects...)
+	st, err := intoto.NewStatement(fixtureProvenance(t), subjects...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := attest.MarshalStatement(st)
+	sb, err := intoto.MarshalStatement(st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
@@ -281,7 +282,7 @@ func TestSignKeyless(t *testing.T) {
 		t.Fatal(err)
 	}
 	artifact := []byte("selfattest: signed keyless\n")
-	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
+	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
@@ -70,7 +71,7 @@ func TestSignRekorV1(t *testing.T) {
 	v := writeRoot(t, f.Root())
 
 	artifact := []byte("selfattest: an artifact logged to Rekor v1\n")
-	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
+	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +319,7 @@ func TestSignRekorV1Ed25519(t *testing.T) {
 	if err := verifyBundle(ctx, t, v, marshal(t, ab), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
+	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
 	if err != nil {
 		t.Fatal(err)
 	}

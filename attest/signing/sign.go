@@ -22,7 +22,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	intoto "github.com/in-toto/attestation/go/v1"
+	intotov1 "github.com/in-toto/attestation/go/v1"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -30,6 +30,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/internal/fetch"
 )
 
@@ -154,8 +155,8 @@ type Keyless struct {
 // is [InTotoPayloadType]. See [Options] for who signs and where it is
 // logged. It returns a Sigstore bundle v0.3 ([BundleMediaType]); marshal
 // it with its MarshalJSON method.
-func Statement(ctx context.Context, st *intoto.Statement, opts Options) (*bundle.Bundle, error) {
-	payload, err := attest.MarshalStatement(st)
+func Statement(ctx context.Context, st *intotov1.Statement, opts Options) (*bundle.Bundle, error) {
+	payload, err := intoto.MarshalStatement(st)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSign, err)
 	}

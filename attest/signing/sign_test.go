@@ -30,6 +30,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature/options"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
@@ -195,11 +196,11 @@ func TestSignRekorV2(t *testing.T) {
 
 	artifact := []byte("selfattest: an artifact signed by attest and logged to Rekor v2\n")
 	other := []byte("selfattest: another artifact\n")
-	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
+	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherSt, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(other)})
+	otherSt, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(other)})
 	if err != nil {
 		t.Fatal(err)
 	}

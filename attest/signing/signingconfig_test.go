@@ -17,6 +17,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
@@ -151,7 +152,7 @@ func TestSelectServicesSign(t *testing.T) {
 	}
 
 	artifact := []byte("selfattest: signed with services from a signing config\n")
-	st, err := attest.NewStatement(testPredicate{}, attest.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
+	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
 	if err != nil {
 		t.Fatal(err)
 	}

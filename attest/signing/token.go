@@ -11,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 )
 
 // A TokenSource gives the OIDC identity token that Fulcio certifies.
@@ -57,7 +57,7 @@ func GitHubActions(getenv func(string) string, opts ServiceOptions) TokenSource 
 //
 // The request URL must be https, or http to a loopback address (tests): the
 // request token is a credential. A missing or malformed variable is an
-// [*attest.EnvError] (wrapping [attest.ErrBadInput]); a failed request, a status other
+// [*intoto.EnvError] (wrapping [attest.ErrBadInput]); a failed request, a status other
 // than 200, an answer over [MaxTokenResponseSize] or without a token is a
 // [*ServiceError]. Both wrap [ErrSign]. Redirects are not followed. The
 // token is not checked: Fulcio checks it.
@@ -67,7 +67,7 @@ func GitHubActionsToken(ctx context.Context, getenv func(string) string, opts Se
 	}
 	rawURL, bearer := getenv(EnvTokenRequestURL), getenv(EnvTokenRequestToken)
 	envErr := func(name, value, problem string) error {
-		return fmt.Errorf("%w: %w", ErrSign, &attest.EnvError{Name: name, Value: value, Problem: problem})
+		return fmt.Errorf("%w: %w", ErrSign, &intoto.EnvError{Name: name, Value: value, Problem: problem})
 	}
 	const hint = "missing: is this a GitHub Actions job with \"permissions: id-token: write\"?"
 	if rawURL == "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 )
 
@@ -82,7 +83,7 @@ func TestGitHubActionsToken(t *testing.T) {
 				t.Fatalf("got %v, want an error wrapping ErrSign", err)
 			}
 			var se *signing.ServiceError
-			var ee *attest.EnvError
+			var ee *intoto.EnvError
 			switch {
 			case tc.badInput && (!errors.Is(err, attest.ErrBadInput) || errors.As(err, &se)):
 				t.Fatalf("got %v, want bad input", err)

@@ -63,6 +63,7 @@ import (
 
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/release"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/fetch"
@@ -299,15 +300,15 @@ func mustFormat(m *release.Manifest) []byte {
 // provenance is SLSA provenance v1 from the GitHub Actions environment
 // when release runs there, else a minimal provenance by hand naming this
 // program as the builder.
-func provenance(getenv func(string) string, environ []string) (attest.Predicate, error) {
+func provenance(getenv func(string) string, environ []string) (intoto.Predicate, error) {
 	if getenv("GITHUB_ACTIONS") == "true" {
-		return attest.GitHubProvenance(attest.FromEnviron(environ))
+		return intoto.GitHubProvenance(intoto.FromEnviron(environ))
 	}
 	params, err := structpb.NewStruct(map[string]any{"program": "selfattest examples/release"})
 	if err != nil {
 		return nil, err
 	}
-	return attest.SLSAProvenance{Provenance: &slsa.Provenance{
+	return intoto.SLSAProvenance{Provenance: &slsa.Provenance{
 		BuildDefinition: &slsa.BuildDefinition{
 			BuildType:          "https://github.com/ats-run/selfattest/buildtypes/local-release/v1",
 			ExternalParameters: params,
@@ -396,7 +397,7 @@ func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *rele
 	if err != nil {
 		return err
 	}
-	p.PredicateType = attest.SLSAProvenanceV1
+	p.PredicateType = intoto.SLSAProvenanceV1
 	if _, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(out, release.ManifestName)), p); err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@
 // One verifier's word is one verifier's word. The seed's last phase has
 // independent verifiers each verify a release, sign what they saw as a
 // verification-report attestation (an in-toto statement whose predicate
-// type is attest.VerificationReportV1 and whose predicate is a report of
+// type is intoto.VerificationReportV1 and whose predicate is a report of
 // package verify/report), and publish it; anyone can then count. [Verify]
 // does the counting: given the attestations (Sigstore bundles), the
 // identities of the verifiers whose word counts ([Member]s, each a
@@ -50,7 +50,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
-	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 )
@@ -61,7 +61,7 @@ const Schema = "https://github.com/ats-run/selfattest/quorum/v1"
 // A Member is an independent verifier whose signed reports count: Name
 // names it in results; Policy is the identity that signs its reports (a
 // certificate identity or a key; its PredicateType must be empty or
-// attest.VerificationReportV1).
+// intoto.VerificationReportV1).
 type Member struct {
 	Name   string
 	Policy verify.Policy
@@ -222,7 +222,7 @@ func (p Policy) check() error {
 			return fmt.Errorf("%w: quorum: member name %q is empty or repeated", verify.ErrBadInput, m.Name)
 		}
 		seen[m.Name] = true
-		if m.Policy.PredicateType != "" && m.Policy.PredicateType != attest.VerificationReportV1 {
+		if m.Policy.PredicateType != "" && m.Policy.PredicateType != intoto.VerificationReportV1 {
 			return fmt.Errorf("%w: quorum: member %q: predicate type %q is not the verification report's", verify.ErrBadInput, m.Name, m.Policy.PredicateType)
 		}
 	}
@@ -236,7 +236,7 @@ func (p Policy) read(ctx context.Context, v *verify.SigstoreVerifier, artifact v
 	var reasons []string
 	for _, m := range p.Members {
 		pol := m.Policy
-		pol.PredicateType = attest.VerificationReportV1
+		pol.PredicateType = intoto.VerificationReportV1
 		_, err := v.Verify(ctx, b, artifact, pol)
 		switch {
 		case errors.Is(err, verify.ErrBadInput):
@@ -255,7 +255,7 @@ func (p Policy) read(ctx context.Context, v *verify.SigstoreVerifier, artifact v
 		if err != nil {
 			return "", nil, "statement: " + err.Error(), nil
 		}
-		vr, err := attest.ParseVerificationReport(st)
+		vr, err := intoto.ParseVerificationReport(st)
 		if err != nil {
 			return "", nil, "signed by " + m.Name + ", but: " + err.Error(), nil
 		}

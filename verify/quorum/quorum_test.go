@@ -14,6 +14,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/quorum"
@@ -23,7 +24,7 @@ import (
 
 // reportJSON is a verification report about the named artifacts: one hash
 // comparison per artifact, passing or not.
-func reportJSON(t *testing.T, pass bool, subjects ...attest.Subject) []byte {
+func reportJSON(t *testing.T, pass bool, subjects ...intoto.Subject) []byte {
 	t.Helper()
 	r := report.New("release verification")
 	for _, s := range subjects {
@@ -51,8 +52,8 @@ func (otherPredicate) PredicateJSON() ([]byte, error) { return []byte(`{"a":1}`)
 // attestation is one bundle to sign: who signs, and the statement.
 type attestation struct {
 	signer    sign.Keypair
-	predicate attest.Predicate
-	subjects  []attest.Subject
+	predicate intoto.Predicate
+	subjects  []intoto.Subject
 }
 
 // signAll signs each statement to the real Rekor v2 server with a
@@ -65,11 +66,11 @@ func signAll(t *testing.T, srv *rekorv2.Server, tsa *rekorv2.TSA, as []attestati
 	errs := make([]error, len(as))
 	var wg sync.WaitGroup
 	for i, a := range as {
-		st, err := attest.NewStatement(a.predicate, a.subjects...)
+		st, err := intoto.NewStatement(a.predicate, a.subjects...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		payload, err := attest.MarshalStatement(st)
+		payload, err := intoto.MarshalStatement(st)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,22 +133,22 @@ func TestQuorum(t *testing.T) {
 		{Name: "bob", Policy: verify.Policy{Key: bob.GetPublicKey()}},
 		{Name: "carol", Policy: verify.Policy{Key: carol.GetPublicKey()}},
 	}
-	app := attest.Subject{Name: "app.js", Digests: attest.MeasureBytes([]byte("the released app"))}
-	extra := attest.Subject{Name: "extra.js", Digests: attest.MeasureBytes([]byte("something else"))}
-	pass := attest.VerificationReport{Report: reportJSON(t, true, app)}
-	passExtra := attest.VerificationReport{Report: reportJSON(t, true, app, extra)}
-	fail := attest.VerificationReport{Report: reportJSON(t, false, app)}
-	var other attest.Predicate = otherPredicate{}
+	app := intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes([]byte("the released app"))}
+	extra := intoto.Subject{Name: "extra.js", Digests: attest.MeasureBytes([]byte("something else"))}
+	pass := intoto.VerificationReport{Report: reportJSON(t, true, app)}
+	passExtra := intoto.VerificationReport{Report: reportJSON(t, true, app, extra)}
+	fail := intoto.VerificationReport{Report: reportJSON(t, false, app)}
+	var other intoto.Predicate = otherPredicate{}
 
 	bs := signAll(t, srv, tsa, []attestation{
-		{alice, pass, []attest.Subject{app}},             // 0
-		{bob, pass, []attest.Subject{app}},               // 1
-		{carol, fail, []attest.Subject{app}},             // 2
-		{alice, pass, []attest.Subject{app}},             // 3: alice again
-		{mallory, pass, []attest.Subject{app}},           // 4: not a member
-		{carol, passExtra, []attest.Subject{app, extra}}, // 5: other subjects
-		{bob, fail, []attest.Subject{app}},               // 6: bob contradicts himself
-		{carol, other, []attest.Subject{app}},            // 7: another predicate type
+		{alice, pass, []intoto.Subject{app}},             // 0
+		{bob, pass, []intoto.Subject{app}},               // 1
+		{carol, fail, []intoto.Subject{app}},             // 2
+		{alice, pass, []intoto.Subject{app}},             // 3: alice again
+		{mallory, pass, []intoto.Subject{app}},           // 4: not a member
+		{carol, passExtra, []intoto.Subject{app, extra}}, // 5: other subjects
+		{bob, fail, []intoto.Subject{app}},               // 6: bob contradicts himself
+		{carol, other, []intoto.Subject{app}},            // 7: another predicate type
 	})
 	tampered := bytes.Replace(bs[1], []byte(`"sig":"`), []byte(`"sig":"AAAA`), 1)
 	if bytes.Equal(tampered, bs[1]) {

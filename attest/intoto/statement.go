@@ -1,11 +1,12 @@
-package attest
+package intoto
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 
-	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/ats-run/selfattest/attest"
+	intotov1 "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -13,7 +14,7 @@ import (
 
 // StatementTypeV1 is the "_type" of every statement this package writes
 // and the only one [ParseStatement] accepts.
-const StatementTypeV1 = intoto.StatementTypeUri
+const StatementTypeV1 = intotov1.StatementTypeUri
 
 // MaxStatementSize is the largest statement, in bytes, that
 // [ParseStatement] reads, and the largest predicate [NewStatement] embeds.
@@ -32,17 +33,17 @@ type Predicate interface {
 // a path in a release folder) and its digests, from [Measure].
 type Subject struct {
 	Name    string
-	Digests Digests
+	Digests attest.Digests
 }
 
 // descriptor returns s as an in-toto ResourceDescriptor with the sha256
 // and sha512 digests.
-func (s Subject) descriptor() *intoto.ResourceDescriptor {
-	return &intoto.ResourceDescriptor{
+func (s Subject) descriptor() *intotov1.ResourceDescriptor {
+	return &intotov1.ResourceDescriptor{
 		Name: s.Name,
 		Digest: map[string]string{
-			string(SHA256): s.Digests.Hex(SHA256),
-			string(SHA512): s.Digests.Hex(SHA512),
+			string(attest.SHA256): s.Digests.Hex(attest.SHA256),
+			string(attest.SHA512): s.Digests.Hex(attest.SHA512),
 		},
 	}
 }
@@ -52,17 +53,17 @@ func (s Subject) descriptor() *intoto.ResourceDescriptor {
 // sha512 digests. It needs at least one subject, each with a name, and
 // returns an error wrapping [ErrBadInput] otherwise or when p's JSON is not
 // an object.
-func NewStatement(p Predicate, subjects ...Subject) (*intoto.Statement, error) {
+func NewStatement(p Predicate, subjects ...Subject) (*intotov1.Statement, error) {
 	if p == nil {
-		return nil, fmt.Errorf("%w: statement: nil predicate", ErrBadInput)
+		return nil, fmt.Errorf("%w: statement: nil predicate", attest.ErrBadInput)
 	}
 	if len(subjects) == 0 {
-		return nil, fmt.Errorf("%w: statement: no subject", ErrBadInput)
+		return nil, fmt.Errorf("%w: statement: no subject", attest.ErrBadInput)
 	}
-	st := &intoto.Statement{Type: StatementTypeV1, PredicateType: p.PredicateType()}
+	st := &intotov1.Statement{Type: StatementTypeV1, PredicateType: p.PredicateType()}
 	for i, s := range subjects {
 		if s.Name == "" {
-			return nil, fmt.Errorf("%w: statement: subject %d has no name", ErrBadInput, i)
+			return nil, fmt.Errorf("%w: statement: subject %d has no name", attest.ErrBadInput, i)
 		}
 		st.Subject = append(st.Subject, s.descriptor())
 	}
@@ -72,11 +73,11 @@ func NewStatement(p Predicate, subjects ...Subject) (*intoto.Statement, error) {
 	}
 	pred, err := structFromJSON(pj)
 	if err != nil {
-		return nil, fmt.Errorf("%w: statement: predicate %s: %w", ErrBadInput, p.PredicateType(), err)
+		return nil, fmt.Errorf("%w: statement: predicate %s: %w", attest.ErrBadInput, p.PredicateType(), err)
 	}
 	st.Predicate = pred
 	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: statement: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: statement: %w", attest.ErrBadInput, err)
 	}
 	return st, nil
 }
@@ -84,12 +85,12 @@ func NewStatement(p Predicate, subjects ...Subject) (*intoto.Statement, error) {
 // MarshalStatement returns st as JSON: protojson's field names and order,
 // keys inside the predicate sorted, two-space indentation, a final
 // newline. The same statement always gives the same bytes.
-func MarshalStatement(st *intoto.Statement) ([]byte, error) {
+func MarshalStatement(st *intotov1.Statement) ([]byte, error) {
 	if st == nil {
-		return nil, fmt.Errorf("%w: statement: nil", ErrBadInput)
+		return nil, fmt.Errorf("%w: statement: nil", attest.ErrBadInput)
 	}
 	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: statement: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: statement: %w", attest.ErrBadInput, err)
 	}
 	return stableJSON(st)
 }
@@ -100,28 +101,28 @@ func MarshalStatement(st *intoto.Statement) ([]byte, error) {
 // [StatementTypeV1], no subject, a subject without a digest and a digest
 // that is not hex of its algorithm's length. Every error wraps
 // [ErrBadInput].
-func ParseStatement(data []byte) (*intoto.Statement, error) {
+func ParseStatement(data []byte) (*intotov1.Statement, error) {
 	if len(data) > MaxStatementSize {
-		return nil, fmt.Errorf("%w: statement: %d bytes is over the limit of %d", ErrBadInput, len(data), MaxStatementSize)
+		return nil, fmt.Errorf("%w: statement: %d bytes is over the limit of %d", attest.ErrBadInput, len(data), MaxStatementSize)
 	}
-	st := new(intoto.Statement)
+	st := new(intotov1.Statement)
 	if err := protojson.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("%w: statement: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: statement: %w", attest.ErrBadInput, err)
 	}
 	if st.GetType() != StatementTypeV1 {
-		return nil, fmt.Errorf("%w: statement: _type %q, want %q", ErrBadInput, st.GetType(), StatementTypeV1)
+		return nil, fmt.Errorf("%w: statement: _type %q, want %q", attest.ErrBadInput, st.GetType(), StatementTypeV1)
 	}
 	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: statement: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: statement: %w", attest.ErrBadInput, err)
 	}
 	return st, nil
 }
 
 // PredicateJSON returns the predicate of st as JSON, in the stable form
 // [MarshalStatement] writes it.
-func PredicateJSON(st *intoto.Statement) ([]byte, error) {
+func PredicateJSON(st *intotov1.Statement) ([]byte, error) {
 	if st.GetPredicate() == nil {
-		return nil, fmt.Errorf("%w: statement has no predicate", ErrBadInput)
+		return nil, fmt.Errorf("%w: statement has no predicate", attest.ErrBadInput)
 	}
 	return stableJSON(st.GetPredicate())
 }

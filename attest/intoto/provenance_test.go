@@ -1,10 +1,12 @@
-package attest
+package intoto
 
 import (
 	"errors"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ats-run/selfattest/attest"
 )
 
 func TestGitHubProvenance(t *testing.T) {
@@ -66,12 +68,12 @@ func TestGitHubProvenanceRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := GitHubProvenance(FromEnviron(with(tt.variable, tt.value)))
 			var ee *EnvError
-			if !errors.Is(err, ErrBadInput) || !errors.As(err, &ee) || ee.Name != tt.variable {
+			if !errors.Is(err, attest.ErrBadInput) || !errors.As(err, &ee) || ee.Name != tt.variable {
 				t.Fatalf("err = %v, want an *EnvError for %s wrapping ErrBadInput", err, tt.variable)
 			}
 		})
 	}
-	if _, err := GitHubProvenance(nil); !errors.Is(err, ErrBadInput) {
+	if _, err := GitHubProvenance(nil); !errors.Is(err, attest.ErrBadInput) {
 		t.Fatalf("nil getenv: %v", err)
 	}
 }

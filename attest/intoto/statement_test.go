@@ -1,4 +1,4 @@
-package attest
+package intoto
 
 import (
 	"bytes"
@@ -12,7 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/ats-run/selfattest/attest"
+	intotov1 "github.com/in-toto/attestation/go/v1"
 )
 
 func readEnv(t *testing.T, name string) []string {
@@ -51,8 +52,8 @@ func jsonEqual(t *testing.T, got, want []byte) {
 func TestStatementRoundTrip(t *testing.T) {
 	a, b := []byte("export const kms = 1;\n"), []byte("main { color: red }\n")
 	st, err := NewStatement(fixtureProvenance(t),
-		Subject{Name: "kms-v1.0.1-aaaa.mjs", Digests: MeasureBytes(a)},
-		Subject{Name: "style.css", Digests: MeasureBytes(b)})
+		Subject{Name: "kms-v1.0.1-aaaa.mjs", Digests: attest.MeasureBytes(a)},
+		Subject{Name: "style.css", Digests: attest.MeasureBytes(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestStatementRoundTrip(t *testing.T) {
 }
 
 func TestNewStatementRejects(t *testing.T) {
-	good := []Subject{{Name: "a", Digests: MeasureBytes(nil)}}
+	good := []Subject{{Name: "a", Digests: attest.MeasureBytes(nil)}}
 	tests := []struct {
 		name     string
 		p        Predicate
@@ -115,13 +116,13 @@ func TestNewStatementRejects(t *testing.T) {
 	}{
 		{"nil predicate", nil, good},
 		{"no subject", VerificationReport{Report: []byte(`{"schema":"` + ReportSchemaV1 + `"}`)}, nil},
-		{"unnamed subject", VerificationReport{Report: []byte(`{"schema":"` + ReportSchemaV1 + `"}`)}, []Subject{{Digests: MeasureBytes(nil)}}},
+		{"unnamed subject", VerificationReport{Report: []byte(`{"schema":"` + ReportSchemaV1 + `"}`)}, []Subject{{Digests: attest.MeasureBytes(nil)}}},
 		{"empty provenance", SLSAProvenance{}, good},
 		{"report not an object", VerificationReport{Report: []byte(`[]`)}, good},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := NewStatement(tt.p, tt.subjects...); !errors.Is(err, ErrBadInput) {
+			if _, err := NewStatement(tt.p, tt.subjects...); !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("err = %v, want ErrBadInput", err)
 			}
 		})
@@ -130,7 +131,7 @@ func TestNewStatementRejects(t *testing.T) {
 
 func TestParseStatementRejects(t *testing.T) {
 	st, err := NewStatement(VerificationReport{Report: []byte(`{"schema":"` + ReportSchemaV1 + `"}`)},
-		Subject{Name: "a", Digests: MeasureBytes([]byte("a"))})
+		Subject{Name: "a", Digests: attest.MeasureBytes([]byte("a"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestParseStatementRejects(t *testing.T) {
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParseStatement([]byte(in)); !errors.Is(err, ErrBadInput) {
+			if _, err := ParseStatement([]byte(in)); !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("err = %v, want ErrBadInput", err)
 			}
 		})
@@ -165,7 +166,7 @@ func TestVerificationReportPredicate(t *testing.T) {
 	report := []byte(`{"schema":"https://github.com/ats-run/selfattest/report/v1","title":"KMS","status":"pass",` +
 		`"details":{"timestamp":"2025-10-23T14:23:42Z"},"checks":[{"group":"hash-comparison","name":"SHA-256",` +
 		`"expected":"ab","actual":"ab","verdict":"pass"}],"sigstore":{"signature":"pass","rekor_log_index":123456789}}`)
-	st, err := NewStatement(VerificationReport{Report: report}, Subject{Name: "kms.mjs", Digests: MeasureBytes([]byte("x"))})
+	st, err := NewStatement(VerificationReport{Report: report}, Subject{Name: "kms.mjs", Digests: attest.MeasureBytes([]byte("x"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestVerificationReportPredicate(t *testing.T) {
 	}
 	jsonEqual(t, vr.Report, report)
 
-	if _, err := ParseVerificationReport(mustStatement(t, fixtureProvenance(t))); !errors.Is(err, ErrBadInput) {
+	if _, err := ParseVerificationReport(mustStatement(t, fixtureProvenance(t))); !errors.Is(err, attest.ErrBadInput) {
 		t.Fatalf("a provenance statement read as a report: %v", err)
 	}
 	for name, r := range map[string]string{
@@ -202,16 +203,16 @@ func TestVerificationReportPredicate(t *testing.T) {
 		"null predicate": `null`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := (VerificationReport{Report: []byte(r)}).PredicateJSON(); !errors.Is(err, ErrBadInput) {
+			if _, err := (VerificationReport{Report: []byte(r)}).PredicateJSON(); !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("err = %v, want ErrBadInput", err)
 			}
 		})
 	}
 }
 
-func mustStatement(t *testing.T, p Predicate) *intoto.Statement {
+func mustStatement(t *testing.T, p Predicate) *intotov1.Statement {
 	t.Helper()
-	st, err := NewStatement(p, Subject{Name: "a", Digests: MeasureBytes(nil)})
+	st, err := NewStatement(p, Subject{Name: "a", Digests: attest.MeasureBytes(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,14 +221,14 @@ func mustStatement(t *testing.T, p Predicate) *intoto.Statement {
 
 func FuzzParseStatement(f *testing.F) {
 	st, _ := NewStatement(VerificationReport{Report: []byte(`{"schema":"` + ReportSchemaV1 + `","n":[1,2.5,true,null]}`)},
-		Subject{Name: "a", Digests: MeasureBytes(nil)})
+		Subject{Name: "a", Digests: attest.MeasureBytes(nil)})
 	good, _ := MarshalStatement(st)
 	f.Add(good)
 	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st, err := ParseStatement(b)
 		if err != nil {
-			if !errors.Is(err, ErrBadInput) {
+			if !errors.Is(err, attest.ErrBadInput) {
 				t.Fatalf("error does not wrap ErrBadInput: %v", err)
 			}
 			return

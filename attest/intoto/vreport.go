@@ -1,17 +1,20 @@
-package attest
+package intoto
 
 import (
 	"encoding/json"
 	"fmt"
 
-	intoto "github.com/in-toto/attestation/go/v1"
+	"github.com/ats-run/selfattest/attest"
+	intotov1 "github.com/in-toto/attestation/go/v1"
 )
 
 // VerificationReportV1 is the predicate type of a [VerificationReport].
 const VerificationReportV1 = "https://github.com/ats-run/selfattest/predicate/verification-report/v1"
 
 // ReportSchemaV1 is the schema URI a verification report names, the same
-// string as verify/report.SchemaV1 (attest cannot import that package).
+// string as verify/report.SchemaV1, copied rather than imported: that
+// package imports the verifier, which a statement writer must not compile
+// (a test holds the two equal).
 const ReportSchemaV1 = "https://github.com/ats-run/selfattest/report/v1"
 
 // VerificationReport is the verification-report predicate: a report of
@@ -38,14 +41,14 @@ func (v VerificationReport) PredicateJSON() ([]byte, error) {
 func checkReport(b []byte) error {
 	st, err := structFromJSON(b)
 	if err != nil {
-		return fmt.Errorf("%w: verification report: %w", ErrBadInput, err)
+		return fmt.Errorf("%w: verification report: %w", attest.ErrBadInput, err)
 	}
 	schema, ok := st.GetFields()["schema"]
 	if !ok {
-		return fmt.Errorf("%w: verification report: no schema", ErrBadInput)
+		return fmt.Errorf("%w: verification report: no schema", attest.ErrBadInput)
 	}
 	if got := schema.GetStringValue(); got != ReportSchemaV1 {
-		return fmt.Errorf("%w: verification report: schema %q, want %q", ErrBadInput, got, ReportSchemaV1)
+		return fmt.Errorf("%w: verification report: schema %q, want %q", attest.ErrBadInput, got, ReportSchemaV1)
 	}
 	return nil
 }
@@ -54,9 +57,9 @@ func checkReport(b []byte) error {
 // statement carries, as JSON for verify/report.Parse. It refuses a
 // statement of another predicate type or a report without the report
 // schema. Errors wrap [ErrBadInput].
-func ParseVerificationReport(st *intoto.Statement) (VerificationReport, error) {
+func ParseVerificationReport(st *intotov1.Statement) (VerificationReport, error) {
 	if st.GetPredicateType() != VerificationReportV1 {
-		return VerificationReport{}, fmt.Errorf("%w: predicate type %q, want %q", ErrBadInput, st.GetPredicateType(), VerificationReportV1)
+		return VerificationReport{}, fmt.Errorf("%w: predicate type %q, want %q", attest.ErrBadInput, st.GetPredicateType(), VerificationReportV1)
 	}
 	b, err := PredicateJSON(st)
 	if err != nil {

@@ -1,11 +1,12 @@
-package attest
+package intoto
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/ats-run/selfattest/attest"
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
-	intoto "github.com/in-toto/attestation/go/v1"
+	intotov1 "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -30,10 +31,10 @@ func (p SLSAProvenance) PredicateType() string { return SLSAProvenanceV1 }
 // builder id). Errors wrap [ErrBadInput].
 func (p SLSAProvenance) PredicateJSON() ([]byte, error) {
 	if p.Provenance == nil {
-		return nil, fmt.Errorf("%w: provenance: nil", ErrBadInput)
+		return nil, fmt.Errorf("%w: provenance: nil", attest.ErrBadInput)
 	}
 	if err := p.Provenance.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: provenance: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: provenance: %w", attest.ErrBadInput, err)
 	}
 	return stableJSON(p.Provenance)
 }
@@ -57,7 +58,7 @@ func FromEnviron(environ []string) func(string) string {
 // [*EnvError] wrapping [ErrBadInput].
 func GitHubProvenance(getenv func(string) string) (SLSAProvenance, error) {
 	if getenv == nil {
-		return SLSAProvenance{}, fmt.Errorf("%w: provenance: nil getenv", ErrBadInput)
+		return SLSAProvenance{}, fmt.Errorf("%w: provenance: nil getenv", attest.ErrBadInput)
 	}
 	var firstErr error
 	get := func(name string, check func(string) string) string {
@@ -121,7 +122,7 @@ func GitHubProvenance(getenv func(string) string) (SLSAProvenance, error) {
 		},
 	})
 	if err != nil {
-		return SLSAProvenance{}, fmt.Errorf("%w: provenance: %w", ErrBadInput, err)
+		return SLSAProvenance{}, fmt.Errorf("%w: provenance: %w", attest.ErrBadInput, err)
 	}
 	internal, err := structpb.NewStruct(map[string]any{
 		"github": map[string]any{
@@ -132,14 +133,14 @@ func GitHubProvenance(getenv func(string) string) (SLSAProvenance, error) {
 		},
 	})
 	if err != nil {
-		return SLSAProvenance{}, fmt.Errorf("%w: provenance: %w", ErrBadInput, err)
+		return SLSAProvenance{}, fmt.Errorf("%w: provenance: %w", attest.ErrBadInput, err)
 	}
 	p := &slsa.Provenance{
 		BuildDefinition: &slsa.BuildDefinition{
 			BuildType:          GitHubWorkflowBuildType,
 			ExternalParameters: external,
 			InternalParameters: internal,
-			ResolvedDependencies: []*intoto.ResourceDescriptor{{
+			ResolvedDependencies: []*intotov1.ResourceDescriptor{{
 				Uri:    "git+" + server + "/" + repo + "@" + ref,
 				Digest: map[string]string{"gitCommit": sha},
 			}},
@@ -152,7 +153,7 @@ func GitHubProvenance(getenv func(string) string) (SLSAProvenance, error) {
 		},
 	}
 	if err := p.Validate(); err != nil {
-		return SLSAProvenance{}, fmt.Errorf("%w: provenance: %w", ErrBadInput, err)
+		return SLSAProvenance{}, fmt.Errorf("%w: provenance: %w", attest.ErrBadInput, err)
 	}
 	return SLSAProvenance{p}, nil
 }
