@@ -6,8 +6,9 @@ import (
 
 var (
 	// ErrBadInput is wrapped by every error that comes from the caller's
-	// input rather than from a check: a missing or malformed environment
-	// variable, a dist folder that holds a symbolic link or a file over a
-	// limit, a statement or manifest that does not parse.
+	// input rather than from a check, here and in packages attest/intoto
+	// and attest/release: a file that is not regular or is over a limit, a
+	// missing or malformed environment variable, a dist folder that holds
+	// a symbolic link, a statement or manifest that does not parse.
 	ErrBadInput = errors.New("attest: bad input")
 )

@@ -28,7 +28,7 @@ func (p SLSAProvenance) PredicateType() string { return SLSAProvenanceV1 }
 
 // PredicateJSON returns the provenance as JSON after checking it holds
 // what SLSA Build L1 requires (a build type, external parameters, a
-// builder id). Errors wrap [ErrBadInput].
+// builder id). Errors wrap [attest.ErrBadInput].
 func (p SLSAProvenance) PredicateJSON() ([]byte, error) {
 	if p.Provenance == nil {
 		return nil, fmt.Errorf("%w: provenance: nil", attest.ErrBadInput)
@@ -55,7 +55,7 @@ func FromEnviron(environ []string) func(string) string {
 // GitHubProvenance returns SLSA provenance v1 for the GitHub Actions run
 // described by getenv (the mapping is in the package documentation). It
 // reads nothing but getenv. A missing or malformed variable is an
-// [*EnvError] wrapping [ErrBadInput].
+// [*EnvError] wrapping [attest.ErrBadInput].
 func GitHubProvenance(getenv func(string) string) (SLSAProvenance, error) {
 	if getenv == nil {
 		return SLSAProvenance{}, fmt.Errorf("%w: provenance: nil getenv", attest.ErrBadInput)

@@ -25,12 +25,12 @@ type Predicate interface {
 	// PredicateType returns the predicate's type URI.
 	PredicateType() string
 	// PredicateJSON returns the predicate as one JSON object. It must
-	// return an error wrapping [ErrBadInput] if the predicate is unusable.
+	// return an error wrapping [attest.ErrBadInput] if the predicate is unusable.
 	PredicateJSON() ([]byte, error)
 }
 
 // Subject is one artifact a statement is about: its name (a file name or
-// a path in a release folder) and its digests, from [Measure].
+// a path in a release folder) and its digests, from [attest.Measure].
 type Subject struct {
 	Name    string
 	Digests attest.Digests
@@ -51,7 +51,7 @@ func (s Subject) descriptor() *intotov1.ResourceDescriptor {
 // NewStatement returns an in-toto Statement v1 whose predicate is p and
 // whose subjects are subjects, in the order given, each with its sha256 and
 // sha512 digests. It needs at least one subject, each with a name, and
-// returns an error wrapping [ErrBadInput] otherwise or when p's JSON is not
+// returns an error wrapping [attest.ErrBadInput] otherwise or when p's JSON is not
 // an object.
 func NewStatement(p Predicate, subjects ...Subject) (*intotov1.Statement, error) {
 	if p == nil {
@@ -100,7 +100,7 @@ func MarshalStatement(st *intotov1.Statement) ([]byte, error) {
 // [MaxStatementSize], unknown fields, a "_type" other than
 // [StatementTypeV1], no subject, a subject without a digest and a digest
 // that is not hex of its algorithm's length. Every error wraps
-// [ErrBadInput].
+// [attest.ErrBadInput].
 func ParseStatement(data []byte) (*intotov1.Statement, error) {
 	if len(data) > MaxStatementSize {
 		return nil, fmt.Errorf("%w: statement: %d bytes is over the limit of %d", attest.ErrBadInput, len(data), MaxStatementSize)

@@ -30,7 +30,7 @@ func (VerificationReport) PredicateType() string { return VerificationReportV1 }
 // PredicateJSON returns the report after checking what a statement needs:
 // one JSON object of at most [MaxStatementSize] bytes whose "schema" is
 // [ReportSchemaV1]. The report's own rules are verify/report's to check.
-// Errors wrap [ErrBadInput].
+// Errors wrap [attest.ErrBadInput].
 func (v VerificationReport) PredicateJSON() ([]byte, error) {
 	if err := checkReport(v.Report); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func checkReport(b []byte) error {
 // ParseVerificationReport returns the report a verification-report
 // statement carries, as JSON for verify/report.Parse. It refuses a
 // statement of another predicate type or a report without the report
-// schema. Errors wrap [ErrBadInput].
+// schema. Errors wrap [attest.ErrBadInput].
 func ParseVerificationReport(st *intotov1.Statement) (VerificationReport, error) {
 	if st.GetPredicateType() != VerificationReportV1 {
 		return VerificationReport{}, fmt.Errorf("%w: predicate type %q, want %q", attest.ErrBadInput, st.GetPredicateType(), VerificationReportV1)

@@ -33,7 +33,7 @@ type CheckOptions struct {
 // manifest if everything matches (see the package documentation, section
 // Checking a release). A rejection is a [*MismatchError] wrapping
 // [ErrMismatch]; a folder that cannot be opened is an error
-// wrapping [ErrBadInput]; any other error (a read failing) means the check
+// wrapping [attest.ErrBadInput]; any other error (a read failing) means the check
 // did not run to its end.
 //
 // Check proves the folder is consistent, not who made it: a forger

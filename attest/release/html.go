@@ -48,7 +48,7 @@ type rawAttr struct {
 // on a tag's attributes the page is refused rather than edited at a
 // guessed place. A page with <base href> is refused: its references
 // resolve against a URL this package does not know. Errors wrap
-// [ErrBadInput].
+// [attest.ErrBadInput].
 func scanPage(page []byte) ([]pageRef, error) {
 	z := html.NewTokenizer(bytes.NewReader(page))
 	var refs []pageRef

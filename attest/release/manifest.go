@@ -74,7 +74,7 @@ type digestSetJSON struct {
 
 // FormatManifest returns m as JSON: two-space indentation, fields in the
 // documented order, a final newline. It checks m first, as [ParseManifest]
-// would; errors wrap [ErrBadInput].
+// would; errors wrap [attest.ErrBadInput].
 func FormatManifest(m *Manifest) ([]byte, error) {
 	if err := m.check(); err != nil {
 		return nil, err
@@ -111,9 +111,9 @@ func formatManifest(m *Manifest) []byte {
 // another case, other spacing, other field order, upper-case hex). It
 // checks the manifest is consistent with itself — paths clean, relative
 // and sorted, no output path twice, every content path the
-// [ContentName] of its file, every integrity string the digest it names,
+// [attest.ContentName] of its file, every integrity string the digest it names,
 // entry points exactly the HTML files — but not that any file exists: that
-// is [Check]'s work. Errors wrap [ErrBadInput].
+// is [Check]'s work. Errors wrap [attest.ErrBadInput].
 func ParseManifest(data []byte) (*Manifest, error) {
 	if len(data) > MaxManifestSize {
 		return nil, fmt.Errorf("%w: manifest: %d bytes is over the limit of %d", attest.ErrBadInput, len(data), MaxManifestSize)

@@ -90,7 +90,7 @@ type Result struct {
 // SourceDateEpoch parses the value of the SOURCE_DATE_EPOCH variable
 // (https://reproducible-builds.org/specs/source-date-epoch/): "" gives
 // the zero time, a decimal count of seconds since 1970 gives that time in
-// UTC, anything else is an error wrapping [ErrBadInput].
+// UTC, anything else is an error wrapping [attest.ErrBadInput].
 func SourceDateEpoch(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
@@ -111,7 +111,7 @@ func SourceDateEpoch(v string) (time.Time, error) {
 // place when complete; on error nothing is left at dst. Errors caused by
 // the input (a symbolic link in src, a file over a limit, a page with
 // <base href>, two files that would be released at the same path) wrap
-// [ErrBadInput].
+// [attest.ErrBadInput].
 func Build(ctx context.Context, src, dst, version string, p intoto.Predicate, opts Options) (res *Result, err error) {
 	version = strings.TrimPrefix(version, "v")
 	if err := checkVersion(version); err != nil {
