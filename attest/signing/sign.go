@@ -151,7 +151,7 @@ type Keyless struct {
 }
 
 // Statement signs an in-toto statement: the bundle's content is a DSSE
-// envelope whose payload is [MarshalStatement] of st and whose payload type
+// envelope whose payload is [intoto.MarshalStatement] of st and whose payload type
 // is [InTotoPayloadType]. See [Options] for who signs and where it is
 // logged. It returns a Sigstore bundle v0.3 ([BundleMediaType]); marshal
 // it with its MarshalJSON method.
