@@ -85,9 +85,21 @@ func (v *SigstoreVerifier) verifyItem(ctx context.Context, it BatchItem) BatchRe
 		res, err := v.Verify(ctx, it.Bundle, it.Artifact, it.Policy)
 		return BatchResult{Result: res, Err: err}
 	}
-	m, err := parseMemoBundle(it.BundleJSON)
-	if err != nil {
-		return BatchResult{Err: err}
+	var m *memoBundle
+	if v.opts.FastPaths {
+		// This package's own parse (bundleparse.go), keeping the parsed
+		// log entries for verification.
+		pm, err := parseMemoBundle(it.BundleJSON)
+		if err != nil {
+			return BatchResult{Err: err}
+		}
+		m = pm
+	} else {
+		b, err := ParseBundle(it.BundleJSON)
+		if err != nil {
+			return BatchResult{Err: err}
+		}
+		m = &memoBundle{Bundle: b}
 	}
 	res, err := v.verify(ctx, m, it.Artifact, it.Policy)
 	return BatchResult{Result: res, Err: err}
