@@ -506,6 +506,22 @@ func TestSigstoreTamper(t *testing.T) {
 			}
 			t.Logf("%s: %v", step, err)
 			c.check(t, step, err)
+			// The opt-in fast paths must decide as the default path, here
+			// and on the baseline (a bundle file is loaded before either
+			// path is chosen).
+			if e.bundlePath == "" {
+				ctx := e.ctx
+				if ctx == nil {
+					ctx = context.Background()
+				}
+				if got, want := verify.BothPaths(t, ctx, e.trusted, e.opts, e.bundle, e.artifact, e.policy), verify.VerdictClass(err); got != want {
+					t.Fatalf("both paths %s, Verify %s", got, want)
+				}
+				b := c.baseline(t)
+				if got := verify.BothPaths(t, context.Background(), b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
+					t.Fatalf("baseline: both paths %s", got)
+				}
+			}
 		})
 	}
 }
