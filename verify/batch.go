@@ -41,10 +41,11 @@ type BatchOptions struct {
 }
 
 // VerifyBatch verifies every item and returns their outcomes in the same
-// order. The trusted root was parsed once, when v was made, and its Fulcio
-// CA chains verified once (see [NewSigstoreVerifier]); each item gets every
-// check [SigstoreVerifier.Verify] makes — a batch is never more lenient than
-// one verification. Items are independent: one item's failure does not
+// order. The trusted root was parsed once, when v was made; each item gets
+// every check [SigstoreVerifier.Verify] makes — a batch is never more
+// lenient than one verification. A bundle given as JSON is parsed with
+// [ParseBundle] or, with [SigstoreOptions].FastPaths, by this package's
+// own parse, which keeps the parsed log entries for verification. Items are independent: one item's failure does not
 // stop the others. When ctx ends, items not yet started fail with
 // [ErrCouldNotCheck]. All workers have stopped when it returns.
 func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
