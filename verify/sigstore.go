@@ -119,7 +119,8 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 // the signature (a log's signed integrated time or an RFC 3161 timestamp
 // from a timestamp authority the root names), and — when signed with a
 // certificate — at least one signed certificate timestamp from a CT log
-// the root names.
+// the root names. Every one of those checks, and the bundle's parsing, is
+// sigstore-go's own unless FastPaths is set.
 //
 // Every trusted time must also not lie in the future: a log's signed
 // integrated time or a timestamp authority's time later than the clock
