@@ -192,8 +192,9 @@ func bundleVariants(t *testing.T, b []byte) [][]byte {
 }
 
 // TestFastPathsMatchDefault runs every conformance and real-world case
-// (by path and by digest) and the altered bundles of bundleVariants
-// through the default path and FastPaths, Verify and VerifyBatch.
+// (by path and by digest, and again requiring a timestamp authority) and
+// the altered bundles of bundleVariants through the default path and
+// FastPaths, Verify and VerifyBatch.
 func TestFastPathsMatchDefault(t *testing.T) {
 	cases := diffCases(t)
 	if len(cases) < 160 {
@@ -210,6 +211,9 @@ func TestFastPathsMatchDefault(t *testing.T) {
 				}
 				counts[class]++
 			}
+			// With RFC 3161 timestamps required, the timestamp checks
+			// decide more bundles.
+			counts[bothPaths(t, ctx, c.trusted, SigstoreOptions{RequireTimestampAuthority: true}, c.bundle, c.artifact, c.policy)]++
 		})
 	}
 	if counts["pass"] < 50 || counts["rejected"] < 500 {
