@@ -41,10 +41,11 @@ type BatchOptions struct {
 }
 
 // VerifyBatch verifies every item and returns their outcomes in the same
-// order. The trusted root was parsed once, when v was made, and its Fulcio
-// CA chains verified once (see [NewSigstoreVerifier]); each item gets every
-// check [SigstoreVerifier.Verify] makes — a batch is never more lenient than
-// one verification. Items are independent: one item's failure does not
+// order. The trusted root was parsed once, when v was made; each item gets
+// every check [SigstoreVerifier.Verify] makes — a batch is never more
+// lenient than one verification. A bundle given as JSON is parsed with
+// [ParseBundle] or, with [SigstoreOptions].FastPaths, by this package's
+// own parse, which keeps the parsed log entries for verification. Items are independent: one item's failure does not
 // stop the others. When ctx ends, items not yet started fail with
 // [ErrCouldNotCheck]. All workers have stopped when it returns.
 func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
@@ -85,9 +86,21 @@ func (v *SigstoreVerifier) verifyItem(ctx context.Context, it BatchItem) BatchRe
 		res, err := v.Verify(ctx, it.Bundle, it.Artifact, it.Policy)
 		return BatchResult{Result: res, Err: err}
 	}
-	m, err := parseMemoBundle(it.BundleJSON)
-	if err != nil {
-		return BatchResult{Err: err}
+	var m *memoBundle
+	if v.opts.FastPaths {
+		// This package's own parse (bundleparse.go), keeping the parsed
+		// log entries for verification.
+		pm, err := parseMemoBundle(it.BundleJSON)
+		if err != nil {
+			return BatchResult{Err: err}
+		}
+		m = pm
+	} else {
+		b, err := ParseBundle(it.BundleJSON)
+		if err != nil {
+			return BatchResult{Err: err}
+		}
+		m = &memoBundle{Bundle: b}
 	}
 	res, err := v.verify(ctx, m, it.Artifact, it.Policy)
 	return BatchResult{Result: res, Err: err}

@@ -19,8 +19,9 @@ import (
 // TlogEntries), and keeps the parsed entries for verification.
 // TestParseMemoBundleMatchesLibrary and FuzzParseMemoBundle hold it to
 // UnmarshalJSON's verdicts and results. It is used where a bundle arrives
-// as JSON and goes straight to verification (VerifyBatch); ParseBundle,
-// which returns a *bundle.Bundle to the caller, still uses UnmarshalJSON.
+// as JSON and goes straight to verification (VerifyBatch) by a verifier
+// made with SigstoreOptions.FastPaths; by default, and in ParseBundle,
+// which returns a *bundle.Bundle to the caller, UnmarshalJSON parses.
 
 // parseMemoBundle is ParseBundle returning a memoBundle whose entries are
 // already parsed.

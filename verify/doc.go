@@ -128,10 +128,18 @@
 // ([FutureTimestampError]), and an entry made after its log key's validity
 // ended ([LogKeyValidityError]). The [SigstoreResult] holds verified facts
 // only. [SigstoreVerifier.VerifyBatch] verifies many bundles over every
-// core; the CA and timestamp-authority chains of the root are checked once
-// per verifier rather than once per bundle (fastca.go explains how, and
-// why that is the same decision), and an SCT check parses each certificate
-// once rather than up to once per SCT (fastsct.go).
+// core, each with every check Verify makes.
+//
+// By default every decision sigstore-go makes is sigstore-go's own:
+// certificate chains, SCTs, RFC 3161 timestamps and bundle parsing included;
+// this package's checks only ever reject more. [SigstoreOptions].FastPaths
+// opts in to re-implementations of those four for speed in batches: the
+// root's CA and timestamp-authority chains checked once per verifier
+// rather than once per bundle (fastca.go, fasttsa.go), SCTs checked on
+// certificates parsed once (fastsct.go), and a bundle's log entries parsed
+// once (bundleparse.go). Tests hold them to the default path's verdict and
+// result over the package's corpus of real, tampered and fuzzed bundles;
+// they are still code of this package standing in for the library's.
 //
 // # What it does not do
 //

@@ -43,6 +43,10 @@ import (
 // leaf's path could break); otherwise, and for any leaf whose issuer is
 // not a pre-verified anchor, it falls back to the CA's own Verify, which
 // is sigstore-go's code path unchanged.
+//
+// Only a verifier made with SigstoreOptions.FastPaths takes this path; by
+// default sigstore-go decides. TestFastPathsMatchDefault and
+// FuzzFastPathDifferential hold the opt-in to the default path's verdicts.
 
 // caAnchor is a CA certificate whose chain up to the root verified once.
 type caAnchor struct {

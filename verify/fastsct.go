@@ -44,6 +44,10 @@ import (
 //
 // The tests hold it to sigstore-go's verdicts (TestSCTMatchesSigstoreGo,
 // FuzzSCT).
+//
+// Only a verifier made with SigstoreOptions.FastPaths takes this path; by
+// default sigstore-go decides. TestFastPathsMatchDefault and
+// FuzzFastPathDifferential hold the opt-in to the default path's verdicts.
 type sctVerifier struct {
 	logs    map[string]*root.TransparencyLog
 	issuers sync.Map // *x509.Certificate → ctIssuer

@@ -37,6 +37,10 @@ import (
 // TestAnchoredTSATokens and TestAnchoredTSAMatchesLibrary hold it to the
 // library's verdicts on real tokens, made ones (P-256 and P-384, with and
 // without certificates) and every bit flip of them.
+//
+// Only a verifier made with SigstoreOptions.FastPaths takes this path; by
+// default sigstore-go decides. TestFastPathsMatchDefault and
+// FuzzFastPathDifferential hold the opt-in to the default path's verdicts.
 
 // tsResponse, tsStatus, tsTSTInfo, tsImprint and tsAccuracy are
 // digitorus/timestamp's response, pkiStatusInfo, tstInfo, messageImprint

@@ -119,7 +119,8 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 // the signature (a log's signed integrated time or an RFC 3161 timestamp
 // from a timestamp authority the root names), and — when signed with a
 // certificate — at least one signed certificate timestamp from a CT log
-// the root names.
+// the root names. Every one of those checks, and the bundle's parsing, is
+// sigstore-go's own unless FastPaths is set.
 //
 // Every trusted time must also not lie in the future: a log's signed
 // integrated time or a timestamp authority's time later than the clock
@@ -151,6 +152,32 @@ type SigstoreOptions struct {
 	// Now is the clock trusted times are compared with; nil means
 	// time.Now.
 	Now func() time.Time
+	// FastPaths opts in to this package's own re-implementations of
+	// checks sigstore-go makes, for speed when many bundles are verified
+	// ([SigstoreVerifier.VerifyBatch]). The zero value (false) leaves
+	// every one of these decisions to sigstore-go. When set:
+	//
+	//   - x509 path validation of a certificate bundle with no
+	//     intermediates of its own is replaced by trusted material whose
+	//     Fulcio CA chains were verified once, with only the leaf's link
+	//     checked per bundle;
+	//   - the CMS signature check of an RFC 3161 timestamp by a timestamp
+	//     authority of the root is replaced by a parser and a check of
+	//     this package's own, with the authority's chain verified once;
+	//   - sigstore-go's signed certificate timestamp check is switched off
+	//     for those bundles and replaced by one of this package's own;
+	//   - a bundle given to VerifyBatch as JSON is parsed and validated by
+	//     this package's own parse, which keeps the parsed log entries,
+	//     instead of sigstore-go's Bundle.UnmarshalJSON.
+	//
+	// Each is written to decide as sigstore-go v1.3.0 decides, and tests
+	// hold it there: every bundle of the package's test corpus (conformance
+	// and real-world cases, tampered and bit-flipped variants) and fuzzed
+	// mutations of real bundles must get the same verdict and the same
+	// result with and without FastPaths. A bug in them is still a bug in
+	// a security decision that the default path does not have: leave
+	// FastPaths off unless verification time matters.
+	FastPaths bool
 }
 
 // Defaults of [SigstoreOptions]' limits.
@@ -198,9 +225,10 @@ type SigstoreVerifier struct {
 	trusted root.TrustedMaterial
 	opts    SigstoreOptions
 	cert    *sgverify.Verifier
-	// anchored is the trusted material for certificate bundles that carry
-	// no intermediates of their own, with the CA chains checked once (see
-	// fastca.go); their SCTs are checked by scts (see fastsct.go).
+	// anchored is set only with SigstoreOptions.FastPaths: the trusted
+	// material for certificate bundles that carry no intermediates of
+	// their own, with the CA chains checked once (see fastca.go); their
+	// SCTs are checked by scts (see fastsct.go).
 	anchored *anchoredMaterial
 	scts     *sctVerifier
 }
@@ -216,8 +244,11 @@ func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*S
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	return &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert,
-		anchored: newAnchoredMaterial(trusted), scts: newSCTVerifier(trusted)}, nil
+	v := &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert}
+	if opts.FastPaths {
+		v.anchored, v.scts = newAnchoredMaterial(trusted), newSCTVerifier(trusted)
+	}
+	return v, nil
 }
 
 // verifierOptions are sigstore-go's options for certificate bundles
@@ -277,8 +308,10 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 
 	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
 	// chains is set when the anchored material verifies a certificate
-	// bundle: sigstore-go then checks all but the SCTs, which sctVerifier
-	// checks on the chains sigstore-go's path validation returned.
+	// bundle (FastPaths only): sigstore-go then checks all but the SCTs,
+	// which sctVerifier checks on the chains path validation returned.
+	// By default v.cert, sigstore-go's verifier on the caller's trusted
+	// material with its SCT check on, verifies every certificate bundle.
 	var chains *chainRecorder
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p, &art.pure)
@@ -286,11 +319,13 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 			return nil, err
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
-	} else if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
-		chains = &chainRecorder{}
-		sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	} else if v.anchored != nil {
+		if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
+			chains = &chainRecorder{}
+			sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+			}
 		}
 	}
 	res, err := sev.Verify(entity, policy)

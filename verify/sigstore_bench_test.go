@@ -75,15 +75,21 @@ func loadBenchSet(tb testing.TB) []benchGroup {
 	return out
 }
 
-// BenchmarkVerifyBatch verifies the whole set per iteration with one
-// VerifyBatch call: one SigstoreVerifier per trusted root, made once, named
-// per item.
-func BenchmarkVerifyBatch(b *testing.B) {
+// BenchmarkVerifyDefault verifies the whole set per iteration with one
+// VerifyBatch call on the default path (sigstore-go's own checks): one
+// SigstoreVerifier per trusted root, made once, named per item.
+func BenchmarkVerifyDefault(b *testing.B) { benchVerifyBatch(b, SigstoreOptions{}) }
+
+// BenchmarkVerifyBatch is BenchmarkVerifyDefault with the opt-in fast
+// paths (SigstoreOptions.FastPaths).
+func BenchmarkVerifyBatch(b *testing.B) { benchVerifyBatch(b, SigstoreOptions{FastPaths: true}) }
+
+func benchVerifyBatch(b *testing.B, opts SigstoreOptions) {
 	groups := loadBenchSet(b)
 	var items []BatchItem
 	var arts [][]byte
 	for _, g := range groups {
-		v, err := NewSigstoreVerifier(g.root, SigstoreOptions{})
+		v, err := NewSigstoreVerifier(g.root, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -336,6 +336,16 @@ func TestSigstoreTamper(t *testing.T) {
 		{"cert/intermediate-expired-at-signing-time",
 			synthetic(fakeBundle{ca: fake.shortCA, signedAt: fake.now.Add(-2 * time.Hour)}),
 			reissue(fakeBundle{ca: fake.shortCA}), rejected},
+		// A constraint x509 checks on each leaf, which the opt-in fast
+		// path must not skip.
+		{"cert/san-outside-intermediate-name-constraints",
+			synthetic(fakeBundle{ca: fake.constrainedCA, san: "https://example.org/release", policy: verify.Policy{SAN: "https://example.org/release", Issuer: ghIssuer}}),
+			func(t *testing.T, e *tamperEnv) {
+				// A SAN outside example.org, and a policy that asks for it:
+				// only the name constraint stands in the way.
+				e.bundle = fake.bundle(t, fakeBundle{ca: fake.constrainedCA})
+				e.policy = verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}
+			}, rejected},
 		{"cert/not-for-code-signing", synthetic(fakeBundle{}),
 			reissue(fakeBundle{eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), rejected},
 		{"cert/sct-missing", synthetic(fakeBundle{}), reissue(fakeBundle{noSCT: true}), rejected},
@@ -506,6 +516,22 @@ func TestSigstoreTamper(t *testing.T) {
 			}
 			t.Logf("%s: %v", step, err)
 			c.check(t, step, err)
+			// The opt-in fast paths must decide as the default path, here
+			// and on the baseline (a bundle file is loaded before either
+			// path is chosen).
+			if e.bundlePath == "" {
+				ctx := e.ctx
+				if ctx == nil {
+					ctx = context.Background()
+				}
+				if got, want := verify.BothPaths(t, ctx, e.trusted, e.opts, e.bundle, e.artifact, e.policy), verify.VerdictClass(err); got != want {
+					t.Fatalf("both paths %s, Verify %s", got, want)
+				}
+				b := c.baseline(t)
+				if got := verify.BothPaths(t, context.Background(), b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
+					t.Fatalf("baseline: both paths %s", got)
+				}
+			}
 		})
 	}
 }
@@ -754,9 +780,12 @@ type fakeCA struct {
 }
 
 type fakeSigstore struct {
-	now           time.Time
-	ca, otherCA   *fakeCA
-	shortCA       *fakeCA // trusted; its intermediate expired an hour ago
+	now         time.Time
+	ca, otherCA *fakeCA
+	shortCA     *fakeCA // trusted; its intermediate expired an hour ago
+	// constrainedCA is trusted; its intermediate permits URI SANs in
+	// example.org only (an x509 name constraint).
+	constrainedCA *fakeCA
 	ctKey         *ecdsa.PrivateKey
 	otherCTKey    *ecdsa.PrivateKey
 	rekorKey      *ecdsa.PrivateKey
@@ -818,9 +847,12 @@ func newFakeSigstore(t testing.TB) *fakeSigstore {
 	f.ca = newFakeCA(t, f.now, "fake-fulcio", f.now.Add(48*time.Hour))
 	f.otherCA = newFakeCA(t, f.now, "fake-fulcio", f.now.Add(48*time.Hour)) // same names, other keys
 	f.shortCA = newFakeCA(t, f.now, "fake-fulcio-short", f.now.Add(-time.Hour))
+	f.constrainedCA = newFakeCAWith(t, f.now, "fake-fulcio-constrained", f.now.Add(48*time.Hour), func(inter *x509.Certificate) {
+		inter.PermittedURIDomains = []string{"example.org"}
+	})
 	validFrom := f.now.Add(-48 * time.Hour)
 	var cas []root.CertificateAuthority
-	for _, c := range []*fakeCA{f.ca, f.shortCA} {
+	for _, c := range []*fakeCA{f.ca, f.shortCA, f.constrainedCA} {
 		cas = append(cas, &root.FulcioCertificateAuthority{
 			Root:                c.root,
 			Intermediates:       []*x509.Certificate{c.inter},
@@ -856,6 +888,12 @@ func newFakeSigstore(t testing.TB) *fakeSigstore {
 // root for 96 hours, the intermediate until interNotAfter.
 func newFakeCA(t testing.TB, now time.Time, name string, interNotAfter time.Time) *fakeCA {
 	t.Helper()
+	return newFakeCAWith(t, now, name, interNotAfter, func(*x509.Certificate) {})
+}
+
+// newFakeCAWith is newFakeCA with the intermediate's template changed.
+func newFakeCAWith(t testing.TB, now time.Time, name string, interNotAfter time.Time, change func(inter *x509.Certificate)) *fakeCA {
+	t.Helper()
 	rootKey, interKey := newKey(t), newKey(t)
 	tmpl := func(serial int64, cn string) *x509.Certificate {
 		return &x509.Certificate{
@@ -873,6 +911,7 @@ func newFakeCA(t testing.TB, now time.Time, name string, interNotAfter time.Time
 	interTmpl := tmpl(2, name+"-intermediate")
 	interTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
 	interTmpl.NotAfter = interNotAfter
+	change(interTmpl)
 	return &fakeCA{root: rootCert, inter: createCert(t, interTmpl, rootCert, interKey.Public(), rootKey), interKey: interKey}
 }
 
