@@ -106,17 +106,17 @@
 //
 // # Sigstore bundles
 //
-// [SigstoreVerifier] verifies Sigstore bundles (v0.1 to v0.3) against a
+// [Verifier] verifies Sigstore bundles (v0.1 to v0.3) against a
 // trusted root the caller names (package
 // [github.com/ats-run/selfattest/verify/trust]), on sigstore-go v1.3.0:
 //
 //	tr, _ := trust.Embedded(trust.PublicGood)
-//	v, _ := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
-//	b, _ := verify.LoadBundle("kms.mjs.sigstore.json")
-//	res, err := v.Verify(ctx, b, verify.ArtifactFile("kms.mjs"), verify.Policy{
+//	v, _ := sigstore.NewVerifier(tr, sigstore.Options{})
+//	b, _ := sigstore.LoadBundle("kms.mjs.sigstore.json")
+//	res, err := v.Verify(ctx, b, sigstore.ArtifactFile("kms.mjs"), sigstore.Policy{
 //		Issuer: "https://token.actions.githubusercontent.com",
 //		SAN:    "https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1.0.1",
-//		GitHub: verify.GitHubClaims{Repository: "OWNER/REPO", DenySelfHosted: true},
+//		GitHub: sigstore.GitHubClaims{Repository: "OWNER/REPO", DenySelfHosted: true},
 //	})
 //
 // The defaults are strict: a verified transparency-log entry, a trusted
@@ -126,13 +126,13 @@
 // whose root or size differs from its signed checkpoint
 // ([CheckpointMismatchError]), a trusted time in the future
 // ([FutureTimestampError]), and an entry made after its log key's validity
-// ended ([LogKeyValidityError]). The [SigstoreResult] holds verified facts
-// only. [SigstoreVerifier.VerifyBatch] verifies many bundles over every
+// ended ([LogKeyValidityError]). The [Result] holds verified facts
+// only. [Verifier.VerifyBatch] verifies many bundles over every
 // core, each with every check Verify makes.
 //
 // By default every decision sigstore-go makes is sigstore-go's own:
 // certificate chains, SCTs, RFC 3161 timestamps and bundle parsing included;
-// this package's checks only ever reject more. [SigstoreOptions].FastPaths
+// this package's checks only ever reject more. [Options].FastPaths
 // opts in to re-implementations of those four for speed in batches: the
 // root's CA and timestamp-authority chains checked once per verifier
 // rather than once per bundle (fastca.go, fasttsa.go), SCTs checked on
@@ -145,13 +145,13 @@
 //
 // It does not run scripts, follow imports inside JavaScript modules or
 // CSS @import rules, or evaluate <meta http-equiv> policies: it checks
-// what the HTML names. [SigstoreVerifier.Verify] fetches nothing: a
+// what the HTML names. [Verifier.Verify] fetches nothing: a
 // bundle is verified offline against the trusted root.
 //
 // # Online confirmation and monitoring
 //
 // A bundle's inclusion proof says the entry was in the tree the log showed
-// its signer. [SigstoreVerifier.Confirm], opt-in, asks the log itself —
+// its signer. [Verifier.Confirm], opt-in, asks the log itself —
 // through sources the caller names ([LogSource]: tiles for Rekor v2 and
 // any tessera log, the REST API for Rekor v1) — for its latest checkpoint,
 // verifies it with the trusted root's key, and proves the entry is in it

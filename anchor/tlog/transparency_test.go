@@ -25,6 +25,7 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -95,7 +96,7 @@ func TestTransparencyVerifies(t *testing.T) {
 	}
 
 	tsaRoot := &root.SigstoreTimestampingAuthority{Root: tsa.Chain[1], Leaf: tsa.Chain[0], URI: tsa.URL, ValidityPeriodStart: tsa.Started.Add(-time.Minute)}
-	verifier := func(t *testing.T, origin string, pub ed25519.PublicKey, tsas ...root.TimestampingAuthority) *verify.SigstoreVerifier {
+	verifier := func(t *testing.T, origin string, pub ed25519.PublicKey, tsas ...root.TimestampingAuthority) *sigstore.Verifier {
 		t.Helper()
 		tl, err := TrustedRootLog(origin, pub, time.Now().Add(-time.Hour))
 		if err != nil {
@@ -117,20 +118,20 @@ func TestTransparencyVerifies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := verify.NewSigstoreVerifier(trusted, verify.SigstoreOptions{})
+		v, err := sigstore.NewVerifier(trusted, sigstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
 	good := verifier(t, testOrigin, logKey.Public().(ed25519.PublicKey), tsaRoot)
-	policy := verify.Policy{Key: ecKey.Public()}
-	check := func(v *verify.SigstoreVerifier, data []byte, p verify.Policy) error {
-		b, err := verify.ParseBundle(data)
+	policy := sigstore.Policy{Key: ecKey.Public()}
+	check := func(v *sigstore.Verifier, data []byte, p sigstore.Policy) error {
+		b, err := sigstore.ParseBundle(data)
 		if err != nil {
 			return err
 		}
-		_, err = v.Verify(ctx, b, verify.ArtifactDigest(attest.SHA256, sha256Of(artifact)), p)
+		_, err = v.Verify(ctx, b, sigstore.ArtifactDigest(attest.SHA256, sha256Of(artifact)), p)
 		return err
 	}
 
@@ -140,7 +141,7 @@ func TestTransparencyVerifies(t *testing.T) {
 		}
 	})
 	t.Run("statement verifies", func(t *testing.T) {
-		if err := check(good, stSigned, verify.Policy{Key: ecKey.Public(), PredicateType: testPredicate{}.PredicateType()}); err != nil {
+		if err := check(good, stSigned, sigstore.Policy{Key: ecKey.Public(), PredicateType: testPredicate{}.PredicateType()}); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
 	})
@@ -177,7 +178,7 @@ func TestTransparencyVerifies(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data []byte
-		v    *verify.SigstoreVerifier
+		v    *sigstore.Verifier
 	}{
 		{name: "flipped inclusion proof hash", data: editJSON(t, signed, func(e map[string]any) {
 			p := e["inclusionProof"].(map[string]any)

@@ -37,6 +37,7 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 )
 
 const (
@@ -306,18 +307,18 @@ func TestSignKeyless(t *testing.T) {
 	// The trusted root: the CA, its CT log, the Rekor v2 log, the TSA.
 	v := keylessVerifier(t, fulcio, srv, tsa)
 	d := attest.MeasureBytes(artifact)
-	art := verify.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
-	good := verify.Policy{Issuer: ghIssuer, SAN: ghSAN, PredicateType: testPredicate{}.PredicateType()}
+	art := sigstore.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
+	good := sigstore.Policy{Issuer: ghIssuer, SAN: ghSAN, PredicateType: testPredicate{}.PredicateType()}
 	if err := verifyBundle(ctx, t, v, data, art, good); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	for _, tc := range []struct {
 		name   string
 		data   []byte
-		policy verify.Policy
+		policy sigstore.Policy
 	}{
-		{"another identity", data, verify.Policy{Issuer: ghIssuer, SAN: ghSAN + "x"}},
-		{"another issuer", data, verify.Policy{Issuer: "https://accounts.example.com", SAN: ghSAN}},
+		{"another identity", data, sigstore.Policy{Issuer: ghIssuer, SAN: ghSAN + "x"}},
+		{"another issuer", data, sigstore.Policy{Issuer: "https://accounts.example.com", SAN: ghSAN}},
 		{"DSSE payload type changed", editBundle(t, data, func(m map[string]any) { envelope(m)["payloadType"] = "application/json" }), good},
 		{"subject digest swapped", editBundle(t, data, func(m map[string]any) {
 			editPayload(t, m, func(st map[string]any) {

@@ -24,6 +24,7 @@ import (
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 )
 
 // tlogEntry returns the bundle's only transparency-log entry (its JSON).
@@ -76,10 +77,10 @@ func TestSignRekorV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := attest.MeasureBytes(artifact)
-	byDigest := verify.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
-	stPolicy := verify.Policy{Key: key.Public(), PredicateType: testPredicate{}.PredicateType()}
-	artPolicy := verify.Policy{Key: key.Public()}
-	byBytes := func(b []byte) verify.SignedArtifact { return verify.ArtifactReader(bytes.NewReader(b)) }
+	byDigest := sigstore.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
+	stPolicy := sigstore.Policy{Key: key.Public(), PredicateType: testPredicate{}.PredicateType()}
+	artPolicy := sigstore.Policy{Key: key.Public()}
+	byBytes := func(b []byte) sigstore.SignedArtifact { return sigstore.ArtifactReader(bytes.NewReader(b)) }
 
 	sb, err := signing.Statement(ctx, st, opts(key))
 	if err != nil {
@@ -99,8 +100,8 @@ func TestSignRekorV1(t *testing.T) {
 	for _, tc := range []struct {
 		name, kind string
 		data       []byte
-		art        verify.SignedArtifact
-		policy     verify.Policy
+		art        sigstore.SignedArtifact
+		policy     sigstore.Policy
 	}{
 		{"statement", "dsse", signed, byDigest, stPolicy},
 		{"artifact", "hashedrekord", artSigned, byBytes(artifact), artPolicy},
@@ -128,7 +129,7 @@ func TestSignRekorV1(t *testing.T) {
 				t.Errorf("inclusion proof of %d hashes: the tree is too small to test it", len(hs))
 			}
 
-			b, err := verify.ParseBundle(tc.data)
+			b, err := sigstore.ParseBundle(tc.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,8 +161,8 @@ func TestSignRekorV1(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		data   []byte
-		art    *verify.SignedArtifact
-		policy verify.Policy
+		art    *sigstore.SignedArtifact
+		policy sigstore.Policy
 		root   *rekorv2.Root
 	}{
 		{name: "statement: signed entry timestamp flipped", data: editEntry(signed, func(e map[string]any) {
@@ -203,7 +204,7 @@ func TestSignRekorV1(t *testing.T) {
 			m["verificationMaterial"].(map[string]any)["tlogEntries"] = otherM["verificationMaterial"].(map[string]any)["tlogEntries"]
 		})},
 		{name: "statement signed by another key", data: otherSigned},
-		{name: "artifact checked against another key", data: artSigned, art: ptr(byBytes(artifact)), policy: verify.Policy{Key: otherKey.Public()}},
+		{name: "artifact checked against another key", data: artSigned, art: ptr(byBytes(artifact)), policy: sigstore.Policy{Key: otherKey.Public()}},
 		{name: "artifact bytes changed", data: artSigned, art: ptr(byBytes([]byte("another artifact\n"))), policy: artPolicy},
 		{name: "trusted root names another log", data: signed, root: func() *rekorv2.Root {
 			r := rekorv1fake.Start(t, 0).Root()
@@ -316,7 +317,7 @@ func TestSignRekorV1Ed25519(t *testing.T) {
 		t.Fatalf("Artifact: %v", err)
 	}
 	v := writeRoot(t, f.Root())
-	if err := verifyBundle(ctx, t, v, marshal(t, ab), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
+	if err := verifyBundle(ctx, t, v, marshal(t, ab), sigstore.ArtifactReader(bytes.NewReader(artifact)), sigstore.Policy{Key: key.Public()}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	st, err := intoto.NewStatement(testPredicate{}, intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes(artifact)})
@@ -370,7 +371,7 @@ func TestSignRekorV1Conflict(t *testing.T) {
 		t.Fatalf("the second bundle's entry is not the first's: index %d vs %d", e1.GetLogIndex(), e2.GetLogIndex())
 	}
 	v := writeRoot(t, f.Root())
-	if err := verifyBundle(ctx, t, v, marshal(t, again), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
+	if err := verifyBundle(ctx, t, v, marshal(t, again), sigstore.ArtifactReader(bytes.NewReader(artifact)), sigstore.Policy{Key: key.Public()}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 

@@ -113,7 +113,7 @@ func badSignInput(format string, args ...any) error {
 type Options struct {
 	// Key signs with a long-lived key; the bundle carries the key's hint
 	// (base64 of SHA-256 of its SPKI DER), and a verifier names the public
-	// key (verify.Policy.Key).
+	// key (Policy.Key in package verify/sigstore).
 	Key *Key
 	// Keyless signs with a new ECDSA P-256 key made for this one
 	// signature, certified by Fulcio for the identity of an OIDC token;
@@ -420,7 +420,7 @@ func NewKey(s crypto.Signer) (*Key, error) {
 }
 
 // Public returns the public key, what a verifier names
-// (verify.Policy.Key).
+// (Policy.Key in package verify/sigstore).
 func (k *Key) Public() crypto.PublicKey { return k.pub }
 
 // GetHashAlgorithm returns the digest the key signs: SHA-256 for ECDSA

@@ -34,6 +34,7 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -97,7 +98,7 @@ func signingKey(t testing.TB, kind string) *signing.Key {
 }
 
 // writeRoot writes a trusted root file and loads it, as a user would.
-func writeRoot(t testing.TB, r rekorv2.Root) *verify.SigstoreVerifier {
+func writeRoot(t testing.TB, r rekorv2.Root) *sigstore.Verifier {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "trusted_root.json")
 	if err := os.WriteFile(path, r.JSON(), 0o644); err != nil {
@@ -107,7 +108,7 @@ func writeRoot(t testing.TB, r rekorv2.Root) *verify.SigstoreVerifier {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,9 +161,9 @@ func editPayload(t testing.TB, m map[string]any, edit func(st map[string]any)) {
 	env["payload"] = base64.StdEncoding.EncodeToString(p)
 }
 
-func verifyBundle(ctx context.Context, t testing.TB, v *verify.SigstoreVerifier, data []byte, art verify.SignedArtifact, p verify.Policy) error {
+func verifyBundle(ctx context.Context, t testing.TB, v *sigstore.Verifier, data []byte, art sigstore.SignedArtifact, p sigstore.Policy) error {
 	t.Helper()
-	b, err := verify.ParseBundle(data)
+	b, err := sigstore.ParseBundle(data)
 	if err != nil {
 		return err
 	}
@@ -205,12 +206,12 @@ func TestSignRekorV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := attest.MeasureBytes(artifact)
-	byDigest := verify.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
+	byDigest := sigstore.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
 
 	for _, kind := range []string{"ecdsa", "ed25519"} {
 		t.Run(kind, func(t *testing.T) {
 			key, otherKey := signingKey(t, kind), signingKey(t, kind)
-			policy := verify.Policy{Key: key.Public(), PredicateType: testPredicate{}.PredicateType()}
+			policy := sigstore.Policy{Key: key.Public(), PredicateType: testPredicate{}.PredicateType()}
 
 			sb, err := signing.Statement(ctx, st, opts(key))
 			if err != nil {
@@ -241,7 +242,7 @@ func TestSignRekorV2(t *testing.T) {
 				t.Fatalf("Artifact: %v", err)
 			}
 			artSigned := marshal(t, ab)
-			if err := verifyBundle(ctx, t, v, artSigned, verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
+			if err := verifyBundle(ctx, t, v, artSigned, sigstore.ArtifactReader(bytes.NewReader(artifact)), sigstore.Policy{Key: key.Public()}); err != nil {
 				t.Fatalf("artifact bundle does not verify: %v", err)
 			}
 
@@ -263,8 +264,8 @@ func TestSignRekorV2(t *testing.T) {
 			for _, tc := range []struct {
 				name   string
 				data   []byte
-				art    *verify.SignedArtifact
-				policy verify.Policy
+				art    *sigstore.SignedArtifact
+				policy sigstore.Policy
 			}{
 				{
 					name: "subject digest swapped after signing",
@@ -274,9 +275,9 @@ func TestSignRekorV2(t *testing.T) {
 							st["subject"].([]any)[0].(map[string]any)["digest"] = map[string]any{"sha256": od.Hex(attest.SHA256), "sha512": od.Hex(attest.SHA512)}
 						})
 					}),
-					art: func() *verify.SignedArtifact {
+					art: func() *sigstore.SignedArtifact {
 						od := attest.MeasureBytes(other)
-						a := verify.ArtifactDigest(attest.SHA256, od.Sum(attest.SHA256))
+						a := sigstore.ArtifactDigest(attest.SHA256, od.Sum(attest.SHA256))
 						return &a
 					}(),
 				},
@@ -304,14 +305,14 @@ func TestSignRekorV2(t *testing.T) {
 				{
 					name:   "artifact bytes changed",
 					data:   artSigned,
-					art:    ptr(verify.ArtifactReader(bytes.NewReader(other))),
-					policy: verify.Policy{Key: key.Public()},
+					art:    ptr(sigstore.ArtifactReader(bytes.NewReader(other))),
+					policy: sigstore.Policy{Key: key.Public()},
 				},
 				{
 					name:   "artifact signed by another key",
 					data:   artSigned,
-					art:    ptr(verify.ArtifactReader(bytes.NewReader(artifact))),
-					policy: verify.Policy{Key: otherKey.Public()},
+					art:    ptr(sigstore.ArtifactReader(bytes.NewReader(artifact))),
+					policy: sigstore.Policy{Key: otherKey.Public()},
 				},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
@@ -355,7 +356,7 @@ func verifyEd25519ph(t testing.TB, data []byte, r rekorv2.Root, pub crypto.Publi
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := verify.ParseBundle(data)
+	b, err := sigstore.ParseBundle(data)
 	if err != nil {
 		t.Fatal(err)
 	}

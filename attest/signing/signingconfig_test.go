@@ -22,6 +22,7 @@ import (
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -157,7 +158,7 @@ func TestSelectServicesSign(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := attest.MeasureBytes(artifact)
-	art := verify.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
+	art := sigstore.ArtifactDigest(attest.SHA256, d.Sum(attest.SHA256))
 
 	t.Run("key", func(t *testing.T) {
 		key := signingKey(t, "ecdsa")
@@ -166,7 +167,7 @@ func TestSelectServicesSign(t *testing.T) {
 			t.Fatalf("Statement: %v", err)
 		}
 		v := writeRoot(t, srv.Root().Merge(tsa.Root()))
-		policy := verify.Policy{Key: key.Public(), PredicateType: testPredicate{}.PredicateType()}
+		policy := sigstore.Policy{Key: key.Public(), PredicateType: testPredicate{}.PredicateType()}
 		if err := verifyBundle(ctx, t, v, marshal(t, b), art, policy); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
@@ -192,11 +193,11 @@ func TestSelectServicesSign(t *testing.T) {
 			t.Fatalf("Statement: %v", err)
 		}
 		v := keylessVerifier(t, fulcio, srv, tsa)
-		good := verify.Policy{Issuer: ghIssuer, SAN: ghSAN, PredicateType: testPredicate{}.PredicateType()}
+		good := sigstore.Policy{Issuer: ghIssuer, SAN: ghSAN, PredicateType: testPredicate{}.PredicateType()}
 		if err := verifyBundle(ctx, t, v, marshal(t, b), art, good); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
-		if err := verifyBundle(ctx, t, v, marshal(t, b), art, verify.Policy{Issuer: ghIssuer, SAN: ghSAN + "x"}); !errors.Is(err, verify.ErrVerification) {
+		if err := verifyBundle(ctx, t, v, marshal(t, b), art, sigstore.Policy{Issuer: ghIssuer, SAN: ghSAN + "x"}); !errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("another identity: got %v, want verify.ErrVerification", err)
 		}
 	})
@@ -204,7 +205,7 @@ func TestSelectServicesSign(t *testing.T) {
 
 // keylessVerifier writes a trusted root naming the fake Fulcio (and its
 // CT log), the Rekor v2 log and the timestamp authority, and loads it.
-func keylessVerifier(t *testing.T, fulcio *fakeFulcio, srv *rekorv2.Server, tsa *rekorv2.TSA) *verify.SigstoreVerifier {
+func keylessVerifier(t *testing.T, fulcio *fakeFulcio, srv *rekorv2.Server, tsa *rekorv2.TSA) *sigstore.Verifier {
 	t.Helper()
 	start := time.Now().Add(-time.Hour)
 	logs := map[string]*root.TransparencyLog{hex.EncodeToString(rekorv2.KeyID(srv.Origin, srv.PublicKey)): {
@@ -233,7 +234,7 @@ func keylessVerifier(t *testing.T, fulcio *fakeFulcio, srv *rekorv2.Server, tsa 
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(loaded, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(loaded, sigstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +273,7 @@ func TestSelectServicesRekorV1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Artifact: %v", err)
 	}
-	if err := verifyBundle(ctx, t, writeRoot(t, f.Root()), marshal(t, b), verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public()}); err != nil {
+	if err := verifyBundle(ctx, t, writeRoot(t, f.Root()), marshal(t, b), sigstore.ArtifactReader(bytes.NewReader(artifact)), sigstore.Policy{Key: key.Public()}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 }

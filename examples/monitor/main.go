@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -116,9 +117,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}()
 	mon, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
 	if err == nil {
-		mon.Match, err = verify.NewEntryMatcher(verify.WatchRule{Name: "identity", Policy: verify.Policy{
+		mon.Match, err = sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "identity", Policy: sigstore.Policy{
 			SAN: *san, SANRegexp: *sanRe, Issuer: *issuer, IssuerRegexp: *issuerRe,
-			GitHub: verify.GitHubClaims{Repository: *ghRepo, Ref: *ghRef, WorkflowRegexp: *ghWorkflow},
+			GitHub: sigstore.GitHubClaims{Repository: *ghRepo, Ref: *ghRef, WorkflowRegexp: *ghWorkflow},
 		}})
 	}
 	if err == nil && fs.NArg() > 0 {

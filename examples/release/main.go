@@ -70,6 +70,7 @@ import (
 	"github.com/ats-run/selfattest/internal/localfile"
 	"github.com/ats-run/selfattest/internal/localtsa"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -159,7 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 
 	// The signer.
 	opts := signing.Options{}
-	var policy verify.Policy
+	var policy sigstore.Policy
 	if *keyFile != "" {
 		pem, err := localfile.ReadFile(*keyFile, maxKeyFile)
 		if err != nil {
@@ -169,13 +170,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		if err != nil {
 			return fail(err)
 		}
-		opts.Key, policy = k, verify.Policy{Key: k.Public()}
+		opts.Key, policy = k, sigstore.Policy{Key: k.Public()}
 	} else {
 		opts.Keyless = &signing.Keyless{FulcioURL: *fulcio, Token: signing.GitHubActions(getenv, signing.ServiceOptions{})}
 		repo, ref := getenv("GITHUB_REPOSITORY"), getenv("GITHUB_WORKFLOW_REF")
-		policy = verify.Policy{Issuer: "https://token.actions.githubusercontent.com", SAN: "https://github.com/" + ref}
+		policy = sigstore.Policy{Issuer: "https://token.actions.githubusercontent.com", SAN: "https://github.com/" + ref}
 		if repo == "" || ref == "" {
-			policy = verify.Policy{}
+			policy = sigstore.Policy{}
 		}
 	}
 	// Timestamps: --tsa; or, with the local log and no --tsa, a local
@@ -270,7 +271,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 
 	if *rootFile != "" {
-		if policy == (verify.Policy{}) {
+		if policy == (sigstore.Policy{}) {
 			return fail(fmt.Errorf("%w: --trusted-root with --keyless needs GITHUB_REPOSITORY and GITHUB_WORKFLOW_REF to know the identity", errUsage))
 		}
 		if err := selfVerify(ctx, *rootFile, data, res.Manifest, *out, policy); err != nil {
@@ -384,21 +385,21 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 // selfVerify verifies the bundle the way a user will: against the trusted
 // root, for the manifest (a subject of the statement), with the signer's
 // key or identity; and checks the release folder itself.
-func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *release.Manifest, out string, p verify.Policy) error {
+func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *release.Manifest, out string, p sigstore.Policy) error {
 	tr, err := trust.FromFile(rootFile)
 	if err != nil {
 		return fmt.Errorf("%w: --trusted-root: %w", errUsage, err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 	if err != nil {
 		return err
 	}
-	b, err := verify.ParseBundle(bundleJSON)
+	b, err := sigstore.ParseBundle(bundleJSON)
 	if err != nil {
 		return err
 	}
 	p.PredicateType = intoto.SLSAProvenanceV1
-	if _, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(out, release.ManifestName)), p); err != nil {
+	if _, err := v.Verify(ctx, b, sigstore.ArtifactFile(filepath.Join(out, release.ManifestName)), p); err != nil {
 		return err
 	}
 	if _, err := release.Check(ctx, out, release.CheckOptions{}); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/ats-run/selfattest/verify"
-	"github.com/ats-run/selfattest/verify/report"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -43,7 +43,7 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify-bundle", verifyBundleUsage)
 	var rf reportFlags
 	rf.register(fs, "Sigstore Verification Report")
-	var p verify.Policy
+	var p sigstore.Policy
 	bundlePath := fs.String("bundle", "", "the Sigstore bundle (`FILE`)")
 	keyPath := fs.String("key", "", "verify against this PEM public key (`FILE`) instead of a certificate identity")
 	rootPath := fs.String("trusted-root", "", "trusted root `FILE` (default: the embedded "+trust.PublicGood+")")
@@ -86,7 +86,7 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 }
 
 // verifyBundleRun is verify-bundle once its flags are parsed.
-func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *verify.Policy, input, bundlePath, keyPath, rootPath, resultPath string, confirms []confirmFlag) int {
+func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *sigstore.Policy, input, bundlePath, keyPath, rootPath, resultPath string, confirms []confirmFlag) int {
 	p := *pol
 
 	fail := func(err error) int {
@@ -104,15 +104,15 @@ func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *verify.P
 		return fail(fmt.Errorf("%w: %w", verify.ErrBadInput, err))
 	}
 	if keyPath != "" {
-		if p.Key, err = verify.ReadPublicKeyPEM(keyPath); err != nil {
+		if p.Key, err = sigstore.ReadPublicKeyPEM(keyPath); err != nil {
 			return fail(err)
 		}
 	}
-	art := verify.ArtifactFile(input)
-	if _, statErr := os.Stat(input); statErr != nil && verify.IsArtifactDigest(input) {
-		art, _ = verify.ParseArtifactDigest(input)
+	art := sigstore.ArtifactFile(input)
+	if _, statErr := os.Stat(input); statErr != nil && sigstore.IsArtifactDigest(input) {
+		art, _ = sigstore.ParseArtifactDigest(input)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 	if err != nil {
 		return fail(err)
 	}
@@ -120,8 +120,8 @@ func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *verify.P
 	if err != nil {
 		return fail(err)
 	}
-	b, err := verify.LoadBundle(bundlePath)
-	var res *verify.SigstoreResult
+	b, err := sigstore.LoadBundle(bundlePath)
+	var res *sigstore.Result
 	if err == nil {
 		res, err = v.Verify(ctx, b, art, p)
 	}
@@ -137,14 +137,14 @@ func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *verify.P
 			return fail(fmt.Errorf("%w: %w", verify.ErrBadInput, werr))
 		}
 	}
-	r := report.FromSigstore(rf.title, rf.details, input, p, res, err)
+	r := sigstore.NewReport(rf.title, rf.details, input, p, res, err)
 	if res != nil && len(confirms) > 0 {
 		c, cerr := v.Confirm(ctx, b, res, sources...)
 		if cerr != nil {
 			fmt.Fprintf(e.stderr, "verifier: %v\n", cerr)
 			err = cerr
 		}
-		r.AddConfirmation(c, cerr)
+		sigstore.AddConfirmation(r, c, cerr)
 	}
 	return e.emit(r, *rf, exitCode(err))
 }
@@ -157,9 +157,9 @@ type confirmFlag struct {
 // confirmSources turns the --confirm-* flags into log sources: LOG is a
 // log of the trusted root, by base URL or log ID; the log is read from
 // URL, or from LOG when it is a URL.
-func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]verify.LogSource, error) {
+func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]sigstore.LogSource, error) {
 	logs := tr.RekorLogs()
-	var out []verify.LogSource
+	var out []sigstore.LogSource
 	for _, f := range flags {
 		name, at, mirror := strings.Cut(f.value, "=")
 		var id string
@@ -186,14 +186,14 @@ func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]verify.LogS
 			if err != nil {
 				return nil, fmt.Errorf("%w: --confirm-tiles: %w", errUsage, err)
 			}
-			out = append(out, verify.TilesLog(id, hf))
+			out = append(out, sigstore.TilesLog(id, hf))
 			continue
 		}
 		hf, err := tlog.NewRekorV1HTTPFetcher(at, tlog.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --confirm-rekor-v1: %w", errUsage, err)
 		}
-		out = append(out, verify.RekorV1Log(id, hf))
+		out = append(out, sigstore.RekorV1Log(id, hf))
 	}
 	return out, nil
 }

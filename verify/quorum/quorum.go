@@ -7,13 +7,13 @@
 // package verify/report), and publish it; anyone can then count. [Verify]
 // does the counting: given the attestations (Sigstore bundles), the
 // identities of the verifiers whose word counts ([Member]s, each a
-// verify.Policy), a threshold k and the artifact the question is about, it
+// sigstore.Policy), a threshold k and the artifact the question is about, it
 // passes when k distinct members signed reports that passed and name the
 // same subject digests.
 //
 // # Rules
 //
-//   - Each bundle is verified with the caller's [verify.SigstoreVerifier]
+//   - Each bundle is verified with the caller's [sigstore.Verifier]
 //     against the artifact and each member's policy (with the
 //     verification-report predicate type required); the first member whose
 //     policy it satisfies is its author. A bundle no member signed, or that
@@ -53,6 +53,7 @@ import (
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
+	"github.com/ats-run/selfattest/verify/sigstore"
 )
 
 // Schema names version 1 of [Result]'s JSON form.
@@ -64,7 +65,7 @@ const Schema = "https://github.com/ats-run/selfattest/quorum/v1"
 // intoto.VerificationReportV1).
 type Member struct {
 	Name   string
-	Policy verify.Policy
+	Policy sigstore.Policy
 }
 
 // Policy says whose reports count and how many must agree.
@@ -129,7 +130,7 @@ func (e *Error) Unwrap() error { return verify.ErrVerification }
 // (ErrCouldNotCheck: a context that ended) stops the count with that
 // error: a quorum is never decided on the bundles that happened to be
 // checkable.
-func Verify(ctx context.Context, v *verify.SigstoreVerifier, artifact verify.SignedArtifact, bundles [][]byte, p Policy) (*Result, error) {
+func Verify(ctx context.Context, v *sigstore.Verifier, artifact sigstore.SignedArtifact, bundles [][]byte, p Policy) (*Result, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func Verify(ctx context.Context, v *verify.SigstoreVerifier, artifact verify.Sig
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
 		}
-		b, err := verify.ParseBundle(data)
+		b, err := sigstore.ParseBundle(data)
 		if err != nil {
 			res.Ignored = append(res.Ignored, Ignored{Bundle: i, Reason: err.Error()})
 			continue
@@ -232,7 +233,7 @@ func (p Policy) check() error {
 // read verifies b against each member's policy and returns the member that
 // signed it and its vote; or no vote and why; or an error that stops the
 // count (a policy that does not compile, a check that could not be made).
-func (p Policy) read(ctx context.Context, v *verify.SigstoreVerifier, artifact verify.SignedArtifact, b *bundle.Bundle) (string, *Vote, string, error) {
+func (p Policy) read(ctx context.Context, v *sigstore.Verifier, artifact sigstore.SignedArtifact, b *bundle.Bundle) (string, *Vote, string, error) {
 	var reasons []string
 	for _, m := range p.Members {
 		pol := m.Policy

@@ -19,6 +19,7 @@ import (
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/quorum"
 	"github.com/ats-run/selfattest/verify/report"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -123,15 +124,15 @@ func TestQuorum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{RequireTimestampAuthority: true})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{RequireTimestampAuthority: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	alice, bob, carol, mallory := keypair(t), keypair(t), keypair(t), keypair(t)
 	members := []quorum.Member{
-		{Name: "alice", Policy: verify.Policy{Key: alice.GetPublicKey()}},
-		{Name: "bob", Policy: verify.Policy{Key: bob.GetPublicKey()}},
-		{Name: "carol", Policy: verify.Policy{Key: carol.GetPublicKey()}},
+		{Name: "alice", Policy: sigstore.Policy{Key: alice.GetPublicKey()}},
+		{Name: "bob", Policy: sigstore.Policy{Key: bob.GetPublicKey()}},
+		{Name: "carol", Policy: sigstore.Policy{Key: carol.GetPublicKey()}},
 	}
 	app := intoto.Subject{Name: "app.js", Digests: attest.MeasureBytes([]byte("the released app"))}
 	extra := intoto.Subject{Name: "extra.js", Digests: attest.MeasureBytes([]byte("something else"))}
@@ -154,7 +155,7 @@ func TestQuorum(t *testing.T) {
 	if bytes.Equal(tampered, bs[1]) {
 		t.Fatal("tamper did not change the bundle")
 	}
-	artifact := verify.ArtifactDigest(attest.SHA256, app.Digests.SHA256[:])
+	artifact := sigstore.ArtifactDigest(attest.SHA256, app.Digests.SHA256[:])
 	ctx := context.Background()
 	count := func(k int, idx ...int) (*quorum.Result, error) {
 		var in [][]byte
@@ -221,7 +222,7 @@ func TestQuorum(t *testing.T) {
 	if !errors.As(err, &qe) || len(qe.Result.Ignored) != 1 || qe.Result.Ignored[0].Bundle != 1 {
 		t.Fatalf("tampered: %v %+v", err, res)
 	}
-	elsewhere := verify.ArtifactDigest(attest.SHA256, extra.Digests.SHA256[:])
+	elsewhere := sigstore.ArtifactDigest(attest.SHA256, extra.Digests.SHA256[:])
 	if _, err := quorum.Verify(ctx, v, elsewhere, [][]byte{bs[0], bs[1]}, quorum.Policy{Members: members, Threshold: 1}); !errors.As(err, &qe) || len(qe.Result.Ignored) != 2 {
 		t.Fatalf("another artifact: %v", err)
 	}
@@ -234,7 +235,7 @@ func TestQuorum(t *testing.T) {
 		"unnamed member":    {Members: []quorum.Member{{Policy: members[0].Policy}}, Threshold: 1},
 		"repeated name":     {Members: []quorum.Member{members[0], members[0]}, Threshold: 1},
 		"no identity":       {Members: []quorum.Member{{Name: "x"}}, Threshold: 1},
-		"another predicate": {Members: []quorum.Member{{Name: "x", Policy: verify.Policy{Key: alice.GetPublicKey(), PredicateType: "https://slsa.dev/provenance/v1"}}}, Threshold: 1},
+		"another predicate": {Members: []quorum.Member{{Name: "x", Policy: sigstore.Policy{Key: alice.GetPublicKey(), PredicateType: "https://slsa.dev/provenance/v1"}}}, Threshold: 1},
 	} {
 		if _, err := quorum.Verify(ctx, v, artifact, [][]byte{bs[0]}, p); !errors.Is(err, verify.ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", name, err)
@@ -250,12 +251,12 @@ func TestQuorumRefusesReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = quorum.Verify(context.Background(), v, verify.ArtifactReader(bytes.NewReader([]byte("app"))), [][]byte{[]byte("{}")},
-		quorum.Policy{Members: []quorum.Member{{Name: "alice", Policy: verify.Policy{Key: keypair(t).GetPublicKey()}}}, Threshold: 1})
+	_, err = quorum.Verify(context.Background(), v, sigstore.ArtifactReader(bytes.NewReader([]byte("app"))), [][]byte{[]byte("{}")},
+		quorum.Policy{Members: []quorum.Member{{Name: "alice", Policy: sigstore.Policy{Key: keypair(t).GetPublicKey()}}}, Threshold: 1})
 	if !errors.Is(err, verify.ErrBadInput) {
 		t.Fatalf("got %v, want verify.ErrBadInput", err)
 	}

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/verify"
@@ -20,8 +18,8 @@ func FromCompare(title string, d Details, local, live string, c *verify.Comparis
 	r := New(title)
 	r.Details = d
 	r.Artifacts = []Artifact{
-		artifactFor("local build", local),
-		artifactFor("live artifact", live),
+		NewArtifact("local build", local),
+		NewArtifact("live artifact", live),
 	}
 	var m *verify.MismatchError
 	if errors.As(err, &m) {
@@ -60,7 +58,7 @@ func FromCompare(title string, d Details, local, live string, c *verify.Comparis
 func FromPage(title string, d Details, page string, res *verify.PageResult, err error) *Report {
 	r := New(title)
 	r.Details = d
-	r.Artifacts = []Artifact{artifactFor("live page", page)}
+	r.Artifacts = []Artifact{NewArtifact("live page", page)}
 	var pe *verify.PageError
 	if errors.As(err, &pe) {
 		res = pe.Result
@@ -186,7 +184,12 @@ func subjectFor(input string, d attest.Digests) *Subject {
 	return s
 }
 
-func artifactFor(role, input string) Artifact {
+// NewArtifact describes input (a path or a URL) in the role it plays in a
+// check: its base name, and its URI when it is a URL. Builders of report
+// sections outside this package (package
+// [github.com/ats-run/selfattest/verify/sigstore]) name their artifacts
+// with it.
+func NewArtifact(role, input string) Artifact {
 	a := Artifact{Role: role, Name: baseName(input)}
 	if verify.IsURL(input) {
 		a.URI = input
@@ -205,172 +208,4 @@ func baseName(input string) string {
 		}
 	}
 	return path.Base(strings.ReplaceAll(input, "\\", "/"))
-}
-
-// FromSigstore builds the report of [verify.SigstoreVerifier.Verify] for
-// the artifact named artifact: the Sigstore section of the seed's job
-// summary (signature, Rekor entry, certificate issuer, identity) and one
-// check per verified fact in [GroupSigstore]. A rejection gives a fail
-// report whose Sigstore signature is invalid; any other error an error
-// report.
-func FromSigstore(title string, d Details, artifact string, p verify.Policy, res *verify.SigstoreResult, err error) *Report {
-	r := New(title)
-	r.Details = d
-	r.Artifacts = []Artifact{artifactFor("signed artifact", artifact)}
-	switch {
-	case err != nil && errors.Is(err, verify.ErrVerification):
-		r.Sigstore = &Sigstore{Signature: VerdictFail, Detail: err.Error()}
-		r.Add(Check{Group: GroupSigstore, Name: "Bundle", Expected: "verifies", Actual: "rejected", Verdict: VerdictFail, Detail: err.Error()})
-	case err != nil || res == nil:
-		if err == nil {
-			err = errors.New("no result")
-		}
-		r.Status, r.Reason = StatusError, err.Error()
-		r.Sigstore = &Sigstore{Signature: VerdictError, Detail: err.Error()}
-	default:
-		s := &Sigstore{Signature: VerdictPass}
-		if c := res.Signer.Certificate; c != nil {
-			s.CertificateIssuer, s.Identity = c.Extensions.Issuer, c.SubjectAlternativeName
-			r.Add(Check{Group: GroupSigstore, Name: "Certificate identity", Expected: policyValue(p.SAN, p.SANRegexp), Actual: c.SubjectAlternativeName, Verdict: VerdictPass})
-			r.Add(Check{Group: GroupSigstore, Name: "OIDC issuer", Expected: policyValue(p.Issuer, p.IssuerRegexp), Actual: c.Extensions.Issuer, Verdict: VerdictPass,
-				Detail: "certificate issued by " + c.CertificateIssuer})
-		} else {
-			r.Add(Check{Group: GroupSigstore, Name: "Signing key", Expected: "the policy's key", Actual: "sha256:" + res.Signer.KeySHA256 + " (PKIX)", Verdict: VerdictPass})
-		}
-		for i, e := range res.LogEntries {
-			if i == 0 {
-				idx := e.Index
-				s.RekorLogIndex = &idx
-				if e.InclusionPromise && strings.HasPrefix(e.LogURL, "https://") {
-					s.RekorURL = strings.TrimSuffix(e.LogURL, "/") + "/api/v1/log/entries?logIndex=" + strconv.FormatInt(e.Index, 10)
-				}
-			}
-			actual := fmt.Sprintf("%s entry %d (%s %s)", e.LogURL, e.Index, e.Kind, e.Version)
-			if e.LogURL == "" {
-				actual = fmt.Sprintf("log %s entry %d (%s %s)", e.LogID, e.Index, e.Kind, e.Version)
-			}
-			r.Add(Check{Group: GroupSigstore, Name: "Transparency log", Expected: "included", Actual: actual, Verdict: VerdictPass})
-		}
-		for _, ts := range res.Timestamps {
-			r.Add(Check{Group: GroupSigstore, Name: "Timestamp (" + ts.Kind + ")", Expected: "trusted time", Actual: ts.Time.Format(time.RFC3339), Verdict: VerdictPass, Detail: ts.URI})
-		}
-		if st := res.Statement; st != nil {
-			r.Add(Check{Group: GroupSigstore, Name: "Statement", Expected: policyValue(p.PredicateType, ""), Actual: st.PredicateType, Verdict: VerdictPass,
-				Detail: "a subject's digest matches the artifact"})
-		}
-		r.Sigstore = s
-	}
-	r.Finish()
-	return r
-}
-
-// policyValue shows what a policy asked for: the exact value, or /re/.
-func policyValue(exact, re string) string {
-	switch {
-	case exact != "":
-		return exact
-	case re != "":
-		return "/" + re + "/"
-	}
-	return "(any)"
-}
-
-// AddConfirmation adds the outcome of [verify.SigstoreVerifier.Confirm] to
-// r, a report made by [FromSigstore]: pass it what Confirm returned. Each
-// log entry becomes one check in [GroupLogConfirmation]: expected, the
-// bundle's checkpoint; actual, the log's latest checkpoint; the detail
-// says how inclusion and consistency were proven or why they were not.
-// A confirmed entry passes, a rejected one fails, one that could not be
-// checked is an error. An entry that was not confirmed (no source for its
-// log, a log the trusted root does not know) is [VerdictInfo] when
-// another entry was confirmed and Confirm succeeded, and an error when
-// nothing was: it is never a pass. An error without a
-// [verify.ConfirmError] gives one check whose verdict follows the error.
-// The report is finished again ([Report.Finish]).
-func (r *Report) AddConfirmation(c *verify.Confirmation, err error) {
-	var ce *verify.ConfirmError
-	if errors.As(err, &ce) {
-		c = ce.Result
-	}
-	if c == nil {
-		if err == nil {
-			err = errors.New("no confirmation")
-		}
-		v := VerdictError
-		if errors.Is(err, verify.ErrVerification) {
-			v = VerdictFail
-		}
-		r.Add(Check{Group: GroupLogConfirmation, Name: "Online confirmation", Expected: "confirmed", Actual: "not confirmed", Verdict: v, Detail: err.Error()})
-		r.Finish()
-		return
-	}
-	for _, e := range c.Entries {
-		name := fmt.Sprintf("%s entry %d", e.LogURL, e.Index)
-		if e.LogURL == "" {
-			name = fmt.Sprintf("log %s entry %d", e.LogID, e.Index)
-		}
-		ch := Check{Group: GroupLogConfirmation, Name: name, Expected: checkpointText(e.Bundle), Actual: checkpointText(e.Latest), Detail: e.Reason}
-		if e.Bundle == nil {
-			ch.Expected = "(no checkpoint)"
-			if e.Entry != nil {
-				ch.Expected = "(an inclusion promise only; the log's entry at " + checkpointText(e.Entry) + ")"
-			}
-		}
-		if e.Latest == nil {
-			ch.Actual = "(no latest checkpoint)"
-		}
-		switch e.Status {
-		case verify.ConfirmStatusConfirmed:
-			ch.Verdict = VerdictPass
-			ch.Detail = confirmDetail(e)
-		case verify.ConfirmStatusRejected:
-			ch.Verdict = VerdictFail
-		case verify.ConfirmStatusCouldNotCheck:
-			ch.Verdict = VerdictError
-		default:
-			ch.Verdict = VerdictInfo
-			if err != nil {
-				ch.Verdict = VerdictError
-			}
-		}
-		r.Add(ch)
-	}
-	if err != nil && ce == nil {
-		r.Status, r.Reason = StatusError, err.Error()
-	}
-	r.Finish()
-}
-
-// checkpointText shows a checkpoint as "origin @ size (root 1a2b3c4d…)".
-func checkpointText(cp *verify.Checkpoint) string {
-	if cp == nil {
-		return ""
-	}
-	root := cp.RootHash
-	if len(root) > 16 {
-		root = root[:16] + "…"
-	}
-	return fmt.Sprintf("%s @ %d (root %s)", cp.Origin, cp.Size, root)
-}
-
-func confirmDetail(e verify.EntryConfirmation) string {
-	consistency := fmt.Sprintf("consistent with the bundle's checkpoint (proof of %d hashes)", len(e.ConsistencyProof))
-	if e.Bundle != nil && e.Latest != nil && e.Bundle.Size == e.Latest.Size {
-		consistency = "the bundle's checkpoint is the latest"
-	}
-	switch e.Method {
-	case verify.ConfirmMethodTiles:
-		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (proof from the log's tiles)", consistency, e.InclusionSize)
-	case verify.ConfirmMethodRekorV1:
-		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (the bundle's inclusion proof at size %d, extended by consistency)",
-			consistency, e.Latest.Size, e.InclusionSize)
-	case verify.ConfirmMethodRekorV1Entry:
-		consistency = fmt.Sprintf("consistent with the entry's checkpoint (proof of %d hashes)", len(e.ConsistencyProof))
-		if e.Entry != nil && e.Latest != nil && e.Entry.Size == e.Latest.Size {
-			consistency = "the entry's checkpoint is the latest"
-		}
-		return fmt.Sprintf("latest checkpoint signed by the log; %s; entry included at size %d (the bundle carries a promise only: the entry read by its UUID, its signed entry timestamp verified, its inclusion proof at size %d, extended by consistency)",
-			consistency, e.Latest.Size, e.InclusionSize)
-	}
-	return consistency
 }

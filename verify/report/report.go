@@ -70,9 +70,10 @@ const (
 	// served bytes'.
 	GroupLocalBuild = "local-build"
 	// GroupLogConfirmation holds one check per transparency-log entry of
-	// a Sigstore bundle confirmed online ([Report.AddConfirmation]): the
-	// log's latest checkpoint, consistent with the bundle's and including
-	// the entry.
+	// a Sigstore bundle confirmed online (made by
+	// [github.com/ats-run/selfattest/verify/sigstore.AddConfirmation]):
+	// the log's latest checkpoint, consistent with the bundle's and
+	// including the entry.
 	GroupLogConfirmation = "log-confirmation"
 )
 

@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"bytes"
@@ -26,6 +26,7 @@ import (
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -90,9 +91,9 @@ func closedURL(t *testing.T) string {
 
 // wantConfirmRejected stops the test unless err is a *ConfirmError
 // wrapping verify.ErrVerification (not ErrCouldNotCheck) and target.
-func wantConfirmRejected(t *testing.T, err error, target any) *verify.Confirmation {
+func wantConfirmRejected(t *testing.T, err error, target any) *sigstore.Confirmation {
 	t.Helper()
-	var ce *verify.ConfirmError
+	var ce *sigstore.ConfirmError
 	if !errors.As(err, &ce) || !errors.Is(err, verify.ErrVerification) || !errors.Is(err, tlog.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
 		t.Fatalf("err = %v; want a *ConfirmError wrapping ErrVerification only", err)
 	}
@@ -100,7 +101,7 @@ func wantConfirmRejected(t *testing.T, err error, target any) *verify.Confirmati
 		t.Fatalf("err = %v; want a %T", err, target)
 	}
 	for _, e := range ce.Result.Entries {
-		if e.Status == verify.ConfirmStatusRejected {
+		if e.Status == sigstore.ConfirmStatusRejected {
 			t.Logf("rejected: %v", err)
 			return ce.Result
 		}
@@ -111,9 +112,9 @@ func wantConfirmRejected(t *testing.T, err error, target any) *verify.Confirmati
 
 // wantConfirmUnchecked stops the test unless err is a *ConfirmError
 // wrapping ErrCouldNotCheck and not ErrVerification.
-func wantConfirmUnchecked(t *testing.T, err error) *verify.Confirmation {
+func wantConfirmUnchecked(t *testing.T, err error) *sigstore.Confirmation {
 	t.Helper()
-	var ce *verify.ConfirmError
+	var ce *sigstore.ConfirmError
 	if !errors.As(err, &ce) || !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) || errors.Is(err, tlog.ErrVerification) {
 		t.Fatalf("err = %v; want a *ConfirmError wrapping ErrCouldNotCheck only", err)
 	}
@@ -157,14 +158,14 @@ func TestConfirmRekorV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := verify.Policy{Key: kp.GetPublicKey()}
-	verified := func(t *testing.T, b *bundle.Bundle, data []byte) *verify.SigstoreResult {
+	policy := sigstore.Policy{Key: kp.GetPublicKey()}
+	verified := func(t *testing.T, b *bundle.Bundle, data []byte) *sigstore.Result {
 		t.Helper()
-		res, err := v.Verify(ctx, b, verify.ArtifactReader(bytes.NewReader(data)), policy)
+		res, err := v.Verify(ctx, b, sigstore.ArtifactReader(bytes.NewReader(data)), policy)
 		if err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
@@ -194,20 +195,20 @@ func TestConfirmRekorV2(t *testing.T) {
 	defer dirRoot.Close()
 	dirTiles := tlog.NewDirFetcher(dirRoot)
 
-	for name, src := range map[string]verify.LogSource{
-		"http":   verify.TilesLog(logID, httpTiles),
-		"folder": verify.TilesLog(strings.ToUpper(logID), dirTiles),
+	for name, src := range map[string]sigstore.LogSource{
+		"http":   sigstore.TilesLog(logID, httpTiles),
+		"folder": sigstore.TilesLog(strings.ToUpper(logID), dirTiles),
 	} {
 		t.Run("confirmed over "+name, func(t *testing.T) {
 			c, err := v.Confirm(ctx, b, res, src)
 			if err != nil {
 				t.Fatalf("Confirm: %v", err)
 			}
-			if c.Schema != verify.ConfirmationSchema || len(c.Entries) != 1 {
+			if c.Schema != sigstore.ConfirmationSchema || len(c.Entries) != 1 {
 				t.Fatalf("confirmation %+v", c)
 			}
 			e := c.Entries[0]
-			if e.Status != verify.ConfirmStatusConfirmed || e.Method != verify.ConfirmMethodTiles || e.Reason != "" {
+			if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodTiles || e.Reason != "" {
 				t.Fatalf("entry %+v", e)
 			}
 			if *e.Bundle != *entry.Checkpoint || e.Latest.Origin != srv.Origin || e.Latest.Size < e.Bundle.Size+3 {
@@ -230,7 +231,7 @@ func TestConfirmRekorV2(t *testing.T) {
 				t.Errorf("latest note %q", e.LatestNote)
 			}
 			j, err := json.Marshal(c)
-			if err != nil || !bytes.Contains(j, []byte(`"schema":"`+verify.ConfirmationSchema+`"`)) {
+			if err != nil || !bytes.Contains(j, []byte(`"schema":"`+sigstore.ConfirmationSchema+`"`)) {
 				t.Fatalf("JSON %s: %v", j, err)
 			}
 			t.Logf("confirmed: %s", j)
@@ -241,7 +242,7 @@ func TestConfirmRekorV2(t *testing.T) {
 		// The oldest bundle at size 1 against its own log at size 5, and
 		// the confirmed bundle against a source whose latest is its own.
 		own := b.GetVerificationMaterial().GetTlogEntries()[0].GetInclusionProof().GetCheckpoint().GetEnvelope()
-		src := verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+		src := sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
 			Checkpoint: func(context.Context) ([]byte, error) { return []byte(own), nil },
 			Tile:       httpTiles.Tile,
 		}}
@@ -289,11 +290,11 @@ func TestConfirmRekorV2(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		src    verify.LogSource
+		src    sigstore.LogSource
 		target any
 	}{
-		{"forked log with the same key", verify.TilesLog(logID, forkTiles), new(*tlog.InconsistencyError)},
-		{"flipped hash in a tile", verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+		{"forked log with the same key", sigstore.TilesLog(logID, forkTiles), new(*tlog.InconsistencyError)},
+		{"flipped hash in a tile", sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
 			Checkpoint: httpTiles.Checkpoint,
 			Tile: func(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
 				b, err := httpTiles.Tile(ctx, level, index, p)
@@ -303,10 +304,10 @@ func TestConfirmRekorV2(t *testing.T) {
 				return b, err
 			},
 		}}, new(*tlog.TileError)},
-		{"checkpoint signed by another key", verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+		{"checkpoint signed by another key", sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
 			Checkpoint: resign(otherSigner(t)), Tile: httpTiles.Tile,
 		}}, new(*tlog.SignatureError)},
-		{"rollback to an older checkpoint", verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+		{"rollback to an older checkpoint", sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
 			Checkpoint: func(context.Context) ([]byte, error) { return []byte(olderCP), nil },
 			Tile:       httpTiles.Tile,
 		}}, new(*tlog.RollbackError)},
@@ -317,19 +318,19 @@ func TestConfirmRekorV2(t *testing.T) {
 				t.Fatalf("accepted: %+v", c)
 			}
 			r := wantConfirmRejected(t, err, tc.target)
-			if e := r.Entries[0]; e.Status != verify.ConfirmStatusRejected || !strings.Contains(e.Reason, "verification failed") {
+			if e := r.Entries[0]; e.Status != sigstore.ConfirmStatusRejected || !strings.Contains(e.Reason, "verification failed") {
 				t.Errorf("entry %+v", e)
 			}
 		})
 	}
 
 	t.Run("HTML page for every object", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, verify.TilesLog(logID, confirmTiles(t, htmlServer(t))))
+		c, err := v.Confirm(ctx, b, res, sigstore.TilesLog(logID, confirmTiles(t, htmlServer(t))))
 		if c != nil {
 			t.Fatalf("accepted: %+v", c)
 		}
 		r := wantConfirmUnchecked(t, err)
-		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != verify.ConfirmStatusCouldNotCheck {
+		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != sigstore.ConfirmStatusCouldNotCheck {
 			t.Fatalf("err %v, entries %+v", err, r.Entries)
 		}
 	})
@@ -347,7 +348,7 @@ func TestConfirmRekorV2(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src := verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+			src := sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
 				Checkpoint: func(context.Context) ([]byte, error) { return msg, nil },
 				Tile:       httpTiles.Tile,
 			}}
@@ -366,17 +367,17 @@ func TestConfirmRekorV2(t *testing.T) {
 		})
 	}
 	t.Run("unreachable source", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, verify.TilesLog(logID, confirmTiles(t, closedURL(t))))
+		c, err := v.Confirm(ctx, b, res, sigstore.TilesLog(logID, confirmTiles(t, closedURL(t))))
 		if c != nil {
 			t.Fatalf("accepted: %+v", c)
 		}
 		r := wantConfirmUnchecked(t, err)
-		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != verify.ConfirmStatusCouldNotCheck {
+		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != sigstore.ConfirmStatusCouldNotCheck {
 			t.Fatalf("err %v, entries %+v", err, r.Entries)
 		}
 	})
 	t.Run("missing tiles", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{
+		c, err := v.Confirm(ctx, b, res, sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
 			Checkpoint: httpTiles.Checkpoint,
 			Tile: func(context.Context, uint64, uint64, uint8) ([]byte, error) {
 				return nil, os.ErrNotExist
@@ -390,7 +391,7 @@ func TestConfirmRekorV2(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := v.Confirm(cctx, b, res, verify.TilesLog(logID, httpTiles))
+		_, err := v.Confirm(cctx, b, res, sigstore.TilesLog(logID, httpTiles))
 		if !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("err = %v", err)
 		}
@@ -402,7 +403,7 @@ func TestConfirmRekorV2(t *testing.T) {
 		}
 		r := wantConfirmUnchecked(t, err)
 		e := r.Entries[0]
-		if e.Status != verify.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "no source for log "+logID) || e.Latest != nil {
+		if e.Status != sigstore.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "no source for log "+logID) || e.Latest != nil {
 			t.Fatalf("entry %+v", e)
 		}
 		if !strings.Contains(err.Error(), "no source for log") {
@@ -410,19 +411,21 @@ func TestConfirmRekorV2(t *testing.T) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
-		src := verify.TilesLog(logID, httpTiles)
+		src := sigstore.TilesLog(logID, httpTiles)
 		olderRes := verified(t, older, []byte("entry 0\n"))
-		for name, call := range map[string]func() (*verify.Confirmation, error){
-			"nil bundle":              func() (*verify.Confirmation, error) { return v.Confirm(ctx, nil, res, src) },
-			"nil result":              func() (*verify.Confirmation, error) { return v.Confirm(ctx, b, nil, src) },
-			"another bundle's result": func() (*verify.Confirmation, error) { return v.Confirm(ctx, b, olderRes, src) },
-			"unknown log": func() (*verify.Confirmation, error) {
-				return v.Confirm(ctx, b, res, verify.TilesLog("00"+logID[2:], httpTiles))
+		for name, call := range map[string]func() (*sigstore.Confirmation, error){
+			"nil bundle":              func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, nil, res, src) },
+			"nil result":              func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, b, nil, src) },
+			"another bundle's result": func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, b, olderRes, src) },
+			"unknown log": func() (*sigstore.Confirmation, error) {
+				return v.Confirm(ctx, b, res, sigstore.TilesLog("00"+logID[2:], httpTiles))
 			},
-			"two sources":  func() (*verify.Confirmation, error) { return v.Confirm(ctx, b, res, src, src) },
-			"neither kind": func() (*verify.Confirmation, error) { return v.Confirm(ctx, b, res, verify.LogSource{LogID: logID}) },
-			"nil fetcher": func() (*verify.Confirmation, error) {
-				return v.Confirm(ctx, b, res, verify.LogSource{LogID: logID, Tiles: &verify.TilesSource{Checkpoint: httpTiles.Checkpoint}})
+			"two sources": func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, b, res, src, src) },
+			"neither kind": func() (*sigstore.Confirmation, error) {
+				return v.Confirm(ctx, b, res, sigstore.LogSource{LogID: logID})
+			},
+			"nil fetcher": func() (*sigstore.Confirmation, error) {
+				return v.Confirm(ctx, b, res, sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{Checkpoint: httpTiles.Checkpoint}})
 			},
 		} {
 			t.Run(name, func(t *testing.T) {
@@ -444,12 +447,12 @@ func TestConfirmRekorV2(t *testing.T) {
 		if len(res2.LogEntries) != 1 || len(res2.UnverifiedLogEntries) != 1 {
 			t.Fatalf("result %+v: want one verified and one unverified entry", res2)
 		}
-		c, err := v.Confirm(ctx, b2, res2, verify.TilesLog(logID, httpTiles))
+		c, err := v.Confirm(ctx, b2, res2, sigstore.TilesLog(logID, httpTiles))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
-		if len(c.Entries) != 2 || c.Entries[0].Status != verify.ConfirmStatusConfirmed ||
-			c.Entries[1].Status != verify.ConfirmStatusNotConfirmed || !strings.Contains(c.Entries[1].Reason, "log not in the trusted root") {
+		if len(c.Entries) != 2 || c.Entries[0].Status != sigstore.ConfirmStatusConfirmed ||
+			c.Entries[1].Status != sigstore.ConfirmStatusNotConfirmed || !strings.Contains(c.Entries[1].Reason, "log not in the trusted root") {
 			t.Fatalf("entries %+v", c.Entries)
 		}
 	})

@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -15,9 +15,11 @@ import (
 	"testing"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/ats-run/selfattest/verify"
 )
 
-// SigstoreOptions.FastPaths replaces security decisions sigstore-go makes
+// Options.FastPaths replaces security decisions sigstore-go makes
 // (x509 path validation, the RFC 3161 CMS check, SCT checks, bundle
 // parsing) with this package's own. These tests hold the opt-in to the
 // default path's verdict: every input gets the same verdict class and, when
@@ -32,7 +34,7 @@ func verdictClass(err error) string {
 	for _, s := range []struct {
 		name string
 		err  error
-	}{{"rejected", ErrVerification}, {"bad input", ErrBadInput}, {"could not check", ErrCouldNotCheck}} {
+	}{{"rejected", verify.ErrVerification}, {"bad input", verify.ErrBadInput}, {"could not check", verify.ErrCouldNotCheck}} {
 		if errors.Is(err, s.err) {
 			got = append(got, s.name)
 		}
@@ -46,14 +48,14 @@ func verdictClass(err error) string {
 // pathOutcome is what one way of verifying returned.
 type pathOutcome struct {
 	way string
-	res *SigstoreResult
+	res *Result
 	err error
 }
 
 // verifyWays verifies bundleJSON four ways: Verify (after ParseBundle) and
 // VerifyBatch (the JSON), each with the default path and with FastPaths.
 // A panic is an outcome of its own, which no class matches.
-func verifyWays(ctx context.Context, trusted root.TrustedMaterial, opts SigstoreOptions, bundleJSON []byte, artifact func() SignedArtifact, p Policy) []pathOutcome {
+func verifyWays(ctx context.Context, trusted root.TrustedMaterial, opts Options, bundleJSON []byte, artifact func() SignedArtifact, p Policy) []pathOutcome {
 	var out []pathOutcome
 	for _, fast := range []bool{false, true} {
 		o := opts
@@ -62,7 +64,7 @@ func verifyWays(ctx context.Context, trusted root.TrustedMaterial, opts Sigstore
 		if fast {
 			name = "fast"
 		}
-		run := func(way string, f func(v *SigstoreVerifier) (*SigstoreResult, error)) {
+		run := func(way string, f func(v *Verifier) (*Result, error)) {
 			oc := pathOutcome{way: name + " " + way}
 			func() {
 				defer func() {
@@ -70,7 +72,7 @@ func verifyWays(ctx context.Context, trusted root.TrustedMaterial, opts Sigstore
 						oc.res, oc.err = nil, fmt.Errorf("panic: %v", r)
 					}
 				}()
-				v, err := NewSigstoreVerifier(trusted, o)
+				v, err := NewVerifier(trusted, o)
 				if err != nil {
 					oc.err = err
 					return
@@ -79,14 +81,14 @@ func verifyWays(ctx context.Context, trusted root.TrustedMaterial, opts Sigstore
 			}()
 			out = append(out, oc)
 		}
-		run("Verify", func(v *SigstoreVerifier) (*SigstoreResult, error) {
+		run("Verify", func(v *Verifier) (*Result, error) {
 			b, err := ParseBundle(bundleJSON)
 			if err != nil {
 				return nil, err
 			}
 			return v.Verify(ctx, b, artifact(), p)
 		})
-		run("VerifyBatch", func(v *SigstoreVerifier) (*SigstoreResult, error) {
+		run("VerifyBatch", func(v *Verifier) (*Result, error) {
 			r := v.VerifyBatch(ctx, []BatchItem{{BundleJSON: bundleJSON, Artifact: artifact(), Policy: p}}, BatchOptions{})
 			return r[0].Result, r[0].Err
 		})
@@ -96,7 +98,7 @@ func verifyWays(ctx context.Context, trusted root.TrustedMaterial, opts Sigstore
 
 // bothPaths fails t unless every way of verifyWays gets the same verdict
 // class and, on pass, the same result; it returns the class.
-func bothPaths(t testing.TB, ctx context.Context, trusted root.TrustedMaterial, opts SigstoreOptions, bundleJSON []byte, artifact func() SignedArtifact, p Policy) string {
+func bothPaths(t testing.TB, ctx context.Context, trusted root.TrustedMaterial, opts Options, bundleJSON []byte, artifact func() SignedArtifact, p Policy) string {
 	t.Helper()
 	outs := verifyWays(ctx, trusted, opts, bundleJSON, artifact, p)
 	want := outs[0]
@@ -118,7 +120,7 @@ func bothPaths(t testing.TB, ctx context.Context, trusted root.TrustedMaterial, 
 }
 
 // BothPaths and VerdictClass are bothPaths and verdictClass for the tests
-// of package verify_test.
+// of package sigstore_test.
 var (
 	BothPaths    = bothPaths
 	VerdictClass = verdictClass
@@ -144,7 +146,7 @@ func diffCases(t testing.TB) []diffCase {
 	var rc rootCache
 	var out []diffCase
 	for _, d := range []string{"conformance", "realworld"} {
-		for _, c := range readCases(t, filepath.Join("..", "testdata", "sigstore", d)) {
+		for _, c := range readCases(t, filepath.Join("..", "..", "testdata", "sigstore", d)) {
 			tr, err := rc.get(c.path(c.trustedRoot))
 			if err != nil {
 				continue
@@ -205,7 +207,7 @@ func TestFastPathsMatchDefault(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for i, b := range bundleVariants(t, c.bundle) {
-				class := bothPaths(t, ctx, c.trusted, SigstoreOptions{}, b, c.artifact, c.policy)
+				class := bothPaths(t, ctx, c.trusted, Options{}, b, c.artifact, c.policy)
 				if i == 0 && (class == "pass") != (c.expected == "pass") {
 					t.Fatalf("want %s, got %s", c.expected, class)
 				}
@@ -213,7 +215,7 @@ func TestFastPathsMatchDefault(t *testing.T) {
 			}
 			// With RFC 3161 timestamps required, the timestamp checks
 			// decide more bundles.
-			counts[bothPaths(t, ctx, c.trusted, SigstoreOptions{RequireTimestampAuthority: true}, c.bundle, c.artifact, c.policy)]++
+			counts[bothPaths(t, ctx, c.trusted, Options{RequireTimestampAuthority: true}, c.bundle, c.artifact, c.policy)]++
 		})
 	}
 	if counts["pass"] < 50 || counts["rejected"] < 500 {
@@ -236,7 +238,7 @@ func TestFastPathsMatchDefaultBitFlips(t *testing.T) {
 	counts := map[string]int{}
 	scts := sctCases(t)
 	for _, sc := range scts[:min(len(scts), 3)] {
-		rel, err := filepath.Rel(filepath.Join("..", "testdata", "sigstore"), sc.name)
+		rel, err := filepath.Rel(filepath.Join("..", "..", "testdata", "sigstore"), sc.name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,7 +267,7 @@ func TestFastPathsMatchDefaultBitFlips(t *testing.T) {
 					continue
 				}
 				b := bytes.ReplaceAll(c.bundle, []byte(old), []byte(base64.StdEncoding.EncodeToString(raw)))
-				counts[bothPaths(t, ctx, c.trusted, SigstoreOptions{}, b, c.artifact, c.policy)]++
+				counts[bothPaths(t, ctx, c.trusted, Options{}, b, c.artifact, c.policy)]++
 				variants++
 			}
 		}
@@ -295,6 +297,6 @@ func FuzzFastPathDifferential(f *testing.F) {
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, which uint, data []byte) {
 		c := pass[which%uint(len(pass))]
-		bothPaths(t, ctx, c.trusted, SigstoreOptions{}, data, c.artifact, c.policy)
+		bothPaths(t, ctx, c.trusted, Options{}, data, c.artifact, c.policy)
 	})
 }

@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func loadBenchSet(tb testing.TB) []benchGroup {
 	byRoot := map[string]*benchGroup{}
 	var order []string
 	for _, d := range []string{"realworld", "conformance"} {
-		dir := filepath.Join("..", "testdata", "sigstore", d)
+		dir := filepath.Join("..", "..", "testdata", "sigstore", d)
 		for _, c := range readCases(tb, dir) {
 			if c.expected != "pass" {
 				continue
@@ -77,19 +77,19 @@ func loadBenchSet(tb testing.TB) []benchGroup {
 
 // BenchmarkVerifyDefault verifies the whole set per iteration with one
 // VerifyBatch call on the default path (sigstore-go's own checks): one
-// SigstoreVerifier per trusted root, made once, named per item.
-func BenchmarkVerifyDefault(b *testing.B) { benchVerifyBatch(b, SigstoreOptions{}) }
+// Verifier per trusted root, made once, named per item.
+func BenchmarkVerifyDefault(b *testing.B) { benchVerifyBatch(b, Options{}) }
 
 // BenchmarkVerifyBatch is BenchmarkVerifyDefault with the opt-in fast
-// paths (SigstoreOptions.FastPaths).
-func BenchmarkVerifyBatch(b *testing.B) { benchVerifyBatch(b, SigstoreOptions{FastPaths: true}) }
+// paths (Options.FastPaths).
+func BenchmarkVerifyBatch(b *testing.B) { benchVerifyBatch(b, Options{FastPaths: true}) }
 
-func benchVerifyBatch(b *testing.B, opts SigstoreOptions) {
+func benchVerifyBatch(b *testing.B, opts Options) {
 	groups := loadBenchSet(b)
 	var items []BatchItem
 	var arts [][]byte
 	for _, g := range groups {
-		v, err := NewSigstoreVerifier(g.root, opts)
+		v, err := NewVerifier(g.root, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

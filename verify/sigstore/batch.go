@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+
+	"github.com/ats-run/selfattest/verify"
 )
 
 // BatchItem is one verification of a batch: a bundle (its JSON, or parsed
@@ -23,17 +25,17 @@ type BatchItem struct {
 	// Verifier, if set, verifies this item instead of the verifier
 	// VerifyBatch was called on: a batch may mix bundles of several
 	// Sigstore instances, each with its own trusted root.
-	Verifier *SigstoreVerifier
+	Verifier *Verifier
 }
 
 // BatchResult is the outcome of one [BatchItem]: a result, or an error as
-// [SigstoreVerifier.Verify] returns it.
+// [Verifier.Verify] returns it.
 type BatchResult struct {
-	Result *SigstoreResult
+	Result *Result
 	Err    error
 }
 
-// BatchOptions tune [SigstoreVerifier.VerifyBatch]. The zero value uses
+// BatchOptions tune [Verifier.VerifyBatch]. The zero value uses
 // every core.
 type BatchOptions struct {
 	// Workers is how many items are verified at once; 0 means GOMAXPROCS.
@@ -42,13 +44,13 @@ type BatchOptions struct {
 
 // VerifyBatch verifies every item and returns their outcomes in the same
 // order. The trusted root was parsed once, when v was made; each item gets
-// every check [SigstoreVerifier.Verify] makes — a batch is never more
+// every check [Verifier.Verify] makes — a batch is never more
 // lenient than one verification. A bundle given as JSON is parsed with
-// [ParseBundle] or, with [SigstoreOptions].FastPaths, by this package's
+// [ParseBundle] or, with [Options].FastPaths, by this package's
 // own parse, which keeps the parsed log entries for verification. Items are independent: one item's failure does not
 // stop the others. When ctx ends, items not yet started fail with
-// [ErrCouldNotCheck]. All workers have stopped when it returns.
-func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
+// [verify.ErrCouldNotCheck]. All workers have stopped when it returns.
+func (v *Verifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
 	out := make([]BatchResult, len(items))
 	workers := opts.Workers
 	if workers <= 0 {
@@ -68,7 +70,7 @@ func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, o
 	}
 	for i := range items {
 		if err := ctx.Err(); err != nil {
-			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", ErrCouldNotCheck, err)}
+			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)}
 			continue
 		}
 		next <- i
@@ -78,7 +80,7 @@ func (v *SigstoreVerifier) VerifyBatch(ctx context.Context, items []BatchItem, o
 	return out
 }
 
-func (v *SigstoreVerifier) verifyItem(ctx context.Context, it BatchItem) BatchResult {
+func (v *Verifier) verifyItem(ctx context.Context, it BatchItem) BatchResult {
 	if it.Verifier != nil {
 		v = it.Verifier
 	}

@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ import (
 // not a pre-verified anchor, it falls back to the CA's own Verify, which
 // is sigstore-go's code path unchanged.
 //
-// Only a verifier made with SigstoreOptions.FastPaths takes this path; by
+// Only a verifier made with Options.FastPaths takes this path; by
 // default sigstore-go decides. TestFastPathsMatchDefault and
 // FuzzFastPathDifferential hold the opt-in to the default path's verdicts.
 

@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -33,7 +33,7 @@ type v1Fixture struct {
 	priv     *ecdsa.PrivateKey
 	artifact []byte
 	signed   *bundle.Bundle
-	v        *verify.SigstoreVerifier
+	v        *sigstore.Verifier
 }
 
 func newV1Fixture(t *testing.T, ctx context.Context, seed int, artifact string) *v1Fixture {
@@ -62,16 +62,16 @@ func newV1Fixture(t *testing.T, ctx context.Context, seed int, artifact string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fx.v, err = verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{}); err != nil {
+	if fx.v, err = sigstore.NewVerifier(tr, sigstore.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return fx
 }
 
 // verify verifies b (a bundle of fx.artifact by fx's key).
-func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle) *verify.SigstoreResult {
+func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle) *sigstore.Result {
 	t.Helper()
-	res, err := fx.v.Verify(ctx, b, verify.ArtifactReader(bytes.NewReader(fx.artifact)), verify.Policy{Key: fx.priv.Public()})
+	res, err := fx.v.Verify(ctx, b, sigstore.ArtifactReader(bytes.NewReader(fx.artifact)), sigstore.Policy{Key: fx.priv.Public()})
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -79,12 +79,12 @@ func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle)
 }
 
 // source reads the log over HTTP, entries by UUID included.
-func (fx *v1Fixture) source(t *testing.T) verify.LogSource {
+func (fx *v1Fixture) source(t *testing.T) sigstore.LogSource {
 	hf, err := tlog.NewRekorV1HTTPFetcher(fx.log.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return verify.RekorV1Log(hex.EncodeToString(fx.log.LogID()), hf)
+	return sigstore.RekorV1Log(hex.EncodeToString(fx.log.LogID()), hf)
 }
 
 // TestConfirmRekorV1GrownLog confirms a bundle logged to a Rekor v1 log
@@ -115,7 +115,7 @@ func TestConfirmRekorV1GrownLog(t *testing.T) {
 			t.Fatalf("Confirm: %v", err)
 		}
 		e := c.Entries[0]
-		if e.Status != verify.ConfirmStatusConfirmed || e.Method != verify.ConfirmMethodRekorV1 || e.Latest.Size != latest ||
+		if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodRekorV1 || e.Latest.Size != latest ||
 			e.Bundle.Size != bundleSize || len(e.ConsistencyProof) == 0 {
 			t.Fatalf("entry %+v", e)
 		}
@@ -210,7 +210,7 @@ func TestConfirmRekorV1Promise(t *testing.T) {
 	e0 := m["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
 	delete(e0, "inclusionProof")
 	j, _ = json.Marshal(m)
-	b, err := verify.ParseBundle(j)
+	b, err := sigstore.ParseBundle(j)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestConfirmRekorV1Promise(t *testing.T) {
 			t.Fatalf("Confirm: %v", err)
 		}
 		e := c.Entries[0]
-		if e.Status != verify.ConfirmStatusConfirmed || e.Method != verify.ConfirmMethodRekorV1Entry || e.Bundle != nil || e.Entry == nil ||
+		if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodRekorV1Entry || e.Bundle != nil || e.Entry == nil ||
 			e.Latest.Size != f.Size() || e.InclusionSize != e.Entry.Size || len(e.InclusionProof) == 0 {
 			t.Fatalf("entry %+v", e)
 		}

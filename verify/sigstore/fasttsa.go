@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ import (
 // library's verdicts on real tokens, made ones (P-256 and P-384, with and
 // without certificates) and every bit flip of them.
 //
-// Only a verifier made with SigstoreOptions.FastPaths takes this path; by
+// Only a verifier made with Options.FastPaths takes this path; by
 // default sigstore-go decides. TestFastPathsMatchDefault and
 // FuzzFastPathDifferential hold the opt-in to the default path's verdicts.
 

@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 )
 
@@ -99,7 +99,7 @@ func TestMonitorRekorV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	match, err := verify.NewEntryMatcher(verify.WatchRule{Name: "release", Policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}})
+	match, err := sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bufio"
@@ -12,11 +12,12 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
+	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
 // replayCase is one line of a conformance CASES.tsv (see
-// ../testdata/sigstore/conformance/README.md).
+// ../../testdata/sigstore/conformance/README.md).
 type replayCase struct {
 	dir, name, expected, mode, identityOrKey, issuer, artifact, digest, trustedRoot string
 }
@@ -89,9 +90,9 @@ func (rc *rootCache) get(path string) (*root.TrustedRoot, error) {
 func verifyCase(ctx context.Context, rc *rootCache, c replayCase, byDigest bool) error {
 	tr, err := rc.get(c.path(c.trustedRoot))
 	if err != nil {
-		return errors.Join(ErrBadInput, err)
+		return errors.Join(verify.ErrBadInput, err)
 	}
-	v, err := NewSigstoreVerifier(tr, SigstoreOptions{})
+	v, err := NewVerifier(tr, Options{})
 	if err != nil {
 		return err
 	}
@@ -137,7 +138,7 @@ func replay(t *testing.T, dir string, want int) {
 				if err == nil {
 					t.Fatal("want fail, verified")
 				}
-				if !errors.Is(err, ErrVerification) && !errors.Is(err, ErrBadInput) {
+				if !errors.Is(err, verify.ErrVerification) && !errors.Is(err, verify.ErrBadInput) {
 					t.Fatalf("rejection wraps no sentinel: %v", err)
 				}
 			})
@@ -146,9 +147,9 @@ func replay(t *testing.T, dir string, want int) {
 }
 
 func TestSigstoreConformance(t *testing.T) {
-	replay(t, filepath.Join("..", "testdata", "sigstore", "conformance"), 140)
+	replay(t, filepath.Join("..", "..", "testdata", "sigstore", "conformance"), 140)
 }
 
 func TestSigstoreRealWorld(t *testing.T) {
-	replay(t, filepath.Join("..", "testdata", "sigstore", "realworld"), 28)
+	replay(t, filepath.Join("..", "..", "testdata", "sigstore", "realworld"), 28)
 }

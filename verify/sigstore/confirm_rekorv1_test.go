@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"encoding/base64"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -124,24 +124,24 @@ func logInfoJSON(t *testing.T, active confirmV1Shard, inactive ...confirmV1Shard
 // checkpoint is the bundle's, a frozen shard, and the lies a log or a
 // network can tell.
 func TestConfirmRekorV1(t *testing.T) {
-	rw := filepath.Join("..", "testdata", "sigstore", "realworld")
+	rw := filepath.Join("..", "..", "testdata", "sigstore", "realworld")
 	tr, err := trust.FromFile(filepath.Join(rw, "trusted_root.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	load := func(name string) (*bundle.Bundle, *verify.SigstoreResult) {
+	load := func(name string) (*bundle.Bundle, *sigstore.Result) {
 		t.Helper()
-		b, err := verify.LoadBundle(filepath.Join(rw, "sigstore-js", name, "bundle.sigstore.json"))
+		b, err := sigstore.LoadBundle(filepath.Join(rw, "sigstore-js", name, "bundle.sigstore.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(rw, "sigstore-js", "sigstore-1.0.0.tgz")),
-			verify.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"})
+		res, err := v.Verify(ctx, b, sigstore.ArtifactFile(filepath.Join(rw, "sigstore-js", "sigstore-1.0.0.tgz")),
+			sigstore.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"})
 		if err != nil {
 			t.Fatalf("%s: Verify: %v", name, err)
 		}
@@ -158,12 +158,12 @@ func TestConfirmRekorV1(t *testing.T) {
 
 	t.Run("latest is the bundle's checkpoint", func(t *testing.T) {
 		f := &confirmV1Log{logInfo: logInfoJSON(t, newerShard)}
-		c, err := v.Confirm(ctx, newer, newerRes, verify.RekorV1Log(logID, f.start(t)))
+		c, err := v.Confirm(ctx, newer, newerRes, sigstore.RekorV1Log(logID, f.start(t)))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
 		e := c.Entries[0]
-		if e.Status != verify.ConfirmStatusConfirmed || e.Method != verify.ConfirmMethodRekorV1 || e.Latest.Size != uint64(newerShard.TreeSize) ||
+		if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodRekorV1 || e.Latest.Size != uint64(newerShard.TreeSize) ||
 			e.InclusionSize != e.Bundle.Size || len(e.InclusionProof) == 0 || len(e.ConsistencyProof) != 0 || e.LogURL != "https://rekor.sigstore.dev" {
 			t.Fatalf("entry %+v", e)
 		}
@@ -172,11 +172,11 @@ func TestConfirmRekorV1(t *testing.T) {
 		active := newerShard // the log has moved on to another shard
 		active.TreeID = "1193050959916656506"
 		f := &confirmV1Log{logInfo: logInfoJSON(t, active, newerShard)}
-		c, err := v.Confirm(ctx, newer, newerRes, verify.RekorV1Log(logID, f.start(t)))
+		c, err := v.Confirm(ctx, newer, newerRes, sigstore.RekorV1Log(logID, f.start(t)))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
-		if e := c.Entries[0]; e.Status != verify.ConfirmStatusConfirmed {
+		if e := c.Entries[0]; e.Status != sigstore.ConfirmStatusConfirmed {
 			t.Fatalf("entry %+v", e)
 		}
 	})
@@ -201,7 +201,7 @@ func TestConfirmRekorV1(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		b      *bundle.Bundle
-		res    *verify.SigstoreResult
+		res    *sigstore.Result
 		log    *confirmV1Log
 		target any
 	}{
@@ -212,7 +212,7 @@ func TestConfirmRekorV1(t *testing.T) {
 		{"frozen shard with a flipped signature", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, otherActive, flipSig(newerShard))}, new(*tlog.SignatureError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := v.Confirm(ctx, tc.b, tc.res, verify.RekorV1Log(logID, tc.log.start(t)))
+			c, err := v.Confirm(ctx, tc.b, tc.res, sigstore.RekorV1Log(logID, tc.log.start(t)))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}
@@ -238,40 +238,40 @@ func TestConfirmRekorV1(t *testing.T) {
 			if tc.name == "no consistency proof served" {
 				b, res = older, olderRes
 			}
-			c, err := v.Confirm(ctx, b, res, verify.RekorV1Log(logID, tc.f))
+			c, err := v.Confirm(ctx, b, res, sigstore.RekorV1Log(logID, tc.f))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}
 			r := wantConfirmUnchecked(t, err)
-			if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != verify.ConfirmStatusCouldNotCheck {
+			if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != sigstore.ConfirmStatusCouldNotCheck {
 				t.Fatalf("err %v, entries %+v", err, r.Entries)
 			}
 		})
 	}
 
 	t.Run("inclusion promise only", func(t *testing.T) {
-		b, err := verify.LoadBundle(filepath.Join(rw, "sigstore-js", "bundleV01-dsse-no-proof", "bundle.sigstore.json"))
+		b, err := sigstore.LoadBundle(filepath.Join(rw, "sigstore-js", "bundleV01-dsse-no-proof", "bundle.sigstore.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := v.Verify(ctx, b, verify.ArtifactFile(filepath.Join(rw, "sigstore-js", "sigstore-1.0.0.tgz")),
-			verify.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"})
+		res, err := v.Verify(ctx, b, sigstore.ArtifactFile(filepath.Join(rw, "sigstore-js", "sigstore-1.0.0.tgz")),
+			sigstore.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"})
 		if err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
 		f := &confirmV1Log{logInfo: logInfoJSON(t, newerShard)}
 		hf := f.start(t)
 		// A source that reads no entries: the promise cannot be checked.
-		noEntries := verify.LogSource{LogID: logID, RekorV1: &verify.RekorV1Source{LogInfo: hf.LogInfo, ConsistencyProof: hf.ConsistencyProof}}
+		noEntries := sigstore.LogSource{LogID: logID, RekorV1: &sigstore.RekorV1Source{LogInfo: hf.LogInfo, ConsistencyProof: hf.ConsistencyProof}}
 		_, err = v.Confirm(ctx, b, res, noEntries)
 		r := wantConfirmUnchecked(t, err)
-		if e := r.Entries[0]; e.Status != verify.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "inclusion promise only") {
+		if e := r.Entries[0]; e.Status != sigstore.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "inclusion promise only") {
 			t.Fatalf("entry %+v", e)
 		}
 		// A log that does not serve the entry: could not check, never a pass.
-		_, err = v.Confirm(ctx, b, res, verify.RekorV1Log(logID, hf))
+		_, err = v.Confirm(ctx, b, res, sigstore.RekorV1Log(logID, hf))
 		r = wantConfirmUnchecked(t, err)
-		if e := r.Entries[0]; e.Status != verify.ConfirmStatusCouldNotCheck || e.Method != verify.ConfirmMethodRekorV1Entry || !errors.Is(err, tlog.ErrUnavailable) {
+		if e := r.Entries[0]; e.Status != sigstore.ConfirmStatusCouldNotCheck || e.Method != sigstore.ConfirmMethodRekorV1Entry || !errors.Is(err, tlog.ErrUnavailable) {
 			t.Fatalf("err %v, entry %+v", err, e)
 		}
 	})

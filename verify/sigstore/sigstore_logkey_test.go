@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 
+	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -22,7 +23,7 @@ import (
 // only through signed entry timestamps, which Rekor v2 entries lack: this
 // test shows it accepts the case, and that Verify does not.
 func TestRekorV2LogKeyExpired(t *testing.T) {
-	dir := filepath.Join("..", "testdata", "sigstore", "conformance", "bundle-verify", "rekor2-happy-path")
+	dir := filepath.Join("..", "..", "testdata", "sigstore", "conformance", "bundle-verify", "rekor2-happy-path")
 	rootJSON, err := os.ReadFile(filepath.Join(dir, "trusted_root.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -31,11 +32,11 @@ func TestRekorV2LogKeyExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	artifact, err := os.ReadFile(filepath.Join("..", "testdata", "sigstore", "conformance", "a.txt"))
+	artifact, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sigstore", "conformance", "a.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := readCases(t, filepath.Join("..", "testdata", "sigstore", "conformance"))
+	cases := readCases(t, filepath.Join("..", "..", "testdata", "sigstore", "conformance"))
 	var p Policy
 	for _, c := range cases {
 		if c.name == "bundle-verify/rekor2-happy-path" {
@@ -49,7 +50,7 @@ func TestRekorV2LogKeyExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := NewSigstoreVerifier(tr, SigstoreOptions{})
+	v, _ := NewVerifier(tr, Options{})
 	res, err := v.Verify(ctx, b, ArtifactReader(bytes.NewReader(artifact)), p)
 	if err != nil {
 		t.Fatalf("baseline: %v", err)
@@ -92,10 +93,10 @@ func TestRekorV2LogKeyExpired(t *testing.T) {
 		t.Logf("sigstore-go now rejects it too: %v", err)
 	}
 
-	v2, _ := NewSigstoreVerifier(tr2, SigstoreOptions{})
+	v2, _ := NewVerifier(tr2, Options{})
 	_, err = v2.Verify(ctx, b, ArtifactReader(bytes.NewReader(artifact)), p)
 	var ke *LogKeyValidityError
-	if !errors.As(err, &ke) || !errors.Is(err, ErrVerification) {
+	if !errors.As(err, &ke) || !errors.Is(err, verify.ErrVerification) {
 		t.Fatalf("expired log key: err = %v, want a *LogKeyValidityError", err)
 	}
 }

@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -63,13 +64,13 @@ func newEd25519Fixture(t *testing.T, artifact []byte) *ed25519Fixture {
 	return fx
 }
 
-func (fx *ed25519Fixture) verifier(t *testing.T, o verify.SigstoreOptions) *verify.SigstoreVerifier {
+func (fx *ed25519Fixture) verifier(t *testing.T, o sigstore.Options) *sigstore.Verifier {
 	t.Helper()
 	tr, err := trust.FromFile(fx.root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := verify.NewSigstoreVerifier(tr, o)
+	v, err := sigstore.NewVerifier(tr, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,17 +84,17 @@ func (fx *ed25519Fixture) verifier(t *testing.T, o verify.SigstoreOptions) *veri
 func TestEd25519MessageStreams(t *testing.T) {
 	art := bytes.Repeat([]byte("streamed artifact\n"), (8<<20)/18)
 	fx := newEd25519Fixture(t, art)
-	v := fx.verifier(t, verify.SigstoreOptions{MaxPureEd25519Size: 64 << 10})
-	p := verify.Policy{Key: fx.pub}
+	v := fx.verifier(t, sigstore.Options{MaxPureEd25519Size: 64 << 10})
+	p := sigstore.Policy{Key: fx.pub}
 	ctx := context.Background()
 	// Warm up the verifier's caches, then measure one verification.
-	if _, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(art)), p); err != nil {
+	if _, err := v.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(art)), p); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	if _, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(art)), p); err != nil {
+	if _, err := v.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(art)), p); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	runtime.ReadMemStats(&after)
@@ -103,17 +104,17 @@ func TestEd25519MessageStreams(t *testing.T) {
 
 	t.Run("by its SHA-512 digest", func(t *testing.T) {
 		sum := sha512.Sum512(art)
-		if _, err := v.Verify(ctx, fx.signed, verify.ArtifactDigest(attest.SHA512, sum[:]), p); err != nil {
+		if _, err := v.Verify(ctx, fx.signed, sigstore.ArtifactDigest(attest.SHA512, sum[:]), p); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
 		sum[0] ^= 1
-		if _, err := v.Verify(ctx, fx.signed, verify.ArtifactDigest(attest.SHA512, sum[:]), p); !errors.Is(err, verify.ErrVerification) {
+		if _, err := v.Verify(ctx, fx.signed, sigstore.ArtifactDigest(attest.SHA512, sum[:]), p); !errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("another digest: err = %v; want ErrVerification", err)
 		}
 	})
 	t.Run("a changed artifact is rejected", func(t *testing.T) {
 		small := bytes.Clone(art[:1<<10])
-		_, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(small)), p)
+		_, err := v.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(small)), p)
 		if !errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("err = %v; want ErrVerification", err)
 		}
@@ -121,14 +122,14 @@ func TestEd25519MessageStreams(t *testing.T) {
 	t.Run("over the pure bound and not Ed25519ph: not checked, bad input", func(t *testing.T) {
 		other := bytes.Clone(art)
 		other[len(other)-1] ^= 1
-		_, err := v.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(other)), p)
+		_, err := v.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(other)), p)
 		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("err = %v; want ErrBadInput only", err)
 		}
 	})
 	t.Run("over MaxArtifactSize: bad input", func(t *testing.T) {
-		small := fx.verifier(t, verify.SigstoreOptions{MaxArtifactSize: 1 << 20})
-		_, err := small.Verify(ctx, fx.signed, verify.ArtifactReader(bytes.NewReader(art)), p)
+		small := fx.verifier(t, sigstore.Options{MaxArtifactSize: 1 << 20})
+		_, err := small.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(art)), p)
 		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("reader: err = %v; want ErrBadInput only", err)
 		}
@@ -136,7 +137,7 @@ func TestEd25519MessageStreams(t *testing.T) {
 		if err := os.WriteFile(path, art, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err = small.Verify(ctx, fx.signed, verify.ArtifactFile(path), p)
+		_, err = small.Verify(ctx, fx.signed, sigstore.ArtifactFile(path), p)
 		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
 			t.Fatalf("file: err = %v; want ErrBadInput only", err)
 		}
@@ -168,8 +169,8 @@ func returnsWithin(t *testing.T, f func() error) error {
 // forever, a directory or an empty file was a rejection.
 func TestVerifyLocalInputsRefused(t *testing.T) {
 	fx := newEd25519Fixture(t, []byte("local input artifact\n"))
-	v := fx.verifier(t, verify.SigstoreOptions{MaxArtifactSize: 1 << 20})
-	p := verify.Policy{Key: fx.pub}
+	v := fx.verifier(t, sigstore.Options{MaxArtifactSize: 1 << 20})
+	p := sigstore.Policy{Key: fx.pub}
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -183,15 +184,15 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 	if err := os.WriteFile(big, make([]byte, 1<<20+1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	arts := map[string]verify.SignedArtifact{
-		"FIFO":           verify.ArtifactFile(fifo),
-		"directory":      verify.ArtifactFile(dir),
-		"empty file":     verify.ArtifactFile(empty),
-		"over the limit": verify.ArtifactFile(big),
-		"endless reader": verify.ArtifactReader(endless{}),
+	arts := map[string]sigstore.SignedArtifact{
+		"FIFO":           sigstore.ArtifactFile(fifo),
+		"directory":      sigstore.ArtifactFile(dir),
+		"empty file":     sigstore.ArtifactFile(empty),
+		"over the limit": sigstore.ArtifactFile(big),
+		"endless reader": sigstore.ArtifactReader(endless{}),
 	}
 	if _, err := os.Stat("/dev/zero"); err == nil {
-		arts["/dev/zero"] = verify.ArtifactFile("/dev/zero")
+		arts["/dev/zero"] = sigstore.ArtifactFile("/dev/zero")
 	}
 	for name, a := range arts {
 		t.Run("artifact "+name, func(t *testing.T) {
@@ -203,7 +204,7 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 	}
 	for _, path := range []string{fifo, dir, "/dev/zero"} {
 		t.Run("bundle "+path, func(t *testing.T) {
-			err := returnsWithin(t, func() error { _, err := verify.LoadBundle(path); return err })
+			err := returnsWithin(t, func() error { _, err := sigstore.LoadBundle(path); return err })
 			if !errors.Is(err, verify.ErrBadInput) {
 				t.Fatalf("err = %v; want ErrBadInput", err)
 			}

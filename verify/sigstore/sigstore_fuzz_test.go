@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -38,17 +39,17 @@ func oneSentinel(t *testing.T, err error) error {
 type fuzzScenario struct {
 	name     string
 	seed     string // the bundle file made for it
-	v        *verify.SigstoreVerifier
-	artifact verify.SignedArtifact // a digest: reusable, and no I/O
-	policy   verify.Policy
-	want     []*verify.SigstoreResult
+	v        *sigstore.Verifier
+	artifact sigstore.SignedArtifact // a digest: reusable, and no I/O
+	policy   sigstore.Policy
+	want     []*sigstore.Result
 }
 
 // sameFacts reports how got, verified from a mutated bundle, differs from
 // what the original bundle verified: the signer, the statement, and each
 // verified log entry's log, index, kind and integrated time must all be
 // the same.
-func sameFacts(want, got *verify.SigstoreResult) string {
+func sameFacts(want, got *sigstore.Result) string {
 	j := func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)
@@ -79,34 +80,34 @@ func FuzzSigstoreBundle(f *testing.F) {
 	}
 	rekor2Dir := filepath.Join(cfDir, "bundle-verify", "rekor2-happy-path")
 	rekor2Root := loadRoot(f, filepath.Join(rekor2Dir, "trusted_root.json"))
-	npmKey, err := verify.ParsePublicKeyPEM(readFile(f, npmPublishKey))
+	npmKey, err := sigstore.ParsePublicKeyPEM(readFile(f, npmPublishKey))
 	if err != nil {
 		f.Fatal(err)
 	}
 	npm := sha512.Sum512(readFile(f, npmTarball))
 	js := sha512.Sum512(readFile(f, jsTarball))
 	a := sha256.Sum256(readFile(f, cfArtifact))
-	brian := verify.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"}
-	cf := verify.Policy{SAN: cfSAN, Issuer: ghIssuer}
+	brian := sigstore.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"}
+	cf := sigstore.Policy{SAN: cfSAN, Issuer: ghIssuer}
 
-	mustVerifier := func(v *verify.SigstoreVerifier, err error) *verify.SigstoreVerifier {
+	mustVerifier := func(v *sigstore.Verifier, err error) *sigstore.Verifier {
 		f.Helper()
 		if err != nil {
 			f.Fatal(err)
 		}
 		return v
 	}
-	rw := mustVerifier(verify.NewSigstoreVerifier(rwRoot, verify.SigstoreOptions{}))
-	prod := mustVerifier(verify.NewSigstoreVerifier(embedded, verify.SigstoreOptions{}))
-	r2 := mustVerifier(verify.NewSigstoreVerifier(rekor2Root, verify.SigstoreOptions{}))
+	rw := mustVerifier(sigstore.NewVerifier(rwRoot, sigstore.Options{}))
+	prod := mustVerifier(sigstore.NewVerifier(embedded, sigstore.Options{}))
+	r2 := mustVerifier(sigstore.NewVerifier(rekor2Root, sigstore.Options{}))
 
 	scenarios := []*fuzzScenario{
-		{name: "npm-provenance", seed: npmProvenanceBundle, v: rw, artifact: verify.ArtifactDigest(attest.SHA512, npm[:]), policy: verify.Policy{SAN: npmSAN, Issuer: ghIssuer}},
-		{name: "npm-publish", seed: npmPublishBundle, v: rw, artifact: verify.ArtifactDigest(attest.SHA512, npm[:]), policy: verify.Policy{Key: npmKey}},
-		{name: "sigstore-js-v01-dsse-with-proof", seed: filepath.Join(rwDir, "sigstore-js", "bundleV01-dsse-with-proof", "bundle.sigstore.json"), v: rw, artifact: verify.ArtifactDigest(attest.SHA512, js[:]), policy: brian},
-		{name: "sigstore-js-v03-intoto", seed: filepath.Join(rwDir, "sigstore-js", "bundleV03-intoto", "bundle.sigstore.json"), v: rw, artifact: verify.ArtifactDigest(attest.SHA512, js[:]), policy: brian},
-		{name: "hashedrekord-v1", seed: filepath.Join(cfDir, "bundle-verify", "happy-path-v0.3", "bundle.sigstore.json"), v: prod, artifact: verify.ArtifactDigest(attest.SHA256, a[:]), policy: cf},
-		{name: "hashedrekord-rekor-v2", seed: filepath.Join(rekor2Dir, "bundle.sigstore.json"), v: r2, artifact: verify.ArtifactDigest(attest.SHA256, a[:]), policy: cf},
+		{name: "npm-provenance", seed: npmProvenanceBundle, v: rw, artifact: sigstore.ArtifactDigest(attest.SHA512, npm[:]), policy: sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer}},
+		{name: "npm-publish", seed: npmPublishBundle, v: rw, artifact: sigstore.ArtifactDigest(attest.SHA512, npm[:]), policy: sigstore.Policy{Key: npmKey}},
+		{name: "sigstore-js-v01-dsse-with-proof", seed: filepath.Join(rwDir, "sigstore-js", "bundleV01-dsse-with-proof", "bundle.sigstore.json"), v: rw, artifact: sigstore.ArtifactDigest(attest.SHA512, js[:]), policy: brian},
+		{name: "sigstore-js-v03-intoto", seed: filepath.Join(rwDir, "sigstore-js", "bundleV03-intoto", "bundle.sigstore.json"), v: rw, artifact: sigstore.ArtifactDigest(attest.SHA512, js[:]), policy: brian},
+		{name: "hashedrekord-v1", seed: filepath.Join(cfDir, "bundle-verify", "happy-path-v0.3", "bundle.sigstore.json"), v: prod, artifact: sigstore.ArtifactDigest(attest.SHA256, a[:]), policy: cf},
+		{name: "hashedrekord-rekor-v2", seed: filepath.Join(rekor2Dir, "bundle.sigstore.json"), v: r2, artifact: sigstore.ArtifactDigest(attest.SHA256, a[:]), policy: cf},
 	}
 	// Two seeds can verify under one scenario (sigstore-js signed the same
 	// tarball more than once): a mutated bundle that verifies must state
@@ -116,7 +117,7 @@ func FuzzSigstoreBundle(f *testing.F) {
 		seed := readFile(f, s.seed)
 		f.Add(seed)
 		for _, other := range scenarios {
-			b, err := verify.ParseBundle(readFile(f, other.seed))
+			b, err := sigstore.ParseBundle(readFile(f, other.seed))
 			if err != nil {
 				f.Fatalf("%s: %v", other.name, err)
 			}
@@ -130,7 +131,7 @@ func FuzzSigstoreBundle(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b, err := verify.ParseBundle(data)
+		b, err := sigstore.ParseBundle(data)
 		if err != nil {
 			if oneSentinel(t, err) != verify.ErrVerification {
 				t.Fatalf("a bundle that does not parse is evidence that is wrong: %v", err)
@@ -177,18 +178,18 @@ func wholeMatch(t *testing.T, re, s string) bool {
 }
 
 func FuzzPolicyRegexp(f *testing.F) {
-	v, err := verify.NewSigstoreVerifier(loadRoot(f, filepath.Join(rwDir, "trusted_root.json")), verify.SigstoreOptions{})
+	v, err := sigstore.NewVerifier(loadRoot(f, filepath.Join(rwDir, "trusted_root.json")), sigstore.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	b, err := verify.ParseBundle(readFile(f, npmProvenanceBundle))
+	b, err := sigstore.ParseBundle(readFile(f, npmProvenanceBundle))
 	if err != nil {
 		f.Fatal(err)
 	}
 	npm := sha512.Sum512(readFile(f, npmTarball))
-	art := verify.ArtifactDigest(attest.SHA512, npm[:])
+	art := sigstore.ArtifactDigest(attest.SHA512, npm[:])
 	ctx := context.Background()
-	if _, err := v.Verify(ctx, b, art, verify.Policy{SANRegexp: regexp.QuoteMeta(npmSAN), IssuerRegexp: regexp.QuoteMeta(ghIssuer)}); err != nil {
+	if _, err := v.Verify(ctx, b, art, sigstore.Policy{SANRegexp: regexp.QuoteMeta(npmSAN), IssuerRegexp: regexp.QuoteMeta(ghIssuer)}); err != nil {
 		f.Fatalf("the seed policy does not verify: %v", err)
 	}
 
@@ -214,7 +215,7 @@ func FuzzPolicyRegexp(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sanRe, issuerRe string) {
 		_, sanErr := regexp.Compile(sanRe)
 		_, issuerErr := regexp.Compile(issuerRe)
-		res, err := v.Verify(ctx, b, art, verify.Policy{SANRegexp: sanRe, IssuerRegexp: issuerRe})
+		res, err := v.Verify(ctx, b, art, sigstore.Policy{SANRegexp: sanRe, IssuerRegexp: issuerRe})
 		if err != nil {
 			if res != nil {
 				t.Fatalf("a result came back with the error %v", err)

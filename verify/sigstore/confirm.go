@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -14,12 +14,13 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/transparency-dev/merkle/rfc6962"
 
+	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
 )
 
 // Online confirmation of a verified bundle. A bundle's inclusion proof
 // shows that its entry was in the tree the log showed the signer; it does
-// not show that the log still shows everyone that tree. [SigstoreVerifier.Confirm]
+// not show that the log still shows everyone that tree. [Verifier.Confirm]
 // asks the log, through sources the caller names, for its latest signed
 // checkpoint and proves, per log entry, that the latest tree extends the
 // bundle's tree (consistency) and holds the entry (inclusion). It is the
@@ -74,7 +75,7 @@ const (
 	ConfirmMethodRekorV1Entry = "rekor-v1-entry"
 )
 
-// Confirmation is what [SigstoreVerifier.Confirm] found: one
+// Confirmation is what [Verifier.Confirm] found: one
 // [EntryConfirmation] per transparency-log entry of the bundle, in the
 // bundle's order. Returned with a nil error, every entry is confirmed or
 // not confirmed (and at least one is confirmed); inside a
@@ -120,13 +121,13 @@ type EntryConfirmation struct {
 	InclusionSize  uint64   `json:"inclusion_size,omitempty"`
 }
 
-// ConfirmError is returned by [SigstoreVerifier.Confirm] when an entry was
+// ConfirmError is returned by [Verifier.Confirm] when an entry was
 // rejected or could not be checked, or when no entry was confirmed. It
-// carries the whole [Confirmation] as evidence. It wraps [ErrVerification]
+// carries the whole [Confirmation] as evidence. It wraps [verify.ErrVerification]
 // and the rejections (each also wrapping the typed error of package
 // [github.com/ats-run/selfattest/verify/tlog], such as a
 // [*tlog.InconsistencyError]) if any entry was rejected; otherwise
-// [ErrCouldNotCheck] and the errors of the entries that could not be
+// [verify.ErrCouldNotCheck] and the errors of the entries that could not be
 // checked.
 type ConfirmError struct {
 	Result *Confirmation
@@ -164,7 +165,7 @@ func (e *ConfirmError) Error() string {
 }
 
 // Unwrap returns the rejections, or else the errors of the entries that
-// could not be checked, or else [ErrCouldNotCheck].
+// could not be checked, or else [verify.ErrCouldNotCheck].
 func (e *ConfirmError) Unwrap() []error {
 	switch {
 	case len(e.rejected) > 0:
@@ -172,7 +173,7 @@ func (e *ConfirmError) Unwrap() []error {
 	case len(e.unchecked) > 0:
 		return e.unchecked
 	}
-	return []error{ErrCouldNotCheck}
+	return []error{verify.ErrCouldNotCheck}
 }
 
 // TilesSource reads a C2SP tlog-tiles log (Rekor v2, any tessera log).
@@ -238,7 +239,7 @@ func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 }
 
 // Confirm checks online that the logs still show what bundle b's entries
-// say they showed: b and res must be a bundle and what [SigstoreVerifier.Verify]
+// say they showed: b and res must be a bundle and what [Verifier.Verify]
 // returned for it, with this verifier. For each of res's verified log
 // entries whose log one of sources names, Confirm
 //
@@ -267,41 +268,41 @@ func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 // [ConfirmStatusNotConfirmed] and a reason, never skipped and never a
 // pass. Confirm succeeds when no entry is rejected or could not be
 // checked and at least one is confirmed; nothing confirmed at all is a
-// [*ConfirmError] wrapping [ErrCouldNotCheck].
+// [*ConfirmError] wrapping [verify.ErrCouldNotCheck].
 //
-// Errors: a [*ConfirmError] (wrapping [ErrVerification] for a rejection,
-// else [ErrCouldNotCheck]), or [ErrBadInput] for a nil bundle or result,
+// Errors: a [*ConfirmError] (wrapping [verify.ErrVerification] for a rejection,
+// else [verify.ErrCouldNotCheck]), or [verify.ErrBadInput] for a nil bundle or result,
 // a result that is not the bundle's, or unusable sources (a log the
 // trusted root does not name, two sources for one log, neither or both of
 // Tiles and RekorV1).
-func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *SigstoreResult, sources ...LogSource) (*Confirmation, error) {
+func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, sources ...LogSource) (*Confirmation, error) {
 	if b == nil || b.Bundle == nil || res == nil {
-		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", ErrBadInput)
+		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", verify.ErrBadInput)
 	}
-	if res.Schema != SigstoreResultSchema {
-		return nil, fmt.Errorf("%w: result schema %q, want %q", ErrBadInput, res.Schema, SigstoreResultSchema)
+	if res.Schema != ResultSchema {
+		return nil, fmt.Errorf("%w: result schema %q, want %q", verify.ErrBadInput, res.Schema, ResultSchema)
 	}
 	logs := v.trusted.RekorLogs()
 	bySource := make(map[string]LogSource, len(sources))
 	for _, s := range sources {
 		id := strings.ToLower(s.LogID)
 		if _, ok := logs[id]; !ok {
-			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", ErrBadInput, s.LogID)
+			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", verify.ErrBadInput, s.LogID)
 		}
 		if _, dup := bySource[id]; dup {
-			return nil, fmt.Errorf("%w: two sources for log %s", ErrBadInput, id)
+			return nil, fmt.Errorf("%w: two sources for log %s", verify.ErrBadInput, id)
 		}
 		switch {
 		case (s.Tiles == nil) == (s.RekorV1 == nil):
-			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", ErrBadInput, id)
+			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", verify.ErrBadInput, id)
 		case s.Tiles != nil && (s.Tiles.Checkpoint == nil || s.Tiles.Tile == nil),
 			s.RekorV1 != nil && (s.RekorV1.LogInfo == nil || s.RekorV1.ConsistencyProof == nil):
-			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", ErrBadInput, id)
+			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", verify.ErrBadInput, id)
 		}
 		bySource[id] = s
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
 	}
 
 	type key struct {
@@ -328,7 +329,7 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 		if !ok {
 			u, ok := unverified[k]
 			if !ok {
-				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", ErrBadInput, k.id, k.index)
+				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", verify.ErrBadInput, k.id, k.index)
 			}
 			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not verified: "+u.Reason
 			out.Entries = append(out.Entries, ec)
@@ -337,7 +338,7 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 		seen[k] = true
 		tl := logs[k.id]
 		if tl == nil {
-			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", ErrBadInput, k.id)
+			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", verify.ErrBadInput, k.id)
 		}
 		ec.LogURL = tl.BaseURL
 		src, ok := bySource[k.id]
@@ -354,7 +355,7 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 			} else {
 				cp, perr := parseCheckpointBody(env)
 				if perr != nil || *cp != *le.Checkpoint {
-					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", ErrBadInput, k.id, k.index)
+					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", verify.ErrBadInput, k.id, k.index)
 				}
 				err = confirmEntry(ctx, &ec, tl, src, []byte(env), cp.Origin, p.GetInclusionProof().GetLogIndex(), p.GetInclusionProof().GetHashes(), p.GetCanonicalizedBody())
 			}
@@ -363,11 +364,11 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 				ec.Status = ConfirmStatusConfirmed
 				confirmed++
 			case errors.Is(err, tlog.ErrVerification):
-				err = fmt.Errorf("%w: log %s entry %d: %w", ErrVerification, k.id, k.index, err)
+				err = fmt.Errorf("%w: log %s entry %d: %w", verify.ErrVerification, k.id, k.index, err)
 				ec.Status, ec.Reason = ConfirmStatusRejected, err.Error()
 				cerr.rejected = append(cerr.rejected, err)
 			default:
-				err = fmt.Errorf("%w: log %s entry %d: %w", ErrCouldNotCheck, k.id, k.index, err)
+				err = fmt.Errorf("%w: log %s entry %d: %w", verify.ErrCouldNotCheck, k.id, k.index, err)
 				ec.Status, ec.Reason = ConfirmStatusCouldNotCheck, err.Error()
 				cerr.unchecked = append(cerr.unchecked, err)
 			}
@@ -375,7 +376,7 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 		out.Entries = append(out.Entries, ec)
 	}
 	if len(seen) != len(verified) {
-		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", ErrBadInput)
+		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", verify.ErrBadInput)
 	}
 	if len(cerr.rejected) > 0 || len(cerr.unchecked) > 0 || confirmed == 0 {
 		return nil, cerr

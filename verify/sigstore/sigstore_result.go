@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -17,15 +17,17 @@ import (
 	"github.com/transparency-dev/formats/log"
 	merkleproof "github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/ats-run/selfattest/verify"
 )
 
-// SigstoreResultSchema is the schema of [SigstoreResult] in JSON.
-const SigstoreResultSchema = "https://github.com/ats-run/selfattest/verify/sigstore-result/v1"
+// ResultSchema is the schema of [Result] in JSON.
+const ResultSchema = "https://github.com/ats-run/selfattest/verify/sigstore-result/v1"
 
-// SigstoreResult holds what [SigstoreVerifier.Verify] verified, and only
+// Result holds what [Verifier.Verify] verified, and only
 // that. It is returned only when verification succeeds.
-type SigstoreResult struct {
-	// Schema is SigstoreResultSchema.
+type Result struct {
+	// Schema is ResultSchema.
 	Schema string `json:"schema"`
 	// MediaType is the bundle's media type (its version).
 	MediaType string `json:"media_type"`
@@ -114,7 +116,7 @@ type StatementSubject struct {
 // CheckpointMismatchError is returned when an inclusion proof's root hash
 // or tree size is not what the signed checkpoint beside it states:
 // sigstore-go v1.3.0 verifies the two apart, so a proof to one tree and a
-// checkpoint of another would both pass. It wraps [ErrVerification].
+// checkpoint of another would both pass. It wraps [verify.ErrVerification].
 type CheckpointMismatchError struct {
 	LogID      string
 	Index      int64
@@ -129,14 +131,14 @@ func (e *CheckpointMismatchError) Error() string {
 		e.LogID, e.Index, e.ProofSize, e.ProofRootHash, e.Checkpoint.Size, e.Checkpoint.RootHash)
 }
 
-func (e *CheckpointMismatchError) Unwrap() error { return ErrVerification }
+func (e *CheckpointMismatchError) Unwrap() error { return verify.ErrVerification }
 
 // LogKeyValidityError is returned when a log entry was made at a time its
 // log's key was not valid for, by the trusted root's validFor: its signed
 // integrated time is outside the window, or a trusted time of the
 // signature (which precedes the entry) is already past the window's end.
 // sigstore-go v1.3.0 checks the window only for entries with a signed
-// entry timestamp; Rekor v2 entries have none. It wraps [ErrVerification].
+// entry timestamp; Rekor v2 entries have none. It wraps [verify.ErrVerification].
 type LogKeyValidityError struct {
 	LogID      string
 	Index      int64
@@ -149,7 +151,7 @@ func (e *LogKeyValidityError) Error() string {
 		e.LogID, e.Index, e.Time.Format(time.RFC3339), e.Start.Format(time.RFC3339), e.End.Format(time.RFC3339))
 }
 
-func (e *LogKeyValidityError) Unwrap() error { return ErrVerification }
+func (e *LogKeyValidityError) Unwrap() error { return verify.ErrVerification }
 
 // checkLogKeyWindow checks a verified entry against its log key's
 // validity window.
@@ -184,8 +186,8 @@ type oneEntry struct {
 
 func (o oneEntry) TlogEntries() ([]*tlog.Entry, error) { return []*tlog.Entry{o.entry}, nil }
 
-func (v *SigstoreVerifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial, key crypto.PublicKey) (*SigstoreResult, error) {
-	r := &SigstoreResult{Schema: SigstoreResultSchema, MediaType: b.GetMediaType(), Timestamps: []VerifiedTimestamp{}, LogEntries: []LogEntry{}}
+func (v *Verifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial, key crypto.PublicKey) (*Result, error) {
+	r := &Result{Schema: ResultSchema, MediaType: b.GetMediaType(), Timestamps: []VerifiedTimestamp{}, LogEntries: []LogEntry{}}
 	if res.Signature != nil {
 		if res.Signature.Certificate != nil {
 			c := *res.Signature.Certificate
@@ -193,7 +195,7 @@ func (v *SigstoreVerifier) result(b *memoBundle, res *sgverify.VerificationResul
 		} else if key != nil {
 			der, err := x509.MarshalPKIXPublicKey(key)
 			if err != nil {
-				return nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
+				return nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
 			}
 			sum := sha256.Sum256(der)
 			r.Signer.KeySHA256 = hex.EncodeToString(sum[:])
@@ -268,7 +270,7 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 	if env := proof.GetCheckpoint().GetEnvelope(); env != "" {
 		cp, err := parseCheckpointBody(env)
 		if err != nil {
-			return le, fmt.Errorf("%w: log %s entry %d: %w", ErrVerification, le.LogID, le.Index, err)
+			return le, fmt.Errorf("%w: log %s entry %d: %w", verify.ErrVerification, le.LogID, le.Index, err)
 		}
 		le.Checkpoint = cp
 		if cp.Size != uint64(proof.GetTreeSize()) || cp.RootHash != hex.EncodeToString(proof.GetRootHash()) || proof.GetTreeSize() < 0 {
@@ -285,10 +287,10 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 		// this also shows the body is the entry sigstore-go rebuilt.)
 		leaf := rfc6962.DefaultHasher.HashLeaf(p.GetCanonicalizedBody())
 		if proof.GetLogIndex() < 0 || proof.GetTreeSize() <= 0 {
-			return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
+			return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", verify.ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
 		}
 		if err := merkleproof.VerifyInclusion(rfc6962.DefaultHasher, uint64(proof.GetLogIndex()), uint64(proof.GetTreeSize()), leaf, proof.GetHashes(), proof.GetRootHash()); err != nil {
-			return le, fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", ErrVerification, le.LogID, le.Index, err)
+			return le, fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", verify.ErrVerification, le.LogID, le.Index, err)
 		}
 	}
 	return le, nil

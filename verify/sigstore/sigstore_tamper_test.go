@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"bytes"
@@ -47,14 +47,15 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
-// Real data (see ../testdata/sigstore/realworld/README.md and
-// ../testdata/sigstore/conformance/README.md).
+// Real data (see ../../testdata/sigstore/realworld/README.md and
+// ../../testdata/sigstore/conformance/README.md).
 var (
-	rwDir = filepath.Join("..", "testdata", "sigstore", "realworld")
-	cfDir = filepath.Join("..", "testdata", "sigstore", "conformance")
+	rwDir = filepath.Join("..", "..", "testdata", "sigstore", "realworld")
+	cfDir = filepath.Join("..", "..", "testdata", "sigstore", "conformance")
 
 	npmProvenanceBundle = filepath.Join(rwDir, "npm", "sigstore-1.3.0.provenance", "bundle.sigstore.json")
 	npmPublishBundle    = filepath.Join(rwDir, "npm", "sigstore-1.3.0.publish", "bundle.sigstore.json")
@@ -77,35 +78,35 @@ const (
 // through the public API only, as a caller would.
 type tamperEnv struct {
 	trusted    root.TrustedMaterial
-	opts       verify.SigstoreOptions
+	opts       sigstore.Options
 	bundle     []byte // parsed with ParseBundle, unless bundlePath is set
 	bundlePath string // loaded with LoadBundle
-	artifact   func() verify.SignedArtifact
-	policy     verify.Policy
+	artifact   func() sigstore.SignedArtifact
+	policy     sigstore.Policy
 	ctx        context.Context
 }
 
 // verify returns the result, or the error and the step that returned it:
-// "new" (NewSigstoreVerifier), "load" (ParseBundle, LoadBundle) or
+// "new" (NewVerifier), "load" (ParseBundle, LoadBundle) or
 // "verify". A panic is returned as an error that wraps no sentinel, so
 // that it fails its case and not the whole package.
-func (e tamperEnv) verify() (res *verify.SigstoreResult, step string, err error) {
+func (e tamperEnv) verify() (res *sigstore.Result, step string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("%s panicked: %v", step, r)
 		}
 	}()
 	step = "new"
-	v, err := verify.NewSigstoreVerifier(e.trusted, e.opts)
+	v, err := sigstore.NewVerifier(e.trusted, e.opts)
 	if err != nil {
 		return nil, step, err
 	}
 	step = "load"
 	var b *bundle.Bundle
 	if e.bundlePath != "" {
-		b, err = verify.LoadBundle(e.bundlePath)
+		b, err = sigstore.LoadBundle(e.bundlePath)
 	} else {
-		b, err = verify.ParseBundle(e.bundle)
+		b, err = sigstore.ParseBundle(e.bundle)
 	}
 	if err != nil {
 		return nil, step, err
@@ -128,7 +129,7 @@ type tamperCase struct {
 	check    func(t *testing.T, step string, err error)
 }
 
-// TestSigstoreTamper holds SigstoreVerifier to failing closed: every case
+// TestSigstoreTamper holds Verifier to failing closed: every case
 // starts from a baseline that verifies (asserted), changes one thing —
 // the artifact, the policy, a byte of a real bundle, or one fact of a
 // synthetic one — and must be rejected with the right sentinel (and the
@@ -146,7 +147,7 @@ func TestSigstoreTamper(t *testing.T) {
 	npmTgz := readFile(t, npmTarball)
 	jsTgz := readFile(t, jsTarball)
 	cfA := readFile(t, cfArtifact)
-	npmKey, err := verify.ParsePublicKeyPEM(readFile(t, npmPublishKey))
+	npmKey, err := sigstore.ParsePublicKeyPEM(readFile(t, npmPublishKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,25 +158,25 @@ func TestSigstoreTamper(t *testing.T) {
 			trusted:  rwRoot,
 			bundle:   readFile(t, npmProvenanceBundle),
 			artifact: fileArtifact(npmTarball),
-			policy:   verify.Policy{SAN: npmSAN, Issuer: ghIssuer},
+			policy:   sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer},
 		}
 	}
-	npmProvenanceWith := func(p verify.Policy) func(t *testing.T) tamperEnv {
+	npmProvenanceWith := func(p sigstore.Policy) func(t *testing.T) tamperEnv {
 		return func(t *testing.T) tamperEnv {
 			e := npmProvenance(t)
 			e.policy = p
 			return e
 		}
 	}
-	npmGitHub := func(g verify.GitHubClaims) func(t *testing.T) tamperEnv {
-		return npmProvenanceWith(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: g})
+	npmGitHub := func(g sigstore.GitHubClaims) func(t *testing.T) tamperEnv {
+		return npmProvenanceWith(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: g})
 	}
 	npmPublish := func(t *testing.T) tamperEnv {
 		return tamperEnv{
 			trusted:  embedded,
 			bundle:   readFile(t, npmPublishBundle),
 			artifact: fileArtifact(npmTarball),
-			policy:   verify.Policy{Key: npmKey},
+			policy:   sigstore.Policy{Key: npmKey},
 		}
 	}
 	// hashedrekord (message signature over sha256), Rekor v1 entry with a
@@ -185,7 +186,7 @@ func TestSigstoreTamper(t *testing.T) {
 			trusted:  embedded,
 			bundle:   readFile(t, filepath.Join(cfDir, "bundle-verify", "happy-path-v0.3", "bundle.sigstore.json")),
 			artifact: fileArtifact(cfArtifact),
-			policy:   verify.Policy{SAN: cfSAN, Issuer: ghIssuer},
+			policy:   sigstore.Policy{SAN: cfSAN, Issuer: ghIssuer},
 		}
 	}
 	// hashedrekord v0.0.2 in a Rekor v2 log: an inclusion proof and a
@@ -195,7 +196,7 @@ func TestSigstoreTamper(t *testing.T) {
 			trusted:  rekor2Root,
 			bundle:   readFile(t, filepath.Join(cfDir, "bundle-verify", "rekor2-happy-path", "bundle.sigstore.json")),
 			artifact: fileArtifact(cfArtifact),
-			policy:   verify.Policy{SAN: cfSAN, Issuer: ghIssuer},
+			policy:   sigstore.Policy{SAN: cfSAN, Issuer: ghIssuer},
 		}
 	}
 	synthetic := func(o fakeBundle) func(t *testing.T) tamperEnv {
@@ -204,12 +205,12 @@ func TestSigstoreTamper(t *testing.T) {
 	reissue := func(o fakeBundle) func(t *testing.T, e *tamperEnv) {
 		return func(t *testing.T, e *tamperEnv) { e.bundle = fake.bundle(t, o) }
 	}
-	withPolicy := func(p verify.Policy) func(t *testing.T, e *tamperEnv) {
+	withPolicy := func(p sigstore.Policy) func(t *testing.T, e *tamperEnv) {
 		return func(t *testing.T, e *tamperEnv) { e.policy = p }
 	}
 	withBytes := func(b []byte) func(t *testing.T, e *tamperEnv) {
 		return func(t *testing.T, e *tamperEnv) {
-			e.artifact = func() verify.SignedArtifact { return verify.ArtifactReader(bytes.NewReader(b)) }
+			e.artifact = func() sigstore.SignedArtifact { return sigstore.ArtifactReader(bytes.NewReader(b)) }
 		}
 	}
 	withDigest := func(alg attest.Algorithm, d []byte) func(t *testing.T, e *tamperEnv) {
@@ -272,46 +273,46 @@ func TestSigstoreTamper(t *testing.T) {
 		{"san/cert-for-main-evil-regexp-without-anchors",
 			func(t *testing.T) tamperEnv {
 				e := fake.env(t, fakeBundle{})
-				e.policy = verify.Policy{SANRegexp: unanchoredMain, Issuer: ghIssuer}
+				e.policy = sigstore.Policy{SANRegexp: unanchoredMain, Issuer: ghIssuer}
 				return e
 			},
 			reissue(fakeBundle{san: evilSAN}), rejected},
 		{"san/evil-yml", npmProvenance,
-			withPolicy(verify.Policy{SAN: "https://github.com/sigstore/sigstore-js/.github/workflows/evil.yml@refs/heads/main", Issuer: ghIssuer}), rejected},
+			withPolicy(sigstore.Policy{SAN: "https://github.com/sigstore/sigstore-js/.github/workflows/evil.yml@refs/heads/main", Issuer: ghIssuer}), rejected},
 		{"san/regexp-prefix-refs-heads-mai",
-			npmProvenanceWith(verify.Policy{SANRegexp: regexp.QuoteMeta(npmSAN), Issuer: ghIssuer}),
-			withPolicy(verify.Policy{SANRegexp: npmPrefix, Issuer: ghIssuer}), rejected},
+			npmProvenanceWith(sigstore.Policy{SANRegexp: regexp.QuoteMeta(npmSAN), Issuer: ghIssuer}),
+			withPolicy(sigstore.Policy{SANRegexp: npmPrefix, Issuer: ghIssuer}), rejected},
 		{"san/regexp-prefix-only",
-			npmProvenanceWith(verify.Policy{SANRegexp: `https://github\.com/sigstore/.*`, Issuer: ghIssuer}),
-			withPolicy(verify.Policy{SANRegexp: `https://github\.com/sigstore/`, Issuer: ghIssuer}), rejected},
+			npmProvenanceWith(sigstore.Policy{SANRegexp: `https://github\.com/sigstore/.*`, Issuer: ghIssuer}),
+			withPolicy(sigstore.Policy{SANRegexp: `https://github\.com/sigstore/`, Issuer: ghIssuer}), rejected},
 		{"san/regexp-suffix-only",
-			npmProvenanceWith(verify.Policy{SANRegexp: `.*release\.yml@refs/heads/main`, Issuer: ghIssuer}),
-			withPolicy(verify.Policy{SANRegexp: `release\.yml@refs/heads/main`, Issuer: ghIssuer}), rejected},
-		{"issuer/mismatch", npmProvenance, withPolicy(verify.Policy{SAN: npmSAN, Issuer: "https://accounts.google.com"}), rejected},
+			npmProvenanceWith(sigstore.Policy{SANRegexp: `.*release\.yml@refs/heads/main`, Issuer: ghIssuer}),
+			withPolicy(sigstore.Policy{SANRegexp: `release\.yml@refs/heads/main`, Issuer: ghIssuer}), rejected},
+		{"issuer/mismatch", npmProvenance, withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: "https://accounts.google.com"}), rejected},
 		{"issuer/regexp-prefix-only",
-			npmProvenanceWith(verify.Policy{SAN: npmSAN, IssuerRegexp: `https://token\.actions\.githubusercontent\.com`}),
-			withPolicy(verify.Policy{SAN: npmSAN, IssuerRegexp: `https://token\.actions\.github`}), rejected},
+			npmProvenanceWith(sigstore.Policy{SAN: npmSAN, IssuerRegexp: `https://token\.actions\.githubusercontent\.com`}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, IssuerRegexp: `https://token\.actions\.github`}), rejected},
 
 		// GitHub claims of the npm provenance certificate.
-		{"github/repository-mismatch", npmGitHub(verify.GitHubClaims{Repository: "sigstore/sigstore-js"}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Repository: "sigstore/sigstore-js-evil"}}),
+		{"github/repository-mismatch", npmGitHub(sigstore.GitHubClaims{Repository: "sigstore/sigstore-js"}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "sigstore/sigstore-js-evil"}}),
 			claimMismatch("github.repository")},
-		{"github/repository-prefix", npmGitHub(verify.GitHubClaims{Repository: "https://github.com/sigstore/sigstore-js"}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Repository: "https://github.com/sigstore/sigstore"}}),
+		{"github/repository-prefix", npmGitHub(sigstore.GitHubClaims{Repository: "https://github.com/sigstore/sigstore-js"}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "https://github.com/sigstore/sigstore"}}),
 			claimMismatch("github.repository")},
-		{"github/ref-mismatch", npmGitHub(verify.GitHubClaims{Ref: "refs/heads/main"}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Ref: "refs/tags/v1.3.0"}}),
+		{"github/ref-mismatch", npmGitHub(sigstore.GitHubClaims{Ref: "refs/heads/main"}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Ref: "refs/tags/v1.3.0"}}),
 			claimMismatch("github.ref")},
-		{"github/trigger-mismatch", npmGitHub(verify.GitHubClaims{Trigger: "push"}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Trigger: "pull_request_target"}}),
+		{"github/trigger-mismatch", npmGitHub(sigstore.GitHubClaims{Trigger: "push"}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Trigger: "pull_request_target"}}),
 			claimMismatch("github.trigger")},
-		{"github/commit-mismatch", npmGitHub(verify.GitHubClaims{Commit: "dae8bd8eb433a4147b4655c00fe73e0f22bc0fb1"}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Commit: "dae8bd8eb433a4147b4655c00fe73e0f22bc0fb2"}}),
+		{"github/commit-mismatch", npmGitHub(sigstore.GitHubClaims{Commit: "dae8bd8eb433a4147b4655c00fe73e0f22bc0fb1"}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Commit: "dae8bd8eb433a4147b4655c00fe73e0f22bc0fb2"}}),
 			claimMismatch("github.commit")},
-		{"github/workflow-regexp-prefix", npmGitHub(verify.GitHubClaims{WorkflowRegexp: `https://github\.com/sigstore/sigstore-js/\.github/workflows/release\.yml@refs/heads/main`}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{WorkflowRegexp: `https://github\.com/sigstore/sigstore-js/\.github/workflows/release\.yml@refs/heads/mai`}}),
+		{"github/workflow-regexp-prefix", npmGitHub(sigstore.GitHubClaims{WorkflowRegexp: `https://github\.com/sigstore/sigstore-js/\.github/workflows/release\.yml@refs/heads/main`}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{WorkflowRegexp: `https://github\.com/sigstore/sigstore-js/\.github/workflows/release\.yml@refs/heads/mai`}}),
 			claimMismatch("github.workflow")},
-		{"github/deny-self-hosted", synthetic(fakeBundle{policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{DenySelfHosted: true}}}),
+		{"github/deny-self-hosted", synthetic(fakeBundle{policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{DenySelfHosted: true}}}),
 			reissue(fakeBundle{runner: "self-hosted"}), claimMismatch("github.runner_environment")},
 		{"github/claims-on-cert-without-extensions",
 			func(t *testing.T) tamperEnv {
@@ -319,10 +320,10 @@ func TestSigstoreTamper(t *testing.T) {
 					trusted:  rwRoot,
 					bundle:   readFile(t, filepath.Join(rwDir, "sigstore-js", "bundleV03-dsse", "bundle.sigstore.json")),
 					artifact: fileArtifact(jsTarball),
-					policy:   verify.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"},
+					policy:   sigstore.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth"},
 				}
 			},
-			withPolicy(verify.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth", GitHub: verify.GitHubClaims{Repository: "sigstore/sigstore-js"}}),
+			withPolicy(sigstore.Policy{SAN: "brian@dehamer.com", Issuer: "https://github.com/login/oauth", GitHub: sigstore.GitHubClaims{Repository: "sigstore/sigstore-js"}}),
 			claimMismatch("github.repository")},
 
 		// The certificate and the trusted time.
@@ -339,12 +340,12 @@ func TestSigstoreTamper(t *testing.T) {
 		// A constraint x509 checks on each leaf, which the opt-in fast
 		// path must not skip.
 		{"cert/san-outside-intermediate-name-constraints",
-			synthetic(fakeBundle{ca: fake.constrainedCA, san: "https://example.org/release", policy: verify.Policy{SAN: "https://example.org/release", Issuer: ghIssuer}}),
+			synthetic(fakeBundle{ca: fake.constrainedCA, san: "https://example.org/release", policy: sigstore.Policy{SAN: "https://example.org/release", Issuer: ghIssuer}}),
 			func(t *testing.T, e *tamperEnv) {
 				// A SAN outside example.org, and a policy that asks for it:
 				// only the name constraint stands in the way.
 				e.bundle = fake.bundle(t, fakeBundle{ca: fake.constrainedCA})
-				e.policy = verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}
+				e.policy = sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}
 			}, rejected},
 		{"cert/not-for-code-signing", synthetic(fakeBundle{}),
 			reissue(fakeBundle{eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), rejected},
@@ -451,25 +452,25 @@ func TestSigstoreTamper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.policy = verify.Policy{Key: k.Public()}
+			e.policy = sigstore.Policy{Key: k.Public()}
 		}, rejected},
-		{"key/identity-policy-on-key-bundle", npmPublish, withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer}), rejected},
-		{"key/key-policy-on-certificate-bundle", npmProvenance, withPolicy(verify.Policy{Key: npmKey}), rejected},
+		{"key/identity-policy-on-key-bundle", npmPublish, withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer}), rejected},
+		{"key/key-policy-on-certificate-bundle", npmProvenance, withPolicy(sigstore.Policy{Key: npmKey}), rejected},
 
 		// The predicate type.
 		{"predicate/type-mismatch",
-			npmProvenanceWith(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, PredicateType: "https://slsa.dev/provenance/v0.2"}),
-			withPolicy(verify.Policy{SAN: npmSAN, Issuer: ghIssuer, PredicateType: "https://slsa.dev/provenance/v1"}),
+			npmProvenanceWith(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, PredicateType: "https://slsa.dev/provenance/v0.2"}),
+			withPolicy(sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer, PredicateType: "https://slsa.dev/provenance/v1"}),
 			claimMismatch("predicate_type")},
 		{"predicate/on-message-signature", hashedRekordV1,
-			withPolicy(verify.Policy{SAN: cfSAN, Issuer: ghIssuer, PredicateType: "https://slsa.dev/provenance/v1"}),
+			withPolicy(sigstore.Policy{SAN: cfSAN, Issuer: ghIssuer, PredicateType: "https://slsa.dev/provenance/v1"}),
 			claimMismatch("predicate_type")},
 
 		// Unusable policies.
-		{"policy/key-and-identity", npmPublish, withPolicy(verify.Policy{Key: npmKey, SAN: npmSAN, Issuer: ghIssuer}), badInput("verify")},
-		{"policy/empty", npmProvenance, withPolicy(verify.Policy{}), badInput("verify")},
-		{"policy/invalid-regexp", npmProvenance, withPolicy(verify.Policy{SANRegexp: `https://(github\.com/`, Issuer: ghIssuer}), badInput("verify")},
-		{"policy/san-without-issuer", npmProvenance, withPolicy(verify.Policy{SAN: npmSAN}), badInput("verify")},
+		{"policy/key-and-identity", npmPublish, withPolicy(sigstore.Policy{Key: npmKey, SAN: npmSAN, Issuer: ghIssuer}), badInput("verify")},
+		{"policy/empty", npmProvenance, withPolicy(sigstore.Policy{}), badInput("verify")},
+		{"policy/invalid-regexp", npmProvenance, withPolicy(sigstore.Policy{SANRegexp: `https://(github\.com/`, Issuer: ghIssuer}), badInput("verify")},
+		{"policy/san-without-issuer", npmProvenance, withPolicy(sigstore.Policy{SAN: npmSAN}), badInput("verify")},
 
 		// Could not check, or bad input.
 		{"input/artifact-file-missing", npmProvenance, func(t *testing.T, e *tamperEnv) {
@@ -524,11 +525,11 @@ func TestSigstoreTamper(t *testing.T) {
 				if ctx == nil {
 					ctx = context.Background()
 				}
-				if got, want := verify.BothPaths(t, ctx, e.trusted, e.opts, e.bundle, e.artifact, e.policy), verify.VerdictClass(err); got != want {
+				if got, want := sigstore.BothPaths(t, ctx, e.trusted, e.opts, e.bundle, e.artifact, e.policy), sigstore.VerdictClass(err); got != want {
 					t.Fatalf("both paths %s, Verify %s", got, want)
 				}
 				b := c.baseline(t)
-				if got := verify.BothPaths(t, context.Background(), b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
+				if got := sigstore.BothPaths(t, context.Background(), b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
 					t.Fatalf("baseline: both paths %s", got)
 				}
 			}
@@ -550,8 +551,8 @@ func rejected(t *testing.T, step string, err error) {
 func rejectedBySigstoreGo(t *testing.T, step string, err error) {
 	t.Helper()
 	rejected(t, step, err)
-	var cm *verify.ClaimMismatchError
-	var cp *verify.CheckpointMismatchError
+	var cm *sigstore.ClaimMismatchError
+	var cp *sigstore.CheckpointMismatchError
 	if errors.As(err, &cm) || errors.As(err, &cp) {
 		t.Fatalf("want sigstore-go's own rejection, got %T: %v", err, err)
 	}
@@ -561,7 +562,7 @@ func claimMismatch(claim string) func(t *testing.T, step string, err error) {
 	return func(t *testing.T, step string, err error) {
 		t.Helper()
 		rejected(t, step, err)
-		var cm *verify.ClaimMismatchError
+		var cm *sigstore.ClaimMismatchError
 		if !errors.As(err, &cm) {
 			t.Fatalf("want a *ClaimMismatchError, got %v", err)
 		}
@@ -574,7 +575,7 @@ func claimMismatch(claim string) func(t *testing.T, step string, err error) {
 func checkpointMismatch(t *testing.T, step string, err error) {
 	t.Helper()
 	rejected(t, step, err)
-	var cp *verify.CheckpointMismatchError
+	var cp *sigstore.CheckpointMismatchError
 	if !errors.As(err, &cp) {
 		t.Fatalf("want a *CheckpointMismatchError, got %v", err)
 	}
@@ -586,11 +587,11 @@ func checkpointMismatch(t *testing.T, step string, err error) {
 func futureTimestamp(t *testing.T, step string, err error) {
 	t.Helper()
 	rejected(t, step, err)
-	var ft *verify.FutureTimestampError
+	var ft *sigstore.FutureTimestampError
 	if !errors.As(err, &ft) {
 		t.Fatalf("want a *FutureTimestampError, got %v", err)
 	}
-	if !ft.Time.After(ft.Now.Add(verify.MaxClockSkew)) {
+	if !ft.Time.After(ft.Now.Add(sigstore.MaxClockSkew)) {
 		t.Fatalf("FutureTimestampError %+v: the time is not beyond the allowed skew", ft)
 	}
 }
@@ -660,12 +661,12 @@ func rootWithoutLog(t *testing.T, path, keyID string) *root.TrustedRoot {
 	return tr
 }
 
-func fileArtifact(path string) func() verify.SignedArtifact {
-	return func() verify.SignedArtifact { return verify.ArtifactFile(path) }
+func fileArtifact(path string) func() sigstore.SignedArtifact {
+	return func() sigstore.SignedArtifact { return sigstore.ArtifactFile(path) }
 }
 
-func digestArtifact(alg attest.Algorithm, d []byte) func() verify.SignedArtifact {
-	return func() verify.SignedArtifact { return verify.ArtifactDigest(alg, d) }
+func digestArtifact(alg attest.Algorithm, d []byte) func() sigstore.SignedArtifact {
+	return func() sigstore.SignedArtifact { return sigstore.ArtifactDigest(alg, d) }
 }
 
 // editJSON decodes a JSON object, lets edit change it (nil: no change),
@@ -757,7 +758,7 @@ func editPayload(t *testing.T, b map[string]any, edit func(st map[string]any)) {
 // Synthetic data: a fake Sigstore for what real bundles cannot express.
 //
 // sigstore-go's ca.VirtualSigstore signs certificates without signed
-// certificate timestamps, which SigstoreVerifier always requires (there is
+// certificate timestamps, which Verifier always requires (there is
 // no opt-out), so no bundle it makes can verify here. fakeSigstore
 // therefore has its own Fulcio-like CA that embeds SCTs from its own CT
 // log, its own Rekor-like log key (signed entry timestamps, checkpoints
@@ -818,7 +819,7 @@ type fakeBundle struct {
 	proofSize     int64
 	checkpointKey *ecdsa.PrivateKey // signs the checkpoint; rekorKey
 	subject       []byte            // the artifact the statement names; fakeArtifact
-	policy        verify.Policy     // the baseline's policy; SAN fakeSAN, GitHub issuer
+	policy        sigstore.Policy   // the baseline's policy; SAN fakeSAN, GitHub issuer
 }
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {
@@ -1068,7 +1069,7 @@ func (o fakeBundle) withDefaults(f *fakeSigstore) fakeBundle {
 		o.subject = fakeArtifact
 	}
 	if o.policy.SAN == "" && o.policy.SANRegexp == "" {
-		o.policy = verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}
+		o.policy = sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}
 	}
 	return o
 }
@@ -1079,7 +1080,7 @@ func (f *fakeSigstore) env(t testing.TB, o fakeBundle) tamperEnv {
 	return tamperEnv{
 		trusted:  f.trustedRoot,
 		bundle:   f.bundle(t, o),
-		artifact: func() verify.SignedArtifact { return verify.ArtifactReader(bytes.NewReader(fakeArtifact)) },
+		artifact: func() sigstore.SignedArtifact { return sigstore.ArtifactReader(bytes.NewReader(fakeArtifact)) },
 		policy:   o.withDefaults(f).policy,
 	}
 }

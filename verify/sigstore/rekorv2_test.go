@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -60,26 +60,26 @@ func TestRekorV2(t *testing.T) {
 		}
 		return b
 	}
-	root := func(t *testing.T, roots ...rekorv2.Root) *verify.SigstoreVerifier {
+	root := func(t *testing.T, roots ...rekorv2.Root) *sigstore.Verifier {
 		t.Helper()
 		tr, err := trust.FromJSON(rekorv2.Root{}.Merge(roots...).JSON())
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := verify.NewSigstoreVerifier(tr, verify.SigstoreOptions{})
+		v, err := sigstore.NewVerifier(tr, sigstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
 	good := root(t, srv.Root(), tsa.Root())
-	policy := verify.Policy{Key: kp.GetPublicKey()}
-	check := func(v *verify.SigstoreVerifier, data []byte, art []byte) (*verify.SigstoreResult, error) {
-		b, err := verify.ParseBundle(data)
+	policy := sigstore.Policy{Key: kp.GetPublicKey()}
+	check := func(v *sigstore.Verifier, data []byte, art []byte) (*sigstore.Result, error) {
+		b, err := sigstore.ParseBundle(data)
 		if err != nil {
 			return nil, err
 		}
-		return v.Verify(ctx, b, verify.ArtifactReader(bytes.NewReader(art)), policy)
+		return v.Verify(ctx, b, sigstore.ArtifactReader(bytes.NewReader(art)), policy)
 	}
 
 	// The first entry (index 0) carries no RFC 3161 timestamp: Rekor v2
@@ -122,11 +122,11 @@ func TestRekorV2(t *testing.T) {
 		t.Logf("result: %s", got)
 	})
 	t.Run("verifies by digest", func(t *testing.T) {
-		b, err := verify.ParseBundle(signed)
+		b, err := sigstore.ParseBundle(signed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := verify.ParseArtifactDigest("sha256:" + rv2SHA256Hex(artifact))
+		d, err := sigstore.ParseArtifactDigest("sha256:" + rv2SHA256Hex(artifact))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestRekorV2(t *testing.T) {
 		name     string
 		edit     func(t *testing.T, b map[string]any)
 		artifact []byte
-		verifier *verify.SigstoreVerifier
+		verifier *sigstore.Verifier
 		want     func(t *testing.T, step string, err error)
 	}{
 		{

@@ -1,4 +1,4 @@
-package verify_test
+package sigstore_test
 
 import (
 	"bytes"
@@ -30,6 +30,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 )
 
@@ -113,10 +114,10 @@ func TestEntryMatcher(t *testing.T) {
 	otherRepo := release
 	otherRepo.repo = "https://github.com/example/app-evil"
 
-	match, err := verify.NewEntryMatcher(
-		verify.WatchRule{Name: "exact", Policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}},
-		verify.WatchRule{Name: "repo", Policy: verify.Policy{SANRegexp: `https://github\.com/example/app/.*`, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Repository: "example/app"}}},
-		verify.WatchRule{Name: "key", Policy: verify.Policy{Key: key.Public()}},
+	match, err := sigstore.NewEntryMatcher(
+		sigstore.WatchRule{Name: "exact", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}},
+		sigstore.WatchRule{Name: "repo", Policy: sigstore.Policy{SANRegexp: `https://github\.com/example/app/.*`, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}},
+		sigstore.WatchRule{Name: "key", Policy: sigstore.Policy{Key: key.Public()}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -176,15 +177,15 @@ func TestEntryMatcher(t *testing.T) {
 		}
 	}
 
-	for name, rules := range map[string][]verify.WatchRule{
+	for name, rules := range map[string][]sigstore.WatchRule{
 		"none":           nil,
-		"unnamed":        {{Policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}}},
-		"repeated name":  {{Name: "a", Policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer}}, {Name: "a", Policy: verify.Policy{Key: key.Public()}}},
+		"unnamed":        {{Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}}},
+		"repeated name":  {{Name: "a", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}}, {Name: "a", Policy: sigstore.Policy{Key: key.Public()}}},
 		"no identity":    {{Name: "a"}},
-		"bad regexp":     {{Name: "a", Policy: verify.Policy{SANRegexp: "(", Issuer: ghIssuer}}},
-		"predicate type": {{Name: "a", Policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer, PredicateType: "x"}}},
+		"bad regexp":     {{Name: "a", Policy: sigstore.Policy{SANRegexp: "(", Issuer: ghIssuer}}},
+		"predicate type": {{Name: "a", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, PredicateType: "x"}}},
 	} {
-		if _, err := verify.NewEntryMatcher(rules...); !errors.Is(err, verify.ErrBadInput) {
+		if _, err := sigstore.NewEntryMatcher(rules...); !errors.Is(err, verify.ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", name, err)
 		}
 	}
@@ -198,7 +199,7 @@ func FuzzEntryMatcher(f *testing.F) {
 	f.Add(rekorEntry(f, "hashedrekord", ghCert(f, ca, key.Public(), releaseClaims(fakeSAN)), nil, d[:]))
 	f.Add(rekorEntry(f, "dsse", ghCert(f, ca, key.Public(), releaseClaims(fakeSAN)), nil, d[:]))
 	f.Add([]byte(`{"kind":"hashedrekord","apiVersion":"0.0.2"}`))
-	match, err := verify.NewEntryMatcher(verify.WatchRule{Name: "r", Policy: verify.Policy{SANRegexp: ".*", IssuerRegexp: ".*"}})
+	match, err := sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "r", Policy: sigstore.Policy{SANRegexp: ".*", IssuerRegexp: ".*"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -331,7 +332,7 @@ func watchMonitor(t testing.TB, dir, state string, key *tlog.LogKey) *tlog.Monit
 	}
 	t.Cleanup(func() { root.Close() })
 	f := tlog.NewDirFetcher(root)
-	match, err := verify.NewEntryMatcher(verify.WatchRule{Name: "release", Policy: verify.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: verify.GitHubClaims{Repository: "example/app"}}})
+	match, err := sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

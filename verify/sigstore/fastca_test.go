@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -187,7 +187,7 @@ func TestAnchoredCAMatchesX509(t *testing.T) {
 // rekor2-timestamp-*_fail cases — through both the anchored TSA and
 // sigstore-go's, against each case's trusted root.
 func TestAnchoredTSAMatchesLibrary(t *testing.T) {
-	dir := filepath.Join("..", "testdata", "sigstore", "conformance")
+	dir := filepath.Join("..", "..", "testdata", "sigstore", "conformance")
 	var rc rootCache
 	checked, fast := 0, 0
 	for _, c := range readCases(t, dir) {

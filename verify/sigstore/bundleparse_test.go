@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/ats-run/selfattest/verify"
 )
 
 // allBundles returns every bundle file of the conformance and real-world
@@ -18,7 +20,7 @@ import (
 func allBundles(t testing.TB) [][]byte {
 	var out [][]byte
 	for _, dir := range []string{"conformance", "realworld"} {
-		err := filepath.WalkDir(filepath.Join("..", "testdata", "sigstore", dir), func(p string, d os.DirEntry, err error) error {
+		err := filepath.WalkDir(filepath.Join("..", "..", "testdata", "sigstore", dir), func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || filepath.Ext(p) != ".json" || filepath.Base(p) == "trusted_root.json" {
 				return err
 			}
@@ -53,8 +55,8 @@ func sameAsLibrary(t *testing.T, data []byte) bool {
 		t.Fatalf("parseMemoBundle: %v; UnmarshalJSON: %v\n%.300s", gotErr, wantErr, data)
 	}
 	if wantErr != nil {
-		if !errors.Is(gotErr, ErrVerification) {
-			t.Fatalf("rejection %v does not wrap ErrVerification", gotErr)
+		if !errors.Is(gotErr, verify.ErrVerification) {
+			t.Fatalf("rejection %v does not wrap verify.ErrVerification", gotErr)
 		}
 		return false
 	}

@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"bytes"
@@ -25,6 +25,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/localfile"
+	"github.com/ats-run/selfattest/verify"
 )
 
 // MaxBundleSize is the largest Sigstore bundle [LoadBundle] and
@@ -59,16 +60,16 @@ func ArtifactDigest(alg attest.Algorithm, digest []byte) SignedArtifact {
 }
 
 // ParseArtifactDigest parses "sha256:<64 hex>", "sha384:<96 hex>" or
-// "sha512:<128 hex>" (lower-case hex). Anything else wraps [ErrBadInput].
+// "sha512:<128 hex>" (lower-case hex). Anything else wraps [verify.ErrBadInput].
 func ParseArtifactDigest(s string) (SignedArtifact, error) {
 	alg, h, ok := strings.Cut(s, ":")
 	a := attest.Algorithm(alg)
 	if !ok || a.Size() == 0 || len(h) != 2*a.Size() || strings.ToLower(h) != h {
-		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", ErrBadInput, s)
+		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", verify.ErrBadInput, s)
 	}
 	d, err := hex.DecodeString(h)
 	if err != nil {
-		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", ErrBadInput, s, err)
+		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", verify.ErrBadInput, s, err)
 	}
 	return ArtifactDigest(a, d), nil
 }
@@ -83,37 +84,37 @@ func IsArtifactDigest(s string) bool {
 // LoadBundle reads and parses a Sigstore bundle file (v0.1 to v0.3, both
 // v0.3 media types), reading at most [MaxBundleSize] bytes. A path that
 // cannot be read or is not a regular file (a directory, a FIFO, a device:
-// refused without blocking) wraps [ErrBadInput]; a file over
-// [MaxBundleSize] or that is not a valid bundle wraps [ErrVerification]:
+// refused without blocking) wraps [verify.ErrBadInput]; a file over
+// [MaxBundleSize] or that is not a valid bundle wraps [verify.ErrVerification]:
 // the evidence itself is bad.
 func LoadBundle(path string) (*bundle.Bundle, error) {
 	b, err := localfile.ReadFile(path, MaxBundleSize)
 	var le *localfile.Error
 	if errors.As(err, &le) && le.Kind == localfile.KindTooLarge {
 		// As ParseBundle says of bytes over the limit.
-		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrBadInput, err)
 	}
 	return ParseBundle(b)
 }
 
 // ParseBundle parses a Sigstore bundle in its JSON form. Input over
 // [MaxBundleSize], malformed JSON, an unknown media type or a bundle that
-// breaks the bundle rules wraps [ErrVerification].
+// breaks the bundle rules wraps [verify.ErrVerification].
 func ParseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: bundle larger than %d bytes", ErrVerification, MaxBundleSize)
+		return nil, fmt.Errorf("%w: bundle larger than %d bytes", verify.ErrVerification, MaxBundleSize)
 	}
 	var b bundle.Bundle
 	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
 	}
 	return &b, nil
 }
 
-// SigstoreOptions tune a [SigstoreVerifier]. The zero value is the strict
+// Options tune a [Verifier]. The zero value is the strict
 // default: every bundle needs at least one entry verified in a
 // transparency log the trusted root names, at least one trusted time for
 // the signature (a log's signed integrated time or an RFC 3161 timestamp
@@ -127,12 +128,12 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 // (plus [MaxClockSkew]) is rejected with a [*FutureTimestampError], as
 // cosign rejects it — sigstore-go v1.3.0 does not compare them with the
 // clock.
-type SigstoreOptions struct {
+type Options struct {
 	// MaxArtifactSize bounds the bytes read from an artifact given as a
 	// file or a reader; 0 means [DefaultMaxArtifactSize]. A larger
-	// artifact is not verified: the error wraps [ErrBadInput], since the
+	// artifact is not verified: the error wraps [verify.ErrBadInput], since the
 	// artifact is the caller's input and trying again cannot change its
-	// size (a URL's body over a limit is [ErrCouldNotCheck] instead: the
+	// size (a URL's body over a limit is [verify.ErrCouldNotCheck] instead: the
 	// server may answer differently). Verification streams the artifact:
 	// memory does not grow with its size, but for pure Ed25519 (below).
 	MaxArtifactSize int64
@@ -142,7 +143,7 @@ type SigstoreOptions struct {
 	// [DefaultMaxPureEd25519Size]. Ed25519ph (SHA-512 of the artifact, as
 	// Rekor v2 requires) is checked by streaming at any size within
 	// MaxArtifactSize. An artifact over this bound whose signature is not
-	// a valid Ed25519ph one is reported as [ErrBadInput] (pure Ed25519 was
+	// a valid Ed25519ph one is reported as [verify.ErrBadInput] (pure Ed25519 was
 	// not tried), never as verified or rejected.
 	MaxPureEd25519Size int64
 	// RequireTimestampAuthority also demands at least one RFC 3161
@@ -154,7 +155,7 @@ type SigstoreOptions struct {
 	Now func() time.Time
 	// FastPaths opts in to this package's own re-implementations of
 	// checks sigstore-go makes, for speed when many bundles are verified
-	// ([SigstoreVerifier.VerifyBatch]). The zero value (false) leaves
+	// ([Verifier.VerifyBatch]). The zero value (false) leaves
 	// every one of these decisions to sigstore-go. When set:
 	//
 	//   - x509 path validation of a certificate bundle with no
@@ -180,20 +181,20 @@ type SigstoreOptions struct {
 	FastPaths bool
 }
 
-// Defaults of [SigstoreOptions]' limits.
+// Defaults of [Options]' limits.
 const (
 	DefaultMaxArtifactSize    int64 = 256 << 20 // as a fetched body's default limit
 	DefaultMaxPureEd25519Size int64 = 64 << 20
 )
 
-func (o SigstoreOptions) maxArtifact() int64 {
+func (o Options) maxArtifact() int64 {
 	if o.MaxArtifactSize > 0 {
 		return o.MaxArtifactSize
 	}
 	return DefaultMaxArtifactSize
 }
 
-func (o SigstoreOptions) maxPure() int64 {
+func (o Options) maxPure() int64 {
 	if o.MaxPureEd25519Size > 0 {
 		return o.MaxPureEd25519Size
 	}
@@ -201,11 +202,11 @@ func (o SigstoreOptions) maxPure() int64 {
 }
 
 // MaxClockSkew is how far in the future a trusted time may lie before
-// [SigstoreVerifier.Verify] rejects it.
+// [Verifier.Verify] rejects it.
 const MaxClockSkew = 5 * time.Minute
 
 // FutureTimestampError is returned when a verified timestamp lies in the
-// future. It wraps [ErrVerification].
+// future. It wraps [verify.ErrVerification].
 type FutureTimestampError struct {
 	// Kind is "tlog" or "tsa"; URI names the log or authority.
 	Kind, URI string
@@ -217,15 +218,15 @@ func (e *FutureTimestampError) Error() string {
 	return fmt.Sprintf("verify: %s time %s from %s is after now (%s)", e.Kind, e.Time.Format(time.RFC3339), e.URI, e.Now.Format(time.RFC3339))
 }
 
-func (e *FutureTimestampError) Unwrap() error { return ErrVerification }
+func (e *FutureTimestampError) Unwrap() error { return verify.ErrVerification }
 
-// SigstoreVerifier verifies Sigstore bundles against one trusted root,
+// Verifier verifies Sigstore bundles against one trusted root,
 // parsed once and shared by every call; it is safe for concurrent use.
-type SigstoreVerifier struct {
+type Verifier struct {
 	trusted root.TrustedMaterial
-	opts    SigstoreOptions
+	opts    Options
 	cert    *sgverify.Verifier
-	// anchored is set only with SigstoreOptions.FastPaths: the trusted
+	// anchored is set only with Options.FastPaths: the trusted
 	// material for certificate bundles that carry no intermediates of
 	// their own, with the CA chains checked once (see fastca.go); their
 	// SCTs are checked by scts (see fastsct.go).
@@ -233,18 +234,18 @@ type SigstoreVerifier struct {
 	scts     *sctVerifier
 }
 
-// NewSigstoreVerifier returns a verifier for bundles signed under trusted
+// NewVerifier returns a verifier for bundles signed under trusted
 // (see package [github.com/ats-run/selfattest/verify/trust]). trusted must
 // not be nil: there is no default root.
-func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*SigstoreVerifier, error) {
+func NewVerifier(trusted root.TrustedMaterial, opts Options) (*Verifier, error) {
 	if trusted == nil || isNilPointer(trusted) {
-		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", ErrBadInput)
+		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", verify.ErrBadInput)
 	}
 	cert, err := sgverify.NewVerifier(trusted, opts.verifierOptions(true)...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
 	}
-	v := &SigstoreVerifier{trusted: trusted, opts: opts, cert: cert}
+	v := &Verifier{trusted: trusted, opts: opts, cert: cert}
 	if opts.FastPaths {
 		v.anchored, v.scts = newAnchoredMaterial(trusted), newSCTVerifier(trusted)
 	}
@@ -253,7 +254,7 @@ func NewSigstoreVerifier(trusted root.TrustedMaterial, opts SigstoreOptions) (*S
 
 // verifierOptions are sigstore-go's options for certificate bundles
 // (withSCTs) or key bundles.
-func (o SigstoreOptions) verifierOptions(withSCTs bool) []sgverify.VerifierOption {
+func (o Options) verifierOptions(withSCTs bool) []sgverify.VerifierOption {
 	opts := []sgverify.VerifierOption{
 		sgverify.WithTransparencyLog(1),
 		sgverify.WithObserverTimestamps(1),
@@ -276,28 +277,28 @@ func (o SigstoreOptions) verifierOptions(withSCTs bool) []sgverify.VerifierOptio
 // inclusion proof's root hash and tree size must be the ones its signed
 // checkpoint states.
 //
-// It returns the verified facts, or an error wrapping [ErrVerification]
+// It returns the verified facts, or an error wrapping [verify.ErrVerification]
 // (rejected; a [*ClaimMismatchError] when an identity claim differs),
-// [ErrBadInput] (an unusable policy; an artifact file that cannot be
+// [verify.ErrBadInput] (an unusable policy; an artifact file that cannot be
 // opened, is not a regular file or is empty; an artifact over
-// [SigstoreOptions].MaxArtifactSize or failing to read) or
-// [ErrCouldNotCheck] (ctx ended).
-func (v *SigstoreVerifier) Verify(ctx context.Context, b *bundle.Bundle, artifact SignedArtifact, p Policy) (*SigstoreResult, error) {
+// [Options].MaxArtifactSize or failing to read) or
+// [verify.ErrCouldNotCheck] (ctx ended).
+func (v *Verifier) Verify(ctx context.Context, b *bundle.Bundle, artifact SignedArtifact, p Policy) (*Result, error) {
 	if b == nil {
-		return nil, fmt.Errorf("%w: no bundle", ErrBadInput)
+		return nil, fmt.Errorf("%w: no bundle", verify.ErrBadInput)
 	}
 	return v.verify(ctx, &memoBundle{Bundle: b}, artifact, p)
 }
 
 // verify is Verify for a bundle whose derived parts may already be known
 // (see parseMemoBundle).
-func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artifact SignedArtifact, p Policy) (*SigstoreResult, error) {
+func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact SignedArtifact, p Policy) (*Result, error) {
 	pol, err := p.compile()
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
 	}
 	art, err := artifact.open(v.opts.maxArtifact())
 	if err != nil {
@@ -324,7 +325,7 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 			chains = &chainRecorder{}
 			sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+				return nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
 			}
 		}
 	}
@@ -333,23 +334,23 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 		// A rejection only if the artifact was read whole and the
 		// signature checked every way it can be.
 		if art.reader != nil && art.reader.err != nil {
-			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, art.reader.err)
+			return nil, fmt.Errorf("%w: artifact: %w", verify.ErrBadInput, art.reader.err)
 		}
 		if art.pure.skipped {
-			return nil, fmt.Errorf("%w: artifact of more than %d bytes: its signature is not Ed25519ph, and a pure Ed25519 signature is not checked over more than that (SigstoreOptions.MaxPureEd25519Size)",
-				ErrBadInput, art.pure.max)
+			return nil, fmt.Errorf("%w: artifact of more than %d bytes: its signature is not Ed25519ph, and a pure Ed25519 signature is not checked over more than that (Options.MaxPureEd25519Size)",
+				verify.ErrBadInput, art.pure.max)
 		}
-		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrVerification, err)
 	}
 	if chains != nil {
 		// What sigstore-go's WithSignedCertificateTimestamps(1) requires,
 		// public-key bundles refused ("no chains provided") included.
 		if err := v.scts.verify(chains.chains, 1); err != nil {
-			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", ErrVerification, err)
+			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", verify.ErrVerification, err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
 	}
 	if res.Signature != nil {
 		if err := pol.checkClaims(res.Signature.Certificate); err != nil {
@@ -375,7 +376,7 @@ func (v *SigstoreVerifier) verify(ctx context.Context, entity *memoBundle, artif
 }
 
 // checkNotFuture rejects a verified time later than the clock allows.
-func (v *SigstoreVerifier) checkNotFuture(r *SigstoreResult) error {
+func (v *Verifier) checkNotFuture(r *Result) error {
 	now := time.Now()
 	if v.opts.Now != nil {
 		now = v.opts.Now()
@@ -415,15 +416,15 @@ func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {
 // keyVerifier returns a sigstore-go verifier that trusts p.Key for key
 // bundles, beside the root's logs and timestamp authorities.
 // pure records the pure Ed25519 attempts of one verification.
-func (v *SigstoreVerifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, root.TrustedMaterial, error) {
+func (v *Verifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, root.TrustedMaterial, error) {
 	sv, err := signature.LoadDefaultVerifier(p.Key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
 	}
 	if pub, ok := p.Key.(ed25519.PublicKey); ok {
 		ph, err := signature.LoadED25519phVerifier(pub)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
+			return nil, nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
 		}
 		pure.max = v.opts.maxPure()
 		sv = ed25519Either{pure: sv, ph: ph, limit: pure}
@@ -434,7 +435,7 @@ func (v *SigstoreVerifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Ver
 	tm := root.TrustedMaterialCollection{km, v.trusted}
 	sev, err := sgverify.NewVerifier(tm, v.opts.verifierOptions(false)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
 	}
 	return sev, tm, nil
 }
@@ -559,7 +560,7 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.n += int64(n)
 	if b.n > b.max {
-		b.err = fmt.Errorf("%s is larger than the limit of %d bytes (SigstoreOptions.MaxArtifactSize)", b.what, b.max)
+		b.err = fmt.Errorf("%s is larger than the limit of %d bytes (Options.MaxArtifactSize)", b.what, b.max)
 		return 0, b.err
 	}
 	if err != nil && err != io.EOF {
@@ -577,11 +578,11 @@ func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 	case a.path != "":
 		f, err := localfile.Open(a.path, max)
 		if err != nil {
-			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: artifact: %w", verify.ErrBadInput, err)
 		}
 		if f.Size() == 0 {
 			f.Close()
-			return nil, fmt.Errorf("%w: artifact: %s is empty", ErrBadInput, a.path)
+			return nil, fmt.Errorf("%w: artifact: %s is empty", verify.ErrBadInput, a.path)
 		}
 		br := &boundedReader{r: f, max: max, what: a.path}
 		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: func() { f.Close() }}, nil
@@ -590,11 +591,11 @@ func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: nop}, nil
 	case a.alg != "":
 		if a.alg.Size() == 0 || len(a.digest) != a.alg.Size() {
-			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", ErrBadInput, len(a.digest), a.alg)
+			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", verify.ErrBadInput, len(a.digest), a.alg)
 		}
 		return &openArtifact{option: sgverify.WithArtifactDigest(string(a.alg), a.digest), close: nop}, nil
 	}
-	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
+	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", verify.ErrBadInput)
 }
 
 // memoBundle is a bundle whose derived parts are computed once per
@@ -641,7 +642,7 @@ func (m *memoBundle) SignatureContent() (sgverify.SignatureContent, error) {
 func tlogEntries(b *memoBundle) ([]*tlog.Entry, error) {
 	entries, err := b.TlogEntries()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrVerification, err)
 	}
 	return entries, nil
 }

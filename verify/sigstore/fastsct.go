@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"crypto/sha256"
@@ -45,7 +45,7 @@ import (
 // The tests hold it to sigstore-go's verdicts (TestSCTMatchesSigstoreGo,
 // FuzzSCT).
 //
-// Only a verifier made with SigstoreOptions.FastPaths takes this path; by
+// Only a verifier made with Options.FastPaths takes this path; by
 // default sigstore-go decides. TestFastPathsMatchDefault and
 // FuzzFastPathDifferential hold the opt-in to the default path's verdicts.
 type sctVerifier struct {

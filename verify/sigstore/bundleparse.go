@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"golang.org/x/mod/semver"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/ats-run/selfattest/verify"
 )
 
 // Parsing a bundle once. sigstore-go's Bundle.UnmarshalJSON validates the
@@ -20,22 +22,22 @@ import (
 // TestParseMemoBundleMatchesLibrary and FuzzParseMemoBundle hold it to
 // UnmarshalJSON's verdicts and results. It is used where a bundle arrives
 // as JSON and goes straight to verification (VerifyBatch) by a verifier
-// made with SigstoreOptions.FastPaths; by default, and in ParseBundle,
+// made with Options.FastPaths; by default, and in ParseBundle,
 // which returns a *bundle.Bundle to the caller, UnmarshalJSON parses.
 
 // parseMemoBundle is ParseBundle returning a memoBundle whose entries are
 // already parsed.
 func parseMemoBundle(data []byte) (*memoBundle, error) {
 	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: bundle larger than %d bytes", ErrVerification, MaxBundleSize)
+		return nil, fmt.Errorf("%w: bundle larger than %d bytes", verify.ErrVerification, MaxBundleSize)
 	}
 	pb := new(protobundle.Bundle)
 	if err := protojson.Unmarshal(data, pb); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
 	}
 	m := &memoBundle{Bundle: &bundle.Bundle{Bundle: pb}}
 	if err := m.validate(); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
 	}
 	return m, nil
 }

@@ -1,4 +1,4 @@
-package verify
+package sigstore
 
 import (
 	"crypto/x509"
@@ -29,7 +29,7 @@ func sctCases(t testing.TB) []sctCase {
 	seen := map[string]bool{}
 	var out []sctCase
 	for _, d := range []string{"realworld", "conformance"} {
-		for _, c := range readCases(t, filepath.Join("..", "testdata", "sigstore", d)) {
+		for _, c := range readCases(t, filepath.Join("..", "..", "testdata", "sigstore", d)) {
 			if c.mode != "identity" || seen[c.path(c.name)] {
 				continue
 			}
