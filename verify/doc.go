@@ -1,9 +1,13 @@
-// Package verify checks claims about deployed artifacts: that a live
-// artifact is byte for byte a local (reproducible) build, that a live web
-// page's scripts and stylesheets match their Subresource Integrity
-// attributes — and, optionally, the local build too — and that a Sigstore
-// bundle proves the expected release pipeline signed the artifact and a
-// transparency log recorded it.
+// Package verify compares deployed artifacts with what they should be: a
+// live artifact byte for byte with a local (reproducible) build, and a
+// live web page's scripts and stylesheets with their Subresource Integrity
+// attributes — and, optionally, with the local build too.
+//
+// It needs no Sigstore: a program that calls [Compare] and [CheckPage]
+// compiles golang.org/x/net/html and the standard library. Sigstore
+// bundles are verified by package
+// [github.com/ats-run/selfattest/verify/sigstore], whose errors wrap this
+// package's three sentinels.
 //
 // A worked example, the heart of a CI verification job:
 //
@@ -104,63 +108,12 @@
 // Tokens a browser ignores are listed in [Subresource].Ignored, never
 // silently dropped.
 //
-// # Sigstore bundles
-//
-// [Verifier] verifies Sigstore bundles (v0.1 to v0.3) against a
-// trusted root the caller names (package
-// [github.com/ats-run/selfattest/verify/trust]), on sigstore-go v1.3.0:
-//
-//	tr, _ := trust.Embedded(trust.PublicGood)
-//	v, _ := sigstore.NewVerifier(tr, sigstore.Options{})
-//	b, _ := sigstore.LoadBundle("kms.mjs.sigstore.json")
-//	res, err := v.Verify(ctx, b, sigstore.ArtifactFile("kms.mjs"), sigstore.Policy{
-//		Issuer: "https://token.actions.githubusercontent.com",
-//		SAN:    "https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1.0.1",
-//		GitHub: sigstore.GitHubClaims{Repository: "OWNER/REPO", DenySelfHosted: true},
-//	})
-//
-// The defaults are strict: a verified transparency-log entry, a trusted
-// time for the signature, SCTs for a certificate. A [Policy] names a key or
-// a certificate identity, never neither; its regular expressions are
-// anchored. Beyond sigstore-go's checks, Verify rejects an inclusion proof
-// whose root or size differs from its signed checkpoint
-// ([CheckpointMismatchError]), a trusted time in the future
-// ([FutureTimestampError]), and an entry made after its log key's validity
-// ended ([LogKeyValidityError]). The [Result] holds verified facts
-// only. [Verifier.VerifyBatch] verifies many bundles over every
-// core, each with every check Verify makes.
-//
-// By default every decision sigstore-go makes is sigstore-go's own:
-// certificate chains, SCTs, RFC 3161 timestamps and bundle parsing included;
-// this package's checks only ever reject more. [Options].FastPaths
-// opts in to re-implementations of those four for speed in batches: the
-// root's CA and timestamp-authority chains checked once per verifier
-// rather than once per bundle (fastca.go, fasttsa.go), SCTs checked on
-// certificates parsed once (fastsct.go), and a bundle's log entries parsed
-// once (bundleparse.go). Tests hold them to the default path's verdict and
-// result over the package's corpus of real, tampered and fuzzed bundles;
-// they are still code of this package standing in for the library's.
-//
 // # What it does not do
 //
 // It does not run scripts, follow imports inside JavaScript modules or
 // CSS @import rules, or evaluate <meta http-equiv> policies: it checks
-// what the HTML names. [Verifier.Verify] fetches nothing: a
-// bundle is verified offline against the trusted root.
-//
-// # Online confirmation and monitoring
-//
-// A bundle's inclusion proof says the entry was in the tree the log showed
-// its signer. [Verifier.Confirm], opt-in, asks the log itself —
-// through sources the caller names ([LogSource]: tiles for Rekor v2 and
-// any tessera log, the REST API for Rekor v1) — for its latest checkpoint,
-// verifies it with the trusted root's key, and proves the entry is in it
-// and that it extends the bundle's checkpoint; a fork or a rollback is a
-// rejection, an unreachable log "could not check", and an entry whose log
-// no source names is reported as not confirmed. [NewEntryMatcher] turns
-// identity rules ([WatchRule]) into the matcher of a
-// [github.com/ats-run/selfattest/verify/tlog.Monitor], which watches a log
-// for entries signed in a release identity's name. Package
-// [github.com/ats-run/selfattest/verify/quorum] counts independent
+// what the HTML names. It does not verify signatures: see package
+// [github.com/ats-run/selfattest/verify/sigstore] for Sigstore bundles and
+// package [github.com/ats-run/selfattest/verify/quorum] for independent
 // verifiers' signed reports.
 package verify

@@ -1,0 +1,87 @@
+// Package sigstore verifies Sigstore bundles: that the expected release
+// pipeline signed an artifact and a transparency log recorded it.
+//
+// A [Verifier] verifies bundles (v0.1 to v0.3) against a trusted root the
+// caller names (package [github.com/ats-run/selfattest/verify/trust]), on
+// sigstore-go v1.3.0:
+//
+//	tr, _ := trust.Embedded(trust.PublicGood)
+//	v, _ := sigstore.NewVerifier(tr, sigstore.Options{})
+//	b, _ := sigstore.LoadBundle("kms.mjs.sigstore.json")
+//	res, err := v.Verify(ctx, b, sigstore.ArtifactFile("kms.mjs"), sigstore.Policy{
+//		Issuer: "https://token.actions.githubusercontent.com",
+//		SAN:    "https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1.0.1",
+//		GitHub: sigstore.GitHubClaims{Repository: "OWNER/REPO", DenySelfHosted: true},
+//	})
+//	switch {
+//	case err == nil:
+//		// res holds verified facts only
+//	case errors.Is(err, verify.ErrVerification):
+//		// rejected: the bundle does not prove what the policy asks
+//	case errors.Is(err, verify.ErrCouldNotCheck), errors.Is(err, verify.ErrBadInput):
+//		// the check did not run, or the input is unusable
+//	}
+//
+// # Outcomes
+//
+// Every error wraps exactly one of the three sentinels of package
+// [github.com/ats-run/selfattest/verify]: verify.ErrVerification (a
+// rejection), verify.ErrCouldNotCheck (the check did not run to its end)
+// or verify.ErrBadInput (the caller's input is unusable). This package
+// imports verify; verify never imports this package, so a program that
+// only compares files or checks pages compiles no Sigstore.
+//
+// # Verifying
+//
+// The defaults are strict: a verified transparency-log entry, a trusted
+// time for the signature, SCTs for a certificate. A [Policy] names a key or
+// a certificate identity, never neither; its regular expressions are
+// anchored. Artifacts are named by [ArtifactFile], [ArtifactReader],
+// [ArtifactDigest] or [ParseArtifactDigest]. Beyond sigstore-go's checks,
+// Verify rejects an inclusion proof whose root or size differs from its
+// signed checkpoint ([CheckpointMismatchError]), a trusted time in the
+// future ([FutureTimestampError]), and an entry made after its log key's
+// validity ended ([LogKeyValidityError]). The [Result] holds verified facts
+// only. [Verifier.VerifyBatch] verifies many bundles over every core, each
+// with every check Verify makes.
+//
+// By default every decision sigstore-go makes is sigstore-go's own:
+// certificate chains, SCTs, RFC 3161 timestamps and bundle parsing included;
+// this package's checks only ever reject more. [Options].FastPaths opts in
+// to re-implementations of those four for speed in batches: the root's CA
+// and timestamp-authority chains checked once per verifier rather than once
+// per bundle (fastca.go, fasttsa.go), SCTs checked on certificates parsed
+// once (fastsct.go), and a bundle's log entries parsed once
+// (bundleparse.go). Tests hold them to the default path's verdict and
+// result over the package's corpus of real, tampered and fuzzed bundles;
+// they are still code of this package standing in for the library's.
+//
+// # Online confirmation and monitoring
+//
+// A bundle's inclusion proof says the entry was in the tree the log showed
+// its signer. [Verifier.Confirm], opt-in, asks the log itself — through
+// sources the caller names ([LogSource]: tiles for Rekor v2 and any
+// tessera log, the REST API for Rekor v1) — for its latest checkpoint,
+// verifies it with the trusted root's key, and proves the entry is in it
+// and that it extends the bundle's checkpoint; a fork or a rollback is a
+// rejection, an unreachable log "could not check", and an entry whose log
+// no source names is reported as not confirmed. [NewEntryMatcher] turns
+// identity rules ([WatchRule]) into the matcher of a
+// [github.com/ats-run/selfattest/verify/tlog.Monitor], which watches a log
+// for entries signed in a release identity's name.
+//
+// # Reports
+//
+// [NewReport] turns what Verify returned into a report of package
+// [github.com/ats-run/selfattest/verify/report] (its Sigstore section and
+// one check per verified fact), and [AddConfirmation] adds what Confirm
+// returned. The dependency points this way so that package report, and a
+// comparison or page report, compiles no Sigstore.
+//
+// # What it does not do
+//
+// [Verifier.Verify] fetches nothing: a bundle is verified offline against
+// the trusted root. It does not compare artifacts or check pages (package
+// [github.com/ats-run/selfattest/verify]) and does not count independent
+// verifiers (package [github.com/ats-run/selfattest/verify/quorum]).
+package sigstore
