@@ -44,7 +44,7 @@ func (l loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestTransparencyVerifies signs a statement and an artifact with a key,
 // logs them to a local log through the Transparency adapter, timestamps
 // them with an RFC 3161 authority on 127.0.0.1, and verifies the bundles
-// with package verify against a trusted root file made by TrustedRoot;
+// with package verify/sigstore against a trusted root file made by TrustedRoot;
 // then tampers with the proof and the trust.
 func TestTransparencyVerifies(t *testing.T) {
 	ctx := testCtx(t)

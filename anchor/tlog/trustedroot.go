@@ -12,7 +12,7 @@ import (
 )
 
 // TrustedRootLog returns a local log as a Sigstore trusted root names a
-// Rekor v2 log, so that verifiers (package verify, sigstore-go, cosign)
+// Rekor v2 log, so that verifiers (package verify/sigstore, sigstore-go, cosign)
 // accept the entries a [Transparency] writes: baseUrl "https://" + origin
 // (sigstore-go matches its host name with the checkpoint's origin; nothing
 // need be served there), SHA-256 Merkle tree, the Ed25519 public key, and

@@ -98,7 +98,7 @@
 // # What it does not do
 //
 // It does not sign (package signing does) and does not verify a signature
-// or an identity (package verify does). It reads no network, no clock and
+// or an identity (package verify/sigstore does). It reads no network, no clock and
 // no environment variable (callers pass the environment). It checks of a
 // verification report only what a statement needs; the report's own rules
 // are verify/report's.

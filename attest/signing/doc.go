@@ -60,7 +60,7 @@
 //
 // # What it does not do
 //
-// It does not verify what it signed (package verify does), read the
+// It does not verify what it signed (package verify/sigstore does), read the
 // clock for anything but the signing config's validity windows, or keep
 // keys: a key is the caller's. A statement signed with an Ed25519 key
 // cannot go to a Rekor v1 log: Ed25519 signs pre-hashed here (what Rekor

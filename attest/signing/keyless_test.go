@@ -50,7 +50,7 @@ const (
 // sign.Fulcio sends and reads). Its root and intermediate come from
 // sigstore-go's testing/ca (the VirtualSigstore generators); unlike
 // VirtualSigstore's own leaves, its certificates embed an SCT from a CT
-// log key of its own, since package verify always demands one. It checks
+// log key of its own, since package verify/sigstore always demands one. It checks
 // the bearer token's presence and the proof of possession (a signature
 // over the token's subject), and certifies the requested key for the
 // token's subject and issuer as Fulcio does for GitHub Actions tokens.

@@ -50,7 +50,7 @@ func flipB64(t testing.TB, s any) string {
 // TestSignRekorV1 signs a statement and an artifact with an ECDSA P-256
 // key, logs them with NewRekor(url, 1, …) — sigstore-go's Rekor v1 client
 // over our HTTP client — to a fake Rekor v1 log that checks and stores
-// entries as Rekor does, and verifies the bundles with package verify
+// entries as Rekor does, and verifies the bundles with package verify/sigstore
 // against a trusted root file naming the log. No timestamp authority is
 // asked: a Rekor v1 entry's signed entry timestamp is a trusted time of
 // its own. Then it tampers with them.

@@ -129,11 +129,11 @@ type Options struct {
 	// of the signature ([NewTimestampAuthority]). A Rekor v2 entry carries
 	// no time of its own: a bundle logged only to Rekor v2 (or a local
 	// log) needs one for a verifier that demands a trusted time, as
-	// package verify's does.
+	// package verify/sigstore's does.
 	TimestampAuthorities []*sign.TimestampAuthority
 
 	// WithoutTransparencyLogUnsafe allows a bundle with no log entry.
-	// Nothing then makes the signature public, and package verify rejects
+	// Nothing then makes the signature public, and package verify/sigstore rejects
 	// such a bundle.
 	WithoutTransparencyLogUnsafe bool
 }
@@ -577,7 +577,7 @@ func (b *boundedBody) Close() error { return b.rc.Close() }
 // NewTimestampAuthority returns the RFC 3161 timestamp authority at url
 // (the whole URL, e.g. "https://timestamp.sigstore.dev/api/v1/timestamp"),
 // for [Options].TimestampAuthorities. It is sigstore-go's client; its
-// answer is parsed but not verified here (package verify does that).
+// answer is parsed but not verified here (package verify/sigstore does that).
 func NewTimestampAuthority(url string, opts ServiceOptions) *sign.TimestampAuthority {
 	return sign.NewTimestampAuthority(&sign.TimestampAuthorityOptions{URL: url, Timeout: opts.timeout(), Transport: opts.transport()})
 }

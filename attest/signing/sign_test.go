@@ -174,7 +174,7 @@ func verifyBundle(ctx context.Context, t testing.TB, v *sigstore.Verifier, data 
 // TestSignRekorV2 signs statements and artifacts with ECDSA P-256 and
 // Ed25519 keys read from PKCS#8 PEM, logs them to a real Rekor v2 server
 // on 127.0.0.1, timestamps them with an RFC 3161 authority on 127.0.0.1,
-// and verifies the bundles with package verify against a trusted root file
+// and verifies the bundles with package verify/sigstore against a trusted root file
 // naming that log and authority: as signed, then tampered with.
 func TestSignRekorV2(t *testing.T) {
 	srv := rekorv2.Start(t, rekorv2.Options{})
@@ -338,7 +338,7 @@ func ptr[T any](v T) *T { return &v }
 
 // verifyEd25519ph verifies a key-signed bundle with sigstore-go alone,
 // loading the Ed25519 key in its pre-hashed variant, with the log and
-// timestamp thresholds package verify uses.
+// timestamp thresholds package verify/sigstore uses.
 func verifyEd25519ph(t testing.TB, data []byte, r rekorv2.Root, pub crypto.PublicKey, sha256 []byte) {
 	t.Helper()
 	tr, err := trust.FromJSON(r.JSON())

@@ -27,7 +27,7 @@
 // offline default needs no network and no key but the signing key.
 //
 // With --trusted-root the bundle is verified before release exits, with
-// package verify and the signer's key or identity.
+// package verify/sigstore and the signer's key or identity.
 //
 // --timeout (default 2m) is one deadline for the whole command: the
 // release, the signing, the log and the services it calls.

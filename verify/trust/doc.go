@@ -12,7 +12,7 @@
 //	tr, err := trust.FromFile("trusted_root.json")
 //
 // Both return sigstore-go's *root.TrustedRoot, which every verifier in
-// package verify takes.
+// package verify/sigstore takes.
 //
 // # Embedded snapshots
 //

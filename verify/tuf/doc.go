@@ -20,7 +20,7 @@
 //	res, err := tuf.Refresh(ctx, repo, filepath.Join(cacheHome, "selfattest", "tuf"), tuf.Options{})
 //	switch {
 //	case err == nil:
-//		// res.TrustedRoot for package verify; res.TrustedRootJSON to save
+//		// res.TrustedRoot for package verify/sigstore; res.TrustedRootJSON to save
 //		// and load later with trust.FromFile; res says which TUF
 //		// versions vouched for it and until when (res.Expires).
 //	case errors.Is(err, tuf.ErrVerification):
@@ -133,5 +133,5 @@
 // protect the cache directory from other users of the machine beyond the
 // 0700 mode go-tuf gives it. It does not change go-tuf's process-wide
 // logger, which discards by default. It does not verify bundles: pass
-// [Result].TrustedRoot to package verify for that.
+// [Result].TrustedRoot to package verify/sigstore for that.
 package tuf

@@ -39,5 +39,5 @@ func ExampleRefresh() {
 	}
 	fmt.Printf("trusted root %s (TUF root v%d, stale %v, valid until %s)\n",
 		res.SHA256, res.RootVersion, res.Stale, res.Expires)
-	_ = res.TrustedRoot // for package verify
+	_ = res.TrustedRoot // for package verify/sigstore
 }
