@@ -1,0 +1,137 @@
+package anchor
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+)
+
+// An AnchorVerifier checks anchor entries of one kind offline: that entry
+// anchors root, from what the entry carries and the trust material the
+// verifier was made with (a key, a log's key, a block hash).
+//
+// VerifyOffline returns nil only if entry is complete and anchors root. It
+// must return an error wrapping [ErrAnchor] for an entry that is false (for
+// another root, a bad signature or proof), [ErrPending] for a pending
+// entry, and [ErrBadInput] for one it cannot read. It does no I/O.
+type AnchorVerifier interface {
+	Kind() string
+	VerifyOffline(root Hash, entry Entry) error
+}
+
+// ResultSchema is the schema of a [Result].
+const ResultSchema = "https://github.com/ats-run/selfattest/receipt-result/v1"
+
+// A Result holds what [VerifyReceipt] verified: the evidence is the item at
+// LeafIndex of a batch of TreeSize items whose root is Root, and each of
+// Anchors anchors Root.
+type Result struct {
+	Schema    string   `json:"schema"`
+	Evidence  Evidence `json:"evidence"`
+	LeafIndex uint64   `json:"leafIndex"`
+	TreeSize  uint64   `json:"treeSize"`
+	Root      string   `json:"root"`
+	Anchors   []string `json:"anchors"` // "kind target" of each verified entry
+}
+
+// VerifyInclusion checks the batch part of r offline: that evidence is the
+// item r names and that r's proof leads from its leaf, at r's index in a
+// tree of r's size, to r's root. It returns nil, a [*ProofError] (wrapping
+// [ErrAnchor]), or an error wrapping [ErrBadInput] for unusable evidence.
+// It says nothing about the anchors: see [VerifyReceipt].
+func VerifyInclusion(r *Receipt, evidence Evidence) error {
+	if r == nil {
+		return badInput("receipt", "nil")
+	}
+	leaf, err := evidence.LeafHash()
+	if err != nil {
+		return err
+	}
+	pe := &ProofError{LeafIndex: r.LeafIndex, TreeSize: r.TreeSize, Expected: r.Root}
+	if !evidence.Equal(r.Evidence) {
+		pe.Reason = "the evidence is not the item the receipt names"
+		return pe
+	}
+	if r.TreeSize == 0 || r.TreeSize > MaxTreeSize || r.LeafIndex >= r.TreeSize || len(r.Proof) > MaxProofLen {
+		return badInput("receipt", "leaf index, tree size or proof out of range")
+	}
+	p := make([][]byte, len(r.Proof))
+	for i := range r.Proof {
+		p[i] = r.Proof[i][:]
+	}
+	got, err := proof.RootFromInclusionProof(rfc6962.DefaultHasher, r.LeafIndex, r.TreeSize, leaf[:], p)
+	if err != nil {
+		pe.Reason = "the proof does not fit the leaf index and tree size"
+		pe.Err = err
+		return pe
+	}
+	if Hash(got) != r.Root {
+		pe.Reason = "the proof does not lead to the root"
+		pe.Got = Hash(got)
+		return pe
+	}
+	return nil
+}
+
+// VerifyReceipt checks r offline against the evidence the caller holds:
+// the batch part ([VerifyInclusion]), then every anchor entry with the
+// verifier of its kind among verifiers. It returns a [*Result] only if all
+// of them hold. Otherwise its error wraps exactly one sentinel:
+// [ErrAnchor] (rejected), [ErrCouldNotCheck] (an entry of a kind no
+// verifier was given for), [ErrPending] (no anchor yet, or only pending
+// ones), or [ErrBadInput]. Entry failures come as an [*EntriesError].
+func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (*Result, error) {
+	byKind := make(map[string]AnchorVerifier, len(verifiers))
+	for _, v := range verifiers {
+		if v == nil {
+			return nil, badInput("verifiers", "nil verifier")
+		}
+		if _, dup := byKind[v.Kind()]; dup {
+			return nil, badInput("verifiers", "two verifiers for kind "+strconv.Quote(v.Kind()))
+		}
+		byKind[v.Kind()] = v
+	}
+	if err := VerifyInclusion(r, evidence); err != nil {
+		return nil, err
+	}
+	if len(r.Anchors) == 0 {
+		return nil, fmt.Errorf("%w: the receipt has no anchor", ErrPending)
+	}
+	res := &Result{
+		Schema:    ResultSchema,
+		Evidence:  r.Evidence,
+		LeafIndex: r.LeafIndex,
+		TreeSize:  r.TreeSize,
+		Root:      r.Root.String(),
+	}
+	var failed []*EntryError
+	for i, e := range r.Anchors {
+		ee := &EntryError{Index: i, Kind: e.Kind, Target: e.Target}
+		v, ok := byKind[e.Kind]
+		switch {
+		case e.raw == nil:
+			ee.Err = badInput("anchors["+strconv.Itoa(i)+"]", "not an entry from ParseEntry")
+		case !ok:
+			ee.Err = fmt.Errorf("%w: no verifier for kind %q", ErrCouldNotCheck, e.Kind)
+		default:
+			ee.Err = classify(v.VerifyOffline(r.Root, e))
+		}
+		if ee.Err != nil {
+			failed = append(failed, ee)
+			continue
+		}
+		res.Anchors = append(res.Anchors, e.Kind+" "+e.Target)
+	}
+	if len(failed) > 0 {
+		return nil, &EntriesError{Entries: failed}
+	}
+	return res, nil
+}
+
+// isPending reports whether err says "not yet" and nothing worse.
+func isPending(err error) bool {
+	return errors.Is(err, ErrPending) && !errors.Is(err, ErrAnchor) && !errors.Is(err, ErrCouldNotCheck) && !errors.Is(err, ErrBadInput)
+}
