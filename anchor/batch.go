@@ -2,6 +2,7 @@ package anchor
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"runtime"
 	"strconv"
 	"sync"
@@ -93,8 +94,27 @@ func parallel(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// Root returns the root of the batch's tree.
-func (b *Batch) Root() Hash { return b.levels[len(b.levels)-1][0] }
+// Root returns the batch's root, the value anchored: the tree hash bound
+// to the tree size (see "The root" in the package documentation).
+func (b *Batch) Root() Hash { return BatchRoot(uint64(len(b.items)), b.TreeHash()) }
+
+// TreeHash returns the RFC 6962 Merkle Tree Hash of the batch's leaves.
+func (b *Batch) TreeHash() Hash { return b.levels[len(b.levels)-1][0] }
+
+// rootDomain starts the data of every batch root.
+const rootDomain = "selfattest/anchor/batch/v1\x00"
+
+// BatchRoot returns the root of a batch of treeSize items whose RFC 6962
+// tree hash is treeHash: SHA-256(0x02 || "selfattest/anchor/batch/v1" ||
+// 0x00 || u64(treeSize) || treeHash).
+func BatchRoot(treeSize uint64, treeHash Hash) Hash {
+	var buf [1 + len(rootDomain) + 8 + 32]byte
+	buf[0] = 0x02
+	n := 1 + copy(buf[1:], rootDomain)
+	binary.BigEndian.PutUint64(buf[n:], treeSize)
+	copy(buf[n+8:], treeHash[:])
+	return sha256.Sum256(buf[:])
+}
 
 // Len returns the number of items.
 func (b *Batch) Len() int { return len(b.items) }

@@ -35,9 +35,12 @@ func TestBatchIsRFC6962(t *testing.T) {
 			}
 			leaves[i] = h[:]
 		}
-		root := b.Root()
+		root := b.TreeHash()
 		if want := mth(leaves); !bytes.Equal(root[:], want) {
-			t.Fatalf("size %d: root %x, RFC 6962 says %x", n, root, want)
+			t.Fatalf("size %d: tree hash %x, RFC 6962 says %x", n, root, want)
+		}
+		if b.Root() != anchor.BatchRoot(uint64(n), root) || b.Root() == root {
+			t.Fatalf("size %d: root %s is not BatchRoot(size, tree hash)", n, b.Root())
 		}
 		for _, i := range []int{0, n / 3, n / 2, n - 1} {
 			r, err := b.Receipt(i)
@@ -123,5 +126,17 @@ func TestEvidenceRefused(t *testing.T) {
 	}
 	if _, err := b.Receipt(0, anchor.Entry{}); !errors.Is(err, anchor.ErrBadInput) {
 		t.Errorf("Receipt(0, zero entry) = %v, want ErrBadInput", err)
+	}
+}
+
+// The root is the one the package documentation writes down.
+func TestRootIsTheSpec(t *testing.T) {
+	var th anchor.Hash
+	th[0] = 7
+	data := append([]byte{0x02}, "selfattest/anchor/batch/v1\x00"...)
+	data = append(data, 0, 0, 0, 0, 0, 0, 0x01, 0x02)
+	data = append(data, th[:]...)
+	if got, want := anchor.BatchRoot(258, th), sha256.Sum256(data); got != anchor.Hash(want) {
+		t.Fatalf("BatchRoot = %s, spec says %x", got, want)
 	}
 }

@@ -57,8 +57,25 @@
 // in ASCII. Interior nodes are RFC 6962's: SHA-256(0x01 || left || right).
 // [Evidence.LeafHash] computes the leaf; the tree is the RFC 6962 tree of
 // the leaves in batch order, so any RFC 6962 inclusion verifier
-// (transparency-dev/merkle's proof.VerifyInclusion, which [VerifyReceipt]
-// calls) checks the proof.
+// (transparency-dev/merkle's proof.RootFromInclusionProof, which
+// [VerifyReceipt] calls) computes the tree hash from the proof.
+//
+// # The root
+//
+// An RFC 6962 tree hash does not commit to the tree's size: the proof of
+// leaf 5 in a tree of 13 leaves also verifies, to the same hash, as leaf 5
+// of a tree of 12 to 16 leaves. The value a batch anchors, its root, binds
+// the size:
+//
+//	root = SHA-256(0x02 || "selfattest/anchor/batch/v1" || 0x00 || u64(treeSize) || treeHash)
+//
+// where u64 is 8 bytes big-endian and treeHash is the RFC 6962 Merkle Tree
+// Hash of the leaves. The first byte, 0x02, is neither RFC 6962's leaf
+// (0x00) nor node (0x01) prefix, so a root is never a node of some tree.
+// A verifier computes the tree hash from the leaf and the proof
+// (RFC 6962 section 2.1.1), then the root from it and the stated size
+// ([BatchRoot]), and compares. An altered tree size or leaf index
+// therefore never verifies.
 //
 // # The receipt, version 1
 //
@@ -77,7 +94,7 @@
 //	  "leafIndex": 5,
 //	  "treeSize":  1000,
 //	  "proof":     ["<64 lowercase hex digits>", ...],
-//	  "root":      "<64 lowercase hex digits>",
+//	  "root":      "<64 lowercase hex digits: the root, see The root>",
 //	  "anchors":   [{"kind": "memory", "target": "fake-1", ...}, ...]
 //	}
 //

@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -55,7 +57,13 @@ func (e Entry) Equal(o Entry) bool { return e.raw != nil && bytes.Equal(e.raw, o
 // Decode decodes the entry's members into v (a pointer to a struct with
 // fields for every member, "kind" and "target" included), refusing members
 // v has no field for. It returns an error wrapping [ErrBadInput].
+//
+// Member names are matched exactly, not in encoding/json's
+// case-insensitive way: "Root" is not "root".
 func (e Entry) Decode(v any) error {
+	if err := exactNames(e.raw, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(e.raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -467,4 +475,36 @@ func array(m map[string]json.RawMessage, name string) ([]json.RawMessage, error)
 		return nil, &FormatError{Field: name, Reason: "not an array", Err: err}
 	}
 	return a, nil
+}
+
+// exactNames refuses an object with a member whose name is not exactly
+// the JSON name of a field of the struct v points to.
+func exactNames(raw []byte, v any) error {
+	rt := reflect.TypeOf(v)
+	if rt == nil || rt.Kind() != reflect.Pointer || rt.Elem().Kind() != reflect.Struct {
+		return badInput("Decode", "not a pointer to a struct")
+	}
+	rt = rt.Elem()
+	names := make(map[string]bool, rt.NumField())
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return &FormatError{Field: "anchor entry", Reason: "not a JSON object", Err: err}
+	}
+	for k := range m {
+		if !names[k] {
+			return badInput("anchor entry", "unknown member "+strconv.Quote(k))
+		}
+	}
+	return nil
 }

@@ -39,7 +39,8 @@ type Result struct {
 
 // VerifyInclusion checks the batch part of r offline: that evidence is the
 // item r names and that r's proof leads from its leaf, at r's index in a
-// tree of r's size, to r's root. It returns nil, a [*ProofError] (wrapping
+// tree of r's size, to a tree hash whose [BatchRoot] with r's size is r's
+// root. It returns nil, a [*ProofError] (wrapping
 // [ErrAnchor]), or an error wrapping [ErrBadInput] for unusable evidence.
 // It says nothing about the anchors: see [VerifyReceipt].
 func VerifyInclusion(r *Receipt, evidence Evidence) error {
@@ -68,9 +69,9 @@ func VerifyInclusion(r *Receipt, evidence Evidence) error {
 		pe.Err = err
 		return pe
 	}
-	if Hash(got) != r.Root {
-		pe.Reason = "the proof does not lead to the root"
-		pe.Got = Hash(got)
+	if root := BatchRoot(r.TreeSize, Hash(got)); root != r.Root {
+		pe.Reason = "the proof and tree size do not lead to the root"
+		pe.Got = root
 		return pe
 	}
 	return nil
