@@ -16,7 +16,8 @@ const MaxTreeSize = 1 << 40
 // immutable once built and safe for concurrent use.
 type Batch struct {
 	items  []Evidence
-	levels [][]Hash // levels[0] the leaves; the last level holds the root
+	levels [][]Hash // levels[0] the leaves; the last level holds the tree hash
+	hexes  hexCache // for AppendReceipt
 }
 
 // NewBatch builds the tree of items. It returns an error wrapping

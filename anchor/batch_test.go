@@ -140,3 +140,28 @@ func TestRootIsTheSpec(t *testing.T) {
 		t.Fatalf("BatchRoot = %s, spec says %x", got, want)
 	}
 }
+
+// AppendReceipt writes what Receipt then Marshal write.
+func TestAppendReceiptIsMarshal(t *testing.T) {
+	entry := mustEntry(t, `{"kind":"memory","target":"t","id":1}`)
+	for _, n := range []int{1, 2, 3, 9, 16, 17, 100, 1025, 9000} {
+		b := mustBatch(t, items(n))
+		for i := range n {
+			r, err := b.Receipt(i, entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := r.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.AppendReceipt(nil, i, entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("size %d item %d:\n%s\n%s", n, i, got, want)
+			}
+		}
+	}
+}

@@ -150,7 +150,7 @@ func (r *Receipt) AppendMarshal(dst []byte) ([]byte, error) {
 	dst = append(dst, `,"digest":{"alg":"`...)
 	dst = append(dst, r.Evidence.Algorithm...)
 	dst = append(dst, `","hex":"`...)
-	dst = hex.AppendEncode(dst, r.Evidence.Digest)
+	dst = appendHex(dst, r.Evidence.Digest)
 	dst = append(dst, `"}},"leafIndex":`...)
 	dst = strconv.AppendUint(dst, r.LeafIndex, 10)
 	dst = append(dst, `,"treeSize":`...)
@@ -161,11 +161,11 @@ func (r *Receipt) AppendMarshal(dst []byte) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '"')
-		dst = hex.AppendEncode(dst, r.Proof[i][:])
+		dst = appendHex(dst, r.Proof[i][:])
 		dst = append(dst, '"')
 	}
 	dst = append(dst, `],"root":"`...)
-	dst = hex.AppendEncode(dst, r.Root[:])
+	dst = appendHex(dst, r.Root[:])
 	dst = append(dst, `","anchors":[`...)
 	for i, e := range r.Anchors {
 		if e.raw == nil {
