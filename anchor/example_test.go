@@ -58,7 +58,7 @@ func Example() {
 	fmt.Println("upgraded entries:", n)
 
 	// Years later: only the receipt, the evidence and the target's key.
-	verifier := anchortest.NewMemoryVerifier(key.Public().(ed25519.PublicKey))
+	verifier := anchortest.NewMemoryVerifier(key.Public().(ed25519.PublicKey), "example")
 	r, err := anchor.ParseReceipt(data)
 	if err != nil {
 		panic(err)

@@ -41,7 +41,8 @@ func TestTamper(t *testing.T) {
 	base, ev, m := validReceipt(t)
 	v := m.Verifier()
 	_, otherKey, _ := ed25519.GenerateKey(nil)
-	wrongKey := anchortest.NewMemoryVerifier(otherKey.Public().(ed25519.PublicKey))
+	anyTarget := anchortest.NewMemoryVerifier(m.Key(), "")
+	wrongKey := anchortest.NewMemoryVerifier(otherKey.Public().(ed25519.PublicKey), "")
 
 	// An entry anchoring another root, from the same target.
 	other := mustBatch(t, items(4))
@@ -111,7 +112,11 @@ func TestTamper(t *testing.T) {
 		{name: "anchor entry root altered", receipt: func(r *anchor.Receipt) { r.Anchors[0] = tampered["root"] }, want: anchor.ErrAnchor},
 		{name: "anchor entry block altered", receipt: func(r *anchor.Receipt) { r.Anchors[0] = tampered["block"] }, want: anchor.ErrAnchor},
 		{name: "anchor entry id altered", receipt: func(r *anchor.Receipt) { r.Anchors[0] = tampered["id"] }, want: anchor.ErrAnchor},
-		{name: "anchor entry target altered", receipt: func(r *anchor.Receipt) { r.Anchors[0] = tampered["target"] }, want: anchor.ErrAnchor},
+		{name: "anchor entry target altered, verifier of that target only", receipt: func(r *anchor.Receipt) { r.Anchors[0] = tampered["target"] }, want: anchor.ErrCouldNotCheck},
+		{name: "anchor entry target altered, verifier of every target", receipt: func(r *anchor.Receipt) { r.Anchors[0] = tampered["target"] },
+			verifiers: []anchor.AnchorVerifier{anyTarget}, want: anchor.ErrAnchor},
+		{name: "verifier of every target", verifiers: []anchor.AnchorVerifier{anyTarget}, want: nil},
+		{name: "verifier of another target only", verifiers: []anchor.AnchorVerifier{anchortest.NewMemoryVerifier(m.Key(), "fake-2")}, want: anchor.ErrCouldNotCheck},
 		{name: "anchor entry of another root", receipt: func(r *anchor.Receipt) { r.Anchors[0] = ost.Entry }, want: anchor.ErrAnchor},
 		{name: "anchor entry signed by another key", verifiers: []anchor.AnchorVerifier{wrongKey}, want: anchor.ErrAnchor},
 		{name: "anchor entry of a kind no verifier is registered for", receipt: func(r *anchor.Receipt) { r.Anchors = append(r.Anchors, unknown) }, want: anchor.ErrCouldNotCheck},
@@ -124,7 +129,7 @@ func TestTamper(t *testing.T) {
 		{name: "no anchor yet", receipt: func(r *anchor.Receipt) { r.Anchors = nil }, want: anchor.ErrPending},
 		{name: "entry member in another case", receipt: func(r *anchor.Receipt) { r.Anchors[0] = caseVariant }, want: anchor.ErrBadInput},
 		{name: "zero entry", receipt: func(r *anchor.Receipt) { r.Anchors[0] = anchor.Entry{} }, want: anchor.ErrBadInput},
-		{name: "two verifiers of one kind", verifiers: []anchor.AnchorVerifier{v, v}, want: anchor.ErrBadInput},
+		{name: "two verifiers of one kind and target", verifiers: []anchor.AnchorVerifier{v, v}, want: anchor.ErrBadInput},
 		{name: "unusable evidence", evidence: func(e *anchor.Evidence) { e.Algorithm = "md5" }, want: anchor.ErrBadInput},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

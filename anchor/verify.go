@@ -22,6 +22,16 @@ type AnchorVerifier interface {
 	VerifyOffline(root Hash, entry Entry) error
 }
 
+// A TargetVerifier is an [AnchorVerifier] for the entries of one target
+// only: two targets of one kind (two chains, two logs) each have their own
+// trust material. [VerifyReceipt] gives an entry to the verifier of its
+// kind and target if there is one, else to the verifier of its kind whose
+// Target is "" (or that does not implement TargetVerifier).
+type TargetVerifier interface {
+	AnchorVerifier
+	Target() string
+}
+
 // ResultSchema is the schema of a [Result].
 const ResultSchema = "https://github.com/ats-run/selfattest/receipt-result/v1"
 
@@ -79,21 +89,26 @@ func VerifyInclusion(r *Receipt, evidence Evidence) error {
 
 // VerifyReceipt checks r offline against the evidence the caller holds:
 // the batch part ([VerifyInclusion]), then every anchor entry with the
-// verifier of its kind among verifiers. It returns a [*Result] only if all
+// verifier of its kind (and target: see [TargetVerifier]) among
+// verifiers. It returns a [*Result] only if all
 // of them hold. Otherwise its error wraps exactly one sentinel:
 // [ErrAnchor] (rejected), [ErrCouldNotCheck] (an entry of a kind no
 // verifier was given for), [ErrPending] (no anchor yet, or only pending
 // ones), or [ErrBadInput]. Entry failures come as an [*EntriesError].
 func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (*Result, error) {
-	byKind := make(map[string]AnchorVerifier, len(verifiers))
+	byKind := make(map[[2]string]AnchorVerifier, len(verifiers))
 	for _, v := range verifiers {
 		if v == nil {
 			return nil, badInput("verifiers", "nil verifier")
 		}
-		if _, dup := byKind[v.Kind()]; dup {
-			return nil, badInput("verifiers", "two verifiers for kind "+strconv.Quote(v.Kind()))
+		k := [2]string{v.Kind(), ""}
+		if tv, ok := v.(TargetVerifier); ok {
+			k[1] = tv.Target()
 		}
-		byKind[v.Kind()] = v
+		if _, dup := byKind[k]; dup {
+			return nil, badInput("verifiers", "two verifiers for kind "+strconv.Quote(k[0])+" and target "+strconv.Quote(k[1]))
+		}
+		byKind[k] = v
 	}
 	if err := VerifyInclusion(r, evidence); err != nil {
 		return nil, err
@@ -111,7 +126,10 @@ func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (
 	var failed []*EntryError
 	for i, e := range r.Anchors {
 		ee := &EntryError{Index: i, Kind: e.Kind, Target: e.Target}
-		v, ok := byKind[e.Kind]
+		v, ok := byKind[[2]string{e.Kind, e.Target}]
+		if !ok {
+			v, ok = byKind[[2]string{e.Kind, ""}]
+		}
 		switch {
 		case e.raw == nil:
 			ee.Err = badInput("anchors["+strconv.Itoa(i)+"]", "not an entry from ParseEntry")

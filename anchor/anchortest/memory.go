@@ -101,8 +101,11 @@ func NewMemory(key ed25519.PrivateKey, opts MemoryOptions) (*Memory, error) {
 
 // Verifier returns the offline verifier of this target's entries.
 func (m *Memory) Verifier() anchor.AnchorVerifier {
-	return NewMemoryVerifier(m.key.Public().(ed25519.PublicKey))
+	return &MemoryVerifier{pub: m.key.Public().(ed25519.PublicKey), target: m.opts.Name}
 }
+
+// Key returns the public key the target signs with.
+func (m *Memory) Key() ed25519.PublicKey { return m.key.Public().(ed25519.PublicKey) }
 
 // Name returns the target's name.
 func (m *Memory) Name() string { return m.opts.Name }
@@ -290,13 +293,18 @@ func (m *Memory) Submissions() int {
 // Ed25519 signature, by the key it was made with, over the target, the
 // anchor's number, its block and the root.
 type MemoryVerifier struct {
-	pub ed25519.PublicKey
+	pub    ed25519.PublicKey
+	target string
 }
 
-// NewMemoryVerifier returns the verifier of entries signed by pub's key.
-func NewMemoryVerifier(pub ed25519.PublicKey) *MemoryVerifier {
-	return &MemoryVerifier{pub: pub}
+// NewMemoryVerifier returns the verifier of entries signed by pub's key,
+// for the target named target ("" for every target of kind "memory").
+func NewMemoryVerifier(pub ed25519.PublicKey, target string) *MemoryVerifier {
+	return &MemoryVerifier{pub: pub, target: target}
 }
+
+// Target returns the target it verifies entries of ("" for all).
+func (v *MemoryVerifier) Target() string { return v.target }
 
 // Kind returns "memory".
 func (v *MemoryVerifier) Kind() string { return MemoryKind }
@@ -309,6 +317,9 @@ func (v *MemoryVerifier) VerifyOffline(root anchor.Hash, entry anchor.Entry) err
 	}
 	if me.Kind != MemoryKind {
 		return fmt.Errorf("%w: anchortest: kind %q", anchor.ErrBadInput, me.Kind)
+	}
+	if v.target != "" && me.Target != v.target {
+		return fmt.Errorf("%w: anchortest: entry of target %q, not %q", anchor.ErrAnchor, me.Target, v.target)
 	}
 	if me.Sig == "" && me.Root == "" && me.Block == 0 {
 		return fmt.Errorf("%w: anchortest: anchor %d at %q is pending", anchor.ErrPending, me.ID, me.Target)
@@ -328,5 +339,5 @@ func (v *MemoryVerifier) VerifyOffline(root anchor.Hash, entry anchor.Entry) err
 
 var (
 	_ anchor.Anchorer       = (*Memory)(nil)
-	_ anchor.AnchorVerifier = (*MemoryVerifier)(nil)
+	_ anchor.TargetVerifier = (*MemoryVerifier)(nil)
 )

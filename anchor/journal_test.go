@@ -1,0 +1,257 @@
+package anchor_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/anchortest"
+)
+
+func openJournal(t *testing.T, path string) *anchor.Journal {
+	t.Helper()
+	j, err := anchor.OpenJournal(path, anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+func mine(t *testing.T, ms ...*anchortest.Memory) {
+	t.Helper()
+	for _, m := range ms {
+		if err := m.Mine(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// verifyAll checks every item's receipt offline with the verifiers.
+func verifyAll(t *testing.T, j *anchor.Journal, evs []anchor.Evidence, ids []anchor.ItemID, vs ...anchor.AnchorVerifier) {
+	t.Helper()
+	for k, id := range ids {
+		r, err := j.Receipt(id)
+		if err != nil {
+			t.Fatalf("Receipt(%d): %v", id, err)
+		}
+		if _, err := anchor.VerifyReceipt(r, evs[k], vs...); err != nil {
+			t.Fatalf("receipt of item %d: %v", id, err)
+		}
+	}
+}
+
+func TestJournalLifecycle(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	a, b := fake(t, anchortest.MemoryOptions{Name: "a"}), fake(t, anchortest.MemoryOptions{Name: "b", FinalDepth: 1})
+	evs := items(10)
+	var ids []anchor.ItemID
+	for _, e := range evs {
+		id, err := j.Add(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if id, err := j.Add(evs[3]); err != nil || id != ids[3] {
+		t.Fatalf("Add of recorded evidence = %d, %v; want %d", id, err, ids[3])
+	}
+	if _, err := j.Receipt(ids[0]); !errors.Is(err, anchor.ErrPending) {
+		t.Fatalf("Receipt before Seal = %v, want ErrPending", err)
+	}
+	if _, err := j.Add(anchor.Evidence{Algorithm: "md5"}); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("Add(bad) = %v, want ErrBadInput", err)
+	}
+	batch, ok, err := j.Seal()
+	if err != nil || !ok || batch != anchor.BatchID(ids[0]) {
+		t.Fatalf("Seal = %d, %v, %v", batch, ok, err)
+	}
+	if _, ok, err := j.Seal(); ok || err != nil {
+		t.Fatalf("second Seal = %v, %v; want nothing to seal", ok, err)
+	}
+	for range 3 {
+		if err := j.AnchorPending(ctx, a, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.Submissions() != 1 || b.Submissions() != 1 {
+		t.Fatalf("submissions %d, %d; want 1 each", a.Submissions(), b.Submissions())
+	}
+	// Pending receipts exist, and verify as pending.
+	r, err := j.Receipt(ids[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anchor.VerifyReceipt(r, evs[4], a.Verifier(), b.Verifier()); !errors.Is(err, anchor.ErrPending) {
+		t.Fatalf("pending receipt: %v, want ErrPending", err)
+	}
+	mine(t, a, b)
+	if err := j.Upgrade(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+	st, err := j.Batches()
+	if err != nil || len(st) != 1 {
+		t.Fatalf("Batches = %v, %v", st, err)
+	}
+	if got := st[0].Anchors; len(got) != 2 || got[0].State != anchor.StateConfirmed || got[0].Depth != 1 || got[1].State != anchor.StateFinal {
+		t.Fatalf("anchors %+v; want a confirmed at 1, b final", got)
+	}
+	verifyAll(t, j, evs, ids, a.Verifier(), b.Verifier())
+	mine(t, a, a)
+	if err := j.Upgrade(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := j.Batches(); !st[0].Final() {
+		t.Fatalf("not final: %+v", st)
+	}
+	// A new item goes into a second batch.
+	more := items(12)[10:]
+	id, err := j.Add(more[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if batch2, ok, err := j.Seal(); err != nil || !ok || batch2 != anchor.BatchID(id) {
+		t.Fatalf("Seal = %d, %v, %v", batch2, ok, err)
+	}
+	if _, err := j.Receipt(id); err != nil {
+		t.Fatalf("Receipt of the second batch's item: %v", err)
+	}
+	if _, err := j.Receipt(999); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("Receipt(no item) = %v, want ErrBadInput", err)
+	}
+}
+
+func TestJournalReanchorsADroppedAnchor(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	m := fake(t, anchortest.MemoryOptions{})
+	evs := items(5)
+	var ids []anchor.ItemID
+	for _, e := range evs {
+		id, _ := j.Add(e)
+		ids = append(ids, id)
+	}
+	j.Seal()
+	if err := j.AnchorPending(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	mine(t, m)
+	if err := j.Upgrade(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Reorg(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Upgrade(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := j.Batches()
+	if st[0].Anchors[0].State != anchor.StateFailed {
+		t.Fatalf("after the re-org: %+v, want failed", st[0].Anchors)
+	}
+	// A receipt written now has no live anchor.
+	r, _ := j.Receipt(ids[0])
+	if len(r.Anchors) != 0 {
+		t.Fatalf("receipt keeps a dropped anchor: %s", r.Anchors[0].JSON())
+	}
+	if err := j.AnchorPending(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	mine(t, m, m, m)
+	if err := j.Upgrade(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = j.Batches()
+	if !st[0].Final() || st[0].Anchors[0].Attempts != 2 || m.Submissions() != 2 {
+		t.Fatalf("status %+v, %d submissions; want final after 2 attempts", st[0], m.Submissions())
+	}
+	verifyAll(t, j, evs, ids, m.Verifier())
+}
+
+// lossy is a target that forgets to answer: the target accepted the
+// anchor, but the journal never heard (the process died in between).
+type lossy struct{ *anchortest.Memory }
+
+func (l lossy) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
+	l.Memory.Anchor(ctx, root)
+	return anchor.Entry{}, errors.New("connection reset")
+}
+
+func TestJournalNoSecondAnchorAfterALostAnswer(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	m := fake(t, anchortest.MemoryOptions{})
+	j.Add(items(1)[0])
+	j.Seal()
+	err := j.AnchorPending(ctx, lossy{m})
+	if !errors.Is(err, anchor.ErrCouldNotCheck) {
+		t.Fatalf("AnchorPending(lost answer) = %v, want ErrCouldNotCheck", err)
+	}
+	var te *anchor.TargetError
+	if !errors.As(err, &te) || te.Target != m.Name() {
+		t.Fatalf("error %v names no target", err)
+	}
+	if err := j.AnchorPending(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Submissions() != 1 {
+		t.Fatalf("%d anchors of one batch", m.Submissions())
+	}
+}
+
+func TestJournalTargetUnavailable(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	up, down := fake(t, anchortest.MemoryOptions{Name: "up"}), fake(t, anchortest.MemoryOptions{Name: "down"})
+	down.SetUnavailable(true)
+	j.Add(items(1)[0])
+	j.Seal()
+	err := j.AnchorPending(ctx, up, down)
+	if !errors.Is(err, anchor.ErrCouldNotCheck) || errors.Is(err, anchor.ErrAnchor) {
+		t.Fatalf("AnchorPending = %v, want could not check only", err)
+	}
+	st, _ := j.Batches()
+	if len(st[0].Anchors) != 1 || st[0].Anchors[0].Target != "up" {
+		t.Fatalf("anchors %+v; want the one target that answered", st[0].Anchors)
+	}
+	mine(t, up)
+	if err := j.Upgrade(ctx, up, down); err != nil {
+		t.Fatalf("Upgrade = %v", err)
+	}
+	down.SetUnavailable(false)
+	if err := j.AnchorPending(ctx, up, down); err != nil {
+		t.Fatal(err)
+	}
+	if up.Submissions() != 1 || down.Submissions() != 1 {
+		t.Fatalf("submissions %d, %d", up.Submissions(), down.Submissions())
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := j.Upgrade(cctx, up, down); !errors.Is(err, anchor.ErrCouldNotCheck) {
+		t.Fatalf("Upgrade(cancelled) = %v, want ErrCouldNotCheck", err)
+	}
+	if err := j.AnchorPending(ctx); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("AnchorPending(no target) = %v, want ErrBadInput", err)
+	}
+	if err := j.AnchorPending(ctx, up, up); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("AnchorPending(a target twice) = %v, want ErrBadInput", err)
+	}
+}
+
+func TestJournalInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	openJournal(t, path)
+	start := time.Now()
+	_, err := anchor.OpenJournal(path, anchor.JournalOptions{LockTimeout: 100 * time.Millisecond})
+	var je *anchor.JournalError
+	if !errors.Is(err, anchor.ErrJournal) || !errors.As(err, &je) {
+		t.Fatalf("second OpenJournal = %v, want a *JournalError", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("waited too long")
+	}
+}
