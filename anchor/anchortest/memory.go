@@ -289,6 +289,19 @@ func (m *Memory) Submissions() int {
 	return len(m.state.Subs)
 }
 
+// Dropped returns how many anchors were dropped by [Memory.Reorg].
+func (m *Memory) Dropped() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, s := range m.state.Subs {
+		if s.Dropped {
+			n++
+		}
+	}
+	return n
+}
+
 // A MemoryVerifier checks complete entries of kind "memory" offline: the
 // Ed25519 signature, by the key it was made with, over the target, the
 // anchor's number, its block and the root.
