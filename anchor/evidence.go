@@ -123,3 +123,20 @@ func (e Evidence) leafHash(buf []byte) Hash {
 	buf = append(buf, e.Name...)
 	return sha256.Sum256(buf)
 }
+
+// MarshalJSON writes e as a receipt's "evidence" member:
+// {"name": …, "mediaType": …, "digest": {"alg": …, "hex": …}}.
+func (e Evidence) MarshalJSON() ([]byte, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	dst := append([]byte(nil), `{"name":`...)
+	dst = appendString(dst, e.Name)
+	dst = append(dst, `,"mediaType":`...)
+	dst = appendString(dst, e.MediaType)
+	dst = append(dst, `,"digest":{"alg":"`...)
+	dst = append(dst, e.Algorithm...)
+	dst = append(dst, `","hex":"`...)
+	dst = appendHex(dst, e.Digest)
+	return append(dst, `"}}`...), nil
+}

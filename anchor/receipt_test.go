@@ -2,6 +2,7 @@ package anchor_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -71,6 +72,16 @@ func TestReceiptRoundTrip(t *testing.T) {
 		t.Fatalf("VerifyReceipt(indented) = %v", err)
 	} else if res.Schema != anchor.ResultSchema || res.LeafIndex != 5 || res.TreeSize != 13 || len(res.Anchors) != 1 {
 		t.Fatalf("result %+v", res)
+	} else {
+		out, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"schema":"` + anchor.ResultSchema + `","evidence":{"name":"item-5.json","mediaType":"application/json","digest":{"alg":"sha256","hex":"` +
+			hex.EncodeToString(ev.Digest) + `"}},"leafIndex":5,"treeSize":13,"root":"` + r.Root.String() + `","anchors":["memory fake-1"]}`
+		if string(out) != want {
+			t.Fatalf("result JSON\n%s\nwant\n%s", out, want)
+		}
 	}
 }
 
