@@ -7,8 +7,10 @@
 //
 //   - Batches and receipts: [NewEvidence] and [EvidenceFromDigest] name an
 //     item; [NewBatch] builds the tree; [Batch.Receipt] gives an item its
-//     receipt; [ParseReceipt] and [Receipt.Marshal] read and write the
-//     format below; [VerifyReceipt] checks a receipt against the evidence.
+//     receipt ([Batch.AppendReceipt] writes a whole batch's fast);
+//     [ParseReceipt] and [Receipt.Marshal] read and write the format
+//     below; [VerifyReceipt] checks a receipt against the evidence, and
+//     [VerifyInclusion] its batch part alone.
 //   - Anchoring: an [Anchorer] anchors a root to one target and checks the
 //     anchor later ([Status]: pending, confirmed at a depth, final, failed);
 //     [Run] anchors one root to several targets; [UpgradeReceipt] completes
@@ -125,7 +127,11 @@
 // [VerifyReceipt] recomputes the leaf from the evidence the caller holds,
 // checks the proof to the root, then checks every anchor entry with the
 // [AnchorVerifier] the caller passes for its kind; there is no global
-// registry. It returns a [*Result] only when the batch part holds and every
+// registry. A verifier that is also a [TargetVerifier] takes the entries
+// of its kind and one target only, so that two targets of one kind (two
+// chains, two logs) each keep their own trust material; an entry goes to
+// the verifier of its kind and target, else to the one of its kind for
+// every target, else nowhere (could not check). It returns a [*Result] only when the batch part holds and every
 // entry verified. Otherwise the error wraps exactly one of the sentinels,
 // so a caller tells them apart with errors.Is:
 //
@@ -140,6 +146,11 @@
 //     or only pending ones: not yet.
 //   - [ErrBadInput]: the receipt, an entry or an argument is malformed
 //     ([*FormatError]); nothing was checked.
+//
+// An error from an AnchorVerifier or an Anchorer that wraps none of the
+// sentinels counts as could not check. The journal has a fifth,
+// [ErrJournal] (a [*JournalError]): the journal file is in use, not a
+// journal, or damaged.
 //
 // When entries fail in different ways the error is an [*EntriesError]
 // listing each; it wraps the most serious one only: rejected before could
@@ -173,15 +184,39 @@
 //     written after the target accepted it;
 //   - anchor status: pending, confirmed at a depth, final, or failed.
 //
+// [Journal.Add] records an item (adding the same item again returns its
+// [ItemID]: a caller unsure whether an Add survived a crash adds again);
+// [Journal.Seal] makes a batch of every item not in one yet (its [BatchID]
+// is its first item's ID; batches are contiguous runs of items);
 // [Journal.AnchorPending] submits the root of every batch that has no
 // live anchor at a target; [Journal.Upgrade] checks the live ones, records
 // what it learns, and marks a dropped anchor failed so the next
-// AnchorPending anchors again; [Journal.Receipts] writes a batch's
-// receipts. The journal relies on one rule of the [Anchorer] contract: a
-// second Anchor of a root whose earlier anchor has not failed returns that
+// AnchorPending anchors again; [Journal.Receipts] and [Journal.Receipt]
+// write receipts (each with the complete entry of every target once
+// confirmed, the pending one before), checking each one's batch part;
+// [Journal.Batches] reports where every batch stands.
+//
+// The journal relies on one rule of the [Anchorer] contract: a second
+// Anchor of a root whose earlier anchor has not failed returns that
 // anchor. A crash between the target accepting an anchor and the journal
 // recording it is then repaired by calling Anchor again, and no batch is
-// anchored twice while its first anchor is still valid.
+// anchored twice while its first anchor is still valid. The crash test
+// (TestJournalCrash) holds the journal to this: a child process is killed
+// with SIGKILL thirty times (at random steps, right after the target
+// accepted an anchor, right after a check answered, after random delays)
+// with re-orgs in between; every item acknowledged before a kill is
+// there after it, every item ends with a receipt that verifies, and the
+// target holds exactly one anchor per batch plus one per dropped anchor.
+// SIGKILL leaves the page cache intact; a power cut is covered by bbolt's
+// fsync on commit, which this test does not exercise.
+//
+// # Figures
+//
+// BenchmarkReceipts builds a batch of 1,000,000 digests and writes every
+// receipt (with one complete anchor entry) over the cores: on 2 cores, 20
+// hashes per proof, about 1,930 bytes per receipt, and about 730,000
+// receipts per CPU second (see the report of the change that added it for
+// wall-clock figures, which depend on the machine's other load).
 //
 // # What this package does not do
 //
