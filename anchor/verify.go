@@ -1,7 +1,6 @@
 package anchor
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -148,9 +147,4 @@ func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (
 		return nil, &EntriesError{Entries: failed}
 	}
 	return res, nil
-}
-
-// isPending reports whether err says "not yet" and nothing worse.
-func isPending(err error) bool {
-	return errors.Is(err, ErrPending) && !errors.Is(err, ErrAnchor) && !errors.Is(err, ErrCouldNotCheck) && !errors.Is(err, ErrBadInput)
 }

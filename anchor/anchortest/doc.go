@@ -17,8 +17,10 @@
 // and its entry does not verify offline (ErrPending); an entry checked
 // against another root, or with any member altered ([Tamper]), is
 // rejected (ErrAnchor); a cancelled context gives could-not-check
-// promptly. A target that can be moved forward implements [Advancer]; one
-// that hands out its offline verifier implements [VerifierProvider].
+// promptly; a dropped anchor is reported failed and anchoring again makes
+// a new one. A target that can be moved forward implements [Advancer]; one
+// whose recent anchors tests can drop, [Dropper]; one that hands out its
+// offline verifier, [VerifierProvider].
 //
 // # The fake
 //
@@ -27,7 +29,7 @@
 // "root", "block" and "sig" (base64 Ed25519 over
 // "selfattest/anchor/memory/v1\n" target "\n" id "\n" block "\n" root
 // "\n"), which [MemoryVerifier] checks offline. Knobs: [Memory.Mine],
-// [Memory.Reorg], [Memory.SetUnavailable]; with
+// [Memory.Reorg], [Memory.DropRecent], [Memory.SetUnavailable]; with
 // [MemoryOptions].StateFile its ledger survives the process, for crash
 // tests.
 package anchortest

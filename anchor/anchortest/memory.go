@@ -274,6 +274,14 @@ func (m *Memory) Reorg(n uint64) error {
 	return m.save()
 }
 
+// DropRecent drops every anchor that is not final: see [Dropper].
+func (m *Memory) DropRecent(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return m.Reorg(m.opts.FinalDepth - 1)
+}
+
 // SetUnavailable makes every call fail with could-not-check (true) or
 // answer again (false).
 func (m *Memory) SetUnavailable(down bool) {

@@ -19,6 +19,14 @@ type Advancer interface {
 	Advance(ctx context.Context) error
 }
 
+// A Dropper is a target whose tests can drop the anchors that are not
+// final yet: a chain re-orged past them, a log that lost its pending
+// entries. [Run] then checks that a dropped anchor is reported failed and
+// that anchoring the root again makes a new anchor.
+type Dropper interface {
+	DropRecent(ctx context.Context) error
+}
+
 // A VerifierProvider is a target that hands out the offline verifier of
 // its entries. [Run] then also checks the entries offline.
 type VerifierProvider interface {
@@ -109,6 +117,11 @@ func Run(t *testing.T, a anchor.Anchorer) {
 			if st.Depth == 0 {
 				t.Errorf("%v at depth 0", st.State)
 			}
+			if v, ok := a.(VerifierProvider); ok {
+				if err := v.Verifier().VerifyOffline(root, st.Entry); err != nil {
+					t.Errorf("reported %v, but its entry does not verify offline (%v): a pending anchor reported as confirmed", st.State, err)
+				}
+			}
 		default:
 			t.Errorf("state %v right after Anchor", st.State)
 		}
@@ -141,6 +154,34 @@ func Run(t *testing.T, a anchor.Anchorer) {
 					t.Errorf("VerifyOffline(entry with %q altered) = %v, want ErrAnchor", member, err)
 				}
 			}
+		}
+	})
+	t.Run("DroppedIsFailedThenAnchoredAgain", func(t *testing.T) {
+		d, ok := a.(Dropper)
+		if !ok {
+			t.Skip("the target does not implement anchortest.Dropper")
+		}
+		root := randomRoot(t)
+		e := mustAnchor(t, a, root)
+		if err := d.DropRecent(context.Background()); err != nil {
+			t.Fatalf("DropRecent: %v", err)
+		}
+		st, err := a.Check(context.Background(), root, e)
+		if err != nil || st.State != anchor.StateFailed {
+			t.Fatalf("Check(dropped) = %v, %v; want failed, no error", st.State, err)
+		}
+		e2 := mustAnchor(t, a, root)
+		if e2.Equal(e) {
+			t.Fatal("Anchor of a root whose anchor was dropped returned the dropped entry")
+		}
+		st = waitConfirmed(t, a, root, e2)
+		if v, ok := a.(VerifierProvider); ok {
+			if err := v.Verifier().VerifyOffline(root, st.Entry); err != nil {
+				t.Errorf("the new anchor does not verify offline: %v", err)
+			}
+		}
+		if st, err := a.Check(context.Background(), root, e); err != nil || st.State != anchor.StateFailed {
+			t.Errorf("the dropped anchor came back: %v, %v", st.State, err)
 		}
 	})
 	t.Run("CancelledContext", func(t *testing.T) {
