@@ -43,7 +43,8 @@
 //
 // An item of evidence is a digest (algorithm "sha256", "sha384" or
 // "sha512", of 32, 48 or 64 bytes), a media type (1 to 255 bytes of
-// printable ASCII) and a name (0 to 1024 bytes of UTF-8). Its leaf is the
+// printable ASCII without spaces, 0x21 to 0x7e: "text/plain", not
+// "text/plain; charset=utf-8") and a name (0 to 1024 bytes of UTF-8). Its leaf is the
 // RFC 6962 leaf hash of a canonical encoding that is domain separated, so a
 // receipt for one item can never verify another item, nor a leaf of some
 // other tree that hashes raw data:
@@ -184,7 +185,7 @@
 //     written after the target accepted it;
 //   - anchor status: pending, confirmed at a depth, final, or failed.
 //
-// [Journal.Add] records an item (adding the same item again returns its
+// [Journal.Add] and [Journal.AddAll] record items (adding the same item again returns its
 // [ItemID]: a caller unsure whether an Add survived a crash adds again);
 // [Journal.Seal] makes a batch of every item not in one yet (its [BatchID]
 // is its first item's ID; batches are contiguous runs of items);

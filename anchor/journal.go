@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -164,35 +165,57 @@ func (j *Journal) Close() error { return j.db.Close() }
 // leaf) returns its ItemID and changes nothing, so a caller that crashed
 // adds again what it is unsure of.
 func (j *Journal) Add(ev Evidence) (ItemID, error) {
-	leaf, err := ev.LeafHash()
+	ids, err := j.AddAll([]Evidence{ev})
 	if err != nil {
 		return 0, err
 	}
-	var id ItemID
-	err = j.db.Update(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bLeaves).Get(leaf[:]); v != nil {
-			id = ItemID(binary.BigEndian.Uint64(v))
-			return nil
-		}
-		items := tx.Bucket(bItems)
-		n, err := items.NextSequence()
+	return ids[0], nil
+}
+
+// AddAll records evs in one transaction, one fsync, in order, and returns
+// their ItemIDs; it is [Journal.Add] for many items. If one cannot be
+// used, none is recorded and the error (a [*FormatError]) names it.
+func (j *Journal) AddAll(evs []Evidence) ([]ItemID, error) {
+	leaves := make([]Hash, len(evs))
+	for i, ev := range evs {
+		leaf, err := ev.LeafHash()
 		if err != nil {
-			return err
+			fe := err.(*FormatError)
+			fe.Field = "evs[" + strconv.Itoa(i) + "]." + fe.Field
+			return nil, fe
 		}
-		data, err := json.Marshal(itemRecord{Name: ev.Name, MediaType: ev.MediaType, Alg: ev.Algorithm, Digest: hex.EncodeToString(ev.Digest)})
-		if err != nil {
-			return err
+		leaves[i] = leaf
+	}
+	ids := make([]ItemID, len(evs))
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		items, byLeaf := tx.Bucket(bItems), tx.Bucket(bLeaves)
+		for i, ev := range evs {
+			if v := byLeaf.Get(leaves[i][:]); v != nil {
+				ids[i] = ItemID(binary.BigEndian.Uint64(v))
+				continue
+			}
+			n, err := items.NextSequence()
+			if err != nil {
+				return err
+			}
+			data, err := json.Marshal(itemRecord{Name: ev.Name, MediaType: ev.MediaType, Alg: ev.Algorithm, Digest: hex.EncodeToString(ev.Digest)})
+			if err != nil {
+				return err
+			}
+			if err := items.Put(u64(n), data); err != nil {
+				return err
+			}
+			if err := byLeaf.Put(leaves[i][:], u64(n)); err != nil {
+				return err
+			}
+			ids[i] = ItemID(n)
 		}
-		if err := items.Put(u64(n), data); err != nil {
-			return err
-		}
-		id = ItemID(n)
-		return tx.Bucket(bLeaves).Put(leaf[:], u64(n))
+		return nil
 	})
 	if err != nil {
-		return 0, j.ioError("add", err)
+		return nil, j.ioError("add", err)
 	}
-	return id, nil
+	return ids, nil
 }
 
 func (j *Journal) ioError(op string, err error) error {
@@ -558,7 +581,8 @@ func (j *Journal) Receipts(batch BatchID) ([]*Receipt, error) {
 }
 
 // Receipt returns the receipt of one item, as [Journal.Receipts] makes
-// it. It returns an error wrapping [ErrPending] if the item is not sealed
+// it (rebuilding its batch's tree: for many items of one batch, call
+// Receipts once). It returns an error wrapping [ErrPending] if the item is not sealed
 // into a batch yet.
 func (j *Journal) Receipt(item ItemID) (*Receipt, error) {
 	var batch BatchID

@@ -1,14 +1,18 @@
 package anchor_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/anchortest"
+	bolt "go.etcd.io/bbolt"
 )
 
 func openJournal(t *testing.T, path string) *anchor.Journal {
@@ -254,4 +258,95 @@ func TestJournalInUse(t *testing.T) {
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("waited too long")
 	}
+}
+
+func TestJournalAddAll(t *testing.T) {
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	evs := items(5)
+	first, err := j.Add(evs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := j.AddAll(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[2] != first || ids[0] != first+1 || ids[4] != first+4 {
+		t.Fatalf("ids %v (item 2 already %d)", ids, first)
+	}
+	bad := append(items(2), anchor.Evidence{Algorithm: "sha256"})
+	if _, err := j.AddAll(bad); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("AddAll(bad) = %v, want ErrBadInput", err)
+	}
+	more := items(7)[5:]
+	ids, err = j.AddAll(more)
+	if err != nil || ids[0] != first+5 {
+		t.Fatalf("after a refused AddAll: %v, %v; nothing of it should have been recorded", ids, err)
+	}
+}
+
+// A journal file that is not one, or whose records were altered, is
+// refused with a *JournalError, never read as if it were sound.
+func TestJournalDamaged(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("not a journal", func(t *testing.T) {
+		path := filepath.Join(dir, "garbage.db")
+		if err := os.WriteFile(path, bytes.Repeat([]byte("not bbolt "), 1000), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := anchor.OpenJournal(path, anchor.JournalOptions{}); !errors.Is(err, anchor.ErrJournal) {
+			t.Fatalf("OpenJournal(garbage) = %v, want ErrJournal", err)
+		}
+	})
+	t.Run("another schema", func(t *testing.T) {
+		path := filepath.Join(dir, "other.db")
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Update(func(tx *bolt.Tx) error {
+			b, _ := tx.CreateBucketIfNotExists([]byte("meta"))
+			return b.Put([]byte("schema"), []byte("https://example.com/journal/v9"))
+		})
+		db.Close()
+		if _, err := anchor.OpenJournal(path, anchor.JournalOptions{}); !errors.Is(err, anchor.ErrJournal) {
+			t.Fatalf("OpenJournal(other schema) = %v, want ErrJournal", err)
+		}
+	})
+	t.Run("item altered after sealing", func(t *testing.T) {
+		path := filepath.Join(dir, "altered.db")
+		j, err := anchor.OpenJournal(path, anchor.JournalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs := items(4)
+		if _, err := j.AddAll(evs); err != nil {
+			t.Fatal(err)
+		}
+		batch, _, err := j.Seal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("items"))
+			k := binary.BigEndian.AppendUint64(nil, 2)
+			v := bytes.Replace(b.Get(k), []byte(`"name":"item-1.json"`), []byte(`"name":"forged.json"`), 1)
+			return b.Put(k, v)
+		})
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j = openJournal(t, path)
+		_, err = j.Receipts(batch)
+		var je *anchor.JournalError
+		if !errors.Is(err, anchor.ErrJournal) || !errors.As(err, &je) {
+			t.Fatalf("Receipts(altered item) = %v, want a *JournalError", err)
+		}
+	})
 }
