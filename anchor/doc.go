@@ -44,10 +44,10 @@
 // An item of evidence is a digest (algorithm "sha256", "sha384" or
 // "sha512", of 32, 48 or 64 bytes), a media type (1 to 255 bytes of
 // printable ASCII without spaces, 0x21 to 0x7e: "text/plain", not
-// "text/plain; charset=utf-8") and a name (0 to 1024 bytes of UTF-8). Its leaf is the
-// RFC 6962 leaf hash of a canonical encoding that is domain separated, so a
-// receipt for one item can never verify another item, nor a leaf of some
-// other tree that hashes raw data:
+// "text/plain; charset=utf-8") and a name (0 to 1024 bytes of UTF-8).
+// Its leaf is the RFC 6962 leaf hash of a canonical encoding that is
+// domain separated, so a receipt for one item can never verify another
+// item, nor a leaf of some other tree that hashes raw data:
 //
 //	leaf = SHA-256(0x00 || data)
 //	data = "selfattest/anchor/evidence/v1" || 0x00
@@ -109,7 +109,7 @@
 // RFC 6962 inclusion proof of the leaf, leaf side first, at most 64 hashes
 // (a batch of 2^40 items needs 40); "proof" is [] for a tree of one leaf.
 // "anchors" is always present and may be [] (a receipt whose root is not
-// anchored yet). Each anchor entry is a JSON object with two members every
+// anchored yet); it holds at most [MaxAnchors] entries. Each anchor entry is a JSON object with two members every
 // kind has, "kind" (1 to 64 bytes of [a-z0-9.-]) and "target" (1 to 128
 // bytes of printable ASCII naming the target, e.g. a chain and contract, a
 // log origin), and members of the kind's own that carry everything needed
@@ -132,17 +132,18 @@
 // of its kind and one target only, so that two targets of one kind (two
 // chains, two logs) each keep their own trust material; an entry goes to
 // the verifier of its kind and target, else to the one of its kind for
-// every target, else nowhere (could not check). It returns a [*Result] only when the batch part holds and every
-// entry verified. Otherwise the error wraps exactly one of the sentinels,
-// so a caller tells them apart with errors.Is:
+// every target, else nowhere (could not check). It returns a [*Result]
+// only when the batch part holds and every entry verified. Otherwise the
+// error wraps exactly one of the sentinels, so a caller tells them apart
+// with errors.Is:
 //
 //   - [ErrAnchor]: rejected. The evidence is not the item (another digest,
 //     media type or name), the proof does not lead to the root, the leaf
 //     index or tree size was altered, or an anchor entry is false (a
-//     [*ProofError] or an [*EntryError]).
+//     [*ProofError], or an [*EntriesError] of [*EntryError]s).
 //   - [ErrCouldNotCheck]: an anchor entry could not be checked: no
-//     verifier is registered for its kind, or (online) the target did not
-//     answer. Never a pass.
+//     verifier was given for its kind (and target), or (online) the target
+//     did not answer. Never a pass.
 //   - [ErrPending]: the batch part holds but the receipt has no anchor yet,
 //     or only pending ones: not yet.
 //   - [ErrBadInput]: the receipt, an entry or an argument is malformed
@@ -180,13 +181,15 @@
 //
 //   - evidence added: kept before [Journal.Add] returns, before anything
 //     is sent anywhere;
-//   - batch sealed: its members in order and its root ([Journal.Seal]);
+//   - batch sealed: its first item and size (a batch is a run of items)
+//     and its root ([Journal.Seal]);
 //   - anchor submitted: per batch and target, each attempt's entry,
 //     written after the target accepted it;
 //   - anchor status: pending, confirmed at a depth, final, or failed.
 //
-// [Journal.Add] and [Journal.AddAll] record items (adding the same item again returns its
-// [ItemID]: a caller unsure whether an Add survived a crash adds again);
+// [Journal.Add] and [Journal.AddAll] record items (adding the same item
+// again returns its [ItemID]: a caller unsure whether an Add survived a
+// crash adds again);
 // [Journal.Seal] makes a batch of every item not in one yet (its [BatchID]
 // is its first item's ID; batches are contiguous runs of items);
 // [Journal.AnchorPending] submits the root of every batch that has no
@@ -195,7 +198,9 @@
 // AnchorPending anchors again; [Journal.Receipts] and [Journal.Receipt]
 // write receipts (each with the complete entry of every target once
 // confirmed, the pending one before), checking each one's batch part;
-// [Journal.Batches] reports where every batch stands.
+// [Journal.Batches] reports where every batch stands. An anchor the
+// target calls false (Check returns [ErrAnchor] for an entry the journal
+// recorded) is reported, not anchored again: that needs a person to look.
 //
 // The journal relies on one rule of the [Anchorer] contract: a second
 // Anchor of a root whose earlier anchor has not failed returns that
