@@ -109,15 +109,16 @@
 // RFC 6962 inclusion proof of the leaf, leaf side first, at most 64 hashes
 // (a batch of 2^40 items needs 40); "proof" is [] for a tree of one leaf.
 // "anchors" is always present and may be [] (a receipt whose root is not
-// anchored yet); it holds at most [MaxAnchors] entries. Each anchor entry is a JSON object with two members every
-// kind has, "kind" (1 to 64 bytes of [a-z0-9.-]) and "target" (1 to 128
-// bytes of printable ASCII naming the target, e.g. a chain and contract, a
-// log origin), and members of the kind's own that carry everything needed
-// to check the anchor of "root" offline: a log's signed checkpoint and
-// inclusion proof; a chain's block header and the Merkle-Patricia proofs of
-// the transaction and its receipt; a signature by a known key (kind
-// "memory", the fake). An entry may be pending (accepted by its target, no
-// proof yet); [UpgradeReceipt] replaces it with the complete entry later.
+// anchored yet); it holds at most [MaxAnchors] entries. Each anchor entry
+// is a JSON object with two members every kind has, "kind" (1 to 64 bytes
+// of [a-z0-9.-]) and "target" (1 to 128 bytes of printable ASCII naming the
+// target, e.g. a chain and contract, a log origin), and members of the
+// kind's own that carry everything needed to check the anchor of "root"
+// offline: a log's signed checkpoint and inclusion proof; a chain's block
+// header and the Merkle-Patricia proofs of the transaction and its receipt;
+// a signature by a known key (kind "memory", the fake). An entry may be
+// pending (accepted by its target, no proof yet); [UpgradeReceipt] replaces
+// it with the complete entry later.
 // The whole receipt is at most [MaxReceiptSize] bytes.
 //
 // [Receipt.Marshal] writes the members in the order above, with no
