@@ -164,4 +164,14 @@ func TestAppendReceiptIsMarshal(t *testing.T) {
 			}
 		}
 	}
+	// Large enough that the hex of the upper levels is made in parallel.
+	b := mustBatch(t, items(70001))
+	for _, i := range []int{0, 1, 8, 4095, 35000, 65536, 70000} {
+		r, _ := b.Receipt(i, entry)
+		want, _ := r.Marshal()
+		got, err := b.AppendReceipt(nil, i, entry)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("size 70001 item %d: %v\n%s\n%s", i, err, got, want)
+		}
+	}
 }

@@ -32,10 +32,12 @@ func (b *Batch) hex() *hexCache {
 	c := &b.hexes
 	c.once.Do(func() {
 		for _, lvl := range b.levels[min(hexCacheLevel, len(b.levels)):] {
-			h := make([]byte, 0, 64*len(lvl))
-			for i := range lvl {
-				h = appendHex(h, lvl[i][:])
-			}
+			h := make([]byte, 64*len(lvl))
+			parallel(len(lvl), func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					appendHex(h[64*i:64*i:64*i+64], lvl[i][:])
+				}
+			})
 			c.levels = append(c.levels, h)
 		}
 		r := b.Root()
