@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -69,6 +70,9 @@ type Journal struct {
 	db   *bolt.DB
 	path string
 	log  *slog.Logger
+	// mu serialises AnchorPending and Upgrade, whose records are read,
+	// sent about, and written back in separate transactions.
+	mu sync.Mutex
 }
 
 var (
@@ -389,6 +393,8 @@ func (j *Journal) AnchorPending(ctx context.Context, targets ...Anchorer) error 
 	if err := checkTargets(targets); err != nil {
 		return err
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	batches, err := j.Batches()
 	if err != nil {
 		return err
@@ -433,6 +439,8 @@ func (j *Journal) Upgrade(ctx context.Context, targets ...Anchorer) error {
 	if err := checkTargets(targets); err != nil {
 		return err
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	batches, err := j.Batches()
 	if err != nil {
 		return err

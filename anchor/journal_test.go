@@ -350,3 +350,68 @@ func TestJournalDamaged(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent callers of the state machine anchor each batch once.
+func TestJournalConcurrent(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	m := fake(t, anchortest.MemoryOptions{FinalDepth: 2})
+	evs := items(40)
+	done := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			for i := w; i < len(evs); i += 4 {
+				if _, err := j.Add(evs[i]); err != nil {
+					done <- err
+					return
+				}
+				if i%5 == 0 {
+					if _, _, err := j.Seal(); err != nil {
+						done <- err
+						return
+					}
+				}
+				if err := j.AnchorPending(ctx, m); err != nil {
+					done <- err
+					return
+				}
+				m.Mine()
+				if err := j.Upgrade(ctx, m); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Seal()
+	for range 3 {
+		if err := j.AnchorPending(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		mine(t, m)
+		if err := j.Upgrade(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bs, _ := j.Batches()
+	for _, b := range bs {
+		if !b.Final() {
+			t.Fatalf("batch %d: %+v", b.ID, b.Anchors)
+		}
+	}
+	if m.Submissions() != len(bs) {
+		t.Fatalf("%d anchors for %d batches", m.Submissions(), len(bs))
+	}
+	var ids []anchor.ItemID
+	for _, e := range evs {
+		id, _ := j.Add(e)
+		ids = append(ids, id)
+	}
+	verifyAll(t, j, evs, ids, m.Verifier())
+}
