@@ -135,7 +135,8 @@ func (b *Batch) proof(dst []Hash, i int) []Hash {
 }
 
 // Receipt returns the receipt of item i, with the anchor entries given (none
-// for a root not anchored yet). It returns an error wrapping [ErrBadInput]
+// for a root not anchored yet). The receipt shares no memory with the
+// batch. It returns an error wrapping [ErrBadInput]
 // if i is not an item's index.
 func (b *Batch) Receipt(i int, anchors ...Entry) (*Receipt, error) {
 	if i < 0 || i >= len(b.items) {
@@ -146,12 +147,14 @@ func (b *Batch) Receipt(i int, anchors ...Entry) (*Receipt, error) {
 			return nil, badInput("anchors["+strconv.Itoa(k)+"]", "not an entry from ParseEntry")
 		}
 	}
+	ev := b.items[i]
+	ev.Digest = append([]byte(nil), ev.Digest...)
 	return &Receipt{
-		Evidence:  b.items[i],
+		Evidence:  ev,
 		LeafIndex: uint64(i),
 		TreeSize:  uint64(len(b.items)),
 		Proof:     b.proof(make([]Hash, 0, len(b.levels)-1), i),
 		Root:      b.Root(),
-		Anchors:   anchors,
+		Anchors:   append([]Entry{}, anchors...),
 	}, nil
 }
