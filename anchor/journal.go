@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -193,9 +194,19 @@ func (j *Journal) AddAll(evs []Evidence) ([]ItemID, error) {
 	ids := make([]ItemID, len(evs))
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		items, byLeaf := tx.Bucket(bItems), tx.Bucket(bLeaves)
+		type added struct {
+			leaf Hash
+			id   uint64
+		}
+		var fresh []added
+		seen := make(map[Hash]ItemID)
 		for i, ev := range evs {
 			if v := byLeaf.Get(leaves[i][:]); v != nil {
 				ids[i] = ItemID(binary.BigEndian.Uint64(v))
+				continue
+			}
+			if id, ok := seen[leaves[i]]; ok {
+				ids[i] = id
 				continue
 			}
 			n, err := items.NextSequence()
@@ -209,10 +220,16 @@ func (j *Journal) AddAll(evs []Evidence) ([]ItemID, error) {
 			if err := items.Put(u64(n), data); err != nil {
 				return err
 			}
-			if err := byLeaf.Put(leaves[i][:], u64(n)); err != nil {
+			ids[i], seen[leaves[i]] = ItemID(n), ItemID(n)
+			fresh = append(fresh, added{leaves[i], n})
+		}
+		// bbolt splits nodes only at commit: keys put in order append,
+		// where keys put at random each shift a growing node.
+		slices.SortFunc(fresh, func(a, b added) int { return bytes.Compare(a.leaf[:], b.leaf[:]) })
+		for _, f := range fresh {
+			if err := byLeaf.Put(f.leaf[:], u64(f.id)); err != nil {
 				return err
 			}
-			ids[i] = ItemID(n)
 		}
 		return nil
 	})
@@ -513,8 +530,54 @@ func checkTargets(targets []Anchorer) error {
 // Receipts returns the receipts of a batch's items, in order, each with
 // one entry per target whose latest anchor has not failed: the complete
 // entry once confirmed or final, the pending entry before. Each receipt's
-// batch part is checked before it is returned.
+// batch part is checked before it is returned. For a large batch,
+// [Journal.EachReceipt] writes the same receipts without holding them all.
 func (j *Journal) Receipts(batch BatchID) ([]*Receipt, error) {
+	b, entries, err := j.loadBatch(batch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Receipt, b.Len())
+	for i := range out {
+		r, err := b.Receipt(i, entries...)
+		if err != nil {
+			return nil, err
+		}
+		if err := VerifyInclusion(r, b.Item(i)); err != nil {
+			return nil, &JournalError{Path: j.path, Reason: "a receipt does not hold", Err: err}
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// EachReceipt calls fn with each item of a batch and its receipt, encoded
+// as [Receipt.Marshal] writes it, in order; the same receipts as
+// [Journal.Receipts], written with [Batch.AppendReceipt] into one reused
+// buffer (fn must copy what it keeps). The batch's tree is rebuilt from
+// the recorded items and must give the recorded root. It stops at the
+// first error fn returns, and returns it.
+func (j *Journal) EachReceipt(batch BatchID, fn func(item ItemID, receipt []byte) error) error {
+	b, entries, err := j.loadBatch(batch)
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	for i := range b.Len() {
+		if buf, err = b.AppendReceipt(buf[:0], i, entries...); err != nil {
+			return err
+		}
+		if err := fn(ItemID(uint64(batch)+uint64(i)), buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadBatch rebuilds a batch from its recorded items, checks it gives the
+// recorded root, and returns it with the entry of every target whose
+// latest anchor has not failed.
+func (j *Journal) loadBatch(batch BatchID) (*Batch, []Entry, error) {
 	var (
 		evs     []Evidence
 		root    Hash
@@ -532,6 +595,7 @@ func (j *Journal) Receipts(batch BatchID) ([]*Receipt, error) {
 		}
 		root = s.Root
 		items := tx.Bucket(bItems)
+		evs = make([]Evidence, 0, s.Size)
 		for i := uint64(batch); i < uint64(batch)+uint64(s.Size); i++ {
 			ev, err := decodeItem(items.Get(u64(i)))
 			if err != nil {
@@ -563,29 +627,18 @@ func (j *Journal) Receipts(batch BatchID) ([]*Receipt, error) {
 	})
 	if err != nil {
 		if errors.Is(err, ErrBadInput) {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, j.ioError("read", err)
+		return nil, nil, j.ioError("read", err)
 	}
 	b, err := NewBatch(evs)
 	if err != nil {
-		return nil, &JournalError{Path: j.path, Reason: "cannot batch", Err: err}
+		return nil, nil, &JournalError{Path: j.path, Reason: "cannot batch", Err: err}
 	}
 	if b.Root() != root {
-		return nil, &JournalError{Path: j.path, Reason: fmt.Sprintf("batch %d: its items give root %s, not the recorded %s", batch, b.Root(), root)}
+		return nil, nil, &JournalError{Path: j.path, Reason: fmt.Sprintf("batch %d: its items give root %s, not the recorded %s", batch, b.Root(), root)}
 	}
-	out := make([]*Receipt, len(evs))
-	for i := range evs {
-		r, err := b.Receipt(i, entries...)
-		if err != nil {
-			return nil, err
-		}
-		if err := VerifyInclusion(r, evs[i]); err != nil {
-			return nil, &JournalError{Path: j.path, Reason: "a receipt does not hold", Err: err}
-		}
-		out[i] = r
-	}
-	return out, nil
+	return b, entries, nil
 }
 
 // Receipt returns the receipt of one item, as [Journal.Receipts] makes

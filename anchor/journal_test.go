@@ -415,3 +415,93 @@ func TestJournalConcurrent(t *testing.T) {
 	}
 	verifyAll(t, j, evs, ids, m.Verifier())
 }
+
+// A large batch through the journal: one AddAll, one Seal, receipts
+// written one by one, each the same as Receipts gives.
+func TestJournalLargeBatch(t *testing.T) {
+	n := 50_000
+	if testing.Short() {
+		n = 5_000
+	}
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	m := fake(t, anchortest.MemoryOptions{FinalDepth: 1})
+	evs := items(n)
+	start := time.Now()
+	if _, err := j.AddAll(evs); err != nil {
+		t.Fatal(err)
+	}
+	added := time.Since(start)
+	batch, _, err := j.Seal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AnchorPending(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	mine(t, m)
+	if err := j.Upgrade(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	count, size := 0, 0
+	err = j.EachReceipt(batch, func(item anchor.ItemID, data []byte) error {
+		if item != anchor.ItemID(uint64(batch)+uint64(count)) {
+			t.Fatalf("item %d in place %d", item, count)
+		}
+		if count%997 == 0 {
+			r, err := anchor.ParseReceipt(data)
+			if err != nil {
+				return err
+			}
+			if _, err := anchor.VerifyReceipt(r, evs[count], m.Verifier()); err != nil {
+				return err
+			}
+		}
+		count++
+		size += len(data)
+		return nil
+	})
+	if err != nil || count != n {
+		t.Fatalf("EachReceipt: %d receipts, %v", count, err)
+	}
+	t.Logf("%d items: AddAll %v, receipts written in %v (%d bytes each on average)", n, added, time.Since(start), size/n)
+	stop := errors.New("stop")
+	if err := j.EachReceipt(batch, func(anchor.ItemID, []byte) error { return stop }); err != stop {
+		t.Fatalf("EachReceipt did not return fn's error: %v", err)
+	}
+	rs, err := j.Receipts(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var i int
+	j.EachReceipt(batch, func(_ anchor.ItemID, data []byte) error {
+		if i%4999 == 0 {
+			want, _ := rs[i].Marshal()
+			if !bytes.Equal(data, want) {
+				t.Fatalf("receipt %d differs from Receipts'", i)
+			}
+		}
+		i++
+		return nil
+	})
+}
+
+func TestJournalAddAllTwiceInOneCall(t *testing.T) {
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	evs := items(3)
+	ids, err := j.AddAll([]anchor.Evidence{evs[0], evs[1], evs[0], evs[2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[0] != ids[2] || ids[1] == ids[0] || ids[3] != ids[1]+1 {
+		t.Fatalf("ids %v", ids)
+	}
+	b, ok, err := j.Seal()
+	if err != nil || !ok {
+		t.Fatal(err)
+	}
+	if rs, err := j.Receipts(b); err != nil || len(rs) != 3 {
+		t.Fatalf("Receipts = %d, %v; want one per distinct item", len(rs), err)
+	}
+}
