@@ -220,10 +220,13 @@
 // # Figures
 //
 // BenchmarkReceipts builds a batch of 1,000,000 digests and writes every
-// receipt (with one complete anchor entry) over the cores: on 2 cores, 20
-// hashes per proof, about 1,930 bytes per receipt, and about 730,000
-// receipts per CPU second (see the report of the change that added it for
-// wall-clock figures, which depend on the machine's other load).
+// receipt (with one complete anchor entry) over the cores. On 2 cores
+// (2026-12-02, shared with other builds): 20 hashes per proof, 1,928 bytes
+// per receipt, 760,000 to 1,130,000 receipts per CPU second, and 460,000
+// to 1,060,000 receipts per second of wall time depending on the other
+// load (the goal is 500,000). A Receipt built and marshalled one at a time
+// costs about twice as much as [Batch.AppendReceipt], which hexes the
+// tree's upper levels once.
 //
 // # What this package does not do
 //
