@@ -126,7 +126,13 @@ func parseEntry(data []byte) (Entry, error) {
 // Marshal returns the receipt in the format of version 1, members in the
 // documented order, without insignificant white space. It returns an error
 // wrapping [ErrBadInput] if the receipt could not be parsed back.
-func (r *Receipt) Marshal() ([]byte, error) { return r.AppendMarshal(nil) }
+func (r *Receipt) Marshal() ([]byte, error) {
+	n := 256 + 2*len(r.Evidence.Name) + len(r.Evidence.MediaType) + 2*len(r.Evidence.Digest) + 67*len(r.Proof)
+	for _, e := range r.Anchors {
+		n += len(e.raw) + 1
+	}
+	return r.AppendMarshal(make([]byte, 0, n))
+}
 
 // AppendMarshal appends the receipt, as [Receipt.Marshal] writes it, to
 // dst.
