@@ -485,22 +485,25 @@ func (j *Journal) Upgrade(ctx context.Context, targets ...Anchorer) error {
 				errs = append(errs, &TargetError{Target: a.Name(), Err: classify(err)})
 				continue
 			}
+			complete := at.Complete
 			switch st.State {
 			case StateConfirmed, StateFinal:
 				if st.Entry.raw == nil {
 					errs = append(errs, &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: %v without a complete entry", ErrAnchor, st.State)})
 					continue
 				}
-				at.Complete = st.Entry.raw
-			case StatePending, StateFailed:
+				complete = st.Entry.raw
+			case StatePending:
+				complete = nil // back in the mempool: the old proof no longer holds
+			case StateFailed:
 			default:
 				errs = append(errs, &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: unknown state %v", ErrCouldNotCheck, st.State)})
 				continue
 			}
-			if st.State == at.State && st.Depth == at.Depth {
+			if st.State == at.State && st.Depth == at.Depth && bytes.Equal(complete, at.Complete) {
 				continue
 			}
-			at.State, at.Depth = st.State, st.Depth
+			at.State, at.Depth, at.Complete = st.State, st.Depth, complete
 			if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
 				return j.ioError("record status", err)
 			}

@@ -505,3 +505,49 @@ func TestJournalAddAllTwiceInOneCall(t *testing.T) {
 		t.Fatalf("Receipts = %d, %v; want one per distinct item", len(rs), err)
 	}
 }
+
+// unconfirming reports pending again once told to: a transaction back in
+// the mempool after a re-org.
+type unconfirming struct {
+	*anchortest.Memory
+	back bool
+}
+
+func (u *unconfirming) Check(ctx context.Context, root anchor.Hash, e anchor.Entry) (anchor.Status, error) {
+	if u.back {
+		return anchor.Status{State: anchor.StatePending, Entry: e}, nil
+	}
+	return u.Memory.Check(ctx, root, e)
+}
+
+// An anchor that goes back to pending loses its complete entry: receipts
+// never carry a proof the target no longer stands by.
+func TestJournalConfirmedThenPendingAgain(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	m := fake(t, anchortest.MemoryOptions{})
+	u := &unconfirming{Memory: m}
+	ev := items(1)[0]
+	id, _ := j.Add(ev)
+	j.Seal()
+	j.AnchorPending(ctx, u)
+	mine(t, m)
+	if err := j.Upgrade(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := j.Receipt(id)
+	if _, err := anchor.VerifyReceipt(r, ev, m.Verifier()); err != nil {
+		t.Fatalf("confirmed: %v", err)
+	}
+	u.back = true
+	if err := j.Upgrade(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = j.Receipt(id)
+	if _, err := anchor.VerifyReceipt(r, ev, m.Verifier()); !errors.Is(err, anchor.ErrPending) {
+		t.Fatalf("back to pending, the receipt verifies as %v; want ErrPending", err)
+	}
+	if st, _ := j.Batches(); st[0].Anchors[0].State != anchor.StatePending {
+		t.Fatalf("state %v", st[0].Anchors[0].State)
+	}
+}
