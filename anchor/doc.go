@@ -9,8 +9,9 @@
 //     item; [NewBatch] builds the tree; [Batch.Receipt] gives an item its
 //     receipt ([Batch.AppendReceipt] writes a whole batch's fast);
 //     [ParseReceipt] and [Receipt.Marshal] read and write the format
-//     below; [VerifyReceipt] checks a receipt against the evidence, and
-//     [VerifyInclusion] its batch part alone.
+//     below; [VerifyReceipt] checks a receipt against the evidence
+//     offline, [VerifyReceiptOnline] asks the targets too, and
+//     [VerifyInclusion] checks the batch part alone.
 //   - Anchoring: an [Anchorer] anchors a root to one target and checks the
 //     anchor later ([Status]: pending, confirmed at a depth, final, failed);
 //     [Run] anchors one root to several targets; [UpgradeReceipt] completes
@@ -149,6 +150,13 @@
 //     or only pending ones: not yet.
 //   - [ErrBadInput]: the receipt, an entry or an argument is malformed
 //     ([*FormatError]); nothing was checked.
+//
+// [VerifyReceiptOnline] adds freshness: an entry whose verifier is an
+// [OnlineVerifier] passes only if its target, asked, reports it confirmed
+// or final; one the target dropped (re-orged out after the receipt was
+// written) is rejected, one it reports pending is pending, a target that
+// does not answer is could not check. The [Result] says, per anchor,
+// whether it was checked offline or online, and at what depth.
 //
 // An error from an AnchorVerifier or an Anchorer that wraps none of the
 // sentinels counts as could not check. The journal has a fifth,

@@ -67,7 +67,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("verified:", res.Evidence.Name, "leaf", res.LeafIndex, "of", res.TreeSize, "anchored at", res.Anchors)
+	fmt.Println("verified:", res.Evidence.Name, "leaf", res.LeafIndex, "of", res.TreeSize, "anchored at", res.Anchors[0].Target)
 
 	// The same receipt does not verify other evidence.
 	_, err = anchor.VerifyReceipt(r, anchor.NewEvidence("sbom.json", "application/json", []byte(`{"packages":["evil"]}`)), verifier)
@@ -75,6 +75,6 @@ func Example() {
 	// Output:
 	// pending: true
 	// upgraded entries: 1
-	// verified: sbom.json leaf 1 of 3 anchored at [memory example]
+	// verified: sbom.json leaf 1 of 3 anchored at example
 	// altered evidence rejected: true
 }

@@ -78,7 +78,7 @@ func TestReceiptRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := `{"schema":"` + anchor.ResultSchema + `","evidence":{"name":"item-5.json","mediaType":"application/json","digest":{"alg":"sha256","hex":"` +
-			hex.EncodeToString(ev.Digest) + `"}},"leafIndex":5,"treeSize":13,"root":"` + r.Root.String() + `","anchors":["memory fake-1"]}`
+			hex.EncodeToString(ev.Digest) + `"}},"leafIndex":5,"treeSize":13,"root":"` + r.Root.String() + `","anchors":[{"kind":"memory","target":"fake-1","checked":"offline"}]}`
 		if string(out) != want {
 			t.Fatalf("result JSON\n%s\nwant\n%s", out, want)
 		}

@@ -1,6 +1,7 @@
 package anchor
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -34,16 +35,39 @@ type TargetVerifier interface {
 // ResultSchema is the schema of a [Result].
 const ResultSchema = "https://github.com/ats-run/selfattest/receipt-result/v1"
 
-// A Result holds what [VerifyReceipt] verified: the evidence is the item at
-// LeafIndex of a batch of TreeSize items whose root is Root, and each of
-// Anchors anchors Root.
+// A Result holds what [VerifyReceipt] or [VerifyReceiptOnline] verified:
+// the evidence is the item at LeafIndex of a batch of TreeSize items whose
+// root is Root, and each of Anchors anchors Root.
 type Result struct {
-	Schema    string   `json:"schema"`
-	Evidence  Evidence `json:"evidence"`
-	LeafIndex uint64   `json:"leafIndex"`
-	TreeSize  uint64   `json:"treeSize"`
-	Root      string   `json:"root"`
-	Anchors   []string `json:"anchors"` // "kind target" of each verified entry
+	Schema    string           `json:"schema"`
+	Evidence  Evidence         `json:"evidence"`
+	LeafIndex uint64           `json:"leafIndex"`
+	TreeSize  uint64           `json:"treeSize"`
+	Root      string           `json:"root"`
+	Anchors   []VerifiedAnchor `json:"anchors"`
+}
+
+// A VerifiedAnchor is an anchor entry that verified. Checked is "offline"
+// (from the entry alone) or "online" (its target was asked too, and State
+// and Depth are its answer: "confirmed" at Depth, or "final").
+type VerifiedAnchor struct {
+	Kind    string `json:"kind"`
+	Target  string `json:"target"`
+	Checked string `json:"checked"`
+	State   string `json:"state,omitempty"`
+	Depth   uint64 `json:"depth,omitempty"`
+}
+
+// An OnlineVerifier is an [AnchorVerifier] that can also ask the target
+// whether an entry still stands, adding freshness to the offline proof: a
+// log's consistency with its latest checkpoint, a block's place in the
+// canonical chain at a depth. VerifyOnline is called only for an entry
+// that verified offline. It returns the anchor's [Status]; an error
+// wrapping [ErrCouldNotCheck] when the target did not answer or ctx ended,
+// [ErrAnchor] when the target denies the entry.
+type OnlineVerifier interface {
+	AnchorVerifier
+	VerifyOnline(ctx context.Context, root Hash, entry Entry) (Status, error)
 }
 
 // VerifyInclusion checks the batch part of r offline: that evidence is the
@@ -89,12 +113,31 @@ func VerifyInclusion(r *Receipt, evidence Evidence) error {
 // VerifyReceipt checks r offline against the evidence the caller holds:
 // the batch part ([VerifyInclusion]), then every anchor entry with the
 // verifier of its kind (and target: see [TargetVerifier]) among
-// verifiers. It returns a [*Result] only if all
-// of them hold. Otherwise its error wraps exactly one sentinel:
+// verifiers. It returns a [*Result] only if all of them hold. Otherwise
+// its error wraps exactly one sentinel:
 // [ErrAnchor] (rejected), [ErrCouldNotCheck] (an entry of a kind no
 // verifier was given for), [ErrPending] (no anchor yet, or only pending
 // ones), or [ErrBadInput]. Entry failures come as an [*EntriesError].
 func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (*Result, error) {
+	return verifyReceipt(context.Background(), false, r, evidence, verifiers)
+}
+
+// VerifyReceiptOnline is [VerifyReceipt], then, for every entry whose
+// verifier is an [OnlineVerifier], a question to its target: the entry
+// passes only if the target reports it confirmed or final (the depth is in
+// the [Result]). An anchor the target dropped is rejected ([ErrAnchor]),
+// one it reports pending is [ErrPending], and a target that does not
+// answer is [ErrCouldNotCheck]. Entries whose verifier works offline only
+// are checked offline, and say so in the Result.
+func VerifyReceiptOnline(ctx context.Context, r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (*Result, error) {
+	if ctx == nil {
+		return nil, badInput("ctx", "nil context")
+	}
+	return verifyReceipt(ctx, true, r, evidence, verifiers)
+}
+
+// verifyReceipt verifies r offline and, if online, online too.
+func verifyReceipt(ctx context.Context, online bool, r *Receipt, evidence Evidence, verifiers []AnchorVerifier) (*Result, error) {
 	byKind := make(map[[2]string]AnchorVerifier, len(verifiers))
 	for _, v := range verifiers {
 		if v == nil {
@@ -109,7 +152,8 @@ func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (
 		}
 		byKind[k] = v
 	}
-	if err := VerifyInclusion(r, evidence); err != nil {
+	err := VerifyInclusion(r, evidence)
+	if err != nil {
 		return nil, err
 	}
 	if len(r.Anchors) == 0 {
@@ -122,29 +166,63 @@ func VerifyReceipt(r *Receipt, evidence Evidence, verifiers ...AnchorVerifier) (
 		TreeSize:  r.TreeSize,
 		Root:      r.Root.String(),
 	}
-	var failed []*EntryError
-	for i, e := range r.Anchors {
-		ee := &EntryError{Index: i, Kind: e.Kind, Target: e.Target}
+	res.Anchors, err = verifyEntries(r, func(i int, e Entry) (VerifiedAnchor, error) {
+		va := VerifiedAnchor{Kind: e.Kind, Target: e.Target, Checked: "offline"}
 		v, ok := byKind[[2]string{e.Kind, e.Target}]
 		if !ok {
 			v, ok = byKind[[2]string{e.Kind, ""}]
 		}
 		switch {
 		case e.raw == nil:
-			ee.Err = badInput("anchors["+strconv.Itoa(i)+"]", "not an entry from ParseEntry")
+			return va, badInput("anchors["+strconv.Itoa(i)+"]", "not an entry from ParseEntry")
 		case !ok:
-			ee.Err = fmt.Errorf("%w: no verifier for kind %q", ErrCouldNotCheck, e.Kind)
-		default:
-			ee.Err = classify(v.VerifyOffline(r.Root, e))
+			return va, fmt.Errorf("%w: no verifier for kind %q", ErrCouldNotCheck, e.Kind)
 		}
-		if ee.Err != nil {
-			failed = append(failed, ee)
+		if err := classify(v.VerifyOffline(r.Root, e)); err != nil {
+			return va, err
+		}
+		ov, ok := v.(OnlineVerifier)
+		if !online || !ok {
+			return va, nil
+		}
+		st, err := ov.VerifyOnline(ctx, r.Root, e)
+		if err != nil {
+			return va, classify(err)
+		}
+		va.Checked, va.State, va.Depth = "online", st.State.String(), st.Depth
+		switch st.State {
+		case StateConfirmed, StateFinal:
+			return va, nil
+		case StatePending:
+			return va, fmt.Errorf("%w: the target reports the anchor pending", ErrPending)
+		case StateFailed:
+			return va, fmt.Errorf("%w: the target dropped the anchor (a re-org, an expired submission)", ErrAnchor)
+		}
+		return va, fmt.Errorf("%w: the target reports state %v", ErrCouldNotCheck, st.State)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// verifyEntries runs check on every entry of r and collects the verified
+// ones, or an [*EntriesError] listing the others.
+func verifyEntries(r *Receipt, check func(int, Entry) (VerifiedAnchor, error)) ([]VerifiedAnchor, error) {
+	var (
+		out    []VerifiedAnchor
+		failed []*EntryError
+	)
+	for i, e := range r.Anchors {
+		va, err := check(i, e)
+		if err != nil {
+			failed = append(failed, &EntryError{Index: i, Kind: e.Kind, Target: e.Target, Err: err})
 			continue
 		}
-		res.Anchors = append(res.Anchors, e.Kind+" "+e.Target)
+		out = append(out, va)
 	}
 	if len(failed) > 0 {
 		return nil, &EntriesError{Entries: failed}
 	}
-	return res, nil
+	return out, nil
 }

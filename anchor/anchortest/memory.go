@@ -104,6 +104,22 @@ func (m *Memory) Verifier() anchor.AnchorVerifier {
 	return &MemoryVerifier{pub: m.key.Public().(ed25519.PublicKey), target: m.opts.Name}
 }
 
+// OnlineVerifier returns the verifier of this target's entries that also
+// asks the target ([anchor.OnlineVerifier]): an entry whose anchor was
+// dropped is then rejected even though its signature holds.
+func (m *Memory) OnlineVerifier() anchor.OnlineVerifier {
+	return onlineVerifier{m.Verifier().(*MemoryVerifier), m}
+}
+
+type onlineVerifier struct {
+	*MemoryVerifier
+	m *Memory
+}
+
+func (o onlineVerifier) VerifyOnline(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Status, error) {
+	return o.m.Check(ctx, root, entry)
+}
+
 // Key returns the public key the target signs with.
 func (m *Memory) Key() ed25519.PublicKey { return m.key.Public().(ed25519.PublicKey) }
 
