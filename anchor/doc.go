@@ -228,14 +228,11 @@
 // # Figures
 //
 // BenchmarkReceipts builds a batch of 1,000,000 digests and writes every
-// receipt (with one complete anchor entry) over the cores. On 2 cores
-// (2026-12-02, shared with other builds): 20 hashes per proof, 1,928 bytes
-// per receipt, 760,000 to 1,130,000 receipts per CPU second, and 460,000
-// to 1,060,000 receipts per second of wall time depending on the other
-// load (the goal is 500,000). BenchmarkReceiptOne, on one core: a
-// [Batch.Receipt] then [Receipt.Marshal] takes 1.8 to 2.5 µs and 5
-// allocations; [Batch.AppendReceipt], which hexes the tree's upper levels
-// once and allocates nothing, 0.23 to 0.47 µs.
+// receipt (with one complete anchor entry) over the cores, reporting
+// receipts/s; BenchmarkReceiptOne times one [Batch.Receipt] and
+// [Receipt.Marshal] against [Batch.AppendReceipt], which hexes the tree's
+// upper levels once. Run them with go test -bench; the figures depend on
+// the machine and are not kept here.
 //
 // # What this package does not do
 //
