@@ -15,6 +15,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 )
 
 // Online confirmation of a verified bundle. A bundle's inclusion proof
@@ -387,7 +388,7 @@ func (v *SigstoreVerifier) Confirm(ctx context.Context, b *bundle.Bundle, res *S
 // what verified. An error wraps tlog.ErrVerification for a rejection;
 // any other error means the check did not run to its end.
 func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, env []byte, origin string, treeIndex int64, proof [][]byte, body []byte) error {
-	key, err := tlog.LogKeyFromTrustedRoot(tl)
+	key, err := sigstoreroot.LogKey(tl)
 	if err != nil {
 		return err
 	}
@@ -450,7 +451,7 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 // confirms that checkpoint as it would a bundle's.
 func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, p *protorekor.TransparencyLogEntry) error {
 	ec.Method = ConfirmMethodRekorV1Entry
-	key, err := tlog.LogKeyFromTrustedRoot(tl)
+	key, err := sigstoreroot.LogKey(tl)
 	if err != nil {
 		return err
 	}

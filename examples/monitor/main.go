@@ -46,6 +46,7 @@ import (
 
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -237,7 +238,7 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 		if err != nil {
 			return nil, err
 		}
-		if mon.LogKeys, err = tlog.LogKeysFromTrustedRoot(tr); err != nil {
+		if mon.LogKeys, err = sigstoreroot.LogKeys(tr); err != nil {
 			return nil, err
 		}
 	default:

@@ -17,11 +17,11 @@
 //
 // A [LogKey] is one log's checkpoint-signing key: the name its signature
 // lines carry (the host of the log's base URL), the public key, and the
-// 4-byte key hash the signature lines start with. [LogKeyFromTrustedRoot]
-// builds one from a Sigstore trusted root's transparency log entry
-// (sigstore-go's root.TransparencyLog), and [LogKeysFromTrustedRoot] builds
-// all of them. Two key kinds are supported, computing the key hash exactly as
-// the logs do:
+// 4-byte key hash the signature lines start with. [NewLogKey] builds one
+// from a name and a public key; package verify/tlog/sigstoreroot builds
+// them from a Sigstore trusted root (sigstore-go's root.TransparencyLog), so
+// that this package does not compile sigstore-go. Two key kinds are
+// supported, computing the key hash exactly as the logs do:
 //
 //   - Ed25519 (Rekor v2, any C2SP log): the first 4 bytes of
 //     SHA-256(name || "\n" || 0x01 || key), as in C2SP signed-note and
@@ -100,7 +100,7 @@
 //
 // # Example
 //
-//	keys, err := tlog.LogKeysFromTrustedRoot(trustedRoot) // sigstore-go root.TrustedMaterial
+//	keys, err := sigstoreroot.LogKeys(trustedRoot) // or tlog.NewLogKey(name, publicKey)
 //	if err != nil { ... }
 //	cp, err := tlog.VerifyCheckpoint(envelope, "log2025-1.rekor.sigstore.dev", keys...)
 //	if err != nil { ... } // errors.Is(err, tlog.ErrVerification)

@@ -425,7 +425,7 @@ func rekorV1SETPayload(body []byte, integratedTime int64, logID []byte, logIndex
 }
 
 // VerifyRekorV1Entry verifies an entry response with the log keys the
-// caller trusts (those of [LogKeysFromTrustedRoot] will do):
+// caller trusts (those of package verify/tlog/sigstoreroot will do):
 //
 //   - the UUID's leaf-hash part is [LeafHash] of the body;
 //   - logID is the ID of one of logKeys (an ECDSA key named for the log's
