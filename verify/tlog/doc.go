@@ -3,7 +3,7 @@
 // proofs, read from a log and kept track of. Its checks are pure functions
 // (they read no network, no disk and no clock, so the same inputs always
 // give the same verdict); its I/O goes through fetcher func types the
-// caller chooses, and the [Monitor] keeps a state file the caller names.
+// caller chooses.
 //
 // A bundle's inclusion proof says "this entry was in the log the log showed
 // me". A verifier that stops there can be shown a private fork. This package
@@ -202,27 +202,15 @@
 // it, and a damaged object there (or a bundle's checkpoint given to
 // [VerifyCheckpoint]) is a [*MalformedError], a rejection.
 //
-// # Monitoring
+// # Scanning entries
 //
 // [ScanEntries] reads a range of entries from tiles an entry bundle at a
 // time, handing each on only once its leaf hash is the one the verified
-// tree holds at its index. A [Monitor] watches one tiles log: each
-// [Monitor.Run] verifies the newest checkpoint (and a [WitnessPolicy], if
-// given), proves it consistent with the one kept in its [MonitorState]
-// file — a split view is an [*InconsistencyError] with both checkpoints and
-// the proof, a shrunk tree a [*RollbackError], and the state is then left
-// untouched — then scans the entries added since with workers in parallel,
-// handing each to a [MatchFunc] (package verify's NewEntryMatcher looks for
-// release identities) and reporting matches in index order through
-// [Monitor.OnMatch] before the state records them as scanned. The state
-// file is replaced atomically (temporary file, sync, rename); a run that
-// fails midway (a fetch that fails, a sink that refuses a match) leaves the
-// state at the last fully reported entry, and the next run resumes there:
-// no entry is skipped, and a match may be reported twice, never not at
-// all. A [*StateError] (a state file that does not parse, belongs to
-// another log, or holds a checkpoint the log's keys do not verify) is
-// neither a verdict on the log nor "could not check" the log: it is the
-// monitor's own storage that is wrong.
+// tree holds at its index; an [EntryScanner] reads one bundle at a time
+// ([EntryScanner.Bundle]), keeping the upper tiles it has read, for a
+// caller that reads bundles in parallel. Package verify/tlog/monitor keeps
+// watch over a log with them: a state of what was seen, consistency with
+// it, and matches reported in index order.
 //
 // # What it does not do
 //
