@@ -46,9 +46,6 @@ func TestHTTPFetcherRefusedURL(t *testing.T) {
 		if _, err := NewHTTPFetcher(base, HTTPOptions{}); !errors.As(err, &pe) {
 			t.Errorf("NewHTTPFetcher(%s): err = %v; want a *PolicyError", base, err)
 		}
-		if _, err := NewRekorV1HTTPFetcher(base, HTTPOptions{}); !errors.As(err, &pe) {
-			t.Errorf("NewRekorV1HTTPFetcher(%s): err = %v; want a *PolicyError", base, err)
-		}
 	}
 	for _, base := range []string{"https://example.com/log", "http://127.0.0.1:1/log", "http://[::1]:1/"} {
 		if _, err := NewHTTPFetcher(base, HTTPOptions{}); err != nil {
