@@ -21,7 +21,7 @@ import (
 
 // Monitor a log for the entries that mention "release", twice: the second
 // run reads only what the log added since the first.
-func Example() {
+func ExampleMonitor_Run() {
 	ctx := context.Background()
 	l := newExampleLog("log.example")
 	l.append("build 1", "release v1.0.0", "build 2")
