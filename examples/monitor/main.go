@@ -47,6 +47,8 @@ import (
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/monitor"
+	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -115,9 +117,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			fmt.Fprintf(stderr, "monitor: could not check: --timeout %s ran out before the run finished\n", *timeout)
 		}
 	}()
-	mon, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
+	cfg, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
+	var match monitor.MatchFunc
 	if err == nil {
-		mon.Match, err = sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "identity", Policy: sigstore.Policy{
+		match, err = sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "identity", Policy: sigstore.Policy{
 			SAN: *san, SANRegexp: *sanRe, Issuer: *issuer, IssuerRegexp: *issuerRe,
 			GitHub: sigstore.GitHubClaims{Repository: *ghRepo, Ref: *ghRef, WorkflowRegexp: *ghWorkflow},
 		}})
@@ -129,15 +132,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "monitor: %v\n", err)
 		return exitUsage
 	}
-	mon.MaxEntries, mon.Workers = *maxEntries, *workers
-	if err := setStart(ctx, mon, *start); err != nil {
+	cfg.opts.MaxEntries, cfg.opts.Workers = *maxEntries, *workers
+	if err := setStart(ctx, cfg, *start); err != nil {
 		if errors.Is(err, errUsage) {
 			fmt.Fprintf(stderr, "monitor: %v\n", err)
 			return exitUsage
 		}
 		return report(stdout, stderr, *jsonOut, err)
 	}
-	mon.OnMatch = func(m *tlog.Match, u *tlog.UnreadableEntry) error {
+	cfg.opts.OnMatch = func(m *monitor.Match, u *monitor.UnreadableEntry) error {
 		if *jsonOut {
 			return nil
 		}
@@ -149,6 +152,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return nil
 	}
 
+	mon, err := monitor.New(cfg.origin, cfg.keys, cfg.log, cfg.store, match, cfg.opts)
+	if err != nil {
+		return report(stdout, stderr, *jsonOut, err)
+	}
 	res, err := mon.Run(ctx)
 	if err != nil {
 		return report(stdout, stderr, *jsonOut, err)
@@ -178,10 +185,10 @@ func report(stdout, stderr io.Writer, jsonOut bool, err error) int {
 	var split *tlog.InconsistencyError
 	if errors.As(err, &split) {
 		ev := struct {
-			Error string                  `json:"error"`
-			Old   *tlog.CheckpointSummary `json:"old"`
-			New   *tlog.CheckpointSummary `json:"new"`
-			Proof []string                `json:"proof"`
+			Error string                     `json:"error"`
+			Old   *monitor.CheckpointSummary `json:"old"`
+			New   *monitor.CheckpointSummary `json:"new"`
+			Proof []string                   `json:"proof"`
 		}{Error: "split view: the log showed two inconsistent trees", Old: summary(split.Old), New: summary(split.New)}
 		for _, h := range split.Proof {
 			ev.Proof = append(ev.Proof, hex.EncodeToString(h))
@@ -196,7 +203,7 @@ func report(stdout, stderr io.Writer, jsonOut bool, err error) int {
 		return exitRejected
 	}
 	fmt.Fprintf(stderr, "monitor: %v\n", err)
-	var se *tlog.StateError
+	var se *monitor.StateError
 	var pe *tlog.PolicyError
 	switch {
 	case errors.Is(err, tlog.ErrVerification):
@@ -211,19 +218,28 @@ func report(stdout, stderr io.Writer, jsonOut bool, err error) int {
 	return exitCouldNotCk
 }
 
-func summary(cp *tlog.VerifiedCheckpoint) *tlog.CheckpointSummary {
+func summary(cp *tlog.VerifiedCheckpoint) *monitor.CheckpointSummary {
 	if cp == nil {
 		return nil
 	}
-	return &tlog.CheckpointSummary{Origin: cp.Origin, Size: cp.Size, Root: hex.EncodeToString(cp.Hash)}
+	return &monitor.CheckpointSummary{Origin: cp.Origin, Size: cp.Size, Root: hex.EncodeToString(cp.Hash)}
+}
+
+// config is what monitor.New takes, but the MatchFunc.
+type config struct {
+	origin string
+	keys   []*tlog.LogKey
+	log    monitor.Fetcher
+	store  monitor.Store
+	opts   monitor.Options
 }
 
 // configure builds the monitor's log access and keys from the flags.
-func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state string, witnesses []string, threshold int) (*tlog.Monitor, error) {
+func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state string, witnesses []string, threshold int) (*config, error) {
 	if logLoc == "" || origin == "" || state == "" {
 		return nil, fmt.Errorf("%w: --log, --origin and --state are required", errUsage)
 	}
-	mon := &tlog.Monitor{Origin: origin, StatePath: state}
+	mon := &config{origin: origin, store: monitor.NewFileStore(state)}
 	switch {
 	case logKey != "" && rootFile != "":
 		return nil, fmt.Errorf("%w: give --log-key or --trusted-root, not both", errUsage)
@@ -232,13 +248,13 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 		if err != nil {
 			return nil, err
 		}
-		mon.LogKeys = []*tlog.LogKey{k}
+		mon.keys = []*tlog.LogKey{k}
 	case rootFile != "":
 		tr, err := trust.FromFile(rootFile)
 		if err != nil {
 			return nil, err
 		}
-		if mon.LogKeys, err = tlog.LogKeysFromTrustedRoot(tr); err != nil {
+		if mon.keys, err = sigstoreroot.LogKeys(tr); err != nil {
 			return nil, err
 		}
 	default:
@@ -256,22 +272,21 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 			}
 			p.Keys = append(p.Keys, k)
 		}
-		mon.Witnesses = p
+		mon.opts.Witnesses = p
 	}
 	if strings.HasPrefix(logLoc, "http://") || strings.HasPrefix(logLoc, "https://") {
 		f, err := tlog.NewHTTPFetcher(logLoc, tlog.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --log: %w", errUsage, err)
 		}
-		mon.Checkpoint, mon.Tiles, mon.Bundles = f.Checkpoint, f.Tile, f.EntryBundle
+		mon.log = f
 		return mon, nil
 	}
 	root, err := os.OpenRoot(logLoc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --log: %w", errUsage, err)
 	}
-	f := tlog.NewDirFetcher(root)
-	mon.Checkpoint, mon.Tiles, mon.Bundles = f.Checkpoint, f.Tile, f.EntryBundle
+	mon.log = tlog.NewDirFetcher(root)
 	return mon, nil
 }
 
@@ -298,22 +313,22 @@ func parseLogKey(vkey string) (*tlog.LogKey, error) {
 }
 
 // setStart applies --start to a monitor without a state file.
-func setStart(ctx context.Context, mon *tlog.Monitor, start string) error {
-	if _, err := os.Stat(mon.StatePath); err == nil {
-		return nil // the state says where to go on
+func setStart(ctx context.Context, mon *config, start string) error {
+	if _, err := mon.store.Load(ctx); !errors.Is(err, os.ErrNotExist) {
+		return nil // the state says where to go on (or Run reports why it cannot be read)
 	}
 	if start != "latest" {
 		n, err := strconv.ParseUint(start, 10, 64)
 		if err != nil {
 			return fmt.Errorf("%w: --start %q: an index or \"latest\"", errUsage, start)
 		}
-		mon.StartIndex = n
+		mon.opts.StartIndex = n
 		return nil
 	}
-	cp, err := tlog.FetchCheckpoint(ctx, mon.Checkpoint, mon.Origin, mon.LogKeys...)
+	cp, err := tlog.FetchCheckpoint(ctx, mon.log.Checkpoint, mon.origin, mon.keys...)
 	if err != nil {
 		return err
 	}
-	mon.StartIndex = cp.Size
+	mon.opts.StartIndex = cp.Size
 	return nil
 }

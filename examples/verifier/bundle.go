@@ -13,6 +13,7 @@ import (
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -189,7 +190,7 @@ func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]sigstore.Lo
 			out = append(out, sigstore.TilesLog(id, hf))
 			continue
 		}
-		hf, err := tlog.NewRekorV1HTTPFetcher(at, tlog.HTTPOptions{})
+		hf, err := rekorv1.NewHTTPFetcher(at, tlog.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --confirm-rekor-v1: %w", errUsage, err)
 		}

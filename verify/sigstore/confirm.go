@@ -16,6 +16,8 @@ import (
 
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
+	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 )
 
 // Online confirmation of a verified bundle. A bundle's inclusion proof
@@ -187,12 +189,12 @@ type TilesSource struct {
 // RekorV1Source reads a Rekor v1 REST API. LogInfo and ConsistencyProof
 // are required; Entry, optional, reads an entry by UUID, to confirm an
 // entry the bundle carries only an inclusion promise of (without it such
-// an entry is not confirmed). [tlog.RekorV1HTTPFetcher] and
-// [tlog.RekorV1DirFetcher] have all three as methods.
+// an entry is not confirmed). [rekorv1.HTTPFetcher] and
+// [rekorv1.DirFetcher] have all three as methods.
 type RekorV1Source struct {
-	LogInfo          tlog.RekorV1LogInfoFetcherFunc
-	ConsistencyProof tlog.RekorV1ProofFetcherFunc
-	Entry            tlog.RekorV1EntryFetcherFunc
+	LogInfo          rekorv1.LogInfoFetcherFunc
+	ConsistencyProof rekorv1.ProofFetcherFunc
+	Entry            rekorv1.EntryFetcherFunc
 }
 
 // LogSource says where to read one log of the trusted root: exactly one
@@ -213,8 +215,8 @@ type TilesFetcher interface {
 	Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
 }
 
-// RekorV1Fetcher reads a Rekor v1 REST API; *tlog.RekorV1HTTPFetcher and
-// *tlog.RekorV1DirFetcher are ones.
+// RekorV1Fetcher reads a Rekor v1 REST API; *rekorv1.HTTPFetcher and
+// *rekorv1.DirFetcher are ones.
 type RekorV1Fetcher interface {
 	LogInfo(ctx context.Context) ([]byte, error)
 	ConsistencyProof(ctx context.Context, treeID int64, firstSize, lastSize uint64) ([]byte, error)
@@ -227,7 +229,7 @@ func TilesLog(logID string, f TilesFetcher) LogSource {
 
 // RekorV1Log returns the source reading the Rekor v1 log logID (hex) from
 // f, entries by UUID included when f has an Entry method as
-// *tlog.RekorV1HTTPFetcher and *tlog.RekorV1DirFetcher do.
+// *rekorv1.HTTPFetcher and *rekorv1.DirFetcher do.
 func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 	src := &RekorV1Source{LogInfo: f.LogInfo, ConsistencyProof: f.ConsistencyProof}
 	if e, ok := f.(interface {
@@ -388,7 +390,7 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 // what verified. An error wraps tlog.ErrVerification for a rejection;
 // any other error means the check did not run to its end.
 func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, env []byte, origin string, treeIndex int64, proof [][]byte, body []byte) error {
-	key, err := tlog.LogKeyFromTrustedRoot(tl)
+	key, err := sigstoreroot.LogKey(tl)
 	if err != nil {
 		return err
 	}
@@ -435,7 +437,7 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 		return err
 	}
 	ec.Latest, ec.LatestNote = checkpointOf(latest), string(latest.Note)
-	if consistency, err = tlog.FetchRekorV1ConsistencyProof(ctx, r.ConsistencyProof, bundleCP, latest); err != nil {
+	if consistency, err = rekorv1.FetchConsistencyProof(ctx, r.ConsistencyProof, bundleCP, latest); err != nil {
 		return err
 	}
 	ec.ConsistencyProof = hexHashes(consistency)
@@ -445,24 +447,24 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 
 // confirmPromise confirms an entry the bundle carries only a promise of:
 // it reads the entry by its UUID (the leaf hash of the bundle's
-// canonicalized body), which tlog.FetchRekorV1Entry verifies — its signed
+// canonicalized body), which rekorv1.FetchEntry verifies — its signed
 // entry timestamp, its inclusion proof at a checkpoint the log key signed
 // — and which must be the bundle's (log index, integrated time); then
 // confirms that checkpoint as it would a bundle's.
 func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, p *protorekor.TransparencyLogEntry) error {
 	ec.Method = ConfirmMethodRekorV1Entry
-	key, err := tlog.LogKeyFromTrustedRoot(tl)
+	key, err := sigstoreroot.LogKey(tl)
 	if err != nil {
 		return err
 	}
 	body := p.GetCanonicalizedBody()
 	uuid := hex.EncodeToString(rfc6962.DefaultHasher.HashLeaf(body))
-	e, err := tlog.FetchRekorV1Entry(ctx, src.RekorV1.Entry, uuid, key)
+	e, err := rekorv1.FetchEntry(ctx, src.RekorV1.Entry, uuid, key)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(e.Body, body) || e.LogIndex != uint64(p.GetLogIndex()) || e.IntegratedTime.Unix() != p.GetIntegratedTime() {
-		return &tlog.RekorV1Error{What: "entry " + uuid,
+		return &rekorv1.Error{What: "entry " + uuid,
 			Want: fmt.Sprintf("the bundle's: log index %d, integrated time %d", p.GetLogIndex(), p.GetIntegratedTime()),
 			Got:  fmt.Sprintf("log index %d, integrated time %d", e.LogIndex, e.IntegratedTime.Unix())}
 	}
@@ -477,7 +479,7 @@ func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.Transpa
 // v1 shard with this origin: the active shard's signed tree head, or, for
 // a shard the log has frozen, its entry among the log info's inactive
 // shards (verified the same way).
-func fetchRekorV1Latest(ctx context.Context, f tlog.RekorV1LogInfoFetcherFunc, origin string, key *tlog.LogKey) (*tlog.VerifiedCheckpoint, error) {
+func fetchRekorV1Latest(ctx context.Context, f rekorv1.LogInfoFetcherFunc, origin string, key *tlog.LogKey) (*tlog.VerifiedCheckpoint, error) {
 	const path = "api/v1/log"
 	i := strings.LastIndex(origin, " - ")
 	if i < 0 {
@@ -494,12 +496,12 @@ func fetchRekorV1Latest(ctx context.Context, f tlog.RekorV1LogInfoFetcherFunc, o
 		}
 		return nil, &tlog.FetchError{Path: path, Err: err}
 	}
-	u, err := tlog.ParseRekorV1LogInfo(raw)
+	u, err := rekorv1.ParseLogInfo(raw)
 	if err != nil {
 		return nil, err
 	}
 	if u.TreeID == treeID {
-		info, err := tlog.VerifyRekorV1LogInfo(raw, origin, key)
+		info, err := rekorv1.VerifyLogInfo(raw, origin, key)
 		if err != nil {
 			return nil, err
 		}
@@ -514,7 +516,7 @@ func fetchRekorV1Latest(ctx context.Context, f tlog.RekorV1LogInfoFetcherFunc, o
 			return nil, err
 		}
 		if cp.Size != s.TreeSize || !bytes.Equal(cp.Hash, s.RootHash) {
-			return nil, &tlog.RekorV1Error{What: "log info inactive shard",
+			return nil, &rekorv1.Error{What: "log info inactive shard",
 				Want: fmt.Sprintf("size %d root %x", cp.Size, cp.Hash), Got: fmt.Sprintf("size %d root %x", s.TreeSize, s.RootHash)}
 		}
 		return cp, nil

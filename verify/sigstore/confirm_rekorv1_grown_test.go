@@ -22,6 +22,7 @@ import (
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -80,7 +81,7 @@ func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle)
 
 // source reads the log over HTTP, entries by UUID included.
 func (fx *v1Fixture) source(t *testing.T) sigstore.LogSource {
-	hf, err := tlog.NewRekorV1HTTPFetcher(fx.log.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	hf, err := rekorv1.NewHTTPFetcher(fx.log.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,13 +258,13 @@ func TestConfirmRekorV1Promise(t *testing.T) {
 	}{
 		{"another entry's body under our UUID", editEntry(func(e map[string]any) {
 			e["body"] = base64.StdEncoding.EncodeToString(other)
-		}), new(*tlog.RekorV1Error)},
+		}), new(*rekorv1.Error)},
 		{"signed entry timestamp flipped", editEntry(func(e map[string]any) {
 			v := e["verification"].(map[string]any)
 			set, _ := base64.StdEncoding.DecodeString(v["signedEntryTimestamp"].(string))
 			set[len(set)/2] ^= 1
 			v["signedEntryTimestamp"] = base64.StdEncoding.EncodeToString(set)
-		}), new(*tlog.RekorV1Error)},
+		}), new(*rekorv1.Error)},
 		{"inclusion proof hash flipped", editEntry(func(e map[string]any) {
 			ip := e["verification"].(map[string]any)["inclusionProof"].(map[string]any)
 			hs := ip["hashes"].([]any)

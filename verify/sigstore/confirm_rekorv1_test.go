@@ -19,6 +19,7 @@ import (
 
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -57,7 +58,7 @@ func (f *confirmV1Log) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *confirmV1Log) start(t *testing.T) *tlog.RekorV1HTTPFetcher {
+func (f *confirmV1Log) start(t *testing.T) *rekorv1.HTTPFetcher {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(f)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -66,9 +67,9 @@ func (f *confirmV1Log) start(t *testing.T) *tlog.RekorV1HTTPFetcher {
 	return confirmV1Fetcher(t, srv.URL)
 }
 
-func confirmV1Fetcher(t *testing.T, base string) *tlog.RekorV1HTTPFetcher {
+func confirmV1Fetcher(t *testing.T, base string) *rekorv1.HTTPFetcher {
 	t.Helper()
-	hf, err := tlog.NewRekorV1HTTPFetcher(base, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	hf, err := rekorv1.NewHTTPFetcher(base, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestConfirmRekorV1(t *testing.T) {
 		{"rollback to an older signed tree head", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, olderShard)}, new(*tlog.RollbackError)},
 		{"consistency proof that does not reconcile", older, olderRes, &confirmV1Log{logInfo: logInfoJSON(t, newerShard), proofs: bogus}, new(*tlog.InconsistencyError)},
 		{"signed tree head with a flipped signature", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, flipSig(newerShard))}, new(*tlog.SignatureError)},
-		{"log info size that is not the signed one", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, wrongSize)}, new(*tlog.RekorV1Error)},
+		{"log info size that is not the signed one", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, wrongSize)}, new(*rekorv1.Error)},
 		{"frozen shard with a flipped signature", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, otherActive, flipSig(newerShard))}, new(*tlog.SignatureError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,7 +223,7 @@ func TestConfirmRekorV1(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		f    *tlog.RekorV1HTTPFetcher
+		f    *rekorv1.HTTPFetcher
 	}{
 		{"unreachable server", confirmV1Fetcher(t, closedURL(t))},
 		// A mirror that answers every request with a web page (status

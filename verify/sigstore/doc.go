@@ -67,7 +67,7 @@
 // rejection, an unreachable log "could not check", and an entry whose log
 // no source names is reported as not confirmed. [NewEntryMatcher] turns
 // identity rules ([WatchRule]) into the matcher of a
-// [github.com/ats-run/selfattest/verify/tlog.Monitor], which watches a log
+// [github.com/ats-run/selfattest/verify/tlog/monitor.Monitor], which watches a log
 // for entries signed in a release identity's name.
 //
 // # Reports

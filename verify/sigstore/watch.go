@@ -17,12 +17,13 @@ import (
 
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
 // Watching a log for an identity. A release identity's owner wants to know
 // about every entry any log holds in its name — the release pipeline's
 // own, and above all the ones it did not make. [NewEntryMatcher] turns
-// [WatchRule]s into a [tlog.MatchFunc] for a [tlog.Monitor]: it reads each
+// [WatchRule]s into a [monitor.MatchFunc] for a [monitor.Monitor]: it reads each
 // Rekor v2 entry (hashedrekord or DSSE, v0.0.2, as the log stores it) and
 // reports the rules its signer satisfies.
 //
@@ -52,7 +53,7 @@ type watchRule struct {
 	key  []byte // PKIX DER, key rules only
 }
 
-// NewEntryMatcher returns a [tlog.MatchFunc] that reports, for each Rekor v2
+// NewEntryMatcher returns a [monitor.MatchFunc] that reports, for each Rekor v2
 // entry, every rule whose identity signed it. It is safe for concurrent use.
 // Rules must have distinct non-empty names and valid policies; an invalid
 // rule is an error wrapping [verify.ErrBadInput].
@@ -64,7 +65,7 @@ type watchRule struct {
 // "github.trigger", "github.runner_environment" (those the certificate
 // has), "key_sha256" (a key signer), and "digest" (hashedrekord: the signed
 // artifact's, "sha256:<hex>"; DSSE: the payload's).
-func NewEntryMatcher(rules ...WatchRule) (tlog.MatchFunc, error) {
+func NewEntryMatcher(rules ...WatchRule) (monitor.MatchFunc, error) {
 	if len(rules) == 0 {
 		return nil, fmt.Errorf("%w: no watch rules", verify.ErrBadInput)
 	}
@@ -90,12 +91,12 @@ func NewEntryMatcher(rules ...WatchRule) (tlog.MatchFunc, error) {
 		}
 		rs = append(rs, wr)
 	}
-	return func(entry []byte) ([]tlog.Match, error) { return matchEntry(rs, entry) }, nil
+	return func(entry []byte) ([]monitor.Match, error) { return matchEntry(rs, entry) }, nil
 }
 
 var errNotRekorV2 = errors.New("not a Rekor v2 hashedrekord or dsse v0.0.2 entry")
 
-func matchEntry(rules []watchRule, entry []byte) ([]tlog.Match, error) {
+func matchEntry(rules []watchRule, entry []byte) ([]monitor.Match, error) {
 	if len(entry) > MaxWatchEntrySize {
 		return nil, fmt.Errorf("entry of %d bytes", len(entry))
 	}
@@ -123,7 +124,7 @@ func matchEntry(rules []watchRule, entry []byte) ([]tlog.Match, error) {
 	if len(sigs) == 0 {
 		return nil, fmt.Errorf("%s entry without a signature", e.GetKind())
 	}
-	var out []tlog.Match
+	var out []monitor.Match
 	for _, s := range sigs {
 		v := s.GetVerifier()
 		switch {
@@ -147,7 +148,7 @@ func matchEntry(rules []watchRule, entry []byte) ([]tlog.Match, error) {
 				if r.pol.checkClaims(&sum) != nil {
 					continue
 				}
-				out = append(out, tlog.Match{Rule: r.name, Facts: f})
+				out = append(out, monitor.Match{Rule: r.name, Facts: f})
 			}
 		case v.GetPublicKey() != nil:
 			der := v.GetPublicKey().GetRawBytes()
@@ -159,7 +160,7 @@ func matchEntry(rules []watchRule, entry []byte) ([]tlog.Match, error) {
 			f["key_sha256"] = hex.EncodeToString(sum[:])
 			for _, r := range rules {
 				if r.key != nil && bytes.Equal(r.key, der) {
-					out = append(out, tlog.Match{Rule: r.name, Facts: f})
+					out = append(out, monitor.Match{Rule: r.name, Facts: f})
 				}
 			}
 		default:

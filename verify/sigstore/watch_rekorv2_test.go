@@ -15,6 +15,7 @@ import (
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
 // caProvider is a certificate provider (Fulcio's role in sign.Bundle)
@@ -103,10 +104,9 @@ func TestMonitorRekorV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mon := &tlog.Monitor{
-		Origin: srv.Origin, LogKeys: []*tlog.LogKey{key},
-		Checkpoint: f.Checkpoint, Tiles: f.Tile, Bundles: f.EntryBundle,
-		Match: match, StatePath: filepath.Join(t.TempDir(), "state.json"),
+	mon, err := monitor.New(srv.Origin, []*tlog.LogKey{key}, f, monitor.NewFileStore(filepath.Join(t.TempDir(), "state.json")), match, monitor.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	run, err := mon.Run(ctx)
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
 // ghClaims are the GitHub facts a watch-test certificate carries.
@@ -325,7 +326,7 @@ func watchLog(t testing.TB, n, planted int) [][]byte {
 	return es
 }
 
-func watchMonitor(t testing.TB, dir, state string, key *tlog.LogKey) *tlog.Monitor {
+func watchMonitor(t testing.TB, dir, state string, key *tlog.LogKey) *monitor.Monitor {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -336,11 +337,11 @@ func watchMonitor(t testing.TB, dir, state string, key *tlog.LogKey) *tlog.Monit
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tlog.Monitor{
-		Origin: key.Name(), LogKeys: []*tlog.LogKey{key},
-		Checkpoint: f.Checkpoint, Tiles: f.Tile, Bundles: f.EntryBundle,
-		Match: match, StatePath: state,
+	mon, err := monitor.New(key.Name(), []*tlog.LogKey{key}, f, monitor.NewFileStore(state), match, monitor.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return mon
 }
 
 // The monitor finds the one entry of 10,000 signed by the release identity.

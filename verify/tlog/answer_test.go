@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
 // TestHTTPFetcherNotALog serves a tiles log over HTTP with one object
@@ -88,10 +89,13 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 	scan := func(f *tlog.HTTPFetcher) error {
 		return tlog.ScanEntries(ctx, cp, 0, 10, f.Tile, f.EntryBundle, func(uint64, []byte) error { return nil })
 	}
-	monitor := func(f *tlog.HTTPFetcher) error {
-		mon := &tlog.Monitor{Origin: l.origin, LogKeys: []*tlog.LogKey{l.key}, Checkpoint: f.Checkpoint, Tiles: f.Tile, Bundles: f.EntryBundle,
-			Match: func([]byte) ([]tlog.Match, error) { return nil, nil }, StatePath: filepath.Join(t.TempDir(), "state.json")}
-		_, err := mon.Run(ctx)
+	monitorRun := func(f *tlog.HTTPFetcher) error {
+		mon, err := monitor.New(l.origin, []*tlog.LogKey{l.key}, f, monitor.NewFileStore(filepath.Join(t.TempDir(), "state.json")),
+			func([]byte) ([]monitor.Match, error) { return nil, nil }, monitor.Options{})
+		if err != nil {
+			return err
+		}
+		_, err = mon.Run(ctx)
 		return err
 	}
 
@@ -102,7 +106,7 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 		reject  any // nil: could not check (an *AnswerError); else the rejection's type
 	}{
 		{"HTML page for everything, checkpoint", func(string) *answer { return html }, fetchCheckpoint, nil},
-		{"HTML page for everything, monitor", func(string) *answer { return html }, monitor, nil},
+		{"HTML page for everything, monitor", func(string) *answer { return html }, monitorRun, nil},
 		{"HTML page for a tile", at(tile3, html), inclusion, nil},
 		{"HTML page for an entry bundle", at(bundle0, html), fetchEntry, nil},
 		{"HTML page for an entry bundle, scanned", at(bundle0, html), scan, nil},
@@ -115,7 +119,7 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 		{"entry bundle with a flipped byte", at(bundle0, flipped(bundle0, 3*(2+len("entry 0"))+2)), fetchEntry, new(*tlog.InclusionError)},
 		{"checkpoint signed by another key", at(tlog.CheckpointPath, &answer{"text/plain", other.sign(t, l.body(t, 300))}), fetchCheckpoint, new(*tlog.SignatureError)},
 		{"signed note whose body is not a checkpoint", at(tlog.CheckpointPath, &answer{"text/plain", l.sign(t, []byte(l.origin+"\nthree hundred\n"))}), fetchCheckpoint, new(*tlog.MalformedError)},
-		{"signed checkpoint over MaxTreeSize", at(tlog.CheckpointPath, &answer{"text/plain", hugeNote(t, l, tlog.MaxTreeSize+1)}), monitor, new(*tlog.TreeSizeError)},
+		{"signed checkpoint over MaxTreeSize", at(tlog.CheckpointPath, &answer{"text/plain", hugeNote(t, l, tlog.MaxTreeSize+1)}), monitorRun, new(*tlog.TreeSizeError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := serve(t, tc.replace)

@@ -1,9 +1,10 @@
 // Package tlog checks what a transparency log says about itself: signed
 // checkpoints, witness cosignatures, and Merkle inclusion and consistency
-// proofs, read from a log and kept track of. Its checks are pure functions
+// proofs, read from a C2SP tlog-tiles log or handed over in a bundle: the
+// C2SP core of this module's log reading. Its checks are pure functions
 // (they read no network, no disk and no clock, so the same inputs always
 // give the same verdict); its I/O goes through fetcher func types the
-// caller chooses, and the [Monitor] keeps a state file the caller names.
+// caller chooses.
 //
 // A bundle's inclusion proof says "this entry was in the log the log showed
 // me". A verifier that stops there can be shown a private fork. This package
@@ -17,11 +18,11 @@
 //
 // A [LogKey] is one log's checkpoint-signing key: the name its signature
 // lines carry (the host of the log's base URL), the public key, and the
-// 4-byte key hash the signature lines start with. [LogKeyFromTrustedRoot]
-// builds one from a Sigstore trusted root's transparency log entry
-// (sigstore-go's root.TransparencyLog), and [LogKeysFromTrustedRoot] builds
-// all of them. Two key kinds are supported, computing the key hash exactly as
-// the logs do:
+// 4-byte key hash the signature lines start with. [NewLogKey] builds one
+// from a name and a public key; package verify/tlog/sigstoreroot builds
+// them from a Sigstore trusted root (sigstore-go's root.TransparencyLog), so
+// that this package does not compile sigstore-go. Two key kinds are
+// supported, computing the key hash exactly as the logs do:
 //
 //   - Ed25519 (Rekor v2, any C2SP log): the first 4 bytes of
 //     SHA-256(name || "\n" || 0x01 || key), as in C2SP signed-note and
@@ -93,14 +94,15 @@
 // [*AnswerError], both wrapping [ErrUnavailable] and never
 // [ErrVerification].
 //
-// This package does not import package verify (verify imports it). verify
-// reports a rejection from here by wrapping both sentinels, e.g.
+// This package does not import package verify nor verify/sigstore
+// (verify/sigstore imports it). verify/sigstore reports a rejection from
+// here by wrapping both sentinels, e.g.
 // fmt.Errorf("%w: %w", verify.ErrVerification, err), so errors.Is matches
 // verify.ErrVerification, tlog.ErrVerification and the typed error.
 //
 // # Example
 //
-//	keys, err := tlog.LogKeysFromTrustedRoot(trustedRoot) // sigstore-go root.TrustedMaterial
+//	keys, err := sigstoreroot.LogKeys(trustedRoot) // or tlog.NewLogKey(name, publicKey)
 //	if err != nil { ... }
 //	cp, err := tlog.VerifyCheckpoint(envelope, "log2025-1.rekor.sigstore.dev", keys...)
 //	if err != nil { ... } // errors.Is(err, tlog.ErrVerification)
@@ -132,47 +134,11 @@
 // tile or bundle of the wrong shape), see "Answers that are not answers"
 // below. [ParseHashTile] and [ParseEntryBundle] are strict.
 //
-// # Rekor v1 REST API
+// # Rekor v1
 //
-// Rekor v1 serves a JSON REST API instead of tiles. Five func types with
-// the same kind of contract read it — [RekorV1LogInfoFetcherFunc]
-// (GET /api/v1/log), [RekorV1EntryFetcherFunc] (GET
-// /api/v1/log/entries/{uuid}), [RekorV1IndexFetcherFunc]
-// (?logIndex=N), [RekorV1SearchFetcherFunc] (POST /api/v1/index/retrieve)
-// and [RekorV1ProofFetcherFunc] (GET /api/v1/log/proof) — implemented by
-// [RekorV1HTTPFetcher] (internal/fetch, with [HTTPFetcher]'s limits and
-// retries) and [RekorV1DirFetcher] (responses stored as files). Everything a
-// server says is checked before it is returned:
-// [FetchRekorV1Entry] and [FetchRekorV1EntryByIndex] return a
-// [RekorV1Entry] only if its UUID is its body's leaf hash, its inclusion
-// proof leads to a checkpoint the log signed (origin
-// [RekorV1Origin](key name, the UUID's tree ID)), its signed entry
-// timestamp verifies with the log key (so its global index and integrated
-// time are the log's word), and it is the entry asked for.
-// [FetchRekorV1LogInfo] verifies the signed tree head of the shard the
-// caller names; [FetchRekorV1ConsistencyProof] verifies a proof between two
-// verified checkpoints. [SearchRekorV1] returns unverified UUIDs only: the
-// search index is not signed. Lies are rejections ([*RekorV1Error] and the
-// errors above, all wrapping [ErrVerification]); a response that cannot be
-// read, or is larger than its limit ([MaxRekorV1EntrySize] and others), is a
-// [*FetchError] wrapping [ErrUnavailable], and one that is not the JSON the
-// API defines an [*AnswerError] wrapping [ErrUnavailable]. [ParseRekorV1LogInfo],
-// [ParseRekorV1Entry], [ParseRekorV1SearchResult] and
-// [ParseRekorV1ConsistencyProof] are the strict parsers; the wire format
-// is written down in rekorv1.go.
-//
-// This is a small client of its own, not Rekor's generated one
-// (github.com/sigstore/rekor/pkg/generated/client, go-openapi). Measured
-// with go list -deps at rekor v1.5.3: this package alone compiles 82
-// non-standard packages; Rekor's client with its entries, index and tlog
-// packages and models compiles 96 that this package does not (go-openapi
-// runtime, strfmt and validate, OpenTelemetry, YAML, mapstructure), which
-// would more than double it (178). The root module as a whole links them
-// already through sigstore-go, but verify/tlog is imported on its own
-// (anchor/tlog, monitors). Weight aside, the generated client reads whole
-// bodies without a limit, uses its own HTTP client rather than
-// internal/fetch's redirect, proxy and time rules, and does not retry; and
-// its models would still need every check above.
+// Rekor v1 serves a JSON REST API instead of tiles: package
+// verify/tlog/rekorv1 reads it, with this package's log keys, checkpoints,
+// proofs and errors. Its checkpoints' origin is [RekorV1Origin].
 //
 // # Answers that are not answers
 //
@@ -193,36 +159,23 @@
 // signature (a signed note whose body is not a checkpoint, a checkpoint
 // over [MaxTreeSize]).
 //
-// Where the first step is taken: for Rekor v1, in the parsers
-// ([ParseRekorV1Entry] and the others, and so the verifying and fetching
-// functions), whatever the fetcher; for tlog-tiles, in [HTTPFetcher]
-// (and [RekorV1HTTPFetcher] refuses text/html too), because a tile, a
+// Where the first step is taken: for Rekor v1, in package rekorv1's
+// parsers, whatever the fetcher (and its HTTP fetcher refuses text/html
+// too); for tlog-tiles, in [HTTPFetcher], because a tile, a
 // bundle or a checkpoint handed to the verifying functions by any other
 // fetcher is evidence: a [DirFetcher]'s folder holds what was written to
 // it, and a damaged object there (or a bundle's checkpoint given to
 // [VerifyCheckpoint]) is a [*MalformedError], a rejection.
 //
-// # Monitoring
+// # Scanning entries
 //
 // [ScanEntries] reads a range of entries from tiles an entry bundle at a
 // time, handing each on only once its leaf hash is the one the verified
-// tree holds at its index. A [Monitor] watches one tiles log: each
-// [Monitor.Run] verifies the newest checkpoint (and a [WitnessPolicy], if
-// given), proves it consistent with the one kept in its [MonitorState]
-// file — a split view is an [*InconsistencyError] with both checkpoints and
-// the proof, a shrunk tree a [*RollbackError], and the state is then left
-// untouched — then scans the entries added since with workers in parallel,
-// handing each to a [MatchFunc] (package verify's NewEntryMatcher looks for
-// release identities) and reporting matches in index order through
-// [Monitor.OnMatch] before the state records them as scanned. The state
-// file is replaced atomically (temporary file, sync, rename); a run that
-// fails midway (a fetch that fails, a sink that refuses a match) leaves the
-// state at the last fully reported entry, and the next run resumes there:
-// no entry is skipped, and a match may be reported twice, never not at
-// all. A [*StateError] (a state file that does not parse, belongs to
-// another log, or holds a checkpoint the log's keys do not verify) is
-// neither a verdict on the log nor "could not check" the log: it is the
-// monitor's own storage that is wrong.
+// tree holds at its index; an [EntryScanner] reads one bundle at a time
+// ([EntryScanner.Bundle]), keeping the upper tiles it has read, for a
+// caller that reads bundles in parallel. Package verify/tlog/monitor keeps
+// watch over a log with them: a state of what was seen, consistency with
+// it, and matches reported in index order.
 //
 // # What it does not do
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 )
 
 // A real Rekor v2 checkpoint (Sigstore staging), cosigned by three public
@@ -28,7 +29,7 @@ func ExampleVerifyCheckpoint() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	keys, err := tlog.LogKeysFromTrustedRoot(tr)
+	keys, err := sigstoreroot.LogKeys(tr)
 	if err != nil {
 		log.Fatal(err)
 	}

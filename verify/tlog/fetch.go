@@ -5,17 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"time"
 
-	"github.com/ats-run/selfattest/internal/fetch"
-
-	"github.com/ats-run/selfattest/internal/localfile"
+	"github.com/ats-run/selfattest/verify/tlog/internal/logio"
 )
 
 // Fetching a tlog-tiles log. The verifying functions ([FetchCheckpoint],
@@ -87,18 +81,6 @@ func (e *AnswerError) Error() string {
 // Unwrap returns [ErrUnavailable] and the cause.
 func (e *AnswerError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
 
-// answerError turns the [*MalformedError] of a parser of what a server
-// answered into an [*AnswerError]; any other error is returned as it is.
-// A signed note that does not parse is one; a checkpoint body that does
-// not parse under a verified signature is not: the log signed it.
-func answerError(err error, path string) error {
-	var me *MalformedError
-	if errors.As(err, &me) && me.What != "checkpoint" {
-		return &AnswerError{What: me.What, Path: path, Err: me.Err}
-	}
-	return err
-}
-
 // CheckpointFetcherFunc returns a log's latest signed checkpoint note
 // ([CheckpointPath]), as stored, unverified.
 //
@@ -165,8 +147,7 @@ type HTTPOptions struct {
 // [DirFetcher] checks no shape: a folder holds what was written to it, and
 // a damaged object there is a rejection.
 type HTTPFetcher struct {
-	base *url.URL
-	opts HTTPOptions
+	h *logio.HTTP
 }
 
 // NewHTTPFetcher returns a fetcher for the log whose tlog-tiles prefix is
@@ -174,30 +155,11 @@ type HTTPFetcher struct {
 // absolute https URL, or http to a loopback host; any other is a
 // [*PolicyError].
 func NewHTTPFetcher(base string, opts HTTPOptions) (*HTTPFetcher, error) {
-	u, err := url.Parse(base)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, &PolicyError{Reason: fmt.Sprintf("tiles base URL %q is not an absolute URL without query", base)}
-	}
-	if err := fetch.CheckURL(base, false); err != nil {
-		// Refused now, as the caller's mistake, not at the first fetch as a
-		// log that could not be read.
+	h, err := logio.NewHTTP(base, opts.Timeout, opts.Retries, opts.Backoff, opts.Transport, opts.UserAgent)
+	if err != nil {
 		return nil, &PolicyError{Reason: err.Error()}
 	}
-	if opts.Timeout < 0 || opts.Backoff < 0 {
-		return nil, &PolicyError{Reason: "negative HTTPOptions.Timeout or Backoff"}
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = 30 * time.Second
-	}
-	if opts.Retries == 0 {
-		opts.Retries = 3
-	}
-	if opts.Backoff == 0 {
-		opts.Backoff = 250 * time.Millisecond
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.RawPath = ""
-	return &HTTPFetcher{base: u, opts: opts}, nil
+	return &HTTPFetcher{h: h}, nil
 }
 
 // Checkpoint is a [CheckpointFetcherFunc].
@@ -245,87 +207,18 @@ func tileSize(p uint8) int64 {
 }
 
 func (f *HTTPFetcher) get(ctx context.Context, path string, limit int64, shape func([]byte) error) ([]byte, error) {
-	u := *f.base
-	u.Path += "/" + path
-	opts := fetch.Options{
-		MaxBytes:  limit,
-		Timeout:   f.opts.Timeout,
-		Transport: f.opts.Transport,
-		UserAgent: f.opts.UserAgent,
-	}
-	var contentType string
-	b, err := retrying(ctx, path, f.opts, func(w io.Writer) error {
-		info, err := fetch.Get(ctx, u.String(), w, opts)
-		contentType = info.ContentType
-		return err
-	})
+	b, contentType, err := f.h.Do(ctx, path, nil, nil, limit)
 	if err != nil {
-		return nil, err
+		return nil, &FetchError{Path: path, Err: err}
 	}
-	if err := notHTML(path, contentType); err != nil {
-		return nil, err
+	if mt := logio.HTML(contentType); mt != "" {
+		// No log serves a web page.
+		return nil, &AnswerError{What: "answer", Path: path, Err: fmt.Errorf("served as %s", mt)}
 	}
 	if err := shape(b); err != nil {
 		return nil, &AnswerError{What: "answer", Path: path, Err: err}
 	}
 	return b, nil
-}
-
-// notHTML refuses an answer served as a web page: no log serves one.
-func notHTML(path, contentType string) error {
-	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
-		return &AnswerError{What: "answer", Path: path, Err: fmt.Errorf("served as %s", mt)}
-	}
-	return nil
-}
-
-// retrying runs a request (once) until it succeeds, fails for good or its
-// retries run out, with the rules of [HTTPOptions]: a 404 is an error
-// wrapping [os.ErrNotExist], only [transient] failures are tried again,
-// after a back-off that doubles, and a ctx that ends stops the wait.
-// Every failure is a [*FetchError] for name.
-func retrying(ctx context.Context, name string, o HTTPOptions, once func(io.Writer) error) ([]byte, error) {
-	wait := o.Backoff
-	for try := 0; ; try++ {
-		var buf bytes.Buffer
-		err := once(&buf)
-		if err == nil {
-			return buf.Bytes(), nil
-		}
-		var fe *fetch.Error
-		if errors.As(err, &fe) && fe.Kind == fetch.KindStatus && fe.Status == http.StatusNotFound {
-			return nil, &FetchError{Path: name, Err: fmt.Errorf("%w: %w", os.ErrNotExist, err)}
-		}
-		if try >= o.Retries || !transient(ctx, err) {
-			return nil, &FetchError{Path: name, Err: err}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, &FetchError{Path: name, Err: fmt.Errorf("%w (while waiting to retry after: %w)", context.Cause(ctx), err)}
-		case <-t.C:
-		}
-		wait *= 2
-	}
-}
-
-// transient reports whether a failed fetch is worth trying again.
-func transient(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	var fe *fetch.Error
-	if !errors.As(err, &fe) {
-		return false
-	}
-	switch fe.Kind {
-	case fetch.KindNetwork, fetch.KindTimeout, fetch.KindTruncated:
-		return true
-	case fetch.KindStatus:
-		return fe.Status == http.StatusTooManyRequests || fe.Status >= 500
-	}
-	return false
 }
 
 // A DirFetcher reads a tlog-tiles log from a folder (a log's storage
@@ -357,24 +250,9 @@ func (f *DirFetcher) EntryBundle(ctx context.Context, index uint64, p uint8) ([]
 }
 
 func (f *DirFetcher) read(ctx context.Context, path string, limit int64) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &FetchError{Path: path, Err: context.Cause(ctx)}
-	}
-	if f.root == nil {
-		return nil, &FetchError{Path: path, Err: errors.New("DirFetcher without a root")}
-	}
-	// Not root.Open: a FIFO in the folder would block it forever.
-	file, err := localfile.OpenIn(f.root, path, limit)
+	b, err := logio.ReadIn(ctx, f.root, path, limit)
 	if err != nil {
 		return nil, &FetchError{Path: path, Err: err}
-	}
-	defer file.Close()
-	b, err := io.ReadAll(io.LimitReader(file, limit+1))
-	if err != nil {
-		return nil, &FetchError{Path: path, Err: err}
-	}
-	if int64(len(b)) > limit {
-		return nil, &FetchError{Path: path, Err: fmt.Errorf("more than the limit of %d bytes", limit)}
 	}
 	return b, nil
 }

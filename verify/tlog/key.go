@@ -10,17 +10,13 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/sigstore/sigstore-go/pkg/root"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -34,9 +30,9 @@ const (
 )
 
 // A LogKey is one transparency log's checkpoint-signing key. It implements
-// golang.org/x/mod/sumdb/note.Verifier. Build it with [NewLogKey],
-// [LogKeyFromTrustedRoot] or [LogKeysFromTrustedRoot]; the zero value is not
-// usable.
+// golang.org/x/mod/sumdb/note.Verifier. Build it with [NewLogKey] (or,
+// from a Sigstore trusted root, with package verify/tlog/sigstoreroot); the
+// zero value is not usable.
 type LogKey struct {
 	name      string
 	hash      uint32
@@ -51,8 +47,8 @@ type LogKey struct {
 // a log's checkpoint signature lines carry) and public key: an
 // ed25519.PublicKey or an ECDSA P-256 *ecdsa.PublicKey. It has no validity
 // window, so [LogKey.CheckValidAt] rejects every time until
-// [LogKey.WithValidity] gives it one; [LogKeyFromTrustedRoot] takes the
-// window from the trusted root.
+// [LogKey.WithValidity] gives it one (package verify/tlog/sigstoreroot
+// takes the window from a trusted root).
 func NewLogKey(name string, pub crypto.PublicKey) (*LogKey, error) {
 	if !isValidName(name) {
 		return nil, &PolicyError{Reason: fmt.Sprintf("invalid log key name %q", name)}
@@ -105,60 +101,6 @@ func ed25519LogID(name string, key ed25519.PublicKey) []byte {
 	h.Write([]byte{algEd25519})
 	h.Write(key)
 	return h.Sum(nil)
-}
-
-// LogKeyFromTrustedRoot returns the log key of one transparency log entry of
-// a Sigstore trusted root. The signature name is the host name of its base
-// URL (scheme, port and path are ignored, as Rekor does); its validity window
-// is the entry's. It is an error if the entry's log ID is set and is not the
-// ID Rekor computes for this key and name (a root that files a key under
-// another ID is not one this package will guess about), or if the log's tree
-// hash is not SHA-256.
-func LogKeyFromTrustedRoot(tl *root.TransparencyLog) (*LogKey, error) {
-	if tl == nil {
-		return nil, &PolicyError{Reason: "nil transparency log"}
-	}
-	u, err := url.Parse(tl.BaseURL)
-	if err != nil || u.Hostname() == "" {
-		return nil, &PolicyError{Reason: fmt.Sprintf("transparency log base URL %q has no host name", tl.BaseURL)}
-	}
-	if tl.HashFunc != crypto.SHA256 {
-		return nil, &PolicyError{Reason: fmt.Sprintf("transparency log %s: tree hash %v is not SHA-256", tl.BaseURL, tl.HashFunc)}
-	}
-	k, err := NewLogKey(u.Hostname(), tl.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	if len(tl.ID) > 0 && !bytes.Equal(tl.ID, k.id) {
-		return nil, &PolicyError{Reason: fmt.Sprintf("transparency log %s: log ID %s is not the key's ID %s",
-			tl.BaseURL, hex.EncodeToString(tl.ID), hex.EncodeToString(k.id))}
-	}
-	k.notBefore, k.until = tl.ValidityPeriodStart, tl.ValidityPeriodEnd
-	return k, nil
-}
-
-// LogKeysFromTrustedRoot returns the log keys of every Rekor log of a
-// Sigstore trusted root, ordered by log ID. It fails if any of them cannot be
-// used, rather than dropping it silently.
-func LogKeysFromTrustedRoot(tm root.TrustedMaterial) ([]*LogKey, error) {
-	if tm == nil {
-		return nil, &PolicyError{Reason: "nil trusted material"}
-	}
-	logs := tm.RekorLogs()
-	ids := make([]string, 0, len(logs))
-	for id := range logs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	keys := make([]*LogKey, 0, len(ids))
-	for _, id := range ids {
-		k, err := LogKeyFromTrustedRoot(logs[id])
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
 }
 
 // WithValidity returns a copy of k valid from notBefore to until (a zero

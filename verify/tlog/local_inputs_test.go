@@ -10,26 +10,6 @@ import (
 	"time"
 )
 
-// TestReadMonitorStateFIFO: a FIFO at the state path is a state error,
-// returned at once (the open used to block until a writer appeared).
-func TestReadMonitorStateFIFO(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "state")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { _, err := ReadMonitorState(p); done <- err }()
-	select {
-	case err := <-done:
-		var se *StateError
-		if !errors.As(err, &se) {
-			t.Fatalf("err = %v; want a *StateError", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("ReadMonitorState still running after 5 s")
-	}
-}
-
 // TestDirFetcherFIFO: a FIFO at a tile's path in a log folder is a fetch
 // error, returned at once (the open used to block until a writer
 // appeared).
@@ -65,9 +45,6 @@ func TestHTTPFetcherRefusedURL(t *testing.T) {
 		var pe *PolicyError
 		if _, err := NewHTTPFetcher(base, HTTPOptions{}); !errors.As(err, &pe) {
 			t.Errorf("NewHTTPFetcher(%s): err = %v; want a *PolicyError", base, err)
-		}
-		if _, err := NewRekorV1HTTPFetcher(base, HTTPOptions{}); !errors.As(err, &pe) {
-			t.Errorf("NewRekorV1HTTPFetcher(%s): err = %v; want a *PolicyError", base, err)
 		}
 	}
 	for _, base := range []string{"https://example.com/log", "http://127.0.0.1:1/log", "http://[::1]:1/"} {

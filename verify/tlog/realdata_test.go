@@ -14,6 +14,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 )
 
 // The captured data is the Sigstore conformance suite and the public-good
@@ -95,7 +96,7 @@ func loadKeys(t testing.TB, path string) []*tlog.LogKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := tlog.LogKeysFromTrustedRoot(tr)
+	keys, err := sigstoreroot.LogKeys(tr)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -103,7 +104,7 @@ func loadKeys(t testing.TB, path string) []*tlog.LogKey {
 }
 
 // TestTrustedRootKeyIDs builds log keys from every captured trusted root:
-// LogKeyFromTrustedRoot refuses a key whose computed ID differs from the
+// sigstoreroot.LogKey refuses a key whose computed ID differs from the
 // root's logId, so this checks our key IDs against the IDs Sigstore
 // publishes, Rekor v1 ECDSA and Rekor v2 Ed25519 alike.
 func TestTrustedRootKeyIDs(t *testing.T) {
@@ -343,44 +344,6 @@ func TestRealWitnesses(t *testing.T) {
 			}
 			if len(we.Verified) != tc.counted || len(we.Ignored) != tc.ignored {
 				t.Fatalf("%d counted, %d ignored; want %d, %d", len(we.Verified), len(we.Ignored), tc.counted, tc.ignored)
-			}
-		})
-	}
-}
-
-func TestLogKeyFromTrustedRootRefuses(t *testing.T) {
-	tr, err := root.NewTrustedRootFromPath(filepath.Join(conformance, "production", "trusted_root.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var base *root.TransparencyLog
-	for _, tl := range tr.RekorLogs() {
-		if tl.BaseURL == "https://log2025-1.rekor.sigstore.dev" {
-			base = tl
-		}
-	}
-	if base == nil {
-		t.Fatal("no Rekor v2 log in the production root")
-	}
-	k, err := tlog.LogKeyFromTrustedRoot(base)
-	if err != nil || k.Name() != "log2025-1.rekor.sigstore.dev" || !bytes.Equal(k.LogID(), base.ID) {
-		t.Fatalf("LogKeyFromTrustedRoot = %v, %v", k, err)
-	}
-	for name, mutate := range map[string]func(*root.TransparencyLog){
-		"log ID of another key": func(tl *root.TransparencyLog) { tl.ID = bytes.Repeat([]byte{1}, 32) },
-		// The Ed25519 ID commits to the name: a root moving the key to another host is refused.
-		"other host":            func(tl *root.TransparencyLog) { tl.BaseURL = "https://log2025-2.rekor.sigstore.dev" },
-		"no base URL":           func(tl *root.TransparencyLog) { tl.BaseURL = "" },
-		"tree hash not SHA-256": func(tl *root.TransparencyLog) { tl.HashFunc = 0 },
-		"unsupported key":       func(tl *root.TransparencyLog) { tl.PublicKey = "not a key" },
-	} {
-		t.Run(name, func(t *testing.T) {
-			tl := *base
-			mutate(&tl)
-			_, err := tlog.LogKeyFromTrustedRoot(&tl)
-			var pe *tlog.PolicyError
-			if !errors.As(err, &pe) {
-				t.Fatalf("got %v, want a PolicyError", err)
 			}
 		})
 	}

@@ -33,7 +33,7 @@ type EntryVisitor func(index uint64, entry []byte) error
 //
 // A range that is not within [0, cp.Size] is a [*PolicyError].
 func ScanEntries(ctx context.Context, cp *VerifiedCheckpoint, start, end uint64, tiles TileFetcherFunc, bundles EntryBundleFetcherFunc, visit EntryVisitor) error {
-	s, err := newScanner(ctx, cp, tiles, bundles)
+	s, err := NewEntryScanner(cp, tiles, bundles)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func ScanEntries(ctx context.Context, cp *VerifiedCheckpoint, start, end uint64,
 		return &PolicyError{Reason: "nil EntryVisitor"}
 	}
 	for n := start / TileWidth; n*TileWidth < end; n++ {
-		entries, err := s.bundle(n)
+		entries, err := s.Bundle(ctx, n)
 		if err != nil {
 			return err
 		}
@@ -62,17 +62,22 @@ func ScanEntries(ctx context.Context, cp *VerifiedCheckpoint, start, end uint64,
 	return nil
 }
 
-// scanner reads verified entry bundles of one tree. It is not safe for
-// concurrent use; a monitor gives each worker its own.
-type scanner struct {
-	ctx     context.Context
+// An EntryScanner reads the entry bundles of one verified tree, each
+// proven entry by entry as [ScanEntries] does, keeping the hash tiles above
+// level 0 it has read so that reading bundle after bundle does not read
+// them again. It is not safe for concurrent use: a monitor that reads
+// bundles in parallel gives each worker its own.
+type EntryScanner struct {
 	cp      *VerifiedCheckpoint
 	tree    sumtlog.Tree
 	tiles   *tileReader
 	bundles EntryBundleFetcherFunc
 }
 
-func newScanner(ctx context.Context, cp *VerifiedCheckpoint, tiles TileFetcherFunc, bundles EntryBundleFetcherFunc) (*scanner, error) {
+// NewEntryScanner returns an [EntryScanner] of the tree cp commits to. A
+// checkpoint [VerifyCheckpoint] did not return, or a nil fetcher, is a
+// [*PolicyError].
+func NewEntryScanner(cp *VerifiedCheckpoint, tiles TileFetcherFunc, bundles EntryBundleFetcherFunc) (*EntryScanner, error) {
 	tree, err := treeOf(cp)
 	if err != nil {
 		return nil, err
@@ -80,15 +85,17 @@ func newScanner(ctx context.Context, cp *VerifiedCheckpoint, tiles TileFetcherFu
 	if tiles == nil || bundles == nil {
 		return nil, &PolicyError{Reason: "nil TileFetcherFunc or EntryBundleFetcherFunc"}
 	}
-	return &scanner{
-		ctx: ctx, cp: cp, tree: tree, bundles: bundles,
-		tiles: &tileReader{ctx: ctx, fetch: tiles, cache: make(map[sumtlog.Tile][]byte)},
+	return &EntryScanner{
+		cp: cp, tree: tree, bundles: bundles,
+		tiles: &tileReader{fetch: tiles, cache: make(map[sumtlog.Tile][]byte)},
 	}, nil
 }
 
-// bundle returns the entries of entry bundle n that the tree holds (256, or
-// fewer in its last bundle), each proven by its leaf hash.
-func (s *scanner) bundle(n uint64) ([][]byte, error) {
+// Bundle returns the entries of entry bundle n (entries n×[TileWidth] on)
+// that the tree holds: 256, or fewer in its last bundle, each proven by its
+// leaf hash to be the one the tree holds at its index. The errors are those
+// of [ScanEntries]; a bundle beyond the tree is a [*PolicyError].
+func (s *EntryScanner) Bundle(ctx context.Context, n uint64) ([][]byte, error) {
 	first := n * TileWidth
 	if first >= s.cp.Size {
 		return nil, &PolicyError{Reason: fmt.Sprintf("entry bundle %d is not in a tree of size %d", n, s.cp.Size)}
@@ -105,6 +112,7 @@ func (s *scanner) bundle(n uint64) ([][]byte, error) {
 	for i := range idx {
 		idx[i] = sumtlog.StoredHashIndex(0, int64(first)+int64(i))
 	}
+	s.tiles.ctx = ctx
 	s.tiles.read = s.tiles.read[:0]
 	s.tiles.err = nil
 	leaves, err := sumtlog.TileHashReader(s.tree, s.tiles).ReadHashes(idx)
@@ -117,10 +125,10 @@ func (s *scanner) bundle(n uint64) ([][]byte, error) {
 		return nil, s.tiles.failure(s.cp, err)
 	}
 
-	data, err := s.bundles(s.ctx, n, p)
+	data, err := s.bundles(ctx, n, p)
 	path, width := EntryBundlePath(n, p), p
 	if err != nil && p != 0 && errors.Is(err, os.ErrNotExist) {
-		data, err = s.bundles(s.ctx, n, 0)
+		data, err = s.bundles(ctx, n, 0)
 		path, width = EntryBundlePath(n, 0), 0
 	}
 	if err != nil {

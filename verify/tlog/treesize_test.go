@@ -5,11 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -225,61 +221,6 @@ func TestTreeSizeProofs(t *testing.T) {
 		wantTreeSizeError(t, tlog.VerifyInclusion(at(size), size-1, []byte("e"), junk(63)), size)
 		wantTreeSizeError(t, tlog.VerifyConsistency(at(1<<61+3), at(size), junk(63)), size)
 		wantTreeSizeError(t, tlog.VerifyConsistency(at(size), at(size), nil), size)
-	}
-}
-
-// TestMonitorTreeSize runs a monitor on a log whose checkpoint is above
-// MaxTreeSize: a rejection, promptly, and the state file is not changed.
-func TestMonitorTreeSize(t *testing.T) {
-	ctx := context.Background()
-	ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(300))
-	ml.publish(300)
-	for _, size := range hugeSizes {
-		t.Run(fmt.Sprint("fresh ", size), func(t *testing.T) {
-			state := filepath.Join(t.TempDir(), "state.json")
-			mon := ml.monitor(state, everyNth(10, -1))
-			mon.Checkpoint = func(context.Context) ([]byte, error) { return hugeNote(t, ml.log, size), nil }
-			err := prompt(t, promptly, func() error { _, e := mon.Run(ctx); return e })
-			wantTreeSizeError(t, err, size)
-			if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
-				t.Fatalf("state file written for a rejected checkpoint: %v", err)
-			}
-		})
-		t.Run(fmt.Sprint("after 300 ", size), func(t *testing.T) {
-			state := filepath.Join(t.TempDir(), "state.json")
-			mon := ml.monitor(state, everyNth(10, -1))
-			if _, err := mon.Run(ctx); err != nil {
-				t.Fatal(err)
-			}
-			before := readFile(t, state)
-			mon.Checkpoint = func(context.Context) ([]byte, error) { return hugeNote(t, ml.log, size), nil }
-			err := prompt(t, promptly, func() error { _, e := mon.Run(ctx); return e })
-			wantTreeSizeError(t, err, size)
-			if after := readFile(t, state); !bytes.Equal(before, after) {
-				t.Fatalf("state file changed by a rejected checkpoint:\n%s\n%s", before, after)
-			}
-		})
-		t.Run(fmt.Sprint("stored ", size), func(t *testing.T) {
-			// A state file holding a checkpoint above the bound, signed
-			// by the log, is the monitor's own storage gone wrong.
-			state := filepath.Join(t.TempDir(), "state.json")
-			b, err := json.Marshal(map[string]any{"schema": tlog.MonitorStateSchema, "origin": ml.log.origin, "checkpoint": string(hugeNote(t, ml.log, size)), "next_index": 0})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(state, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tlog.ParseMonitorState(b); err == nil {
-				t.Fatalf("ParseMonitorState accepted a checkpoint of size %d", size)
-			}
-			mon := ml.monitor(state, everyNth(10, -1))
-			err = prompt(t, promptly, func() error { _, e := mon.Run(ctx); return e })
-			var se *tlog.StateError
-			if !errors.As(err, &se) || errors.Is(err, tlog.ErrVerification) {
-				t.Fatalf("got %v, want a *StateError", err)
-			}
-		})
 	}
 }
 

@@ -1,4 +1,4 @@
-package tlog_test
+package monitor_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
 // monitorLog is a log as a monitor sees it: a tree, its tiles at the size
@@ -44,28 +45,58 @@ func (m *monitorLog) publish(n int) {
 	m.cp = m.log.sign(m.t, m.log.body(m.t, uint64(n)))
 }
 
-func (m *monitorLog) monitor(state string, match tlog.MatchFunc) *tlog.Monitor {
-	return &tlog.Monitor{
-		Origin:     m.log.origin,
-		LogKeys:    []*tlog.LogKey{m.log.key},
-		Checkpoint: func(context.Context) ([]byte, error) { return bytes.Clone(m.cp), nil },
-		Tiles:      func(ctx context.Context, l, i uint64, p uint8) ([]byte, error) { return m.tiles.tile(ctx, l, i, p) },
-		Bundles: func(ctx context.Context, i uint64, p uint8) ([]byte, error) {
+// fetcher reads the published log.
+func (m *monitorLog) fetcher() monitor.FetcherFuncs {
+	return monitor.FetcherFuncs{
+		CheckpointFunc: func(context.Context) ([]byte, error) { return bytes.Clone(m.cp), nil },
+		TileFunc:       func(ctx context.Context, l, i uint64, p uint8) ([]byte, error) { return m.tiles.tile(ctx, l, i, p) },
+		EntryBundleFunc: func(ctx context.Context, i uint64, p uint8) ([]byte, error) {
 			if m.failBundle.CompareAndSwap(int64(i), -1) {
 				return nil, errors.New("connection reset")
 			}
 			return m.tiles.bundle(ctx, i, p)
 		},
-		Match:     match,
-		StatePath: state,
-		SaveEvery: 256,
 	}
+}
+
+// monitor returns a monitor of the log keeping its state in the file
+// state, saving every 256 entries unless opts say otherwise.
+func (m *monitorLog) monitor(state string, match monitor.MatchFunc, opts ...monitor.Options) *monitor.Monitor {
+	m.t.Helper()
+	var o monitor.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.SaveEvery == 0 {
+		o.SaveEvery = 256
+	}
+	mon, err := monitor.New(m.log.origin, []*tlog.LogKey{m.log.key}, m.fetcher(), monitor.NewFileStore(state), match, o)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return mon
+}
+
+// monitorOf is monitor reading the log through f.
+func (m *monitorLog) monitorOf(state string, match monitor.MatchFunc, f monitor.Fetcher) *monitor.Monitor {
+	m.t.Helper()
+	mon, err := monitor.New(m.log.origin, []*tlog.LogKey{m.log.key}, f, monitor.NewFileStore(state), match, monitor.Options{SaveEvery: 256})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return mon
+}
+
+// readState loads the state file.
+func readState(t *testing.T, path string) (*monitor.State, error) {
+	t.Helper()
+	return monitor.NewFileStore(path).Load(context.Background())
 }
 
 // everyNth matches entries "entry i" with i a multiple of n, and cannot
 // read entry bad.
-func everyNth(n, bad int) tlog.MatchFunc {
-	return func(e []byte) ([]tlog.Match, error) {
+func everyNth(n, bad int) monitor.MatchFunc {
+	return func(e []byte) ([]monitor.Match, error) {
 		i, err := strconv.Atoi(strings.TrimPrefix(string(e), "entry "))
 		if err != nil {
 			return nil, err
@@ -76,7 +107,7 @@ func everyNth(n, bad int) tlog.MatchFunc {
 		if i%n != 0 {
 			return nil, nil
 		}
-		return []tlog.Match{{Rule: "every " + strconv.Itoa(n), Facts: map[string]string{"i": strconv.Itoa(i)}}}, nil
+		return []monitor.Match{{Rule: "every " + strconv.Itoa(n), Facts: map[string]string{"i": strconv.Itoa(i)}}}, nil
 	}
 }
 
@@ -88,7 +119,7 @@ func entries(n int) [][]byte {
 	return es
 }
 
-func indexes(ms []tlog.Match) []uint64 {
+func indexes(ms []monitor.Match) []uint64 {
 	var out []uint64
 	for _, m := range ms {
 		out = append(out, m.Index)
@@ -113,8 +144,7 @@ func TestMonitorRuns(t *testing.T) {
 			state := filepath.Join(t.TempDir(), "state.json")
 			ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(1500))
 			ml.publish(600)
-			mon := ml.monitor(state, everyNth(97, 485))
-			mon.Workers = workers
+			mon := ml.monitor(state, everyNth(97, 485), monitor.Options{Workers: workers})
 
 			run, err := mon.Run(ctx)
 			if err != nil {
@@ -155,7 +185,7 @@ func TestMonitorRuns(t *testing.T) {
 			if got, want := indexes(run.Matches), wantMultiples(97, 600, 1500, -1); !slices.Equal(got, want) {
 				t.Fatalf("matches %v, want %v", got, want)
 			}
-			st, err := tlog.ReadMonitorState(state)
+			st, err := readState(t, state)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,18 +206,17 @@ func TestMonitorResumes(t *testing.T) {
 			ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(2000))
 			ml.publish(2000)
 			var seen []uint64
-			mon := ml.monitor(state, everyNth(50, -1))
-			mon.Workers = workers
-			mon.OnMatch = func(m *tlog.Match, u *tlog.UnreadableEntry) error {
-				seen = append(seen, m.Index)
-				return nil
-			}
+			mon := ml.monitor(state, everyNth(50, -1), monitor.Options{Workers: workers,
+				OnMatch: func(m *monitor.Match, u *monitor.UnreadableEntry) error {
+					seen = append(seen, m.Index)
+					return nil
+				}})
 			ml.failBundle.Store(5)
 			_, err := mon.Run(ctx)
 			if !errors.Is(err, tlog.ErrUnavailable) || errors.Is(err, tlog.ErrVerification) {
 				t.Fatalf("failed fetch: %v, want ErrUnavailable only", err)
 			}
-			st, err := tlog.ReadMonitorState(state)
+			st, err := readState(t, state)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,25 +243,24 @@ func TestMonitorOnMatchError(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(1000))
 	ml.publish(1000)
-	mon := ml.monitor(state, everyNth(300, -1))
 	boom := errors.New("alert sink down")
-	mon.OnMatch = func(m *tlog.Match, _ *tlog.UnreadableEntry) error {
+	mon := ml.monitor(state, everyNth(300, -1), monitor.Options{OnMatch: func(m *monitor.Match, _ *monitor.UnreadableEntry) error {
 		if m.Index == 600 {
 			return boom
 		}
 		return nil
-	}
+	}})
 	if _, err := mon.Run(ctx); !errors.Is(err, boom) {
 		t.Fatalf("got %v, want the sink's error", err)
 	}
-	st, err := tlog.ReadMonitorState(state)
+	st, err := readState(t, state)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.NextIndex > 600 {
 		t.Fatalf("next index %d: entry 600 counted as scanned though its match was not reported", st.NextIndex)
 	}
-	mon.OnMatch = nil
+	mon = ml.monitor(state, everyNth(300, -1))
 	run, err := mon.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +342,7 @@ func TestMonitorDetectsFork(t *testing.T) {
 
 func TestMonitorRejections(t *testing.T) {
 	ctx := context.Background()
-	setup := func(t *testing.T) (*monitorLog, *tlog.Monitor, string) {
+	setup := func(t *testing.T) (*monitorLog, *monitor.Monitor, string) {
 		state := filepath.Join(t.TempDir(), "state.json")
 		ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(1000))
 		ml.publish(300)
@@ -333,7 +361,7 @@ func TestMonitorRejections(t *testing.T) {
 		if !errors.As(err, &te) || !errors.Is(err, tlog.ErrVerification) {
 			t.Fatalf("got %v, want *TileError", err)
 		}
-		st, _ := tlog.ReadMonitorState(state)
+		st, _ := readState(t, state)
 		if st.NextIndex > 512 {
 			t.Fatalf("next index %d is past the bad tile", st.NextIndex)
 		}
@@ -357,16 +385,21 @@ func TestMonitorRejections(t *testing.T) {
 		}
 	})
 	t.Run("checkpoint unreadable", func(t *testing.T) {
-		_, mon, _ := setup(t)
-		mon.Checkpoint = func(context.Context) ([]byte, error) { return nil, errors.New("timeout") }
+		ml, _, state := setup(t)
+		f := ml.fetcher()
+		f.CheckpointFunc = func(context.Context) ([]byte, error) { return nil, errors.New("timeout") }
+		mon, err := monitor.New(ml.log.origin, []*tlog.LogKey{ml.log.key}, f, monitor.NewFileStore(state), everyNth(10, -1), monitor.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := mon.Run(ctx); !errors.Is(err, tlog.ErrUnavailable) || errors.Is(err, tlog.ErrVerification) {
 			t.Fatalf("got %v, want ErrUnavailable only", err)
 		}
 	})
 	t.Run("witnesses required", func(t *testing.T) {
-		_, mon, _ := setup(t)
+		ml, _, state := setup(t)
 		w := newWitness(t, "witness.test")
-		mon.Witnesses = &tlog.WitnessPolicy{Keys: []*tlog.WitnessKey{w.key}, Threshold: 1}
+		mon := ml.monitor(state, everyNth(10, -1), monitor.Options{Witnesses: &tlog.WitnessPolicy{Keys: []*tlog.WitnessKey{w.key}, Threshold: 1}})
 		var we *tlog.WitnessError
 		if _, err := mon.Run(ctx); !errors.As(err, &we) {
 			t.Fatalf("got %v, want *WitnessError", err)
@@ -377,16 +410,16 @@ func TestMonitorRejections(t *testing.T) {
 		// A stored checkpoint signed by another key.
 		other := newEd25519Log(t, "monitor.test")
 		other.grow(300)
-		st, err := tlog.ReadMonitorState(state)
+		st, err := readState(t, state)
 		if err != nil {
 			t.Fatal(err)
 		}
 		st.Checkpoint = string(other.sign(t, other.body(t, 300)))
-		if err := tlog.WriteMonitorState(state, st); err != nil {
+		if err := monitor.NewFileStore(state).Save(ctx, st); err != nil {
 			t.Fatal(err)
 		}
 		_, err = mon.Run(ctx)
-		var se *tlog.StateError
+		var se *monitor.StateError
 		if !errors.As(err, &se) || errors.Is(err, tlog.ErrVerification) {
 			t.Fatalf("got %v, want *StateError and no verdict on the log", err)
 		}
@@ -398,9 +431,13 @@ func TestMonitorRejections(t *testing.T) {
 		}
 	})
 	t.Run("state of another log", func(t *testing.T) {
-		_, mon, _ := setup(t)
-		mon.Origin = "other.test"
-		var se *tlog.StateError
+		ml, _, state := setup(t)
+		other := newEd25519Log(t, "other.test")
+		mon, err := monitor.New("other.test", []*tlog.LogKey{other.key}, ml.fetcher(), monitor.NewFileStore(state), everyNth(10, -1), monitor.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var se *monitor.StateError
 		if _, err := mon.Run(ctx); !errors.As(err, &se) {
 			t.Fatalf("got %v, want *StateError", err)
 		}
@@ -412,9 +449,7 @@ func TestMonitorLimits(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(1000))
 	ml.publish(1000)
-	mon := ml.monitor(state, everyNth(100, -1))
-	mon.StartIndex = 250
-	mon.MaxEntries = 300
+	mon := ml.monitor(state, everyNth(100, -1), monitor.Options{StartIndex: 250, MaxEntries: 300})
 	run, err := mon.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -425,8 +460,7 @@ func TestMonitorLimits(t *testing.T) {
 	if got, want := indexes(run.Matches), wantMultiples(100, 250, 550, -1); !slices.Equal(got, want) {
 		t.Fatalf("matches %v, want %v", got, want)
 	}
-	mon.MaxEntries = 0
-	run, err = mon.Run(ctx)
+	run, err = ml.monitor(state, everyNth(100, -1)).Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,8 +469,7 @@ func TestMonitorLimits(t *testing.T) {
 	}
 
 	state2 := filepath.Join(t.TempDir(), "state.json")
-	mon2 := ml.monitor(state2, everyNth(100, -1))
-	mon2.StartIndex = 1001
+	mon2 := ml.monitor(state2, everyNth(100, -1), monitor.Options{StartIndex: 1001})
 	var pe *tlog.PolicyError
 	if _, err := mon2.Run(ctx); !errors.As(err, &pe) {
 		t.Fatalf("start beyond the log: %v, want *PolicyError", err)
@@ -447,15 +480,16 @@ func TestMonitorLimits(t *testing.T) {
 }
 
 func TestMonitorStateFile(t *testing.T) {
+	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	l := newEd25519Log(t, "monitor.test")
 	l.grow(10)
-	st := &tlog.MonitorState{Schema: tlog.MonitorStateSchema, Origin: "monitor.test", Checkpoint: string(l.sign(t, l.body(t, 10))), NextIndex: 7}
-	if err := tlog.WriteMonitorState(path, st); err != nil {
+	st := &monitor.State{Schema: monitor.StateSchema, Origin: "monitor.test", Checkpoint: string(l.sign(t, l.body(t, 10))), NextIndex: 7}
+	if err := monitor.NewFileStore(path).Save(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	got, err := tlog.ReadMonitorState(path)
+	got, err := monitor.NewFileStore(path).Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,16 +497,16 @@ func TestMonitorStateFile(t *testing.T) {
 		t.Fatalf("read %+v, wrote %+v", got, st)
 	}
 	// Refused: an index past the checkpoint, another origin.
-	for _, bad := range []*tlog.MonitorState{
-		{Schema: tlog.MonitorStateSchema, Origin: "monitor.test", Checkpoint: st.Checkpoint, NextIndex: 11},
-		{Schema: tlog.MonitorStateSchema, Origin: "other.test", Checkpoint: st.Checkpoint},
+	for _, bad := range []*monitor.State{
+		{Schema: monitor.StateSchema, Origin: "monitor.test", Checkpoint: st.Checkpoint, NextIndex: 11},
+		{Schema: monitor.StateSchema, Origin: "other.test", Checkpoint: st.Checkpoint},
 		{Schema: "v0", Origin: "monitor.test"},
 	} {
-		if err := tlog.WriteMonitorState(path, bad); err == nil {
+		if err := monitor.NewFileStore(path).Save(ctx, bad); err == nil {
 			t.Fatalf("wrote %+v", bad)
 		}
 	}
-	if got, err := tlog.ReadMonitorState(path); err != nil || *got != *st {
+	if got, err := monitor.NewFileStore(path).Load(ctx); err != nil || *got != *st {
 		t.Fatalf("a refused write changed the state: %+v, %v", got, err)
 	}
 	names, err := os.ReadDir(dir)
@@ -482,70 +516,106 @@ func TestMonitorStateFile(t *testing.T) {
 	if len(names) != 1 {
 		t.Fatalf("left behind: %v", names)
 	}
-	if _, err := tlog.ReadMonitorState(filepath.Join(dir, "none.json")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := monitor.NewFileStore(filepath.Join(dir, "none.json")).Load(ctx); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing state: %v", err)
 	}
 }
 
-func FuzzParseMonitorState(f *testing.F) {
+func FuzzParseState(f *testing.F) {
 	l := newEd25519Log(f, "monitor.test")
 	l.grow(3)
 	cp := string(l.sign(f, l.body(f, 3)))
-	f.Add([]byte(`{"schema":"` + tlog.MonitorStateSchema + `","origin":"monitor.test","next_index":0}`))
-	f.Add([]byte(fmt.Sprintf(`{"schema":%q,"origin":"monitor.test","checkpoint":%q,"next_index":2}`, tlog.MonitorStateSchema, cp)))
+	f.Add([]byte(`{"schema":"` + monitor.StateSchema + `","origin":"monitor.test","next_index":0}`))
+	f.Add([]byte(fmt.Sprintf(`{"schema":%q,"origin":"monitor.test","checkpoint":%q,"next_index":2}`, monitor.StateSchema, cp)))
 	f.Add([]byte(`{"schema":"x"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st, err := tlog.ParseMonitorState(data)
+		st, err := monitor.ParseState(data)
 		if err != nil {
 			return
 		}
-		if st.Schema != tlog.MonitorStateSchema || st.Origin == "" {
+		if st.Schema != monitor.StateSchema || st.Origin == "" {
 			t.Fatalf("accepted %+v", st)
 		}
 	})
 }
 
-func TestScanEntries(t *testing.T) {
-	ctx := context.Background()
-	l := newEd25519Log(t, "scan.test")
-	l.grow(1000)
-	cp := l.checkpoint(t, 1000)
-	m := newMemTiles(1000, 1000)
-	for _, r := range [][2]uint64{{0, 1000}, {100, 900}, {255, 257}, {999, 1000}, {5, 5}} {
-		var got []string
-		err := tlog.ScanEntries(ctx, cp, r[0], r[1], m.tile, m.bundle, func(i uint64, e []byte) error {
-			if want := entry(int(i)); !bytes.Equal(e, want) {
-				t.Fatalf("entry %d is %q, want %q", i, e, want)
+// New refuses a monitor without one of its required inputs: "could not
+// check", never a verdict.
+func TestNewRequires(t *testing.T) {
+	ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(10))
+	keys := []*tlog.LogKey{ml.log.key}
+	store := &monitor.MemoryStore{}
+	match := everyNth(2, -1)
+	for name, build := range map[string]func() (*monitor.Monitor, error){
+		"no origin": func() (*monitor.Monitor, error) {
+			return monitor.New("", keys, ml.fetcher(), store, match, monitor.Options{})
+		},
+		"no keys": func() (*monitor.Monitor, error) {
+			return monitor.New("monitor.test", nil, ml.fetcher(), store, match, monitor.Options{})
+		},
+		"nil key": func() (*monitor.Monitor, error) {
+			return monitor.New("monitor.test", []*tlog.LogKey{nil}, ml.fetcher(), store, match, monitor.Options{})
+		},
+		"no fetcher": func() (*monitor.Monitor, error) {
+			return monitor.New("monitor.test", keys, nil, store, match, monitor.Options{})
+		},
+		"nil func": func() (*monitor.Monitor, error) {
+			return monitor.New("monitor.test", keys, monitor.FetcherFuncs{}, store, match, monitor.Options{})
+		},
+		"no store": func() (*monitor.Monitor, error) {
+			return monitor.New("monitor.test", keys, ml.fetcher(), nil, match, monitor.Options{})
+		},
+		"no MatchFunc": func() (*monitor.Monitor, error) {
+			return monitor.New("monitor.test", keys, ml.fetcher(), store, nil, monitor.Options{})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var pe *tlog.PolicyError
+			if _, err := build(); !errors.As(err, &pe) || errors.Is(err, tlog.ErrVerification) {
+				t.Fatalf("got %v, want a *tlog.PolicyError", err)
 			}
-			got = append(got, string(e))
-			return nil
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if uint64(len(got)) != r[1]-r[0] {
-			t.Fatalf("%v: %d entries visited", r, len(got))
-		}
 	}
-	var pe *tlog.PolicyError
-	if err := tlog.ScanEntries(ctx, cp, 0, 1001, m.tile, m.bundle, func(uint64, []byte) error { return nil }); !errors.As(err, &pe) {
-		t.Fatalf("range beyond the tree: %v", err)
+}
+
+// A MemoryStore keeps what a FileStore would, and the monitor resumes from
+// it; a state another log wrote is a StateError.
+func TestMemoryStore(t *testing.T) {
+	ctx := context.Background()
+	ml := newMonitorLog(t, newEd25519Log(t, "monitor.test"), entries(600))
+	ml.publish(300)
+	store := &monitor.MemoryStore{}
+	if _, err := store.Load(ctx); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("empty store: %v, want os.ErrNotExist", err)
 	}
-	// A swapped pair of entries: each is in the log, not at its index.
-	b := m.files[tlog.EntryBundlePath(1, 0)]
-	es, err := tlog.ParseEntryBundle(b, 0)
+	mon, err := monitor.New(ml.log.origin, []*tlog.LogKey{ml.log.key}, ml.fetcher(), store, everyNth(100, -1), monitor.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	es[3], es[4] = es[4], es[3]
-	m.files[tlog.EntryBundlePath(1, 0)] = bundleOf(es...)
-	visited := 0
-	var ie *tlog.InclusionError
-	err = tlog.ScanEntries(ctx, cp, 0, 1000, m.tile, m.bundle, func(uint64, []byte) error { visited++; return nil })
-	if !errors.As(err, &ie) || ie.Index != 256+3 {
-		t.Fatalf("swapped entries: %v", err)
+	if _, err := mon.Run(ctx); err != nil {
+		t.Fatal(err)
 	}
-	if visited != 256 {
-		t.Fatalf("%d entries visited before the bad bundle, want 256", visited)
+	ml.publish(600)
+	run, err := mon.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.From != 300 || run.To != 600 || !slices.Equal(indexes(run.Matches), wantMultiples(100, 300, 600, -1)) {
+		t.Fatalf("second run %d to %d, matches %v", run.From, run.To, indexes(run.Matches))
+	}
+	st, err := store.Load(ctx)
+	if err != nil || st.NextIndex != 600 {
+		t.Fatalf("stored %+v, %v", st, err)
+	}
+	if err := store.Save(ctx, &monitor.State{Schema: "other", Origin: "monitor.test"}); err == nil {
+		t.Fatal("an invalid state was saved")
+	}
+	st.Origin, st.Checkpoint = "other.test", ""
+	if err := store.Save(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	var se *monitor.StateError
+	if _, err := mon.Run(ctx); !errors.As(err, &se) || se.Path != "memory" {
+		t.Fatalf("state of another log: %v, want *StateError", err)
 	}
 }

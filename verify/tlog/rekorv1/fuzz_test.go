@@ -1,4 +1,4 @@
-package tlog_test
+package rekorv1_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 )
 
 // The Rekor v1 parsers take whatever a server sends. These targets feed them
@@ -35,13 +36,13 @@ func FuzzRekorV1LogInfo(f *testing.F) {
 	f.Add(real.logInfo)
 	f.Add([]byte(`{"rootHash":"` + strings.Repeat("0", 64) + `","treeSize":0,"signedTreeHead":"","treeID":"1","inactiveShards":null}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		u, err := tlog.ParseRekorV1LogInfo(b)
+		u, err := rekorv1.ParseLogInfo(b)
 		if err != nil {
 			checkOneSentinel(t, err)
-		} else if len(u.RootHash) != tlog.HashSize || u.TreeID < 0 || len(u.InactiveShards) > tlog.MaxRekorV1Shards {
+		} else if len(u.RootHash) != tlog.HashSize || u.TreeID < 0 || len(u.InactiveShards) > rekorv1.MaxShards {
 			t.Fatalf("accepted %+v", u)
 		}
-		info, err := tlog.VerifyRekorV1LogInfo(b, rekorV1Origin, keys...)
+		info, err := rekorv1.VerifyLogInfo(b, rekorV1Origin, keys...)
 		if err != nil {
 			checkOneSentinel(t, err)
 			return
@@ -61,13 +62,13 @@ func FuzzRekorV1Entry(f *testing.F) {
 		`","logIndex":0,"verification":{"inclusionProof":{"checkpoint":"","hashes":[],"logIndex":0,"rootHash":"` +
 		strings.Repeat("0", 64) + `","treeSize":1},"signedEntryTimestamp":"AA=="}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		u, err := tlog.ParseRekorV1Entry(b)
+		u, err := rekorv1.ParseEntry(b)
 		if err != nil {
 			checkOneSentinel(t, err)
 		} else if len(u.UUID) != 80 || len(u.LogID) != tlog.HashSize || len(u.RootHash) != tlog.HashSize || len(u.Hashes) > tlog.MaxProofHashes {
 			t.Fatalf("accepted %+v", u)
 		}
-		e, err := tlog.VerifyRekorV1Entry(b, keys...)
+		e, err := rekorv1.VerifyEntry(b, keys...)
 		if err != nil {
 			checkOneSentinel(t, err)
 			return
@@ -83,12 +84,12 @@ func FuzzRekorV1SearchResult(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		uuids, err := tlog.ParseRekorV1SearchResult(b)
+		uuids, err := rekorv1.ParseSearchResult(b)
 		if err != nil {
 			checkOneSentinel(t, err)
 			return
 		}
-		if len(uuids) > tlog.MaxRekorV1SearchResults {
+		if len(uuids) > rekorv1.MaxSearchResults {
 			t.Fatalf("accepted %d UUIDs", len(uuids))
 		}
 		for _, u := range uuids {
@@ -111,13 +112,13 @@ func FuzzRekorV1ConsistencyProof(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		root, hashes, err := tlog.ParseRekorV1ConsistencyProof(b)
+		root, hashes, err := rekorv1.ParseConsistencyProof(b)
 		if err != nil {
 			checkOneSentinel(t, err)
 		} else if len(root) != tlog.HashSize || len(hashes) > tlog.MaxProofHashes {
 			t.Fatalf("accepted root %x, %d hashes", root, len(hashes))
 		}
-		p, err := tlog.VerifyRekorV1ConsistencyProof(b, older, newer)
+		p, err := rekorv1.VerifyConsistencyProof(b, older, newer)
 		if err != nil {
 			checkOneSentinel(t, err)
 			return

@@ -1,4 +1,4 @@
-package tlog_test
+package rekorv1_test
 
 import (
 	"bytes"
@@ -20,9 +20,10 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 )
 
-const realworld = "../../testdata/sigstore/realworld"
+const realworld = "../../../testdata/sigstore/realworld"
 
 // realRekorV1Bundles are captured bundles with Rekor v1 entries, inclusion
 // proofs, checkpoints and SETs, from two shards of rekor.sigstore.dev.
@@ -93,11 +94,11 @@ func checkAnswer(t *testing.T, err error) {
 
 // rekorV1Fetchers are the two implementations under one name each.
 type rekorV1Fetchers struct {
-	logInfo tlog.RekorV1LogInfoFetcherFunc
-	entry   tlog.RekorV1EntryFetcherFunc
-	index   tlog.RekorV1IndexFetcherFunc
-	search  tlog.RekorV1SearchFetcherFunc
-	proof   tlog.RekorV1ProofFetcherFunc
+	logInfo rekorv1.LogInfoFetcherFunc
+	entry   rekorv1.EntryFetcherFunc
+	index   rekorv1.IndexFetcherFunc
+	search  rekorv1.SearchFetcherFunc
+	proof   rekorv1.ProofFetcherFunc
 }
 
 func bothRekorV1Fetchers(t *testing.T, f *fakeRekorV1) map[string]rekorV1Fetchers {
@@ -118,20 +119,20 @@ func TestRekorV1RealEntries(t *testing.T) {
 	ctx := t.Context()
 	for name, fs := range bothRekorV1Fetchers(t, f) {
 		t.Run(name, func(t *testing.T) {
-			info, err := tlog.FetchRekorV1LogInfo(ctx, fs.logInfo, rekorV1Origin, keys...)
+			info, err := rekorv1.FetchLogInfo(ctx, fs.logInfo, rekorV1Origin, keys...)
 			if err != nil {
-				t.Fatalf("FetchRekorV1LogInfo: %v", err)
+				t.Fatalf("FetchLogInfo: %v", err)
 			}
 			if info.TreeID != 2605736670972794746 || info.Checkpoint.Size != 23083062 {
 				t.Errorf("log info: tree %d, size %d", info.TreeID, info.Checkpoint.Size)
 			}
 			for _, uuid := range uuids {
 				want := f.entries[uuid]
-				for how, get := range map[string]func() (*tlog.RekorV1Entry, error){
-					"uuid":      func() (*tlog.RekorV1Entry, error) { return tlog.FetchRekorV1Entry(ctx, fs.entry, uuid, keys...) },
-					"leaf hash": func() (*tlog.RekorV1Entry, error) { return tlog.FetchRekorV1Entry(ctx, fs.entry, uuid[16:], keys...) },
-					"index": func() (*tlog.RekorV1Entry, error) {
-						return tlog.FetchRekorV1EntryByIndex(ctx, fs.index, uint64(want.LogIndex), keys...)
+				for how, get := range map[string]func() (*rekorv1.Entry, error){
+					"uuid":      func() (*rekorv1.Entry, error) { return rekorv1.FetchEntry(ctx, fs.entry, uuid, keys...) },
+					"leaf hash": func() (*rekorv1.Entry, error) { return rekorv1.FetchEntry(ctx, fs.entry, uuid[16:], keys...) },
+					"index": func() (*rekorv1.Entry, error) {
+						return rekorv1.FetchEntryByIndex(ctx, fs.index, uint64(want.LogIndex), keys...)
 					},
 				} {
 					t.Run(fmt.Sprintf("%d by %s", want.LogIndex, how), func(t *testing.T) {
@@ -164,7 +165,7 @@ func TestRekorV1RealEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rollback *tlog.RollbackError
-	_, err := tlog.FetchRekorV1ConsistencyProof(ctx, func(context.Context, int64, uint64, uint64) ([]byte, error) {
+	_, err := rekorv1.FetchConsistencyProof(ctx, func(context.Context, int64, uint64, uint64) ([]byte, error) {
 		t.Error("a proof was fetched for a rollback")
 		return nil, errors.New("no")
 	}, older, newer)
@@ -181,13 +182,13 @@ func TestRekorV1RealTamper(t *testing.T) {
 		edit   func(uuid string, e map[string]any) string
 		target any
 	}{
-		{"body flipped", func(u string, e map[string]any) string { e["body"] = flipBase64(e["body"].(string)); return u }, new(*tlog.RekorV1Error)},
+		{"body flipped", func(u string, e map[string]any) string { e["body"] = flipBase64(e["body"].(string)); return u }, new(*rekorv1.Error)},
 		{"SET flipped", func(u string, e map[string]any) string {
 			v := e["verification"].(map[string]any)
 			v["signedEntryTimestamp"] = flipBase64(v["signedEntryTimestamp"].(string))
 			return u
-		}, new(*tlog.RekorV1Error)},
-		{"integratedTime changed", func(u string, e map[string]any) string { e["integratedTime"] = json.Number("1689177397"); return u }, new(*tlog.RekorV1Error)},
+		}, new(*rekorv1.Error)},
+		{"integratedTime changed", func(u string, e map[string]any) string { e["integratedTime"] = json.Number("1689177397"); return u }, new(*rekorv1.Error)},
 		{"checkpoint signature flipped", func(u string, e map[string]any) string {
 			p := inclusionProofOf(e)
 			p["checkpoint"] = string(flipLastSig(t, []byte(p["checkpoint"].(string))))
@@ -207,7 +208,7 @@ func TestRekorV1RealTamper(t *testing.T) {
 				return status, editEntry(t, b, tc.edit)
 			}
 			hf := f.start(t, tlog.HTTPOptions{})
-			_, err := tlog.FetchRekorV1Entry(t.Context(), hf.Entry, uuid, keys...)
+			_, err := rekorv1.FetchEntry(t.Context(), hf.Entry, uuid, keys...)
 			if _, ok := tc.target.(**tlog.AnswerError); ok {
 				checkAnswer(t, err)
 				return
@@ -232,7 +233,7 @@ func TestRekorV1(t *testing.T) {
 	digest := sha256.Sum256([]byte("artifact 3"))
 	for name, fs := range bothRekorV1Fetchers(t, f) {
 		t.Run(name, func(t *testing.T) {
-			info, err := tlog.FetchRekorV1LogInfo(ctx, fs.logInfo, l.origin(), l.key)
+			info, err := rekorv1.FetchLogInfo(ctx, fs.logInfo, l.origin(), l.key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,19 +241,19 @@ func TestRekorV1(t *testing.T) {
 				info.UnverifiedInactiveShards[0].TreeSize != 100 {
 				t.Errorf("log info %+v", info)
 			}
-			proof, err := tlog.FetchRekorV1ConsistencyProof(ctx, fs.proof, old, info.Checkpoint)
+			proof, err := rekorv1.FetchConsistencyProof(ctx, fs.proof, old, info.Checkpoint)
 			if err != nil || len(proof) == 0 {
-				t.Fatalf("FetchRekorV1ConsistencyProof: %d hashes, %v", len(proof), err)
+				t.Fatalf("FetchConsistencyProof: %d hashes, %v", len(proof), err)
 			}
-			same, err := tlog.FetchRekorV1ConsistencyProof(ctx, nil2proof(t), info.Checkpoint, info.Checkpoint)
+			same, err := rekorv1.FetchConsistencyProof(ctx, nil2proof(t), info.Checkpoint, info.Checkpoint)
 			if err != nil || len(same) != 0 {
 				t.Fatalf("equal sizes: %v, %v", same, err)
 			}
-			uuids, err := tlog.SearchRekorV1(ctx, fs.search, digest[:])
+			uuids, err := rekorv1.Search(ctx, fs.search, digest[:])
 			if err != nil || len(uuids) != 1 || uuids[0] != l.uuid(3) {
-				t.Fatalf("SearchRekorV1: %v, %v", uuids, err)
+				t.Fatalf("Search: %v, %v", uuids, err)
 			}
-			e, err := tlog.FetchRekorV1Entry(ctx, fs.entry, strings.ToUpper(uuids[0]), l.key)
+			e, err := rekorv1.FetchEntry(ctx, fs.entry, strings.ToUpper(uuids[0]), l.key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,26 +261,26 @@ func TestRekorV1(t *testing.T) {
 				!e.IntegratedTime.Equal(time.Unix(l.times[3], 0)) || e.Checkpoint.Size != 20 {
 				t.Errorf("entry %+v", e)
 			}
-			if e, err := tlog.FetchRekorV1EntryByIndex(ctx, fs.index, 119, l.key); err != nil || e.TreeIndex != 19 {
-				t.Fatalf("FetchRekorV1EntryByIndex(119): %+v, %v", e, err)
+			if e, err := rekorv1.FetchEntryByIndex(ctx, fs.index, 119, l.key); err != nil || e.TreeIndex != 19 {
+				t.Fatalf("FetchEntryByIndex(119): %+v, %v", e, err)
 			}
-			_, err = tlog.FetchRekorV1EntryByIndex(ctx, fs.index, 120, l.key)
+			_, err = rekorv1.FetchEntryByIndex(ctx, fs.index, 120, l.key)
 			checkUnavailable(t, err, true)
-			_, err = tlog.FetchRekorV1Entry(ctx, fs.entry, strings.Repeat("0", 64), l.key)
+			_, err = rekorv1.FetchEntry(ctx, fs.entry, strings.Repeat("0", 64), l.key)
 			checkUnavailable(t, err, true)
 		})
 	}
 	t.Run("search without results", func(t *testing.T) {
 		hf := f.start(t, tlog.HTTPOptions{})
 		none := sha256.Sum256([]byte("nothing"))
-		uuids, err := tlog.SearchRekorV1(ctx, hf.Search, none[:])
+		uuids, err := rekorv1.Search(ctx, hf.Search, none[:])
 		if err != nil || len(uuids) != 0 {
 			t.Fatalf("%v, %v", uuids, err)
 		}
 	})
 }
 
-func nil2proof(t *testing.T) tlog.RekorV1ProofFetcherFunc {
+func nil2proof(t *testing.T) rekorv1.ProofFetcherFunc {
 	return func(context.Context, int64, uint64, uint64) ([]byte, error) {
 		t.Error("a proof was fetched where none is needed")
 		return nil, errors.New("no")
@@ -308,25 +309,25 @@ func TestRekorV1Tamper(t *testing.T) {
 	ctx := t.Context()
 	entryOf := func(i int) []byte { _, b := base.entryResponse(l.uuid(i)); return b }
 
-	calls := map[string]func(fs *tlog.RekorV1HTTPFetcher, keys ...*tlog.LogKey) error{
-		"entry": func(fs *tlog.RekorV1HTTPFetcher, keys ...*tlog.LogKey) error {
-			_, err := tlog.FetchRekorV1Entry(ctx, fs.Entry, l.uuid(3), keys...)
+	calls := map[string]func(fs *rekorv1.HTTPFetcher, keys ...*tlog.LogKey) error{
+		"entry": func(fs *rekorv1.HTTPFetcher, keys ...*tlog.LogKey) error {
+			_, err := rekorv1.FetchEntry(ctx, fs.Entry, l.uuid(3), keys...)
 			return err
 		},
-		"index": func(fs *tlog.RekorV1HTTPFetcher, keys ...*tlog.LogKey) error {
-			_, err := tlog.FetchRekorV1EntryByIndex(ctx, fs.EntryByIndex, 103, keys...)
+		"index": func(fs *rekorv1.HTTPFetcher, keys ...*tlog.LogKey) error {
+			_, err := rekorv1.FetchEntryByIndex(ctx, fs.EntryByIndex, 103, keys...)
 			return err
 		},
-		"info": func(fs *tlog.RekorV1HTTPFetcher, keys ...*tlog.LogKey) error {
-			_, err := tlog.FetchRekorV1LogInfo(ctx, fs.LogInfo, l.origin(), keys...)
+		"info": func(fs *rekorv1.HTTPFetcher, keys ...*tlog.LogKey) error {
+			_, err := rekorv1.FetchLogInfo(ctx, fs.LogInfo, l.origin(), keys...)
 			return err
 		},
-		"search": func(fs *tlog.RekorV1HTTPFetcher, keys ...*tlog.LogKey) error {
-			_, err := tlog.SearchRekorV1(ctx, fs.Search, digest[:])
+		"search": func(fs *rekorv1.HTTPFetcher, keys ...*tlog.LogKey) error {
+			_, err := rekorv1.Search(ctx, fs.Search, digest[:])
 			return err
 		},
-		"proof": func(fs *tlog.RekorV1HTTPFetcher, keys ...*tlog.LogKey) error {
-			_, err := tlog.FetchRekorV1ConsistencyProof(ctx, fs.ConsistencyProof, old, cur)
+		"proof": func(fs *rekorv1.HTTPFetcher, keys ...*tlog.LogKey) error {
+			_, err := rekorv1.FetchConsistencyProof(ctx, fs.ConsistencyProof, old, cur)
 			return err
 		},
 	}
@@ -353,7 +354,7 @@ func TestRekorV1Tamper(t *testing.T) {
 		}
 	}
 	manyUUIDs, _ := json.Marshal(func() []string {
-		s := make([]string, tlog.MaxRekorV1SearchResults+1)
+		s := make([]string, rekorv1.MaxSearchResults+1)
 		for i := range s {
 			s[i] = l.uuid(i % 20)
 		}
@@ -378,23 +379,23 @@ func TestRekorV1Tamper(t *testing.T) {
 		want   result
 		target any
 	}{
-		{name: "UUID not the body's leaf hash", call: "entry", tamper: entry(func(u string, e map[string]any) string { return u[:16] + flipHex(u[16:]) }), target: new(*tlog.RekorV1Error)},
-		{name: "another entry than the UUID asked for", call: "entry", tamper: body(entryOf(4)), target: new(*tlog.RekorV1Error)},
-		{name: "another entry than the index asked for", call: "index", tamper: body(entryOf(4)), target: new(*tlog.RekorV1Error)},
-		{name: "body flipped", call: "entry", tamper: setField("body", flipBase64(l3.Body)), target: new(*tlog.RekorV1Error)},
+		{name: "UUID not the body's leaf hash", call: "entry", tamper: entry(func(u string, e map[string]any) string { return u[:16] + flipHex(u[16:]) }), target: new(*rekorv1.Error)},
+		{name: "another entry than the UUID asked for", call: "entry", tamper: body(entryOf(4)), target: new(*rekorv1.Error)},
+		{name: "another entry than the index asked for", call: "index", tamper: body(entryOf(4)), target: new(*rekorv1.Error)},
+		{name: "body flipped", call: "entry", tamper: setField("body", flipBase64(l3.Body)), target: new(*rekorv1.Error)},
 		{name: "body replaced and UUID recomputed", call: "index", tamper: entry(func(u string, e map[string]any) string {
 			b := []byte(`{"kind":"forged"}`)
 			e["body"] = base64.StdEncoding.EncodeToString(b)
 			return u[:16] + hex.EncodeToString(tlog.LeafHash(b))
-		}), target: new(*tlog.RekorV1Error)},
+		}), target: new(*rekorv1.Error)},
 		{name: "body not canonical base64", call: "entry", tamper: setField("body", l3.Body[:4]+"\n"+l3.Body[4:]), want: answer},
 		{name: "inclusion proof hash flipped", call: "entry", tamper: entry(func(u string, e map[string]any) string {
 			hs := inclusionProofOf(e)["hashes"].([]any)
 			hs[0] = flipHex(hs[0].(string))
 			return u
 		}), target: new(*tlog.InclusionError)},
-		{name: "inclusion proof rootHash not the checkpoint's", call: "entry", tamper: proofField("rootHash", flipHex(l3.Verification.InclusionProof.RootHash)), target: new(*tlog.RekorV1Error)},
-		{name: "inclusion proof treeSize not the checkpoint's", call: "entry", tamper: proofField("treeSize", json.Number("21")), target: new(*tlog.RekorV1Error)},
+		{name: "inclusion proof rootHash not the checkpoint's", call: "entry", tamper: proofField("rootHash", flipHex(l3.Verification.InclusionProof.RootHash)), target: new(*rekorv1.Error)},
+		{name: "inclusion proof treeSize not the checkpoint's", call: "entry", tamper: proofField("treeSize", json.Number("21")), target: new(*rekorv1.Error)},
 		{name: "inclusion proof index of another leaf", call: "entry", tamper: proofField("logIndex", json.Number("4")), target: new(*tlog.InclusionError)},
 		{name: "checkpoint signed by another key", call: "entry", tamper: proofField("checkpoint", l.checkpoint(t, 20, other.signer)), target: new(*tlog.SignatureError)},
 		{name: "UUID of another tree ID", call: "index", tamper: entry(func(u string, e map[string]any) string { return fmt.Sprintf("%016x", 43) + u[16:] }), target: new(*tlog.OriginError)},
@@ -402,14 +403,14 @@ func TestRekorV1Tamper(t *testing.T) {
 			v := e["verification"].(map[string]any)
 			v["signedEntryTimestamp"] = flipBase64(v["signedEntryTimestamp"].(string))
 			return u
-		}), target: new(*tlog.RekorV1Error)},
+		}), target: new(*rekorv1.Error)},
 		{name: "SET by another key", call: "entry", tamper: entry(func(u string, e map[string]any) string {
 			e["verification"].(map[string]any)["signedEntryTimestamp"] = otherSET
 			return u
-		}), target: new(*tlog.RekorV1Error)},
-		{name: "integratedTime changed", call: "entry", tamper: setField("integratedTime", json.Number(fmt.Sprint(l3.IntegratedTime-1))), target: new(*tlog.RekorV1Error)},
-		{name: "logIndex changed", call: "entry", tamper: setField("logIndex", json.Number("3")), target: new(*tlog.RekorV1Error)},
-		{name: "logID of an unknown key", call: "entry", tamper: setField("logID", hex.EncodeToString(other.key.LogID())), target: new(*tlog.RekorV1Error)},
+		}), target: new(*rekorv1.Error)},
+		{name: "integratedTime changed", call: "entry", tamper: setField("integratedTime", json.Number(fmt.Sprint(l3.IntegratedTime-1))), target: new(*rekorv1.Error)},
+		{name: "logIndex changed", call: "entry", tamper: setField("logIndex", json.Number("3")), target: new(*rekorv1.Error)},
+		{name: "logID of an unknown key", call: "entry", tamper: setField("logID", hex.EncodeToString(other.key.LogID())), target: new(*rekorv1.Error)},
 		{name: "logID in upper case", call: "entry", tamper: setField("logID", strings.ToUpper(l3.LogID)), want: answer},
 		{name: "negative logIndex", call: "entry", tamper: setField("logIndex", json.Number("-1")), want: answer},
 		{name: "fractional integratedTime", call: "entry", tamper: setField("integratedTime", json.Number("1.5")), want: answer},
@@ -431,10 +432,10 @@ func TestRekorV1Tamper(t *testing.T) {
 		{name: "trailing data", call: "entry", tamper: func(r *http.Request, status int, b []byte) (int, []byte) { return status, append(b, "{}"...) }, want: answer},
 		{name: "key not valid at integratedTime", call: "entry", keys: []*tlog.LogKey{l.key.WithValidity(testTime(2030), time.Time{})}, target: new(*tlog.KeyValidityError)},
 
-		{name: "log info of another shard", call: "info", tamper: infoField("treeID", "43"), target: new(*tlog.RekorV1Error)},
+		{name: "log info of another shard", call: "info", tamper: infoField("treeID", "43"), target: new(*rekorv1.Error)},
 		{name: "log info signed by another key", call: "info", tamper: infoField("signedTreeHead", l.checkpoint(t, 20, other.signer)), target: new(*tlog.SignatureError)},
-		{name: "log info rootHash not the signed one", call: "info", tamper: infoField("rootHash", strings.Repeat("00", 32)), target: new(*tlog.RekorV1Error)},
-		{name: "log info treeSize not the signed one", call: "info", tamper: infoField("treeSize", json.Number("19")), target: new(*tlog.RekorV1Error)},
+		{name: "log info rootHash not the signed one", call: "info", tamper: infoField("rootHash", strings.Repeat("00", 32)), target: new(*rekorv1.Error)},
+		{name: "log info treeSize not the signed one", call: "info", tamper: infoField("treeSize", json.Number("19")), target: new(*rekorv1.Error)},
 		{name: "log info treeID not decimal", call: "info", tamper: infoField("treeID", "0x2a"), want: answer},
 		{name: "log info with a checkpoint of another origin", call: "info", tamper: infoField("signedTreeHead", shard43.checkpoint(t, 20, l.signer)), target: new(*tlog.OriginError)},
 
@@ -447,15 +448,15 @@ func TestRekorV1Tamper(t *testing.T) {
 		}), target: new(*tlog.InconsistencyError)},
 		{name: "consistency proof rootHash not newer's", call: "proof", tamper: consistency(func(p map[string]any) {
 			p["rootHash"] = flipHex(p["rootHash"].(string))
-		}), target: new(*tlog.RekorV1Error)},
+		}), target: new(*rekorv1.Error)},
 
 		{name: "too many search results", call: "search", tamper: body(manyUUIDs), want: answer},
 		{name: "search result not a UUID", call: "search", tamper: body([]byte(`["../../etc/passwd"]`)), want: answer},
 
-		{name: "oversized entry", call: "entry", tamper: body(make([]byte, tlog.MaxRekorV1EntrySize+1)), want: unavailable},
-		{name: "oversized search result", call: "search", tamper: body(make([]byte, tlog.MaxRekorV1SearchSize+1)), want: unavailable},
-		{name: "oversized log info", call: "info", tamper: body(make([]byte, tlog.MaxRekorV1LogInfoSize+1)), want: unavailable},
-		{name: "oversized proof", call: "proof", tamper: body(make([]byte, tlog.MaxRekorV1ProofSize+1)), want: unavailable},
+		{name: "oversized entry", call: "entry", tamper: body(make([]byte, rekorv1.MaxEntrySize+1)), want: unavailable},
+		{name: "oversized search result", call: "search", tamper: body(make([]byte, rekorv1.MaxSearchSize+1)), want: unavailable},
+		{name: "oversized log info", call: "info", tamper: body(make([]byte, rekorv1.MaxLogInfoSize+1)), want: unavailable},
+		{name: "oversized proof", call: "proof", tamper: body(make([]byte, rekorv1.MaxProofSize+1)), want: unavailable},
 		{name: "500", call: "index", tamper: func(*http.Request, int, []byte) (int, []byte) { return 500, nil }, want: unavailable},
 		{name: "400", call: "proof", tamper: func(*http.Request, int, []byte) (int, []byte) { return 400, nil }, want: unavailable},
 		{name: "404", call: "entry", tamper: func(*http.Request, int, []byte) (int, []byte) { return 404, nil }, want: notExist},
@@ -518,7 +519,7 @@ func TestRekorV1Retries(t *testing.T) {
 				return status, b
 			}
 			hf := f.start(t, tlog.HTTPOptions{})
-			uuids, err := tlog.SearchRekorV1(t.Context(), hf.Search, digest[:])
+			uuids, err := rekorv1.Search(t.Context(), hf.Search, digest[:])
 			if tc.wantErr {
 				checkUnavailable(t, err, tc.status == http.StatusNotFound)
 			} else if err != nil || len(uuids) != 1 {
@@ -545,35 +546,35 @@ func TestRekorV1CallerErrors(t *testing.T) {
 	}
 	for name, call := range map[string]func() error{
 		"UUID not hex": func() error {
-			_, err := tlog.FetchRekorV1Entry(ctx, hf.Entry, "../log", l.key)
+			_, err := rekorv1.FetchEntry(ctx, hf.Entry, "../log", l.key)
 			return err
 		},
 		"UUID of 63 digits": func() error {
-			_, err := tlog.FetchRekorV1Entry(ctx, hf.Entry, strings.Repeat("a", 63), l.key)
+			_, err := rekorv1.FetchEntry(ctx, hf.Entry, strings.Repeat("a", 63), l.key)
 			return err
 		},
 		"no log key": func() error {
-			_, err := tlog.FetchRekorV1Entry(ctx, hf.Entry, l.uuid(0))
+			_, err := rekorv1.FetchEntry(ctx, hf.Entry, l.uuid(0))
 			return err
 		},
 		"nil fetcher": func() error {
-			_, err := tlog.FetchRekorV1EntryByIndex(ctx, nil, 0, l.key)
+			_, err := rekorv1.FetchEntryByIndex(ctx, nil, 0, l.key)
 			return err
 		},
 		"index beyond int64": func() error {
-			_, err := tlog.FetchRekorV1EntryByIndex(ctx, hf.EntryByIndex, 1<<63, l.key)
+			_, err := rekorv1.FetchEntryByIndex(ctx, hf.EntryByIndex, 1<<63, l.key)
 			return err
 		},
 		"digest of 20 bytes": func() error {
-			_, err := tlog.SearchRekorV1(ctx, hf.Search, make([]byte, 20))
+			_, err := rekorv1.Search(ctx, hf.Search, make([]byte, 20))
 			return err
 		},
 		"origin not Rekor v1": func() error {
-			_, err := tlog.FetchRekorV1LogInfo(ctx, hf.LogInfo, "rekor.test", l.key)
+			_, err := rekorv1.FetchLogInfo(ctx, hf.LogInfo, "rekor.test", l.key)
 			return err
 		},
 		"unverified checkpoint": func() error {
-			_, err := tlog.FetchRekorV1ConsistencyProof(ctx, hf.ConsistencyProof, &tlog.VerifiedCheckpoint{}, cp)
+			_, err := rekorv1.FetchConsistencyProof(ctx, hf.ConsistencyProof, &tlog.VerifiedCheckpoint{}, cp)
 			return err
 		},
 	} {
@@ -590,7 +591,7 @@ func TestRekorV1CallerErrors(t *testing.T) {
 // TestRekorV1DirFetcherRefuses checks the folder fetcher's own limits.
 func TestRekorV1DirFetcherRefuses(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "log.json"), make([]byte, tlog.MaxRekorV1LogInfoSize+1), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "log.json"), make([]byte, rekorv1.MaxLogInfoSize+1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	root, err := os.OpenRoot(dir)
@@ -598,7 +599,7 @@ func TestRekorV1DirFetcherRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	df := tlog.NewRekorV1DirFetcher(root)
+	df := rekorv1.NewDirFetcher(root)
 	ctx := t.Context()
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
@@ -647,21 +648,21 @@ func TestRekorV1NotARekor(t *testing.T) {
 			w.Write(answer.body)
 		}))
 		t.Cleanup(srv.Close)
-		hf, err := tlog.NewRekorV1HTTPFetcher(srv.URL, tlog.HTTPOptions{Transport: loopbackOnly(t, srv.Client().Transport)})
+		hf, err := rekorv1.NewHTTPFetcher(srv.URL, tlog.HTTPOptions{Transport: loopbackOnly(t, srv.Client().Transport)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx := t.Context()
 		for name, call := range map[string]func() error{
-			"log info": func() error { _, err := tlog.FetchRekorV1LogInfo(ctx, hf.LogInfo, l.origin(), l.key); return err },
-			"entry":    func() error { _, err := tlog.FetchRekorV1Entry(ctx, hf.Entry, l.uuid(3), l.key); return err },
-			"index":    func() error { _, err := tlog.FetchRekorV1EntryByIndex(ctx, hf.EntryByIndex, 103, l.key); return err },
+			"log info": func() error { _, err := rekorv1.FetchLogInfo(ctx, hf.LogInfo, l.origin(), l.key); return err },
+			"entry":    func() error { _, err := rekorv1.FetchEntry(ctx, hf.Entry, l.uuid(3), l.key); return err },
+			"index":    func() error { _, err := rekorv1.FetchEntryByIndex(ctx, hf.EntryByIndex, 103, l.key); return err },
 			"search": func() error {
-				_, err := tlog.SearchRekorV1(ctx, hf.Search, make([]byte, tlog.HashSize))
+				_, err := rekorv1.Search(ctx, hf.Search, make([]byte, tlog.HashSize))
 				return err
 			},
 			"consistency proof": func() error {
-				_, err := tlog.FetchRekorV1ConsistencyProof(ctx, hf.ConsistencyProof, old, cur)
+				_, err := rekorv1.FetchConsistencyProof(ctx, hf.ConsistencyProof, old, cur)
 				return err
 			},
 		} {

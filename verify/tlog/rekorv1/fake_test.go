@@ -1,4 +1,4 @@
-package tlog_test
+package rekorv1_test
 
 import (
 	"bytes"
@@ -33,6 +33,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 )
 
 // This file holds an in-process fake of the Rekor v1 REST API: the five
@@ -181,7 +182,7 @@ func (f *fakeRekorV1) respond(r *http.Request) (int, []byte) {
 
 // start serves f on 127.0.0.1 and returns a fetcher for it whose requests
 // can reach loopback addresses only.
-func (f *fakeRekorV1) start(t *testing.T, opts tlog.HTTPOptions) *tlog.RekorV1HTTPFetcher {
+func (f *fakeRekorV1) start(t *testing.T, opts tlog.HTTPOptions) *rekorv1.HTTPFetcher {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(f)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -193,15 +194,15 @@ func (f *fakeRekorV1) start(t *testing.T, opts tlog.HTTPOptions) *tlog.RekorV1HT
 	if opts.Backoff == 0 {
 		opts.Backoff = time.Millisecond
 	}
-	hf, err := tlog.NewRekorV1HTTPFetcher(srv.URL, opts)
+	hf, err := rekorv1.NewHTTPFetcher(srv.URL, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return hf
 }
 
-// writeDir stores f's responses in a folder laid out for RekorV1DirFetcher.
-func (f *fakeRekorV1) writeDir(t *testing.T) *tlog.RekorV1DirFetcher {
+// writeDir stores f's responses in a folder laid out for DirFetcher.
+func (f *fakeRekorV1) writeDir(t *testing.T) *rekorv1.DirFetcher {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name string, b []byte) {
@@ -233,7 +234,7 @@ func (f *fakeRekorV1) writeDir(t *testing.T) *tlog.RekorV1DirFetcher {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	return tlog.NewRekorV1DirFetcher(root)
+	return rekorv1.NewDirFetcher(root)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

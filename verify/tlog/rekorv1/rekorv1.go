@@ -1,4 +1,4 @@
-package tlog
+package rekorv1
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ats-run/selfattest/verify/tlog"
 	"io"
 	"math"
 	"strconv"
@@ -45,65 +46,65 @@ import (
 
 // Bounds on Rekor v1 responses, in bytes, and on their contents.
 const (
-	// MaxRekorV1LogInfoSize bounds a GET /api/v1/log response.
-	MaxRekorV1LogInfoSize = 1 << 20
-	// MaxRekorV1EntrySize bounds an entry response (by UUID or index).
-	MaxRekorV1EntrySize = 4 << 20
-	// MaxRekorV1SearchSize bounds a POST /api/v1/index/retrieve response.
-	MaxRekorV1SearchSize = 256 << 10
-	// MaxRekorV1ProofSize bounds a GET /api/v1/log/proof response.
-	MaxRekorV1ProofSize = 64 << 10
-	// MaxRekorV1SearchResults bounds the UUIDs a search may return.
-	MaxRekorV1SearchResults = 1000
-	// MaxRekorV1Shards bounds the inactive shards of a log info.
-	MaxRekorV1Shards = 100
+	// MaxLogInfoSize bounds a GET /api/v1/log response.
+	MaxLogInfoSize = 1 << 20
+	// MaxEntrySize bounds an entry response (by UUID or index).
+	MaxEntrySize = 4 << 20
+	// MaxSearchSize bounds a POST /api/v1/index/retrieve response.
+	MaxSearchSize = 256 << 10
+	// MaxProofSize bounds a GET /api/v1/log/proof response.
+	MaxProofSize = 64 << 10
+	// MaxSearchResults bounds the UUIDs a search may return.
+	MaxSearchResults = 1000
+	// MaxShards bounds the inactive shards of a log info.
+	MaxShards = 100
 )
 
-// A RekorV1Error reports a Rekor v1 response that contradicts itself, the
+// A Error reports a Rekor v1 response that contradicts itself, the
 // request it answers or the log's keys: an entry whose UUID is not its
 // body's leaf hash, an entry for another UUID or index than the one asked
 // for, an inclusion proof whose root or size is not its checkpoint's, a log
 // info whose tree ID or root is not its signed tree head's, an invalid
 // signed entry timestamp. What names the field; Want and Got are the
 // values.
-type RekorV1Error struct {
+type Error struct {
 	What      string
 	Want, Got string
 }
 
-func (e *RekorV1Error) Error() string {
+func (e *Error) Error() string {
 	return fmt.Sprintf("tlog: Rekor v1 response: %s is %q, want %q", e.What, e.Got, e.Want)
 }
 
-// Unwrap returns [ErrVerification].
-func (e *RekorV1Error) Unwrap() error { return ErrVerification }
+// Unwrap returns [tlog.ErrVerification].
+func (e *Error) Unwrap() error { return tlog.ErrVerification }
 
-// RekorV1Shard is one shard of a Rekor v1 log info, as the server sent it:
+// Shard is one shard of a Rekor v1 log info, as the server sent it:
 // nothing in it is verified.
-type RekorV1Shard struct {
+type Shard struct {
 	TreeID         int64  `json:"treeID"`
 	TreeSize       uint64 `json:"treeSize"`
 	RootHash       []byte `json:"rootHash"`
 	SignedTreeHead []byte `json:"signedTreeHead"`
 }
 
-// UnverifiedRekorV1LogInfo is a parsed GET /api/v1/log response: the active
-// shard and the inactive ones. [ParseRekorV1LogInfo] checks its syntax only.
-type UnverifiedRekorV1LogInfo struct {
-	RekorV1Shard
-	InactiveShards []RekorV1Shard `json:"inactiveShards,omitempty"`
+// UnverifiedLogInfo is a parsed GET /api/v1/log response: the active
+// shard and the inactive ones. [ParseLogInfo] checks its syntax only.
+type UnverifiedLogInfo struct {
+	Shard
+	InactiveShards []Shard `json:"inactiveShards,omitempty"`
 }
 
-// RekorV1LogInfo is a log info whose active shard [VerifyRekorV1LogInfo]
+// LogInfo is a log info whose active shard [VerifyLogInfo]
 // verified: Checkpoint is its signed tree head, verified, and the tree ID,
 // size and root the response states agree with it.
-type RekorV1LogInfo struct {
-	TreeID     int64               `json:"treeID"`
-	Checkpoint *VerifiedCheckpoint `json:"checkpoint"`
+type LogInfo struct {
+	TreeID     int64                    `json:"treeID"`
+	Checkpoint *tlog.VerifiedCheckpoint `json:"checkpoint"`
 	// UnverifiedInactiveShards are the earlier shards as the server listed
-	// them, unchecked: verify one's SignedTreeHead with [VerifyCheckpoint]
-	// and [RekorV1Origin] before using it.
-	UnverifiedInactiveShards []RekorV1Shard `json:"unverifiedInactiveShards,omitempty"`
+	// them, unchecked: verify one's SignedTreeHead with [tlog.VerifyCheckpoint]
+	// and [tlog.RekorV1Origin] before using it.
+	UnverifiedInactiveShards []Shard `json:"unverifiedInactiveShards,omitempty"`
 }
 
 type rekorV1ShardJSON struct {
@@ -119,7 +120,7 @@ type rekorV1LogInfoJSON struct {
 }
 
 func answerV1(what string, format string, args ...any) error {
-	return &AnswerError{What: "Rekor v1 " + what, Err: fmt.Errorf(format, args...)}
+	return &tlog.AnswerError{What: "Rekor v1 " + what, Err: fmt.Errorf(format, args...)}
 }
 
 // decodeJSON decodes one JSON value, and nothing after it, into v.
@@ -129,7 +130,7 @@ func decodeJSON(what string, b []byte, limit int, v any) error {
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(v); err != nil {
-		return &AnswerError{What: "Rekor v1 " + what, Err: err}
+		return &tlog.AnswerError{What: "Rekor v1 " + what, Err: err}
 	}
 	if _, err := d.Token(); err != io.EOF {
 		return answerV1(what, "data after the JSON value")
@@ -139,14 +140,14 @@ func decodeJSON(what string, b []byte, limit int, v any) error {
 
 // parseHex32 accepts 64 lower-case hex digits.
 func parseHex32(s string) ([]byte, error) {
-	if len(s) != 2*HashSize || strings.ToLower(s) != s {
+	if len(s) != 2*tlog.HashSize || strings.ToLower(s) != s {
 		return nil, fmt.Errorf("%q is not 64 lower-case hex digits", s)
 	}
 	return hex.DecodeString(s)
 }
 
-func (j *rekorV1ShardJSON) parse(what string) (RekorV1Shard, error) {
-	var s RekorV1Shard
+func (j *rekorV1ShardJSON) parse(what string) (Shard, error) {
+	var s Shard
 	if j.RootHash == nil || j.SignedTreeHead == nil || j.TreeID == nil || j.TreeSize == nil {
 		return s, answerV1(what, "rootHash, signedTreeHead, treeID or treeSize missing")
 	}
@@ -161,7 +162,7 @@ func (j *rekorV1ShardJSON) parse(what string) (RekorV1Shard, error) {
 		return s, answerV1(what, "negative treeSize %d", *j.TreeSize)
 	}
 	s.TreeSize = uint64(*j.TreeSize)
-	if len(*j.SignedTreeHead) > MaxCheckpointSize {
+	if len(*j.SignedTreeHead) > tlog.MaxCheckpointSize {
 		return s, answerV1(what, "signedTreeHead of %d bytes", len(*j.SignedTreeHead))
 	}
 	s.SignedTreeHead = []byte(*j.SignedTreeHead)
@@ -180,23 +181,23 @@ func parseTreeID(s string) (int64, error) {
 	return int64(n), nil
 }
 
-// ParseRekorV1LogInfo parses a GET /api/v1/log response. It checks syntax
-// only (at most [MaxRekorV1LogInfoSize] bytes and [MaxRekorV1Shards]
-// inactive shards); a response that does not parse is an [*AnswerError]
+// ParseLogInfo parses a GET /api/v1/log response. It checks syntax
+// only (at most [MaxLogInfoSize] bytes and [MaxShards]
+// inactive shards); a response that does not parse is an [*tlog.AnswerError]
 // (could not check).
-func ParseRekorV1LogInfo(b []byte) (*UnverifiedRekorV1LogInfo, error) {
+func ParseLogInfo(b []byte) (*UnverifiedLogInfo, error) {
 	var j rekorV1LogInfoJSON
-	if err := decodeJSON("log info", b, MaxRekorV1LogInfoSize, &j); err != nil {
+	if err := decodeJSON("log info", b, MaxLogInfoSize, &j); err != nil {
 		return nil, err
 	}
-	if len(j.InactiveShards) > MaxRekorV1Shards {
-		return nil, answerV1("log info", "%d inactive shards, more than %d", len(j.InactiveShards), MaxRekorV1Shards)
+	if len(j.InactiveShards) > MaxShards {
+		return nil, answerV1("log info", "%d inactive shards, more than %d", len(j.InactiveShards), MaxShards)
 	}
 	active, err := j.rekorV1ShardJSON.parse("log info")
 	if err != nil {
 		return nil, err
 	}
-	info := &UnverifiedRekorV1LogInfo{RekorV1Shard: active}
+	info := &UnverifiedLogInfo{Shard: active}
 	for i := range j.InactiveShards {
 		s, err := j.InactiveShards[i].parse(fmt.Sprintf("log info inactive shard %d", i))
 		if err != nil {
@@ -209,58 +210,58 @@ func ParseRekorV1LogInfo(b []byte) (*UnverifiedRekorV1LogInfo, error) {
 
 // rekorV1TreeID returns the tree ID of a Rekor v1 origin "<host> - <tree id>".
 func rekorV1TreeID(origin string) (host string, id int64, err error) {
-	i := strings.LastIndex(origin, rekorV1OriginSeparate)
+	i := strings.LastIndex(origin, originSeparator)
 	if i <= 0 {
-		return "", 0, &PolicyError{Reason: fmt.Sprintf("origin %q is not a Rekor v1 origin \"<host> - <tree id>\"", origin)}
+		return "", 0, &tlog.PolicyError{Reason: fmt.Sprintf("origin %q is not a Rekor v1 origin \"<host> - <tree id>\"", origin)}
 	}
-	id, err = parseTreeID(origin[i+len(rekorV1OriginSeparate):])
+	id, err = parseTreeID(origin[i+len(originSeparator):])
 	if err != nil {
-		return "", 0, &PolicyError{Reason: fmt.Sprintf("origin %q: tree ID: %v", origin, err)}
+		return "", 0, &tlog.PolicyError{Reason: fmt.Sprintf("origin %q: tree ID: %v", origin, err)}
 	}
 	return origin[:i], id, nil
 }
 
-// VerifyRekorV1LogInfo verifies a GET /api/v1/log response for the shard
-// whose checkpoints have origin (see [RekorV1Origin]): its signed tree head
-// must verify with [VerifyCheckpoint] against origin and logKeys, and the
+// VerifyLogInfo verifies a GET /api/v1/log response for the shard
+// whose checkpoints have origin (see [tlog.RekorV1Origin]): its signed tree head
+// must verify with [tlog.VerifyCheckpoint] against origin and logKeys, and the
 // tree ID, size and root hash the response states must be the signed
 // ones. A shard with another tree ID, such as a log that has moved to a new
 // shard, is rejected: the caller names the shard it follows.
 //
-// Rejections wrap [ErrVerification]: the errors of VerifyCheckpoint, and
-// [*RekorV1Error] for a response that contradicts its signed tree head. A
+// Rejections wrap [tlog.ErrVerification]: the errors of VerifyCheckpoint, and
+// [*Error] for a response that contradicts its signed tree head. A
 // response that is not the API's JSON, or whose signedTreeHead is not a
-// signed note, is an [*AnswerError] (could not check). An origin not of the
-// Rekor v1 form is a [*PolicyError].
-func VerifyRekorV1LogInfo(b []byte, origin string, logKeys ...*LogKey) (*RekorV1LogInfo, error) {
+// signed note, is an [*tlog.AnswerError] (could not check). An origin not of the
+// Rekor v1 form is a [*tlog.PolicyError].
+func VerifyLogInfo(b []byte, origin string, logKeys ...*tlog.LogKey) (*LogInfo, error) {
 	_, treeID, err := rekorV1TreeID(origin)
 	if err != nil {
 		return nil, err
 	}
-	u, err := ParseRekorV1LogInfo(b)
+	u, err := ParseLogInfo(b)
 	if err != nil {
 		return nil, err
 	}
 	if u.TreeID != treeID {
-		return nil, &RekorV1Error{What: "log info treeID", Want: strconv.FormatInt(treeID, 10), Got: strconv.FormatInt(u.TreeID, 10)}
+		return nil, &Error{What: "log info treeID", Want: strconv.FormatInt(treeID, 10), Got: strconv.FormatInt(u.TreeID, 10)}
 	}
-	cp, err := VerifyCheckpoint(u.SignedTreeHead, origin, logKeys...)
+	cp, err := tlog.VerifyCheckpoint(u.SignedTreeHead, origin, logKeys...)
 	if err != nil {
 		return nil, answerError(err, "")
 	}
 	if cp.Size != u.TreeSize {
-		return nil, &RekorV1Error{What: "log info treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
+		return nil, &Error{What: "log info treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
 	}
 	if !bytes.Equal(cp.Hash, u.RootHash) {
-		return nil, &RekorV1Error{What: "log info rootHash", Want: hex.EncodeToString(cp.Hash), Got: hex.EncodeToString(u.RootHash)}
+		return nil, &Error{What: "log info rootHash", Want: hex.EncodeToString(cp.Hash), Got: hex.EncodeToString(u.RootHash)}
 	}
-	return &RekorV1LogInfo{TreeID: treeID, Checkpoint: cp, UnverifiedInactiveShards: u.InactiveShards}, nil
+	return &LogInfo{TreeID: treeID, Checkpoint: cp, UnverifiedInactiveShards: u.InactiveShards}, nil
 }
 
-// UnverifiedRekorV1Entry is a parsed entry response (GET
-// /api/v1/log/entries/{uuid} or ?logIndex=N). [ParseRekorV1Entry] checks
+// UnverifiedEntry is a parsed entry response (GET
+// /api/v1/log/entries/{uuid} or ?logIndex=N). [ParseEntry] checks
 // its syntax only.
-type UnverifiedRekorV1Entry struct {
+type UnverifiedEntry struct {
 	UUID                 string   `json:"uuid"` // 80 lower-case hex digits
 	Body                 []byte   `json:"body"`
 	IntegratedTime       int64    `json:"integratedTime"`
@@ -274,22 +275,22 @@ type UnverifiedRekorV1Entry struct {
 	SignedEntryTimestamp []byte   `json:"signedEntryTimestamp"`
 }
 
-// RekorV1Entry is an entry [VerifyRekorV1Entry] verified: Body is proven to
+// Entry is an entry [VerifyEntry] verified: Body is proven to
 // be leaf TreeIndex of the shard TreeID by an inclusion proof to a
 // checkpoint signed by the log, its UUID is that shard's ID and the body's
 // leaf hash, and LogIndex and IntegratedTime are signed by the log key in
 // the signed entry timestamp (SET), the key being valid at that time.
-type RekorV1Entry struct {
-	UUID                 string              `json:"uuid"`
-	TreeID               int64               `json:"treeID"`
-	Body                 []byte              `json:"body"`
-	LogIndex             uint64              `json:"logIndex"`
-	TreeIndex            uint64              `json:"treeIndex"`
-	IntegratedTime       time.Time           `json:"integratedTime"`
-	LogID                []byte              `json:"logID"`
-	SignedEntryTimestamp []byte              `json:"signedEntryTimestamp"`
-	Checkpoint           *VerifiedCheckpoint `json:"checkpoint"`
-	InclusionProof       [][]byte            `json:"inclusionProof"`
+type Entry struct {
+	UUID                 string                   `json:"uuid"`
+	TreeID               int64                    `json:"treeID"`
+	Body                 []byte                   `json:"body"`
+	LogIndex             uint64                   `json:"logIndex"`
+	TreeIndex            uint64                   `json:"treeIndex"`
+	IntegratedTime       time.Time                `json:"integratedTime"`
+	LogID                []byte                   `json:"logID"`
+	SignedEntryTimestamp []byte                   `json:"signedEntryTimestamp"`
+	Checkpoint           *tlog.VerifiedCheckpoint `json:"checkpoint"`
+	InclusionProof       [][]byte                 `json:"inclusionProof"`
 }
 
 type rekorV1EntryJSON struct {
@@ -311,7 +312,7 @@ type rekorV1EntryJSON struct {
 
 // parseUUID splits an 80-hex entry UUID into tree ID and leaf hash.
 func parseUUID(s string) (treeID int64, leaf []byte, err error) {
-	if len(s) != 16+2*HashSize || strings.ToLower(s) != s {
+	if len(s) != 16+2*tlog.HashSize || strings.ToLower(s) != s {
 		return 0, nil, fmt.Errorf("%q is not 80 lower-case hex digits", s)
 	}
 	id, err := strconv.ParseUint(s[:16], 16, 64)
@@ -337,20 +338,20 @@ func parseStdBase64(s string) ([]byte, error) {
 	return b, nil
 }
 
-// ParseRekorV1Entry parses an entry response: a JSON object with exactly
+// ParseEntry parses an entry response: a JSON object with exactly
 // one member, keyed by the entry's 80-digit UUID. It checks syntax only (at
-// most [MaxRekorV1EntrySize] bytes, every field present, hashes of 32
-// bytes, at most [MaxProofHashes] proof hashes); a response that does not
-// parse is an [*AnswerError] (could not check).
-func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
+// most [MaxEntrySize] bytes, every field present, hashes of 32
+// bytes, at most [tlog.MaxProofHashes] proof hashes); a response that does not
+// parse is an [*tlog.AnswerError] (could not check).
+func ParseEntry(b []byte) (*UnverifiedEntry, error) {
 	var m map[string]json.RawMessage
-	if err := decodeJSON("entry", b, MaxRekorV1EntrySize, &m); err != nil {
+	if err := decodeJSON("entry", b, MaxEntrySize, &m); err != nil {
 		return nil, err
 	}
 	if len(m) != 1 {
 		return nil, answerV1("entry", "%d entries, want 1", len(m))
 	}
-	var e UnverifiedRekorV1Entry
+	var e UnverifiedEntry
 	var raw json.RawMessage
 	for k, v := range m {
 		e.UUID, raw = k, v
@@ -360,7 +361,7 @@ func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
 	}
 	var j rekorV1EntryJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, &AnswerError{What: "Rekor v1 entry", Err: err}
+		return nil, &tlog.AnswerError{What: "Rekor v1 entry", Err: err}
 	}
 	if j.Body == nil || j.IntegratedTime == nil || j.LogID == nil || j.LogIndex == nil || j.Verification == nil ||
 		j.Verification.InclusionProof == nil || j.Verification.SignedEntryTimestamp == nil {
@@ -388,8 +389,8 @@ func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
 	if e.RootHash, err = parseHex32(*p.RootHash); err != nil {
 		return nil, answerV1("entry", "inclusionProof rootHash: %v", err)
 	}
-	if len(p.Hashes) > MaxProofHashes {
-		return nil, answerV1("entry", "%d inclusion proof hashes, more than %d", len(p.Hashes), MaxProofHashes)
+	if len(p.Hashes) > tlog.MaxProofHashes {
+		return nil, answerV1("entry", "%d inclusion proof hashes, more than %d", len(p.Hashes), tlog.MaxProofHashes)
 	}
 	e.Hashes = make([][]byte, len(p.Hashes))
 	for i, h := range p.Hashes {
@@ -400,7 +401,7 @@ func ParseRekorV1Entry(b []byte) (*UnverifiedRekorV1Entry, error) {
 			return nil, answerV1("entry", "inclusion proof hash %d: %v", i, err)
 		}
 	}
-	if len(*p.Checkpoint) > MaxCheckpointSize {
+	if len(*p.Checkpoint) > tlog.MaxCheckpointSize {
 		return nil, answerV1("entry", "checkpoint of %d bytes", len(*p.Checkpoint))
 	}
 	e.Checkpoint = []byte(*p.Checkpoint)
@@ -424,82 +425,82 @@ func rekorV1SETPayload(body []byte, integratedTime int64, logID []byte, logIndex
 	return b.Bytes()
 }
 
-// VerifyRekorV1Entry verifies an entry response with the log keys the
-// caller trusts (those of [LogKeysFromTrustedRoot] will do):
+// VerifyEntry verifies an entry response with the log keys the
+// caller trusts (those of package verify/tlog/sigstoreroot will do):
 //
-//   - the UUID's leaf-hash part is [LeafHash] of the body;
+//   - the UUID's leaf-hash part is [tlog.LeafHash] of the body;
 //   - logID is the ID of one of logKeys (an ECDSA key named for the log's
 //     host), and the signed entry timestamp is that key's signature of the
 //     body, integratedTime, logID and logIndex, made while the key was
-//     valid ([LogKey.CheckValidAt] at integratedTime);
-//   - the inclusion proof's checkpoint verifies with [VerifyCheckpoint]
-//     for origin [RekorV1Origin](key name, the UUID's tree ID), its rootHash
+//     valid ([tlog.LogKey.CheckValidAt] at integratedTime);
+//   - the inclusion proof's checkpoint verifies with [tlog.VerifyCheckpoint]
+//     for origin [tlog.RekorV1Origin](key name, the UUID's tree ID), its rootHash
 //     and treeSize are the checkpoint's, and the body is leaf logIndex (the
-//     shard's own) of that tree ([VerifyInclusion]).
+//     shard's own) of that tree ([tlog.VerifyInclusion]).
 //
 // It does not check that the entry is the one asked for: the fetching
-// functions ([FetchRekorV1Entry], [FetchRekorV1EntryByIndex]) do.
-// Rejections wrap [ErrVerification]: [*RekorV1Error], [*KeyValidityError]
+// functions ([FetchEntry], [FetchEntryByIndex]) do.
+// Rejections wrap [tlog.ErrVerification]: [*Error], [*tlog.KeyValidityError]
 // and the errors of VerifyCheckpoint and VerifyInclusion. A response that
 // is not the API's JSON, or whose inclusion proof checkpoint is not a
-// signed note, is an [*AnswerError] (could not check). No log key at all
-// is a [*PolicyError].
-func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
+// signed note, is an [*tlog.AnswerError] (could not check). No log key at all
+// is a [*tlog.PolicyError].
+func VerifyEntry(b []byte, logKeys ...*tlog.LogKey) (*Entry, error) {
 	if len(logKeys) == 0 {
-		return nil, &PolicyError{Reason: "no log key given"}
+		return nil, &tlog.PolicyError{Reason: "no log key given"}
 	}
 	for _, k := range logKeys {
-		if k == nil || k.v == nil {
-			return nil, &PolicyError{Reason: "nil or zero LogKey"}
+		if k == nil || k.PublicKey() == nil {
+			return nil, &tlog.PolicyError{Reason: "nil or zero LogKey"}
 		}
 	}
-	u, err := ParseRekorV1Entry(b)
+	u, err := ParseEntry(b)
 	if err != nil {
 		return nil, err
 	}
 	treeID, leaf, err := parseUUID(u.UUID)
 	if err != nil {
-		return nil, answerV1("entry", "UUID: %v", err) // ParseRekorV1Entry checked it
+		return nil, answerV1("entry", "UUID: %v", err) // ParseEntry checked it
 	}
-	if got := LeafHash(u.Body); !bytes.Equal(got, leaf) {
-		return nil, &RekorV1Error{What: "entry UUID leaf hash", Want: hex.EncodeToString(got), Got: hex.EncodeToString(leaf)}
+	if got := tlog.LeafHash(u.Body); !bytes.Equal(got, leaf) {
+		return nil, &Error{What: "entry UUID leaf hash", Want: hex.EncodeToString(got), Got: hex.EncodeToString(leaf)}
 	}
 
-	var key *LogKey
+	var key *tlog.LogKey
 	var ids []string
 	for _, k := range logKeys {
-		if _, ok := k.pub.(*ecdsa.PublicKey); ok && bytes.Equal(k.id, u.LogID) {
+		if _, ok := k.PublicKey().(*ecdsa.PublicKey); ok && bytes.Equal(k.LogID(), u.LogID) {
 			key = k
 			break
 		}
-		ids = append(ids, hex.EncodeToString(k.id))
+		ids = append(ids, hex.EncodeToString(k.LogID()))
 	}
 	if key == nil {
-		return nil, &RekorV1Error{What: "entry logID", Want: "one of " + strings.Join(ids, ", "), Got: hex.EncodeToString(u.LogID)}
+		return nil, &Error{What: "entry logID", Want: "one of " + strings.Join(ids, ", "), Got: hex.EncodeToString(u.LogID)}
 	}
 	sum := sha256.Sum256(rekorV1SETPayload(u.Body, u.IntegratedTime, u.LogID, u.LogIndex))
-	if !ecdsa.VerifyASN1(key.pub.(*ecdsa.PublicKey), sum[:], u.SignedEntryTimestamp) {
-		return nil, &RekorV1Error{What: "entry signedEntryTimestamp", Want: "a signature by " + key.String(), Got: base64.StdEncoding.EncodeToString(u.SignedEntryTimestamp)}
+	if !ecdsa.VerifyASN1(key.PublicKey().(*ecdsa.PublicKey), sum[:], u.SignedEntryTimestamp) {
+		return nil, &Error{What: "entry signedEntryTimestamp", Want: "a signature by " + key.String(), Got: base64.StdEncoding.EncodeToString(u.SignedEntryTimestamp)}
 	}
 	integrated := time.Unix(u.IntegratedTime, 0).UTC()
 	if err := key.CheckValidAt(integrated); err != nil {
 		return nil, err
 	}
 
-	cp, err := VerifyCheckpoint(u.Checkpoint, RekorV1Origin(key.Name(), treeID), logKeys...)
+	cp, err := tlog.VerifyCheckpoint(u.Checkpoint, tlog.RekorV1Origin(key.Name(), treeID), logKeys...)
 	if err != nil {
 		return nil, answerError(err, "")
 	}
 	if cp.Size != u.TreeSize {
-		return nil, &RekorV1Error{What: "entry inclusionProof treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
+		return nil, &Error{What: "entry inclusionProof treeSize", Want: strconv.FormatUint(cp.Size, 10), Got: strconv.FormatUint(u.TreeSize, 10)}
 	}
 	if !bytes.Equal(cp.Hash, u.RootHash) {
-		return nil, &RekorV1Error{What: "entry inclusionProof rootHash", Want: hex.EncodeToString(cp.Hash), Got: hex.EncodeToString(u.RootHash)}
+		return nil, &Error{What: "entry inclusionProof rootHash", Want: hex.EncodeToString(cp.Hash), Got: hex.EncodeToString(u.RootHash)}
 	}
-	if err := VerifyInclusion(cp, u.TreeIndex, u.Body, u.Hashes); err != nil {
+	if err := tlog.VerifyInclusion(cp, u.TreeIndex, u.Body, u.Hashes); err != nil {
 		return nil, err
 	}
-	return &RekorV1Entry{
+	return &Entry{
 		UUID:                 u.UUID,
 		TreeID:               treeID,
 		Body:                 u.Body,
@@ -513,18 +514,18 @@ func VerifyRekorV1Entry(b []byte, logKeys ...*LogKey) (*RekorV1Entry, error) {
 	}, nil
 }
 
-// ParseRekorV1SearchResult parses a POST /api/v1/index/retrieve response: a
+// ParseSearchResult parses a POST /api/v1/index/retrieve response: a
 // JSON array (or null) of entry UUIDs, each 64 or 80 lower-case hex digits,
-// at most [MaxRekorV1SearchResults] of them. A response that does not parse
-// is an [*AnswerError] (could not check). The UUIDs are the server's say only: the search
+// at most [MaxSearchResults] of them. A response that does not parse
+// is an [*tlog.AnswerError] (could not check). The UUIDs are the server's say only: the search
 // index is not part of what the log signs.
-func ParseRekorV1SearchResult(b []byte) ([]string, error) {
+func ParseSearchResult(b []byte) ([]string, error) {
 	var uuids []*string
-	if err := decodeJSON("search result", b, MaxRekorV1SearchSize, &uuids); err != nil {
+	if err := decodeJSON("search result", b, MaxSearchSize, &uuids); err != nil {
 		return nil, err
 	}
-	if len(uuids) > MaxRekorV1SearchResults {
-		return nil, answerV1("search result", "%d UUIDs, more than %d", len(uuids), MaxRekorV1SearchResults)
+	if len(uuids) > MaxSearchResults {
+		return nil, answerV1("search result", "%d UUIDs, more than %d", len(uuids), MaxSearchResults)
 	}
 	out := make([]string, len(uuids))
 	for i, s := range uuids {
@@ -541,7 +542,7 @@ func ParseRekorV1SearchResult(b []byte) ([]string, error) {
 
 // checkUUIDSyntax accepts a 64- or 80-digit lower-case hex UUID.
 func checkUUIDSyntax(s string) error {
-	if len(s) == 2*HashSize {
+	if len(s) == 2*tlog.HashSize {
 		_, err := parseHex32(s)
 		return err
 	}
@@ -549,17 +550,17 @@ func checkUUIDSyntax(s string) error {
 	return err
 }
 
-// ParseRekorV1ConsistencyProof parses a GET /api/v1/log/proof response:
+// ParseConsistencyProof parses a GET /api/v1/log/proof response:
 // the root hash at the larger size and the proof's hashes. It checks
-// syntax only (at most [MaxRekorV1ProofSize] bytes and [MaxProofHashes]
+// syntax only (at most [MaxProofSize] bytes and [tlog.MaxProofHashes]
 // hashes of 32 bytes); a response that does not parse is an
-// [*AnswerError] (could not check).
-func ParseRekorV1ConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, err error) {
+// [*tlog.AnswerError] (could not check).
+func ParseConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, err error) {
 	var j struct {
 		RootHash *string   `json:"rootHash"`
 		Hashes   []*string `json:"hashes"`
 	}
-	if err := decodeJSON("consistency proof", b, MaxRekorV1ProofSize, &j); err != nil {
+	if err := decodeJSON("consistency proof", b, MaxProofSize, &j); err != nil {
 		return nil, nil, err
 	}
 	if j.RootHash == nil {
@@ -568,8 +569,8 @@ func ParseRekorV1ConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, e
 	if rootHash, err = parseHex32(*j.RootHash); err != nil {
 		return nil, nil, answerV1("consistency proof", "rootHash: %v", err)
 	}
-	if len(j.Hashes) > MaxProofHashes {
-		return nil, nil, answerV1("consistency proof", "%d hashes, more than %d", len(j.Hashes), MaxProofHashes)
+	if len(j.Hashes) > tlog.MaxProofHashes {
+		return nil, nil, answerV1("consistency proof", "%d hashes, more than %d", len(j.Hashes), tlog.MaxProofHashes)
 	}
 	hashes = make([][]byte, len(j.Hashes))
 	for i, h := range j.Hashes {
@@ -583,27 +584,27 @@ func ParseRekorV1ConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, e
 	return rootHash, hashes, nil
 }
 
-// VerifyRekorV1ConsistencyProof verifies a GET /api/v1/log/proof response
+// VerifyConsistencyProof verifies a GET /api/v1/log/proof response
 // for the sizes of older and newer (two checkpoints of one shard, from
-// [VerifyCheckpoint]): its rootHash must be newer's root (else a
-// [*RekorV1Error]) and its hashes a consistency proof from older to newer
-// ([VerifyConsistency]: an [*InconsistencyError] keeps the evidence). It
+// [tlog.VerifyCheckpoint]): its rootHash must be newer's root (else a
+// [*Error]) and its hashes a consistency proof from older to newer
+// ([tlog.VerifyConsistency]: an [*tlog.InconsistencyError] keeps the evidence). It
 // returns the verified proof.
-func VerifyRekorV1ConsistencyProof(b []byte, older, newer *VerifiedCheckpoint) ([][]byte, error) {
-	if _, err := treeOf(older); err != nil {
+func VerifyConsistencyProof(b []byte, older, newer *tlog.VerifiedCheckpoint) ([][]byte, error) {
+	if err := checkVerified(older); err != nil {
 		return nil, err
 	}
-	if _, err := treeOf(newer); err != nil {
+	if err := checkVerified(newer); err != nil {
 		return nil, err
 	}
-	root, hashes, err := ParseRekorV1ConsistencyProof(b)
+	root, hashes, err := ParseConsistencyProof(b)
 	if err != nil {
 		return nil, err
 	}
 	if !bytes.Equal(root, newer.Hash) {
-		return nil, &RekorV1Error{What: "consistency proof rootHash", Want: hex.EncodeToString(newer.Hash), Got: hex.EncodeToString(root)}
+		return nil, &Error{What: "consistency proof rootHash", Want: hex.EncodeToString(newer.Hash), Got: hex.EncodeToString(root)}
 	}
-	if err := VerifyConsistency(older, newer, hashes); err != nil {
+	if err := tlog.VerifyConsistency(older, newer, hashes); err != nil {
 		return nil, err
 	}
 	return hashes, nil
