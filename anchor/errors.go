@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ats-run/selfattest"
 )
 
 // The sentinels. Every error this package returns wraps exactly one of
@@ -13,17 +15,17 @@ import (
 var (
 	// ErrAnchor is wrapped by every rejection: the receipt, the evidence
 	// or an anchor is wrong.
-	ErrAnchor = errors.New("anchor: rejected")
+	ErrAnchor = selfattest.Beneath(selfattest.ErrRejected, "anchor: rejected")
 	// ErrPending is wrapped when an anchor exists but is not confirmed
 	// yet, or a receipt has no anchor yet: not yet, rather than no.
-	ErrPending = errors.New("anchor: not anchored yet")
+	ErrPending = selfattest.Beneath(selfattest.ErrCouldNotCheck, "anchor: not anchored yet")
 	// ErrCouldNotCheck is wrapped when a check could not be made: no
 	// verifier for an entry's kind, a target that did not answer, a
 	// cancelled context. It is never a pass.
-	ErrCouldNotCheck = errors.New("anchor: could not check")
+	ErrCouldNotCheck = selfattest.Beneath(selfattest.ErrCouldNotCheck, "anchor: could not check")
 	// ErrBadInput is wrapped when an argument, a receipt or an entry is
 	// malformed; nothing was checked.
-	ErrBadInput = errors.New("anchor: bad input")
+	ErrBadInput = selfattest.Beneath(selfattest.ErrBadInput, "anchor: bad input")
 )
 
 // A FormatError reports malformed input: a receipt or entry that does not

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/ats-run/selfattest"
 )
 
 // JournalSchema is stored in a journal file and checked when it is opened.
@@ -24,7 +26,7 @@ const JournalSchema = "https://github.com/ats-run/selfattest/anchor-journal/v1"
 // opened (in use by another process, not a journal, of another version) or
 // holds something it should not (a batch whose items no longer give its
 // root). Nothing was changed.
-var ErrJournal = errors.New("anchor: journal unusable")
+var ErrJournal = selfattest.Beneath(selfattest.ErrBadInput, "anchor: journal unusable")
 
 // A JournalError reports a journal that cannot be used.
 type JournalError struct {

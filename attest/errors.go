@@ -1,7 +1,7 @@
 package attest
 
 import (
-	"errors"
+	"github.com/ats-run/selfattest"
 )
 
 var (
@@ -10,5 +10,5 @@ var (
 	// and attest/release: a file that is not regular or is over a limit, a
 	// missing or malformed environment variable, a dist folder that holds
 	// a symbolic link, a statement or manifest that does not parse.
-	ErrBadInput = errors.New("attest: bad input")
+	ErrBadInput = selfattest.Beneath(selfattest.ErrBadInput, "attest: bad input")
 )

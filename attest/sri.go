@@ -3,9 +3,10 @@ package attest
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ats-run/selfattest"
 )
 
 // Limits on what [ParseIntegrity] reads. Real integrity attributes hold a
@@ -22,10 +23,10 @@ var (
 	// the metadata has no usable token: an empty or blank attribute, or one
 	// whose every token is ignored. A browser loads such a resource without
 	// any check; Match never calls that a match.
-	ErrNoIntegrity = errors.New("attest: no usable integrity metadata")
+	ErrNoIntegrity = selfattest.Beneath(selfattest.ErrRejected, "attest: no usable integrity metadata")
 
 	// ErrIntegrityMismatch is wrapped by every [*IntegrityMismatchError].
-	ErrIntegrityMismatch = errors.New("attest: integrity mismatch")
+	ErrIntegrityMismatch = selfattest.Beneath(selfattest.ErrRejected, "attest: integrity mismatch")
 )
 
 // IntegrityToken is one usable token of a Subresource Integrity attribute:

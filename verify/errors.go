@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/internal/fetch"
 )
 
@@ -15,20 +16,20 @@ var (
 	// ErrVerification means the check ran and the evidence is wrong: a
 	// digest differs, an integrity attribute does not match, a subresource
 	// is unprotected under a strict policy. Treat it as a security event.
-	ErrVerification = errors.New("verify: verification failed")
+	ErrVerification = selfattest.Beneath(selfattest.ErrRejected, "verify: verification failed")
 
 	// ErrCouldNotCheck means the check did not run to its end for reasons
 	// outside the evidence: a network failure, a time-out, an HTTP error
 	// status, a body over the size limit or shorter than announced, a
 	// redirect the fetch policy refuses. Nothing is known; try again.
-	ErrCouldNotCheck = errors.New("verify: could not check")
+	ErrCouldNotCheck = selfattest.Beneath(selfattest.ErrCouldNotCheck, "verify: could not check")
 
 	// ErrBadInput means the caller's input is unusable: a local file that
 	// cannot be read, is empty, is not a regular file (a directory, a
 	// FIFO, a device: refused without waiting on it) or is over its size
 	// limit; a URL that is malformed or that the fetch policy refuses
 	// (another scheme, plain http to a host other than loopback).
-	ErrBadInput = errors.New("verify: bad input")
+	ErrBadInput = selfattest.Beneath(selfattest.ErrBadInput, "verify: bad input")
 )
 
 // FetchError is the error a URL fetch returns, with the URL, what went

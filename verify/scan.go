@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/ats-run/selfattest"
 )
 
 // Kind says what a [PageRef] makes the browser do.
@@ -102,13 +104,13 @@ const maxSrcdocDepth = 8
 
 // ErrTooManyRefs is wrapped by [ScanHTML]'s error when a page names more
 // references than the limit allows.
-var ErrTooManyRefs = errors.New("verify: page references too many subresources")
+var ErrTooManyRefs = selfattest.Beneath(ErrCouldNotCheck, "verify: page references too many subresources")
 
 // ErrUnsupportedPage is wrapped by [ScanHTML]'s error when a page cannot be
 // read as a browser would read it: an encoding other than UTF-8 (or plain
 // ASCII under a windows-1252 label), or srcdoc frames nested too deep. Such
 // a page is never passed.
-var ErrUnsupportedPage = errors.New("verify: page cannot be read as a browser reads it")
+var ErrUnsupportedPage = selfattest.Beneath(ErrCouldNotCheck, "verify: page cannot be read as a browser reads it")
 
 // ScanHTML builds the page's document as a browser does (the HTML5 tree
 // builder, golang.org/x/net/html.Parse, with scripting enabled) and

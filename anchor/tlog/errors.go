@@ -1,8 +1,9 @@
 package tlog
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/ats-run/selfattest"
 )
 
 // The sentinels. Every error this package returns for a reason of its own
@@ -11,20 +12,20 @@ import (
 var (
 	// ErrInvalidEntry is wrapped by an [*EntryError]: an entry refused
 	// before anything was logged.
-	ErrInvalidEntry = errors.New("anchor/tlog: invalid entry")
+	ErrInvalidEntry = selfattest.Beneath(selfattest.ErrBadInput, "anchor/tlog: invalid entry")
 	// ErrConfig is wrapped by a [*ConfigError]: an origin, key, folder or
 	// option that cannot be used. Nothing was opened.
-	ErrConfig = errors.New("anchor/tlog: unusable configuration")
+	ErrConfig = selfattest.Beneath(selfattest.ErrBadInput, "anchor/tlog: unusable configuration")
 	// ErrLogMismatch is wrapped by a [*FolderError]: the folder holds
 	// something other than this log (another key, another origin, a log
 	// whose state is incomplete, or files that are not a log). Nothing in
 	// it was changed.
-	ErrLogMismatch = errors.New("anchor/tlog: folder does not hold this log")
+	ErrLogMismatch = selfattest.Beneath(selfattest.ErrBadInput, "anchor/tlog: folder does not hold this log")
 	// ErrLocked is returned by [Open] when another open [Log] (in this
 	// process or another) holds the folder.
-	ErrLocked = errors.New("anchor/tlog: log folder is in use")
+	ErrLocked = selfattest.Beneath(selfattest.ErrCouldNotCheck, "anchor/tlog: log folder is in use")
 	// ErrClosed is returned by the methods of a [Log] after [Log.Close].
-	ErrClosed = errors.New("anchor/tlog: log is closed")
+	ErrClosed = selfattest.Beneath(selfattest.ErrBadInput, "anchor/tlog: log is closed")
 )
 
 // An EntryError reports an entry refused before anything was logged: empty,

@@ -1,15 +1,16 @@
 package release
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/ats-run/selfattest"
 )
 
 // ErrMismatch is wrapped by every rejection [Check]
 // returns: the release folder does not match its manifest, its pages or
 // its statement. Treat it as a security event.
-var ErrMismatch = errors.New("attest: release does not match its manifest")
+var ErrMismatch = selfattest.Beneath(selfattest.ErrRejected, "attest: release does not match its manifest")
 
 // MismatchError is returned by [Check] when a release folder is
 // rejected. It carries the evidence and wraps [ErrMismatch] only:

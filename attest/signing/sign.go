@@ -30,6 +30,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/internal/fetch"
 )
@@ -48,7 +49,7 @@ const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
 // options) and retrying will not help; a [*ServiceError] is a service that
 // failed or refused (Fulcio, a transparency log, a timestamp authority, the
 // token endpoint).
-var ErrSign = errors.New("signing: failed")
+var ErrSign = selfattest.Beneath(selfattest.ErrCouldNotCheck, "signing: failed")
 
 // ServiceError reports a service that failed or refused while signing.
 // It wraps [ErrSign] and the cause.

@@ -44,7 +44,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
@@ -72,7 +72,7 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
-var errUsage = errors.New("usage")
+var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
@@ -203,19 +203,14 @@ func report(stdout, stderr io.Writer, jsonOut bool, err error) int {
 		return exitRejected
 	}
 	fmt.Fprintf(stderr, "monitor: %v\n", err)
+	// A state that cannot be read is the user's to fix (its cause may be a
+	// read error that wraps no sentinel); everything else is the module's
+	// one mapping of its three sentinels.
 	var se *monitor.StateError
-	var pe *tlog.PolicyError
-	switch {
-	case errors.Is(err, tlog.ErrVerification):
-		return exitRejected
-	case errors.Is(err, tlog.ErrUnavailable):
-		return exitCouldNotCk
-	case errors.As(err, &se), errors.As(err, &pe), errors.Is(err, verify.ErrBadInput):
+	if errors.As(err, &se) && !errors.Is(err, selfattest.ErrRejected) {
 		return exitUsage
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return exitCouldNotCk
 	}
-	return exitCouldNotCk
+	return selfattest.ExitCode(err)
 }
 
 func summary(cp *tlog.VerifiedCheckpoint) *monitor.CheckpointSummary {

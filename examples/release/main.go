@@ -61,6 +61,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/klog/v2"
 
+	"github.com/ats-run/selfattest"
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/intoto"
@@ -91,7 +92,7 @@ func main() {
 	os.Exit(code)
 }
 
-var errUsage = errors.New("usage")
+var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")
 
 // The limits of the local files release reads: keys (and the local
 // authority's key and chain), a --tsa-chain.
@@ -131,11 +132,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "release: %v\n", err)
-		switch {
-		case errors.Is(err, errUsage), errors.Is(err, attest.ErrBadInput), errors.Is(err, verify.ErrBadInput):
-			return exitUsage
-		case errors.Is(err, verify.ErrVerification):
-			return exitRejected
+		if code := selfattest.ExitCode(err); code != exitCouldNotCk {
+			return code
 		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			fmt.Fprintf(stderr, "release: could not finish: --timeout %s ran out\n", *timeout)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
@@ -86,19 +87,9 @@ func parse(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
-// exitCode maps a verify error to the documented exit code.
-func exitCode(err error) int {
-	switch {
-	case err == nil:
-		return exitVerified
-	case errors.Is(err, verify.ErrVerification):
-		return exitRejected
-	case errors.Is(err, verify.ErrBadInput), errors.Is(err, errUsage):
-		return exitUsage
-	default:
-		return exitCouldNotCk
-	}
-}
+// exitCode maps an error to the documented exit code: the module's one
+// mapping of its three sentinels (errUsage is beneath ErrBadInput).
+func exitCode(err error) int { return selfattest.ExitCode(err) }
 
 // measureJSON is one line of 'measure --json'.
 type measureJSON struct {

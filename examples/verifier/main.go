@@ -25,11 +25,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/ats-run/selfattest"
 )
 
 // Exit codes.
@@ -120,4 +121,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 // errUsage marks an error in the command line.
-var errUsage = errors.New("usage")
+var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")

@@ -3,16 +3,17 @@ package ecfixed
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"errors"
 	"fmt"
 	"math/big"
 
 	"filippo.io/nistec"
+
+	"github.com/ats-run/selfattest"
 )
 
 // ErrInvalidKey is wrapped by every error of [NewP384Verifier]: the public
 // key is nil, not on P-384, or not a valid point of it.
-var ErrInvalidKey = errors.New("ecfixed: invalid P-384 public key")
+var ErrInvalidKey = selfattest.Beneath(selfattest.ErrBadInput, "ecfixed: invalid P-384 public key")
 
 // P384Verifier verifies ECDSA signatures by one fixed P-384 public key,
 // faster than crypto/ecdsa by precomputing multiples of the key.

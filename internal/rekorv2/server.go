@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest"
 )
 
 // Version is the rekor-tiles release .ci/rekor-server.sh builds.
@@ -34,9 +36,9 @@ const EnvBinary = "SELFATTEST_REKOR_SERVER"
 const DefaultOrigin = "rekor-v2.selfattest.invalid"
 
 // ErrNoBinary is wrapped by [Binary] when the server has not been built.
-var ErrNoBinary = errors.New("rekorv2: no Rekor v2 server binary: run .ci/rekor-server.sh to build " +
-	"github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix@" + Version +
-	" (or set " + EnvBinary + " to its path)")
+var ErrNoBinary = selfattest.Beneath(selfattest.ErrCouldNotCheck, "rekorv2: no Rekor v2 server binary: run .ci/rekor-server.sh to build "+
+	"github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix@"+Version+
+	" (or set "+EnvBinary+" to its path)")
 
 // Binary returns the path of the rekor-tiles POSIX server:
 // $SELFATTEST_REKOR_SERVER when set, otherwise the binary

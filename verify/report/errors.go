@@ -1,14 +1,15 @@
 package report
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/ats-run/selfattest"
 )
 
 // ErrInvalid is wrapped by every error [Parse] returns and by every error a
 // writer returns for a report it refuses to write: a malformed report, an
 // unknown schema, status or verdict, or a status its checks contradict.
-var ErrInvalid = errors.New("report: invalid report")
+var ErrInvalid = selfattest.Beneath(selfattest.ErrBadInput, "report: invalid report")
 
 // SchemaError is returned when a report names a schema other than
 // [SchemaV1] — perhaps a later version this package cannot read. It wraps

@@ -2,26 +2,30 @@ package tlog
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/ats-run/selfattest"
 )
 
 // ErrVerification is wrapped by every rejection this package returns: a
 // malformed, forged, unknown-key, wrong-origin or under-witnessed checkpoint,
 // and every failed proof. It is never wrapped by a [*PolicyError].
-var ErrVerification = errors.New("tlog: verification failed")
+var ErrVerification = selfattest.Beneath(selfattest.ErrRejected, "tlog: verification failed")
 
 // A PolicyError reports a caller error that makes a check impossible: no log
 // keys, a witness policy that requires nothing, a key that cannot be used. It
-// does not wrap [ErrVerification]: nothing was checked.
+// does not wrap [ErrVerification]: nothing was checked. It wraps
+// [selfattest.ErrBadInput].
 type PolicyError struct {
 	Reason string
 }
 
 func (e *PolicyError) Error() string { return "tlog: cannot check: " + e.Reason }
+
+func (e *PolicyError) Unwrap() error { return selfattest.ErrBadInput }
 
 // A MalformedError reports input that does not parse: a note, a checkpoint
 // body, a cosignature or a proof. What names the part; Err is the cause.

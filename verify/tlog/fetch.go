@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/verify/tlog/internal/logio"
 )
 
@@ -32,7 +33,7 @@ import (
 // [ErrVerification]: a caller that sees it knows nothing was proven either
 // way, and must report "could not check", never "verified" and never
 // "rejected".
-var ErrUnavailable = errors.New("tlog: could not check: log data unavailable")
+var ErrUnavailable = selfattest.Beneath(selfattest.ErrCouldNotCheck, "tlog: could not check: log data unavailable")
 
 // A FetchError reports an object of a log that could not be read. Path is its
 // tlog-tiles path ([CheckpointPath], [TilePath], [EntryBundlePath]); Err is the

@@ -4,12 +4,12 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/internal/localfile"
 )
 
@@ -32,7 +32,7 @@ var snapshotSHA256 = map[string]string{
 }
 
 // ErrUnknownSnapshot is wrapped by [Embedded] for a name no snapshot has.
-var ErrUnknownSnapshot = errors.New("trust: no embedded trusted root of that name")
+var ErrUnknownSnapshot = selfattest.Beneath(selfattest.ErrBadInput, "trust: no embedded trusted root of that name")
 
 // Snapshots lists the names of the embedded snapshots, sorted.
 func Snapshots() []string {

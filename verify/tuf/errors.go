@@ -9,6 +9,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/internal/fetch"
 	"github.com/ats-run/selfattest/verify"
 )
@@ -25,7 +26,7 @@ var (
 	// metadata, a target whose length or hashes differ from the signed
 	// ones, a signed target that is not a trusted root. Treat it as a
 	// security event; do not fall back to a cached root because of it.
-	ErrVerification = fmt.Errorf("tuf: %w", verify.ErrVerification)
+	ErrVerification = selfattest.Beneath(verify.ErrVerification, "tuf: "+verify.ErrVerification.Error())
 
 	// ErrCouldNotCheck means the refresh did not run to its end for
 	// reasons outside the evidence: a network failure, a time-out or a
@@ -33,14 +34,14 @@ var (
 	// its size limit, a cache that cannot be read or written, or — for
 	// [Cached] — a cache that does not hold what is needed. Nothing is
 	// known; try again, or, if the caller decided so, use [Cached].
-	ErrCouldNotCheck = fmt.Errorf("tuf: %w", verify.ErrCouldNotCheck)
+	ErrCouldNotCheck = selfattest.Beneath(verify.ErrCouldNotCheck, "tuf: "+verify.ErrCouldNotCheck.Error())
 
 	// ErrBadInput means the caller's input is unusable: an empty or
 	// refused repository URL, a TUF root.json that does not parse or is
 	// not signed by its own keys, an empty cache directory, an option out
 	// of range, or a target the repository's signed metadata does not
 	// list.
-	ErrBadInput = fmt.Errorf("tuf: %w", verify.ErrBadInput)
+	ErrBadInput = selfattest.Beneath(verify.ErrBadInput, "tuf: "+verify.ErrBadInput.Error())
 )
 
 // FetchError is the error the HTTP fetch of one repository file ends
