@@ -414,7 +414,7 @@ func NewKey(s crypto.Signer) (*Key, error) {
 	}
 	spki, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, badSignInput("signing key: %v", err)
+		return nil, badSignInput("signing key: %w", err)
 	}
 	k.spki = spki
 	return k, nil

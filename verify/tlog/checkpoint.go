@@ -69,7 +69,7 @@ func ParseCheckpoint(text []byte) (*Checkpoint, error) {
 		return nil, bad("%d bytes, more than %d", len(text), MaxCheckpointSize)
 	}
 	if err := checkNoteChars(text); err != nil {
-		return nil, bad("%v", err)
+		return nil, bad("%w", err)
 	}
 	if len(text) == 0 || text[len(text)-1] != '\n' {
 		return nil, bad("does not end in a newline")
@@ -84,11 +84,11 @@ func ParseCheckpoint(text []byte) (*Checkpoint, error) {
 	}
 	size, err := parseDecimal(lines[1])
 	if err != nil {
-		return nil, bad("tree size: %v", err)
+		return nil, bad("tree size: %w", err)
 	}
 	c.Size = size
 	if c.Hash, err = parseHash(lines[2]); err != nil {
-		return nil, bad("root hash: %v", err)
+		return nil, bad("root hash: %w", err)
 	}
 	for i, ext := range lines[3:] {
 		if ext == "" {

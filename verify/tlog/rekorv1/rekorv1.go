@@ -153,10 +153,10 @@ func (j *rekorV1ShardJSON) parse(what string) (Shard, error) {
 	}
 	var err error
 	if s.RootHash, err = parseHex32(*j.RootHash); err != nil {
-		return s, answerV1(what, "rootHash: %v", err)
+		return s, answerV1(what, "rootHash: %w", err)
 	}
 	if s.TreeID, err = parseTreeID(*j.TreeID); err != nil {
-		return s, answerV1(what, "treeID: %v", err)
+		return s, answerV1(what, "treeID: %w", err)
 	}
 	if *j.TreeSize < 0 {
 		return s, answerV1(what, "negative treeSize %d", *j.TreeSize)
@@ -357,7 +357,7 @@ func ParseEntry(b []byte) (*UnverifiedEntry, error) {
 		e.UUID, raw = k, v
 	}
 	if _, _, err := parseUUID(e.UUID); err != nil {
-		return nil, answerV1("entry", "UUID: %v", err)
+		return nil, answerV1("entry", "UUID: %w", err)
 	}
 	var j rekorV1EntryJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
@@ -373,13 +373,13 @@ func ParseEntry(b []byte) (*UnverifiedEntry, error) {
 	}
 	var err error
 	if e.Body, err = parseStdBase64(*j.Body); err != nil {
-		return nil, answerV1("entry", "body: %v", err)
+		return nil, answerV1("entry", "body: %w", err)
 	}
 	if e.LogID, err = parseHex32(*j.LogID); err != nil {
-		return nil, answerV1("entry", "logID: %v", err)
+		return nil, answerV1("entry", "logID: %w", err)
 	}
 	if e.SignedEntryTimestamp, err = parseStdBase64(*j.Verification.SignedEntryTimestamp); err != nil || len(e.SignedEntryTimestamp) == 0 {
-		return nil, answerV1("entry", "signedEntryTimestamp: empty or %v", err)
+		return nil, answerV1("entry", "signedEntryTimestamp: empty or %w", err)
 	}
 	if *j.IntegratedTime < 0 || *j.LogIndex < 0 || *p.LogIndex < 0 || *p.TreeSize < 0 {
 		return nil, answerV1("entry", "negative integratedTime, logIndex or treeSize")
@@ -387,7 +387,7 @@ func ParseEntry(b []byte) (*UnverifiedEntry, error) {
 	e.IntegratedTime, e.LogIndex = *j.IntegratedTime, uint64(*j.LogIndex)
 	e.TreeIndex, e.TreeSize = uint64(*p.LogIndex), uint64(*p.TreeSize)
 	if e.RootHash, err = parseHex32(*p.RootHash); err != nil {
-		return nil, answerV1("entry", "inclusionProof rootHash: %v", err)
+		return nil, answerV1("entry", "inclusionProof rootHash: %w", err)
 	}
 	if len(p.Hashes) > tlog.MaxProofHashes {
 		return nil, answerV1("entry", "%d inclusion proof hashes, more than %d", len(p.Hashes), tlog.MaxProofHashes)
@@ -398,7 +398,7 @@ func ParseEntry(b []byte) (*UnverifiedEntry, error) {
 			return nil, answerV1("entry", "inclusion proof hash %d is null", i)
 		}
 		if e.Hashes[i], err = parseHex32(*h); err != nil {
-			return nil, answerV1("entry", "inclusion proof hash %d: %v", i, err)
+			return nil, answerV1("entry", "inclusion proof hash %d: %w", i, err)
 		}
 	}
 	if len(*p.Checkpoint) > tlog.MaxCheckpointSize {
@@ -460,7 +460,7 @@ func VerifyEntry(b []byte, logKeys ...*tlog.LogKey) (*Entry, error) {
 	}
 	treeID, leaf, err := parseUUID(u.UUID)
 	if err != nil {
-		return nil, answerV1("entry", "UUID: %v", err) // ParseEntry checked it
+		return nil, answerV1("entry", "UUID: %w", err) // ParseEntry checked it
 	}
 	if got := tlog.LeafHash(u.Body); !bytes.Equal(got, leaf) {
 		return nil, &Error{What: "entry UUID leaf hash", Want: hex.EncodeToString(got), Got: hex.EncodeToString(leaf)}
@@ -533,7 +533,7 @@ func ParseSearchResult(b []byte) ([]string, error) {
 			return nil, answerV1("search result", "UUID %d is null", i)
 		}
 		if err := checkUUIDSyntax(*s); err != nil {
-			return nil, answerV1("search result", "UUID %d: %v", i, err)
+			return nil, answerV1("search result", "UUID %d: %w", i, err)
 		}
 		out[i] = *s
 	}
@@ -567,7 +567,7 @@ func ParseConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, err erro
 		return nil, nil, answerV1("consistency proof", "rootHash missing")
 	}
 	if rootHash, err = parseHex32(*j.RootHash); err != nil {
-		return nil, nil, answerV1("consistency proof", "rootHash: %v", err)
+		return nil, nil, answerV1("consistency proof", "rootHash: %w", err)
 	}
 	if len(j.Hashes) > tlog.MaxProofHashes {
 		return nil, nil, answerV1("consistency proof", "%d hashes, more than %d", len(j.Hashes), tlog.MaxProofHashes)
@@ -578,7 +578,7 @@ func ParseConsistencyProof(b []byte) (rootHash []byte, hashes [][]byte, err erro
 			return nil, nil, answerV1("consistency proof", "hash %d is null", i)
 		}
 		if hashes[i], err = parseHex32(*h); err != nil {
-			return nil, nil, answerV1("consistency proof", "hash %d: %v", i, err)
+			return nil, nil, answerV1("consistency proof", "hash %d: %w", i, err)
 		}
 	}
 	return rootHash, hashes, nil
