@@ -30,8 +30,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -243,9 +241,9 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 	case logKey != "" && rootFile != "":
 		return nil, fmt.Errorf("%w: give --log-key or --trusted-root, not both", errUsage)
 	case logKey != "":
-		k, err := parseLogKey(logKey)
+		k, err := tlog.ParseLogKey(logKey)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: --log-key: %w", errUsage, err)
 		}
 		mon.keys = []*tlog.LogKey{k}
 	case rootFile != "":
@@ -287,28 +285,6 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 	}
 	mon.log = tlog.NewDirFetcher(root)
 	return mon, nil
-}
-
-// parseLogKey parses a signed-note verifier key for an Ed25519 log key,
-// "name+hash+base64(0x01 || key)", checking the hash.
-func parseLogKey(vkey string) (*tlog.LogKey, error) {
-	parts := strings.SplitN(vkey, "+", 3)
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: --log-key: not name+hash+key", errUsage)
-	}
-	raw, err := base64.StdEncoding.DecodeString(parts[2])
-	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
-		return nil, fmt.Errorf("%w: --log-key: not an Ed25519 note key", errUsage)
-	}
-	k, err := tlog.NewLogKey(parts[0], ed25519.PublicKey(raw[1:]))
-	if err != nil {
-		return nil, fmt.Errorf("%w: --log-key: %w", errUsage, err)
-	}
-	want, err := strconv.ParseUint(parts[1], 16, 32)
-	if err != nil || len(parts[1]) != 8 || uint32(want) != k.KeyHash() {
-		return nil, fmt.Errorf("%w: --log-key: key hash %q is not the key's (%08x)", errUsage, parts[1], k.KeyHash())
-	}
-	return k, nil
 }
 
 // setStart applies --start to a monitor without a state file.
