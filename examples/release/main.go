@@ -21,7 +21,7 @@
 // folder). Time: a Rekor v2 or local-log entry has no integrated time,
 // and a strict verifier needs one: --tsa names an RFC 3161 authority
 // (--tsa-chain puts its chain in the local log's trusted root); with the
-// local log and no --tsa, a local authority does it (internal/localtsa,
+// local log and no --tsa, a local authority does it (attest/signing/localtsa,
 // served on 127.0.0.1 for the run; its key and chain are kept beside the
 // log's key, created on first use, and named in the trusted root), so the
 // offline default needs no network and no key but the signing key.
@@ -68,7 +68,7 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/fetch"
 	"github.com/ats-run/selfattest/internal/localfile"
-	"github.com/ats-run/selfattest/internal/localtsa"
+	"github.com/ats-run/selfattest/attest/signing/localtsa"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
 )
