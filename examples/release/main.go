@@ -185,6 +185,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return fail(fmt.Errorf("%w: --state-dir: %w", errUsage, err))
 		}
 		*logDir = filepath.Join(dir, "transparency-log")
+		// Before --state-dir, the default log was in the current folder.
+		if _, err := os.Lstat("transparency-log.key"); err == nil {
+			fmt.Fprintf(stderr, "release: using the local log in %s; the current folder's transparency-log.key is an older default's log, used only with --log transparency-log\n", dir)
+		}
 	}
 
 	// The signer.

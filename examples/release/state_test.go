@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -78,6 +79,28 @@ func TestReleaseWritesOnlyOut(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A log left in the working folder by the old default is named, and
+// neither used nor touched.
+func TestReleaseNamesOldLog(t *testing.T) {
+	abs, err := filepath.Abs(dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _ := keyFiles(t, t.TempDir())
+	work := t.TempDir()
+	old := filepath.Join(work, "transparency-log.key")
+	if err := os.WriteFile(old, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runBin(t, work, []string{"XDG_STATE_HOME=" + t.TempDir()}, releaseBin, "--dist", abs, "--version", "1.0.1", "--out", "out", "--key", priv)
+	if code != 0 || !strings.Contains(errOut, "--log transparency-log") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(old); string(b) != "not a key\n" {
+		t.Fatal("the old key file changed")
+	}
 }
 
 func mustReadDir(t *testing.T, dir string) []string {
