@@ -13,7 +13,10 @@
 //	        [--timeout D]
 //
 // The log is a C2SP tlog-tiles log: a Rekor v2 server's read API, any
-// tessera log, or such a log's folder. Exit codes:
+// tessera log, or such a log's folder. --log-key and --witness are
+// signed-note verifier keys, parsed strictly by verify/tlog (ParseLogKey:
+// Ed25519 or ECDSA P-256; ParseWitnessKey): canonical base64 only, the key
+// hash checked. Exit codes:
 //
 //	0  the log verified and is consistent with what was seen before (matches, if any, are listed)
 //	1  rejected: a split view, a rollback, a forged checkpoint, tiles or
@@ -77,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	var (
 		logLoc      = fs.String("log", "", "the log's tlog-tiles base URL (https, or http to loopback) or folder")
 		origin      = fs.String("origin", "", "the log's checkpoint origin")
-		logKey      = fs.String("log-key", "", "the log's Ed25519 note verifier key (name+hash+base64)")
+		logKey      = fs.String("log-key", "", "the log's note verifier key, Ed25519 or ECDSA P-256 (name+hash+base64)")
 		rootFile    = fs.String("trusted-root", "", "a Sigstore trusted root whose transparency logs' keys verify checkpoints")
 		state       = fs.String("state", "", "the state file (created on the first run)")
 		san         = fs.String("san", "", "the certificate SAN to watch for, exactly")
