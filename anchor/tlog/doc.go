@@ -80,6 +80,18 @@
 // vtlog.VerifyCheckpoint and the log's key, then the proof with
 // vtlog.VerifyInclusion.
 //
+// # Key and trusted root files
+//
+// A program that keeps a local log keeps three files beside it:
+// [LoadOrCreateKey] reads the log's signer key (or makes one, mode 0600, on
+// first use; bounded by [MaxKeyFileSize], regular files only),
+// [ReadTimestampingAuthority] and [ParseTimestampingAuthority] turn an RFC
+// 3161 authority's PEM chain into the trust anchor a trusted root names
+// (the chain must verify, and the signing certificate must name the
+// time-stamping usage), and [WriteTrustedRoot] writes the trusted root
+// naming the log ([TrustedRootLog]) and the authorities, atomically. A local
+// authority of one's own is package attest/signing/localtsa.
+//
 // # Errors
 //
 // [ErrInvalidEntry] ([*EntryError]), [ErrConfig] ([*ConfigError]: bad

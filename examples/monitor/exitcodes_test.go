@@ -18,6 +18,7 @@ import (
 	"time"
 
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
+	"github.com/ats-run/selfattest/verify/tlog"
 )
 
 // stallServer accepts connections on 127.0.0.1 and never answers.
@@ -153,6 +154,9 @@ func TestExitCodes(t *testing.T) {
 		{"checkpoint signed by another key", withKey(wrongKey, args(srv.URL)), 1},
 		{"no --log", []string{"--origin", origin, "--log-key", vk, "--state", filepath.Join(dir, "s"), "--san", release, "--issuer", ghIssuer}, 2},
 		{"malformed --log-key", withKey("x+y+z", args(logDir)), 2},
+		// encoding/base64 skips newlines; the strict parsers do not.
+		{"non-canonical base64 --log-key", withKey(vk[:len(vk)-8]+"\n"+vk[len(vk)-8:], args(logDir)), 2},
+		{"non-canonical base64 --witness", args(logDir, "--witness", witnessVKey(t, vk, "\n")), 2},
 		{"--timeout 0", args(logDir, "--timeout", "0s"), 2},
 		{"plain http to a public host", args("http://example.com/log"), 2},
 		{"ftp", args("ftp://example.com/log"), 2},
@@ -190,4 +194,15 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// witnessVKey is a witness key made from the log key vk (same name and
+// Ed25519 key, type 0x01, which witnesses also publish) with sep inserted
+// into its base64.
+func witnessVKey(t *testing.T, vk, sep string) string {
+	t.Helper()
+	if _, err := tlog.ParseWitnessKey(vk); err != nil {
+		t.Fatalf("%s as a witness key: %v", vk, err)
+	}
+	return vk[:len(vk)-8] + sep + vk[len(vk)-8:]
 }

@@ -13,7 +13,10 @@
 //	        [--timeout D]
 //
 // The log is a C2SP tlog-tiles log: a Rekor v2 server's read API, any
-// tessera log, or such a log's folder. Exit codes:
+// tessera log, or such a log's folder. --log-key and --witness are
+// signed-note verifier keys, parsed strictly by verify/tlog (ParseLogKey:
+// Ed25519 or ECDSA P-256; ParseWitnessKey): canonical base64 only, the key
+// hash checked. Exit codes:
 //
 //	0  the log verified and is consistent with what was seen before (matches, if any, are listed)
 //	1  rejected: a split view, a rollback, a forged checkpoint, tiles or
@@ -30,8 +33,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	var (
 		logLoc      = fs.String("log", "", "the log's tlog-tiles base URL (https, or http to loopback) or folder")
 		origin      = fs.String("origin", "", "the log's checkpoint origin")
-		logKey      = fs.String("log-key", "", "the log's Ed25519 note verifier key (name+hash+base64)")
+		logKey      = fs.String("log-key", "", "the log's note verifier key, Ed25519 or ECDSA P-256 (name+hash+base64)")
 		rootFile    = fs.String("trusted-root", "", "a Sigstore trusted root whose transparency logs' keys verify checkpoints")
 		state       = fs.String("state", "", "the state file (created on the first run)")
 		san         = fs.String("san", "", "the certificate SAN to watch for, exactly")
@@ -239,9 +240,9 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 	case logKey != "" && rootFile != "":
 		return nil, fmt.Errorf("%w: give --log-key or --trusted-root, not both", errUsage)
 	case logKey != "":
-		k, err := parseLogKey(logKey)
+		k, err := tlog.ParseLogKey(logKey)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: --log-key: %w", errUsage, err)
 		}
 		mon.keys = []*tlog.LogKey{k}
 	case rootFile != "":
@@ -283,28 +284,6 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 	}
 	mon.log = tlog.NewDirFetcher(root)
 	return mon, nil
-}
-
-// parseLogKey parses a signed-note verifier key for an Ed25519 log key,
-// "name+hash+base64(0x01 || key)", checking the hash.
-func parseLogKey(vkey string) (*tlog.LogKey, error) {
-	parts := strings.SplitN(vkey, "+", 3)
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: --log-key: not name+hash+key", errUsage)
-	}
-	raw, err := base64.StdEncoding.DecodeString(parts[2])
-	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
-		return nil, fmt.Errorf("%w: --log-key: not an Ed25519 note key", errUsage)
-	}
-	k, err := tlog.NewLogKey(parts[0], ed25519.PublicKey(raw[1:]))
-	if err != nil {
-		return nil, fmt.Errorf("%w: --log-key: %w", errUsage, err)
-	}
-	want, err := strconv.ParseUint(parts[1], 16, 32)
-	if err != nil || len(parts[1]) != 8 || uint32(want) != k.KeyHash() {
-		return nil, fmt.Errorf("%w: --log-key: key hash %q is not the key's (%08x)", errUsage, parts[1], k.KeyHash())
-	}
-	return k, nil
 }
 
 // setStart applies --start to a monitor without a state file.

@@ -73,7 +73,7 @@ func TestExitCodes(t *testing.T) {
 	if code, out, errOut := runBin(t, otherDir, nil, releaseBin, "--dist", abs, "--version", "1.0.1", "--out", "out", "--key", priv); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	otherRoot := filepath.Join(otherDir, "transparency-log.trusted_root.json")
+	otherRoot := filepath.Join(otherDir, stateRoot)
 	dl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestExitCodes(t *testing.T) {
 		want int
 	}{
 		{"released", base("--key", priv), 0},
-		{"released and verified", base("--key", priv, "--trusted-root", "transparency-log.trusted_root.json"), 0},
+		{"released and verified", base("--key", priv, "--trusted-root", stateRoot), 0},
 		{"bundle does not verify against another log's root", base("--key", priv, "--trusted-root", otherRoot), 1},
 		{"no --dist", []string{"--version", "1.0.1", "--out", "out", "--key", priv}, 2},
 		{"--timeout 0", base("--key", priv, "--timeout", "0s"), 2},
@@ -118,7 +118,7 @@ func TestExitCodes(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, releaseBin, tt.args...)
 			cmd.Dir = t.TempDir()
-			cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY=", "NO_COLOR=1")
+			cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY=", "NO_COLOR=1", "XDG_STATE_HOME="+filepath.Join(cmd.Dir, "state"))
 			var out, errb bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errb
 			start := time.Now()

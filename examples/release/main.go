@@ -6,7 +6,8 @@
 //
 //	release --dist DIR --version V --out DIR [--key KEY.pem | --keyless]
 //	        [--rekor URL [--rekor-version 2]] [--tsa URL] [--trusted-root FILE]
-//	        [--log DIR] [--log-origin NAME] [--log-key FILE] [--tsa-chain PEM] [--no-local-tsa]
+//	        [--state-dir DIR] [--log DIR] [--log-origin NAME] [--log-key FILE]
+//	        [--tsa-chain PEM] [--no-local-tsa]
 //
 // The release folder (--out) is deterministic: the same dist folder and
 // version give the same bytes (SOURCE_DATE_EPOCH, if set, gives every file
@@ -17,14 +18,23 @@
 // --fulcio URL, with the GitHub Actions ambient OIDC token). Log: --rekor
 // (a Rekor v1 or v2 server), or by default a local transparency log in
 // the folder --log (a tessera POSIX log; its key is --log-key, created on
-// first use, and a trusted_root.json naming it is written beside the
-// folder). Time: a Rekor v2 or local-log entry has no integrated time,
+// first use with mode 0600, and a trusted_root.json naming it is written
+// beside the folder and its path printed). Time: a Rekor v2 or local-log entry has no integrated time,
 // and a strict verifier needs one: --tsa names an RFC 3161 authority
 // (--tsa-chain puts its chain in the local log's trusted root); with the
-// local log and no --tsa, a local authority does it (internal/localtsa,
+// local log and no --tsa, a local authority does it (attest/signing/localtsa,
 // served on 127.0.0.1 for the run; its key and chain are kept beside the
 // log's key, created on first use, and named in the trusted root), so the
 // offline default needs no network and no key but the signing key.
+//
+// Where the local log lives: --log, by default "transparency-log" in the
+// state folder --state-dir, which defaults to $XDG_STATE_HOME/selfattest
+// (when XDG_STATE_HOME is an absolute path), else
+// $HOME/.local/state/selfattest, else the user configuration folder's
+// selfattest (os.UserConfigDir; %AppData% on Windows). It is created with
+// mode 0700. The log's private keys are never written to the current
+// folder unless --log, --log-key or --state-dir names it, and never to the
+// release folder: with the defaults, release writes only --out.
 //
 // With --trusted-root the bundle is verified before release exits, with
 // package verify/sigstore and the signer's key or identity.
@@ -42,9 +52,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -52,7 +59,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"time"
 
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
@@ -67,9 +73,7 @@ import (
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/release"
 	"github.com/ats-run/selfattest/attest/signing"
-	"github.com/ats-run/selfattest/internal/fetch"
-	"github.com/ats-run/selfattest/internal/localfile"
-	"github.com/ats-run/selfattest/internal/localtsa"
+	"github.com/ats-run/selfattest/attest/signing/localtsa"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -94,12 +98,21 @@ func main() {
 
 var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")
 
-// The limits of the local files release reads: keys (and the local
-// authority's key and chain), a --tsa-chain.
-const (
-	maxKeyFile   = 64 << 10
-	maxChainFile = 1 << 20
-)
+// stateDir is the default --state-dir: $XDG_STATE_HOME/selfattest, else
+// $HOME/.local/state/selfattest, else os.UserConfigDir()/selfattest.
+func stateDir(getenv func(string) string) (string, error) {
+	if x := getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "selfattest"), nil
+	}
+	if h := getenv("HOME"); filepath.IsAbs(h) {
+		return filepath.Join(h, ".local", "state", "selfattest"), nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: no state folder for the local log (%w): give --state-dir or --log", errUsage, err)
+	}
+	return filepath.Join(d, "selfattest"), nil
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, environ []string) int {
 	fs := flag.NewFlagSet("release", flag.ContinueOnError)
@@ -117,7 +130,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		tsaChain    = fs.String("tsa-chain", "", "the --tsa certificate chain (PEM, signing certificate first) to name in the local log's trusted_root.json")
 		noLocalTSA  = fs.Bool("no-local-tsa", false, "with the local log and no --tsa, do not timestamp (the bundle then has no trusted time)")
 		rootFile    = fs.String("trusted-root", "", "verify the bundle against this trusted root before exiting")
-		logDir      = fs.String("log", "transparency-log", "the local transparency log's folder (without --rekor)")
+		stateFlag   = fs.String("state-dir", "", "the folder the local log, its keys and its trusted root are kept in (default: $XDG_STATE_HOME/selfattest, else ~/.local/state/selfattest)")
+		logDir      = fs.String("log", "", "the local transparency log's folder, without --rekor (default: --state-dir's \"transparency-log\")")
 		logOrigin   = fs.String("log-origin", "log.selfattest.invalid", "the local log's origin (a host name)")
 		logKeyFile  = fs.String("log-key", "", "the local log's key file (default: the --log folder's name + \".key\", created on first use)")
 		timeout     = fs.Duration("timeout", 2*time.Minute, "overall time limit for the whole command: release, signing, logging and every service call")
@@ -156,17 +170,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
+	// The local log's folder, never the current folder by default.
+	if *rekor == "" && *logDir == "" {
+		dir := *stateFlag
+		if dir == "" {
+			d, err := stateDir(getenv)
+			if err != nil {
+				return fail(err)
+			}
+			dir = d
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fail(fmt.Errorf("%w: --state-dir: %w", errUsage, err))
+		}
+		*logDir = filepath.Join(dir, "transparency-log")
+		// Before --state-dir, the default log was in the current folder.
+		if _, err := os.Lstat("transparency-log.key"); err == nil {
+			fmt.Fprintf(stderr, "release: using the local log in %s; the current folder's transparency-log.key is an older default's log, used only with --log transparency-log\n", dir)
+		}
+	}
+
 	// The signer.
 	opts := signing.Options{}
 	var policy sigstore.Policy
 	if *keyFile != "" {
-		pem, err := localfile.ReadFile(*keyFile, maxKeyFile)
+		k, err := signing.ReadKey(*keyFile)
 		if err != nil {
-			return fail(fmt.Errorf("%w: --key: %w", errUsage, err))
-		}
-		k, err := signing.ParseKey(pem)
-		if err != nil {
-			return fail(err)
+			return fail(fmt.Errorf("--key: %w", err))
 		}
 		opts.Key, policy = k, sigstore.Policy{Key: k.Public()}
 	} else {
@@ -182,14 +212,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	var rootTSAs []root.TimestampingAuthority
 	switch {
 	case *tsa != "":
-		if err := fetch.CheckURL(*tsa, false); err != nil {
+		if err := signing.CheckServiceURL(*tsa); err != nil {
 			return fail(fmt.Errorf("%w: --tsa: %w", errUsage, err))
 		}
 		opts.TimestampAuthorities = []*sign.TimestampAuthority{signing.NewTimestampAuthority(*tsa, signing.ServiceOptions{})}
 		if *tsaChain != "" {
-			t, err := timestampAuthority(*tsaChain)
+			t, err := anchortlog.ReadTimestampingAuthority(*tsaChain)
 			if err != nil {
-				return fail(err)
+				return fail(fmt.Errorf("%w: --tsa-chain: %w", errUsage, err))
 			}
 			rootTSAs = append(rootTSAs, t)
 		}
@@ -322,32 +352,15 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 	if keyFile == "" {
 		keyFile = filepath.Clean(dir) + ".key"
 	}
-	var key ed25519.PrivateKey
-	if b, err := localfile.ReadFile(keyFile, maxKeyFile); err == nil {
-		name, k, err := anchortlog.ParseSignerKey(strings.TrimSpace(string(b)))
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: --log-key %s: %w", errUsage, keyFile, err)
+	key, created, err := anchortlog.LoadOrCreateKey(keyFile, origin)
+	if err != nil {
+		if errors.Is(err, anchortlog.ErrConfig) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+			err = fmt.Errorf("%w: --log-key: %w", errUsage, err)
 		}
-		if name != origin {
-			return nil, nil, fmt.Errorf("%w: --log-key %s is for %q, not --log-origin %q", errUsage, keyFile, name, origin)
-		}
-		key = k
-	} else if errors.Is(err, os.ErrNotExist) {
-		_, k, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := anchortlog.FormatSignerKey(origin, k)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: --log-origin: %w", errUsage, err)
-		}
-		if err := os.WriteFile(keyFile, []byte(s+"\n"), 0o600); err != nil {
-			return nil, nil, err
-		}
+		return nil, nil, err
+	}
+	if created {
 		fmt.Fprintf(stderr, "release: created the local log's key %s (keep it: it is the log's identity)\n", keyFile)
-		key = k
-	} else {
-		return nil, nil, fmt.Errorf("%w: --log-key: %w", errUsage, err)
 	}
 	l, err := anchortlog.Open(ctx, dir, origin, key, anchortlog.Options{})
 	if err != nil {
@@ -363,20 +376,12 @@ func openLocalLog(ctx context.Context, dir, origin, keyFile string, tsas []root.
 		closeLog()
 		return nil, nil, err
 	}
-	tr, err := anchortlog.TrustedRoot([]*root.TransparencyLog{tl}, tsas...)
-	if err != nil {
+	rootPath := filepath.Clean(dir) + ".trusted_root.json"
+	if err := anchortlog.WriteTrustedRoot(rootPath, []*root.TransparencyLog{tl}, tsas...); err != nil {
 		closeLog()
 		return nil, nil, err
 	}
-	j, err := tr.MarshalJSON()
-	if err != nil {
-		closeLog()
-		return nil, nil, err
-	}
-	if err := os.WriteFile(filepath.Clean(dir)+".trusted_root.json", j, 0o644); err != nil {
-		closeLog()
-		return nil, nil, err
-	}
+	fmt.Fprintf(stderr, "release: the local log's trusted root: %s\n", rootPath)
 	return l, closeLog, nil
 }
 
@@ -406,60 +411,18 @@ func selfVerify(ctx context.Context, rootFile string, bundleJSON []byte, m *rele
 	return nil
 }
 
-// timestampAuthority reads a PEM chain (signing certificate first, root
-// last) as a timestamp authority for the local log's trusted root.
-func timestampAuthority(path string) (root.TimestampingAuthority, error) {
-	data, err := localfile.ReadFile(path, maxChainFile)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --tsa-chain: %w", errUsage, err)
-	}
-	var certs []*x509.Certificate
-	for len(data) > 0 {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --tsa-chain: %w", errUsage, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) < 2 {
-		return nil, fmt.Errorf("%w: --tsa-chain: want the signing certificate and its root, found %d certificates", errUsage, len(certs))
-	}
-	return &root.SigstoreTimestampingAuthority{
-		Leaf: certs[0], Intermediates: certs[1 : len(certs)-1], Root: certs[len(certs)-1],
-		ValidityPeriodStart: certs[0].NotBefore,
-	}, nil
-}
-
 // localAuthority loads the local timestamp authority kept at path (created
 // on first use) and serves it on 127.0.0.1 for this run.
 func localAuthority(ctx context.Context, path, origin string, stderr io.Writer) (*localtsa.Authority, string, func(), error) {
-	var a *localtsa.Authority
-	if b, err := localfile.ReadFile(path, maxKeyFile); err == nil {
-		if a, err = localtsa.ParsePEM(b); err != nil {
-			return nil, "", nil, fmt.Errorf("%w: %s: %w", errUsage, path, err)
+	a, created, err := localtsa.LoadOrCreate(path, origin+" timestamps", time.Now())
+	if err != nil {
+		if errors.Is(err, localtsa.ErrInvalid) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+			err = fmt.Errorf("%w: %w", errUsage, err)
 		}
-	} else if errors.Is(err, os.ErrNotExist) {
-		if a, err = localtsa.Generate(origin+" timestamps", time.Now().Add(-time.Minute), 10*365*24*time.Hour); err != nil {
-			return nil, "", nil, err
-		}
-		p, err := a.MarshalPEM()
-		if err != nil {
-			return nil, "", nil, err
-		}
-		if err := os.WriteFile(path, p, 0o600); err != nil {
-			return nil, "", nil, err
-		}
+		return nil, "", nil, err
+	}
+	if created {
 		fmt.Fprintf(stderr, "release: created the local timestamp authority %s (its key: keep it as the log's)\n", path)
-	} else {
-		return nil, "", nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	url, stop, err := a.Serve(ctx, time.Now)
 	if err != nil {

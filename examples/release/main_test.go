@@ -46,7 +46,7 @@ func runBin(t *testing.T, dir string, env []string, bin string, args ...string) 
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY=", "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY=", "NO_COLOR=1", "XDG_STATE_HOME="+filepath.Join(dir, "state"))
 	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -88,6 +88,10 @@ func keyFiles(t *testing.T, dir string) (priv, pub string) {
 }
 
 var dist = filepath.Join("..", "..", "testdata", "release", "dist")
+
+// stateRoot is the local log's trusted root under the folder runBin runs
+// in (runBin sets XDG_STATE_HOME to its "state").
+var stateRoot = filepath.Join("state", "selfattest", "transparency-log.trusted_root.json")
 
 // snapshot reads a folder: each file's bytes, mode and time, by path.
 func snapshot(t *testing.T, dir string) map[string]string {
@@ -228,11 +232,11 @@ func TestReleaseOffline(t *testing.T) {
 	}
 	verifyOut := func(out string) (int, string, string) {
 		return runBin(t, dir, nil, verifierBin, "verify-bundle", "--bundle", filepath.Join(out, release.BundleName),
-			"--key", pub, "--trusted-root", "transparency-log.trusted_root.json", filepath.Join(out, "index.html"))
+			"--key", pub, "--trusted-root", stateRoot, filepath.Join(out, "index.html"))
 	}
 	for _, out := range []string{"out1", "out2"} { // the second run reuses the log and the authority
 		code, stdout, errOut := runBin(t, dir, nil, releaseBin, "--dist", abs, "--version", "1.0.1", "--out", out, "--key", priv,
-			"--trusted-root", "transparency-log.trusted_root.json")
+			"--trusted-root", stateRoot)
 		// The run that creates the log writes its trusted root before it
 		// signs, so even the first can check its bundle against it.
 		if code != 0 || !strings.Contains(stdout, "verified: ") {
@@ -243,7 +247,7 @@ func TestReleaseOffline(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"transparency-log.key", "transparency-log.tsa.pem", "transparency-log.trusted_root.json"} {
-		info, err := os.Stat(filepath.Join(dir, f))
+		info, err := os.Stat(filepath.Join(dir, "state", "selfattest", f))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ats-run/selfattest/internal/localtsa"
+	"github.com/ats-run/selfattest/attest/signing/localtsa"
 )
 
 // TSAPath is the path [TSA.URL] ends in, as sigstore's timestamp-authority
@@ -27,7 +27,7 @@ type TSA struct {
 	Started time.Time
 }
 
-// StartTSA runs a timestamp authority for the test (internal/localtsa): a
+// StartTSA runs a timestamp authority for the test (attest/signing/localtsa): a
 // new ECDSA P-256 root and a leaf with the critical time-stamping extended
 // key usage sigstore requires, answering POST [TSAPath] with a DER
 // TimeStampResp signed as sigstore's timestamp-authority signs it.

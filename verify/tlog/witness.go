@@ -65,7 +65,8 @@ func ParseWitnessKey(vkey string) (*WitnessKey, error) {
 	hash16, key64, _ := strings.Cut(rest, "+")
 	hash, err1 := strconv.ParseUint(hash16, 16, 32)
 	key, err2 := base64.StdEncoding.Strict().DecodeString(key64)
-	if len(hash16) != 8 || err1 != nil || err2 != nil || !isValidName(name) || len(key) != 1+ed25519.PublicKeySize {
+	// encoding/base64 skips '\r' and '\n' even when strict.
+	if len(hash16) != 8 || err1 != nil || err2 != nil || strings.ContainsAny(key64, "\r\n") || !isValidName(name) || len(key) != 1+ed25519.PublicKeySize {
 		return nil, bad("not name+hash+base64 of a type byte and an Ed25519 key")
 	}
 	alg, pub := key[0], key[1:]

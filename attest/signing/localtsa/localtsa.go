@@ -1,18 +1,3 @@
-// Package localtsa is an RFC 3161 timestamp authority with its own key,
-// served on 127.0.0.1: the trusted time of an offline release, beside the
-// local transparency log, and of the tests.
-//
-// A Rekor v2 or local-log entry carries no integrated time, and package
-// verify demands a trusted time. Offline, the only clock is the signer's:
-// an [Authority] signs that clock's time, with a key whose certificate
-// chain (a signing certificate with the critical time-stamping extended
-// key usage RFC 3161 §2.3 requires, and the root that issued it) the
-// verifier's trusted root names. It is as trustworthy as the machine that
-// holds its key — the same trust as the local log's — and no more.
-//
-// Responses are made as sigstore's timestamp-authority makes them
-// (github.com/digitorus/timestamp: SHA-256, accuracy 1s, the request's
-// nonce echoed, the certificate included on request).
 package localtsa
 
 import (
@@ -25,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -129,35 +113,35 @@ func ParsePEM(data []byte) (*Authority, error) {
 		switch b.Type {
 		case "PRIVATE KEY":
 			if a.key != nil {
-				return nil, errors.New("localtsa: two private keys")
+				return nil, fmt.Errorf("%w: two private keys", ErrInvalid)
 			}
 			k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("localtsa: %w", err)
+				return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 			}
 			ek, ok := k.(*ecdsa.PrivateKey)
 			if !ok {
-				return nil, fmt.Errorf("localtsa: a %T key, not ECDSA", k)
+				return nil, fmt.Errorf("%w: a %T key, not ECDSA", ErrInvalid, k)
 			}
 			a.key = ek
 		case "CERTIFICATE":
 			c, err := x509.ParseCertificate(b.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("localtsa: %w", err)
+				return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 			}
 			a.Chain = append(a.Chain, c)
 		default:
-			return nil, fmt.Errorf("localtsa: unexpected PEM block %q", b.Type)
+			return nil, fmt.Errorf("%w: unexpected PEM block %q", ErrInvalid, b.Type)
 		}
 	}
 	if a.key == nil || len(a.Chain) != 2 {
-		return nil, fmt.Errorf("localtsa: want a key and a chain of 2 certificates, found %d", len(a.Chain))
+		return nil, fmt.Errorf("%w: want a key and a chain of 2 certificates, found %d", ErrInvalid, len(a.Chain))
 	}
 	if !a.key.PublicKey.Equal(a.Chain[0].PublicKey) {
-		return nil, errors.New("localtsa: the key is not the signing certificate's")
+		return nil, fmt.Errorf("%w: the key is not the signing certificate's", ErrInvalid)
 	}
 	if err := a.Chain[0].CheckSignatureFrom(a.Chain[1]); err != nil {
-		return nil, fmt.Errorf("localtsa: the chain does not verify: %w", err)
+		return nil, fmt.Errorf("%w: the chain does not verify: %w", ErrInvalid, err)
 	}
 	return &a, nil
 }

@@ -1,0 +1,92 @@
+package signing_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/attest/signing"
+)
+
+func TestReadKey(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pkcs8 := func(k any) []byte {
+		t.Helper()
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := write("good.pem", pkcs8(ek))
+	if k, err := signing.ReadKey(good); err != nil || !ek.PublicKey.Equal(k.Public()) {
+		t.Fatalf("ReadKey: %v", err)
+	}
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, path string }{
+		{"a FIFO", fifo},
+		{"a directory", dir},
+		{"missing", filepath.Join(dir, "missing")},
+		{"over MaxKeyFileSize", write("big", bytes.Repeat([]byte("A"), signing.MaxKeyFileSize+1))},
+		{"an RSA key", write("rsa.pem", pkcs8(rk))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() { _, err := signing.ReadKey(tt.path); done <- err }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, attest.ErrBadInput) {
+					t.Fatalf("err = %v, want attest.ErrBadInput", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("ReadKey blocked")
+			}
+		})
+	}
+}
+
+func TestCheckServiceURL(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"https://timestamp.example/api/v1/timestamp": true,
+		"http://127.0.0.1:8080/api/v1/timestamp":     true,
+		"http://timestamp.example/":                  false,
+		"ftp://timestamp.example/":                   false,
+		"https://user:pw@timestamp.example/":         false,
+		"":                                           false,
+	} {
+		err := signing.CheckServiceURL(url)
+		if (err == nil) != ok || (err != nil && !errors.Is(err, attest.ErrBadInput)) {
+			t.Errorf("CheckServiceURL(%q) = %v, want ok %v", url, err, ok)
+		}
+	}
+}
