@@ -6,13 +6,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // ErrInvalid is wrapped by every error that says a file or PEM is not an
 // authority: not a regular file, over [MaxFileSize], not what
 // [Authority.MarshalPEM] writes, or a key and chain that do not match.
-var ErrInvalid = errors.New("localtsa: not a timestamp authority")
+var ErrInvalid = selfattest.Beneath(selfattest.ErrBadInput, "localtsa: not a timestamp authority")
 
 // MaxFileSize bounds an authority file: a key and two certificates are a
 // few kilobytes.
