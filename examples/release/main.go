@@ -1,5 +1,5 @@
-// Command release turns a dist folder into a signed release, the way the
-// seed's release workflow does: content-addressed copies, an SRI for every
+// Command release turns a dist folder into a signed release, the way a
+// release workflow should: content-addressed copies, an SRI for every
 // file, HTML pages rewritten to name the copies with their integrity, a
 // manifest, and one in-toto statement with every file as a subject, signed
 // into a Sigstore bundle and recorded in a transparency log.

@@ -1,7 +1,7 @@
 // Package quorum counts independent verifiers that agree.
 //
-// One verifier's word is one verifier's word. The seed's last phase has
-// independent verifiers each verify a release, sign what they saw as a
+// One verifier's word is one verifier's word. Independent verifiers can
+// each verify a release, sign what they saw as a
 // verification-report attestation (an in-toto statement whose predicate
 // type is intoto.VerificationReportV1 and whose predicate is a report of
 // package verify/report), and publish it; anyone can then count. [Verify]

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The values of the seed document's example verification run.
+// The values of an example verification run of a KMS enclave release.
 const (
 	seedSHA256 = "7f8a9b0c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e"
 	seedSRI    = "sha256-f4OxZX/x/FO5LcGBSKHWXfwtSxCeq6d2kqbUqZ5K6fU="
@@ -19,7 +19,7 @@ const (
 	sriOther = "sha384-ZvpUoO/+PpLXR1lu4jmpXWu80pZlYUAfxl5NsBMWOEPSjUn/6Z/hRTt8+pR6L4N2"
 )
 
-// seedReport is the report of the seed document's appendix (testdata/pass.*).
+// seedReport is the report of that example run (testdata/pass.*).
 func seedReport() *Report {
 	idx := int64(12345678)
 	r := New("KMS Verification Report")

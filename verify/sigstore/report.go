@@ -12,7 +12,7 @@ import (
 )
 
 // NewReport builds the report of [Verifier.Verify] for
-// the artifact named artifact: the Sigstore section of the seed's job
+// the artifact named artifact: the Sigstore section of a CI job
 // summary (signature, Rekor entry, certificate issuer, identity) and one
 // check per verified fact in [report.GroupSigstore]. A rejection gives a fail
 // report whose Sigstore signature is invalid; any other error an error
