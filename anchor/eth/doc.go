@@ -114,7 +114,15 @@
 // anchor; the chain gets two transactions). It does not bump the fee of a
 // stuck transaction. It does not anchor by contract event (no solc
 // contract yet), and has been tested on go-ethereum's simulated backend
-// only, not on a geth --dev node. Its complete entry is about 2 KB for a
-// block of a few transactions and grows with the log of the block's
-// transaction count.
+// only, not on a geth --dev node.
+//
+// # Figures
+//
+// Measured on the simulated backend (TestGasPerItem; gas does not depend on
+// the machine): an anchor transaction uses 23,080 gas, the EIP-7623
+// calldata floor for 52 bytes of non-zero calldata (21,000 + 10 × 4 × 52).
+// A batch anchors one root whatever its size, so gas per item is 23,080 for
+// a batch of 1, 23.08 for 1,000 and 0.023 for 1,000,000. The complete entry
+// of a block holding one transaction is about 3.4 KB of JSON; its proofs
+// grow with the logarithm of the block's transaction count.
 package eth

@@ -94,6 +94,7 @@ func TestTamper(t *testing.T) {
 			x.Target = Target(1, s.sink)
 			return x
 		}, anchor.ErrAnchor},
+		{"chainId member altered", rootA, func(x *Entry) *Entry { x.ChainID = 1; return x }, anchor.ErrAnchor},
 		{"from another sender", rootA, func(x *Entry) *Entry { x.From = b.From[:38] + "00"; return x }, anchor.ErrAnchor},
 		{"pending entry", rootA, func(x *Entry) *Entry { return decode(t, pa) }, anchor.ErrPending},
 		{"pending entry of another root", rootB, func(x *Entry) *Entry { return decode(t, pa) }, anchor.ErrAnchor},
@@ -456,10 +457,6 @@ func TestGasPerItem(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := s.confirmed(t, b.Root())
-		var r types.Receipt
-		if err := r.UnmarshalBinary(mustHex(decode(t, e).Receipt)); err != nil {
-			t.Fatal(err)
-		}
 		rcpt, err := s.b.Client().TransactionReceipt(ctx, common.HexToHash(decode(t, e).TxHash))
 		if err != nil {
 			t.Fatal(err)
