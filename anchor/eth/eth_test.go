@@ -501,3 +501,44 @@ func TestKeyLoaders(t *testing.T) {
 		t.Errorf("KeyFromEnv(unset) = %v", err)
 	}
 }
+
+// TestConfirmations: with Options.Confirmations 3 an anchor one and two
+// blocks deep is pending, three deep confirmed, and its entry verifies.
+func TestConfirmations(t *testing.T) {
+	ctx := context.Background()
+	s := newSim(t)
+	a, err := New(ctx, s.b.Client(), s.key, simChainID, s.sink, Options{Confirmations: 3, FinalDepth: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := randomRoot(t)
+	e, err := a.Anchor(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for depth := uint64(1); depth <= 5; depth++ {
+		s.b.Commit()
+		st, err := a.Check(ctx, root, e)
+		if err != nil {
+			t.Fatalf("depth %d: %v", depth, err)
+		}
+		want := anchor.StatePending
+		switch {
+		case depth >= 5:
+			want = anchor.StateFinal
+		case depth >= 3:
+			want = anchor.StateConfirmed
+		}
+		if st.State != want {
+			t.Fatalf("depth %d: %v, want %v", depth, st.State, want)
+		}
+		if want != anchor.StatePending {
+			if st.Depth != depth {
+				t.Errorf("depth %d reported as %d", depth, st.Depth)
+			}
+			if err := a.Verifier().VerifyOffline(root, st.Entry); err != nil {
+				t.Errorf("depth %d: %v", depth, err)
+			}
+		}
+	}
+}
