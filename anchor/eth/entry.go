@@ -110,7 +110,7 @@ func ParseEthEntry(e anchor.Entry) (*Entry, error) {
 	if err := hexLen(x.TxHash, 32, "txHash"); err != nil {
 		return nil, err
 	}
-	if err := hexAny(x.Tx, "tx", false); err != nil {
+	if err := hexAny(x.Tx, "tx"); err != nil {
 		return nil, err
 	}
 	if !x.Complete() {
@@ -125,14 +125,14 @@ func ParseEthEntry(e anchor.Entry) (*Entry, error) {
 		return nil, err
 	}
 	for _, f := range []struct{ v, name string }{{x.Header, "header"}, {x.TxProof, "txProof"}, {x.Receipt, "receipt"}, {x.ReceiptProof, "receiptProof"}} {
-		if err := hexAny(f.v, f.name, false); err != nil {
+		if err := hexAny(f.v, f.name); err != nil {
 			return nil, err
 		}
 	}
 	return &x, nil
 }
 
-// JSON returns e as an [anchor.Entry].
+// entry returns e as an [anchor.Entry].
 func (e *Entry) entry() (anchor.Entry, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
@@ -145,11 +145,11 @@ func hexLen(s string, n int, field string) error {
 	if len(s) != 2*n {
 		return badInput(field, "not "+strconv.Itoa(2*n)+" lowercase hex digits")
 	}
-	return hexAny(s, field, false)
+	return hexAny(s, field)
 }
 
-func hexAny(s, field string, empty bool) error {
-	if (s == "" && !empty) || len(s)%2 != 0 || len(s) > 2*anchor.MaxReceiptSize {
+func hexAny(s, field string) error {
+	if s == "" || len(s)%2 != 0 || len(s) > 2*anchor.MaxReceiptSize {
 		return badInput(field, "not lowercase hex of whole bytes")
 	}
 	for i := 0; i < len(s); i++ {

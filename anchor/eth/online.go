@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 )
 
@@ -63,7 +64,7 @@ type OnlineVerifier struct {
 
 // NewOnlineVerifier returns an online verifier for chain chainID and sink
 // asking endpoints (at least one).
-func NewOnlineVerifier(chainID uint64, sink [20]byte, endpoints []HeaderReader, opts OnlineOptions) (*OnlineVerifier, error) {
+func NewOnlineVerifier(chainID uint64, sink common.Address, endpoints []HeaderReader, opts OnlineOptions) (*OnlineVerifier, error) {
 	if len(endpoints) == 0 {
 		return nil, &anchor.FormatError{Field: "eth.NewOnlineVerifier", Reason: "no endpoint"}
 	}
