@@ -2,14 +2,11 @@ package eth
 
 import (
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ethereum/go-ethereum/common"
 )
-
-func writeFile(path, s string, mode os.FileMode) error { return os.WriteFile(path, []byte(s), mode) }
 
 // FuzzParseEthEntry: ParseEthEntry and VerifyOffline never panic, and
 // every error wraps one of the sentinels.

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"math/big"
+	"os"
 	"testing"
 
 	"github.com/ats-run/selfattest/anchor"
@@ -142,3 +143,5 @@ func encode(t *testing.T, x *Entry) anchor.Entry {
 	}
 	return e
 }
+
+func writeFile(path, s string, mode os.FileMode) error { return os.WriteFile(path, []byte(s), mode) }
