@@ -1,0 +1,392 @@
+package eth
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// A Client is the part of an Ethereum JSON-RPC client an [Anchorer] uses;
+// go-ethereum's *ethclient.Client and the simulated backend's Client
+// (ethclient/simulated) have these methods.
+type Client interface {
+	ethereum.ChainIDReader
+	ethereum.ChainReader       // HeaderByNumber, BlockByHash
+	ethereum.TransactionReader // TransactionByHash, TransactionReceipt
+	ethereum.PendingStateReader
+	NonceAt(ctx context.Context, account common.Address, blockNumber *big.Int) (uint64, error)
+	SuggestGasTipCap(ctx context.Context) (*big.Int, error)
+	EstimateGas(ctx context.Context, msg ethereum.CallMsg) (uint64, error)
+	SendTransaction(ctx context.Context, tx *types.Transaction) error
+}
+
+// Options tunes an [Anchorer]. The zero value: confirmed at depth 1, final
+// at depth 64, fees at most 100 gwei per gas and 2 gwei of tip, at most
+// 100,000 gas, silent.
+type Options struct {
+	// MaxFeePerGas and MaxTipPerGas, in wei, bound what a transaction
+	// offers; Anchor refuses to send (a [*FeeError]) rather than go above.
+	// nil: 100 gwei and 2 gwei.
+	MaxFeePerGas, MaxTipPerGas *big.Int
+	// MaxGas bounds the gas limit; 100,000 if 0. A calldata anchor to an
+	// account without code uses about 22,500.
+	MaxGas uint64
+	// Confirmations is the depth (1 = in the head block) at which an
+	// anchor is confirmed; 1 if 0.
+	Confirmations uint64
+	// FinalDepth is the depth at which it is final; 64 if 0 (on mainnet,
+	// about two epochs, when a block is usually finalized).
+	FinalDepth uint64
+	// Logger, if set, receives one line per transaction sent. It never
+	// sees the key.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxFeePerGas == nil {
+		o.MaxFeePerGas = big.NewInt(100e9)
+	}
+	if o.MaxTipPerGas == nil {
+		o.MaxTipPerGas = big.NewInt(2e9)
+	}
+	if o.MaxGas == 0 {
+		o.MaxGas = 100_000
+	}
+	if o.Confirmations == 0 {
+		o.Confirmations = 1
+	}
+	if o.FinalDepth == 0 {
+		o.FinalDepth = 64
+	}
+	if o.FinalDepth < o.Confirmations {
+		o.FinalDepth = o.Confirmations
+	}
+	return o
+}
+
+// An Anchorer anchors roots on an Ethereum chain: each root is the
+// calldata ([Calldata]) of a 0-value EIP-1559 transaction to a sink
+// address, signed by its key. It implements [anchor.Anchorer]; it is safe
+// for concurrent use.
+type Anchorer struct {
+	client  Client
+	key     *ecdsa.PrivateKey
+	from    common.Address
+	chainID *big.Int
+	sink    common.Address
+	name    string
+	opts    Options
+	signer  types.Signer
+
+	mu    sync.Mutex
+	sent  map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
+	cache map[string]*Entry      // complete entries by txHash+blockHash
+}
+
+// New returns an Anchorer sending from key's address to sink on chain
+// chainID through client. It asks the node for its chain id and refuses
+// (an error wrapping [anchor.ErrBadInput]) one that is not chainID; a node
+// that does not answer is [anchor.ErrCouldNotCheck].
+func New(ctx context.Context, client Client, key *ecdsa.PrivateKey, chainID uint64, sink common.Address, opts Options) (*Anchorer, error) {
+	if client == nil || key == nil {
+		return nil, &anchor.FormatError{Field: "eth.New", Reason: "nil client or key"}
+	}
+	a := &Anchorer{
+		client:  client,
+		key:     key,
+		from:    crypto.PubkeyToAddress(key.PublicKey),
+		chainID: new(big.Int).SetUint64(chainID),
+		sink:    sink,
+		name:    Target(chainID, sink),
+		opts:    opts.withDefaults(),
+		sent:    map[anchor.Hash]*Entry{},
+		cache:   map[string]*Entry{},
+	}
+	a.signer = types.LatestSignerForChainID(a.chainID)
+	if err := a.checkChain(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Anchorer) checkChain(ctx context.Context) error {
+	id, err := a.client.ChainID(ctx)
+	if err != nil {
+		return couldNotCheck("chain id", err)
+	}
+	if id.Cmp(a.chainID) != 0 {
+		return &anchor.FormatError{Field: "eth chain id", Reason: fmt.Sprintf("the node is on chain %v, not %v", id, a.chainID)}
+	}
+	return nil
+}
+
+// Name returns the target: see [Target].
+func (a *Anchorer) Name() string { return a.name }
+
+// From returns the address the Anchorer sends from.
+func (a *Anchorer) From() common.Address { return a.from }
+
+// Verifier returns the offline verifier of this target's entries.
+func (a *Anchorer) Verifier() anchor.AnchorVerifier { return NewVerifier(a.chainID.Uint64(), a.sink) }
+
+// Anchor sends a transaction anchoring root and returns its pending entry.
+// If this Anchorer anchored root before and that anchor has not failed
+// (as far as it knows: it does not ask the node), it returns that entry
+// and sends nothing. The record of anchors is in memory; see "What this
+// package does not do" in the package documentation.
+func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return anchor.Entry{}, couldNotCheck("anchor", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p, ok := a.sent[root]; ok {
+		return p.entry()
+	}
+	if err := a.checkChain(ctx); err != nil {
+		return anchor.Entry{}, err
+	}
+	head, err := a.client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return anchor.Entry{}, couldNotCheck("head", err)
+	}
+	tip, err := a.client.SuggestGasTipCap(ctx)
+	if err != nil {
+		return anchor.Entry{}, couldNotCheck("tip", err)
+	}
+	if tip.Cmp(a.opts.MaxTipPerGas) > 0 {
+		return anchor.Entry{}, &FeeError{What: "maxPriorityFeePerGas", Limit: a.opts.MaxTipPerGas.String(), Asked: tip.String()}
+	}
+	baseFee := head.BaseFee
+	if baseFee == nil {
+		baseFee = new(big.Int)
+	}
+	maxFee := new(big.Int).Add(new(big.Int).Mul(baseFee, big.NewInt(2)), tip)
+	if maxFee.Cmp(a.opts.MaxFeePerGas) > 0 {
+		// 2×base fee + tip is the usual margin; the cap is the limit.
+		if minFee := new(big.Int).Add(baseFee, tip); minFee.Cmp(a.opts.MaxFeePerGas) > 0 {
+			return anchor.Entry{}, &FeeError{What: "maxFeePerGas", Limit: a.opts.MaxFeePerGas.String(), Asked: minFee.String()}
+		}
+		maxFee = new(big.Int).Set(a.opts.MaxFeePerGas)
+	}
+	data := Calldata(root)
+	gas, err := a.client.EstimateGas(ctx, ethereum.CallMsg{From: a.from, To: &a.sink, Data: data, Value: new(big.Int)})
+	if err != nil {
+		return anchor.Entry{}, couldNotCheck("estimate gas", err)
+	}
+	if gas > a.opts.MaxGas {
+		return anchor.Entry{}, &FeeError{What: "gas", Limit: fmt.Sprint(a.opts.MaxGas), Asked: fmt.Sprint(gas)}
+	}
+	nonce, err := a.client.PendingNonceAt(ctx, a.from)
+	if err != nil {
+		return anchor.Entry{}, couldNotCheck("pending nonce", err)
+	}
+	tx, err := types.SignNewTx(a.key, a.signer, &types.DynamicFeeTx{
+		ChainID:   a.chainID,
+		Nonce:     nonce,
+		GasTipCap: tip,
+		GasFeeCap: maxFee,
+		Gas:       gas,
+		To:        &a.sink,
+		Value:     new(big.Int),
+		Data:      data,
+	})
+	if err != nil {
+		return anchor.Entry{}, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
+	}
+	if err := a.client.SendTransaction(ctx, tx); err != nil {
+		// "nonce too low", "replacement transaction underpriced": another
+		// sender with this key took the nonce between our read and send.
+		return anchor.Entry{}, couldNotCheck(fmt.Sprintf("send (nonce %d)", nonce), err)
+	}
+	p, err := a.pendingEntry(tx)
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	a.sent[root] = p
+	if a.opts.Logger != nil {
+		a.opts.Logger.Info("eth: anchor sent", "target", a.name, "tx", tx.Hash().Hex(), "nonce", nonce, "root", root.String())
+	}
+	return p.entry()
+}
+
+func (a *Anchorer) pendingEntry(tx *types.Transaction) (*Entry, error) {
+	bin, err := tx.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("%w: eth: %w", anchor.ErrBadInput, err)
+	}
+	h := tx.Hash()
+	return &Entry{
+		Kind:    Kind,
+		Target:  a.name,
+		ChainID: a.chainID.Uint64(),
+		From:    hex.EncodeToString(a.from[:]),
+		Nonce:   tx.Nonce(),
+		TxHash:  hex.EncodeToString(h[:]),
+		Tx:      hex.EncodeToString(bin),
+	}, nil
+}
+
+// Check reports the state of entry's anchor of root: pending while its
+// transaction is not in a block at depth Options.Confirmations; confirmed
+// with the complete entry (built from the node's block and receipts,
+// checked offline before it is returned); final at Options.FinalDepth;
+// failed when the transaction reverted (status 0), when its nonce was
+// used by another transaction, when it left the node's pool without being
+// mined, or when a complete entry's block is no longer canonical (a
+// re-org).
+func (a *Anchorer) Check(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Status, error) {
+	if err := ctx.Err(); err != nil {
+		return anchor.Status{}, couldNotCheck("check", err)
+	}
+	x, err := ParseEthEntry(entry)
+	if err != nil {
+		return anchor.Status{}, err
+	}
+	if x.Target != a.name {
+		return anchor.Status{}, reject("target", a.name, x.Target, nil)
+	}
+	v, err := a.Verifier().(*Verifier).verify(root, x)
+	if err != nil && !errors.Is(err, anchor.ErrPending) {
+		return anchor.Status{}, err
+	}
+	st, err := a.check(ctx, root, x, v)
+	if err == nil && st.State == anchor.StateFailed {
+		a.mu.Lock()
+		if p := a.sent[root]; p != nil && p.TxHash == x.TxHash {
+			delete(a.sent, root)
+		}
+		a.mu.Unlock()
+	}
+	return st, err
+}
+
+func (a *Anchorer) check(ctx context.Context, root anchor.Hash, x *Entry, v *verified) (anchor.Status, error) {
+	entry, _ := x.entry()
+	failed := anchor.Status{State: anchor.StateFailed, Entry: entry}
+	pending := anchor.Status{State: anchor.StatePending, Entry: entry}
+	txHash := v.tx.Hash()
+	rcpt, err := a.client.TransactionReceipt(ctx, txHash)
+	switch {
+	case notFound(err):
+		if v.complete {
+			return failed, nil // its block was re-orged out and the tx is not mined again
+		}
+		used, err := a.client.NonceAt(ctx, v.from, nil)
+		if err != nil {
+			return anchor.Status{}, couldNotCheck("nonce", err)
+		}
+		if used > v.tx.Nonce() {
+			return failed, nil // the nonce went to another transaction
+		}
+		_, isPending, err := a.client.TransactionByHash(ctx, txHash)
+		switch {
+		case notFound(err):
+			return failed, nil // neither mined nor in the pool: dropped
+		case err != nil:
+			return anchor.Status{}, couldNotCheck("transaction", err)
+		case isPending:
+			return pending, nil
+		}
+		return pending, nil // mined but its receipt not indexed yet
+	case err != nil:
+		return anchor.Status{}, couldNotCheck("receipt", err)
+	}
+	if rcpt.Status != types.ReceiptStatusSuccessful {
+		return failed, nil
+	}
+	if v.complete && rcpt.BlockHash != v.header.Hash() {
+		return failed, nil // re-org: the entry's block is not canonical; the tx is in another
+	}
+	head, err := a.client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return anchor.Status{}, couldNotCheck("head", err)
+	}
+	canon, err := a.client.HeaderByNumber(ctx, rcpt.BlockNumber)
+	if err != nil {
+		return anchor.Status{}, couldNotCheck("block", err)
+	}
+	if canon.Hash() != rcpt.BlockHash {
+		// The node's receipt names a block that is not canonical: a
+		// re-org is under way; ask again later.
+		return pending, nil
+	}
+	n := rcpt.BlockNumber.Uint64()
+	if head.Number.Uint64() < n {
+		return pending, nil
+	}
+	depth := head.Number.Uint64() - n + 1
+	if depth < a.opts.Confirmations {
+		return pending, nil
+	}
+	full, err := a.complete(ctx, root, x, rcpt)
+	if err != nil {
+		return anchor.Status{}, err
+	}
+	e, err := full.entry()
+	if err != nil {
+		return anchor.Status{}, err
+	}
+	st := anchor.Status{State: anchor.StateConfirmed, Depth: depth, Entry: e}
+	if depth >= a.opts.FinalDepth {
+		st.State = anchor.StateFinal
+	}
+	return st, nil
+}
+
+// complete builds the complete entry from the node's block and receipts,
+// and checks it offline.
+func (a *Anchorer) complete(ctx context.Context, root anchor.Hash, x *Entry, rcpt *types.Receipt) (*Entry, error) {
+	key := x.TxHash + rcpt.BlockHash.Hex()
+	a.mu.Lock()
+	c := a.cache[key]
+	a.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	b, err := a.client.BlockByHash(ctx, rcpt.BlockHash)
+	if err != nil {
+		return nil, couldNotCheck("block", err)
+	}
+	rs := make(types.Receipts, len(b.Transactions()))
+	for i, tx := range b.Transactions() {
+		if rs[i], err = a.client.TransactionReceipt(ctx, tx.Hash()); err != nil {
+			return nil, couldNotCheck("receipts", err)
+		}
+	}
+	p := *x
+	p.BlockHash, p.BlockNumber, p.Header, p.Index, p.TxProof, p.Receipt, p.ReceiptProof = "", nil, "", nil, "", "", ""
+	c, err = completeEntry(&p, b, rs, uint64(rcpt.TransactionIndex))
+	if err != nil {
+		return nil, couldNotCheck("proofs", err)
+	}
+	if _, err := a.Verifier().(*Verifier).verify(root, c); err != nil {
+		return nil, couldNotCheck("the entry built from the node's answers does not verify", err)
+	}
+	a.mu.Lock()
+	a.cache[key] = c
+	a.mu.Unlock()
+	return c, nil
+}
+
+// notFound reports whether err says the node does not have the
+// transaction. geth answers "transaction indexing is in progress" instead
+// of null while its transaction index is being built, which on the
+// simulated backend is always.
+func notFound(err error) bool {
+	return errors.Is(err, ethereum.NotFound) || err != nil && strings.Contains(err.Error(), "transaction indexing is in progress")
+}
+
+var _ anchor.Anchorer = (*Anchorer)(nil)

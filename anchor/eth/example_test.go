@@ -1,0 +1,23 @@
+package eth_test
+
+import (
+	"fmt"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ethereum/go-ethereum/common"
+)
+
+func ExampleTarget() {
+	sink := common.HexToAddress("0x5E1F000000000000000000000000000000A77E57")
+	fmt.Println(eth.Target(1, sink))
+	// Output: eth:1:5e1f000000000000000000000000000000a77e57
+}
+
+func ExampleCalldata() {
+	var root anchor.Hash // a batch's root: anchor.NewBatch(items).Root()
+	root[31] = 1
+	data := eth.Calldata(root)
+	fmt.Printf("%d bytes: %q ‖ %x\n", len(data), data[:len(eth.Prefix)], data[len(eth.Prefix):])
+	// Output: 52 bytes: "selfattest/anchor/v1" ‖ 0000000000000000000000000000000000000000000000000000000000000001
+}

@@ -1,0 +1,147 @@
+package eth
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"math/big"
+	"os"
+	"testing"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+)
+
+const simChainID = 1337 // the simulated backend's
+
+// sim is an Anchorer on a simulated backend (embedded, no network), with
+// the capabilities anchortest.Run uses: Advance commits a block,
+// DropRecent re-orgs every block that is not final away and drops the
+// pool (Fork + Rollback + Commit).
+type sim struct {
+	*Anchorer
+	b   *simulated.Backend
+	key *ecdsa.PrivateKey
+}
+
+func (s *sim) Advance(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.b.Commit()
+	return nil
+}
+
+func (s *sim) DropRecent(ctx context.Context) error {
+	c := s.b.Client()
+	head, err := c.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return err
+	}
+	f := s.opts.FinalDepth
+	// Keep the blocks at depth >= FinalDepth; fork from the deepest kept.
+	var base uint64
+	if h := head.Number.Uint64(); h+1 > f {
+		base = h + 1 - f
+	}
+	parent, err := c.HeaderByNumber(ctx, new(big.Int).SetUint64(base))
+	if err != nil {
+		return err
+	}
+	s.b.Rollback()
+	if err := s.b.Fork(parent.Hash()); err != nil {
+		return err
+	}
+	for range head.Number.Uint64() - base + 1 {
+		s.b.Commit()
+	}
+	return nil
+}
+
+func newKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// newBackend starts a simulated chain funding keys.
+func newBackend(t *testing.T, alloc types.GenesisAlloc, keys ...*ecdsa.PrivateKey) *simulated.Backend {
+	t.Helper()
+	if alloc == nil {
+		alloc = types.GenesisAlloc{}
+	}
+	for _, k := range keys {
+		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))}
+	}
+	b := simulated.NewBackend(alloc)
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// newSim returns an Anchorer on a fresh simulated chain, final at depth 3.
+func newSim(t *testing.T) *sim {
+	t.Helper()
+	key := newKey(t)
+	b := newBackend(t, nil, key)
+	return newSimOn(t, b, key, common.HexToAddress("0x5e1f000000000000000000000000000000a77e57"))
+}
+
+func newSimOn(t *testing.T, b *simulated.Backend, key *ecdsa.PrivateKey, sink common.Address) *sim {
+	t.Helper()
+	a, err := New(context.Background(), b.Client(), key, simChainID, sink, Options{FinalDepth: 3})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return &sim{Anchorer: a, b: b, key: key}
+}
+
+func randomRoot(t *testing.T) anchor.Hash {
+	t.Helper()
+	var h anchor.Hash
+	if _, err := rand.Read(h[:]); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// confirmed anchors root, commits a block and returns the complete entry.
+func (s *sim) confirmed(t *testing.T, root anchor.Hash) anchor.Entry {
+	t.Helper()
+	e, err := s.Anchor(context.Background(), root)
+	if err != nil {
+		t.Fatalf("Anchor: %v", err)
+	}
+	s.b.Commit()
+	st, err := s.Check(context.Background(), root, e)
+	if err != nil || st.State != anchor.StateConfirmed {
+		t.Fatalf("Check = %v, %v; want confirmed", st.State, err)
+	}
+	return st.Entry
+}
+
+// decode parses an entry of this package or stops the test.
+func decode(t *testing.T, e anchor.Entry) *Entry {
+	t.Helper()
+	x, err := ParseEthEntry(e)
+	if err != nil {
+		t.Fatalf("ParseEthEntry: %v", err)
+	}
+	return x
+}
+
+func encode(t *testing.T, x *Entry) anchor.Entry {
+	t.Helper()
+	e, err := x.entry()
+	if err != nil {
+		t.Fatalf("entry: %v", err)
+	}
+	return e
+}
+
+func writeFile(path, s string, mode os.FileMode) error { return os.WriteFile(path, []byte(s), mode) }

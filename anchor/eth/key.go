@@ -1,0 +1,62 @@
+package eth
+
+import (
+	"crypto/ecdsa"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// LoadKeyFile reads a secp256k1 private key from a file holding its 64
+// hex digits (an optional "0x", surrounding white space allowed), as
+// geth's --nodekey and crypto.LoadECDSA files do. The file must not be
+// readable by group or others. Errors never quote the file's contents.
+func LoadKeyFile(path string) (*ecdsa.PrivateKey, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, &anchor.FormatError{Field: "eth key file " + path, Reason: fmt.Sprintf("mode %v: readable by others; chmod 600", fi.Mode().Perm())}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 1024))
+	if err != nil {
+		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
+	}
+	return parseKey(string(data), "eth key file "+path)
+}
+
+// KeyFromEnv reads a secp256k1 private key from the environment variable
+// name, as 64 hex digits. Errors never quote the value.
+func KeyFromEnv(name string) (*ecdsa.PrivateKey, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return nil, &anchor.FormatError{Field: "eth key $" + name, Reason: "not set"}
+	}
+	return parseKey(v, "eth key $"+name)
+}
+
+func parseKey(s, field string) (*ecdsa.PrivateKey, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "0x")
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, &anchor.FormatError{Field: field, Reason: "not 64 hex digits"}
+	}
+	k, err := crypto.ToECDSA(b)
+	clear(b)
+	if err != nil {
+		return nil, &anchor.FormatError{Field: field, Reason: "not a valid secp256k1 private key"}
+	}
+	return k, nil
+}
