@@ -2,7 +2,7 @@
 //
 // The server is rekor-tiles' POSIX back end,
 // github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix@v2.3.0, built
-// outside the repository by .ci/rekor-server.sh. It is not a fake: tests
+// outside the repository on first use ([Build]). It is not a fake: tests
 // that use it sign to the same write API, and read the same signed
 // checkpoints and C2SP tlog-tiles files, as clients of the public Rekor v2.
 // The package links only the standard library and
@@ -20,10 +20,12 @@
 //
 // # Finding the server
 //
-// [Binary] looks for $SELFATTEST_REKOR_SERVER, then for the binary
-// .ci/rekor-server.sh leaves at
+// [Binary] looks for $SELFATTEST_REKOR_SERVER, then for the binary cached at
 // ${XDG_CACHE_HOME:-$HOME/.cache}/selfattest/rekor-server/v2.3.0/posix.
-// When there is none, [Start] skips the test and names the script.
+// When there is none (and the variable is unset), [Start] builds it there
+// with [Build] (go install from a scratch folder, under a lock so parallel
+// test processes build it once) and says so in the test's log; it never
+// skips. .ci/rekor-server.sh does the same by hand.
 //
 // # What runs
 //
@@ -58,7 +60,6 @@
 //
 // # What it does not do
 //
-// It does not build the server (run .ci/rekor-server.sh), does not reach
-// any address but 127.0.0.1, and builds trusted roots only good enough for
+// It does not reach any address but 127.0.0.1, and builds trusted roots only good enough for
 // tests: no certificate authorities or CT logs of its own.
 package rekorv2
