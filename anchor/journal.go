@@ -409,6 +409,32 @@ func (j *Journal) putAnchorRecord(target string, batch BatchID, ar anchorRecord)
 // it again after a crash anchors nothing twice: see the [Anchorer]
 // contract.
 func (j *Journal) AnchorPending(ctx context.Context, targets ...Anchorer) error {
+	return j.eachAnchor(ctx, targets, func(b BatchStatus, a Anchorer, ar anchorRecord) (error, error) {
+		if ar.live() != nil {
+			return nil, nil
+		}
+		e, err := a.Anchor(ctx, b.Root)
+		if err == nil && (e.raw == nil || e.Target != a.Name()) {
+			err = fmt.Errorf("%w: the target returned an entry that is not its own", ErrAnchor)
+		}
+		if err != nil {
+			return &TargetError{Target: a.Name(), Err: classify(err)}, nil
+		}
+		ar.Attempts = append(ar.Attempts, attempt{Entry: e.raw, State: StatePending})
+		if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
+			return nil, j.ioError("record anchor", err)
+		}
+		j.log.Info("anchor: submitted", "batch", uint64(b.ID), "target", a.Name(), "attempt", len(ar.Attempts))
+		return nil, nil
+	})
+}
+
+// eachAnchor is the walk AnchorPending and Upgrade share: under j.mu, for
+// every batch at every target (checked first), it reads that pair's record
+// and calls f. f returns a target's error, joined into the result, or a
+// fatal one (the journal's own I/O), which stops the walk. An ended ctx
+// stops it as could-not-check, keeping the target errors found so far.
+func (j *Journal) eachAnchor(ctx context.Context, targets []Anchorer, f func(BatchStatus, Anchorer, anchorRecord) (targetErr, fatal error)) error {
 	if err := checkTargets(targets); err != nil {
 		return err
 	}
@@ -428,22 +454,13 @@ func (j *Journal) AnchorPending(ctx context.Context, targets ...Anchorer) error 
 			if err != nil {
 				return j.ioError("read", err)
 			}
-			if ar.live() != nil {
-				continue
+			terr, fatal := f(b, a, ar)
+			if fatal != nil {
+				return fatal
 			}
-			e, err := a.Anchor(ctx, b.Root)
-			if err == nil && (e.raw == nil || e.Target != a.Name()) {
-				err = fmt.Errorf("%w: the target returned an entry that is not its own", ErrAnchor)
+			if terr != nil {
+				errs = append(errs, terr)
 			}
-			if err != nil {
-				errs = append(errs, &TargetError{Target: a.Name(), Err: classify(err)})
-				continue
-			}
-			ar.Attempts = append(ar.Attempts, attempt{Entry: e.raw, State: StatePending})
-			if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
-				return j.ioError("record anchor", err)
-			}
-			j.log.Info("anchor: submitted", "batch", uint64(b.ID), "target", a.Name(), "attempt", len(ar.Attempts))
 		}
 	}
 	return errors.Join(errs...)
@@ -455,64 +472,42 @@ func (j *Journal) AnchorPending(ctx context.Context, targets ...Anchorer) error 
 // anchors the batch again). A check that could not be made changes
 // nothing and is reported in the error (a [*TargetError] each, joined).
 func (j *Journal) Upgrade(ctx context.Context, targets ...Anchorer) error {
-	if err := checkTargets(targets); err != nil {
-		return err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	batches, err := j.Batches()
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, b := range batches {
-		for _, a := range targets {
-			if err := ctx.Err(); err != nil {
-				return errors.Join(append(errs, fmt.Errorf("%w: %w", ErrCouldNotCheck, err))...)
-			}
-			ar, err := j.anchorRecord(a.Name(), b.ID)
-			if err != nil {
-				return j.ioError("read", err)
-			}
-			at := ar.live()
-			if at == nil || at.State == StateFinal {
-				continue
-			}
-			e, err := ParseEntry(at.Entry)
-			if err != nil {
-				return &JournalError{Path: j.path, Reason: "recorded entry", Err: err}
-			}
-			st, err := a.Check(ctx, b.Root, e)
-			if err != nil {
-				errs = append(errs, &TargetError{Target: a.Name(), Err: classify(err)})
-				continue
-			}
-			complete := at.Complete
-			switch st.State {
-			case StateConfirmed, StateFinal:
-				if st.Entry.raw == nil {
-					errs = append(errs, &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: %v without a complete entry", ErrAnchor, st.State)})
-					continue
-				}
-				complete = st.Entry.raw
-			case StatePending:
-				complete = nil // back in the mempool: the old proof no longer holds
-			case StateFailed:
-			default:
-				errs = append(errs, &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: unknown state %v", ErrCouldNotCheck, st.State)})
-				continue
-			}
-			if st.State == at.State && st.Depth == at.Depth && bytes.Equal(complete, at.Complete) {
-				continue
-			}
-			at.State, at.Depth, at.Complete = st.State, st.Depth, complete
-			if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
-				return j.ioError("record status", err)
-			}
-			j.log.Info("anchor: status", "batch", uint64(b.ID), "target", a.Name(), "state", st.State.String(), "depth", st.Depth)
+	return j.eachAnchor(ctx, targets, func(b BatchStatus, a Anchorer, ar anchorRecord) (error, error) {
+		at := ar.live()
+		if at == nil || at.State == StateFinal {
+			return nil, nil
 		}
-	}
-	return errors.Join(errs...)
+		e, err := ParseEntry(at.Entry)
+		if err != nil {
+			return nil, &JournalError{Path: j.path, Reason: "recorded entry", Err: err}
+		}
+		st, err := a.Check(ctx, b.Root, e)
+		if err != nil {
+			return &TargetError{Target: a.Name(), Err: classify(err)}, nil
+		}
+		complete := at.Complete
+		switch st.State {
+		case StateConfirmed, StateFinal:
+			if st.Entry.raw == nil {
+				return &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: %v without a complete entry", ErrAnchor, st.State)}, nil
+			}
+			complete = st.Entry.raw
+		case StatePending:
+			complete = nil // back in the mempool: the old proof no longer holds
+		case StateFailed:
+		default:
+			return &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: unknown state %v", ErrCouldNotCheck, st.State)}, nil
+		}
+		if st.State == at.State && st.Depth == at.Depth && bytes.Equal(complete, at.Complete) {
+			return nil, nil
+		}
+		at.State, at.Depth, at.Complete = st.State, st.Depth, complete
+		if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
+			return nil, j.ioError("record status", err)
+		}
+		j.log.Info("anchor: status", "batch", uint64(b.ID), "target", a.Name(), "state", st.State.String(), "depth", st.Depth)
+		return nil, nil
+	})
 }
 
 func checkTargets(targets []Anchorer) error {
