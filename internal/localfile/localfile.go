@@ -107,27 +107,25 @@ type File struct {
 // (limit must be at least 1). Anything but a regular file is refused
 // without blocking, and so is a file whose size is over limit.
 func Open(path string, limit int64) (*File, error) {
-	if limit < 1 {
-		return nil, &Error{Path: path, Kind: KindBadLimit, Limit: limit}
-	}
-	f, err := os.OpenFile(path, openFlags, 0)
-	if err != nil {
-		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
-	}
-	return check(f, path, limit)
+	return open(path, limit, os.OpenFile)
 }
 
 // OpenIn is [Open] for the file name inside root: no ".." or symbolic link
 // leads outside it.
 func OpenIn(root *os.Root, name string, limit int64) (*File, error) {
+	return open(name, limit, root.OpenFile)
+}
+
+// open is Open and OpenIn: openFile is os.OpenFile or an os.Root's.
+func open(path string, limit int64, openFile func(string, int, os.FileMode) (*os.File, error)) (*File, error) {
 	if limit < 1 {
-		return nil, &Error{Path: name, Kind: KindBadLimit, Limit: limit}
+		return nil, &Error{Path: path, Kind: KindBadLimit, Limit: limit}
 	}
-	f, err := root.OpenFile(name, openFlags, 0)
+	f, err := openFile(path, openFlags, 0)
 	if err != nil {
-		return nil, &Error{Path: name, Kind: KindOpen, Err: err}
+		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
 	}
-	return check(f, name, limit)
+	return check(f, path, limit)
 }
 
 // check keeps f if it is a regular file within limit, else closes it.
