@@ -152,18 +152,25 @@ var ErrUnsupportedPage = selfattest.Beneath(ErrCouldNotCheck, "verify: page cann
 //
 // It reads the whole of r, so r must be bounded by the caller.
 func ScanHTML(r io.Reader, pageURL, contentType string, maxRefs int) ([]PageRef, error) {
-	if maxRefs <= 0 {
-		maxRefs = DefaultMaxRefs
-	}
 	page, err := url.Parse(pageURL)
 	if err != nil || !page.IsAbs() {
 		return nil, fmt.Errorf("%w: page URL %q is not absolute", ErrBadInput, pageURL)
 	}
 	body, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("verify: scanning %s: %w", pageURL, err)
+		return nil, fmt.Errorf("%w: reading %s: %w", ErrBadInput, pageURL, err)
 	}
-	if body, err = pageText(body, contentType); err != nil {
+	return scanPage(body, page, contentType, maxRefs)
+}
+
+// scanPage is [ScanHTML] over a page already in memory.
+func scanPage(body []byte, page *url.URL, contentType string, maxRefs int) ([]PageRef, error) {
+	if maxRefs <= 0 {
+		maxRefs = DefaultMaxRefs
+	}
+	pageURL := page.String()
+	body, err := pageText(body, contentType)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnsupportedPage, pageURL, err)
 	}
 	s := &scanner{max: maxRefs}

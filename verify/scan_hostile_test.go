@@ -153,3 +153,14 @@ func TestScanHTMLEncodings(t *testing.T) {
 		})
 	}
 }
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk gone") }
+
+// TestScanHTMLUnreadable: a reader that fails is the caller's bad input.
+func TestScanHTMLUnreadable(t *testing.T) {
+	if _, err := ScanHTML(failingReader{}, "https://cdn.example/", "", 0); !errors.Is(err, ErrBadInput) {
+		t.Fatalf("err = %v, want ErrBadInput", err)
+	}
+}

@@ -149,7 +149,11 @@ func CheckPage(ctx context.Context, pageURL string, opts PageOptions) (*PageResu
 	if final == "" {
 		final = pageURL
 	}
-	refs, err := ScanHTML(bytes.NewReader(body.Bytes()), final, info.ContentType, opts.MaxRefs)
+	finalURL, err := url.Parse(final)
+	if err != nil || !finalURL.IsAbs() {
+		return nil, fmt.Errorf("%w: page URL %q is not absolute", ErrBadInput, final)
+	}
+	refs, err := scanPage(body.Bytes(), finalURL, info.ContentType, opts.MaxRefs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
@@ -172,7 +176,7 @@ func CheckPage(ctx context.Context, pageURL string, opts PageOptions) (*PageResu
 	}
 
 	fetched := fetchAll(ctx, refs, opts)
-	pageDir, _ := url.Parse(final)
+	pageDir := finalURL
 	for i, ref := range refs {
 		res.Subresources[i] = judge(ref, fetched[ref.URL], opts.Strict, root, pageDir)
 	}
