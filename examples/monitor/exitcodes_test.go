@@ -12,45 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
+	"github.com/ats-run/selfattest/examples/internal/clitest"
 	"github.com/ats-run/selfattest/verify/tlog"
 )
-
-// stallServer accepts connections on 127.0.0.1 and never answers.
-func stallServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
-}
 
 // TestExitCodes is the README's exit-code table for the monitor, row by
 // row, against a small tessera log (a folder, and the same folder served
@@ -107,7 +76,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	dead := "http://" + dl.Addr().String()
 	dl.Close()
-	stall := stallServer(t)
+	stall := clitest.StallServer(t)
 
 	// args is a run of log with a fresh state file (unless extra names one).
 	args := func(log string, extra ...string) []string {

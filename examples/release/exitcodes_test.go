@@ -8,42 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// stallServer accepts connections on 127.0.0.1 and never answers.
-func stallServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
-}
+	"github.com/ats-run/selfattest/examples/internal/clitest"
+)
 
 // TestExitCodes is the README's exit-code table for release, row by row:
 // each row runs in a folder of its own and must exit with its code within
@@ -80,7 +50,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	dead := "http://" + dl.Addr().String()
 	dl.Close()
-	stall := stallServer(t)
+	stall := clitest.StallServer(t)
 
 	base := func(extra ...string) []string {
 		return append([]string{"--dist", abs, "--version", "1.0.1", "--out", "out"}, extra...)

@@ -11,76 +11,21 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/examples/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 )
-
-// stallServer accepts connections on 127.0.0.1 and never answers: a
-// server that hangs. It returns its base URL.
-func stallServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
-}
-
-// deadURL is the base URL of a port on 127.0.0.1 nobody listens on.
-func deadURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + l.Addr().String()
-	l.Close()
-	return u
-}
-
-func mkfifo(t *testing.T, dir, name string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // exitRow is one outcome of one subcommand.
 type exitRow struct {
@@ -132,7 +77,7 @@ func TestExitCodes(t *testing.T) {
 	good := write(t, dir, "app.js", content)
 	empty := write(t, dir, "empty.js", nil)
 	big := write(t, dir, "big.js", make([]byte, 101))
-	fifo := mkfifo(t, dir, "fifo")
+	fifo := clitest.Mkfifo(t, dir, "fifo")
 	missing := filepath.Join(dir, "missing.js")
 	devZero := "/dev/zero"
 	if _, err := os.Stat(devZero); err != nil {
@@ -142,9 +87,9 @@ func TestExitCodes(t *testing.T) {
 	local := t.TempDir()
 	write(t, local, "app.js", content)
 	localFIFO := t.TempDir()
-	mkfifo(t, localFIFO, "app.js")
-	stall := stallServer(t)
-	dead := deadURL(t)
+	clitest.Mkfifo(t, localFIFO, "app.js")
+	stall := clitest.StallServer(t)
+	dead := clitest.DeadURL(t)
 	page := func(src, integrity string) string {
 		return `<!DOCTYPE html><script src="` + src + `" integrity="` + integrity + `"></script>`
 	}

@@ -1,0 +1,70 @@
+//go:build unix
+
+// Package clitest holds what the example programs' tests share: servers
+// on 127.0.0.1 that hang or are gone, and FIFOs, the inputs a command
+// must refuse or give up on within its deadline.
+package clitest
+
+import (
+	"net"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// StallServer accepts connections on 127.0.0.1 and never answers: a
+// server that hangs. It returns its base URL; the test's cleanup closes
+// it and every connection it accepted.
+func StallServer(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + l.Addr().String()
+}
+
+// DeadURL is the base URL of a port on 127.0.0.1 nobody listens on.
+func DeadURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + l.Addr().String()
+	l.Close()
+	return u
+}
+
+// Mkfifo makes a FIFO named name in dir, with no writer, and returns its
+// path.
+func Mkfifo(t testing.TB, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
