@@ -114,11 +114,7 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil && os.Getenv(EnvBinary) == "" {
-		t.Logf("rekorv2: no Rekor v2 server in the cache: building %s@%s into it on first use (a minute or two, once)", Package, Version)
-		start := time.Now()
-		if bin, err = Build(context.Background()); err == nil {
-			t.Logf("rekorv2: built %s in %s", bin, time.Since(start).Round(time.Second))
-		}
+		bin, err = Build(context.Background(), t.Logf)
 	}
 	if err != nil {
 		t.Fatalf("needs a real Rekor v2 server: %v", err)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package rekorv2
+package toolcache
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// lock takes an exclusive flock on path, waiting until ctx ends.
-func lock(ctx context.Context, path string) (func(), error) {
+// Lock takes an exclusive flock on path, waiting until ctx ends.
+func Lock(ctx context.Context, path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
