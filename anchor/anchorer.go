@@ -32,6 +32,28 @@ type Anchorer interface {
 	Check(ctx context.Context, root Hash, entry Entry) (Status, error)
 }
 
+// A Preparer is an [Anchorer] whose anchor is made before it is sent and
+// can be sent again unchanged: a signed transaction. A chain does not
+// deduplicate by root as a log can, so a process that crashed after
+// sending and restarted knows nothing of what it sent; the [Journal]
+// therefore records a Preparer's entry durably before it submits it, and
+// after a crash submits that same entry again instead of anchoring anew.
+//
+// The contract, beside Anchorer's (held by anchortest.Run):
+//
+//   - Prepare returns the pending entry of an anchor of root without
+//     sending it (it may read from the target: a nonce, the fees).
+//   - Submit sends a prepared entry. Submitting an entry the target
+//     already has, or has already included, is one anchor and not an
+//     error; whether it holds is for Check to say.
+//   - Anchor is Prepare then Submit, and keeps Anchorer's rule: a second
+//     Anchor of a root whose anchor has not failed returns that anchor.
+type Preparer interface {
+	Anchorer
+	Prepare(ctx context.Context, root Hash) (Entry, error)
+	Submit(ctx context.Context, root Hash, entry Entry) error
+}
+
 // A State is where an anchor stands.
 type State int
 
@@ -95,10 +117,7 @@ func Run(ctx context.Context, root Hash, targets ...Anchorer) ([]Outcome, error)
 			outs[i].Err = fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 		} else {
 			e, err := a.Anchor(ctx, root)
-			if err == nil && (e.raw == nil || e.Target != a.Name()) {
-				err = fmt.Errorf("%w: the target returned an entry that is not its own", ErrAnchor)
-			}
-			outs[i].Entry, outs[i].Err = e, classify(err)
+			outs[i].Entry, outs[i].Err = e, classify(ownEntry(a, e, err))
 		}
 		if outs[i].Err != nil {
 			outs[i].Entry = Entry{}

@@ -193,7 +193,8 @@
 //   - batch sealed: its first item and size (a batch is a run of items)
 //     and its root ([Journal.Seal]);
 //   - anchor submitted: per batch and target, each attempt's entry,
-//     written after the target accepted it;
+//     written after the target accepted it — or, at a [Preparer] (a
+//     chain), written before it is submitted and marked sent after;
 //   - anchor status: pending, confirmed at a depth, final, or failed.
 //
 // [Journal.Add] and [Journal.AddAll] record items (adding the same item
@@ -215,7 +216,12 @@
 // Anchor of a root whose earlier anchor has not failed returns that
 // anchor. A crash between the target accepting an anchor and the journal
 // recording it is then repaired by calling Anchor again, and no batch is
-// anchored twice while its first anchor is still valid. The crash test
+// anchored twice while its first anchor is still valid. A chain cannot
+// keep that rule across processes (it does not deduplicate by root, and a
+// restarted process does not know what the one before sent), so a chain's
+// Anchorer is a [Preparer]: the journal records its signed transaction
+// before sending it, and after a crash sends that same transaction again,
+// which the chain includes at most once. The crash test
 // (TestJournalCrash) holds the journal to this: a child process is killed
 // with SIGKILL thirty times (at random steps, right after the target
 // accepted an anchor, right after a check answered, after random delays)

@@ -107,7 +107,10 @@ type anchorRecord struct {
 // An attempt is one anchor of a batch's root at a target: the entry the
 // target returned, then what Check learned.
 type attempt struct {
-	Entry    json.RawMessage `json:"entry"`
+	Entry json.RawMessage `json:"entry"`
+	// Unsent marks a [Preparer]'s entry recorded before it was submitted,
+	// until a Submit returned: AnchorPending submits it (again).
+	Unsent   bool            `json:"unsent,omitempty"`
 	State    State           `json:"state"`
 	Depth    uint64          `json:"depth,omitempty"`
 	Complete json.RawMessage `json:"complete,omitempty"`
@@ -326,6 +329,9 @@ type AnchorStatus struct {
 	State    State
 	Depth    uint64
 	Attempts int
+	// Unsent: a [Preparer]'s anchor recorded but not submitted yet (a
+	// crash or a failed Submit); the next AnchorPending submits it.
+	Unsent bool
 }
 
 // Final reports whether the batch has at least one anchor and all its
@@ -375,7 +381,7 @@ func (j *Journal) batchStatus(tx *bolt.Tx, k, v []byte) (BatchStatus, error) {
 			return BatchStatus{}, &JournalError{Path: j.path, Reason: "anchor record", Err: err}
 		}
 		last := ar.Attempts[len(ar.Attempts)-1]
-		s.Anchors = append(s.Anchors, AnchorStatus{Target: string(ak[8:]), State: last.State, Depth: last.Depth, Attempts: len(ar.Attempts)})
+		s.Anchors = append(s.Anchors, AnchorStatus{Target: string(ak[8:]), State: last.State, Depth: last.Depth, Attempts: len(ar.Attempts), Unsent: last.Unsent})
 	}
 	return s, nil
 }
@@ -404,29 +410,67 @@ func (j *Journal) putAnchorRecord(target string, batch BatchID, ar anchorRecord)
 
 // AnchorPending anchors, at every target, the root of every batch that
 // has no live anchor there (none yet, or its latest failed), and records
-// each entry as the target accepts it. A failure at one target does not
+// each entry as the target accepts it. At a [Preparer] (a chain), it
+// records the prepared entry before submitting it, and submits again an
+// entry recorded but not known to be submitted (a crash, a failed Submit). A failure at one target does not
 // stop the others: the error joins a [*TargetError] per failure. Calling
 // it again after a crash anchors nothing twice: see the [Anchorer]
 // contract.
 func (j *Journal) AnchorPending(ctx context.Context, targets ...Anchorer) error {
 	return j.eachAnchor(ctx, targets, func(b BatchStatus, a Anchorer, ar anchorRecord) (error, error) {
-		if ar.live() != nil {
+		p, prepares := a.(Preparer)
+		at := ar.live()
+		switch {
+		case at != nil && !at.Unsent:
+			return nil, nil
+		case at != nil && !prepares:
+			return &TargetError{Target: a.Name(), Err: fmt.Errorf("%w: an anchor recorded unsent, and the target cannot submit it", ErrBadInput)}, nil
+		case at == nil && prepares:
+			e, err := p.Prepare(ctx, b.Root)
+			if err = ownEntry(a, e, err); err != nil {
+				return &TargetError{Target: a.Name(), Err: classify(err)}, nil
+			}
+			// Recorded before it is sent: after a crash, the same entry
+			// is submitted again, not a second anchor.
+			ar.Attempts = append(ar.Attempts, attempt{Entry: e.raw, State: StatePending, Unsent: true})
+			if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
+				return nil, j.ioError("record prepared anchor", err)
+			}
+			at = &ar.Attempts[len(ar.Attempts)-1]
+		case at == nil:
+			e, err := a.Anchor(ctx, b.Root)
+			if err = ownEntry(a, e, err); err != nil {
+				return &TargetError{Target: a.Name(), Err: classify(err)}, nil
+			}
+			ar.Attempts = append(ar.Attempts, attempt{Entry: e.raw, State: StatePending})
+			if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
+				return nil, j.ioError("record anchor", err)
+			}
+			j.log.Info("anchor: submitted", "batch", uint64(b.ID), "target", a.Name(), "attempt", len(ar.Attempts))
 			return nil, nil
 		}
-		e, err := a.Anchor(ctx, b.Root)
-		if err == nil && (e.raw == nil || e.Target != a.Name()) {
-			err = fmt.Errorf("%w: the target returned an entry that is not its own", ErrAnchor)
-		}
+		e, err := ParseEntry(at.Entry)
 		if err != nil {
+			return nil, &JournalError{Path: j.path, Reason: "recorded entry", Err: err}
+		}
+		if err := p.Submit(ctx, b.Root, e); err != nil {
 			return &TargetError{Target: a.Name(), Err: classify(err)}, nil
 		}
-		ar.Attempts = append(ar.Attempts, attempt{Entry: e.raw, State: StatePending})
+		at.Unsent = false
 		if err := j.putAnchorRecord(a.Name(), b.ID, ar); err != nil {
 			return nil, j.ioError("record anchor", err)
 		}
 		j.log.Info("anchor: submitted", "batch", uint64(b.ID), "target", a.Name(), "attempt", len(ar.Attempts))
 		return nil, nil
 	})
+}
+
+// ownEntry is err, or an [ErrAnchor] error when e is not an entry of a's.
+func ownEntry(a Anchorer, e Entry, err error) error {
+	if err == nil && (e.raw == nil || e.Target != a.Name()) {
+		err = fmt.Errorf("%w: the target returned an entry that is not its own", ErrAnchor)
+	}
+	return err
 }
 
 // eachAnchor is the walk AnchorPending and Upgrade share: under j.mu, for
@@ -474,8 +518,8 @@ func (j *Journal) eachAnchor(ctx context.Context, targets []Anchorer, f func(Bat
 func (j *Journal) Upgrade(ctx context.Context, targets ...Anchorer) error {
 	return j.eachAnchor(ctx, targets, func(b BatchStatus, a Anchorer, ar anchorRecord) (error, error) {
 		at := ar.live()
-		if at == nil || at.State == StateFinal {
-			return nil, nil
+		if at == nil || at.State == StateFinal || at.Unsent {
+			return nil, nil // an unsent anchor is AnchorPending's to submit
 		}
 		e, err := ParseEntry(at.Entry)
 		if err != nil {
@@ -610,8 +654,8 @@ func (j *Journal) loadBatch(batch BatchID) (*Batch, []Entry, error) {
 				return &JournalError{Path: j.path, Reason: "anchor record", Err: err}
 			}
 			at := ar.live()
-			if at == nil {
-				continue
+			if at == nil || at.Unsent {
+				continue // an unsent anchor may never be: no receipt names it
 			}
 			raw := at.Entry
 			if at.Complete != nil {
