@@ -36,7 +36,8 @@ type VerifierProvider interface {
 // Timeout bounds how long [Run] waits for an anchor to be confirmed.
 const Timeout = 60 * time.Second
 
-// Run holds a to the contract of [anchor.Anchorer], in subtests. Every
+// Run holds a to the contract of [anchor.Anchorer] (and of
+// [anchor.Preparer] when a is one), in subtests. Every
 // implementation's tests call it, against the real service on loopback or
 // its simulator. If a is an [Advancer], Run calls Advance to make progress;
 // if a is a [VerifierProvider], Run also checks entries offline.
@@ -184,6 +185,38 @@ func Run(t *testing.T, a anchor.Anchorer) {
 			t.Errorf("the dropped anchor came back: %v, %v", st.State, err)
 		}
 	})
+	if p, ok := a.(anchor.Preparer); ok {
+		t.Run("PrepareThenSubmitTwice", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+			defer cancel()
+			root := randomRoot(t)
+			e, err := p.Prepare(ctx, root)
+			if err != nil {
+				t.Fatalf("Prepare: %v", err)
+			}
+			if e.IsZero() || e.Target != a.Name() {
+				t.Fatalf("Prepare returned entry %s, not one of target %q", e.JSON(), a.Name())
+			}
+			if err := p.Submit(ctx, randomRoot(t), e); !errors.Is(err, anchor.ErrAnchor) {
+				t.Errorf("Submit of the entry for another root = %v, want ErrAnchor", err)
+			}
+			if err := p.Submit(ctx, root, e); err != nil {
+				t.Fatalf("Submit: %v", err)
+			}
+			if err := p.Submit(ctx, root, e); err != nil {
+				t.Errorf("a second Submit of the same entry = %v, want nil (it is one anchor)", err)
+			}
+			st := waitConfirmed(t, a, root, e)
+			if v, ok := a.(VerifierProvider); ok {
+				if err := v.Verifier().VerifyOffline(root, st.Entry); err != nil {
+					t.Errorf("complete entry does not verify offline: %v", err)
+				}
+			}
+			if err := p.Submit(ctx, root, e); err != nil {
+				t.Errorf("Submit of an entry already included = %v, want nil", err)
+			}
+		})
+	}
 	t.Run("CancelledContext", func(t *testing.T) {
 		root := randomRoot(t)
 		e := mustAnchor(t, a, root)
