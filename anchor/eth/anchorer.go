@@ -141,11 +141,12 @@ func (a *Anchorer) From() common.Address { return a.from }
 // Verifier returns the offline verifier of this target's entries.
 func (a *Anchorer) Verifier() anchor.AnchorVerifier { return NewVerifier(a.chainID.Uint64(), a.sink) }
 
-// Anchor sends a transaction anchoring root and returns its pending entry.
-// If this Anchorer anchored root before and that anchor has not failed
-// (as far as it knows: it does not ask the node), it returns that entry
-// and sends nothing. The record of anchors is in memory; see "What this
-// package does not do" in the package documentation.
+// Anchor sends a transaction anchoring root and returns its pending entry:
+// [Anchorer.Prepare] then [Anchorer.Submit]. If this Anchorer anchored
+// root before and that anchor has not failed (as far as it knows: it does
+// not ask the node), it returns that entry and sends nothing. That record
+// is in memory; across processes, the anchor journal keeps it (see
+// [anchor.Preparer]).
 func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return anchor.Entry{}, couldNotCheck("anchor", err)
@@ -155,19 +156,79 @@ func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, 
 	if p, ok := a.sent[root]; ok {
 		return p.entry()
 	}
-	if err := a.checkChain(ctx); err != nil {
+	p, tx, err := a.prepare(ctx, root)
+	if err != nil {
 		return anchor.Entry{}, err
+	}
+	if err := a.send(ctx, tx); err != nil {
+		return anchor.Entry{}, err
+	}
+	a.sent[root] = p
+	return p.entry()
+}
+
+// Prepare signs a transaction anchoring root and returns its pending
+// entry, sending nothing: it reads the chain id, the head's base fee, the
+// tip suggestion, the gas estimate and the pending nonce, and refuses fees
+// above the caps (a [*FeeError]). The anchor journal records the entry
+// before it calls [Anchorer.Submit].
+func (a *Anchorer) Prepare(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return anchor.Entry{}, couldNotCheck("prepare", err)
+	}
+	p, _, err := a.prepare(ctx, root)
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	return p.entry()
+}
+
+// Submit sends the transaction of a pending entry of root made by this
+// Anchorer (checked offline first: its chain, sink, sender and calldata).
+// A node that already has the transaction ("already known"), or whose
+// sender's nonce is past it ("nonce too low": it was mined, or another
+// transaction took the nonce, which Check then reports failed), is not an
+// error: sending a signed transaction again is at most one anchor.
+func (a *Anchorer) Submit(ctx context.Context, root anchor.Hash, entry anchor.Entry) error {
+	if err := ctx.Err(); err != nil {
+		return couldNotCheck("submit", err)
+	}
+	x, err := ParseEthEntry(entry)
+	if err != nil {
+		return err
+	}
+	if x.Target != a.name {
+		return reject("target", a.name, x.Target, nil)
+	}
+	v, err := a.Verifier().(*Verifier).verify(root, x)
+	if err != nil && !errors.Is(err, anchor.ErrPending) {
+		return err
+	}
+	if v.from != a.from {
+		return reject("from", a.from.Hex(), v.from.Hex(), nil)
+	}
+	err = a.send(ctx, v.tx)
+	if err != nil && (strings.Contains(err.Error(), "already known") || strings.Contains(err.Error(), "nonce too low")) {
+		return nil
+	}
+	return err
+}
+
+// prepare builds and signs the transaction anchoring root.
+func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *types.Transaction, error) {
+	if err := a.checkChain(ctx); err != nil {
+		return nil, nil, err
 	}
 	head, err := a.client.HeaderByNumber(ctx, nil)
 	if err != nil {
-		return anchor.Entry{}, couldNotCheck("head", err)
+		return nil, nil, couldNotCheck("head", err)
 	}
 	tip, err := a.client.SuggestGasTipCap(ctx)
 	if err != nil {
-		return anchor.Entry{}, couldNotCheck("tip", err)
+		return nil, nil, couldNotCheck("tip", err)
 	}
 	if tip.Cmp(a.opts.MaxTipPerGas) > 0 {
-		return anchor.Entry{}, &FeeError{What: "maxPriorityFeePerGas", Limit: a.opts.MaxTipPerGas.String(), Asked: tip.String()}
+		return nil, nil, &FeeError{What: "maxPriorityFeePerGas", Limit: a.opts.MaxTipPerGas.String(), Asked: tip.String()}
 	}
 	baseFee := head.BaseFee
 	if baseFee == nil {
@@ -177,21 +238,21 @@ func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, 
 	if maxFee.Cmp(a.opts.MaxFeePerGas) > 0 {
 		// 2×base fee + tip is the usual margin; the cap is the limit.
 		if minFee := new(big.Int).Add(baseFee, tip); minFee.Cmp(a.opts.MaxFeePerGas) > 0 {
-			return anchor.Entry{}, &FeeError{What: "maxFeePerGas", Limit: a.opts.MaxFeePerGas.String(), Asked: minFee.String()}
+			return nil, nil, &FeeError{What: "maxFeePerGas", Limit: a.opts.MaxFeePerGas.String(), Asked: minFee.String()}
 		}
 		maxFee = new(big.Int).Set(a.opts.MaxFeePerGas)
 	}
 	data := Calldata(root)
 	gas, err := a.client.EstimateGas(ctx, ethereum.CallMsg{From: a.from, To: &a.sink, Data: data, Value: new(big.Int)})
 	if err != nil {
-		return anchor.Entry{}, couldNotCheck("estimate gas", err)
+		return nil, nil, couldNotCheck("estimate gas", err)
 	}
 	if gas > a.opts.MaxGas {
-		return anchor.Entry{}, &FeeError{What: "gas", Limit: fmt.Sprint(a.opts.MaxGas), Asked: fmt.Sprint(gas)}
+		return nil, nil, &FeeError{What: "gas", Limit: fmt.Sprint(a.opts.MaxGas), Asked: fmt.Sprint(gas)}
 	}
 	nonce, err := a.client.PendingNonceAt(ctx, a.from)
 	if err != nil {
-		return anchor.Entry{}, couldNotCheck("pending nonce", err)
+		return nil, nil, couldNotCheck("pending nonce", err)
 	}
 	tx, err := types.SignNewTx(a.key, a.signer, &types.DynamicFeeTx{
 		ChainID:   a.chainID,
@@ -204,22 +265,26 @@ func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, 
 		Data:      data,
 	})
 	if err != nil {
-		return anchor.Entry{}, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
-	}
-	if err := a.client.SendTransaction(ctx, tx); err != nil {
-		// "nonce too low", "replacement transaction underpriced": another
-		// sender with this key took the nonce between our read and send.
-		return anchor.Entry{}, couldNotCheck(fmt.Sprintf("send (nonce %d)", nonce), err)
+		return nil, nil, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
 	}
 	p, err := a.pendingEntry(tx)
 	if err != nil {
-		return anchor.Entry{}, err
+		return nil, nil, err
 	}
-	a.sent[root] = p
+	return p, tx, nil
+}
+
+// send broadcasts tx.
+func (a *Anchorer) send(ctx context.Context, tx *types.Transaction) error {
+	if err := a.client.SendTransaction(ctx, tx); err != nil {
+		// "nonce too low", "replacement transaction underpriced": another
+		// sender with this key took the nonce between our read and send.
+		return couldNotCheck(fmt.Sprintf("send (nonce %d)", tx.Nonce()), err)
+	}
 	if a.opts.Logger != nil {
-		a.opts.Logger.Info("eth: anchor sent", "target", a.name, "tx", tx.Hash().Hex(), "nonce", nonce, "root", root.String())
+		a.opts.Logger.Info("eth: anchor sent", "target", a.name, "tx", tx.Hash().Hex(), "nonce", tx.Nonce())
 	}
-	return p.entry()
+	return nil
 }
 
 func (a *Anchorer) pendingEntry(tx *types.Transaction) (*Entry, error) {
@@ -389,4 +454,4 @@ func notFound(err error) bool {
 	return errors.Is(err, ethereum.NotFound) || err != nil && strings.Contains(err.Error(), "transaction indexing is in progress")
 }
 
-var _ anchor.Anchorer = (*Anchorer)(nil)
+var _ anchor.Preparer = (*Anchorer)(nil)
