@@ -21,9 +21,12 @@ const solcVersion = "0.8.37"
 
 // solcjs returns the path of solc-js solcVersion's command, installing it
 // on first use (npm install solc@solcVersion) into
-// ${XDG_CACHE_HOME:-~/.cache}/selfattest/solc/<version>/, under a lock
-// there so that parallel test processes install it once. It fails the
-// test, never skips it, when npm is missing.
+// ${XDG_CACHE_HOME:-~/.cache}/selfattest/solc/<version>/. Test processes
+// run in parallel, so it holds a lock beside that folder: the first
+// installs, the others wait and find it installed. npm installs into a
+// scratch folder beside it, renamed into place once complete, so a
+// half-done install is never taken for one. It fails the test, never
+// skips it, when npm is missing.
 func solcjs(t *testing.T) string {
 	t.Helper()
 	cache := os.Getenv("XDG_CACHE_HOME")
@@ -34,16 +37,17 @@ func solcjs(t *testing.T) string {
 		}
 		cache = filepath.Join(home, ".cache")
 	}
-	dir := filepath.Join(cache, "selfattest", "solc", solcVersion)
+	parent := filepath.Join(cache, "selfattest", "solc")
+	dir := filepath.Join(parent, solcVersion)
 	bin := filepath.Join(dir, "node_modules", ".bin", "solcjs")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		t.Fatalf("solc cache: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	unlock := flock(ctx, t, filepath.Join(dir, ".lock"))
+	unlock := flock(ctx, t, filepath.Join(parent, solcVersion+".lock"))
 	defer unlock()
-	if installed(dir, bin) {
+	if installed(dir) {
 		t.Logf("solc-js %s: %s", solcVersion, bin)
 		return bin
 	}
@@ -51,20 +55,34 @@ func solcjs(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("TestContractReproducible needs npm (Node.js) to install solc-js %s into %s: %v", solcVersion, dir, err)
 	}
+	scratch, err := os.MkdirTemp(parent, solcVersion+".install-")
+	if err != nil {
+		t.Fatalf("solc cache: %v", err)
+	}
+	defer os.RemoveAll(scratch)
+	if err := os.Chmod(scratch, 0o755); err != nil {
+		t.Fatalf("solc cache: %v", err)
+	}
 	t.Logf("installing solc-js %s into %s (npm install solc@%s)", solcVersion, dir, solcVersion)
-	cmd := exec.CommandContext(ctx, npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--save-exact", "solc@"+solcVersion)
+	cmd := exec.CommandContext(ctx, npm, "install", "--prefix", scratch, "--no-audit", "--no-fund", "--save-exact", "solc@"+solcVersion)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("npm install solc@%s: %v\n%s", solcVersion, err, out)
 	}
-	if !installed(dir, bin) {
-		t.Fatalf("npm install solc@%s left no %s of version %s", solcVersion, bin, solcVersion)
+	if !installed(scratch) {
+		t.Fatalf("npm install solc@%s left no solcjs of version %s in %s", solcVersion, solcVersion, scratch)
+	}
+	if err := os.RemoveAll(dir); err != nil { // an incomplete install from before
+		t.Fatalf("solc cache: %v", err)
+	}
+	if err := os.Rename(scratch, dir); err != nil {
+		t.Fatalf("solc cache: %v", err)
 	}
 	return bin
 }
 
 // installed reports whether dir holds solc-js of solcVersion.
-func installed(dir, bin string) bool {
-	if _, err := os.Stat(bin); err != nil {
+func installed(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".bin", "solcjs")); err != nil {
 		return false
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "node_modules", "solc", "package.json"))
