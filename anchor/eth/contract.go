@@ -4,6 +4,7 @@ import (
 	_ "embed" // the compiled contract
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
@@ -29,12 +30,17 @@ func ContractRuntime() []byte { return mustHex(strings.TrimSpace(runtimeHex)) }
 // ContractABI returns the Anchor contract's ABI, as solc wrote it (JSON).
 func ContractABI() string { return strings.TrimSpace(contractABI) }
 
-// The contract's function and event, by signature.
+// The contract's function and event, by signature; unexported so that no
+// importer can change what the verifier compares with.
 var (
-	// AnchorSelector is the selector of anchor(bytes32): the first four
-	// bytes of keccak256("anchor(bytes32)").
-	AnchorSelector = [4]byte(crypto.Keccak256([]byte("anchor(bytes32)"))[:4])
-	// AnchoredTopic is topic0 of the event Anchored(bytes32 indexed root,
-	// address indexed sender): keccak256("Anchored(bytes32,address)").
-	AnchoredTopic = crypto.Keccak256Hash([]byte("Anchored(bytes32,address)"))
+	anchorSelector = [4]byte(crypto.Keccak256([]byte("anchor(bytes32)"))[:4])
+	anchoredTopic  = crypto.Keccak256Hash([]byte("Anchored(bytes32,address)"))
 )
+
+// AnchorSelector returns the selector of anchor(bytes32): the first four
+// bytes of keccak256("anchor(bytes32)").
+func AnchorSelector() [4]byte { return anchorSelector }
+
+// AnchoredTopic returns topic0 of the event Anchored(bytes32 indexed root,
+// address indexed sender): keccak256("Anchored(bytes32,address)").
+func AnchoredTopic() common.Hash { return anchoredTopic }

@@ -190,25 +190,26 @@ func TestContractReproducible(t *testing.T) {
 // their signatures, are those of the committed ABI (read by go-ethereum's
 // abi package) and those solc put in the runtime bytecode.
 func TestContractABI(t *testing.T) {
+	sel, topic := AnchorSelector(), AnchoredTopic()
 	a, err := abi.JSON(strings.NewReader(ContractABI()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, ok := a.Methods["anchor"]; !ok || !bytes.Equal(m.ID, AnchorSelector[:]) || len(a.Methods) != 1 {
-		t.Errorf("ABI methods %v; want only anchor with selector %x", a.Methods, AnchorSelector)
+	if m, ok := a.Methods["anchor"]; !ok || !bytes.Equal(m.ID, sel[:]) || len(a.Methods) != 1 {
+		t.Errorf("ABI methods %v; want only anchor with selector %x", a.Methods, sel)
 	}
-	if e, ok := a.Events["Anchored"]; !ok || e.ID != AnchoredTopic || len(a.Events) != 1 {
-		t.Errorf("ABI events %v; want only Anchored with topic %s", a.Events, AnchoredTopic.Hex())
+	if e, ok := a.Events["Anchored"]; !ok || e.ID != topic || len(a.Events) != 1 {
+		t.Errorf("ABI events %v; want only Anchored with topic %s", a.Events, topic.Hex())
 	}
 	// Literal values, as solc put them in the bytecode (PUSH4, PUSH32).
-	if hex.EncodeToString(AnchorSelector[:]) != "eecdf927" {
-		t.Errorf("selector %x", AnchorSelector)
+	if hex.EncodeToString(sel[:]) != "eecdf927" {
+		t.Errorf("selector %x", sel)
 	}
-	if AnchoredTopic != common.HexToHash("0xcdfd8c88d25a86e1d49452dc0ae55de56801c9cf37d5b930dc3893c32d5e0b1e") {
-		t.Errorf("topic %s", AnchoredTopic.Hex())
+	if topic != common.HexToHash("0xcdfd8c88d25a86e1d49452dc0ae55de56801c9cf37d5b930dc3893c32d5e0b1e") {
+		t.Errorf("topic %s", topic.Hex())
 	}
 	rt := ContractRuntime()
-	if !bytes.Contains(rt, append([]byte{0x63}, AnchorSelector[:]...)) || !bytes.Contains(rt, append([]byte{0x7f}, AnchoredTopic[:]...)) {
+	if !bytes.Contains(rt, append([]byte{0x63}, sel[:]...)) || !bytes.Contains(rt, append([]byte{0x7f}, topic[:]...)) {
 		t.Errorf("the runtime does not PUSH4 the selector and PUSH32 the topic")
 	}
 }

@@ -24,7 +24,7 @@ const EventKind = "eth-event"
 // EventCalldata returns the calldata of an event anchor of root: the ABI
 // call anchor(root), [AnchorSelector] ‖ root, 36 bytes.
 func EventCalldata(root anchor.Hash) []byte {
-	return append(AnchorSelector[:], root[:]...)
+	return append(anchorSelector[:], root[:]...)
 }
 
 // EventTarget returns the name of the target that anchors by calls to the
@@ -117,7 +117,7 @@ func checkEventLog(r *types.Receipt, contract common.Address, root anchor.Hash, 
 	if len(l.Topics) != 3 {
 		return reject("event: log topics", "3", strconv.Itoa(len(l.Topics)), nil)
 	}
-	for i, want := range []common.Hash{AnchoredTopic, common.Hash(root), common.BytesToHash(sender[:])} {
+	for i, want := range []common.Hash{anchoredTopic, common.Hash(root), common.BytesToHash(sender[:])} {
 		if l.Topics[i] != want {
 			return reject("event: log topic"+strconv.Itoa(i)+" ("+[]string{"Anchored(bytes32,address)", "root", "sender"}[i]+")",
 				hex.EncodeToString(want[:]), hex.EncodeToString(l.Topics[i][:]), nil)

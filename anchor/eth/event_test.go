@@ -182,7 +182,7 @@ func logCode(topic0, topic1, topic2 []byte, size byte) []byte {
 		topic1 = []byte{opPush1, 4, opCalldataload}
 	}
 	if topic0 == nil {
-		topic0 = push32(AnchoredTopic)
+		topic0 = push32(AnchoredTopic())
 	}
 	var c []byte
 	c = append(c, topic2...)
