@@ -14,6 +14,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/ats-run/selfattest/internal/toolcache"
 )
 
 // solcVersion is the solc-js release the contract is compiled with.
@@ -45,7 +47,10 @@ func solcjs(t *testing.T) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	unlock := flock(ctx, t, filepath.Join(parent, solcVersion+".lock"))
+	unlock, err := toolcache.Lock(ctx, filepath.Join(parent, solcVersion+".lock"))
+	if err != nil {
+		t.Fatalf("solc cache: lock: %v", err)
+	}
 	defer unlock()
 	if installed(dir) {
 		t.Logf("solc-js %s: %s", solcVersion, bin)

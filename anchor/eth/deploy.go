@@ -9,11 +9,12 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/ats-run/selfattest/anchor"
 )
 
 // DeployContract deploys the Anchor contract ([ContractCreation]) on chain

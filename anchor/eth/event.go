@@ -8,9 +8,10 @@ import (
 	"math/big"
 	"strconv"
 
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/ats-run/selfattest/anchor"
 )
 
 // EventKind is the kind of the entries an event [Anchorer] ([NewEvent])

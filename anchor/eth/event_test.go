@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ats-run/selfattest/anchor"
-	"github.com/ats-run/selfattest/anchor/anchortest"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/anchortest"
 )
 
 // committedRuntime is contract/Anchor.runtime.bin, read from the file, not
