@@ -89,6 +89,7 @@ type Anchorer struct {
 	name    string
 	opts    Options
 	signer  types.Signer
+	event   bool // anchors by contract event: see NewEvent
 
 	mu    sync.Mutex
 	sent  map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
@@ -139,7 +140,9 @@ func (a *Anchorer) Name() string { return a.name }
 func (a *Anchorer) From() common.Address { return a.from }
 
 // Verifier returns the offline verifier of this target's entries.
-func (a *Anchorer) Verifier() anchor.AnchorVerifier { return NewVerifier(a.chainID.Uint64(), a.sink) }
+func (a *Anchorer) Verifier() anchor.AnchorVerifier {
+	return &Verifier{chainID: a.chainID.Uint64(), sink: a.sink, event: a.event}
+}
 
 // Anchor sends a transaction anchoring root and returns its pending entry:
 // [Anchorer.Prepare] then [Anchorer.Submit]. If this Anchorer anchored
@@ -242,7 +245,7 @@ func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *type
 		}
 		maxFee = new(big.Int).Set(a.opts.MaxFeePerGas)
 	}
-	data := Calldata(root)
+	data := a.payload(root)
 	gas, err := a.client.EstimateGas(ctx, ethereum.CallMsg{From: a.from, To: &a.sink, Data: data, Value: new(big.Int)})
 	if err != nil {
 		return nil, nil, couldNotCheck("estimate gas", err)
@@ -294,7 +297,7 @@ func (a *Anchorer) pendingEntry(tx *types.Transaction) (*Entry, error) {
 	}
 	h := tx.Hash()
 	return &Entry{
-		Kind:    Kind,
+		Kind:    a.Verifier().Kind(),
 		Target:  a.name,
 		ChainID: a.chainID.Uint64(),
 		From:    hex.EncodeToString(a.from[:]),

@@ -26,12 +26,18 @@ func Calldata(root anchor.Hash) []byte {
 // Target returns the name of the target that anchors by calldata sent to
 // sink on chain chainID: "eth:<chainID>:<sink, 40 lowercase hex digits>".
 func Target(chainID uint64, sink common.Address) string {
-	return "eth:" + strconv.FormatUint(chainID, 10) + ":" + hex.EncodeToString(sink[:])
+	return targetOf(Kind, chainID, sink)
 }
 
-// parseTarget reads a name made by [Target].
-func parseTarget(s string) (uint64, common.Address, bool) {
-	rest, ok := strings.CutPrefix(s, "eth:")
+// targetOf returns "<kind>:<chainID>:<address, 40 lowercase hex digits>".
+func targetOf(kind string, chainID uint64, addr common.Address) string {
+	return kind + ":" + strconv.FormatUint(chainID, 10) + ":" + hex.EncodeToString(addr[:])
+}
+
+// parseTarget reads a name made by [Target] (kind [Kind]) or
+// [EventTarget] (kind [EventKind]).
+func parseTarget(kind, s string) (uint64, common.Address, bool) {
+	rest, ok := strings.CutPrefix(s, kind+":")
 	if !ok {
 		return 0, common.Address{}, false
 	}
@@ -50,7 +56,8 @@ func parseTarget(s string) (uint64, common.Address, bool) {
 	return n, common.BytesToAddress(b), true
 }
 
-// An Entry is an anchor entry of kind "eth", decoded but not verified. The
+// An Entry is an anchor entry of kind "eth" or "eth-event", decoded but
+// not verified. The
 // pending entry has the members up to Tx; the complete one has them all.
 // Binary values are lowercase hex without "0x", as in the receipt format.
 type Entry struct {
@@ -77,9 +84,10 @@ func (e *Entry) Complete() bool {
 	return e.BlockHash != "" || e.Header != "" || e.TxProof != "" || e.Receipt != "" || e.ReceiptProof != "" || e.BlockNumber != nil || e.Index != nil
 }
 
-// ParseEthEntry decodes an anchor entry of kind "eth". It checks the JSON
-// shape only: the members and their types, hex of the right alphabet and
-// length, a target named as [Target] names it, the block members all
+// ParseEthEntry decodes an anchor entry of kind "eth" or "eth-event" (the
+// same members). It checks the JSON shape only: the members and their
+// types, hex of the right alphabet and length, a target named as [Target]
+// (or, for "eth-event", [EventTarget]) names it, the block members all
 // present or all absent. A shape it refuses is an error wrapping
 // [anchor.ErrBadInput]; what the hex values say is checked by
 // [Verifier.VerifyOffline].
@@ -98,11 +106,11 @@ func ParseEthEntry(e anchor.Entry) (*Entry, error) {
 			return nil, badInput(m, "missing")
 		}
 	}
-	if x.Kind != Kind {
-		return nil, badInput("kind", "not "+strconv.Quote(Kind))
+	if x.Kind != Kind && x.Kind != EventKind {
+		return nil, badInput("kind", "not "+strconv.Quote(Kind)+" or "+strconv.Quote(EventKind))
 	}
-	if _, _, ok := parseTarget(x.Target); !ok {
-		return nil, badInput("target", `not "eth:<chain id>:<40 lowercase hex digits>"`)
+	if _, _, ok := parseTarget(x.Kind, x.Target); !ok {
+		return nil, badInput("target", `not "`+x.Kind+`:<chain id>:<40 lowercase hex digits>"`)
 	}
 	if err := hexLen(x.From, 20, "from"); err != nil {
 		return nil, err

@@ -23,11 +23,15 @@ import (
 // trie at its index, its receipt is in the header's receipts trie at the
 // same index with status 1, the transaction is to the sink with calldata
 // [Prefix] ‖ root on the chain. Whether that block is canonical is the
-// caller's to learn elsewhere: [OnlineVerifier] asks RPC endpoints.
+// caller's to learn elsewhere: [OnlineVerifier] asks RPC endpoints. An
+// event verifier ([NewEventVerifier]) checks entries of kind "eth-event"
+// the same way, with the contract's calldata, and the contract's log in
+// the proven receipt.
 type Verifier struct {
 	chainID uint64
 	sink    common.Address
 	any     bool
+	event   bool // kind "eth-event": see NewEventVerifier
 }
 
 // NewVerifier returns the offline verifier of entries of chain chainID
@@ -42,15 +46,20 @@ func NewChainVerifier(chainID uint64) *Verifier {
 	return &Verifier{chainID: chainID, any: true}
 }
 
-// Kind returns "eth".
-func (v *Verifier) Kind() string { return Kind }
+// Kind returns "eth", or "eth-event" for an event verifier.
+func (v *Verifier) Kind() string {
+	if v.event {
+		return EventKind
+	}
+	return Kind
+}
 
 // Target returns the target it verifies the entries of, "" for every sink.
 func (v *Verifier) Target() string {
 	if v.any {
 		return ""
 	}
-	return Target(v.chainID, v.sink)
+	return targetOf(v.Kind(), v.chainID, v.sink)
 }
 
 // VerifyOffline checks that entry anchors root. It returns nil, an error
@@ -76,7 +85,10 @@ type verified struct {
 }
 
 func (v *Verifier) verify(root anchor.Hash, x *Entry) (*verified, error) {
-	chainID, sink, _ := parseTarget(x.Target)
+	if x.Kind != v.Kind() {
+		return nil, reject("kind", v.Kind(), x.Kind, nil)
+	}
+	chainID, sink, _ := parseTarget(x.Kind, x.Target)
 	if chainID != v.chainID {
 		return nil, reject("target chain id", strconv.FormatUint(v.chainID, 10), strconv.FormatUint(chainID, 10), nil)
 	}
@@ -100,7 +112,7 @@ func (v *Verifier) verify(root anchor.Hash, x *Entry) (*verified, error) {
 	if tx.To() == nil || *tx.To() != sink {
 		return nil, reject("tx to", hex.EncodeToString(sink[:]), fmt.Sprint(tx.To()), nil)
 	}
-	if want := Calldata(root); !bytes.Equal(tx.Data(), want) {
+	if want := payload(v.event, root); !bytes.Equal(tx.Data(), want) {
 		return nil, reject("tx data", hex.EncodeToString(want), hex.EncodeToString(tx.Data()), nil)
 	}
 	if tx.Nonce() != x.Nonce {
@@ -157,6 +169,11 @@ func (v *Verifier) verify(root anchor.Hash, x *Entry) (*verified, error) {
 	}
 	if r.Type != tx.Type() {
 		return nil, reject("receipt type", strconv.Itoa(int(tx.Type())), strconv.Itoa(int(r.Type)), nil)
+	}
+	if v.event {
+		if err := checkEventLog(r, sink, root, from); err != nil {
+			return nil, err
+		}
 	}
 	out.header, out.complete = header, true
 	return out, nil
