@@ -35,13 +35,10 @@ type addedItem struct {
 	Size      int64  `json:"size"`
 }
 
-// addFiles measures every file (SHA-256, at most limit bytes, regular
-// files only), then records them all in the journal. A file that cannot be
-// used fails the whole command before anything is recorded: the error
-// names every such file. Items are recorded addChunk at a time, each chunk
-// on disk before the next; adding a file again (after a crash) gives its
-// earlier item back.
-func addFiles(j *anchor.Journal, paths []string, limit int64, progress progressFunc) ([]addedItem, error) {
+// measureFiles measures every file (SHA-256, at most limit bytes, regular
+// files only) and returns its evidence. A file that cannot be used fails
+// the whole command: the error names every such file.
+func measureFiles(paths []string, limit int64, progress progressFunc) ([]anchor.Evidence, []addedItem, error) {
 	out := make([]addedItem, len(paths))
 	evs := make([]anchor.Evidence, len(paths))
 	var errs []error
@@ -66,22 +63,43 @@ func addFiles(j *anchor.Journal, paths []string, limit int64, progress progressF
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, nil, errors.Join(errs...)
 	}
+	return evs, out, nil
+}
+
+// recordItems records what measureFiles returned in the journal, addChunk
+// items at a time, each chunk on disk before the next, and fills in each
+// item's number. Adding a file again (after a crash) gives its earlier
+// item back.
+func recordItems(j *anchor.Journal, evs []anchor.Evidence, items []addedItem, progress progressFunc) error {
 	for start := 0; start < len(evs); start += addChunk {
 		end := min(start+addChunk, len(evs))
 		ids, err := j.AddAll(evs[start:end])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, id := range ids {
-			out[start+k].Item = uint64(id)
+			items[start+k].Item = uint64(id)
 		}
 		if progress != nil && end < len(evs) {
 			progress("recorded", end, len(evs))
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// addFiles is measureFiles then recordItems: nothing is recorded unless
+// every file could be measured.
+func addFiles(j *anchor.Journal, paths []string, limit int64, progress progressFunc) ([]addedItem, error) {
+	evs, items, err := measureFiles(paths, limit, progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := recordItems(j, evs, items, progress); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 // anchorAll seals the items not in a batch yet into one, then anchors

@@ -33,11 +33,19 @@ func (c *jflags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object on stdout")
 }
 
+// exists refuses a journal file that does not exist: only add makes one.
+func (c *jflags) exists() error {
+	if _, err := os.Stat(c.journal); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w: no journal at %s (add files first, or give --journal)", errUsage, c.journal)
+	}
+	return nil
+}
+
 // open opens the journal; only add creates one.
 func (c *jflags) open(create bool) (*anchor.Journal, error) {
 	if !create {
-		if _, err := os.Stat(c.journal); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no journal at %s (add files first, or give --journal)", errUsage, c.journal)
+		if err := c.exists(); err != nil {
+			return nil, err
 		}
 	}
 	return anchor.OpenJournal(c.journal, anchor.JournalOptions{})
@@ -86,13 +94,16 @@ func (e env) add(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
+	evs, items, err := measureFiles(fs.Args(), *maxSize, e.progress)
+	if err != nil {
+		return e.fail(err)
+	}
 	j, err := c.open(true)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer j.Close()
-	items, err := addFiles(j, fs.Args(), *maxSize, e.progress)
-	if err != nil {
+	if err := recordItems(j, evs, items, e.progress); err != nil {
 		return e.fail(err)
 	}
 	if c.asJSON {
@@ -124,16 +135,21 @@ func (e env) anchor(ctx context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
 	defer cancel()
-	j, err := c.open(false)
-	if err != nil {
+	// The targets first: a command line they refuse leaves the journal
+	// unopened (and unlocked).
+	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	defer j.Close()
 	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, true, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer ts.close()
+	j, err := c.open(false)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
 	sealed, bs, err := anchorAll(ctx, j, ts.list)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
@@ -173,16 +189,21 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
 	defer cancel()
-	j, err := c.open(false)
-	if err != nil {
+	// The targets first: a command line they refuse leaves the journal
+	// unopened (and unlocked).
+	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	defer j.Close()
 	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, false, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer ts.close()
+	j, err := c.open(false)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
 	if ts.memory != nil {
 		for range *mine {
 			if err := ts.memory.Mine(); err != nil {
