@@ -213,8 +213,9 @@ func writeAtomic(dir, name string, data []byte) error {
 		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	_, werr := f.Write(data)
+	merr := f.Chmod(0o644) // a receipt is for anyone to read; CreateTemp makes 600
 	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
+	if err := errors.Join(werr, merr, cerr); err != nil {
 		os.Remove(f.Name())
 		return fmt.Errorf("%w: writing %s: %w", anchor.ErrBadInput, name, err)
 	}

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/anchor"
 )
 
 // The CLI is tested as a user meets it: the built binary, run as a
@@ -288,7 +290,9 @@ func TestFlowMemory(t *testing.T) {
 // TestTamperedReceipt alters one member of a complete receipt. A receipt
 // that still follows the format but says something false is rejected (1):
 // the check ran and said no. One that no longer follows the format is bad
-// input (2): nothing could be checked.
+// input (2): nothing could be checked. Two alterations make a receipt that
+// claims less rather than something false, and are 3: its anchors removed
+// (pending), an entry's kind changed (no verifier for that kind).
 func TestTamperedReceipt(t *testing.T) {
 	f := newFlow(t)
 	expectCode(t, archivist(t, f.dir, "upgrade", "--to", "memory"), 0)
@@ -365,6 +369,12 @@ func TestTamperedReceipt(t *testing.T) {
 		{"evidence mediaType", withEvidence("mediaType", json.RawMessage(`"text/csv"`)), 1},
 		{"memory signature", withAnchor("sig", sig), 1},
 		{"memory block", withAnchor("block", json.RawMessage("2")), 1},
+		{"memory entry root", withAnchor("root", json.RawMessage(`"`+strings.Repeat("00", 32)+`"`)), 1},
+		{"memory entry target", withAnchor("target", json.RawMessage(`"other"`)), 1},
+		// Not a rejection, never a pass: without its anchors the receipt
+		// is pending; an entry of another kind has no verifier here.
+		{"anchors removed", set("anchors", json.RawMessage("[]")), 3},
+		{"entry kind", withAnchor("kind", json.RawMessage(`"eth"`)), 3},
 		{"truncated", data[:len(data)/2], 2},
 		{"not JSON", []byte("receipt"), 2},
 		{"unknown member", set("extra", json.RawMessage("1")), 2},
@@ -493,5 +503,21 @@ func TestAddNothingOnError(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "archivist.journal")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failed add left a journal: %v", err)
+	}
+}
+
+// TestJournalInUse: a journal another process holds is refused (2) after
+// the one-second lock wait, not waited on for ever.
+func TestJournalInUse(t *testing.T) {
+	f := newFlow(t)
+	j, err := anchor.OpenJournal(filepath.Join(f.dir, "archivist.journal"), anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	r := archivist(t, f.dir, "status")
+	expectCode(t, r, 2)
+	if r.took > 10*time.Second || !strings.Contains(r.stderr, "journal") {
+		t.Fatalf("took %s:\n%s", r.took, r.stderr)
 	}
 }

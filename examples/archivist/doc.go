@@ -89,7 +89,9 @@
 // false (another digest, name, root, proof hash, leaf index, signature): the
 // check ran and said no. It is 2 when it no longer follows the receipt
 // format (not JSON, a member missing or unknown, hex of the wrong length):
-// nothing could be checked.
+// nothing could be checked. A receipt stripped of its anchors is pending
+// (3), and one whose entry names another kind is could not check (3): no
+// verifier was given for that kind. None of these is ever 0.
 //
 // # The demo
 //
