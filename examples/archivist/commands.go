@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -41,14 +43,38 @@ func (c *jflags) exists() error {
 	return nil
 }
 
-// open opens the journal; only add creates one.
-func (c *jflags) open(create bool) (*anchor.Journal, error) {
+// open opens the journal; only add creates one. With log, the journal
+// tells it every batch sealed, anchor submitted and state change: the
+// progress of anchor and upgrade.
+func (c *jflags) open(create bool, log *slog.Logger) (*anchor.Journal, error) {
 	if !create {
 		if err := c.exists(); err != nil {
 			return nil, err
 		}
 	}
-	return anchor.OpenJournal(c.journal, anchor.JournalOptions{})
+	return anchor.OpenJournal(c.journal, anchor.JournalOptions{Logger: log})
+}
+
+// logger writes records as progress lines on stderr: "archivist:", the
+// message and its attributes, no time or level.
+func (e env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(prefixWriter{e.stderr}, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+type prefixWriter struct{ w io.Writer }
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := fmt.Fprintf(p.w, "archivist: %s", b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // targetFlags are anchor's and upgrade's.
@@ -98,7 +124,7 @@ func (e env) add(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	j, err := c.open(true)
+	j, err := c.open(true, nil)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -145,7 +171,7 @@ func (e env) anchor(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	defer ts.close()
-	j, err := c.open(false)
+	j, err := c.open(false, e.logger())
 	if err != nil {
 		return e.fail(err)
 	}
@@ -199,7 +225,7 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	defer ts.close()
-	j, err := c.open(false)
+	j, err := c.open(false, e.logger())
 	if err != nil {
 		return e.fail(err)
 	}
@@ -253,7 +279,7 @@ func (e env) status(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	j, err := c.open(false)
+	j, err := c.open(false, nil)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -286,7 +312,7 @@ func (e env) receipts(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	j, err := c.open(false)
+	j, err := c.open(false, nil)
 	if err != nil {
 		return e.fail(err)
 	}

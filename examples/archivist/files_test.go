@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/pem"
@@ -215,12 +216,22 @@ func TestMemoryKey(t *testing.T) {
 	if err != nil || !m1.Key().Equal(m2.Key()) {
 		t.Fatalf("a second open made another key (%v)", err)
 	}
-	data, err := os.ReadFile(mf.pub)
+	pubPEM, err := os.ReadFile(mf.pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pub, err := parseMemoryPublicKey(data); err != nil || !pub.Equal(m1.Key()) {
+	if pub, err := parseMemoryPublicKey(pubPEM); err != nil || !pub.Equal(m1.Key()) {
 		t.Fatalf("the .pub file is not the key's: %v", err)
+	}
+	// A lost public key file is written again from the private key.
+	if err := os.Remove(mf.pub); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := openMemory(j, nopWriter{}); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(mf.pub); err != nil || !bytes.Equal(data, pubPEM) {
+		t.Fatalf("the .pub file written again differs (%v)", err)
 	}
 	if err := os.Chmod(mf.key, 0o644); err != nil {
 		t.Fatal(err)

@@ -78,6 +78,11 @@ func openMemory(journal string, notice io.Writer) (*anchortest.Memory, memoryFil
 	if err != nil {
 		return nil, mf, err
 	}
+	if _, err := os.Lstat(mf.pub); errors.Is(err, os.ErrNotExist) {
+		if err := writeMemoryPub(mf.pub, key.Public().(ed25519.PublicKey)); err != nil {
+			return nil, mf, err
+		}
+	}
 	m, err := anchortest.NewMemory(key, anchortest.MemoryOptions{StateFile: mf.state})
 	return m, mf, err
 }
@@ -137,14 +142,22 @@ func createMemoryKey(mf memoryFiles) (ed25519.PrivateKey, error) {
 		os.Remove(mf.key)
 		return nil, fmt.Errorf("%w: memory key: %w", anchor.ErrBadInput, err)
 	}
-	pubDER, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
+	if err := writeMemoryPub(mf.pub, pub); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(mf.pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644); err != nil {
-		return nil, fmt.Errorf("%w: memory public key: %w", anchor.ErrBadInput, err)
-	}
 	return priv, nil
+}
+
+// writeMemoryPub writes the public key verifiers need (PKIX PEM).
+func writeMemoryPub(p string, pub ed25519.PublicKey) error {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		return fmt.Errorf("%w: memory public key: %w", anchor.ErrBadInput, err)
+	}
+	return nil
 }
 
 // parseMemoryPublicKey reads an Ed25519 public key from PEM (PKIX,
