@@ -72,8 +72,10 @@
 // # Output and exit codes
 //
 // Results go to stdout, as text or, with --json, as one JSON object;
-// progress (every 1,000 files measured, recorded or receipts written),
-// notices and errors go to stderr. The exit codes are selfattest's:
+// progress, notices and errors go to stderr. Progress is a line every
+// 1,000 files measured or receipts written and every 10,000 items
+// recorded, and, from anchor and upgrade, one per batch sealed, anchor
+// submitted and state change. The exit codes are selfattest's:
 //
 //	0  done; verify: verified
 //	1  rejected: the evidence is not the item, the receipt's proof or an
@@ -103,6 +105,13 @@
 // verifies every receipt offline and one online, changes one byte of a
 // file and shows the rejection. It exits 0 only if every step ended as
 // expected.
+//
+// # Figures
+//
+// On a shared 2-core machine: add of 20,000 small files 0.5 s (one fsync
+// per 10,000 items); upgrade at the memory target writing their 20,000
+// receipts 2.7 s (about 1.6 KB each, every one written to a temporary
+// file and renamed into place); verify of one receipt 0.01 s; demo 0.4 s.
 //
 // It is built only on selfattest's public API: packages anchor,
 // anchor/anchortest and anchor/eth. It is its own module so that the
