@@ -3,4 +3,7 @@
 // compare, check a live page, verify Sigstore bundles and confirm them
 // online), release/ (a dist folder into a signed, logged, deterministic
 // release) and monitor/ (watch a transparency log for a release identity).
+// archivist/ (record files in an anchor journal, anchor them on a chain,
+// write and verify their receipts) is a module of its own, so that this
+// one does not link go-ethereum.
 package examples

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ats-run/selfattest/anchor"
+)
+
+// The logic of the commands: functions of a journal, targets and paths,
+// built on the anchor package's public API only, so that the demo and the
+// tests run them against targets the command line cannot name (an
+// in-process simulated chain).
+
+// progressEvery is how many items pass between two progress lines.
+const progressEvery = 1000
+
+// addChunk is how many items one journal transaction (one fsync) records.
+const addChunk = 10_000
+
+// A progressFunc is told how far a long step is: done of total items.
+type progressFunc func(step string, done, total int)
+
+// An addedItem is one file recorded by addFiles.
+type addedItem struct {
+	Path      string `json:"path"`
+	Item      uint64 `json:"item"`
+	Name      string `json:"name"`
+	MediaType string `json:"mediaType"`
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+}
+
+// measureFiles measures every file (SHA-256, at most limit bytes, regular
+// files only) and returns its evidence. A file that cannot be used fails
+// the whole command: the error names every such file.
+func measureFiles(paths []string, limit int64, progress progressFunc) ([]anchor.Evidence, []addedItem, error) {
+	out := make([]addedItem, len(paths))
+	evs := make([]anchor.Evidence, len(paths))
+	var errs []error
+	for i, p := range paths {
+		d, size, err := digestFile(p, anchor.SHA256, limit)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ev, err := anchor.EvidenceFromDigest(evidenceName(p), mediaType(p), anchor.SHA256, d)
+		if err == nil {
+			_, err = ev.LeafHash() // checks the name and media type
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			continue
+		}
+		evs[i] = ev
+		out[i] = addedItem{Path: p, Name: ev.Name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
+		if n := i + 1; progress != nil && n%progressEvery == 0 && n < len(paths) {
+			progress("measured", n, len(paths))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return evs, out, nil
+}
+
+// recordItems records what measureFiles returned in the journal, addChunk
+// items at a time, each chunk on disk before the next, and fills in each
+// item's number. Adding a file again (after a crash) gives its earlier
+// item back.
+func recordItems(j *anchor.Journal, evs []anchor.Evidence, items []addedItem, progress progressFunc) error {
+	for start := 0; start < len(evs); start += addChunk {
+		end := min(start+addChunk, len(evs))
+		ids, err := j.AddAll(evs[start:end])
+		if err != nil {
+			return err
+		}
+		for k, id := range ids {
+			items[start+k].Item = uint64(id)
+		}
+		if progress != nil && end < len(evs) {
+			progress("recorded", end, len(evs))
+		}
+	}
+	return nil
+}
+
+// addFiles is measureFiles then recordItems: nothing is recorded unless
+// every file could be measured.
+func addFiles(j *anchor.Journal, paths []string, limit int64, progress progressFunc) ([]addedItem, error) {
+	evs, items, err := measureFiles(paths, limit, progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := recordItems(j, evs, items, progress); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// anchorAll seals the items not in a batch yet into one, then anchors
+// every batch that has no live anchor at a target. It returns the batch
+// sealed (0 if none) and every batch's status; the error joins each
+// target's failure (a *anchor.TargetError).
+func anchorAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer) (anchor.BatchID, []anchor.BatchStatus, error) {
+	id, _, err := j.Seal()
+	if err != nil {
+		return 0, nil, err
+	}
+	aerr := j.AnchorPending(ctx, targets...)
+	bs, err := j.Batches()
+	if err != nil {
+		return id, nil, errors.Join(aerr, err)
+	}
+	return id, bs, aerr
+}
+
+// errStillPending says that upgrade found an anchor not confirmed yet.
+var errStillPending = fmt.Errorf("%w: some anchors are still pending: run upgrade again later", anchor.ErrPending)
+
+// upgradeAll checks every live anchor at the targets and records what the
+// journal learns. It returns every batch's status; the error joins each
+// target's failure, or, if none failed, is errStillPending when some
+// anchor at one of the targets is still pending.
+func upgradeAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer) ([]anchor.BatchStatus, error) {
+	uerr := j.Upgrade(ctx, targets...)
+	bs, err := j.Batches()
+	if err != nil {
+		return nil, errors.Join(uerr, err)
+	}
+	if uerr != nil {
+		return bs, uerr
+	}
+	names := map[string]bool{}
+	for _, t := range targets {
+		names[t.Name()] = true
+	}
+	for _, b := range bs {
+		for _, a := range b.Anchors {
+			if names[a.Target] && a.State == anchor.StatePending {
+				return bs, errStillPending
+			}
+		}
+	}
+	return bs, nil
+}
+
+// A writtenReceipt is one receipt file writeReceipts wrote.
+type writtenReceipt struct {
+	Item    uint64   `json:"item"`
+	Batch   uint64   `json:"batch"`
+	Name    string   `json:"name"`
+	File    string   `json:"file"`
+	Anchors []string `json:"anchors"` // "target: state", as the receipt holds them
+}
+
+// writeReceipts writes the receipt of every item of every sealed batch
+// into dir, one file each (see receiptFileName), replacing what an earlier
+// run wrote there: each file is written beside its place and renamed into
+// it, so a reader never sees half a receipt. A receipt holds, per target,
+// the complete entry once its anchor is confirmed and the pending entry
+// before. Receipts are not fsync'd: the journal can write them again.
+func writeReceipts(j *anchor.Journal, dir string, progress progressFunc) ([]writtenReceipt, error) {
+	bs, err := j.Batches()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: receipts folder: %w", anchor.ErrBadInput, err)
+	}
+	total := 0
+	for _, b := range bs {
+		total += b.Size
+	}
+	var out []writtenReceipt
+	for _, b := range bs {
+		states := make([]string, len(b.Anchors))
+		for i, a := range b.Anchors {
+			states[i] = a.Target + ": " + a.State.String()
+		}
+		err := j.EachReceipt(b.ID, func(item anchor.ItemID, data []byte) error {
+			r, err := anchor.ParseReceipt(data)
+			if err != nil {
+				return err
+			}
+			name := receiptFileName(item, r.Evidence.Name)
+			if err := writeAtomic(dir, name, data); err != nil {
+				return err
+			}
+			out = append(out, writtenReceipt{Item: uint64(item), Batch: uint64(b.ID), Name: r.Evidence.Name, File: filepath.Join(dir, name), Anchors: states})
+			if n := len(out); progress != nil && n%progressEvery == 0 && n < total {
+				progress("receipts written", n, total)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// writeAtomic writes data to dir/name through a temporary file renamed
+// into place: whatever was at dir/name (an older receipt, even a FIFO) is
+// replaced, never opened.
+func writeAtomic(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".receipt-*")
+	if err != nil {
+		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+	}
+	_, werr := f.Write(data)
+	merr := f.Chmod(0o644) // a receipt is for anyone to read; CreateTemp makes 600
+	cerr := f.Close()
+	if err := errors.Join(werr, merr, cerr); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("%w: writing %s: %w", anchor.ErrBadInput, name, err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+	}
+	return nil
+}
+
+// verifyFiles checks the receipt at receiptPath against the evidence file
+// at evidencePath (at most limit bytes). The evidence is the file's
+// digest, by the receipt's algorithm, under the name and media type the
+// receipt states: a receipt vouches for content, so a renamed copy of the
+// file verifies, and any other content does not. With online, entries
+// whose verifier is an anchor.OnlineVerifier also ask their target.
+//
+// It returns the receipt as read (nil if it could not be) and the
+// result; the error wraps anchor.ErrAnchor (rejected), ErrPending,
+// ErrCouldNotCheck or ErrBadInput.
+func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, error) {
+	data, err := readRegular(receiptPath, anchor.MaxReceiptSize)
+	if err != nil {
+		return nil, nil, fmt.Errorf("receipt: %w", err)
+	}
+	r, err := anchor.ParseReceipt(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("receipt %s: %w", receiptPath, err)
+	}
+	d, _, err := digestFile(evidencePath, r.Evidence.Algorithm, limit)
+	if err != nil {
+		return r, nil, fmt.Errorf("evidence: %w", err)
+	}
+	ev, err := anchor.EvidenceFromDigest(r.Evidence.Name, r.Evidence.MediaType, r.Evidence.Algorithm, d)
+	if err != nil {
+		return r, nil, err
+	}
+	var res *anchor.Result
+	if online {
+		res, err = anchor.VerifyReceiptOnline(ctx, r, ev, verifiers...)
+	} else {
+		res, err = anchor.VerifyReceipt(r, ev, verifiers...)
+	}
+	return r, res, err
+}

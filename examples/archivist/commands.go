@@ -1,0 +1,469 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/anchor"
+)
+
+// Flag parsing and printing; the work is in archive.go.
+
+const (
+	defaultJournal = "archivist.journal"
+	defaultMaxSize = 1 << 30
+	defaultTimeout = 2 * time.Minute
+)
+
+// jflags are the flags every journal command has.
+type jflags struct {
+	journal string
+	asJSON  bool
+}
+
+func (c *jflags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.journal, "journal", defaultJournal, "the journal `file` (a bbolt database; created by add)")
+	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object on stdout")
+}
+
+// exists refuses a journal file that does not exist: only add makes one.
+func (c *jflags) exists() error {
+	if _, err := os.Stat(c.journal); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w: no journal at %s (add files first, or give --journal)", errUsage, c.journal)
+	}
+	return nil
+}
+
+// open opens the journal; only add creates one. With log, the journal
+// tells it every batch sealed, anchor submitted and state change: the
+// progress of anchor and upgrade.
+func (c *jflags) open(create bool, log *slog.Logger) (*anchor.Journal, error) {
+	if !create {
+		if err := c.exists(); err != nil {
+			return nil, err
+		}
+	}
+	return anchor.OpenJournal(c.journal, anchor.JournalOptions{Logger: log})
+}
+
+// logger writes records as progress lines on stderr: "archivist:", the
+// message and its attributes, no time or level.
+func (e env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(prefixWriter{e.stderr}, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+type prefixWriter struct{ w io.Writer }
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := fmt.Fprintf(p.w, "archivist: %s", b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// targetFlags are anchor's and upgrade's.
+type targetFlags struct {
+	to      string
+	eth     ethFlags
+	timeout time.Duration
+}
+
+func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
+	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: memory, eth")
+	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
+	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
+	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
+	fs.Uint64Var(&t.eth.final, "final-depth", 0, "eth: the depth at which an anchor is final (default 64)")
+	if sign {
+		fs.StringVar(&t.eth.keyFile, "eth-key-file", "", "eth: the `file` holding the sending key, 64 hex digits, mode 600")
+		fs.StringVar(&t.eth.keyEnv, "eth-key-env", "", "eth: the environment `variable` holding the sending key")
+		fs.Uint64Var(&t.eth.maxFeeGw, "max-fee-gwei", 0, "eth: the highest fee per gas to offer, in gwei (default 100)")
+	}
+	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "time limit for the whole command")
+}
+
+func (e env) progress(step string, done, total int) {
+	fmt.Fprintf(e.stderr, "archivist: %s %d of %d\n", step, done, total)
+}
+
+func (e env) printJSON(v any) {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (e env) add(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("add", "[--journal F] [--max-size N] [--json] FILE...")
+	var c jflags
+	c.register(fs)
+	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest file to accept, in bytes")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 || *maxSize < 1 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	evs, items, err := measureFiles(fs.Args(), *maxSize, e.progress)
+	if err != nil {
+		return e.fail(err)
+	}
+	j, err := c.open(true, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
+	if err := recordItems(j, evs, items, e.progress); err != nil {
+		return e.fail(err)
+	}
+	if c.asJSON {
+		e.printJSON(struct {
+			Journal string      `json:"journal"`
+			Items   []addedItem `json:"items"`
+		}{c.journal, items})
+		return selfattest.ExitVerified
+	}
+	for _, it := range items {
+		fmt.Fprintf(e.stdout, "item %d  %s  %s  %s\n", it.Item, it.SHA256, it.MediaType, it.Name)
+	}
+	fmt.Fprintf(e.stdout, "%d file(s) recorded in %s; 'archivist anchor' seals and anchors them\n", len(items), c.journal)
+	return selfattest.ExitVerified
+}
+
+func (e env) anchor(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("anchor", "--to memory|eth[,...] [target flags] [--journal F] [--json]")
+	var c jflags
+	var tf targetFlags
+	c.register(fs)
+	tf.register(fs, true)
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
+	defer cancel()
+	// The targets first: a command line they refuse leaves the journal
+	// unopened (and unlocked).
+	if err := c.exists(); err != nil {
+		return e.fail(err)
+	}
+	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, true, e.stderr)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer ts.close()
+	j, err := c.open(false, e.logger())
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
+	sealed, bs, err := anchorAll(ctx, j, ts.list)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
+	}
+	if c.asJSON {
+		e.printJSON(struct {
+			Journal string      `json:"journal"`
+			Sealed  uint64      `json:"sealed,omitempty"`
+			Batches []batchJSON `json:"batches"`
+			Error   string      `json:"error,omitempty"`
+		}{c.journal, uint64(sealed), batchesJSON(bs), errString(err)})
+	} else {
+		if sealed != 0 {
+			fmt.Fprintf(e.stdout, "sealed batch %d\n", sealed)
+		} else {
+			fmt.Fprintln(e.stdout, "no new items to seal")
+		}
+		e.printBatches(bs)
+	}
+	return selfattest.ExitCode(err)
+}
+
+func (e env) upgrade(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("upgrade", "--to memory|eth[,...] [target flags] [--out DIR] [--journal F] [--json]")
+	var c jflags
+	var tf targetFlags
+	c.register(fs)
+	tf.register(fs, false)
+	out := fs.String("out", "", "write the receipts into `DIR` (default: receipts, beside the journal)")
+	mine := fs.Uint64("memory-mine", 1, "memory: blocks the fake target makes before it is asked (a real target makes its own)")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
+	defer cancel()
+	// The targets first: a command line they refuse leaves the journal
+	// unopened (and unlocked).
+	if err := c.exists(); err != nil {
+		return e.fail(err)
+	}
+	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, false, e.stderr)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer ts.close()
+	j, err := c.open(false, e.logger())
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
+	if ts.memory != nil {
+		for range *mine {
+			if err := ts.memory.Mine(); err != nil {
+				return e.fail(fmt.Errorf("%w: memory target: %w", anchor.ErrCouldNotCheck, err))
+			}
+		}
+	}
+	bs, uerr := upgradeAll(ctx, j, ts.list)
+	if uerr != nil {
+		fmt.Fprintf(e.stderr, "archivist: %v\n", uerr)
+	}
+	dir := receiptsDir(*out, c.journal)
+	written, werr := writeReceipts(j, dir, e.progress)
+	if werr != nil {
+		fmt.Fprintf(e.stderr, "archivist: receipts: %v\n", werr)
+	}
+	err = errors.Join(uerr, werr)
+	if c.asJSON {
+		e.printJSON(struct {
+			Journal  string           `json:"journal"`
+			Batches  []batchJSON      `json:"batches"`
+			Receipts []writtenReceipt `json:"receipts"`
+			Error    string           `json:"error,omitempty"`
+		}{c.journal, batchesJSON(bs), written, errString(err)})
+	} else {
+		e.printBatches(bs)
+		fmt.Fprintf(e.stdout, "%d receipt(s) written to %s\n", len(written), dir)
+	}
+	return selfattest.ExitCode(err)
+}
+
+func receiptsDir(out, journal string) string {
+	if out != "" {
+		return out
+	}
+	return filepath.Join(filepath.Dir(journal), "receipts")
+}
+
+func (e env) status(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("status", "[--journal F] [--json]")
+	var c jflags
+	c.register(fs)
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	j, err := c.open(false, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
+	bs, err := j.Batches()
+	if err != nil {
+		return e.fail(err)
+	}
+	if c.asJSON {
+		e.printJSON(struct {
+			Journal string      `json:"journal"`
+			Batches []batchJSON `json:"batches"`
+		}{c.journal, batchesJSON(bs)})
+		return selfattest.ExitVerified
+	}
+	fmt.Fprintf(e.stdout, "journal %s: %d batch(es)\n", c.journal, len(bs))
+	e.printBatches(bs)
+	return selfattest.ExitVerified
+}
+
+func (e env) receipts(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("receipts", "[--out DIR] [--journal F] [--json]")
+	var c jflags
+	c.register(fs)
+	out := fs.String("out", "", "write the receipts into `DIR` (default: receipts, beside the journal)")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	j, err := c.open(false, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
+	dir := receiptsDir(*out, c.journal)
+	written, err := writeReceipts(j, dir, e.progress)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
+	}
+	if c.asJSON {
+		e.printJSON(struct {
+			Receipts []writtenReceipt `json:"receipts"`
+			Error    string           `json:"error,omitempty"`
+		}{written, errString(err)})
+	} else {
+		for _, w := range written {
+			fmt.Fprintf(e.stdout, "%s  (%s)\n", w.File, w.Name)
+		}
+		fmt.Fprintf(e.stdout, "%d receipt(s) written to %s\n", len(written), dir)
+	}
+	return selfattest.ExitCode(err)
+}
+
+func (e env) verify(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("verify", "[--memory-key PEM] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE")
+	var vf verifyFlags
+	fs.StringVar(&vf.memoryKey, "memory-key", "", "memory: the target's public key, a PEM `file` (F.memory.pub beside the journal)")
+	fs.Uint64Var(&vf.chainID, "chain-id", 0, "eth: the chain id")
+	fs.StringVar(&vf.sink, "sink", "", "eth: the sink `address` the anchors were sent to")
+	fs.Var((*stringList)(&vf.rpcs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
+	fs.IntVar(&vf.agree, "agree", 0, "eth: how many --eth-rpc endpoints must agree (default: all)")
+	fs.Uint64Var(&vf.minDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
+	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest evidence file to accept, in bytes")
+	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the whole command")
+	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 2 || *maxSize < 1 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	vf.timeout = *timeout
+	receipt, evidence := fs.Arg(0), fs.Arg(1)
+	vs, online, closeAll, err := verifiers(ctx, vf)
+	defer closeAll()
+	var r *anchor.Receipt
+	var res *anchor.Result
+	if err == nil {
+		r, res, err = verifyFiles(ctx, receipt, evidence, *maxSize, online, vs)
+	}
+	code := selfattest.ExitCode(err)
+	if *asJSON {
+		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Result: res, Error: errString(err)})
+		return code
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", outcome(err), err)
+		if r != nil && code == selfattest.ExitCouldNotCheck && len(vs) == 0 {
+			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --chain-id and --sink for eth anchors")
+		}
+		return code
+	}
+	fmt.Fprintf(e.stdout, "verified: %s (%s, %s %x) is leaf %d of a batch of %d, root %s\n",
+		res.Evidence.Name, res.Evidence.MediaType, res.Evidence.Algorithm, res.Evidence.Digest, res.LeafIndex, res.TreeSize, res.Root)
+	for _, a := range res.Anchors {
+		fmt.Fprintf(e.stdout, "  anchored at %s: checked %s", a.Target, a.Checked)
+		if a.State != "" {
+			fmt.Fprintf(e.stdout, ", %s at depth %d", a.State, a.Depth)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return code
+}
+
+type verifyJSON struct {
+	Receipt  string         `json:"receipt"`
+	Evidence string         `json:"evidence"`
+	Outcome  string         `json:"outcome"`
+	Exit     int            `json:"exit"`
+	Result   *anchor.Result `json:"result,omitempty"`
+	Error    string         `json:"error,omitempty"`
+}
+
+// outcome names what err means, as the exit code does, telling pending
+// apart from could not check.
+func outcome(err error) string {
+	switch selfattest.ExitCode(err) {
+	case selfattest.ExitVerified:
+		return "verified"
+	case selfattest.ExitRejected:
+		return "rejected"
+	case selfattest.ExitBadInput:
+		return "bad input"
+	}
+	if errors.Is(err, anchor.ErrPending) && !errors.Is(err, anchor.ErrCouldNotCheck) {
+		return "pending"
+	}
+	return "could not check"
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+type anchorJSON struct {
+	Target   string `json:"target"`
+	State    string `json:"state"`
+	Depth    uint64 `json:"depth,omitempty"`
+	Attempts int    `json:"attempts"`
+}
+
+type batchJSON struct {
+	ID      uint64       `json:"id"`
+	Size    int          `json:"size"`
+	Root    string       `json:"root"`
+	Final   bool         `json:"final"`
+	Anchors []anchorJSON `json:"anchors"`
+}
+
+func batchesJSON(bs []anchor.BatchStatus) []batchJSON {
+	out := make([]batchJSON, len(bs))
+	for i, b := range bs {
+		out[i] = batchJSON{ID: uint64(b.ID), Size: b.Size, Root: b.Root.String(), Final: b.Final(), Anchors: []anchorJSON{}}
+		for _, a := range b.Anchors {
+			out[i].Anchors = append(out[i].Anchors, anchorJSON{Target: a.Target, State: a.State.String(), Depth: a.Depth, Attempts: a.Attempts})
+		}
+	}
+	return out
+}
+
+func (e env) printBatches(bs []anchor.BatchStatus) {
+	for _, b := range bs {
+		fmt.Fprintf(e.stdout, "batch %d: %d item(s), root %s\n", b.ID, b.Size, b.Root)
+		if len(b.Anchors) == 0 {
+			fmt.Fprintln(e.stdout, "  not anchored yet")
+		}
+		for _, a := range b.Anchors {
+			fmt.Fprintf(e.stdout, "  %s: %s", a.Target, a.State)
+			if a.Depth > 0 {
+				fmt.Fprintf(e.stdout, " at depth %d", a.Depth)
+			}
+			if a.Attempts > 1 {
+				fmt.Fprintf(e.stdout, " (attempt %d)", a.Attempts)
+			}
+			fmt.Fprintln(e.stdout)
+		}
+	}
+}

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+
+	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
+)
+
+// The demo's chain: go-ethereum's simulated backend runs in this process
+// (no network, no node to install) on chain 1337, and its anchors are
+// final at depth demoDepth.
+const (
+	demoChainID = 1337
+	demoDepth   = 3
+)
+
+var demoSink = common.HexToAddress("0x5e1f000000000000000000000000000000a77e57")
+
+// demoFiles are the evidence the demo archives: what a build leaves
+// behind.
+var demoFiles = []struct{ name, content string }{
+	{"build.log", "go build ./...\nok  \tgithub.com/example/app\t0.412s\n"},
+	{"sbom.spdx.json", `{"spdxVersion":"SPDX-2.3","name":"app","packages":[{"name":"app","versionInfo":"1.4.2"}]}` + "\n"},
+	{"test-report.csv", "package,tests,failed\napp,128,0\napp/store,54,0\n"},
+	{"release-notes.md", "# app 1.4.2\n\nFixes the export of empty reports.\n"},
+	{"app.wasm", "\x00asm\x01\x00\x00\x00" + strings.Repeat("\x2a", 4096)},
+}
+
+// A demoStep is one step of the demo's story.
+type demoStep struct {
+	Step    string `json:"step"`
+	Outcome string `json:"outcome"`
+	Exit    int    `json:"exit"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+func (e env) demo(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("demo", "[--keep DIR] [--json]")
+	keep := fs.String("keep", "", "work in `DIR` and keep it (default: a temporary folder, removed)")
+	asJSON := fs.Bool("json", false, "print the steps as one JSON object on stdout")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "archivist-demo-")
+		if err != nil {
+			return e.fail(fmt.Errorf("%w: %w", anchor.ErrCouldNotCheck, err))
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return e.fail(fmt.Errorf("%w: --keep: %w", anchor.ErrBadInput, err))
+	}
+	say := func(format string, args ...any) {
+		if !*asJSON {
+			fmt.Fprintf(e.stdout, format+"\n", args...)
+		}
+	}
+	steps, err := runDemo(ctx, dir, say)
+	if *asJSON {
+		e.printJSON(struct {
+			Dir   string     `json:"dir"`
+			Steps []demoStep `json:"steps"`
+			OK    bool       `json:"ok"`
+			Error string     `json:"error,omitempty"`
+		}{dir, steps, err == nil, errString(err)})
+	}
+	if err != nil {
+		return e.fail(err)
+	}
+	say("\nEvery receipt verified offline and online, the pending one was pending, the tampered file was rejected.")
+	return selfattest.ExitVerified
+}
+
+// errDemo marks a demo step whose outcome was not the one expected. It
+// wraps no sentinel of its own, so the demo exits 3 (never 0 or 1) when
+// its story does not hold.
+var errDemo = errors.New("the demo's expectation failed")
+
+// runDemo runs the whole flow in dir and tells it through say: add
+// generated files, anchor them at an in-process chain and the memory
+// target, show a receipt pending, make blocks, upgrade, verify every
+// receipt offline and one online, and show a tampered file rejected. It
+// returns the steps and an error if any outcome was not the expected one.
+func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoStep, error) {
+	var steps []demoStep
+	expect := func(step string, err error, want int, detail string) error {
+		code := selfattest.ExitCode(err)
+		steps = append(steps, demoStep{Step: step, Outcome: outcome(err), Exit: code, Detail: detail})
+		if code != want {
+			return fmt.Errorf("%w: %s: exit %d, want %d: %v", errDemo, step, code, want, err)
+		}
+		return nil
+	}
+
+	evDir := filepath.Join(dir, "evidence")
+	if err := os.MkdirAll(evDir, 0o755); err != nil {
+		return steps, fmt.Errorf("%w: %w", anchor.ErrCouldNotCheck, err)
+	}
+	paths := make([]string, len(demoFiles))
+	for i, f := range demoFiles {
+		paths[i] = filepath.Join(evDir, f.name)
+		if err := os.WriteFile(paths[i], []byte(f.content), 0o644); err != nil {
+			return steps, fmt.Errorf("%w: %w", anchor.ErrCouldNotCheck, err)
+		}
+	}
+	journal := filepath.Join(dir, "archivist.journal")
+	j, err := anchor.OpenJournal(journal, anchor.JournalOptions{})
+	if err != nil {
+		return steps, err
+	}
+	defer j.Close()
+
+	say("1. Record %d build outputs in the journal %s", len(paths), journal)
+	items, err := addFiles(j, paths, defaultMaxSize, nil)
+	if err := expect("add", err, 0, ""); err != nil {
+		return steps, err
+	}
+	for _, it := range items {
+		say("   item %d  sha256 %s…  %-28s %s", it.Item, it.SHA256[:16], it.MediaType, filepath.Base(it.Name))
+	}
+
+	say("\n2. Start two targets, in this process")
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return steps, err
+	}
+	from := crypto.PubkeyToAddress(key.PublicKey)
+	chain := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))}})
+	defer chain.Close()
+	ethT, err := eth.New(ctx, chain.Client(), key, demoChainID, demoSink, eth.Options{FinalDepth: demoDepth})
+	if err != nil {
+		return steps, err
+	}
+	mem, mf, err := openMemory(journal, nopWriter{})
+	if err != nil {
+		return steps, err
+	}
+	say("   eth:    go-ethereum's simulated chain %d; a fresh key %s funded with 10 ETH sends to sink %s", demoChainID, from.Hex(), demoSink.Hex())
+	say("   memory: a signed ledger; its Ed25519 key was made for this demo (%s)", filepath.Base(mf.pub))
+	targets := []anchor.Anchorer{mem, ethT}
+
+	say("\n3. Seal the items into a batch and anchor its root at both")
+	_, bs, err := anchorAll(ctx, j, targets)
+	if err := expect("anchor", err, 0, ""); err != nil {
+		return steps, err
+	}
+	for _, b := range bs {
+		say("   batch %d: %d items, root %s", b.ID, b.Size, b.Root)
+		for _, a := range b.Anchors {
+			say("   %s: %s", a.Target, a.State)
+		}
+	}
+
+	memV, err := memoryVerifierFile(mf.pub)
+	if err != nil {
+		return steps, err
+	}
+	offline := []anchor.AnchorVerifier{memV, eth.NewVerifier(demoChainID, demoSink)}
+
+	pendingDir := filepath.Join(dir, "receipts-pending")
+	written, err := writeReceipts(j, pendingDir, nil)
+	if err != nil {
+		return steps, err
+	}
+	_, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
+	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", outcome(err), selfattest.ExitCode(err))
+	if err := expect("verify a pending receipt", err, selfattest.ExitCouldNotCheck, ""); err != nil {
+		return steps, err
+	}
+	if !errors.Is(err, anchor.ErrPending) {
+		return steps, fmt.Errorf("%w: the pending receipt: %v, want pending", errDemo, err)
+	}
+
+	say("\n4. Make %d blocks on each target, then upgrade: the journal asks each target and records the complete entries", demoDepth)
+	for range demoDepth {
+		chain.Commit()
+		if err := mem.Mine(); err != nil {
+			return steps, err
+		}
+	}
+	bs, err = upgradeAll(ctx, j, targets)
+	if err := expect("upgrade", err, 0, ""); err != nil {
+		return steps, err
+	}
+	for _, b := range bs {
+		for _, a := range b.Anchors {
+			say("   %s: %s at depth %d", a.Target, a.State, a.Depth)
+		}
+	}
+	recDir := filepath.Join(dir, "receipts")
+	written, err = writeReceipts(j, recDir, nil)
+	if err := expect("receipts", err, 0, recDir); err != nil {
+		return steps, err
+	}
+	say("   %d receipts written to %s", len(written), recDir)
+
+	say("\n5. Verify every receipt offline, from the receipt, the file and the two verifiers' trust material alone")
+	byName := map[string]string{}
+	for _, p := range paths {
+		byName[evidenceName(p)] = p
+	}
+	for _, w := range written {
+		_, res, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
+		if err := expect("verify "+filepath.Base(w.Name), err, 0, filepath.Base(w.File)); err != nil {
+			return steps, err
+		}
+		say("   %-18s verified: leaf %d of %d, %d anchors checked offline", filepath.Base(w.Name), res.LeafIndex, res.TreeSize, len(res.Anchors))
+	}
+
+	say("\n6. Verify one receipt online: the eth anchor's block must be canonical at depth >= %d (the simulated chain answers)", demoDepth)
+	ov, err := eth.NewOnlineVerifier(demoChainID, demoSink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: demoDepth})
+	if err != nil {
+		return steps, err
+	}
+	_, res, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov})
+	if err := expect("verify online", err, 0, ""); err != nil {
+		return steps, err
+	}
+	for _, a := range res.Anchors {
+		detail := "checked " + a.Checked
+		if a.State != "" {
+			detail += fmt.Sprintf(": %s at depth %d", a.State, a.Depth)
+		}
+		say("   %s: %s", a.Target, detail)
+	}
+
+	say("\n7. Change one byte of %s and verify it again", demoFiles[0].name)
+	tampered := filepath.Join(dir, "tampered", demoFiles[0].name)
+	if err := os.MkdirAll(filepath.Dir(tampered), 0o755); err != nil {
+		return steps, err
+	}
+	b := []byte(demoFiles[0].content)
+	b[0] ^= 0x01
+	if err := os.WriteFile(tampered, b, 0o644); err != nil {
+		return steps, err
+	}
+	_, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
+	if err := expect("verify a tampered file", err, selfattest.ExitRejected, ""); err != nil {
+		return steps, err
+	}
+	if !errors.Is(err, anchor.ErrAnchor) {
+		return steps, fmt.Errorf("%w: the tampered file: %v, want rejected", errDemo, err)
+	}
+	say("   rejected (exit 1): %v", err)
+	return steps, nil
+}
+
+// memoryVerifierFile is the memory target's verifier from its public key
+// file, as verify --memory-key reads it.
+func memoryVerifierFile(p string) (anchor.AnchorVerifier, error) {
+	vs, _, closeAll, err := verifiers(context.Background(), verifyFlags{memoryKey: p})
+	closeAll()
+	if err != nil {
+		return nil, err
+	}
+	return vs[0], nil
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,217 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
+)
+
+const testSink = "0x5e1f000000000000000000000000000000a77e57"
+
+// TestEthInProcess runs the command functions with the eth target on
+// go-ethereum's simulated backend (in this process: the binary cannot
+// reach it), then verifies the receipts it wrote with the binary, offline
+// and against an endpoint that is not there.
+func TestEthInProcess(t *testing.T) {
+	ctx := context.Background()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := simulated.NewBackend(types.GenesisAlloc{crypto.PubkeyToAddress(key.PublicKey): {Balance: big.NewInt(1e18)}})
+	t.Cleanup(func() { chain.Close() })
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "eth.key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ef := ethFlags{keyFile: keyFile, chainID: 1337, sink: testSink, final: 3}
+
+	if _, err := ethTarget(ctx, chain.Client(), ethFlags{keyFile: keyFile, chainID: 1, sink: testSink}, true); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("eth target on the wrong chain: %v, want bad input", err)
+	}
+	if _, err := ethTarget(ctx, chain.Client(), ethFlags{chainID: 1337, sink: testSink}, true); !errors.Is(err, errUsage) {
+		t.Fatalf("eth target to sign with no key: %v, want a usage error", err)
+	}
+
+	a, err := ethTarget(ctx, chain.Client(), ef, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var paths []string
+	for _, n := range []string{"a.txt", "b.json", "c.bin"} {
+		paths = append(paths, write(t, dir, n, []byte("content of "+n)))
+	}
+	if _, err := addFiles(j, paths, 1<<20, nil); err != nil {
+		t.Fatal(err)
+	}
+	sealed, bs, err := anchorAll(ctx, j, []anchor.Anchorer{a})
+	if err != nil || sealed != 1 || len(bs) != 1 || len(bs[0].Anchors) != 1 || bs[0].Anchors[0].State != anchor.StatePending {
+		t.Fatalf("anchorAll = %d, %+v, %v; want batch 1 pending", sealed, bs, err)
+	}
+	target := "eth:1337:" + strings.TrimPrefix(testSink, "0x")
+	if bs[0].Anchors[0].Target != target {
+		t.Fatalf("target %q, want %q", bs[0].Anchors[0].Target, target)
+	}
+
+	// upgrade builds its own target, with no key: as a later process would.
+	u, err := ethTarget(ctx, chain.Client(), ethFlags{chainID: 1337, sink: testSink, final: 3}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := upgradeAll(ctx, j, []anchor.Anchorer{u}); !errors.Is(err, anchor.ErrPending) {
+		t.Fatalf("upgrade before a block: %v, want pending", err)
+	}
+	chain.Commit()
+	bs, err = upgradeAll(ctx, j, []anchor.Anchorer{u})
+	if err != nil || bs[0].Anchors[0].State != anchor.StateConfirmed || bs[0].Anchors[0].Depth != 1 {
+		t.Fatalf("upgrade after a block = %+v, %v; want confirmed at depth 1", bs, err)
+	}
+	chain.Commit()
+	chain.Commit()
+	bs, err = upgradeAll(ctx, j, []anchor.Anchorer{u})
+	if err != nil || bs[0].Anchors[0].State != anchor.StateFinal || bs[0].Anchors[0].Depth != 3 {
+		t.Fatalf("upgrade after three blocks = %+v, %v; want final at depth 3", bs, err)
+	}
+	written, err := writeReceipts(j, filepath.Join(dir, "receipts"), nil)
+	if err != nil || len(written) != 3 {
+		t.Fatalf("writeReceipts = %d, %v", len(written), err)
+	}
+	receipt := written[0].File
+
+	sink := common.HexToAddress(testSink)
+	offline := []anchor.AnchorVerifier{eth.NewVerifier(1337, sink)}
+	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
+		t.Fatalf("verify offline: %v", err)
+	}
+	ov, err := eth.NewOnlineVerifier(1337, sink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
+	if err != nil || len(res.Anchors) != 1 || res.Anchors[0].Checked != "online" || res.Anchors[0].State != "final" || res.Anchors[0].Depth != 3 {
+		t.Fatalf("verify online = %+v, %v; want final at depth 3, checked online", res, err)
+	}
+	deep, err := eth.NewOnlineVerifier(1337, sink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
+		t.Fatalf("verify online, depth 3 of 10: %v, want pending", err)
+	}
+	if _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
+		t.Fatalf("verify another file: %v, want rejected", err)
+	}
+	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
+		t.Fatalf("verify for chain 1: %v, want rejected", err)
+	}
+
+	// The binary, on the receipt the chain anchored.
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, receipt, paths[0]), 0)
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, receipt, paths[2]), 1)
+	// Another sink: no verifier for this entry's target, so not a pass.
+	r := archivist(t, dir, "verify", "--chain-id", "1337", "--sink", "0x"+strings.Repeat("11", 20), receipt, paths[0])
+	expectCode(t, r, 3)
+	dead := deadURL(t)
+	r = archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, receipt, paths[0])
+	expectCode(t, r, 3)
+	if !strings.Contains(r.stderr, "could not check") {
+		t.Errorf("verify against a dead endpoint:\n%s", r.stderr)
+	}
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, "--eth-rpc", deadURL(t), "--agree", "1", receipt, paths[0]), 3)
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, "--agree", "2", receipt, paths[0]), 2)
+	// A tampered evidence file is rejected offline before any endpoint is asked.
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, receipt, paths[1]), 1)
+}
+
+// freePort returns a port on 127.0.0.1 that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestEthCLI runs the whole flow through the binary with the eth target:
+// the simulated backend serves JSON-RPC on 127.0.0.1 (go-ethereum's own
+// HTTP server of its node), and the test makes the blocks.
+func TestEthCLI(t *testing.T) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	chain := simulated.NewBackend(types.GenesisAlloc{crypto.PubkeyToAddress(key.PublicKey): {Balance: big.NewInt(1e18)}},
+		func(nc *node.Config, _ *ethconfig.Config) {
+			nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
+			nc.HTTPModules = []string{"eth", "net", "web3"}
+			nc.HTTPVirtualHosts = []string{"*"}
+		})
+	t.Cleanup(func() { chain.Close() })
+	rpcURL := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "eth.key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ev := write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
+	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
+	ethArgs := []string{"--eth-rpc", rpcURL, "--chain-id", "1337", "--sink", testSink}
+	r := archivist(t, dir, append([]string{"anchor", "--to", "eth,memory", "--eth-key-file", keyFile}, ethArgs...)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "eth:1337:5e1f000000000000000000000000000000a77e57: pending") {
+		t.Fatalf("anchor:\n%s", r.stdout)
+	}
+	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "3"}, ethArgs...)...)
+	expectCode(t, r, 3) // no block yet
+	for range 3 {
+		chain.Commit()
+	}
+	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth,memory", "--final-depth", "3", "--memory-mine", "3"}, ethArgs...)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "eth:1337:5e1f000000000000000000000000000000a77e57: final at depth 3") {
+		t.Fatalf("upgrade:\n%s", r.stdout)
+	}
+	receipt := filepath.Join(dir, "receipts", "00000001-report.pdf.receipt.json")
+	pub := filepath.Join(dir, "archivist.journal.memory.pub")
+	trust := []string{"verify", "--memory-key", pub, "--chain-id", "1337", "--sink", testSink}
+	r = archivist(t, dir, append(trust, receipt, ev)...)
+	expectCode(t, r, 0)
+	r = archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "3", receipt, ev)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "checked online, final at depth 3") || !strings.Contains(r.stdout, "anchored at memory: checked offline") {
+		t.Errorf("verify online:\n%s", r.stdout)
+	}
+	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "4", receipt, ev)...), 3)
+	dead := deadURL(t)
+	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--eth-rpc", dead, "--agree", "1", "--min-depth", "3", receipt, ev)...), 0)
+	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--eth-rpc", dead, "--min-depth", "3", receipt, ev)...), 3)
+}

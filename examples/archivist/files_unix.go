@@ -1,0 +1,26 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+// openFlags open without blocking on a FIFO or a device and without
+// making a terminal the controlling one; os.OpenFile adds O_CLOEXEC.
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
+
+// clearNonblock puts a regular file back in blocking mode (reads of a
+// regular file never wait anyway; this keeps the descriptor ordinary).
+func clearNonblock(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.SetNonblock(int(fd), false) }); err != nil {
+		return err
+	}
+	return serr
+}

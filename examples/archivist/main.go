@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/ats-run/selfattest"
+)
+
+const usage = `usage: archivist <command> [flags] [args]
+
+Commands:
+  add [--journal F] [--max-size N] [--json] FILE...
+        record each file's name, media type and SHA-256 in the journal
+  anchor --to memory|eth[,...] [target flags] [--journal F] [--json]
+        seal the items not in a batch yet into one, and anchor every batch
+        not anchored yet at each target
+  upgrade --to memory|eth[,...] [target flags] [--out DIR] [--journal F] [--json]
+        ask the targets how the anchors stand, record it, write the receipts
+  status [--journal F] [--json]
+        the batches, their roots, and their anchors' states
+  receipts [--out DIR] [--journal F] [--json]
+        write one receipt per item into DIR
+  verify [--memory-key PEM] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N]
+        [--max-size N] [--json] RECEIPT EVIDENCE
+        check a receipt against an evidence file, offline unless --eth-rpc
+  demo [--keep DIR] [--json]
+        the whole flow on an in-process simulated chain and the memory
+        target: no network, no keys to make
+
+The journal is ./archivist.journal unless --journal names another file.
+Target flags (anchor, upgrade):
+  memory: a fake target for trying things out, signing with an Ed25519
+          key; its ledger and keys live beside the journal (F.memory.json,
+          F.memory.key, F.memory.pub), created on first use
+  eth:    --eth-rpc URL --chain-id N --sink 0x... and, for anchor,
+          --eth-key-file FILE (mode 600) or --eth-key-env NAME
+
+Run 'archivist <command> --help' for a command's flags.
+
+Exit codes:
+  0  done; for verify: verified
+  1  rejected: the evidence is not the item, the receipt or an anchor is false
+  2  bad usage or unusable input: a file that is not a regular file, is
+     unreadable or over --max-size; a malformed receipt or key; a journal
+     in use by another process
+  3  could not check: a target or endpoint did not answer, --timeout ran
+     out; pending: an anchor is not confirmed yet (verify; upgrade)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is where the commands write: stdout for results, stderr for
+// progress, notices and errors.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := env{stdout, stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return selfattest.ExitBadInput
+	}
+	cmds := map[string]func(context.Context, []string) int{
+		"add":      e.add,
+		"anchor":   e.anchor,
+		"upgrade":  e.upgrade,
+		"status":   e.status,
+		"receipts": e.receipts,
+		"verify":   e.verify,
+		"demo":     e.demo,
+	}
+	if c, ok := cmds[args[0]]; ok {
+		return c(ctx, args[1:])
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return selfattest.ExitVerified
+	}
+	fmt.Fprintf(stderr, "archivist: unknown command %q\n\n%s", args[0], usage)
+	return selfattest.ExitBadInput
+}
+
+// errUsage marks an error in the command line.
+var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")
+
+// newFlagSet returns a flag set that reports errors to stderr and does
+// not exit.
+func (e env) newFlagSet(name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: archivist %s %s\n\nflags:\n", name, args)
+		fs.PrintDefaults()
+		fmt.Fprint(e.stderr, "\nexit codes: 0 done (verify: verified), 1 rejected, 2 bad usage or unusable input, 3 could not check or pending\n")
+	}
+	return fs
+}
+
+// parse parses args and returns -1 to go on, or the exit code: 0 for
+// --help, 2 for a bad flag.
+func parse(fs *flag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return selfattest.ExitVerified
+		}
+		return selfattest.ExitBadInput
+	}
+	return -1
+}
+
+// fail prints err and returns its exit code.
+func (e env) fail(err error) int {
+	fmt.Fprintf(e.stderr, "archivist: %v\n", err)
+	return selfattest.ExitCode(err)
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return fmt.Sprint(*s) }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
