@@ -222,28 +222,9 @@ func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *type
 	if err := a.checkChain(ctx); err != nil {
 		return nil, nil, err
 	}
-	head, err := a.client.HeaderByNumber(ctx, nil)
+	tip, maxFee, err := fees(ctx, a.client, a.opts)
 	if err != nil {
-		return nil, nil, couldNotCheck("head", err)
-	}
-	tip, err := a.client.SuggestGasTipCap(ctx)
-	if err != nil {
-		return nil, nil, couldNotCheck("tip", err)
-	}
-	if tip.Cmp(a.opts.MaxTipPerGas) > 0 {
-		return nil, nil, &FeeError{What: "maxPriorityFeePerGas", Limit: a.opts.MaxTipPerGas.String(), Asked: tip.String()}
-	}
-	baseFee := head.BaseFee
-	if baseFee == nil {
-		baseFee = new(big.Int)
-	}
-	maxFee := new(big.Int).Add(new(big.Int).Mul(baseFee, big.NewInt(2)), tip)
-	if maxFee.Cmp(a.opts.MaxFeePerGas) > 0 {
-		// 2×base fee + tip is the usual margin; the cap is the limit.
-		if minFee := new(big.Int).Add(baseFee, tip); minFee.Cmp(a.opts.MaxFeePerGas) > 0 {
-			return nil, nil, &FeeError{What: "maxFeePerGas", Limit: a.opts.MaxFeePerGas.String(), Asked: minFee.String()}
-		}
-		maxFee = new(big.Int).Set(a.opts.MaxFeePerGas)
+		return nil, nil, err
 	}
 	data := a.payload(root)
 	gas, err := a.client.EstimateGas(ctx, ethereum.CallMsg{From: a.from, To: &a.sink, Data: data, Value: new(big.Int)})
