@@ -62,6 +62,24 @@ func TestGethConformance(t *testing.T) {
 	anchortest.Run(t, newGeth(t, node, Options{FinalDepth: 3}))
 }
 
+// TestGethEventConformance deploys the committed Anchor contract on geth
+// and holds the event anchorer to anchortest.Run there.
+func TestGethEventConformance(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	node := ethtest.Start(t, ethtest.Options{})
+	key := node.FundedKey(t)
+	addr, err := DeployContract(ctx, node.Client, key, node.ChainID, Options{})
+	if err != nil {
+		t.Fatalf("DeployContract: %v", err)
+	}
+	a, err := NewEvent(ctx, node.Client, key, node.ChainID, addr, Options{FinalDepth: 3})
+	if err != nil {
+		t.Fatalf("NewEvent: %v", err)
+	}
+	anchortest.Run(t, a)
+}
+
 // TestGethUnknownTransaction settles what a real node answers for a
 // transaction it does not know, which Check reads as "not found": geth
 // answers null (ethclient's ethereum.NotFound) — and, while its
