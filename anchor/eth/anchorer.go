@@ -1,6 +1,7 @@
 package eth
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
@@ -338,12 +339,39 @@ func (a *Anchorer) check(ctx context.Context, root anchor.Hash, x *Entry, v *ver
 			return anchor.Status{}, couldNotCheck("nonce", err)
 		}
 		if used > v.tx.Nonce() {
-			return failed, nil // the nonce went to another transaction
+			// The nonce went to another transaction: a replacement of
+			// this one ([Anchorer.Bump], perhaps by a process that
+			// crashed before recording it), or not ours.
+			tx, err := a.minedAtNonce(ctx, v.tx.Nonce())
+			if err != nil {
+				return anchor.Status{}, err
+			}
+			if tx == nil || tx.Hash() == txHash || !a.anchors(tx, root) {
+				return failed, nil
+			}
+			rx, err := a.pendingEntry(tx)
+			if err != nil {
+				return anchor.Status{}, err
+			}
+			rv, err := a.Verifier().(*Verifier).verify(root, rx)
+			if !errors.Is(err, anchor.ErrPending) {
+				return anchor.Status{}, couldNotCheck("the replacement transaction", err)
+			}
+			return a.check(ctx, root, rx, rv)
 		}
 		_, isPending, err := a.client.TransactionByHash(ctx, txHash)
 		switch {
 		case notFound(err):
-			return failed, nil // neither mined nor in the pool: dropped
+			// Not in the pool: dropped, unless the pool holds another
+			// transaction at its nonce (a replacement): wait for it.
+			next, err := a.client.PendingNonceAt(ctx, v.from)
+			if err != nil {
+				return anchor.Status{}, couldNotCheck("pending nonce", err)
+			}
+			if next > v.tx.Nonce() {
+				return pending, nil
+			}
+			return failed, nil
 		case err != nil:
 			return anchor.Status{}, couldNotCheck("transaction", err)
 		case isPending:
@@ -428,6 +456,152 @@ func (a *Anchorer) complete(ctx context.Context, root anchor.Hash, x *Entry, rcp
 	a.cache[key] = c
 	a.mu.Unlock()
 	return c, nil
+}
+
+// replacementWindow bounds how far back Check looks for the transaction
+// that used an anchor's nonce: the blocks whose state a full node keeps.
+const replacementWindow = 128
+
+// minedAtNonce returns the transaction from a.from with the given nonce
+// in the canonical chain, found by a binary search of the sender's nonce
+// over the last [replacementWindow] blocks; nil if it was mined earlier
+// (then an anchor of this process's is not it: Check runs while the
+// anchor is recent).
+func (a *Anchorer) minedAtNonce(ctx context.Context, nonce uint64) (*types.Transaction, error) {
+	head, err := a.client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, couldNotCheck("head", err)
+	}
+	hi := head.Number.Uint64() // NonceAt(hi) > nonce
+	lo := uint64(0)            // NonceAt(lo) <= nonce, once checked
+	if hi > replacementWindow {
+		lo = hi - replacementWindow
+	}
+	n, err := a.client.NonceAt(ctx, a.from, new(big.Int).SetUint64(lo))
+	if err != nil {
+		return nil, couldNotCheck("nonce at block", err)
+	}
+	if n > nonce {
+		return nil, nil
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		n, err := a.client.NonceAt(ctx, a.from, new(big.Int).SetUint64(mid))
+		if err != nil {
+			return nil, couldNotCheck("nonce at block", err)
+		}
+		if n > nonce {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	b, err := a.client.BlockByNumber(ctx, new(big.Int).SetUint64(hi))
+	if err != nil {
+		return nil, couldNotCheck("block", err)
+	}
+	for _, tx := range b.Transactions() {
+		if tx.Nonce() != nonce {
+			continue
+		}
+		if from, err := types.Sender(a.signer, tx); err == nil && from == a.from {
+			return tx, nil
+		}
+	}
+	return nil, couldNotCheck("block", fmt.Errorf("block %d holds no transaction from %s at nonce %d", hi, a.from, nonce))
+}
+
+// anchors reports whether tx is an anchor of root by this Anchorer: to its
+// sink, its payload, no value.
+func (a *Anchorer) anchors(tx *types.Transaction, root anchor.Hash) bool {
+	return tx.To() != nil && *tx.To() == a.sink && bytes.Equal(tx.Data(), a.payload(root)) && tx.Value().Sign() == 0
+}
+
+// Bump replaces entry's transaction, still waiting in the node's pool, by
+// one with the same nonce, gas, sink and payload and fees raised by an
+// eighth (nodes refuse a replacement raising less than a tenth) or to the
+// current policy's, whichever is higher, within [Options]' caps (a
+// [*FeeError] and nothing sent above them). It returns the replacement's
+// pending entry; Anchor of root returns it from then on.
+//
+// The anchor journal need not record the replacement: Check of the entry
+// it holds follows the nonce to whichever transaction used it, and
+// completes the entry from the replacement when that one is mined.
+func (a *Anchorer) Bump(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return anchor.Entry{}, couldNotCheck("bump", err)
+	}
+	x, err := ParseEthEntry(entry)
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	if x.Target != a.name {
+		return anchor.Entry{}, reject("target", a.name, x.Target, nil)
+	}
+	v, err := a.Verifier().(*Verifier).verify(root, x)
+	if !errors.Is(err, anchor.ErrPending) {
+		if err == nil {
+			err = &anchor.FormatError{Field: "eth entry", Reason: "complete: its transaction is mined"}
+		}
+		return anchor.Entry{}, err
+	}
+	if v.from != a.from {
+		return anchor.Entry{}, reject("from", a.from.Hex(), v.from.Hex(), nil)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, isPending, err := a.client.TransactionByHash(ctx, v.tx.Hash())
+	switch {
+	case notFound(err):
+		return anchor.Entry{}, couldNotCheck("bump", fmt.Errorf("transaction %s is not in the node's pool", v.tx.Hash().Hex()))
+	case err != nil:
+		return anchor.Entry{}, couldNotCheck("transaction", err)
+	case !isPending:
+		return anchor.Entry{}, &anchor.FormatError{Field: "eth entry", Reason: "its transaction is mined: nothing to bump"}
+	}
+	tip, maxFee, err := fees(ctx, a.client, a.opts)
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	bump := func(old, now *big.Int) *big.Int {
+		b := new(big.Int).Add(old, new(big.Int).Add(new(big.Int).Rsh(old, 3), big.NewInt(1)))
+		if now.Cmp(b) > 0 {
+			return now
+		}
+		return b
+	}
+	tip, maxFee = bump(v.tx.GasTipCap(), tip), bump(v.tx.GasFeeCap(), maxFee)
+	if tip.Cmp(a.opts.MaxTipPerGas) > 0 {
+		return anchor.Entry{}, &FeeError{What: "maxPriorityFeePerGas", Limit: a.opts.MaxTipPerGas.String(), Asked: tip.String()}
+	}
+	if maxFee.Cmp(a.opts.MaxFeePerGas) > 0 {
+		return anchor.Entry{}, &FeeError{What: "maxFeePerGas", Limit: a.opts.MaxFeePerGas.String(), Asked: maxFee.String()}
+	}
+	if maxFee.Cmp(tip) < 0 {
+		maxFee = new(big.Int).Set(tip)
+	}
+	tx, err := types.SignNewTx(a.key, a.signer, &types.DynamicFeeTx{
+		ChainID:   a.chainID,
+		Nonce:     v.tx.Nonce(),
+		GasTipCap: tip,
+		GasFeeCap: maxFee,
+		Gas:       v.tx.Gas(),
+		To:        v.tx.To(),
+		Value:     new(big.Int),
+		Data:      v.tx.Data(),
+	})
+	if err != nil {
+		return anchor.Entry{}, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
+	}
+	p, err := a.pendingEntry(tx)
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	if err := a.send(ctx, tx); err != nil {
+		return anchor.Entry{}, err
+	}
+	a.sent[root] = p
+	return p.entry()
 }
 
 // notFound reports whether err says the node does not have the
