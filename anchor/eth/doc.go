@@ -94,18 +94,42 @@
 //
 // # Anchoring
 //
-// [New] checks the node's chain id. [Anchorer.Anchor] reads the pending
+// [New] checks the node's chain id. [Anchorer.Prepare] reads the pending
 // nonce, asks the node's tip suggestion and base fee (max fee = 2 × base
 // fee + tip, capped by [Options].MaxFeePerGas; a tip above MaxTipPerGas or
 // a base fee + tip above the cap is a [*FeeError] and nothing is sent),
-// estimates the gas (at most MaxGas), signs and sends. A second Anchor of
-// the same root returns the first entry until [Anchorer.Check] has
-// reported it failed. Check reports failed when the receipt's status is
-// 0, when the sender's nonce moved past the transaction's without it (the
-// nonce was taken by another transaction from the same key), when the
-// transaction is neither mined nor in the node's pool, or when a complete
-// entry's block is not the one the node now has the transaction in (a
-// re-org).
+// estimates the gas (at most MaxGas) and signs; [Anchorer.Submit] sends a
+// prepared entry, and sending it again is the same transaction, so the
+// anchor journal (an [anchor.Preparer]'s journal) records each entry
+// before it is sent and, after a crash, sends that entry again rather than
+// a second anchor. [Anchorer.Anchor] is both, and a second Anchor of the
+// same root returns the first entry until [Anchorer.Check] has reported it
+// failed.
+//
+// Check follows the transaction, and then its nonce: failed when the
+// receipt's status is 0, when the sender's nonce was used by a
+// transaction that is not an anchor of the same root (another transaction
+// from the same key), when the transaction is neither mined nor in the
+// node's pool and no transaction of the sender waits there at its nonce,
+// or when a complete entry's block is not the one the node now has the
+// transaction in (a re-org). When the nonce was used by an anchor of the
+// same root to the same sink — a replacement — the entry completes from
+// that transaction: the complete entry names the transaction that was
+// mined. The search is a binary search of the sender's nonce over the
+// last 128 blocks (the state a full node keeps), then one block.
+//
+// [Anchorer.Bump] replaces a stuck anchor (one waiting in the pool, say
+// with a fee cap below the base fee) with one at the same nonce and fees
+// raised by an eighth, within the caps. Check of the old entry completes
+// from the replacement, so the journal need not record the bump, and a
+// crash after it anchors nothing twice.
+//
+// What a node answers for a transaction it does not know was settled
+// against geth --dev (TestGethUnknownTransaction): null, which ethclient
+// reads as ethereum.NotFound. While its transaction index is being built
+// geth answers "transaction indexing is in progress" instead; so does the
+// simulated backend, always. Check reads both as not found, and calls an
+// anchor dropped only after the pool and the sender's nonce agree.
 //
 // # Event anchoring
 //
@@ -172,13 +196,25 @@
 //
 // # What this package does not do
 //
-// It keeps the record of the roots it sent in memory: a new process does
-// not know the anchors of the one before, and will anchor a root again
-// (the anchor journal records the entries, so a receipt still gets one
-// anchor; the chain gets two transactions). It does not bump the fee of a
-// stuck transaction. It does not prove the contract's code in an event
-// entry (see "Event anchoring"). It has been tested on go-ethereum's
-// simulated backend only, not on a geth --dev node.
+// It does not prove the contract's code in an event entry (see "Event
+// anchoring"). It does not bump fees on its own: a caller (or a program
+// such as the archivist) decides when an anchor is stuck and calls Bump.
+// It does not keep state of its own across processes: that is the
+// journal's. It cannot find the transaction that used an anchor's nonce
+// more than 128 blocks back; Check is meant to run while an anchor is
+// recent, and says could-not-check rather than guess.
+//
+// # Tests
+//
+// On go-ethereum's simulated backend (embedded, no network) and on a real
+// geth --dev node on 127.0.0.1 (package ethtest builds geth on first use
+// into the version-keyed cache): anchortest.Run for calldata and event
+// anchors on both; the tamper table, reverts, re-orgs and the online vote
+// on the simulated backend; the crash test TestJournalCrash on geth (a
+// child anchoring 10,000 items in 50 batches is killed with SIGKILL 22
+// times, after a prepare, after a submit, after a check and at random
+// times: every item ends with a receipt that verifies offline and online,
+// and the chain holds exactly one transaction per batch).
 //
 // # Figures
 //
@@ -189,6 +225,10 @@
 // a batch of 1, 23.08 for 1,000 and 0.023 for 1,000,000. The complete entry
 // of a block holding one transaction is about 3.4 KB of JSON; its proofs
 // grow with the logarithm of the block's transaction count.
+//
+// Submit to confirmation at depth 1 on geth --dev (BenchmarkGethConfirm,
+// a block a second): one block period, as the node mines on a timer; with
+// a block per transaction (--dev.period 0), about 65 ms.
 //
 // Event anchoring (TestEventGasPerItem, same backend): an anchor
 // transaction uses 23,303 gas for a root with no zero byte (21,000 + 16 ×
