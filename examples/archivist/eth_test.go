@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -10,9 +11,12 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -214,4 +218,41 @@ func TestEthCLI(t *testing.T) {
 	dead := deadURL(t)
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--eth-rpc", dead, "--agree", "1", "--min-depth", "3", receipt, ev)...), 0)
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--eth-rpc", dead, "--min-depth", "3", receipt, ev)...), 3)
+
+	// With the network cut off (a network namespace of its own, whose
+	// only interface, loopback, is down): the receipt still verifies
+	// offline; asking the endpoint is could-not-check; other evidence is
+	// rejected.
+	expectCode(t, archivistOffline(t, dir, append(trust, receipt, ev)...), 0)
+	expectCode(t, archivistOffline(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "3", receipt, ev)...), 3)
+	other := write(t, dir, "other.pdf", []byte("%PDF-1.7 a report!"))
+	expectCode(t, archivistOffline(t, dir, append(trust, receipt, other)...), 1)
+}
+
+// archivistOffline runs the binary as archivist does, in a new network
+// namespace: no interface is up, not even loopback. As root it needs only
+// CLONE_NEWNET; otherwise a user namespace maps the caller to root in it.
+func archivistOffline(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, archivistBin, args...)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+	if os.Geteuid() != 0 {
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run in a network namespace of its own: %v", err)
+	}
+	return r
 }
