@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ethereum/go-ethereum"
@@ -92,29 +93,37 @@ type Anchorer struct {
 	signer  types.Signer
 	event   bool // anchors by contract event: see NewEvent
 
-	mu    sync.Mutex
-	sent  map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
-	cache map[string]*Entry      // complete entries by txHash+blockHash
+	mu   sync.Mutex
+	sent map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
+
+	nonceMu sync.Mutex
+	next    uint64            // the nonce after the last transaction sent
+	cache   map[string]*Entry // complete entries by txHash+blockHash
 }
 
 // New returns an Anchorer sending from key's address to sink on chain
 // chainID through client. It asks the node for its chain id and refuses
 // (an error wrapping [anchor.ErrBadInput]) one that is not chainID; a node
-// that does not answer is [anchor.ErrCouldNotCheck].
+// that does not answer is [anchor.ErrCouldNotCheck]. With a nil key the
+// Anchorer only checks: Check and Verifier work, and Anchor, Prepare,
+// Submit and Bump are [anchor.ErrBadInput] (a program upgrading receipts
+// needs no key).
 func New(ctx context.Context, client Client, key *ecdsa.PrivateKey, chainID uint64, sink common.Address, opts Options) (*Anchorer, error) {
-	if client == nil || key == nil {
-		return nil, &anchor.FormatError{Field: "eth.New", Reason: "nil client or key"}
+	if client == nil {
+		return nil, &anchor.FormatError{Field: "eth.New", Reason: "nil client"}
 	}
 	a := &Anchorer{
 		client:  client,
 		key:     key,
-		from:    crypto.PubkeyToAddress(key.PublicKey),
 		chainID: new(big.Int).SetUint64(chainID),
 		sink:    sink,
 		name:    Target(chainID, sink),
 		opts:    opts.withDefaults(),
 		sent:    map[anchor.Hash]*Entry{},
 		cache:   map[string]*Entry{},
+	}
+	if key != nil {
+		a.from = crypto.PubkeyToAddress(key.PublicKey)
 	}
 	a.signer = types.LatestSignerForChainID(a.chainID)
 	if err := a.checkChain(ctx); err != nil {
@@ -130,6 +139,14 @@ func (a *Anchorer) checkChain(ctx context.Context) error {
 	}
 	if id.Cmp(a.chainID) != 0 {
 		return &anchor.FormatError{Field: "eth chain id", Reason: fmt.Sprintf("the node is on chain %v, not %v", id, a.chainID)}
+	}
+	return nil
+}
+
+// canSign refuses to send from an Anchorer made without a key.
+func (a *Anchorer) canSign() error {
+	if a.key == nil {
+		return &anchor.FormatError{Field: "eth anchorer", Reason: "made without a key: it only checks"}
 	}
 	return nil
 }
@@ -194,6 +211,9 @@ func (a *Anchorer) Prepare(ctx context.Context, root anchor.Hash) (anchor.Entry,
 // transaction took the nonce, which Check then reports failed), is not an
 // error: sending a signed transaction again is at most one anchor.
 func (a *Anchorer) Submit(ctx context.Context, root anchor.Hash, entry anchor.Entry) error {
+	if err := a.canSign(); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return couldNotCheck("submit", err)
 	}
@@ -220,6 +240,9 @@ func (a *Anchorer) Submit(ctx context.Context, root anchor.Hash, entry anchor.En
 
 // prepare builds and signs the transaction anchoring root.
 func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *types.Transaction, error) {
+	if err := a.canSign(); err != nil {
+		return nil, nil, err
+	}
 	if err := a.checkChain(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -235,9 +258,9 @@ func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *type
 	if gas > a.opts.MaxGas {
 		return nil, nil, &FeeError{What: "gas", Limit: fmt.Sprint(a.opts.MaxGas), Asked: fmt.Sprint(gas)}
 	}
-	nonce, err := a.client.PendingNonceAt(ctx, a.from)
+	nonce, err := a.pendingNonce(ctx)
 	if err != nil {
-		return nil, nil, couldNotCheck("pending nonce", err)
+		return nil, nil, err
 	}
 	tx, err := types.SignNewTx(a.key, a.signer, &types.DynamicFeeTx{
 		ChainID:   a.chainID,
@@ -259,6 +282,33 @@ func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *type
 	return p, tx, nil
 }
 
+// pendingNonce is the node's pending nonce of the sender. A node adds a
+// transaction to its pool's pending nonce asynchronously (geth promotes
+// it in the background), so right after a send it may still answer the
+// nonce just used, and a second anchor would replace the first: when the
+// node's answer is below the nonce after this Anchorer's last send, it
+// asks again for up to a second, then takes the node's answer (the
+// transaction was dropped; its Check will say so).
+func (a *Anchorer) pendingNonce(ctx context.Context) (uint64, error) {
+	a.nonceMu.Lock()
+	next := a.next
+	a.nonceMu.Unlock()
+	for i := 0; ; i++ {
+		nonce, err := a.client.PendingNonceAt(ctx, a.from)
+		if err != nil {
+			return 0, couldNotCheck("pending nonce", err)
+		}
+		if nonce >= next || i == 20 {
+			return nonce, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, couldNotCheck("pending nonce", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // send broadcasts tx.
 func (a *Anchorer) send(ctx context.Context, tx *types.Transaction) error {
 	if err := a.client.SendTransaction(ctx, tx); err != nil {
@@ -266,6 +316,9 @@ func (a *Anchorer) send(ctx context.Context, tx *types.Transaction) error {
 		// sender with this key took the nonce between our read and send.
 		return couldNotCheck(fmt.Sprintf("send (nonce %d)", tx.Nonce()), err)
 	}
+	a.nonceMu.Lock()
+	a.next = max(a.next, tx.Nonce()+1)
+	a.nonceMu.Unlock()
 	if a.opts.Logger != nil {
 		a.opts.Logger.Info("eth: anchor sent", "target", a.name, "tx", tx.Hash().Hex(), "nonce", tx.Nonce())
 	}
@@ -342,7 +395,7 @@ func (a *Anchorer) check(ctx context.Context, root anchor.Hash, x *Entry, v *ver
 			// The nonce went to another transaction: a replacement of
 			// this one ([Anchorer.Bump], perhaps by a process that
 			// crashed before recording it), or not ours.
-			tx, err := a.minedAtNonce(ctx, v.tx.Nonce())
+			tx, err := a.minedAtNonce(ctx, v.from, v.tx.Nonce())
 			if err != nil {
 				return anchor.Status{}, err
 			}
@@ -353,6 +406,7 @@ func (a *Anchorer) check(ctx context.Context, root anchor.Hash, x *Entry, v *ver
 			if err != nil {
 				return anchor.Status{}, err
 			}
+			rx.From = hex.EncodeToString(v.from[:]) // an Anchorer that only checks has no address of its own
 			rv, err := a.Verifier().(*Verifier).verify(root, rx)
 			if !errors.Is(err, anchor.ErrPending) {
 				return anchor.Status{}, couldNotCheck("the replacement transaction", err)
@@ -462,12 +516,12 @@ func (a *Anchorer) complete(ctx context.Context, root anchor.Hash, x *Entry, rcp
 // that used an anchor's nonce: the blocks whose state a full node keeps.
 const replacementWindow = 128
 
-// minedAtNonce returns the transaction from a.from with the given nonce
+// minedAtNonce returns the transaction from from with the given nonce
 // in the canonical chain, found by a binary search of the sender's nonce
 // over the last [replacementWindow] blocks; nil if it was mined earlier
 // (then an anchor of this process's is not it: Check runs while the
 // anchor is recent).
-func (a *Anchorer) minedAtNonce(ctx context.Context, nonce uint64) (*types.Transaction, error) {
+func (a *Anchorer) minedAtNonce(ctx context.Context, from common.Address, nonce uint64) (*types.Transaction, error) {
 	head, err := a.client.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return nil, couldNotCheck("head", err)
@@ -477,7 +531,7 @@ func (a *Anchorer) minedAtNonce(ctx context.Context, nonce uint64) (*types.Trans
 	if hi > replacementWindow {
 		lo = hi - replacementWindow
 	}
-	n, err := a.client.NonceAt(ctx, a.from, new(big.Int).SetUint64(lo))
+	n, err := a.client.NonceAt(ctx, from, new(big.Int).SetUint64(lo))
 	if err != nil {
 		return nil, couldNotCheck("nonce at block", err)
 	}
@@ -486,7 +540,7 @@ func (a *Anchorer) minedAtNonce(ctx context.Context, nonce uint64) (*types.Trans
 	}
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		n, err := a.client.NonceAt(ctx, a.from, new(big.Int).SetUint64(mid))
+		n, err := a.client.NonceAt(ctx, from, new(big.Int).SetUint64(mid))
 		if err != nil {
 			return nil, couldNotCheck("nonce at block", err)
 		}
@@ -504,11 +558,11 @@ func (a *Anchorer) minedAtNonce(ctx context.Context, nonce uint64) (*types.Trans
 		if tx.Nonce() != nonce {
 			continue
 		}
-		if from, err := types.Sender(a.signer, tx); err == nil && from == a.from {
+		if sender, err := types.Sender(a.signer, tx); err == nil && sender == from {
 			return tx, nil
 		}
 	}
-	return nil, couldNotCheck("block", fmt.Errorf("block %d holds no transaction from %s at nonce %d", hi, a.from, nonce))
+	return nil, couldNotCheck("block", fmt.Errorf("block %d holds no transaction from %s at nonce %d", hi, from, nonce))
 }
 
 // anchors reports whether tx is an anchor of root by this Anchorer: to its
@@ -528,6 +582,9 @@ func (a *Anchorer) anchors(tx *types.Transaction, root anchor.Hash) bool {
 // it holds follows the nonce to whichever transaction used it, and
 // completes the entry from the replacement when that one is mined.
 func (a *Anchorer) Bump(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Entry, error) {
+	if err := a.canSign(); err != nil {
+		return anchor.Entry{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return anchor.Entry{}, couldNotCheck("bump", err)
 	}

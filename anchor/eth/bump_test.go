@@ -146,3 +146,41 @@ func TestReplacedByOther(t *testing.T) {
 		t.Fatalf("Check(nonce used by a transfer) = %v, %v; want failed", st.State, err)
 	}
 }
+
+// TestCheckOnly: an Anchorer made without a key checks anchors others
+// sent — following a replacement's nonce by the entry's sender, not its
+// own — and refuses to send.
+func TestCheckOnly(t *testing.T) {
+	ctx := context.Background()
+	s := newSim(t)
+	c, err := New(ctx, s.b.Client(), nil, simChainID, s.sink, Options{FinalDepth: 3})
+	if err != nil {
+		t.Fatalf("New without a key: %v", err)
+	}
+	root := randomRoot(t)
+	old := stuckEntry(t, s.Anchorer, s.b.Client(), root)
+	if _, err := c.Anchor(ctx, root); !errors.Is(err, anchor.ErrBadInput) {
+		t.Errorf("Anchor without a key = %v, want ErrBadInput", err)
+	}
+	if _, err := c.Prepare(ctx, root); !errors.Is(err, anchor.ErrBadInput) {
+		t.Errorf("Prepare without a key = %v, want ErrBadInput", err)
+	}
+	if err := c.Submit(ctx, root, old); !errors.Is(err, anchor.ErrBadInput) {
+		t.Errorf("Submit without a key = %v, want ErrBadInput", err)
+	}
+	if _, err := c.Bump(ctx, root, old); !errors.Is(err, anchor.ErrBadInput) {
+		t.Errorf("Bump without a key = %v, want ErrBadInput", err)
+	}
+	if st, err := c.Check(ctx, root, old); err != nil || st.State != anchor.StatePending {
+		t.Fatalf("Check(stuck) without a key = %v, %v; want pending", st.State, err)
+	}
+	nu, err := s.Bump(ctx, root, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.b.Commit()
+	st, err := c.Check(ctx, root, old)
+	if err != nil || st.State != anchor.StateConfirmed || decode(t, st.Entry).TxHash != decode(t, nu).TxHash {
+		t.Fatalf("Check(old entry) without a key = %v, %v; want confirmed from the replacement", st.State, err)
+	}
+}
