@@ -80,6 +80,90 @@
 // vtlog.VerifyCheckpoint and the log's key, then the proof with
 // vtlog.VerifyInclusion.
 //
+// # Anchors: the "tlog" kind
+//
+// The package is also a target of package
+// github.com/ats-run/selfattest/anchor: it anchors a batch root to a
+// transparency log, and its entries (kind [Kind], "tlog") verify offline
+// with the log's key alone. [NewLogAnchorer] appends to a local [Log] (the
+// embedded default); [NewRekorAnchorer] writes to a Rekor v2 server. Both
+// are pending until a checkpoint commits to the entry, then final: a log
+// does not re-org, and one that drops or rewrites an entry it committed to
+// is caught as a fork ([OnlineVerifier]).
+//
+// What is appended, the leaf, is one of two:
+//
+//   - statement (local log): the 58 bytes
+//     "selfattest/anchor/tlog/v1" || 0x00 || root ([Statement]). The
+//     prefix separates it from every other entry a log holds (a Rekor
+//     hashedrekord body is JSON and starts with "{", a selfattest receipt
+//     leaf with "selfattest/anchor/evidence/v1"), and its length is fixed,
+//     so one statement cannot be read as another.
+//   - hashedrekord (Rekor v2): Rekor v2 logs only signed entries, so the
+//     archivist signs that same statement with its Ed25519 key, as
+//     Ed25519ph (key details PKIX_ED25519_PH: the signature is over
+//     SHA-512 of the statement, which is the hashedrekord's digest). The
+//     log's leaf is then the entry's canonicalized body: the RFC 8785 form
+//     of the protojson of the entry rekor-tiles v2.3.0's
+//     hashedrekord.ToLogEntry makes from the request, which is what the
+//     server appends. Ed25519ph is deterministic: anchoring one root twice
+//     sends the same request, which Rekor v2 refuses as a duplicate (409)
+//     naming the first entry's index, so a second Anchor, even from
+//     another process, returns the first anchor.
+//
+// A verifier never takes the leaf from the entry: it rebuilds the
+// statement from the root it checks (and, for hashedrekord, the body from
+// the statement, the public key and the signature, with the same
+// rekor-tiles code, which also checks the signature), hashes it, and
+// recomputes the checkpoint's root from that leaf and the proof.
+//
+// # The entry, kind "tlog"
+//
+// A complete entry is
+//
+//	{
+//	  "kind":       "tlog",
+//	  "target":     "<the log's origin, e.g. log.example.com>",
+//	  "index":      12,
+//	  "publicKey":  "<base64 of the archivist's Ed25519 key, PKIX DER>",  // hashedrekord only
+//	  "signature":  "<base64 of the Ed25519ph signature, 64 bytes>",      // hashedrekord only
+//	  "proof":      ["<base64 of 32 bytes>", ...],
+//	  "checkpoint": "<the signed checkpoint note, as the log served it>"
+//	}
+//
+// and a pending one ([Anchorer.Anchor] returns it) has neither "proof" nor
+// "checkpoint". The members follow C2SP tlog-proof v1 (a checkpoint,
+// optionally cosigned by witnesses, an index and an RFC 6962 inclusion
+// proof, leaf side first), with the proof hashes in that format's
+// standard, padded base64; "target" is the checkpoint's origin line, which
+// is also the signed-note name of the log's key. "index" is a JSON integer
+// below 2^53; "proof" holds at most 64 hashes; "checkpoint" is at most
+// vtlog.MaxCheckpointSize bytes; "publicKey" and "signature" are present
+// together or not at all, as are "proof" and "checkpoint". [ParseEntry]
+// reads this shape strictly: a missing, unknown or duplicate member, a
+// wrong type, base64 that is not canonical, a hash that is not 32 bytes
+// is [anchor.ErrBadInput]. What the values say is evidence, and anything
+// false in it is a rejection ([anchor.ErrAnchor]).
+//
+// [Verifier.VerifyOffline] checks, with the log keys and origin it was
+// made with: "target" is the origin; the checkpoint is a signed note
+// signed by one of the keys under that origin (verify/tlog's
+// VerifyCheckpoint: a checkpoint of another log, or signed by another key,
+// is rejected); if the verifier has a witness policy, k of its n witnesses
+// cosigned the checkpoint (verify/tlog's VerifyWitnesses); the leaf,
+// rebuilt from the root, is at "index" of the checkpoint's tree by
+// "proof" (verify/tlog's VerifyInclusion). With [VerifierOptions].Signers
+// only hashedrekord entries signed by one of those keys pass. A pending
+// entry is [anchor.ErrPending].
+//
+// [OnlineVerifier.VerifyOnline] adds freshness: it reads the log's latest
+// checkpoint (verified the same way) and proves from the log's tiles that
+// it is consistent with the entry's (verify/tlog's ConsistencyProof). A
+// log that forked or rolled back after the anchor is rejected; a log that
+// does not answer, or answers with something that is not a log object, is
+// [anchor.ErrCouldNotCheck], never a pass. Every call is bounded by its
+// context and a time limit of its own.
+//
 // # Key and trusted root files
 //
 // A program that keeps a local log keeps three files beside it:
