@@ -1,6 +1,10 @@
 package tlog
 
 import (
+	"time"
+
+	"github.com/ats-run/selfattest/internal/rekorv2"
+	vtlog "github.com/ats-run/selfattest/verify/tlog"
 	"testing"
 
 	"github.com/ats-run/selfattest/anchor/anchortest"
@@ -19,5 +23,26 @@ func testAnchorer(t *testing.T, dir string) (*Log, *LogAnchorer) {
 
 func TestLogAnchorerConformance(t *testing.T) {
 	_, a := testAnchorer(t, t.TempDir())
+	anchortest.Run(t, a)
+}
+
+// startRekor runs a real Rekor v2 server and returns an anchorer of it
+// signing with a new archivist key.
+func startRekor(t *testing.T) (*rekorv2.Server, *RekorAnchorer) {
+	t.Helper()
+	srv := rekorv2.Start(t, rekorv2.Options{CheckpointInterval: 200 * time.Millisecond})
+	lk, err := vtlog.NewLogKey(srv.Origin, srv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewRekorAnchorer(RekorOptions{URL: srv.URL, TilesURL: srv.TilesURL, Origin: srv.Origin, LogKeys: []*vtlog.LogKey{lk}, Key: testKey("archivist")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, a
+}
+
+func TestRekorAnchorerConformance(t *testing.T) {
+	_, a := startRekor(t)
 	anchortest.Run(t, a)
 }
