@@ -4,7 +4,9 @@
 // caller names. It is the embedded default log of selfattest: an offline
 // signing flow logs a Rekor-style entry body and gets back its index,
 // signed checkpoint and inclusion proof for a Sigstore bundle, and tests
-// fill logs of a hundred thousand entries in seconds.
+// fill logs of a hundred thousand entries in seconds. It is also the
+// "tlog" anchor kind: batch roots anchored to this log or to a Rekor v2
+// server, verified offline from their receipts (see "Anchors" below).
 //
 // Nothing the log writes is taken on trust: every checkpoint, proof and
 // entry this package returns was read back from the folder and checked with
@@ -131,7 +133,8 @@
 //	  "checkpoint": "<the signed checkpoint note, as the log served it>"
 //	}
 //
-// and a pending one ([Anchorer.Anchor] returns it) has neither "proof" nor
+// and a pending one ([LogAnchorer.Anchor] and [RekorAnchorer.Anchor] return
+// it) has neither "proof" nor
 // "checkpoint". The members follow C2SP tlog-proof v1 (a checkpoint,
 // optionally cosigned by witnesses, an index and an RFC 6962 inclusion
 // proof, leaf side first), with the proof hashes in that format's
@@ -178,6 +181,12 @@
 //
 // # Errors
 //
+// The anchors (kind "tlog") speak package anchor's sentinels only:
+// [anchor.ErrAnchor] for a rejection (wrapping verify/tlog's typed error
+// as the cause when there is one), [anchor.ErrCouldNotCheck] for a log
+// that did not answer in time, [anchor.ErrPending], [anchor.ErrBadInput]
+// for an entry or option that is malformed.
+//
 // [ErrInvalidEntry] ([*EntryError]), [ErrConfig] ([*ConfigError]: bad
 // origin, key, option, or an index the log has not assigned),
 // [ErrLogMismatch] ([*FolderError]), [ErrLocked] and [ErrClosed] are this
@@ -199,8 +208,10 @@
 //
 // It runs no HTTP server (serve the folder read-only to publish the log),
 // asks no witness to cosign (the HTTP client given to tessera refuses every
-// request), and logs to Rekor not at all (see the Rekor v2 client in the
-// root module). It does not build Sigstore bundles itself. It needs a
+// request: cosignatures a witness network adds to a checkpoint are checked
+// by [Verifier], not collected here), and writes to Rekor only the anchors
+// of [RekorAnchorer] (for signing, see the Rekor v2 client in the root
+// module). It does not build Sigstore bundles itself. It needs a
 // system with flock(2) (Linux, macOS, the BSDs), as tessera's POSIX driver
 // does. Tessera logs through k8s.io/klog/v2, whose settings are global: this
 // package leaves them to the program (klog.LogToStderr(false) and
