@@ -145,8 +145,10 @@ func (r *logReader) check(ctx context.Context, v *Verifier, root anchor.Hash, en
 // the index of every statement it appended, and on its first Anchor reads
 // every entry of the log once (waiting for a checkpoint that commits to
 // all of them) to learn the statements earlier processes appended. That
-// read is linear in the log's size: about a second per million entries
-// on a laptop's disk.
+// read is linear in the log's size: 0.4 s for a log of 200,000 entries on
+// the 2-core machine the tests ran on. An append that fails (ctx ended
+// first) may still be logged, so the next Anchor reads the log again
+// before appending.
 type LogAnchorer struct {
 	log  *Log
 	opts AnchorerOptions
@@ -245,6 +247,7 @@ func (a *LogAnchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entr
 	if !ok {
 		var err error
 		if idx, err = a.log.Append(ctx, Statement(root)); err != nil {
+			a.scanned = false // it may be logged all the same
 			return anchor.Entry{}, fromLog("appending root's statement", err)
 		}
 		a.byRoot[root] = idx
