@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/internal/rekorv2"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
 )
 
@@ -165,5 +167,45 @@ func TestRekorDown(t *testing.T) {
 				t.Errorf("VerifyOffline = %v", err)
 			}
 		})
+	}
+}
+
+// TestRekorFork: two Rekor v2 servers with one key and origin are a split
+// view of one log. An entry anchored to one is rejected online by a
+// verifier reading the other (their trees are not consistent), and
+// verifies online against the one it was anchored to.
+func TestRekorFork(t *testing.T) {
+	ctx := testCtx(t)
+	logKey := testKey("rekor log")
+	start := func() (*rekorv2.Server, *RekorAnchorer) {
+		srv := rekorv2.Start(t, rekorv2.Options{Key: logKey, CheckpointInterval: 200 * time.Millisecond})
+		lk, err := vtlog.NewLogKey(srv.Origin, srv.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := NewRekorAnchorer(RekorOptions{URL: srv.URL, TilesURL: srv.TilesURL, Origin: srv.Origin, LogKeys: []*vtlog.LogKey{lk}, Key: testKey("archivist")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv, a
+	}
+	_, a1 := start()
+	_, a2 := start()
+	anchorFinal(t, a1, testRoot("fork shared"))
+	root := testRoot("fork anchored")
+	entry := anchorFinal(t, a1, root)
+	for _, s := range []string{"fork shared", "fork b1", "fork b2"} {
+		anchorFinal(t, a2, testRoot(s))
+	}
+
+	if st, err := a1.OnlineVerifier().VerifyOnline(ctx, root, entry); err != nil || st.State != anchor.StateFinal {
+		t.Fatalf("VerifyOnline(the log anchored to) = %+v, %v", st, err)
+	}
+	var split *vtlog.InconsistencyError
+	if _, err := a2.OnlineVerifier().VerifyOnline(ctx, root, entry); !errors.Is(err, anchor.ErrAnchor) || !errors.As(err, &split) {
+		t.Errorf("VerifyOnline(the other view) = %v, want ErrAnchor with a *vtlog.InconsistencyError", err)
+	}
+	if _, err := a2.Check(ctx, root, entry); !errors.Is(err, anchor.ErrAnchor) {
+		t.Errorf("Check(the other view) = %v, want ErrAnchor", err)
 	}
 }
