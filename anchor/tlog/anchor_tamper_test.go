@@ -387,6 +387,26 @@ func TestForkAfterAnchoring(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// C is a stale copy of A from before the anchor: it proves nothing
+	// either way.
+	dirC := filepath.Join(t.TempDir(), "c")
+	if err := os.CopyFS(dirC, os.DirFS(dirB)); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := os.OpenRoot(dirC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	fc := vtlog.NewDirFetcher(rc)
+	onC, err := NewOnlineVerifier(v0(t, la), fc.Checkpoint, fc.Tile, OnlineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := onC.VerifyOnline(ctx, root, entry); !errors.Is(err, anchor.ErrCouldNotCheck) || errors.Is(err, anchor.ErrAnchor) {
+		t.Errorf("VerifyOnline(a stale copy of the log) = %v, want ErrCouldNotCheck only", err)
+	}
+
 	// B goes on without the anchor: a fork of A under the same key.
 	lb := openLog(t, dirB, key, Options{})
 	if _, err := lb.AppendBatch(ctx, testEntries("b-after", 0, 5)); err != nil {
@@ -426,6 +446,10 @@ func TestForkAfterAnchoring(t *testing.T) {
 	if _, err := anchor.VerifyReceipt(receipt, items[0], v); err != nil {
 		t.Errorf("VerifyReceipt offline = %v, want nil", err)
 	}
+}
+
+func v0(t *testing.T, l *Log) *Verifier {
+	return newVerifier(t, l.Origin(), VerifierOptions{}, l.LogKey())
 }
 
 // TestLocalLogDown: a log that cannot be read is could-not-check, never a

@@ -49,16 +49,17 @@ func Statement(root anchor.Hash) []byte {
 }
 
 // An AnchorEntry is an anchor entry of kind "tlog", read by [ParseEntry]
-// and not verified. Pending entries have no Proof and no Checkpoint;
-// statement leaves have no PublicKey and no Signature.
+// and not verified; [AnchorEntry.Entry] writes it in the format.
+// Pending entries have no Proof and no Checkpoint; statement leaves have
+// no PublicKey and no Signature.
 type AnchorEntry struct {
-	Kind       string   `json:"kind"`
-	Target     string   `json:"target"`
-	Index      uint64   `json:"index"`
-	PublicKey  []byte   `json:"publicKey,omitempty"` // PKIX DER
-	Signature  []byte   `json:"signature,omitempty"`
-	Proof      [][]byte `json:"proof,omitempty"`
-	Checkpoint string   `json:"checkpoint,omitempty"`
+	Kind       string
+	Target     string   // the log's origin
+	Index      uint64   // the leaf's index in the log
+	PublicKey  []byte   // PKIX DER of the archivist's key; nil for a statement
+	Signature  []byte   // Ed25519ph over SHA-512 of the statement; nil for a statement
+	Proof      [][]byte // RFC 6962 inclusion proof, leaf side first
+	Checkpoint string   // the signed checkpoint note; "" while pending
 }
 
 // Complete reports whether e carries a checkpoint and a proof.

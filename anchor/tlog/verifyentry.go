@@ -190,10 +190,11 @@ func NewOnlineVerifier(v *Verifier, checkpoint vtlog.CheckpointFetcherFunc, tile
 // checkpoint and proves it consistent with the entry's. It returns
 // [anchor.StateFinal] at a depth of the number of entries from the
 // anchor's to the latest checkpoint's last, or an error: [anchor.ErrAnchor]
-// when the log forked or rolled back after the anchor (or serves a
-// checkpoint its key did not sign), [anchor.ErrCouldNotCheck] when the log
-// did not answer in time or answered with something that is not a log
-// object.
+// when the log forked after the anchor (or serves a checkpoint its key did
+// not sign), [anchor.ErrCouldNotCheck] when the log did not answer in
+// time, answered with something that is not a log object, or serves a
+// checkpoint older than the entry's that the entry's tree extends (a
+// stale copy: a cache or mirror behind the log).
 func (o *OnlineVerifier) VerifyOnline(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Status, error) {
 	x, err := ParseEntry(entry)
 	if err != nil {
@@ -221,6 +222,15 @@ func consistent(ctx context.Context, cp *vtlog.VerifiedCheckpoint, origin string
 	latest, err := vtlog.FetchCheckpoint(ctx, checkpoint, origin, keys...)
 	if err != nil {
 		return nil, fromLog("the log's latest checkpoint", err)
+	}
+	if latest.Size < cp.Size {
+		// An older checkpoint than the entry's: a stale copy of the log
+		// (a mirror, a cache) if the entry's tree extends it, a fork if
+		// not. A stale copy proves nothing either way.
+		if _, err := vtlog.ConsistencyProof(ctx, latest, cp, tiles); err != nil {
+			return nil, fromLog(fmt.Sprintf("the log's latest checkpoint (size %d) is older than the entry's (size %d); proving the entry's tree extends it", latest.Size, cp.Size), err)
+		}
+		return nil, fmt.Errorf("%w: anchor/tlog: the log serves a checkpoint of size %d, older than the entry's (%d): a stale copy of the log; ask again later", anchor.ErrCouldNotCheck, latest.Size, cp.Size)
 	}
 	if _, err := vtlog.ConsistencyProof(ctx, cp, latest, tiles); err != nil {
 		return nil, fromLog(fmt.Sprintf("the log's latest checkpoint (size %d) against the entry's (size %d)", latest.Size, cp.Size), err)
