@@ -162,9 +162,11 @@
 // [OnlineVerifier.VerifyOnline] adds freshness: it reads the log's latest
 // checkpoint (verified the same way) and proves from the log's tiles that
 // it is consistent with the entry's (verify/tlog's ConsistencyProof). A
-// log that forked or rolled back after the anchor is rejected; a log that
-// does not answer, or answers with something that is not a log object, is
-// [anchor.ErrCouldNotCheck], never a pass. Every call is bounded by its
+// log that forked after the anchor is rejected. A log that serves a
+// checkpoint older than the entry's is a stale copy (a cache, a mirror)
+// and could not check, unless the two trees disagree (rejected). A log
+// that does not answer, or answers with something that is not a log
+// object, is [anchor.ErrCouldNotCheck], never a pass. Every call is bounded by its
 // context and a time limit of its own.
 //
 // # Key and trusted root files
