@@ -175,44 +175,35 @@ func NewLogAnchorer(l *Log, opts AnchorerOptions) (*LogAnchorer, error) {
 	}
 	a := &LogAnchorer{log: l, opts: opts, v: v, byRoot: map[anchor.Hash]uint64{}}
 	a.r = &logReader{
-		origin:     l.origin,
-		keys:       []*vtlog.LogKey{l.key},
-		checkpoint: l.guard(l.fetch.Checkpoint),
+		origin: l.origin,
+		keys:   []*vtlog.LogKey{l.key},
+		checkpoint: func(ctx context.Context) ([]byte, error) {
+			return whileOpen(l, func() ([]byte, error) { return l.fetch.Checkpoint(ctx) })
+		},
 		tiles: func(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
-			if err := l.begin(); err != nil {
-				return nil, err
-			}
-			defer l.inflight.Done()
-			return l.fetch.Tile(ctx, level, index, p)
+			return whileOpen(l, func() ([]byte, error) { return l.fetch.Tile(ctx, level, index, p) })
 		},
 		bundles: func(ctx context.Context, index uint64, p uint8) ([]byte, error) {
-			if err := l.begin(); err != nil {
-				return nil, err
-			}
-			defer l.inflight.Done()
-			return l.fetch.EntryBundle(ctx, index, p)
+			return whileOpen(l, func() ([]byte, error) { return l.fetch.EntryBundle(ctx, index, p) })
 		},
 		poll: pollInterval,
 		size: func(ctx context.Context) (uint64, error) {
-			if err := l.begin(); err != nil {
-				return 0, err
-			}
-			defer l.inflight.Done()
-			return l.reader.NextIndex(ctx)
+			return whileOpen(l, func() (uint64, error) { return l.reader.NextIndex(ctx) })
 		},
 	}
 	return a, nil
 }
 
-// guard wraps a checkpoint fetch so that it runs only while l is open.
-func (l *Log) guard(f vtlog.CheckpointFetcherFunc) vtlog.CheckpointFetcherFunc {
-	return func(ctx context.Context) ([]byte, error) {
-		if err := l.begin(); err != nil {
-			return nil, err
-		}
-		defer l.inflight.Done()
-		return f(ctx)
+// whileOpen runs f if l is open, keeping Close waiting until it returns
+// (Close closes the folder the fetchers read); a closed log is
+// [ErrClosed].
+func whileOpen[T any](l *Log, f func() (T, error)) (T, error) {
+	if err := l.begin(); err != nil {
+		var zero T
+		return zero, err
 	}
+	defer l.inflight.Done()
+	return f()
 }
 
 // Name returns the log's origin: the "target" of its entries.

@@ -209,8 +209,11 @@ func (a *RekorAnchorer) post(ctx context.Context, root anchor.Hash, pub, sig []b
 	switch {
 	case resp.StatusCode == http.StatusCreated:
 		tle := new(protorekor.TransparencyLogEntry)
-		if err := protojson.Unmarshal(body, tle); err != nil || tle.LogIndex < 0 {
-			return 0, fmt.Errorf("%w: anchor/tlog: Rekor v2 at %s: the answer is not a transparency log entry: %v", anchor.ErrCouldNotCheck, a.opts.URL, err)
+		if err := protojson.Unmarshal(body, tle); err != nil {
+			return 0, fmt.Errorf("%w: anchor/tlog: Rekor v2 at %s: the answer is not a transparency log entry: %w", anchor.ErrCouldNotCheck, a.opts.URL, err)
+		}
+		if tle.LogIndex < 0 {
+			return 0, fmt.Errorf("%w: anchor/tlog: Rekor v2 at %s: the answer has log index %d", anchor.ErrCouldNotCheck, a.opts.URL, tle.LogIndex)
 		}
 		// Only the index is used; Check proves the rest from the tiles.
 		// A body other than the one we sent for is a log that logs
