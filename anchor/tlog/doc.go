@@ -4,7 +4,9 @@
 // caller names. It is the embedded default log of selfattest: an offline
 // signing flow logs a Rekor-style entry body and gets back its index,
 // signed checkpoint and inclusion proof for a Sigstore bundle, and tests
-// fill logs of a hundred thousand entries in seconds.
+// fill logs of a hundred thousand entries in seconds. It is also the
+// "tlog" anchor kind: batch roots anchored to this log or to a Rekor v2
+// server, verified offline from their receipts (see "Anchors" below).
 //
 // Nothing the log writes is taken on trust: every checkpoint, proof and
 // entry this package returns was read back from the folder and checked with
@@ -80,6 +82,93 @@
 // vtlog.VerifyCheckpoint and the log's key, then the proof with
 // vtlog.VerifyInclusion.
 //
+// # Anchors: the "tlog" kind
+//
+// The package is also a target of package
+// github.com/ats-run/selfattest/anchor: it anchors a batch root to a
+// transparency log, and its entries (kind [Kind], "tlog") verify offline
+// with the log's key alone. [NewLogAnchorer] appends to a local [Log] (the
+// embedded default); [NewRekorAnchorer] writes to a Rekor v2 server. Both
+// are pending until a checkpoint commits to the entry, then final: a log
+// does not re-org, and one that drops or rewrites an entry it committed to
+// is caught as a fork ([OnlineVerifier]).
+//
+// What is appended, the leaf, is one of two:
+//
+//   - statement (local log): the 58 bytes
+//     "selfattest/anchor/tlog/v1" || 0x00 || root ([Statement]). The
+//     prefix separates it from every other entry a log holds (a Rekor
+//     hashedrekord body is JSON and starts with "{", a selfattest receipt
+//     leaf with "selfattest/anchor/evidence/v1"), and its length is fixed,
+//     so one statement cannot be read as another.
+//   - hashedrekord (Rekor v2): Rekor v2 logs only signed entries, so the
+//     archivist signs that same statement with its Ed25519 key, as
+//     Ed25519ph (key details PKIX_ED25519_PH: the signature is over
+//     SHA-512 of the statement, which is the hashedrekord's digest). The
+//     log's leaf is then the entry's canonicalized body: the RFC 8785 form
+//     of the protojson of the entry rekor-tiles v2.3.0's
+//     hashedrekord.ToLogEntry makes from the request, which is what the
+//     server appends. Ed25519ph is deterministic: anchoring one root twice
+//     sends the same request, which Rekor v2 refuses as a duplicate (409)
+//     naming the first entry's index, so a second Anchor, even from
+//     another process, returns the first anchor.
+//
+// A verifier never takes the leaf from the entry: it rebuilds the
+// statement from the root it checks (and, for hashedrekord, the body from
+// the statement, the public key and the signature, with the same
+// rekor-tiles code, which also checks the signature), hashes it, and
+// recomputes the checkpoint's root from that leaf and the proof.
+//
+// # The entry, kind "tlog"
+//
+// A complete entry is
+//
+//	{
+//	  "kind":       "tlog",
+//	  "target":     "<the log's origin, e.g. log.example.com>",
+//	  "index":      12,
+//	  "publicKey":  "<base64 of the archivist's Ed25519 key, PKIX DER>",  // hashedrekord only
+//	  "signature":  "<base64 of the Ed25519ph signature, 64 bytes>",      // hashedrekord only
+//	  "proof":      ["<base64 of 32 bytes>", ...],
+//	  "checkpoint": "<the signed checkpoint note, as the log served it>"
+//	}
+//
+// and a pending one ([LogAnchorer.Anchor] and [RekorAnchorer.Anchor] return
+// it) has neither "proof" nor
+// "checkpoint". The members follow C2SP tlog-proof v1 (a checkpoint,
+// optionally cosigned by witnesses, an index and an RFC 6962 inclusion
+// proof, leaf side first), with the proof hashes in that format's
+// standard, padded base64; "target" is the checkpoint's origin line, which
+// is also the signed-note name of the log's key. "index" is a JSON integer
+// below 2^53; "proof" holds at most 64 hashes; "checkpoint" is at most
+// vtlog.MaxCheckpointSize bytes; "publicKey" and "signature" are present
+// together or not at all, as are "proof" and "checkpoint". [ParseEntry]
+// reads this shape strictly: a missing, unknown or duplicate member, a
+// wrong type, base64 that is not canonical, a hash that is not 32 bytes
+// is [anchor.ErrBadInput]. What the values say is evidence, and anything
+// false in it is a rejection ([anchor.ErrAnchor]).
+//
+// [Verifier.VerifyOffline] checks, with the log keys and origin it was
+// made with: "target" is the origin; the checkpoint is a signed note
+// signed by one of the keys under that origin (verify/tlog's
+// VerifyCheckpoint: a checkpoint of another log, or signed by another key,
+// is rejected); if the verifier has a witness policy, k of its n witnesses
+// cosigned the checkpoint (verify/tlog's VerifyWitnesses); the leaf,
+// rebuilt from the root, is at "index" of the checkpoint's tree by
+// "proof" (verify/tlog's VerifyInclusion). With [VerifierOptions].Signers
+// only hashedrekord entries signed by one of those keys pass. A pending
+// entry is [anchor.ErrPending].
+//
+// [OnlineVerifier.VerifyOnline] adds freshness: it reads the log's latest
+// checkpoint (verified the same way) and proves from the log's tiles that
+// it is consistent with the entry's (verify/tlog's ConsistencyProof). A
+// log that forked after the anchor is rejected. A log that serves a
+// checkpoint older than the entry's is a stale copy (a cache, a mirror)
+// and could not check, unless the two trees disagree (rejected). A log
+// that does not answer, or answers with something that is not a log
+// object, is [anchor.ErrCouldNotCheck], never a pass. Every call is bounded by its
+// context and a time limit of its own.
+//
 // # Key and trusted root files
 //
 // A program that keeps a local log keeps three files beside it:
@@ -93,6 +182,12 @@
 // authority of one's own is package attest/signing/localtsa.
 //
 // # Errors
+//
+// The anchors (kind "tlog") speak package anchor's sentinels only:
+// [anchor.ErrAnchor] for a rejection (wrapping verify/tlog's typed error
+// as the cause when there is one), [anchor.ErrCouldNotCheck] for a log
+// that did not answer in time, [anchor.ErrPending], [anchor.ErrBadInput]
+// for an entry or option that is malformed.
 //
 // [ErrInvalidEntry] ([*EntryError]), [ErrConfig] ([*ConfigError]: bad
 // origin, key, option, or an index the log has not assigned),
@@ -115,8 +210,10 @@
 //
 // It runs no HTTP server (serve the folder read-only to publish the log),
 // asks no witness to cosign (the HTTP client given to tessera refuses every
-// request), and logs to Rekor not at all (see the Rekor v2 client in the
-// root module). It does not build Sigstore bundles itself. It needs a
+// request: cosignatures a witness network adds to a checkpoint are checked
+// by [Verifier], not collected here), and writes to Rekor only the anchors
+// of [RekorAnchorer] (for signing, see the Rekor v2 client in the root
+// module). It does not build Sigstore bundles itself. It needs a
 // system with flock(2) (Linux, macOS, the BSDs), as tessera's POSIX driver
 // does. Tessera logs through k8s.io/klog/v2, whose settings are global: this
 // package leaves them to the program (klog.LogToStderr(false) and
