@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/ats-run/selfattest/anchor"
@@ -215,8 +214,7 @@ func dialEth(ctx context.Context, url string) (*ethclient.Client, error) {
 
 // ethTarget builds the eth target on client. With sign, the key comes from
 // --eth-key-file or --eth-key-env (exactly one); without (upgrade, which
-// only checks anchors), a throwaway key is made and nothing is ever signed
-// with it: eth.New wants a key, Check never uses it.
+// only checks anchors), there is no key and the target cannot send.
 func ethTarget(ctx context.Context, client eth.Client, f ethFlags, sign bool) (*eth.Anchorer, error) {
 	if f.chainID == 0 {
 		return nil, fmt.Errorf("%w: the eth target needs --chain-id", errUsage)
@@ -238,7 +236,7 @@ func ethTarget(ctx context.Context, client eth.Client, f ethFlags, sign bool) (*
 
 func ethKey(f ethFlags, sign bool) (*ecdsa.PrivateKey, error) {
 	if !sign {
-		return crypto.GenerateKey()
+		return nil, nil // eth.New without a key: an Anchorer that only checks
 	}
 	switch {
 	case f.keyFile != "" && f.keyEnv != "":
