@@ -12,16 +12,18 @@ package toolcache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/ats-run/selfattest"
 )
 
-// ErrBuild is wrapped by every error of [Build].
-var ErrBuild = errors.New("toolcache: could not build the tool")
+// ErrBuild is wrapped by every error of [Tool.Build]: a test that cannot
+// have its service could not check, which is never a pass.
+var ErrBuild = selfattest.Beneath(selfattest.ErrCouldNotCheck, "toolcache: could not build the tool")
 
 // A Tool is a Go program to build at an exact version.
 type Tool struct {
