@@ -16,6 +16,7 @@ import (
 	"github.com/ats-run/selfattest/attest/release"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 	"github.com/ats-run/selfattest/verify/tuf"
@@ -108,6 +109,9 @@ func TestSentinelClasses(t *testing.T) {
 		{"tuf.ErrVerification", tuf.ErrVerification, R},
 		{"tuf.ErrCouldNotCheck", tuf.ErrCouldNotCheck, C},
 		{"tuf.ErrBadInput", tuf.ErrBadInput, B},
+		{"sigstore.ErrVerification", sigstore.ErrVerification, R},
+		{"sigstore.ErrCouldNotCheck", sigstore.ErrCouldNotCheck, C},
+		{"sigstore.ErrBadInput", sigstore.ErrBadInput, B},
 	}
 	for _, tt := range tests {
 		for _, root := range []error{R, C, B} {

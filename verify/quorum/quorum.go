@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
@@ -200,10 +201,10 @@ func (p Policy) read(ctx context.Context, v *sigstore.Verifier, artifact sigstor
 		pol.PredicateType = intoto.VerificationReportV1
 		_, err := v.Verify(ctx, b, artifact, pol)
 		switch {
-		case errors.Is(err, verify.ErrBadInput):
-			return "", nil, "", fmt.Errorf("quorum: member %q: %w", m.Name, err)
-		case errors.Is(err, verify.ErrCouldNotCheck):
-			return "", nil, "", err
+		case errors.Is(err, selfattest.ErrBadInput):
+			return "", nil, "", fmt.Errorf("%w: quorum: member %q: %w", verify.ErrBadInput, m.Name, err)
+		case errors.Is(err, selfattest.ErrCouldNotCheck):
+			return "", nil, "", fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
 		case err != nil:
 			reasons = append(reasons, m.Name+": "+err.Error())
 			continue

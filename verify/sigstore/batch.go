@@ -7,8 +7,6 @@ import (
 	"sync"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // BatchItem is one verification of a batch: a bundle (its JSON, or parsed
@@ -49,7 +47,7 @@ type BatchOptions struct {
 // [ParseBundle] or, with [Options].FastPaths, by this package's
 // own parse, which keeps the parsed log entries for verification. Items are independent: one item's failure does not
 // stop the others. When ctx ends, items not yet started fail with
-// [verify.ErrCouldNotCheck]. All workers have stopped when it returns.
+// [ErrCouldNotCheck]. All workers have stopped when it returns.
 func (v *Verifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
 	out := make([]BatchResult, len(items))
 	workers := opts.Workers
@@ -70,7 +68,7 @@ func (v *Verifier) VerifyBatch(ctx context.Context, items []BatchItem, opts Batc
 	}
 	for i := range items {
 		if err := ctx.Err(); err != nil {
-			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)}
+			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", ErrCouldNotCheck, err)}
 			continue
 		}
 		next <- i

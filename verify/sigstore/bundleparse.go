@@ -8,8 +8,6 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"golang.org/x/mod/semver"
 	"google.golang.org/protobuf/encoding/protojson"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // Parsing a bundle once. sigstore-go's Bundle.UnmarshalJSON validates the
@@ -29,15 +27,15 @@ import (
 // already parsed.
 func parseMemoBundle(data []byte) (*memoBundle, error) {
 	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: bundle larger than %d bytes", verify.ErrVerification, MaxBundleSize)
+		return nil, fmt.Errorf("%w: bundle larger than %d bytes", ErrVerification, MaxBundleSize)
 	}
 	pb := new(protobundle.Bundle)
 	if err := protojson.Unmarshal(data, pb); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
 	}
 	m := &memoBundle{Bundle: &bundle.Bundle{Bundle: pb}}
 	if err := m.validate(); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
 	}
 	return m, nil
 }

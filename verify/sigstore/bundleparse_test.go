@@ -11,8 +11,6 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // allBundles returns every bundle file of the conformance and real-world
@@ -55,8 +53,8 @@ func sameAsLibrary(t *testing.T, data []byte) bool {
 		t.Fatalf("parseMemoBundle: %v; UnmarshalJSON: %v\n%.300s", gotErr, wantErr, data)
 	}
 	if wantErr != nil {
-		if !errors.Is(gotErr, verify.ErrVerification) {
-			t.Fatalf("rejection %v does not wrap verify.ErrVerification", gotErr)
+		if !errors.Is(gotErr, ErrVerification) {
+			t.Fatalf("rejection %v does not wrap ErrVerification", gotErr)
 		}
 		return false
 	}

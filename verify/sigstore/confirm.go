@@ -14,7 +14,6 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/transparency-dev/merkle/rfc6962"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
@@ -125,11 +124,11 @@ type EntryConfirmation struct {
 
 // ConfirmError is returned by [Verifier.Confirm] when an entry was
 // rejected or could not be checked, or when no entry was confirmed. It
-// carries the whole [Confirmation] as evidence. It wraps [verify.ErrVerification]
+// carries the whole [Confirmation] as evidence. It wraps [ErrVerification]
 // and the rejections (each also wrapping the typed error of package
 // [github.com/ats-run/selfattest/verify/tlog], such as a
 // [*tlog.InconsistencyError]) if any entry was rejected; otherwise
-// [verify.ErrCouldNotCheck] and the errors of the entries that could not be
+// [ErrCouldNotCheck] and the errors of the entries that could not be
 // checked.
 type ConfirmError struct {
 	Result *Confirmation
@@ -167,7 +166,7 @@ func (e *ConfirmError) Error() string {
 }
 
 // Unwrap returns the rejections, or else the errors of the entries that
-// could not be checked, or else [verify.ErrCouldNotCheck].
+// could not be checked, or else [ErrCouldNotCheck].
 func (e *ConfirmError) Unwrap() []error {
 	switch {
 	case len(e.rejected) > 0:
@@ -175,7 +174,7 @@ func (e *ConfirmError) Unwrap() []error {
 	case len(e.unchecked) > 0:
 		return e.unchecked
 	}
-	return []error{verify.ErrCouldNotCheck}
+	return []error{ErrCouldNotCheck}
 }
 
 // TilesSource reads a C2SP tlog-tiles log (Rekor v2, any tessera log).
@@ -270,41 +269,41 @@ func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 // [ConfirmStatusNotConfirmed] and a reason, never skipped and never a
 // pass. Confirm succeeds when no entry is rejected or could not be
 // checked and at least one is confirmed; nothing confirmed at all is a
-// [*ConfirmError] wrapping [verify.ErrCouldNotCheck].
+// [*ConfirmError] wrapping [ErrCouldNotCheck].
 //
-// Errors: a [*ConfirmError] (wrapping [verify.ErrVerification] for a rejection,
-// else [verify.ErrCouldNotCheck]), or [verify.ErrBadInput] for a nil bundle or result,
+// Errors: a [*ConfirmError] (wrapping [ErrVerification] for a rejection,
+// else [ErrCouldNotCheck]), or [ErrBadInput] for a nil bundle or result,
 // a result that is not the bundle's, or unusable sources (a log the
 // trusted root does not name, two sources for one log, neither or both of
 // Tiles and RekorV1).
 func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, sources ...LogSource) (*Confirmation, error) {
 	if b == nil || b.Bundle == nil || res == nil {
-		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", ErrBadInput)
 	}
 	if res.Schema != ResultSchema {
-		return nil, fmt.Errorf("%w: result schema %q, want %q", verify.ErrBadInput, res.Schema, ResultSchema)
+		return nil, fmt.Errorf("%w: result schema %q, want %q", ErrBadInput, res.Schema, ResultSchema)
 	}
 	logs := v.trusted.RekorLogs()
 	bySource := make(map[string]LogSource, len(sources))
 	for _, s := range sources {
 		id := strings.ToLower(s.LogID)
 		if _, ok := logs[id]; !ok {
-			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", verify.ErrBadInput, s.LogID)
+			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", ErrBadInput, s.LogID)
 		}
 		if _, dup := bySource[id]; dup {
-			return nil, fmt.Errorf("%w: two sources for log %s", verify.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: two sources for log %s", ErrBadInput, id)
 		}
 		switch {
 		case (s.Tiles == nil) == (s.RekorV1 == nil):
-			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", verify.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", ErrBadInput, id)
 		case s.Tiles != nil && (s.Tiles.Checkpoint == nil || s.Tiles.Tile == nil),
 			s.RekorV1 != nil && (s.RekorV1.LogInfo == nil || s.RekorV1.ConsistencyProof == nil):
-			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", verify.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", ErrBadInput, id)
 		}
 		bySource[id] = s
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
 
 	type key struct {
@@ -331,7 +330,7 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 		if !ok {
 			u, ok := unverified[k]
 			if !ok {
-				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", verify.ErrBadInput, k.id, k.index)
+				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", ErrBadInput, k.id, k.index)
 			}
 			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not verified: "+u.Reason
 			out.Entries = append(out.Entries, ec)
@@ -340,7 +339,7 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 		seen[k] = true
 		tl := logs[k.id]
 		if tl == nil {
-			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", verify.ErrBadInput, k.id)
+			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", ErrBadInput, k.id)
 		}
 		ec.LogURL = tl.BaseURL
 		src, ok := bySource[k.id]
@@ -357,7 +356,7 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 			} else {
 				cp, perr := parseCheckpointBody(env)
 				if perr != nil || *cp != *le.Checkpoint {
-					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", verify.ErrBadInput, k.id, k.index)
+					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", ErrBadInput, k.id, k.index)
 				}
 				err = confirmEntry(ctx, &ec, tl, src, []byte(env), cp.Origin, p.GetInclusionProof().GetLogIndex(), p.GetInclusionProof().GetHashes(), p.GetCanonicalizedBody())
 			}
@@ -366,11 +365,11 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 				ec.Status = ConfirmStatusConfirmed
 				confirmed++
 			case errors.Is(err, tlog.ErrVerification):
-				err = fmt.Errorf("%w: log %s entry %d: %w", verify.ErrVerification, k.id, k.index, err)
+				err = fmt.Errorf("%w: log %s entry %d: %w", ErrVerification, k.id, k.index, err)
 				ec.Status, ec.Reason = ConfirmStatusRejected, err.Error()
 				cerr.rejected = append(cerr.rejected, err)
 			default:
-				err = fmt.Errorf("%w: log %s entry %d: %w", verify.ErrCouldNotCheck, k.id, k.index, err)
+				err = fmt.Errorf("%w: log %s entry %d: %w", ErrCouldNotCheck, k.id, k.index, err)
 				ec.Status, ec.Reason = ConfirmStatusCouldNotCheck, err.Error()
 				cerr.unchecked = append(cerr.unchecked, err)
 			}
@@ -378,7 +377,7 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 		out.Entries = append(out.Entries, ec)
 	}
 	if len(seen) != len(verified) {
-		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", ErrBadInput)
 	}
 	if len(cerr.rejected) > 0 || len(cerr.unchecked) > 0 || confirmed == 0 {
 		return nil, cerr

@@ -25,7 +25,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -90,11 +89,11 @@ func closedURL(t *testing.T) string {
 }
 
 // wantConfirmRejected stops the test unless err is a *ConfirmError
-// wrapping verify.ErrVerification (not ErrCouldNotCheck) and target.
+// wrapping sigstore.ErrVerification (not ErrCouldNotCheck) and target.
 func wantConfirmRejected(t *testing.T, err error, target any) *sigstore.Confirmation {
 	t.Helper()
 	var ce *sigstore.ConfirmError
-	if !errors.As(err, &ce) || !errors.Is(err, verify.ErrVerification) || !errors.Is(err, tlog.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
+	if !errors.As(err, &ce) || !errors.Is(err, sigstore.ErrVerification) || !errors.Is(err, tlog.ErrVerification) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 		t.Fatalf("err = %v; want a *ConfirmError wrapping ErrVerification only", err)
 	}
 	if target != nil && !errors.As(err, target) {
@@ -115,7 +114,7 @@ func wantConfirmRejected(t *testing.T, err error, target any) *sigstore.Confirma
 func wantConfirmUnchecked(t *testing.T, err error) *sigstore.Confirmation {
 	t.Helper()
 	var ce *sigstore.ConfirmError
-	if !errors.As(err, &ce) || !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) || errors.Is(err, tlog.ErrVerification) {
+	if !errors.As(err, &ce) || !errors.Is(err, sigstore.ErrCouldNotCheck) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, tlog.ErrVerification) {
 		t.Fatalf("err = %v; want a *ConfirmError wrapping ErrCouldNotCheck only", err)
 	}
 	t.Logf("could not check: %v", err)
@@ -392,7 +391,7 @@ func TestConfirmRekorV2(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		_, err := v.Confirm(cctx, b, res, sigstore.TilesLog(logID, httpTiles))
-		if !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) {
+		if !errors.Is(err, sigstore.ErrCouldNotCheck) || errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -430,7 +429,7 @@ func TestConfirmRekorV2(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				c, err := call()
-				if c != nil || !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
+				if c != nil || !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 					t.Fatalf("Confirm = %+v, %v; want ErrBadInput only", c, err)
 				}
 			})

@@ -16,20 +16,24 @@
 //	switch {
 //	case err == nil:
 //		// res holds verified facts only
-//	case errors.Is(err, verify.ErrVerification):
+//	case errors.Is(err, sigstore.ErrVerification):
 //		// rejected: the bundle does not prove what the policy asks
-//	case errors.Is(err, verify.ErrCouldNotCheck), errors.Is(err, verify.ErrBadInput):
+//	case errors.Is(err, sigstore.ErrCouldNotCheck), errors.Is(err, sigstore.ErrBadInput):
 //		// the check did not run, or the input is unusable
 //	}
 //
 // # Outcomes
 //
-// Every error wraps exactly one of the three sentinels of package
-// [github.com/ats-run/selfattest/verify]: verify.ErrVerification (a
-// rejection), verify.ErrCouldNotCheck (the check did not run to its end)
-// or verify.ErrBadInput (the caller's input is unusable). This package
-// imports verify; verify never imports this package, so a program that
-// only compares files or checks pages compiles no Sigstore.
+// Every error wraps exactly one of this package's three sentinels:
+// [ErrVerification] (a rejection), [ErrCouldNotCheck] (the check did not
+// run to its end) or [ErrBadInput] (the caller's input is unusable), each
+// beneath the module's root sentinel of its class
+// ([github.com/ats-run/selfattest.ErrRejected] and its siblings), so
+// [github.com/ats-run/selfattest.ExitCode] maps them as it maps every
+// other error of the module. This package does not import package
+// [github.com/ats-run/selfattest/verify] (comparisons and pages), and that
+// package never imports this one: neither compiles the other's
+// dependencies.
 //
 // # Verifying
 //

@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // Options.FastPaths replaces security decisions sigstore-go makes
@@ -34,7 +32,7 @@ func verdictClass(err error) string {
 	for _, s := range []struct {
 		name string
 		err  error
-	}{{"rejected", verify.ErrVerification}, {"bad input", verify.ErrBadInput}, {"could not check", verify.ErrCouldNotCheck}} {
+	}{{"rejected", ErrVerification}, {"bad input", ErrBadInput}, {"could not check", ErrCouldNotCheck}} {
 		if errors.Is(err, s.err) {
 			got = append(got, s.name)
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 )
 
@@ -22,7 +21,7 @@ func NewReport(title string, d report.Details, artifact string, p Policy, res *R
 	r.Details = d
 	r.Artifacts = []report.Artifact{report.NewArtifact("signed artifact", artifact)}
 	switch {
-	case err != nil && errors.Is(err, verify.ErrVerification):
+	case err != nil && errors.Is(err, ErrVerification):
 		r.Sigstore = &report.Sigstore{Signature: report.VerdictFail, Detail: err.Error()}
 		r.Add(report.Check{Group: report.GroupSigstore, Name: "Bundle", Expected: "verifies", Actual: "rejected", Verdict: report.VerdictFail, Detail: err.Error()})
 	case err != nil || res == nil:
@@ -101,7 +100,7 @@ func AddConfirmation(r *report.Report, c *Confirmation, err error) {
 			err = errors.New("no confirmation")
 		}
 		v := report.VerdictError
-		if errors.Is(err, verify.ErrVerification) {
+		if errors.Is(err, ErrVerification) {
 			v = report.VerdictFail
 		}
 		r.Add(report.Check{Group: report.GroupLogConfirmation, Name: "Online confirmation", Expected: "confirmed", Actual: "not confirmed", Verdict: v, Detail: err.Error()})

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 	"github.com/ats-run/selfattest/verify/sigstore"
 )
@@ -44,8 +43,8 @@ func TestAddConfirmation(t *testing.T) {
 		{"nothing confirmed", nil, &sigstore.ConfirmError{Result: conf(notConfirmed)}, report.StatusError, []report.Verdict{report.VerdictError}},
 		{"rejected", nil, &sigstore.ConfirmError{Result: conf(rejected)}, report.StatusFail, []report.Verdict{report.VerdictFail}},
 		{"could not check", nil, &sigstore.ConfirmError{Result: conf(unchecked)}, report.StatusError, []report.Verdict{report.VerdictError}},
-		{"bad input", nil, verify.ErrBadInput, report.StatusError, []report.Verdict{report.VerdictError}},
-		{"rejection without evidence", nil, verify.ErrVerification, report.StatusFail, []report.Verdict{report.VerdictFail}},
+		{"bad input", nil, sigstore.ErrBadInput, report.StatusError, []report.Verdict{report.VerdictError}},
+		{"rejection without evidence", nil, sigstore.ErrVerification, report.StatusFail, []report.Verdict{report.VerdictFail}},
 		{"nothing at all", nil, nil, report.StatusError, []report.Verdict{report.VerdictError}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,7 +84,7 @@ func TestAddConfirmation(t *testing.T) {
 			}
 		})
 	}
-	if !errors.Is(&sigstore.ConfirmError{Result: conf(notConfirmed)}, verify.ErrCouldNotCheck) {
+	if !errors.Is(&sigstore.ConfirmError{Result: conf(notConfirmed)}, sigstore.ErrCouldNotCheck) {
 		t.Error("a ConfirmError without rejections is not ErrCouldNotCheck")
 	}
 }

@@ -25,7 +25,6 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/localfile"
-	"github.com/ats-run/selfattest/verify"
 )
 
 // MaxBundleSize is the largest Sigstore bundle [LoadBundle] and
@@ -60,16 +59,16 @@ func ArtifactDigest(alg attest.Algorithm, digest []byte) SignedArtifact {
 }
 
 // ParseArtifactDigest parses "sha256:<64 hex>", "sha384:<96 hex>" or
-// "sha512:<128 hex>" (lower-case hex). Anything else wraps [verify.ErrBadInput].
+// "sha512:<128 hex>" (lower-case hex). Anything else wraps [ErrBadInput].
 func ParseArtifactDigest(s string) (SignedArtifact, error) {
 	alg, h, ok := strings.Cut(s, ":")
 	a := attest.Algorithm(alg)
 	if !ok || a.Size() == 0 || len(h) != 2*a.Size() || strings.ToLower(h) != h {
-		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", verify.ErrBadInput, s)
+		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", ErrBadInput, s)
 	}
 	d, err := hex.DecodeString(h)
 	if err != nil {
-		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", verify.ErrBadInput, s, err)
+		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", ErrBadInput, s, err)
 	}
 	return ArtifactDigest(a, d), nil
 }
@@ -84,32 +83,32 @@ func IsArtifactDigest(s string) bool {
 // LoadBundle reads and parses a Sigstore bundle file (v0.1 to v0.3, both
 // v0.3 media types), reading at most [MaxBundleSize] bytes. A path that
 // cannot be read or is not a regular file (a directory, a FIFO, a device:
-// refused without blocking) wraps [verify.ErrBadInput]; a file over
-// [MaxBundleSize] or that is not a valid bundle wraps [verify.ErrVerification]:
+// refused without blocking) wraps [ErrBadInput]; a file over
+// [MaxBundleSize] or that is not a valid bundle wraps [ErrVerification]:
 // the evidence itself is bad.
 func LoadBundle(path string) (*bundle.Bundle, error) {
 	b, err := localfile.ReadFile(path, MaxBundleSize)
 	var le *localfile.Error
 	if errors.As(err, &le) && le.Kind == localfile.KindTooLarge {
 		// As ParseBundle says of bytes over the limit.
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrBadInput, err)
 	}
 	return ParseBundle(b)
 }
 
 // ParseBundle parses a Sigstore bundle in its JSON form. Input over
 // [MaxBundleSize], malformed JSON, an unknown media type or a bundle that
-// breaks the bundle rules wraps [verify.ErrVerification].
+// breaks the bundle rules wraps [ErrVerification].
 func ParseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: bundle larger than %d bytes", verify.ErrVerification, MaxBundleSize)
+		return nil, fmt.Errorf("%w: bundle larger than %d bytes", ErrVerification, MaxBundleSize)
 	}
 	var b bundle.Bundle
 	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
 	}
 	return &b, nil
 }
@@ -131,9 +130,9 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 type Options struct {
 	// MaxArtifactSize bounds the bytes read from an artifact given as a
 	// file or a reader; 0 means [DefaultMaxArtifactSize]. A larger
-	// artifact is not verified: the error wraps [verify.ErrBadInput], since the
+	// artifact is not verified: the error wraps [ErrBadInput], since the
 	// artifact is the caller's input and trying again cannot change its
-	// size (a URL's body over a limit is [verify.ErrCouldNotCheck] instead: the
+	// size (a URL's body over a limit is [ErrCouldNotCheck] instead: the
 	// server may answer differently). Verification streams the artifact:
 	// memory does not grow with its size, but for pure Ed25519 (below).
 	MaxArtifactSize int64
@@ -143,7 +142,7 @@ type Options struct {
 	// [DefaultMaxPureEd25519Size]. Ed25519ph (SHA-512 of the artifact, as
 	// Rekor v2 requires) is checked by streaming at any size within
 	// MaxArtifactSize. An artifact over this bound whose signature is not
-	// a valid Ed25519ph one is reported as [verify.ErrBadInput] (pure Ed25519 was
+	// a valid Ed25519ph one is reported as [ErrBadInput] (pure Ed25519 was
 	// not tried), never as verified or rejected.
 	MaxPureEd25519Size int64
 	// RequireTimestampAuthority also demands at least one RFC 3161
@@ -206,7 +205,7 @@ func (o Options) maxPure() int64 {
 const MaxClockSkew = 5 * time.Minute
 
 // FutureTimestampError is returned when a verified timestamp lies in the
-// future. It wraps [verify.ErrVerification].
+// future. It wraps [ErrVerification].
 type FutureTimestampError struct {
 	// Kind is "tlog" or "tsa"; URI names the log or authority.
 	Kind, URI string
@@ -218,7 +217,7 @@ func (e *FutureTimestampError) Error() string {
 	return fmt.Sprintf("verify: %s time %s from %s is after now (%s)", e.Kind, e.Time.Format(time.RFC3339), e.URI, e.Now.Format(time.RFC3339))
 }
 
-func (e *FutureTimestampError) Unwrap() error { return verify.ErrVerification }
+func (e *FutureTimestampError) Unwrap() error { return ErrVerification }
 
 // Verifier verifies Sigstore bundles against one trusted root,
 // parsed once and shared by every call; it is safe for concurrent use.
@@ -239,11 +238,11 @@ type Verifier struct {
 // not be nil: there is no default root.
 func NewVerifier(trusted root.TrustedMaterial, opts Options) (*Verifier, error) {
 	if trusted == nil || isNilPointer(trusted) {
-		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", ErrBadInput)
 	}
 	cert, err := sgverify.NewVerifier(trusted, opts.verifierOptions(true)...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	v := &Verifier{trusted: trusted, opts: opts, cert: cert}
 	if opts.FastPaths {
@@ -277,15 +276,15 @@ func (o Options) verifierOptions(withSCTs bool) []sgverify.VerifierOption {
 // inclusion proof's root hash and tree size must be the ones its signed
 // checkpoint states.
 //
-// It returns the verified facts, or an error wrapping [verify.ErrVerification]
+// It returns the verified facts, or an error wrapping [ErrVerification]
 // (rejected; a [*ClaimMismatchError] when an identity claim differs),
-// [verify.ErrBadInput] (an unusable policy; an artifact file that cannot be
+// [ErrBadInput] (an unusable policy; an artifact file that cannot be
 // opened, is not a regular file or is empty; an artifact over
 // [Options].MaxArtifactSize or failing to read) or
-// [verify.ErrCouldNotCheck] (ctx ended).
+// [ErrCouldNotCheck] (ctx ended).
 func (v *Verifier) Verify(ctx context.Context, b *bundle.Bundle, artifact SignedArtifact, p Policy) (*Result, error) {
 	if b == nil {
-		return nil, fmt.Errorf("%w: no bundle", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: no bundle", ErrBadInput)
 	}
 	return v.verify(ctx, &memoBundle{Bundle: b}, artifact, p)
 }
@@ -298,7 +297,7 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
 	art, err := artifact.open(v.opts.maxArtifact())
 	if err != nil {
@@ -325,7 +324,7 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 			chains = &chainRecorder{}
 			sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
+				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
 		}
 	}
@@ -334,23 +333,23 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 		// A rejection only if the artifact was read whole and the
 		// signature checked every way it can be.
 		if art.reader != nil && art.reader.err != nil {
-			return nil, fmt.Errorf("%w: artifact: %w", verify.ErrBadInput, art.reader.err)
+			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, art.reader.err)
 		}
 		if art.pure.skipped {
 			return nil, fmt.Errorf("%w: artifact of more than %d bytes: its signature is not Ed25519ph, and a pure Ed25519 signature is not checked over more than that (Options.MaxPureEd25519Size)",
-				verify.ErrBadInput, art.pure.max)
+				ErrBadInput, art.pure.max)
 		}
-		return nil, fmt.Errorf("%w: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
 	if chains != nil {
 		// What sigstore-go's WithSignedCertificateTimestamps(1) requires,
 		// public-key bundles refused ("no chains provided") included.
 		if err := v.scts.verify(chains.chains, 1); err != nil {
-			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", verify.ErrVerification, err)
+			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", ErrVerification, err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
 	if res.Signature != nil {
 		if err := pol.checkClaims(res.Signature.Certificate); err != nil {
@@ -419,12 +418,12 @@ func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {
 func (v *Verifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, root.TrustedMaterial, error) {
 	sv, err := signature.LoadDefaultVerifier(p.Key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 	}
 	if pub, ok := p.Key.(ed25519.PublicKey); ok {
 		ph, err := signature.LoadED25519phVerifier(pub)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
+			return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 		}
 		pure.max = v.opts.maxPure()
 		sv = ed25519Either{pure: sv, ph: ph, limit: pure}
@@ -435,7 +434,7 @@ func (v *Verifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, r
 	tm := root.TrustedMaterialCollection{km, v.trusted}
 	sev, err := sgverify.NewVerifier(tm, v.opts.verifierOptions(false)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	return sev, tm, nil
 }
@@ -578,11 +577,11 @@ func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 	case a.path != "":
 		f, err := localfile.Open(a.path, max)
 		if err != nil {
-			return nil, fmt.Errorf("%w: artifact: %w", verify.ErrBadInput, err)
+			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, err)
 		}
 		if f.Size() == 0 {
 			f.Close()
-			return nil, fmt.Errorf("%w: artifact: %s is empty", verify.ErrBadInput, a.path)
+			return nil, fmt.Errorf("%w: artifact: %s is empty", ErrBadInput, a.path)
 		}
 		br := &boundedReader{r: f, max: max, what: a.path}
 		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: func() { f.Close() }}, nil
@@ -591,11 +590,11 @@ func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: nop}, nil
 	case a.alg != "":
 		if a.alg.Size() == 0 || len(a.digest) != a.alg.Size() {
-			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", verify.ErrBadInput, len(a.digest), a.alg)
+			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", ErrBadInput, len(a.digest), a.alg)
 		}
 		return &openArtifact{option: sgverify.WithArtifactDigest(string(a.alg), a.digest), close: nop}, nil
 	}
-	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", verify.ErrBadInput)
+	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
 }
 
 // memoBundle is a bundle whose derived parts are computed once per
@@ -642,7 +641,7 @@ func (m *memoBundle) SignatureContent() (sgverify.SignatureContent, error) {
 func tlogEntries(b *memoBundle) ([]*tlog.Entry, error) {
 	entries, err := b.TlogEntries()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
 	return entries, nil
 }

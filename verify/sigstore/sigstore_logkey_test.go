@@ -14,7 +14,6 @@ import (
 
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -96,7 +95,7 @@ func TestRekorV2LogKeyExpired(t *testing.T) {
 	v2, _ := NewVerifier(tr2, Options{})
 	_, err = v2.Verify(ctx, b, ArtifactReader(bytes.NewReader(artifact)), p)
 	var ke *LogKeyValidityError
-	if !errors.As(err, &ke) || !errors.Is(err, verify.ErrVerification) {
+	if !errors.As(err, &ke) || !errors.Is(err, ErrVerification) {
 		t.Fatalf("expired log key: err = %v, want a *LogKeyValidityError", err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -90,7 +89,7 @@ func (rc *rootCache) get(path string) (*root.TrustedRoot, error) {
 func verifyCase(ctx context.Context, rc *rootCache, c replayCase, byDigest bool) error {
 	tr, err := rc.get(c.path(c.trustedRoot))
 	if err != nil {
-		return errors.Join(verify.ErrBadInput, err)
+		return errors.Join(ErrBadInput, err)
 	}
 	v, err := NewVerifier(tr, Options{})
 	if err != nil {
@@ -138,7 +137,7 @@ func replay(t *testing.T, dir string, want int) {
 				if err == nil {
 					t.Fatal("want fail, verified")
 				}
-				if !errors.Is(err, verify.ErrVerification) && !errors.Is(err, verify.ErrBadInput) {
+				if !errors.Is(err, ErrVerification) && !errors.Is(err, ErrBadInput) {
 					t.Fatalf("rejection wraps no sentinel: %v", err)
 				}
 			})

@@ -46,7 +46,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/ats-run/selfattest/attest"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -541,7 +540,7 @@ func TestSigstoreTamper(t *testing.T) {
 
 func rejected(t *testing.T, step string, err error) {
 	t.Helper()
-	if !errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrCouldNotCheck) {
+	if !errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 		t.Fatalf("%s: want an error wrapping ErrVerification only, got %v", step, err)
 	}
 }
@@ -599,7 +598,7 @@ func futureTimestamp(t *testing.T, step string, err error) {
 func badInput(wantStep string) func(t *testing.T, step string, err error) {
 	return func(t *testing.T, step string, err error) {
 		t.Helper()
-		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
+		if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 			t.Fatalf("%s: want an error wrapping ErrBadInput only, got %v", step, err)
 		}
 		if step != wantStep {
@@ -610,7 +609,7 @@ func badInput(wantStep string) func(t *testing.T, step string, err error) {
 
 func couldNotCheck(t *testing.T, step string, err error) {
 	t.Helper()
-	if !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrBadInput) {
+	if !errors.Is(err, sigstore.ErrCouldNotCheck) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrBadInput) {
 		t.Fatalf("%s: want an error wrapping ErrCouldNotCheck only, got %v", step, err)
 	}
 }

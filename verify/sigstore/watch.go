@@ -15,7 +15,6 @@ import (
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
@@ -56,7 +55,7 @@ type watchRule struct {
 // NewEntryMatcher returns a [monitor.MatchFunc] that reports, for each Rekor v2
 // entry, every rule whose identity signed it. It is safe for concurrent use.
 // Rules must have distinct non-empty names and valid policies; an invalid
-// rule is an error wrapping [verify.ErrBadInput].
+// rule is an error wrapping [ErrBadInput].
 //
 // An entry that is not a Rekor v2 hashedrekord or DSSE entry, or whose
 // signer's certificate or key does not parse, is an error: the monitor
@@ -67,17 +66,17 @@ type watchRule struct {
 // artifact's, "sha256:<hex>"; DSSE: the payload's).
 func NewEntryMatcher(rules ...WatchRule) (monitor.MatchFunc, error) {
 	if len(rules) == 0 {
-		return nil, fmt.Errorf("%w: no watch rules", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: no watch rules", ErrBadInput)
 	}
 	seen := make(map[string]bool)
 	var rs []watchRule
 	for _, r := range rules {
 		if r.Name == "" || seen[r.Name] {
-			return nil, fmt.Errorf("%w: watch rule name %q is empty or repeated", verify.ErrBadInput, r.Name)
+			return nil, fmt.Errorf("%w: watch rule name %q is empty or repeated", ErrBadInput, r.Name)
 		}
 		seen[r.Name] = true
 		if r.Policy.PredicateType != "" {
-			return nil, fmt.Errorf("%w: watch rule %q: log entries hold no statement to match a predicate type", verify.ErrBadInput, r.Name)
+			return nil, fmt.Errorf("%w: watch rule %q: log entries hold no statement to match a predicate type", ErrBadInput, r.Name)
 		}
 		pol, err := r.Policy.compile()
 		if err != nil {
@@ -86,7 +85,7 @@ func NewEntryMatcher(rules ...WatchRule) (monitor.MatchFunc, error) {
 		wr := watchRule{name: r.Name, pol: pol}
 		if pol.Key != nil {
 			if wr.key, err = x509.MarshalPKIXPublicKey(pol.Key); err != nil {
-				return nil, fmt.Errorf("%w: watch rule %q: %w", verify.ErrBadInput, r.Name, err)
+				return nil, fmt.Errorf("%w: watch rule %q: %w", ErrBadInput, r.Name, err)
 			}
 		}
 		rs = append(rs, wr)

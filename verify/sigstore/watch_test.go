@@ -29,7 +29,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
@@ -186,7 +185,7 @@ func TestEntryMatcher(t *testing.T) {
 		"bad regexp":     {{Name: "a", Policy: sigstore.Policy{SANRegexp: "(", Issuer: ghIssuer}}},
 		"predicate type": {{Name: "a", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, PredicateType: "x"}}},
 	} {
-		if _, err := sigstore.NewEntryMatcher(rules...); !errors.Is(err, verify.ErrBadInput) {
+		if _, err := sigstore.NewEntryMatcher(rules...); !errors.Is(err, sigstore.ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", name, err)
 		}
 	}
