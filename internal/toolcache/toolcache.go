@@ -12,16 +12,18 @@ package toolcache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/ats-run/selfattest"
 )
 
-// ErrBuild is wrapped by every error of [Build].
-var ErrBuild = errors.New("toolcache: could not build the tool")
+// ErrBuild is wrapped by every error of [Build]: the tool a test needs
+// could not be built, so the test could not check what it checks.
+var ErrBuild = selfattest.Beneath(selfattest.ErrCouldNotCheck, "toolcache: could not build the tool")
 
 // A Tool is a Go program to build at an exact version.
 type Tool struct {
