@@ -60,25 +60,24 @@
 // result over the package's corpus of real, tampered and fuzzed bundles;
 // they are still code of this package standing in for the library's.
 //
-// # Online confirmation and monitoring
+// # Online confirmation and monitoring, elsewhere
 //
-// A bundle's inclusion proof says the entry was in the tree the log showed
-// its signer. [Verifier.Confirm], opt-in, asks the log itself — through
-// sources the caller names ([LogSource]: tiles for Rekor v2 and any
-// tessera log, the REST API for Rekor v1) — for its latest checkpoint,
-// verifies it with the trusted root's key, and proves the entry is in it
-// and that it extends the bundle's checkpoint; a fork or a rollback is a
-// rejection, an unreachable log "could not check", and an entry whose log
-// no source names is reported as not confirmed. [NewEntryMatcher] turns
-// identity rules ([WatchRule]) into the matcher of a
-// [github.com/ats-run/selfattest/verify/tlog/monitor.Monitor], which watches a log
-// for entries signed in a release identity's name.
+// Two checks that read transparency logs live in packages of their own,
+// so that a program that only verifies bundles compiles no signed-note,
+// tile or proof code: package
+// [github.com/ats-run/selfattest/verify/sigstore/confirm] asks the logs
+// whether they still show what a verified bundle's entries say they
+// showed (its Confirm takes this package's [Verifier] and [Result]), and
+// package [github.com/ats-run/selfattest/verify/sigstore/watch] turns
+// identity rules (this package's [Policy]) into the matcher of a
+// [github.com/ats-run/selfattest/verify/tlog/monitor.Monitor], which
+// watches a log for entries signed in a release identity's name.
 //
 // # Reports
 //
 // [NewReport] turns what Verify returned into a report of package
 // [github.com/ats-run/selfattest/verify/report] (its Sigstore section and
-// one check per verified fact), and [AddConfirmation] adds what Confirm
+// one check per verified fact); confirm.AddToReport adds what Confirm
 // returned. The dependency points this way so that package report, and a
 // comparison or page report, compiles no Sigstore.
 //

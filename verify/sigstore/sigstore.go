@@ -251,6 +251,11 @@ func NewVerifier(trusted root.TrustedMaterial, opts Options) (*Verifier, error) 
 	return v, nil
 }
 
+// TrustedMaterial is the trusted root v verifies against, as given to
+// [NewVerifier]: what [github.com/ats-run/selfattest/verify/sigstore/confirm]
+// reads the logs' keys from to confirm a verified bundle online.
+func (v *Verifier) TrustedMaterial() root.TrustedMaterial { return v.trusted }
+
 // verifierOptions are sigstore-go's options for certificate bundles
 // (withSCTs) or key bundles.
 func (o Options) verifierOptions(withSCTs bool) []sgverify.VerifierOption {
