@@ -47,6 +47,7 @@ import (
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
@@ -121,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	cfg, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
 	var match monitor.MatchFunc
 	if err == nil {
-		match, err = sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "identity", Policy: sigstore.Policy{
+		match, err = watch.NewMatcher(watch.Rule{Name: "identity", Policy: sigstore.Policy{
 			SAN: *san, SANRegexp: *sanRe, Issuer: *issuer, IssuerRegexp: *issuerRe,
 			GitHub: sigstore.GitHubClaims{Repository: *ghRepo, Ref: *ghRef, WorkflowRegexp: *ghWorkflow},
 		}})

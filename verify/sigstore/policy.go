@@ -206,6 +206,44 @@ func (c *compiledPolicy) checkClaims(cert *certificate.Summary) error {
 	return nil
 }
 
+// SignerPolicy is a [Policy] checked once, to match many signers with no
+// bundle around them: the identity half of what [Verifier.Verify] checks.
+// A log monitor matches the signers of log entries with it (package
+// [github.com/ats-run/selfattest/verify/sigstore/watch]).
+type SignerPolicy struct {
+	c *compiledPolicy
+}
+
+// ForSigners checks p as Verify checks a policy (an error wraps
+// [ErrBadInput]) and returns it ready to match signers. PredicateType is
+// not used: a signer has no statement.
+func (p Policy) ForSigners() (*SignerPolicy, error) {
+	c, err := p.compile()
+	if err != nil {
+		return nil, err
+	}
+	return &SignerPolicy{c: c}, nil
+}
+
+// MatchCertificate reports whether a certificate, as sigstore-go's
+// certificate.SummarizeCertificate summarizes it, names the policy's
+// issuer and SAN and has its GitHub claims, as Verify checks a verified
+// bundle's signer. It checks nothing of the certificate itself — not its
+// chain, its validity or any signature — and a key policy matches no
+// certificate.
+func (s *SignerPolicy) MatchCertificate(sum *certificate.Summary) bool {
+	if s.c.identity == nil || sum == nil {
+		return false
+	}
+	if _, err := (sgverify.CertificateIdentities{*s.c.identity}).Verify(*sum); err != nil {
+		return false
+	}
+	return s.c.checkClaims(sum) == nil
+}
+
+// Key is the policy's key; nil for a certificate identity policy.
+func (s *SignerPolicy) Key() crypto.PublicKey { return s.c.Key }
+
 // ReadPublicKeyPEM reads the PEM public key file at path and parses it
 // with [ParsePublicKeyPEM]. The path must name a regular file of at most
 // [MaxKeySize] bytes: anything else (a directory, a FIFO, a device such as

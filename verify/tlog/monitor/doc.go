@@ -3,7 +3,8 @@
 // checkpoint, proves it consistent with the one the previous run verified,
 // then reads every entry added since, verified, and hands each to a
 // [MatchFunc] that says whether it is one the caller watches for (package
-// verify's NewEntryMatcher looks for release identities).
+// [github.com/ats-run/selfattest/verify/sigstore/watch].NewMatcher looks
+// for release identities).
 //
 // The log is read through a [Fetcher] (a [*tlog.HTTPFetcher], a
 // [*tlog.DirFetcher] or [FetcherFuncs]), and what the monitor has seen is
@@ -15,7 +16,7 @@
 //
 //	f, err := tlog.NewHTTPFetcher("https://log2025-1.rekor.sigstore.dev", tlog.HTTPOptions{})
 //	if err != nil { ... }
-//	match, err := sigstore.NewEntryMatcher(rules...)
+//	match, err := watch.NewMatcher(rules...)
 //	if err != nil { ... }
 //	mon, err := monitor.New("log2025-1.rekor.sigstore.dev", logKeys, f,
 //		monitor.NewFileStore("state.json"), match, monitor.Options{})
