@@ -49,16 +49,13 @@
 // only. [Verifier.VerifyBatch] verifies many bundles over every core, each
 // with every check Verify makes.
 //
-// By default every decision sigstore-go makes is sigstore-go's own:
-// certificate chains, SCTs, RFC 3161 timestamps and bundle parsing included;
-// this package's checks only ever reject more. [Options].FastPaths opts in
-// to re-implementations of those four for speed in batches: the root's CA
-// and timestamp-authority chains checked once per verifier rather than once
-// per bundle (fastca.go, fasttsa.go), SCTs checked on certificates parsed
-// once (fastsct.go), and a bundle's log entries parsed once
-// (bundleparse.go). Tests hold them to the default path's verdict and
-// result over the package's corpus of real, tampered and fuzzed bundles;
-// they are still code of this package standing in for the library's.
+// Every decision sigstore-go makes is sigstore-go's own — certificate
+// chains, SCTs, RFC 3161 timestamps and bundle parsing included — and this
+// package's checks only ever reject more. Package
+// [github.com/ats-run/selfattest/verify/sigstore/fast] holds opt-in
+// re-implementations of those four for speed in batches
+// ([Options].FastPaths); a program that does not import it does not
+// compile them.
 //
 // # Online confirmation and monitoring, elsewhere
 //

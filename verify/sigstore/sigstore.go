@@ -25,6 +25,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/localfile"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/hook"
 )
 
 // MaxBundleSize is the largest Sigstore bundle [LoadBundle] and
@@ -152,32 +153,26 @@ type Options struct {
 	// Now is the clock trusted times are compared with; nil means
 	// time.Now.
 	Now func() time.Time
-	// FastPaths opts in to this package's own re-implementations of
-	// checks sigstore-go makes, for speed when many bundles are verified
-	// ([Verifier.VerifyBatch]). The zero value (false) leaves
-	// every one of these decisions to sigstore-go. When set:
-	//
-	//   - x509 path validation of a certificate bundle with no
-	//     intermediates of its own is replaced by trusted material whose
-	//     Fulcio CA chains were verified once, with only the leaf's link
-	//     checked per bundle;
-	//   - the CMS signature check of an RFC 3161 timestamp by a timestamp
-	//     authority of the root is replaced by a parser and a check of
-	//     this package's own, with the authority's chain verified once;
-	//   - sigstore-go's signed certificate timestamp check is switched off
-	//     for those bundles and replaced by one of this package's own;
-	//   - a bundle given to VerifyBatch as JSON is parsed and validated by
-	//     this package's own parse, which keeps the parsed log entries,
-	//     instead of sigstore-go's Bundle.UnmarshalJSON.
-	//
-	// Each is written to decide as sigstore-go v1.3.0 decides, and tests
-	// hold it there: every bundle of the package's test corpus (conformance
-	// and real-world cases, tampered and bit-flipped variants) and fuzzed
-	// mutations of real bundles must get the same verdict and the same
-	// result with and without FastPaths. A bug in them is still a bug in
-	// a security decision that the default path does not have: leave
-	// FastPaths off unless verification time matters.
-	FastPaths bool
+	// FastPaths, when set, opts in to re-implementations of checks
+	// sigstore-go makes, for speed when many bundles are verified
+	// ([Verifier.VerifyBatch]); the only ones are those of package
+	// [github.com/ats-run/selfattest/verify/sigstore/fast] (fast.Paths{}),
+	// whose documentation says what each replaces and how tests hold it
+	// to the default path's verdict. nil, the zero value, leaves every
+	// decision to sigstore-go, and a program that never names package
+	// fast does not compile it.
+	FastPaths FastPaths
+}
+
+// FastPaths is implemented by package
+// [github.com/ats-run/selfattest/verify/sigstore/fast] only: its one
+// method takes and returns types of an internal package, which no package
+// outside verify/sigstore can name, so nothing else can plug decisions
+// into a [Verifier].
+type FastPaths interface {
+	// ForRoot prepares the fast paths for one trusted root; NewVerifier
+	// calls it once.
+	ForRoot(trusted root.TrustedMaterial, seal hook.Seal) hook.Paths
 }
 
 // Defaults of [Options]' limits.
@@ -225,12 +220,10 @@ type Verifier struct {
 	trusted root.TrustedMaterial
 	opts    Options
 	cert    *sgverify.Verifier
-	// anchored is set only with Options.FastPaths: the trusted
-	// material for certificate bundles that carry no intermediates of
-	// their own, with the CA chains checked once (see fastca.go); their
-	// SCTs are checked by scts (see fastsct.go).
-	anchored *anchoredMaterial
-	scts     *sctVerifier
+	// fast is set only with Options.FastPaths: package fast's checks of
+	// certificate bundles that carry no intermediates of their own, and
+	// its bundle parse.
+	fast hook.Paths
 }
 
 // NewVerifier returns a verifier for bundles signed under trusted
@@ -245,8 +238,8 @@ func NewVerifier(trusted root.TrustedMaterial, opts Options) (*Verifier, error) 
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	v := &Verifier{trusted: trusted, opts: opts, cert: cert}
-	if opts.FastPaths {
-		v.anchored, v.scts = newAnchoredMaterial(trusted), newSCTVerifier(trusted)
+	if opts.FastPaths != nil && !isNilPointer(opts.FastPaths) {
+		v.fast = opts.FastPaths.ForRoot(trusted, hook.Seal{})
 	}
 	return v, nil
 }
@@ -312,22 +305,23 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 	artOpt := art.option
 
 	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
-	// chains is set when the anchored material verifies a certificate
-	// bundle (FastPaths only): sigstore-go then checks all but the SCTs,
-	// which sctVerifier checks on the chains path validation returned.
-	// By default v.cert, sigstore-go's verifier on the caller's trusted
+	// checkSCTs is set when the fast paths verify a certificate bundle
+	// (Options.FastPaths only): sigstore-go then checks all but the SCTs,
+	// which checkSCTs checks on the chains path validation returned. By
+	// default v.cert, sigstore-go's verifier on the caller's trusted
 	// material with its SCT check on, verifies every certificate bundle.
-	var chains *chainRecorder
+	var checkSCTs func() error
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p, &art.pure)
 		if err != nil {
 			return nil, err
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
-	} else if v.anchored != nil {
+	} else if v.fast != nil {
 		if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
-			chains = &chainRecorder{}
-			sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
+			var material root.TrustedMaterial
+			material, checkSCTs = v.fast.Certificates()
+			sev, err = sgverify.NewVerifier(material, v.opts.verifierOptions(false)...)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
@@ -346,10 +340,10 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 		}
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
-	if chains != nil {
+	if checkSCTs != nil {
 		// What sigstore-go's WithSignedCertificateTimestamps(1) requires,
 		// public-key bundles refused ("no chains provided") included.
-		if err := v.scts.verify(chains.chains, 1); err != nil {
+		if err := checkSCTs(); err != nil {
 			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", ErrVerification, err)
 		}
 	}

@@ -47,6 +47,8 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/fast"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/differential"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -524,11 +526,11 @@ func TestSigstoreTamper(t *testing.T) {
 				if ctx == nil {
 					ctx = context.Background()
 				}
-				if got, want := sigstore.BothPaths(t, ctx, e.trusted, e.opts, e.bundle, e.artifact, e.policy), sigstore.VerdictClass(err); got != want {
+				if got, want := differential.BothPaths(t, ctx, fast.Paths{}, e.trusted, e.opts, e.bundle, e.artifact, e.policy), differential.VerdictClass(err); got != want {
 					t.Fatalf("both paths %s, Verify %s", got, want)
 				}
 				b := c.baseline(t)
-				if got := sigstore.BothPaths(t, context.Background(), b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
+				if got := differential.BothPaths(t, context.Background(), fast.Paths{}, b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
 					t.Fatalf("baseline: both paths %s", got)
 				}
 			}
