@@ -106,6 +106,8 @@ func TestSentinelClasses(t *testing.T) {
 		{"anchor.ErrJournal", anchor.ErrJournal, B},
 		{"report.ErrInvalid", report.ErrInvalid, B},
 		{"trust.ErrUnknownSnapshot", trust.ErrUnknownSnapshot, B},
+		{"trust.ErrInvalidRoot", trust.ErrInvalidRoot, B},
+		{"trust.ErrUnreadable", trust.ErrUnreadable, B},
 		{"tuf.ErrVerification", tuf.ErrVerification, R},
 		{"tuf.ErrCouldNotCheck", tuf.ErrCouldNotCheck, C},
 		{"tuf.ErrBadInput", tuf.ErrBadInput, B},
