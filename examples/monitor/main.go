@@ -49,6 +49,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -272,7 +273,7 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 		mon.opts.Witnesses = p
 	}
 	if strings.HasPrefix(logLoc, "http://") || strings.HasPrefix(logLoc, "https://") {
-		f, err := tlog.NewHTTPFetcher(logLoc, tlog.HTTPOptions{})
+		f, err := logfetch.NewHTTPFetcher(logLoc, logfetch.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --log: %w", errUsage, err)
 		}
@@ -283,7 +284,7 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 	if err != nil {
 		return nil, fmt.Errorf("%w: --log: %w", errUsage, err)
 	}
-	mon.log = tlog.NewDirFetcher(root)
+	mon.log = logfetch.NewDirFetcher(root)
 	return mon, nil
 }
 

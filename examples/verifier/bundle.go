@@ -13,7 +13,7 @@ import (
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
-	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -184,14 +184,14 @@ func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]confirm.Log
 			at = name
 		}
 		if f.kind == "tiles" {
-			hf, err := tlog.NewHTTPFetcher(at, tlog.HTTPOptions{})
+			hf, err := logfetch.NewHTTPFetcher(at, logfetch.HTTPOptions{})
 			if err != nil {
 				return nil, fmt.Errorf("%w: --confirm-tiles: %w", errUsage, err)
 			}
 			out = append(out, confirm.TilesLog(id, hf))
 			continue
 		}
-		hf, err := rekorv1.NewHTTPFetcher(at, tlog.HTTPOptions{})
+		hf, err := rekorv1.NewHTTPFetcher(at, logfetch.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --confirm-rekor-v1: %w", errUsage, err)
 		}

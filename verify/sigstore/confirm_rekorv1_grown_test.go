@@ -23,6 +23,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -82,7 +83,7 @@ func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle)
 
 // source reads the log over HTTP, entries by UUID included.
 func (fx *v1Fixture) source(t *testing.T) confirm.LogSource {
-	hf, err := rekorv1.NewHTTPFetcher(fx.log.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	hf, err := rekorv1.NewHTTPFetcher(fx.log.URL, logfetch.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

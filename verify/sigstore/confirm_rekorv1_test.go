@@ -20,6 +20,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -70,7 +71,7 @@ func (f *confirmV1Log) start(t *testing.T) *rekorv1.HTTPFetcher {
 
 func confirmV1Fetcher(t *testing.T, base string) *rekorv1.HTTPFetcher {
 	t.Helper()
-	hf, err := rekorv1.NewHTTPFetcher(base, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	hf, err := rekorv1.NewHTTPFetcher(base, logfetch.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

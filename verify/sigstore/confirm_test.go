@@ -28,6 +28,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -52,9 +53,9 @@ func (f confirmRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) { r
 
 // confirmTiles returns an HTTP tiles fetcher for base that reaches
 // loopback only and does not retry.
-func confirmTiles(t *testing.T, base string) *tlog.HTTPFetcher {
+func confirmTiles(t *testing.T, base string) *logfetch.HTTPFetcher {
 	t.Helper()
-	f, err := tlog.NewHTTPFetcher(base, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	f, err := logfetch.NewHTTPFetcher(base, logfetch.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestConfirmRekorV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dirRoot.Close()
-	dirTiles := tlog.NewDirFetcher(dirRoot)
+	dirTiles := logfetch.NewDirFetcher(dirRoot)
 
 	for name, src := range map[string]confirm.LogSource{
 		"http":   confirm.TilesLog(logID, httpTiles),

@@ -16,6 +16,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
@@ -97,7 +98,7 @@ func TestMonitorRekorV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := tlog.NewHTTPFetcher(srv.TilesURL, tlog.HTTPOptions{})
+	f, err := logfetch.NewHTTPFetcher(srv.TilesURL, logfetch.HTTPOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
@@ -332,7 +333,7 @@ func watchMonitor(t testing.TB, dir, state string, key *tlog.LogKey) *monitor.Mo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	f := tlog.NewDirFetcher(root)
+	f := logfetch.NewDirFetcher(root)
 	match, err := watch.NewMatcher(watch.Rule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}})
 	if err != nil {
 		t.Fatal(err)

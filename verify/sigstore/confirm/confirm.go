@@ -180,8 +180,9 @@ func (e *Error) Unwrap() []error {
 }
 
 // TilesSource reads a C2SP tlog-tiles log (Rekor v2, any tessera log).
-// Both funcs are required; [tlog.HTTPFetcher] and [tlog.DirFetcher] have
-// them as methods.
+// Both funcs are required; the HTTPFetcher and DirFetcher of package
+// [github.com/ats-run/selfattest/verify/tlog/logfetch] have them as
+// methods.
 type TilesSource struct {
 	Checkpoint tlog.CheckpointFetcherFunc
 	Tile       tlog.TileFetcherFunc
@@ -209,8 +210,8 @@ type LogSource struct {
 	RekorV1 *RekorV1Source
 }
 
-// TilesFetcher reads a tlog-tiles log; *tlog.HTTPFetcher and
-// *tlog.DirFetcher are ones.
+// TilesFetcher reads a tlog-tiles log; *logfetch.HTTPFetcher and
+// *logfetch.DirFetcher are ones.
 type TilesFetcher interface {
 	Checkpoint(ctx context.Context) ([]byte, error)
 	Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)

@@ -13,7 +13,7 @@
 //
 //	res, err := v.Verify(ctx, b, artifact, policy)
 //	if err != nil { … }
-//	tiles, _ := tlog.NewHTTPFetcher("https://log2025-1.rekor.sigstore.dev", tlog.HTTPOptions{})
+//	tiles, _ := logfetch.NewHTTPFetcher("https://log2025-1.rekor.sigstore.dev", logfetch.HTTPOptions{})
 //	c, err := confirm.Confirm(ctx, v, b, res, confirm.TilesLog(res.LogEntries[0].LogID, tiles))
 //	switch {
 //	case err == nil:

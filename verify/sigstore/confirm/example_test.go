@@ -16,6 +16,7 @@ import (
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -69,7 +70,7 @@ func ExampleConfirm() {
 		w.Write(logInfo(latest))
 	}))
 	defer srv.Close()
-	f, err := rekorv1.NewHTTPFetcher(srv.URL, tlog.HTTPOptions{Retries: -1})
+	f, err := rekorv1.NewHTTPFetcher(srv.URL, logfetch.HTTPOptions{Retries: -1})
 	if err != nil {
 		fmt.Println(err)
 		return
