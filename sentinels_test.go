@@ -16,6 +16,7 @@ import (
 	"github.com/ats-run/selfattest/attest/release"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/trust"
 	"github.com/ats-run/selfattest/verify/tuf"
@@ -105,9 +106,14 @@ func TestSentinelClasses(t *testing.T) {
 		{"anchor.ErrJournal", anchor.ErrJournal, B},
 		{"report.ErrInvalid", report.ErrInvalid, B},
 		{"trust.ErrUnknownSnapshot", trust.ErrUnknownSnapshot, B},
+		{"trust.ErrInvalidRoot", trust.ErrInvalidRoot, B},
+		{"trust.ErrUnreadable", trust.ErrUnreadable, B},
 		{"tuf.ErrVerification", tuf.ErrVerification, R},
 		{"tuf.ErrCouldNotCheck", tuf.ErrCouldNotCheck, C},
 		{"tuf.ErrBadInput", tuf.ErrBadInput, B},
+		{"sigstore.ErrVerification", sigstore.ErrVerification, R},
+		{"sigstore.ErrCouldNotCheck", sigstore.ErrCouldNotCheck, C},
+		{"sigstore.ErrBadInput", sigstore.ErrBadInput, B},
 	}
 	for _, tt := range tests {
 		for _, root := range []error{R, C, B} {

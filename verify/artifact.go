@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/fetch"
+	"github.com/ats-run/selfattest/internal/inputname"
 	"github.com/ats-run/selfattest/internal/localfile"
 )
 
@@ -69,18 +69,7 @@ type Artifact struct {
 
 // IsURL reports whether input names a URL (it has a scheme followed by
 // "://") rather than a local path.
-func IsURL(input string) bool {
-	i := strings.Index(input, "://")
-	if i <= 0 {
-		return false
-	}
-	for _, c := range input[:i] {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
+func IsURL(input string) bool { return inputname.IsURL(input) }
 
 // MeasureInput measures a local file or, if input is a URL, the body the
 // server returns for it, within opts' limits. A local path must name a

@@ -58,7 +58,7 @@
 // a checkpoint that commits to an index; [Log.Prove] then returns an
 // [Inclusion]: the entry read from its bundle, the checkpoint and the
 // inclusion proof, each checked by verify/tlog. Other readers use
-// vtlog.NewDirFetcher on the folder with vtlog.FetchCheckpoint,
+// logfetch.NewDirFetcher on the folder with vtlog.FetchCheckpoint,
 // InclusionProof, ConsistencyProof and FetchEntry, and [Log.LogKey].
 //
 // # The Inclusion format

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 const testOrigin = "log.selfattest.example"
@@ -88,7 +89,7 @@ func appendAll(t testing.TB, l *Log, model map[uint64][]byte, first uint64, entr
 // reader is a verify/tlog reader of a log folder, independent of the Log.
 type reader struct {
 	root *os.Root
-	dir  *vtlog.DirFetcher
+	dir  *logfetch.DirFetcher
 	key  *vtlog.LogKey
 }
 
@@ -103,7 +104,7 @@ func newReader(t testing.TB, dir string, pub ed25519.PublicKey) *reader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &reader{root: root, dir: vtlog.NewDirFetcher(root), key: key}
+	return &reader{root: root, dir: logfetch.NewDirFetcher(root), key: key}
 }
 
 func (r *reader) checkpoint(t testing.TB) *vtlog.VerifiedCheckpoint {

@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
-	vtlog "github.com/ats-run/selfattest/verify/tlog"
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
+
+	vtlog "github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 // MaxEntrySize is the largest entry a log takes, in bytes: what a C2SP
@@ -93,7 +95,7 @@ type Log struct {
 
 	lock  *os.File
 	root  *os.Root
-	fetch *vtlog.DirFetcher
+	fetch *logfetch.DirFetcher
 
 	add      tessera.AddFn
 	shutdown func(context.Context) error
@@ -167,7 +169,7 @@ func Open(ctx context.Context, dir, origin string, key ed25519.PrivateKey, opts 
 		}
 		return nil, &FolderError{Dir: abs, Reason: "cannot lock the log folder", Err: err}
 	}
-	l.fetch = vtlog.NewDirFetcher(l.root)
+	l.fetch = logfetch.NewDirFetcher(l.root)
 
 	existing, err := inspect(l.root, abs)
 	if err != nil {

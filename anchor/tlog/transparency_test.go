@@ -24,7 +24,6 @@ import (
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -208,8 +207,8 @@ func TestTransparencyVerifies(t *testing.T) {
 				v = tc.v
 			}
 			err := check(v, tc.data, policy)
-			if !errors.Is(err, verify.ErrVerification) {
-				t.Fatalf("got %v, want an error wrapping verify.ErrVerification", err)
+			if !errors.Is(err, sigstore.ErrVerification) {
+				t.Fatalf("got %v, want an error wrapping sigstore.ErrVerification", err)
 			}
 			t.Logf("rejected: %v", err)
 		})

@@ -36,7 +36,6 @@ import (
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 )
 
@@ -328,8 +327,8 @@ func TestSignKeyless(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := verifyBundle(ctx, t, v, tc.data, art, tc.policy)
-			if !errors.Is(err, verify.ErrVerification) {
-				t.Fatalf("got %v, want an error wrapping verify.ErrVerification", err)
+			if !errors.Is(err, sigstore.ErrVerification) {
+				t.Fatalf("got %v, want an error wrapping sigstore.ErrVerification", err)
 			}
 			t.Logf("rejected: %v", err)
 		})

@@ -23,7 +23,6 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 )
 
@@ -223,8 +222,8 @@ func TestSignRekorV1(t *testing.T) {
 				vv = writeRoot(t, *tc.root)
 			}
 			err := verifyBundle(ctx, t, vv, tc.data, art, p)
-			if !errors.Is(err, verify.ErrVerification) {
-				t.Fatalf("got %v, want an error wrapping verify.ErrVerification", err)
+			if !errors.Is(err, sigstore.ErrVerification) {
+				t.Fatalf("got %v, want an error wrapping sigstore.ErrVerification", err)
 			}
 			t.Logf("rejected: %v", err)
 		})

@@ -33,7 +33,6 @@ import (
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -324,8 +323,8 @@ func TestSignRekorV2(t *testing.T) {
 						p = policy
 					}
 					err := verifyBundle(ctx, t, v, tc.data, art, p)
-					if !errors.Is(err, verify.ErrVerification) {
-						t.Fatalf("got %v, want an error wrapping verify.ErrVerification", err)
+					if !errors.Is(err, sigstore.ErrVerification) {
+						t.Fatalf("got %v, want an error wrapping sigstore.ErrVerification", err)
 					}
 					t.Logf("rejected: %v", err)
 				})

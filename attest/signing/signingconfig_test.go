@@ -21,7 +21,6 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -173,7 +172,7 @@ func TestSelectServicesSign(t *testing.T) {
 		}
 		// Without the timestamp authority in the trusted root, the Rekor
 		// v2 entry alone gives no trusted time.
-		if err := verifyBundle(ctx, t, writeRoot(t, srv.Root()), marshal(t, b), art, policy); !errors.Is(err, verify.ErrVerification) {
+		if err := verifyBundle(ctx, t, writeRoot(t, srv.Root()), marshal(t, b), art, policy); !errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("verified without a trusted time: %v", err)
 		}
 	})
@@ -197,8 +196,8 @@ func TestSelectServicesSign(t *testing.T) {
 		if err := verifyBundle(ctx, t, v, marshal(t, b), art, good); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
-		if err := verifyBundle(ctx, t, v, marshal(t, b), art, sigstore.Policy{Issuer: ghIssuer, SAN: ghSAN + "x"}); !errors.Is(err, verify.ErrVerification) {
-			t.Fatalf("another identity: got %v, want verify.ErrVerification", err)
+		if err := verifyBundle(ctx, t, v, marshal(t, b), art, sigstore.Policy{Issuer: ghIssuer, SAN: ghSAN + "x"}); !errors.Is(err, sigstore.ErrVerification) {
+			t.Fatalf("another identity: got %v, want sigstore.ErrVerification", err)
 		}
 	})
 }

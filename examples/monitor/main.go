@@ -47,7 +47,9 @@ import (
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -121,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	cfg, err := configure(ctx, *logLoc, *origin, *logKey, *rootFile, *state, witnesses, *threshold)
 	var match monitor.MatchFunc
 	if err == nil {
-		match, err = sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "identity", Policy: sigstore.Policy{
+		match, err = watch.NewMatcher(watch.Rule{Name: "identity", Policy: sigstore.Policy{
 			SAN: *san, SANRegexp: *sanRe, Issuer: *issuer, IssuerRegexp: *issuerRe,
 			GitHub: sigstore.GitHubClaims{Repository: *ghRepo, Ref: *ghRef, WorkflowRegexp: *ghWorkflow},
 		}})
@@ -271,7 +273,7 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 		mon.opts.Witnesses = p
 	}
 	if strings.HasPrefix(logLoc, "http://") || strings.HasPrefix(logLoc, "https://") {
-		f, err := tlog.NewHTTPFetcher(logLoc, tlog.HTTPOptions{})
+		f, err := logfetch.NewHTTPFetcher(logLoc, logfetch.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --log: %w", errUsage, err)
 		}
@@ -282,7 +284,7 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 	if err != nil {
 		return nil, fmt.Errorf("%w: --log: %w", errUsage, err)
 	}
-	mon.log = tlog.NewDirFetcher(root)
+	mon.log = logfetch.NewDirFetcher(root)
 	return mon, nil
 }
 

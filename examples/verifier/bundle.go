@@ -12,7 +12,8 @@ import (
 
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
-	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/sigstore/confirm"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -140,12 +141,12 @@ func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *sigstore
 	}
 	r := sigstore.NewReport(rf.title, rf.details, input, p, res, err)
 	if res != nil && len(confirms) > 0 {
-		c, cerr := v.Confirm(ctx, b, res, sources...)
+		c, cerr := confirm.Confirm(ctx, v, b, res, sources...)
 		if cerr != nil {
 			fmt.Fprintf(e.stderr, "verifier: %v\n", cerr)
 			err = cerr
 		}
-		sigstore.AddConfirmation(r, c, cerr)
+		confirm.AddToReport(r, c, cerr)
 	}
 	return e.emit(r, *rf, exitCode(err))
 }
@@ -158,9 +159,9 @@ type confirmFlag struct {
 // confirmSources turns the --confirm-* flags into log sources: LOG is a
 // log of the trusted root, by base URL or log ID; the log is read from
 // URL, or from LOG when it is a URL.
-func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]sigstore.LogSource, error) {
+func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]confirm.LogSource, error) {
 	logs := tr.RekorLogs()
-	var out []sigstore.LogSource
+	var out []confirm.LogSource
 	for _, f := range flags {
 		name, at, mirror := strings.Cut(f.value, "=")
 		var id string
@@ -183,18 +184,18 @@ func confirmSources(tr root.TrustedMaterial, flags []confirmFlag) ([]sigstore.Lo
 			at = name
 		}
 		if f.kind == "tiles" {
-			hf, err := tlog.NewHTTPFetcher(at, tlog.HTTPOptions{})
+			hf, err := logfetch.NewHTTPFetcher(at, logfetch.HTTPOptions{})
 			if err != nil {
 				return nil, fmt.Errorf("%w: --confirm-tiles: %w", errUsage, err)
 			}
-			out = append(out, sigstore.TilesLog(id, hf))
+			out = append(out, confirm.TilesLog(id, hf))
 			continue
 		}
-		hf, err := rekorv1.NewHTTPFetcher(at, tlog.HTTPOptions{})
+		hf, err := rekorv1.NewHTTPFetcher(at, logfetch.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --confirm-rekor-v1: %w", errUsage, err)
 		}
-		out = append(out, sigstore.RekorV1Log(id, hf))
+		out = append(out, confirm.RekorV1Log(id, hf))
 	}
 	return out, nil
 }

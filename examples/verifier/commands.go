@@ -323,7 +323,7 @@ func (e env) compare(ctx context.Context, args []string) int {
 		func(ctx context.Context, fo verify.FetchOptions, d report.Details, args []string) (*report.Report, error) {
 			local, live := args[0], args[1]
 			c, err := verify.Compare(ctx, local, live, verify.CompareOptions{Fetch: fo})
-			return report.FromCompare("", d, local, live, c, err), err
+			return verify.CompareReport("", d, local, live, c, err), err
 		})
 }
 
@@ -337,7 +337,7 @@ func (e env) web(ctx context.Context, args []string) int {
 		},
 		func(ctx context.Context, fo verify.FetchOptions, d report.Details, args []string) (*report.Report, error) {
 			res, err := verify.CheckPage(ctx, args[0], verify.PageOptions{Fetch: fo, Strict: strict, LocalDir: local})
-			return report.FromPage("", d, args[0], res, err), err
+			return verify.PageReport("", d, args[0], res, err), err
 		})
 }
 

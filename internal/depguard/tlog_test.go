@@ -2,6 +2,7 @@ package depguard
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,7 @@ const maxTlogNonStd = 20
 // tlogFamily are the packages split out of verify/tlog, whose counts are
 // logged, not bounded: each is imported only by a caller that needs it.
 var tlogFamily = []string{
+	"github.com/ats-run/selfattest/verify/tlog/logfetch",
 	"github.com/ats-run/selfattest/verify/tlog/monitor",
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1",
 	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot",
@@ -39,5 +41,34 @@ func TestTlogStaysLight(t *testing.T) {
 	}
 	for _, pkg := range tlogFamily {
 		t.Logf("non-standard packages compiled by %s: %d", strings.TrimPrefix(pkg, "github.com/ats-run/selfattest/"), len(nonStd(t, pkg)))
+	}
+}
+
+// TestTlogFetchesNothing: the verifying core reads logs only through the
+// fetcher funcs its caller gives it; the HTTP and folder fetchers are
+// package verify/tlog/logfetch. verify/tlog compiles no HTTP client.
+func TestTlogFetchesNothing(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH: this test runs wherever the module is built with go test")
+	}
+	cmd := exec.Command("go", "list", "-deps", "github.com/ats-run/selfattest/verify/tlog", "github.com/ats-run/selfattest/verify/tlog/logfetch")
+	cmd.Env = append(cmd.Environ(), "GOWORK=off")
+	both, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	if !slices.Contains(strings.Fields(string(both)), "net/http") {
+		t.Fatal("go list -deps of verify/tlog/logfetch does not list net/http: the query is broken")
+	}
+	cmd = exec.Command("go", "list", "-deps", "github.com/ats-run/selfattest/verify/tlog")
+	cmd.Env = append(cmd.Environ(), "GOWORK=off")
+	core, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(core)) {
+		if p == "net/http" || strings.HasSuffix(p, "/verify/tlog/logfetch") || strings.HasSuffix(p, "/internal/logio") {
+			t.Errorf("verify/tlog compiles %s", p)
+		}
 	}
 }

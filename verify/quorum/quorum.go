@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strings"
 
+	intotov1 "github.com/in-toto/attestation/go/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
@@ -200,10 +202,10 @@ func (p Policy) read(ctx context.Context, v *sigstore.Verifier, artifact sigstor
 		pol.PredicateType = intoto.VerificationReportV1
 		_, err := v.Verify(ctx, b, artifact, pol)
 		switch {
-		case errors.Is(err, verify.ErrBadInput):
-			return "", nil, "", fmt.Errorf("quorum: member %q: %w", m.Name, err)
-		case errors.Is(err, verify.ErrCouldNotCheck):
-			return "", nil, "", err
+		case errors.Is(err, selfattest.ErrBadInput):
+			return "", nil, "", fmt.Errorf("%w: quorum: member %q: %w", verify.ErrBadInput, m.Name, err)
+		case errors.Is(err, selfattest.ErrCouldNotCheck):
+			return "", nil, "", fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
 		case err != nil:
 			reasons = append(reasons, m.Name+": "+err.Error())
 			continue
@@ -216,24 +218,38 @@ func (p Policy) read(ctx context.Context, v *sigstore.Verifier, artifact sigstor
 		if err != nil {
 			return "", nil, "statement: " + err.Error(), nil
 		}
-		vr, err := intoto.ParseVerificationReport(st)
+		vote, err := parseVote(m.Name, st)
 		if err != nil {
-			return "", nil, "signed by " + m.Name + ", but: " + err.Error(), nil
-		}
-		r, err := report.Parse(vr.Report)
-		if err != nil {
-			return "", nil, "signed by " + m.Name + ", but its report: " + err.Error(), nil
-		}
-		vote := &Vote{Member: m.Name, Status: r.Status, Subjects: []Subject{}}
-		if r.Status != report.StatusPass {
-			vote.Reason = r.Reason
-		}
-		for _, s := range st.GetSubject() {
-			vote.Subjects = append(vote.Subjects, Subject{Name: s.GetName(), Digests: s.GetDigest()})
+			return "", nil, err.Error(), nil
 		}
 		return m.Name, vote, "", nil
 	}
 	return "", nil, "no member's policy verifies it: " + strings.Join(reasons, "; "), nil
+}
+
+// parseVote reads the vote of member from the statement of a bundle that
+// verified under member's policy: the verification report the statement
+// carries, then the report, then the statement's subjects. An error is
+// why the bundle is no vote, worded as the reason [Verify] records for an
+// ignored bundle; it wraps attest.ErrBadInput (the statement) or
+// report.ErrInvalid (the report).
+func parseVote(member string, st *intotov1.Statement) (*Vote, error) {
+	vr, err := intoto.ParseVerificationReport(st)
+	if err != nil {
+		return nil, fmt.Errorf("signed by %s, but: %w", member, err)
+	}
+	r, err := report.Parse(vr.Report)
+	if err != nil {
+		return nil, fmt.Errorf("signed by %s, but its report: %w", member, err)
+	}
+	vote := &Vote{Member: member, Status: r.Status, Subjects: []Subject{}}
+	if r.Status != report.StatusPass {
+		vote.Reason = r.Reason
+	}
+	for _, s := range st.GetSubject() {
+		vote.Subjects = append(vote.Subjects, Subject{Name: s.GetName(), Digests: s.GetDigest()})
+	}
+	return vote, nil
 }
 
 // subjectsKey is a canonical form of a subject list: sorted names, each

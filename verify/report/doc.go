@@ -30,12 +30,13 @@
 //	if err := report.AppendStepSummary(r, os.Getenv); err != nil { ... }
 //	err := r.WriteText(os.Stdout, report.TextOptions{Color: report.ColorFor(os.Stdout, os.Getenv)})
 //
-// [FromCompare] and [FromPage] build the report of package
-// [github.com/ats-run/selfattest/verify]'s Compare and CheckPage. The
-// Sigstore section ([Sigstore]) and the log-confirmation checks are plain
-// data filled by package [github.com/ats-run/selfattest/verify/sigstore]
-// (its NewReport and AddConfirmation): the dependency points that way, so
-// this package, and a comparison or page report, compiles no Sigstore.
+// The reports of a comparison and of a page check are built by package
+// [github.com/ats-run/selfattest/verify] (its CompareReport and
+// PageReport), the Sigstore section ([Sigstore]) and the log-confirmation
+// checks by the Sigstore packages (sigstore.NewReport and
+// confirm.AddToReport): the dependencies point that way, so this package
+// compiles nothing outside the standard library but this module's
+// measuring, and each report costs only what its own check costs.
 //
 // The package renders; it checks nothing. It never hashes, fetches or
 // compares an artifact, and a [Check] says only what its producer says: a

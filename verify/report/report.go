@@ -71,7 +71,7 @@ const (
 	GroupLocalBuild = "local-build"
 	// GroupLogConfirmation holds one check per transparency-log entry of
 	// a Sigstore bundle confirmed online (made by
-	// [github.com/ats-run/selfattest/verify/sigstore.AddConfirmation]):
+	// [github.com/ats-run/selfattest/verify/sigstore/confirm.AddToReport]):
 	// the log's latest checkpoint, consistent with the bundle's and
 	// including the entry.
 	GroupLogConfirmation = "log-confirmation"

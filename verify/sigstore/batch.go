@@ -7,8 +7,6 @@ import (
 	"sync"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // BatchItem is one verification of a batch: a bundle (its JSON, or parsed
@@ -46,10 +44,10 @@ type BatchOptions struct {
 // order. The trusted root was parsed once, when v was made; each item gets
 // every check [Verifier.Verify] makes — a batch is never more
 // lenient than one verification. A bundle given as JSON is parsed with
-// [ParseBundle] or, with [Options].FastPaths, by this package's
-// own parse, which keeps the parsed log entries for verification. Items are independent: one item's failure does not
-// stop the others. When ctx ends, items not yet started fail with
-// [verify.ErrCouldNotCheck]. All workers have stopped when it returns.
+// [ParseBundle] or, with [Options].FastPaths, by package fast's parse,
+// which keeps the parsed log entries for verification. Items are
+// independent: one item's failure does not stop the others. When ctx ends, items not yet started fail with
+// [ErrCouldNotCheck]. All workers have stopped when it returns.
 func (v *Verifier) VerifyBatch(ctx context.Context, items []BatchItem, opts BatchOptions) []BatchResult {
 	out := make([]BatchResult, len(items))
 	workers := opts.Workers
@@ -70,7 +68,7 @@ func (v *Verifier) VerifyBatch(ctx context.Context, items []BatchItem, opts Batc
 	}
 	for i := range items {
 		if err := ctx.Err(); err != nil {
-			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)}
+			out[i] = BatchResult{Err: fmt.Errorf("%w: %w", ErrCouldNotCheck, err)}
 			continue
 		}
 		next <- i
@@ -89,14 +87,15 @@ func (v *Verifier) verifyItem(ctx context.Context, it BatchItem) BatchResult {
 		return BatchResult{Result: res, Err: err}
 	}
 	var m *memoBundle
-	if v.opts.FastPaths {
-		// This package's own parse (bundleparse.go), keeping the parsed
-		// log entries for verification.
-		pm, err := parseMemoBundle(it.BundleJSON)
+	if v.fast != nil {
+		// Package fast's parse, keeping the parsed log entries for
+		// verification.
+		b, entries, err := v.fast.ParseBundle(it.BundleJSON)
 		if err != nil {
 			return BatchResult{Err: err}
 		}
-		m = pm
+		m = &memoBundle{Bundle: b}
+		m.entriesOnce.Do(func() { m.entries = entries })
 	} else {
 		b, err := ParseBundle(it.BundleJSON)
 		if err != nil {

@@ -21,7 +21,9 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -80,12 +82,12 @@ func (fx *v1Fixture) verify(t *testing.T, ctx context.Context, b *bundle.Bundle)
 }
 
 // source reads the log over HTTP, entries by UUID included.
-func (fx *v1Fixture) source(t *testing.T) sigstore.LogSource {
-	hf, err := rekorv1.NewHTTPFetcher(fx.log.URL, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+func (fx *v1Fixture) source(t *testing.T) confirm.LogSource {
+	hf, err := rekorv1.NewHTTPFetcher(fx.log.URL, logfetch.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sigstore.RekorV1Log(hex.EncodeToString(fx.log.LogID()), hf)
+	return confirm.RekorV1Log(hex.EncodeToString(fx.log.LogID()), hf)
 }
 
 // TestConfirmRekorV1GrownLog confirms a bundle logged to a Rekor v1 log
@@ -111,12 +113,12 @@ func TestConfirmRekorV1GrownLog(t *testing.T) {
 	fetcher := fx.source
 
 	t.Run("confirmed at the latest size", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, fetcher(t))
+		c, err := confirm.Confirm(ctx, v, b, res, fetcher(t))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
 		e := c.Entries[0]
-		if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodRekorV1 || e.Latest.Size != latest ||
+		if e.Status != confirm.StatusConfirmed || e.Method != confirm.MethodRekorV1 || e.Latest.Size != latest ||
 			e.Bundle.Size != bundleSize || len(e.ConsistencyProof) == 0 {
 			t.Fatalf("entry %+v", e)
 		}
@@ -178,7 +180,7 @@ func TestConfirmRekorV1GrownLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.SetTamper(tc.tamper)
 			defer f.SetTamper(nil)
-			c, err := v.Confirm(ctx, b, res, fetcher(t))
+			c, err := confirm.Confirm(ctx, v, b, res, fetcher(t))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}
@@ -223,12 +225,12 @@ func TestConfirmRekorV1Promise(t *testing.T) {
 	source := fx.source
 
 	t.Run("confirmed through the log's entry", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, source(t))
+		c, err := confirm.Confirm(ctx, v, b, res, source(t))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
 		e := c.Entries[0]
-		if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodRekorV1Entry || e.Bundle != nil || e.Entry == nil ||
+		if e.Status != confirm.StatusConfirmed || e.Method != confirm.MethodRekorV1Entry || e.Bundle != nil || e.Entry == nil ||
 			e.Latest.Size != f.Size() || e.InclusionSize != e.Entry.Size || len(e.InclusionProof) == 0 {
 			t.Fatalf("entry %+v", e)
 		}
@@ -276,7 +278,7 @@ func TestConfirmRekorV1Promise(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.SetTamper(tc.tamper)
 			defer f.SetTamper(nil)
-			c, err := v.Confirm(ctx, b, res, source(t))
+			c, err := confirm.Confirm(ctx, v, b, res, source(t))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}

@@ -18,7 +18,9 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -69,7 +71,7 @@ func (f *confirmV1Log) start(t *testing.T) *rekorv1.HTTPFetcher {
 
 func confirmV1Fetcher(t *testing.T, base string) *rekorv1.HTTPFetcher {
 	t.Helper()
-	hf, err := rekorv1.NewHTTPFetcher(base, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	hf, err := rekorv1.NewHTTPFetcher(base, logfetch.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,12 +161,12 @@ func TestConfirmRekorV1(t *testing.T) {
 
 	t.Run("latest is the bundle's checkpoint", func(t *testing.T) {
 		f := &confirmV1Log{logInfo: logInfoJSON(t, newerShard)}
-		c, err := v.Confirm(ctx, newer, newerRes, sigstore.RekorV1Log(logID, f.start(t)))
+		c, err := confirm.Confirm(ctx, v, newer, newerRes, confirm.RekorV1Log(logID, f.start(t)))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
 		e := c.Entries[0]
-		if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodRekorV1 || e.Latest.Size != uint64(newerShard.TreeSize) ||
+		if e.Status != confirm.StatusConfirmed || e.Method != confirm.MethodRekorV1 || e.Latest.Size != uint64(newerShard.TreeSize) ||
 			e.InclusionSize != e.Bundle.Size || len(e.InclusionProof) == 0 || len(e.ConsistencyProof) != 0 || e.LogURL != "https://rekor.sigstore.dev" {
 			t.Fatalf("entry %+v", e)
 		}
@@ -173,11 +175,11 @@ func TestConfirmRekorV1(t *testing.T) {
 		active := newerShard // the log has moved on to another shard
 		active.TreeID = "1193050959916656506"
 		f := &confirmV1Log{logInfo: logInfoJSON(t, active, newerShard)}
-		c, err := v.Confirm(ctx, newer, newerRes, sigstore.RekorV1Log(logID, f.start(t)))
+		c, err := confirm.Confirm(ctx, v, newer, newerRes, confirm.RekorV1Log(logID, f.start(t)))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
-		if e := c.Entries[0]; e.Status != sigstore.ConfirmStatusConfirmed {
+		if e := c.Entries[0]; e.Status != confirm.StatusConfirmed {
 			t.Fatalf("entry %+v", e)
 		}
 	})
@@ -213,7 +215,7 @@ func TestConfirmRekorV1(t *testing.T) {
 		{"frozen shard with a flipped signature", newer, newerRes, &confirmV1Log{logInfo: logInfoJSON(t, otherActive, flipSig(newerShard))}, new(*tlog.SignatureError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := v.Confirm(ctx, tc.b, tc.res, sigstore.RekorV1Log(logID, tc.log.start(t)))
+			c, err := confirm.Confirm(ctx, v, tc.b, tc.res, confirm.RekorV1Log(logID, tc.log.start(t)))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}
@@ -239,12 +241,12 @@ func TestConfirmRekorV1(t *testing.T) {
 			if tc.name == "no consistency proof served" {
 				b, res = older, olderRes
 			}
-			c, err := v.Confirm(ctx, b, res, sigstore.RekorV1Log(logID, tc.f))
+			c, err := confirm.Confirm(ctx, v, b, res, confirm.RekorV1Log(logID, tc.f))
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}
 			r := wantConfirmUnchecked(t, err)
-			if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != sigstore.ConfirmStatusCouldNotCheck {
+			if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != confirm.StatusCouldNotCheck {
 				t.Fatalf("err %v, entries %+v", err, r.Entries)
 			}
 		})
@@ -263,16 +265,16 @@ func TestConfirmRekorV1(t *testing.T) {
 		f := &confirmV1Log{logInfo: logInfoJSON(t, newerShard)}
 		hf := f.start(t)
 		// A source that reads no entries: the promise cannot be checked.
-		noEntries := sigstore.LogSource{LogID: logID, RekorV1: &sigstore.RekorV1Source{LogInfo: hf.LogInfo, ConsistencyProof: hf.ConsistencyProof}}
-		_, err = v.Confirm(ctx, b, res, noEntries)
+		noEntries := confirm.LogSource{LogID: logID, RekorV1: &confirm.RekorV1Source{LogInfo: hf.LogInfo, ConsistencyProof: hf.ConsistencyProof}}
+		_, err = confirm.Confirm(ctx, v, b, res, noEntries)
 		r := wantConfirmUnchecked(t, err)
-		if e := r.Entries[0]; e.Status != sigstore.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "inclusion promise only") {
+		if e := r.Entries[0]; e.Status != confirm.StatusNotConfirmed || !strings.Contains(e.Reason, "inclusion promise only") {
 			t.Fatalf("entry %+v", e)
 		}
 		// A log that does not serve the entry: could not check, never a pass.
-		_, err = v.Confirm(ctx, b, res, sigstore.RekorV1Log(logID, hf))
+		_, err = confirm.Confirm(ctx, v, b, res, confirm.RekorV1Log(logID, hf))
 		r = wantConfirmUnchecked(t, err)
-		if e := r.Entries[0]; e.Status != sigstore.ConfirmStatusCouldNotCheck || e.Method != sigstore.ConfirmMethodRekorV1Entry || !errors.Is(err, tlog.ErrUnavailable) {
+		if e := r.Entries[0]; e.Status != confirm.StatusCouldNotCheck || e.Method != confirm.MethodRekorV1Entry || !errors.Is(err, tlog.ErrUnavailable) {
 			t.Fatalf("err %v, entry %+v", err, e)
 		}
 	})

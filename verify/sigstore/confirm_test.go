@@ -25,9 +25,10 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -52,9 +53,9 @@ func (f confirmRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) { r
 
 // confirmTiles returns an HTTP tiles fetcher for base that reaches
 // loopback only and does not retry.
-func confirmTiles(t *testing.T, base string) *tlog.HTTPFetcher {
+func confirmTiles(t *testing.T, base string) *logfetch.HTTPFetcher {
 	t.Helper()
-	f, err := tlog.NewHTTPFetcher(base, tlog.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
+	f, err := logfetch.NewHTTPFetcher(base, logfetch.HTTPOptions{Transport: confirmTransport(t), Retries: -1, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,18 +91,18 @@ func closedURL(t *testing.T) string {
 }
 
 // wantConfirmRejected stops the test unless err is a *ConfirmError
-// wrapping verify.ErrVerification (not ErrCouldNotCheck) and target.
-func wantConfirmRejected(t *testing.T, err error, target any) *sigstore.Confirmation {
+// wrapping sigstore.ErrVerification (not ErrCouldNotCheck) and target.
+func wantConfirmRejected(t *testing.T, err error, target any) *confirm.Confirmation {
 	t.Helper()
-	var ce *sigstore.ConfirmError
-	if !errors.As(err, &ce) || !errors.Is(err, verify.ErrVerification) || !errors.Is(err, tlog.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
+	var ce *confirm.Error
+	if !errors.As(err, &ce) || !errors.Is(err, sigstore.ErrVerification) || !errors.Is(err, tlog.ErrVerification) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 		t.Fatalf("err = %v; want a *ConfirmError wrapping ErrVerification only", err)
 	}
 	if target != nil && !errors.As(err, target) {
 		t.Fatalf("err = %v; want a %T", err, target)
 	}
 	for _, e := range ce.Result.Entries {
-		if e.Status == sigstore.ConfirmStatusRejected {
+		if e.Status == confirm.StatusRejected {
 			t.Logf("rejected: %v", err)
 			return ce.Result
 		}
@@ -112,10 +113,10 @@ func wantConfirmRejected(t *testing.T, err error, target any) *sigstore.Confirma
 
 // wantConfirmUnchecked stops the test unless err is a *ConfirmError
 // wrapping ErrCouldNotCheck and not ErrVerification.
-func wantConfirmUnchecked(t *testing.T, err error) *sigstore.Confirmation {
+func wantConfirmUnchecked(t *testing.T, err error) *confirm.Confirmation {
 	t.Helper()
-	var ce *sigstore.ConfirmError
-	if !errors.As(err, &ce) || !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) || errors.Is(err, tlog.ErrVerification) {
+	var ce *confirm.Error
+	if !errors.As(err, &ce) || !errors.Is(err, sigstore.ErrCouldNotCheck) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, tlog.ErrVerification) {
 		t.Fatalf("err = %v; want a *ConfirmError wrapping ErrCouldNotCheck only", err)
 	}
 	t.Logf("could not check: %v", err)
@@ -193,22 +194,22 @@ func TestConfirmRekorV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dirRoot.Close()
-	dirTiles := tlog.NewDirFetcher(dirRoot)
+	dirTiles := logfetch.NewDirFetcher(dirRoot)
 
-	for name, src := range map[string]sigstore.LogSource{
-		"http":   sigstore.TilesLog(logID, httpTiles),
-		"folder": sigstore.TilesLog(strings.ToUpper(logID), dirTiles),
+	for name, src := range map[string]confirm.LogSource{
+		"http":   confirm.TilesLog(logID, httpTiles),
+		"folder": confirm.TilesLog(strings.ToUpper(logID), dirTiles),
 	} {
 		t.Run("confirmed over "+name, func(t *testing.T) {
-			c, err := v.Confirm(ctx, b, res, src)
+			c, err := confirm.Confirm(ctx, v, b, res, src)
 			if err != nil {
 				t.Fatalf("Confirm: %v", err)
 			}
-			if c.Schema != sigstore.ConfirmationSchema || len(c.Entries) != 1 {
+			if c.Schema != confirm.Schema || len(c.Entries) != 1 {
 				t.Fatalf("confirmation %+v", c)
 			}
 			e := c.Entries[0]
-			if e.Status != sigstore.ConfirmStatusConfirmed || e.Method != sigstore.ConfirmMethodTiles || e.Reason != "" {
+			if e.Status != confirm.StatusConfirmed || e.Method != confirm.MethodTiles || e.Reason != "" {
 				t.Fatalf("entry %+v", e)
 			}
 			if *e.Bundle != *entry.Checkpoint || e.Latest.Origin != srv.Origin || e.Latest.Size < e.Bundle.Size+3 {
@@ -231,7 +232,7 @@ func TestConfirmRekorV2(t *testing.T) {
 				t.Errorf("latest note %q", e.LatestNote)
 			}
 			j, err := json.Marshal(c)
-			if err != nil || !bytes.Contains(j, []byte(`"schema":"`+sigstore.ConfirmationSchema+`"`)) {
+			if err != nil || !bytes.Contains(j, []byte(`"schema":"`+confirm.Schema+`"`)) {
 				t.Fatalf("JSON %s: %v", j, err)
 			}
 			t.Logf("confirmed: %s", j)
@@ -242,11 +243,11 @@ func TestConfirmRekorV2(t *testing.T) {
 		// The oldest bundle at size 1 against its own log at size 5, and
 		// the confirmed bundle against a source whose latest is its own.
 		own := b.GetVerificationMaterial().GetTlogEntries()[0].GetInclusionProof().GetCheckpoint().GetEnvelope()
-		src := sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
+		src := confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{
 			Checkpoint: func(context.Context) ([]byte, error) { return []byte(own), nil },
 			Tile:       httpTiles.Tile,
 		}}
-		c, err := v.Confirm(ctx, b, res, src)
+		c, err := confirm.Confirm(ctx, v, b, res, src)
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
@@ -290,11 +291,11 @@ func TestConfirmRekorV2(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		src    sigstore.LogSource
+		src    confirm.LogSource
 		target any
 	}{
-		{"forked log with the same key", sigstore.TilesLog(logID, forkTiles), new(*tlog.InconsistencyError)},
-		{"flipped hash in a tile", sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
+		{"forked log with the same key", confirm.TilesLog(logID, forkTiles), new(*tlog.InconsistencyError)},
+		{"flipped hash in a tile", confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{
 			Checkpoint: httpTiles.Checkpoint,
 			Tile: func(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
 				b, err := httpTiles.Tile(ctx, level, index, p)
@@ -304,33 +305,33 @@ func TestConfirmRekorV2(t *testing.T) {
 				return b, err
 			},
 		}}, new(*tlog.TileError)},
-		{"checkpoint signed by another key", sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
+		{"checkpoint signed by another key", confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{
 			Checkpoint: resign(otherSigner(t)), Tile: httpTiles.Tile,
 		}}, new(*tlog.SignatureError)},
-		{"rollback to an older checkpoint", sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
+		{"rollback to an older checkpoint", confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{
 			Checkpoint: func(context.Context) ([]byte, error) { return []byte(olderCP), nil },
 			Tile:       httpTiles.Tile,
 		}}, new(*tlog.RollbackError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := v.Confirm(ctx, b, res, tc.src)
+			c, err := confirm.Confirm(ctx, v, b, res, tc.src)
 			if c != nil {
 				t.Fatalf("accepted: %+v", c)
 			}
 			r := wantConfirmRejected(t, err, tc.target)
-			if e := r.Entries[0]; e.Status != sigstore.ConfirmStatusRejected || !strings.Contains(e.Reason, "verification failed") {
+			if e := r.Entries[0]; e.Status != confirm.StatusRejected || !strings.Contains(e.Reason, "verification failed") {
 				t.Errorf("entry %+v", e)
 			}
 		})
 	}
 
 	t.Run("HTML page for every object", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, sigstore.TilesLog(logID, confirmTiles(t, htmlServer(t))))
+		c, err := confirm.Confirm(ctx, v, b, res, confirm.TilesLog(logID, confirmTiles(t, htmlServer(t))))
 		if c != nil {
 			t.Fatalf("accepted: %+v", c)
 		}
 		r := wantConfirmUnchecked(t, err)
-		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != sigstore.ConfirmStatusCouldNotCheck {
+		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != confirm.StatusCouldNotCheck {
 			t.Fatalf("err %v, entries %+v", err, r.Entries)
 		}
 	})
@@ -348,12 +349,12 @@ func TestConfirmRekorV2(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src := sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
+			src := confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{
 				Checkpoint: func(context.Context) ([]byte, error) { return msg, nil },
 				Tile:       httpTiles.Tile,
 			}}
 			done := make(chan error, 1)
-			go func() { _, err := v.Confirm(ctx, b, res, src); done <- err }()
+			go func() { _, err := confirm.Confirm(ctx, v, b, res, src); done <- err }()
 			select {
 			case err := <-done:
 				var tse *tlog.TreeSizeError
@@ -367,17 +368,17 @@ func TestConfirmRekorV2(t *testing.T) {
 		})
 	}
 	t.Run("unreachable source", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, sigstore.TilesLog(logID, confirmTiles(t, closedURL(t))))
+		c, err := confirm.Confirm(ctx, v, b, res, confirm.TilesLog(logID, confirmTiles(t, closedURL(t))))
 		if c != nil {
 			t.Fatalf("accepted: %+v", c)
 		}
 		r := wantConfirmUnchecked(t, err)
-		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != sigstore.ConfirmStatusCouldNotCheck {
+		if !errors.Is(err, tlog.ErrUnavailable) || r.Entries[0].Status != confirm.StatusCouldNotCheck {
 			t.Fatalf("err %v, entries %+v", err, r.Entries)
 		}
 	})
 	t.Run("missing tiles", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res, sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{
+		c, err := confirm.Confirm(ctx, v, b, res, confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{
 			Checkpoint: httpTiles.Checkpoint,
 			Tile: func(context.Context, uint64, uint64, uint8) ([]byte, error) {
 				return nil, os.ErrNotExist
@@ -391,19 +392,19 @@ func TestConfirmRekorV2(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := v.Confirm(cctx, b, res, sigstore.TilesLog(logID, httpTiles))
-		if !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) {
+		_, err := confirm.Confirm(cctx, v, b, res, confirm.TilesLog(logID, httpTiles))
+		if !errors.Is(err, sigstore.ErrCouldNotCheck) || errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("no source for the log", func(t *testing.T) {
-		c, err := v.Confirm(ctx, b, res)
+		c, err := confirm.Confirm(ctx, v, b, res)
 		if c != nil {
 			t.Fatalf("accepted: %+v", c)
 		}
 		r := wantConfirmUnchecked(t, err)
 		e := r.Entries[0]
-		if e.Status != sigstore.ConfirmStatusNotConfirmed || !strings.Contains(e.Reason, "no source for log "+logID) || e.Latest != nil {
+		if e.Status != confirm.StatusNotConfirmed || !strings.Contains(e.Reason, "no source for log "+logID) || e.Latest != nil {
 			t.Fatalf("entry %+v", e)
 		}
 		if !strings.Contains(err.Error(), "no source for log") {
@@ -411,26 +412,27 @@ func TestConfirmRekorV2(t *testing.T) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
-		src := sigstore.TilesLog(logID, httpTiles)
+		src := confirm.TilesLog(logID, httpTiles)
 		olderRes := verified(t, older, []byte("entry 0\n"))
-		for name, call := range map[string]func() (*sigstore.Confirmation, error){
-			"nil bundle":              func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, nil, res, src) },
-			"nil result":              func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, b, nil, src) },
-			"another bundle's result": func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, b, olderRes, src) },
-			"unknown log": func() (*sigstore.Confirmation, error) {
-				return v.Confirm(ctx, b, res, sigstore.TilesLog("00"+logID[2:], httpTiles))
+		for name, call := range map[string]func() (*confirm.Confirmation, error){
+			"nil verifier":            func() (*confirm.Confirmation, error) { return confirm.Confirm(ctx, nil, b, res, src) },
+			"nil bundle":              func() (*confirm.Confirmation, error) { return confirm.Confirm(ctx, v, nil, res, src) },
+			"nil result":              func() (*confirm.Confirmation, error) { return confirm.Confirm(ctx, v, b, nil, src) },
+			"another bundle's result": func() (*confirm.Confirmation, error) { return confirm.Confirm(ctx, v, b, olderRes, src) },
+			"unknown log": func() (*confirm.Confirmation, error) {
+				return confirm.Confirm(ctx, v, b, res, confirm.TilesLog("00"+logID[2:], httpTiles))
 			},
-			"two sources": func() (*sigstore.Confirmation, error) { return v.Confirm(ctx, b, res, src, src) },
-			"neither kind": func() (*sigstore.Confirmation, error) {
-				return v.Confirm(ctx, b, res, sigstore.LogSource{LogID: logID})
+			"two sources": func() (*confirm.Confirmation, error) { return confirm.Confirm(ctx, v, b, res, src, src) },
+			"neither kind": func() (*confirm.Confirmation, error) {
+				return confirm.Confirm(ctx, v, b, res, confirm.LogSource{LogID: logID})
 			},
-			"nil fetcher": func() (*sigstore.Confirmation, error) {
-				return v.Confirm(ctx, b, res, sigstore.LogSource{LogID: logID, Tiles: &sigstore.TilesSource{Checkpoint: httpTiles.Checkpoint}})
+			"nil fetcher": func() (*confirm.Confirmation, error) {
+				return confirm.Confirm(ctx, v, b, res, confirm.LogSource{LogID: logID, Tiles: &confirm.TilesSource{Checkpoint: httpTiles.Checkpoint}})
 			},
 		} {
 			t.Run(name, func(t *testing.T) {
 				c, err := call()
-				if c != nil || !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
+				if c != nil || !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 					t.Fatalf("Confirm = %+v, %v; want ErrBadInput only", c, err)
 				}
 			})
@@ -447,12 +449,12 @@ func TestConfirmRekorV2(t *testing.T) {
 		if len(res2.LogEntries) != 1 || len(res2.UnverifiedLogEntries) != 1 {
 			t.Fatalf("result %+v: want one verified and one unverified entry", res2)
 		}
-		c, err := v.Confirm(ctx, b2, res2, sigstore.TilesLog(logID, httpTiles))
+		c, err := confirm.Confirm(ctx, v, b2, res2, confirm.TilesLog(logID, httpTiles))
 		if err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
-		if len(c.Entries) != 2 || c.Entries[0].Status != sigstore.ConfirmStatusConfirmed ||
-			c.Entries[1].Status != sigstore.ConfirmStatusNotConfirmed || !strings.Contains(c.Entries[1].Reason, "log not in the trusted root") {
+		if len(c.Entries) != 2 || c.Entries[0].Status != confirm.StatusConfirmed ||
+			c.Entries[1].Status != confirm.StatusNotConfirmed || !strings.Contains(c.Entries[1].Reason, "log not in the trusted root") {
 			t.Fatalf("entries %+v", c.Entries)
 		}
 	})

@@ -16,20 +16,24 @@
 //	switch {
 //	case err == nil:
 //		// res holds verified facts only
-//	case errors.Is(err, verify.ErrVerification):
+//	case errors.Is(err, sigstore.ErrVerification):
 //		// rejected: the bundle does not prove what the policy asks
-//	case errors.Is(err, verify.ErrCouldNotCheck), errors.Is(err, verify.ErrBadInput):
+//	case errors.Is(err, sigstore.ErrCouldNotCheck), errors.Is(err, sigstore.ErrBadInput):
 //		// the check did not run, or the input is unusable
 //	}
 //
 // # Outcomes
 //
-// Every error wraps exactly one of the three sentinels of package
-// [github.com/ats-run/selfattest/verify]: verify.ErrVerification (a
-// rejection), verify.ErrCouldNotCheck (the check did not run to its end)
-// or verify.ErrBadInput (the caller's input is unusable). This package
-// imports verify; verify never imports this package, so a program that
-// only compares files or checks pages compiles no Sigstore.
+// Every error wraps exactly one of this package's three sentinels:
+// [ErrVerification] (a rejection), [ErrCouldNotCheck] (the check did not
+// run to its end) or [ErrBadInput] (the caller's input is unusable), each
+// beneath the module's root sentinel of its class
+// ([github.com/ats-run/selfattest.ErrRejected] and its siblings), so
+// [github.com/ats-run/selfattest.ExitCode] maps them as it maps every
+// other error of the module. This package does not import package
+// [github.com/ats-run/selfattest/verify] (comparisons and pages), and that
+// package never imports this one: neither compiles the other's
+// dependencies.
 //
 // # Verifying
 //
@@ -45,36 +49,32 @@
 // only. [Verifier.VerifyBatch] verifies many bundles over every core, each
 // with every check Verify makes.
 //
-// By default every decision sigstore-go makes is sigstore-go's own:
-// certificate chains, SCTs, RFC 3161 timestamps and bundle parsing included;
-// this package's checks only ever reject more. [Options].FastPaths opts in
-// to re-implementations of those four for speed in batches: the root's CA
-// and timestamp-authority chains checked once per verifier rather than once
-// per bundle (fastca.go, fasttsa.go), SCTs checked on certificates parsed
-// once (fastsct.go), and a bundle's log entries parsed once
-// (bundleparse.go). Tests hold them to the default path's verdict and
-// result over the package's corpus of real, tampered and fuzzed bundles;
-// they are still code of this package standing in for the library's.
+// Every decision sigstore-go makes is sigstore-go's own — certificate
+// chains, SCTs, RFC 3161 timestamps and bundle parsing included — and this
+// package's checks only ever reject more. Package
+// [github.com/ats-run/selfattest/verify/sigstore/fast] holds opt-in
+// re-implementations of those four for speed in batches
+// ([Options].FastPaths); a program that does not import it does not
+// compile them.
 //
-// # Online confirmation and monitoring
+// # Online confirmation and monitoring, elsewhere
 //
-// A bundle's inclusion proof says the entry was in the tree the log showed
-// its signer. [Verifier.Confirm], opt-in, asks the log itself — through
-// sources the caller names ([LogSource]: tiles for Rekor v2 and any
-// tessera log, the REST API for Rekor v1) — for its latest checkpoint,
-// verifies it with the trusted root's key, and proves the entry is in it
-// and that it extends the bundle's checkpoint; a fork or a rollback is a
-// rejection, an unreachable log "could not check", and an entry whose log
-// no source names is reported as not confirmed. [NewEntryMatcher] turns
-// identity rules ([WatchRule]) into the matcher of a
-// [github.com/ats-run/selfattest/verify/tlog/monitor.Monitor], which watches a log
-// for entries signed in a release identity's name.
+// Two checks that read transparency logs live in packages of their own,
+// so that a program that only verifies bundles compiles no signed-note,
+// tile or proof code: package
+// [github.com/ats-run/selfattest/verify/sigstore/confirm] asks the logs
+// whether they still show what a verified bundle's entries say they
+// showed (its Confirm takes this package's [Verifier] and [Result]), and
+// package [github.com/ats-run/selfattest/verify/sigstore/watch] turns
+// identity rules (this package's [Policy]) into the matcher of a
+// [github.com/ats-run/selfattest/verify/tlog/monitor.Monitor], which
+// watches a log for entries signed in a release identity's name.
 //
 // # Reports
 //
 // [NewReport] turns what Verify returned into a report of package
 // [github.com/ats-run/selfattest/verify/report] (its Sigstore section and
-// one check per verified fact), and [AddConfirmation] adds what Confirm
+// one check per verified fact); confirm.AddToReport adds what Confirm
 // returned. The dependency points this way so that package report, and a
 // comparison or page report, compiles no Sigstore.
 //

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -51,7 +50,7 @@ func ExampleVerifier_Verify() {
 
 	p.SAN = "https://github.com/sigstore/sigstore-js/.github/workflows/evil.yml@refs/heads/main"
 	_, err = v.Verify(context.Background(), b, artifact, p)
-	fmt.Println(errors.Is(err, verify.ErrVerification))
+	fmt.Println(errors.Is(err, sigstore.ErrVerification))
 	// Output:
 	// https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main
 	// https://slsa.dev/provenance/v0.2

@@ -11,7 +11,6 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/ats-run/selfattest/internal/localfile"
-	"github.com/ats-run/selfattest/verify"
 )
 
 // Policy says who must have signed a bundle, and what it must say. It has
@@ -86,9 +85,9 @@ func (g GitHubClaims) empty() bool {
 
 // ClaimMismatchError is returned when a verified certificate's GitHub
 // claim, or a verified statement's predicate type, is not the one the
-// [Policy] asks for. It wraps [verify.ErrVerification]. (An issuer or SAN
+// [Policy] asks for. It wraps [ErrVerification]. (An issuer or SAN
 // mismatch is found by sigstore-go and returned as its error, wrapped with
-// [verify.ErrVerification].)
+// [ErrVerification].)
 type ClaimMismatchError struct {
 	// Claim names what differs: "github.repository", "github.ref", …,
 	// "predicate_type".
@@ -103,7 +102,7 @@ func (e *ClaimMismatchError) Error() string {
 	return fmt.Sprintf("verify: %s is %q, policy wants %s", e.Claim, e.Got, e.Want)
 }
 
-func (e *ClaimMismatchError) Unwrap() error { return verify.ErrVerification }
+func (e *ClaimMismatchError) Unwrap() error { return ErrVerification }
 
 // compiledPolicy is a Policy checked and turned into sigstore-go's terms.
 type compiledPolicy struct {
@@ -123,17 +122,17 @@ func (p Policy) compile() (*compiledPolicy, error) {
 	keyless := p.Issuer != "" || p.IssuerRegexp != "" || p.SAN != "" || p.SANRegexp != "" || !p.GitHub.empty()
 	switch {
 	case p.Key != nil && keyless:
-		return nil, fmt.Errorf("%w: policy names both a key and a certificate identity", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: policy names both a key and a certificate identity", ErrBadInput)
 	case p.Key != nil:
 		return c, nil
 	case !keyless:
-		return nil, fmt.Errorf("%w: policy names no key and no certificate identity: trust is never implicit", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: policy names no key and no certificate identity: trust is never implicit", ErrBadInput)
 	}
 	if (p.Issuer == "") == (p.IssuerRegexp == "") {
-		return nil, fmt.Errorf("%w: policy needs exactly one of Issuer and IssuerRegexp", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: policy needs exactly one of Issuer and IssuerRegexp", ErrBadInput)
 	}
 	if (p.SAN == "") == (p.SANRegexp == "") {
-		return nil, fmt.Errorf("%w: policy needs exactly one of SAN and SANRegexp", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: policy needs exactly one of SAN and SANRegexp", ErrBadInput)
 	}
 	issuerRe, sanRe := p.IssuerRegexp, p.SANRegexp
 	for _, re := range []*string{&issuerRe, &sanRe} {
@@ -141,22 +140,22 @@ func (p Policy) compile() (*compiledPolicy, error) {
 			continue
 		}
 		if _, err := regexp.Compile(*re); err != nil {
-			return nil, fmt.Errorf("%w: policy: %w", verify.ErrBadInput, err)
+			return nil, fmt.Errorf("%w: policy: %w", ErrBadInput, err)
 		}
 		*re = anchor(*re)
 	}
 	id, err := sgverify.NewShortCertificateIdentity(p.Issuer, issuerRe, p.SAN, sanRe)
 	if err != nil {
-		return nil, fmt.Errorf("%w: policy: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: policy: %w", ErrBadInput, err)
 	}
 	c.identity = &id
 	if p.GitHub.Workflow != "" && p.GitHub.WorkflowRegexp != "" {
-		return nil, fmt.Errorf("%w: policy names both GitHub.Workflow and GitHub.WorkflowRegexp", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: policy names both GitHub.Workflow and GitHub.WorkflowRegexp", ErrBadInput)
 	}
 	if p.GitHub.WorkflowRegexp != "" {
 		c.workflow, err = regexp.Compile(anchor(p.GitHub.WorkflowRegexp))
 		if err != nil {
-			return nil, fmt.Errorf("%w: policy: %w", verify.ErrBadInput, err)
+			return nil, fmt.Errorf("%w: policy: %w", ErrBadInput, err)
 		}
 	}
 	if r := p.GitHub.Repository; r != "" {
@@ -207,15 +206,53 @@ func (c *compiledPolicy) checkClaims(cert *certificate.Summary) error {
 	return nil
 }
 
+// SignerPolicy is a [Policy] checked once, to match many signers with no
+// bundle around them: the identity half of what [Verifier.Verify] checks.
+// A log monitor matches the signers of log entries with it (package
+// [github.com/ats-run/selfattest/verify/sigstore/watch]).
+type SignerPolicy struct {
+	c *compiledPolicy
+}
+
+// ForSigners checks p as Verify checks a policy (an error wraps
+// [ErrBadInput]) and returns it ready to match signers. PredicateType is
+// not used: a signer has no statement.
+func (p Policy) ForSigners() (*SignerPolicy, error) {
+	c, err := p.compile()
+	if err != nil {
+		return nil, err
+	}
+	return &SignerPolicy{c: c}, nil
+}
+
+// MatchCertificate reports whether a certificate, as sigstore-go's
+// certificate.SummarizeCertificate summarizes it, names the policy's
+// issuer and SAN and has its GitHub claims, as Verify checks a verified
+// bundle's signer. It checks nothing of the certificate itself — not its
+// chain, its validity or any signature — and a key policy matches no
+// certificate.
+func (s *SignerPolicy) MatchCertificate(sum *certificate.Summary) bool {
+	if s.c.identity == nil || sum == nil {
+		return false
+	}
+	if _, err := (sgverify.CertificateIdentities{*s.c.identity}).Verify(*sum); err != nil {
+		return false
+	}
+	return s.c.checkClaims(sum) == nil
+}
+
+// Key is the policy's key; nil for a certificate identity policy.
+func (s *SignerPolicy) Key() crypto.PublicKey { return s.c.Key }
+
 // ReadPublicKeyPEM reads the PEM public key file at path and parses it
 // with [ParsePublicKeyPEM]. The path must name a regular file of at most
 // [MaxKeySize] bytes: anything else (a directory, a FIFO, a device such as
 // /dev/zero) is refused without blocking or reading on. Every error wraps
-// [verify.ErrBadInput].
+// [ErrBadInput].
 func ReadPublicKeyPEM(path string) (crypto.PublicKey, error) {
 	b, err := localfile.ReadFile(path, MaxKeySize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: public key: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: public key: %w", ErrBadInput, err)
 	}
 	return ParsePublicKeyPEM(b)
 }
@@ -225,14 +262,14 @@ const MaxKeySize = 64 << 10
 
 // ParsePublicKeyPEM parses a PEM "PUBLIC KEY" (PKIX) block, as cosign and
 // npm publish their keys, for [Policy.Key]. Anything else wraps
-// [verify.ErrBadInput].
+// [ErrBadInput].
 func ParsePublicKeyPEM(pemBytes []byte) (crypto.PublicKey, error) {
 	if len(pemBytes) > MaxKeySize {
-		return nil, fmt.Errorf("%w: public key PEM larger than %d bytes", verify.ErrBadInput, MaxKeySize)
+		return nil, fmt.Errorf("%w: public key PEM larger than %d bytes", ErrBadInput, MaxKeySize)
 	}
 	k, err := cryptoutils.UnmarshalPEMToPublicKey(pemBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: public key: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: public key: %w", ErrBadInput, err)
 	}
 	return k, nil
 }

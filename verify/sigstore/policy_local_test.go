@@ -7,8 +7,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // TestReadPublicKeyPEMRefused: a key path that is a FIFO, a device or a
@@ -27,8 +25,8 @@ func TestReadPublicKeyPEMRefused(t *testing.T) {
 	}
 	for _, p := range paths {
 		err := returnsIn(t, func() error { _, err := ReadPublicKeyPEM(p); return err })
-		if !errors.Is(err, verify.ErrBadInput) {
-			t.Errorf("ReadPublicKeyPEM(%s): err = %v; want verify.ErrBadInput", p, err)
+		if !errors.Is(err, ErrBadInput) {
+			t.Errorf("ReadPublicKeyPEM(%s): err = %v; want ErrBadInput", p, err)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -246,7 +247,7 @@ func TestRekorV2(t *testing.T) {
 
 		// The published checkpoint is the one the bundle carries (no
 		// entry came after), and names the origin, size and root.
-		logFiles, err := tlog.NewHTTPFetcher(srv.TilesURL, tlog.HTTPOptions{})
+		logFiles, err := logfetch.NewHTTPFetcher(srv.TilesURL, logfetch.HTTPOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 )
 
 func TestAddConfirmation(t *testing.T) {
@@ -20,20 +20,20 @@ func TestAddConfirmation(t *testing.T) {
 	cp := func(n uint64) *sigstore.Checkpoint {
 		return &sigstore.Checkpoint{Origin: "rekor-v2.example", Size: n, RootHash: strings.Repeat("ab", 32)}
 	}
-	confirmed := sigstore.EntryConfirmation{LogID: "0d0f", LogURL: "https://rekor-v2.example", Index: 7, Status: sigstore.ConfirmStatusConfirmed,
-		Method: sigstore.ConfirmMethodTiles, Bundle: cp(8), Latest: cp(12), ConsistencyProof: []string{"cd"}, InclusionSize: 12}
-	promise := sigstore.EntryConfirmation{LogID: "0d0f", LogURL: "https://rekor.example", Index: 7, Status: sigstore.ConfirmStatusConfirmed,
-		Method: sigstore.ConfirmMethodRekorV1Entry, Entry: cp(9), Latest: cp(12), ConsistencyProof: []string{"cd"}, InclusionProof: []string{"ef"}, InclusionSize: 9}
-	notConfirmed := sigstore.EntryConfirmation{LogID: "9e9e", Index: 3, Status: sigstore.ConfirmStatusNotConfirmed, Reason: "not confirmed: no source for log 9e9e"}
-	rejected := sigstore.EntryConfirmation{LogID: "0d0f", LogURL: "https://rekor-v2.example", Index: 7, Status: sigstore.ConfirmStatusRejected,
+	confirmed := confirm.Entry{LogID: "0d0f", LogURL: "https://rekor-v2.example", Index: 7, Status: confirm.StatusConfirmed,
+		Method: confirm.MethodTiles, Bundle: cp(8), Latest: cp(12), ConsistencyProof: []string{"cd"}, InclusionSize: 12}
+	promise := confirm.Entry{LogID: "0d0f", LogURL: "https://rekor.example", Index: 7, Status: confirm.StatusConfirmed,
+		Method: confirm.MethodRekorV1Entry, Entry: cp(9), Latest: cp(12), ConsistencyProof: []string{"cd"}, InclusionProof: []string{"ef"}, InclusionSize: 9}
+	notConfirmed := confirm.Entry{LogID: "9e9e", Index: 3, Status: confirm.StatusNotConfirmed, Reason: "not confirmed: no source for log 9e9e"}
+	rejected := confirm.Entry{LogID: "0d0f", LogURL: "https://rekor-v2.example", Index: 7, Status: confirm.StatusRejected,
 		Bundle: cp(8), Latest: cp(6), Reason: "tree size went backwards"}
-	unchecked := sigstore.EntryConfirmation{LogID: "0d0f", Index: 7, Status: sigstore.ConfirmStatusCouldNotCheck, Bundle: cp(8), Reason: "connection refused"}
-	conf := func(es ...sigstore.EntryConfirmation) *sigstore.Confirmation {
-		return &sigstore.Confirmation{Schema: sigstore.ConfirmationSchema, Entries: es}
+	unchecked := confirm.Entry{LogID: "0d0f", Index: 7, Status: confirm.StatusCouldNotCheck, Bundle: cp(8), Reason: "connection refused"}
+	conf := func(es ...confirm.Entry) *confirm.Confirmation {
+		return &confirm.Confirmation{Schema: confirm.Schema, Entries: es}
 	}
 	for _, tc := range []struct {
 		name     string
-		c        *sigstore.Confirmation
+		c        *confirm.Confirmation
 		err      error
 		status   report.Status
 		verdicts []report.Verdict
@@ -41,16 +41,16 @@ func TestAddConfirmation(t *testing.T) {
 		{"confirmed", conf(confirmed), nil, report.StatusPass, []report.Verdict{report.VerdictPass}},
 		{"promise only, confirmed from the log's entry", conf(promise), nil, report.StatusPass, []report.Verdict{report.VerdictPass}},
 		{"confirmed and one without a source", conf(confirmed, notConfirmed), nil, report.StatusPass, []report.Verdict{report.VerdictPass, report.VerdictInfo}},
-		{"nothing confirmed", nil, &sigstore.ConfirmError{Result: conf(notConfirmed)}, report.StatusError, []report.Verdict{report.VerdictError}},
-		{"rejected", nil, &sigstore.ConfirmError{Result: conf(rejected)}, report.StatusFail, []report.Verdict{report.VerdictFail}},
-		{"could not check", nil, &sigstore.ConfirmError{Result: conf(unchecked)}, report.StatusError, []report.Verdict{report.VerdictError}},
-		{"bad input", nil, verify.ErrBadInput, report.StatusError, []report.Verdict{report.VerdictError}},
-		{"rejection without evidence", nil, verify.ErrVerification, report.StatusFail, []report.Verdict{report.VerdictFail}},
+		{"nothing confirmed", nil, &confirm.Error{Result: conf(notConfirmed)}, report.StatusError, []report.Verdict{report.VerdictError}},
+		{"rejected", nil, &confirm.Error{Result: conf(rejected)}, report.StatusFail, []report.Verdict{report.VerdictFail}},
+		{"could not check", nil, &confirm.Error{Result: conf(unchecked)}, report.StatusError, []report.Verdict{report.VerdictError}},
+		{"bad input", nil, sigstore.ErrBadInput, report.StatusError, []report.Verdict{report.VerdictError}},
+		{"rejection without evidence", nil, sigstore.ErrVerification, report.StatusFail, []report.Verdict{report.VerdictFail}},
 		{"nothing at all", nil, nil, report.StatusError, []report.Verdict{report.VerdictError}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newReport()
-			sigstore.AddConfirmation(r, tc.c, tc.err)
+			confirm.AddToReport(r, tc.c, tc.err)
 			var got []report.Verdict
 			for _, c := range r.Checks {
 				if c.Group == report.GroupLogConfirmation {
@@ -85,7 +85,7 @@ func TestAddConfirmation(t *testing.T) {
 			}
 		})
 	}
-	if !errors.Is(&sigstore.ConfirmError{Result: conf(notConfirmed)}, verify.ErrCouldNotCheck) {
+	if !errors.Is(&confirm.Error{Result: conf(notConfirmed)}, sigstore.ErrCouldNotCheck) {
 		t.Error("a ConfirmError without rejections is not ErrCouldNotCheck")
 	}
 }

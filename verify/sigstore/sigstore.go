@@ -25,7 +25,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/internal/localfile"
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/hook"
 )
 
 // MaxBundleSize is the largest Sigstore bundle [LoadBundle] and
@@ -60,16 +60,16 @@ func ArtifactDigest(alg attest.Algorithm, digest []byte) SignedArtifact {
 }
 
 // ParseArtifactDigest parses "sha256:<64 hex>", "sha384:<96 hex>" or
-// "sha512:<128 hex>" (lower-case hex). Anything else wraps [verify.ErrBadInput].
+// "sha512:<128 hex>" (lower-case hex). Anything else wraps [ErrBadInput].
 func ParseArtifactDigest(s string) (SignedArtifact, error) {
 	alg, h, ok := strings.Cut(s, ":")
 	a := attest.Algorithm(alg)
 	if !ok || a.Size() == 0 || len(h) != 2*a.Size() || strings.ToLower(h) != h {
-		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", verify.ErrBadInput, s)
+		return SignedArtifact{}, fmt.Errorf("%w: %q is not sha256:, sha384: or sha512: followed by lower-case hex of the right length", ErrBadInput, s)
 	}
 	d, err := hex.DecodeString(h)
 	if err != nil {
-		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", verify.ErrBadInput, s, err)
+		return SignedArtifact{}, fmt.Errorf("%w: %q: %w", ErrBadInput, s, err)
 	}
 	return ArtifactDigest(a, d), nil
 }
@@ -84,32 +84,32 @@ func IsArtifactDigest(s string) bool {
 // LoadBundle reads and parses a Sigstore bundle file (v0.1 to v0.3, both
 // v0.3 media types), reading at most [MaxBundleSize] bytes. A path that
 // cannot be read or is not a regular file (a directory, a FIFO, a device:
-// refused without blocking) wraps [verify.ErrBadInput]; a file over
-// [MaxBundleSize] or that is not a valid bundle wraps [verify.ErrVerification]:
+// refused without blocking) wraps [ErrBadInput]; a file over
+// [MaxBundleSize] or that is not a valid bundle wraps [ErrVerification]:
 // the evidence itself is bad.
 func LoadBundle(path string) (*bundle.Bundle, error) {
 	b, err := localfile.ReadFile(path, MaxBundleSize)
 	var le *localfile.Error
 	if errors.As(err, &le) && le.Kind == localfile.KindTooLarge {
 		// As ParseBundle says of bytes over the limit.
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrBadInput, err)
 	}
 	return ParseBundle(b)
 }
 
 // ParseBundle parses a Sigstore bundle in its JSON form. Input over
 // [MaxBundleSize], malformed JSON, an unknown media type or a bundle that
-// breaks the bundle rules wraps [verify.ErrVerification].
+// breaks the bundle rules wraps [ErrVerification].
 func ParseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: bundle larger than %d bytes", verify.ErrVerification, MaxBundleSize)
+		return nil, fmt.Errorf("%w: bundle larger than %d bytes", ErrVerification, MaxBundleSize)
 	}
 	var b bundle.Bundle
 	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: bundle: %w", ErrVerification, err)
 	}
 	return &b, nil
 }
@@ -131,9 +131,9 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 type Options struct {
 	// MaxArtifactSize bounds the bytes read from an artifact given as a
 	// file or a reader; 0 means [DefaultMaxArtifactSize]. A larger
-	// artifact is not verified: the error wraps [verify.ErrBadInput], since the
+	// artifact is not verified: the error wraps [ErrBadInput], since the
 	// artifact is the caller's input and trying again cannot change its
-	// size (a URL's body over a limit is [verify.ErrCouldNotCheck] instead: the
+	// size (a URL's body over a limit is [ErrCouldNotCheck] instead: the
 	// server may answer differently). Verification streams the artifact:
 	// memory does not grow with its size, but for pure Ed25519 (below).
 	MaxArtifactSize int64
@@ -143,7 +143,7 @@ type Options struct {
 	// [DefaultMaxPureEd25519Size]. Ed25519ph (SHA-512 of the artifact, as
 	// Rekor v2 requires) is checked by streaming at any size within
 	// MaxArtifactSize. An artifact over this bound whose signature is not
-	// a valid Ed25519ph one is reported as [verify.ErrBadInput] (pure Ed25519 was
+	// a valid Ed25519ph one is reported as [ErrBadInput] (pure Ed25519 was
 	// not tried), never as verified or rejected.
 	MaxPureEd25519Size int64
 	// RequireTimestampAuthority also demands at least one RFC 3161
@@ -153,32 +153,26 @@ type Options struct {
 	// Now is the clock trusted times are compared with; nil means
 	// time.Now.
 	Now func() time.Time
-	// FastPaths opts in to this package's own re-implementations of
-	// checks sigstore-go makes, for speed when many bundles are verified
-	// ([Verifier.VerifyBatch]). The zero value (false) leaves
-	// every one of these decisions to sigstore-go. When set:
-	//
-	//   - x509 path validation of a certificate bundle with no
-	//     intermediates of its own is replaced by trusted material whose
-	//     Fulcio CA chains were verified once, with only the leaf's link
-	//     checked per bundle;
-	//   - the CMS signature check of an RFC 3161 timestamp by a timestamp
-	//     authority of the root is replaced by a parser and a check of
-	//     this package's own, with the authority's chain verified once;
-	//   - sigstore-go's signed certificate timestamp check is switched off
-	//     for those bundles and replaced by one of this package's own;
-	//   - a bundle given to VerifyBatch as JSON is parsed and validated by
-	//     this package's own parse, which keeps the parsed log entries,
-	//     instead of sigstore-go's Bundle.UnmarshalJSON.
-	//
-	// Each is written to decide as sigstore-go v1.3.0 decides, and tests
-	// hold it there: every bundle of the package's test corpus (conformance
-	// and real-world cases, tampered and bit-flipped variants) and fuzzed
-	// mutations of real bundles must get the same verdict and the same
-	// result with and without FastPaths. A bug in them is still a bug in
-	// a security decision that the default path does not have: leave
-	// FastPaths off unless verification time matters.
-	FastPaths bool
+	// FastPaths, when set, opts in to re-implementations of checks
+	// sigstore-go makes, for speed when many bundles are verified
+	// ([Verifier.VerifyBatch]); the only ones are those of package
+	// [github.com/ats-run/selfattest/verify/sigstore/fast] (fast.Paths{}),
+	// whose documentation says what each replaces and how tests hold it
+	// to the default path's verdict. nil, the zero value, leaves every
+	// decision to sigstore-go, and a program that never names package
+	// fast does not compile it.
+	FastPaths FastPaths
+}
+
+// FastPaths is implemented by package
+// [github.com/ats-run/selfattest/verify/sigstore/fast] only: its one
+// method takes and returns types of an internal package, which no package
+// outside verify/sigstore can name, so nothing else can plug decisions
+// into a [Verifier].
+type FastPaths interface {
+	// ForRoot prepares the fast paths for one trusted root; NewVerifier
+	// calls it once.
+	ForRoot(trusted root.TrustedMaterial, seal hook.Seal) hook.Paths
 }
 
 // Defaults of [Options]' limits.
@@ -206,7 +200,7 @@ func (o Options) maxPure() int64 {
 const MaxClockSkew = 5 * time.Minute
 
 // FutureTimestampError is returned when a verified timestamp lies in the
-// future. It wraps [verify.ErrVerification].
+// future. It wraps [ErrVerification].
 type FutureTimestampError struct {
 	// Kind is "tlog" or "tsa"; URI names the log or authority.
 	Kind, URI string
@@ -218,7 +212,7 @@ func (e *FutureTimestampError) Error() string {
 	return fmt.Sprintf("verify: %s time %s from %s is after now (%s)", e.Kind, e.Time.Format(time.RFC3339), e.URI, e.Now.Format(time.RFC3339))
 }
 
-func (e *FutureTimestampError) Unwrap() error { return verify.ErrVerification }
+func (e *FutureTimestampError) Unwrap() error { return ErrVerification }
 
 // Verifier verifies Sigstore bundles against one trusted root,
 // parsed once and shared by every call; it is safe for concurrent use.
@@ -226,12 +220,10 @@ type Verifier struct {
 	trusted root.TrustedMaterial
 	opts    Options
 	cert    *sgverify.Verifier
-	// anchored is set only with Options.FastPaths: the trusted
-	// material for certificate bundles that carry no intermediates of
-	// their own, with the CA chains checked once (see fastca.go); their
-	// SCTs are checked by scts (see fastsct.go).
-	anchored *anchoredMaterial
-	scts     *sctVerifier
+	// fast is set only with Options.FastPaths: package fast's checks of
+	// certificate bundles that carry no intermediates of their own, and
+	// its bundle parse.
+	fast hook.Paths
 }
 
 // NewVerifier returns a verifier for bundles signed under trusted
@@ -239,18 +231,23 @@ type Verifier struct {
 // not be nil: there is no default root.
 func NewVerifier(trusted root.TrustedMaterial, opts Options) (*Verifier, error) {
 	if trusted == nil || isNilPointer(trusted) {
-		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: no trusted root: trust is never implicit", ErrBadInput)
 	}
 	cert, err := sgverify.NewVerifier(trusted, opts.verifierOptions(true)...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	v := &Verifier{trusted: trusted, opts: opts, cert: cert}
-	if opts.FastPaths {
-		v.anchored, v.scts = newAnchoredMaterial(trusted), newSCTVerifier(trusted)
+	if opts.FastPaths != nil && !isNilPointer(opts.FastPaths) {
+		v.fast = opts.FastPaths.ForRoot(trusted, hook.Seal{})
 	}
 	return v, nil
 }
+
+// TrustedMaterial is the trusted root v verifies against, as given to
+// [NewVerifier]: what [github.com/ats-run/selfattest/verify/sigstore/confirm]
+// reads the logs' keys from to confirm a verified bundle online.
+func (v *Verifier) TrustedMaterial() root.TrustedMaterial { return v.trusted }
 
 // verifierOptions are sigstore-go's options for certificate bundles
 // (withSCTs) or key bundles.
@@ -277,15 +274,15 @@ func (o Options) verifierOptions(withSCTs bool) []sgverify.VerifierOption {
 // inclusion proof's root hash and tree size must be the ones its signed
 // checkpoint states.
 //
-// It returns the verified facts, or an error wrapping [verify.ErrVerification]
+// It returns the verified facts, or an error wrapping [ErrVerification]
 // (rejected; a [*ClaimMismatchError] when an identity claim differs),
-// [verify.ErrBadInput] (an unusable policy; an artifact file that cannot be
+// [ErrBadInput] (an unusable policy; an artifact file that cannot be
 // opened, is not a regular file or is empty; an artifact over
 // [Options].MaxArtifactSize or failing to read) or
-// [verify.ErrCouldNotCheck] (ctx ended).
+// [ErrCouldNotCheck] (ctx ended).
 func (v *Verifier) Verify(ctx context.Context, b *bundle.Bundle, artifact SignedArtifact, p Policy) (*Result, error) {
 	if b == nil {
-		return nil, fmt.Errorf("%w: no bundle", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: no bundle", ErrBadInput)
 	}
 	return v.verify(ctx, &memoBundle{Bundle: b}, artifact, p)
 }
@@ -298,7 +295,7 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
 	art, err := artifact.open(v.opts.maxArtifact())
 	if err != nil {
@@ -308,24 +305,25 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 	artOpt := art.option
 
 	sev, trusted, policy := v.cert, v.trusted, sgverify.NewPolicy(artOpt, sgverify.WithCertificateIdentity(sgIdentity(pol)))
-	// chains is set when the anchored material verifies a certificate
-	// bundle (FastPaths only): sigstore-go then checks all but the SCTs,
-	// which sctVerifier checks on the chains path validation returned.
-	// By default v.cert, sigstore-go's verifier on the caller's trusted
+	// checkSCTs is set when the fast paths verify a certificate bundle
+	// (Options.FastPaths only): sigstore-go then checks all but the SCTs,
+	// which checkSCTs checks on the chains path validation returned. By
+	// default v.cert, sigstore-go's verifier on the caller's trusted
 	// material with its SCT check on, verifies every certificate bundle.
-	var chains *chainRecorder
+	var checkSCTs func() error
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p, &art.pure)
 		if err != nil {
 			return nil, err
 		}
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
-	} else if v.anchored != nil {
+	} else if v.fast != nil {
 		if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
-			chains = &chainRecorder{}
-			sev, err = sgverify.NewVerifier(v.anchored.recording(chains), v.opts.verifierOptions(false)...)
+			var material root.TrustedMaterial
+			material, checkSCTs = v.fast.Certificates()
+			sev, err = sgverify.NewVerifier(material, v.opts.verifierOptions(false)...)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
+				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 			}
 		}
 	}
@@ -334,23 +332,23 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 		// A rejection only if the artifact was read whole and the
 		// signature checked every way it can be.
 		if art.reader != nil && art.reader.err != nil {
-			return nil, fmt.Errorf("%w: artifact: %w", verify.ErrBadInput, art.reader.err)
+			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, art.reader.err)
 		}
 		if art.pure.skipped {
 			return nil, fmt.Errorf("%w: artifact of more than %d bytes: its signature is not Ed25519ph, and a pure Ed25519 signature is not checked over more than that (Options.MaxPureEd25519Size)",
-				verify.ErrBadInput, art.pure.max)
+				ErrBadInput, art.pure.max)
 		}
-		return nil, fmt.Errorf("%w: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
-	if chains != nil {
+	if checkSCTs != nil {
 		// What sigstore-go's WithSignedCertificateTimestamps(1) requires,
 		// public-key bundles refused ("no chains provided") included.
-		if err := v.scts.verify(chains.chains, 1); err != nil {
-			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", verify.ErrVerification, err)
+		if err := checkSCTs(); err != nil {
+			return nil, fmt.Errorf("%w: failed to verify signed certificate timestamp: %w", ErrVerification, err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
 	if res.Signature != nil {
 		if err := pol.checkClaims(res.Signature.Certificate); err != nil {
@@ -419,12 +417,12 @@ func sgIdentity(p *compiledPolicy) sgverify.CertificateIdentity {
 func (v *Verifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, root.TrustedMaterial, error) {
 	sv, err := signature.LoadDefaultVerifier(p.Key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 	}
 	if pub, ok := p.Key.(ed25519.PublicKey); ok {
 		ph, err := signature.LoadED25519phVerifier(pub)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
+			return nil, nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 		}
 		pure.max = v.opts.maxPure()
 		sv = ed25519Either{pure: sv, ph: ph, limit: pure}
@@ -435,7 +433,7 @@ func (v *Verifier) keyVerifier(p Policy, pure *pureLimit) (*sgverify.Verifier, r
 	tm := root.TrustedMaterialCollection{km, v.trusted}
 	sev, err := sgverify.NewVerifier(tm, v.opts.verifierOptions(false)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	return sev, tm, nil
 }
@@ -578,11 +576,11 @@ func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 	case a.path != "":
 		f, err := localfile.Open(a.path, max)
 		if err != nil {
-			return nil, fmt.Errorf("%w: artifact: %w", verify.ErrBadInput, err)
+			return nil, fmt.Errorf("%w: artifact: %w", ErrBadInput, err)
 		}
 		if f.Size() == 0 {
 			f.Close()
-			return nil, fmt.Errorf("%w: artifact: %s is empty", verify.ErrBadInput, a.path)
+			return nil, fmt.Errorf("%w: artifact: %s is empty", ErrBadInput, a.path)
 		}
 		br := &boundedReader{r: f, max: max, what: a.path}
 		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: func() { f.Close() }}, nil
@@ -591,11 +589,11 @@ func (a SignedArtifact) open(max int64) (*openArtifact, error) {
 		return &openArtifact{option: sgverify.WithArtifact(br), reader: br, close: nop}, nil
 	case a.alg != "":
 		if a.alg.Size() == 0 || len(a.digest) != a.alg.Size() {
-			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", verify.ErrBadInput, len(a.digest), a.alg)
+			return nil, fmt.Errorf("%w: artifact digest: %d bytes of %q", ErrBadInput, len(a.digest), a.alg)
 		}
 		return &openArtifact{option: sgverify.WithArtifactDigest(string(a.alg), a.digest), close: nop}, nil
 	}
-	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", verify.ErrBadInput)
+	return nil, fmt.Errorf("%w: no artifact: name a file, a reader or a digest", ErrBadInput)
 }
 
 // memoBundle is a bundle whose derived parts are computed once per
@@ -642,7 +640,7 @@ func (m *memoBundle) SignatureContent() (sgverify.SignatureContent, error) {
 func tlogEntries(b *memoBundle) ([]*tlog.Entry, error) {
 	entries, err := b.TlogEntries()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrVerification, err)
+		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
 	return entries, nil
 }

@@ -1,4 +1,4 @@
-package sigstore
+package sigstore_test
 
 import (
 	"bytes"
@@ -16,6 +16,11 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/ats-run/selfattest/verify/trust"
+
+	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/fast"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/cases"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/differential"
 )
 
 // benchSet is the bundles both benchmarks verify: every passing case of
@@ -29,7 +34,7 @@ type benchGroup struct {
 type benchItem struct {
 	bundleJSON []byte
 	artifact   []byte
-	policy     Policy
+	policy     sigstore.Policy
 }
 
 func loadBenchSet(tb testing.TB) []benchGroup {
@@ -38,11 +43,11 @@ func loadBenchSet(tb testing.TB) []benchGroup {
 	var order []string
 	for _, d := range []string{"realworld", "conformance"} {
 		dir := filepath.Join("..", "..", "testdata", "sigstore", d)
-		for _, c := range readCases(tb, dir) {
-			if c.expected != "pass" {
+		for _, c := range cases.Read(tb, dir) {
+			if c.Expected != "pass" {
 				continue
 			}
-			rootPath := c.path(c.trustedRoot)
+			rootPath := c.Path(c.TrustedRoot)
 			g, ok := byRoot[rootPath]
 			if !ok {
 				tr, err := trust.FromFile(rootPath)
@@ -53,15 +58,15 @@ func loadBenchSet(tb testing.TB) []benchGroup {
 				byRoot[rootPath] = g
 				order = append(order, rootPath)
 			}
-			bj, err := os.ReadFile(c.path(filepath.Join(c.name, "bundle.sigstore.json")))
+			bj, err := os.ReadFile(c.Path(filepath.Join(c.Name, "bundle.sigstore.json")))
 			if err != nil {
 				tb.Fatal(err)
 			}
-			art, err := os.ReadFile(c.path(c.artifact))
+			art, err := os.ReadFile(c.Path(c.Artifact))
 			if err != nil {
 				tb.Fatal(err)
 			}
-			p, err := c.policy()
+			p, err := differential.Policy(c)
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -78,23 +83,25 @@ func loadBenchSet(tb testing.TB) []benchGroup {
 // BenchmarkVerifyDefault verifies the whole set per iteration with one
 // VerifyBatch call on the default path (sigstore-go's own checks): one
 // Verifier per trusted root, made once, named per item.
-func BenchmarkVerifyDefault(b *testing.B) { benchVerifyBatch(b, Options{}) }
+func BenchmarkVerifyDefault(b *testing.B) { benchVerifyBatch(b, sigstore.Options{}) }
 
 // BenchmarkVerifyBatch is BenchmarkVerifyDefault with the opt-in fast
-// paths (Options.FastPaths).
-func BenchmarkVerifyBatch(b *testing.B) { benchVerifyBatch(b, Options{FastPaths: true}) }
+// paths of package fast (Options.FastPaths).
+func BenchmarkVerifyBatch(b *testing.B) {
+	benchVerifyBatch(b, sigstore.Options{FastPaths: fast.Paths{}})
+}
 
-func benchVerifyBatch(b *testing.B, opts Options) {
+func benchVerifyBatch(b *testing.B, opts sigstore.Options) {
 	groups := loadBenchSet(b)
-	var items []BatchItem
+	var items []sigstore.BatchItem
 	var arts [][]byte
 	for _, g := range groups {
-		v, err := NewVerifier(g.root, opts)
+		v, err := sigstore.NewVerifier(g.root, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, it := range g.items {
-			items = append(items, BatchItem{BundleJSON: it.bundleJSON, Policy: it.policy, Verifier: v})
+			items = append(items, sigstore.BatchItem{BundleJSON: it.bundleJSON, Policy: it.policy, Verifier: v})
 			arts = append(arts, it.artifact)
 		}
 	}
@@ -104,9 +111,9 @@ func benchVerifyBatch(b *testing.B, opts Options) {
 	start := time.Now()
 	for b.Loop() {
 		for i := range items {
-			items[i].Artifact = ArtifactReader(bytes.NewReader(arts[i]))
+			items[i].Artifact = sigstore.ArtifactReader(bytes.NewReader(arts[i]))
 		}
-		for i, r := range items[0].Verifier.VerifyBatch(ctx, items, BatchOptions{}) {
+		for i, r := range items[0].Verifier.VerifyBatch(ctx, items, sigstore.BatchOptions{}) {
 			if r.Err != nil {
 				b.Fatalf("item %d: %v", i, r.Err)
 			}
@@ -116,7 +123,7 @@ func benchVerifyBatch(b *testing.B, opts Options) {
 }
 
 // BenchmarkVerifySigstoreGoNaive verifies the same set the way
-// sigstore-go's examples do: per bundle, parse it, NewVerifier, Verify,
+// sigstore-go's examples do: per bundle, parse it, sigstore.NewVerifier, Verify,
 // with the trusted root parsed once and the same checks required (a tlog
 // entry, an observer timestamp, SCTs for certificates). Bundles are spread
 // over GOMAXPROCS goroutines, as VerifyBatch spreads them.

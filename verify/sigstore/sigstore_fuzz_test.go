@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/attest"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -22,7 +21,7 @@ import (
 func oneSentinel(t *testing.T, err error) error {
 	t.Helper()
 	var got []error
-	for _, s := range []error{verify.ErrVerification, verify.ErrBadInput, verify.ErrCouldNotCheck} {
+	for _, s := range []error{sigstore.ErrVerification, sigstore.ErrBadInput, sigstore.ErrCouldNotCheck} {
 		if errors.Is(err, s) {
 			got = append(got, s)
 		}
@@ -133,7 +132,7 @@ func FuzzSigstoreBundle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := sigstore.ParseBundle(data)
 		if err != nil {
-			if oneSentinel(t, err) != verify.ErrVerification {
+			if oneSentinel(t, err) != sigstore.ErrVerification {
 				t.Fatalf("a bundle that does not parse is evidence that is wrong: %v", err)
 			}
 			return
@@ -221,7 +220,7 @@ func FuzzPolicyRegexp(f *testing.F) {
 				t.Fatalf("a result came back with the error %v", err)
 			}
 			got := oneSentinel(t, err)
-			if (sanErr != nil || issuerErr != nil) && got != verify.ErrBadInput {
+			if (sanErr != nil || issuerErr != nil) && got != sigstore.ErrBadInput {
 				t.Fatalf("invalid regexp %q / %q: want ErrBadInput, got %v", sanRe, issuerRe, err)
 			}
 			return

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/attest"
-	"github.com/ats-run/selfattest/verify"
 )
 
 func TestParseArtifactDigest(t *testing.T) {
@@ -41,8 +40,8 @@ func TestParseArtifactDigest(t *testing.T) {
 	}
 	for name, in := range bad {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParseArtifactDigest(in); !errors.Is(err, verify.ErrBadInput) {
-				t.Fatalf("ParseArtifactDigest(%q): err = %v, want verify.ErrBadInput", in, err)
+			if _, err := ParseArtifactDigest(in); !errors.Is(err, ErrBadInput) {
+				t.Fatalf("ParseArtifactDigest(%q): err = %v, want ErrBadInput", in, err)
 			}
 			if IsArtifactDigest(in) {
 				t.Fatalf("IsArtifactDigest(%q) = true", in)
@@ -59,8 +58,8 @@ func TestParseBundleRejects(t *testing.T) {
 		"unknown media type": []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.9+json"}`),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParseBundle(in); !errors.Is(err, verify.ErrVerification) {
-				t.Fatalf("err = %v, want verify.ErrVerification", err)
+			if _, err := ParseBundle(in); !errors.Is(err, ErrVerification) {
+				t.Fatalf("err = %v, want ErrVerification", err)
 			}
 		})
 	}
@@ -74,8 +73,8 @@ func TestParsePublicKeyPEMRejects(t *testing.T) {
 		"empty":           nil,
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParsePublicKeyPEM(in); !errors.Is(err, verify.ErrBadInput) {
-				t.Fatalf("err = %v, want verify.ErrBadInput", err)
+			if _, err := ParsePublicKeyPEM(in); !errors.Is(err, ErrBadInput) {
+				t.Fatalf("err = %v, want ErrBadInput", err)
 			}
 		})
 	}
@@ -89,8 +88,8 @@ func FuzzParseArtifactDigest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		a, err := ParseArtifactDigest(in)
 		if err != nil {
-			if !errors.Is(err, verify.ErrBadInput) {
-				t.Fatalf("error wraps no verify.ErrBadInput: %v", err)
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("error wraps no ErrBadInput: %v", err)
 			}
 			return
 		}

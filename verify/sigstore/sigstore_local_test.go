@@ -21,7 +21,6 @@ import (
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
 )
@@ -108,14 +107,14 @@ func TestEd25519MessageStreams(t *testing.T) {
 			t.Fatalf("Verify: %v", err)
 		}
 		sum[0] ^= 1
-		if _, err := v.Verify(ctx, fx.signed, sigstore.ArtifactDigest(attest.SHA512, sum[:]), p); !errors.Is(err, verify.ErrVerification) {
+		if _, err := v.Verify(ctx, fx.signed, sigstore.ArtifactDigest(attest.SHA512, sum[:]), p); !errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("another digest: err = %v; want ErrVerification", err)
 		}
 	})
 	t.Run("a changed artifact is rejected", func(t *testing.T) {
 		small := bytes.Clone(art[:1<<10])
 		_, err := v.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(small)), p)
-		if !errors.Is(err, verify.ErrVerification) {
+		if !errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("err = %v; want ErrVerification", err)
 		}
 	})
@@ -123,14 +122,14 @@ func TestEd25519MessageStreams(t *testing.T) {
 		other := bytes.Clone(art)
 		other[len(other)-1] ^= 1
 		_, err := v.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(other)), p)
-		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+		if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("err = %v; want ErrBadInput only", err)
 		}
 	})
 	t.Run("over MaxArtifactSize: bad input", func(t *testing.T) {
 		small := fx.verifier(t, sigstore.Options{MaxArtifactSize: 1 << 20})
 		_, err := small.Verify(ctx, fx.signed, sigstore.ArtifactReader(bytes.NewReader(art)), p)
-		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+		if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("reader: err = %v; want ErrBadInput only", err)
 		}
 		path := filepath.Join(t.TempDir(), "art")
@@ -138,7 +137,7 @@ func TestEd25519MessageStreams(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = small.Verify(ctx, fx.signed, sigstore.ArtifactFile(path), p)
-		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+		if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) {
 			t.Fatalf("file: err = %v; want ErrBadInput only", err)
 		}
 	})
@@ -197,7 +196,7 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 	for name, a := range arts {
 		t.Run("artifact "+name, func(t *testing.T) {
 			err := returnsWithin(t, func() error { _, err := v.Verify(context.Background(), fx.signed, a, p); return err })
-			if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) {
+			if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) {
 				t.Fatalf("err = %v; want ErrBadInput only", err)
 			}
 		})
@@ -205,7 +204,7 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 	for _, path := range []string{fifo, dir, "/dev/zero"} {
 		t.Run("bundle "+path, func(t *testing.T) {
 			err := returnsWithin(t, func() error { _, err := sigstore.LoadBundle(path); return err })
-			if !errors.Is(err, verify.ErrBadInput) {
+			if !errors.Is(err, sigstore.ErrBadInput) {
 				t.Fatalf("err = %v; want ErrBadInput", err)
 			}
 		})

@@ -14,8 +14,9 @@ import (
 
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/trust"
+
+	"github.com/ats-run/selfattest/verify/sigstore/internal/cases"
 )
 
 // A Rekor v2 entry from a log whose key's validFor.end passed before the
@@ -36,11 +37,11 @@ func TestRekorV2LogKeyExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := readCases(t, filepath.Join("..", "..", "testdata", "sigstore", "conformance"))
+	cs := cases.Read(t, cases.Corpus(2, "conformance"))
 	var p Policy
-	for _, c := range cases {
-		if c.name == "bundle-verify/rekor2-happy-path" {
-			p = Policy{SAN: c.identityOrKey, Issuer: c.issuer}
+	for _, c := range cs {
+		if c.Name == "bundle-verify/rekor2-happy-path" {
+			p = Policy{SAN: c.IdentityOrKey, Issuer: c.Issuer}
 		}
 	}
 	ctx := context.Background()
@@ -96,7 +97,7 @@ func TestRekorV2LogKeyExpired(t *testing.T) {
 	v2, _ := NewVerifier(tr2, Options{})
 	_, err = v2.Verify(ctx, b, ArtifactReader(bytes.NewReader(artifact)), p)
 	var ke *LogKeyValidityError
-	if !errors.As(err, &ke) || !errors.Is(err, verify.ErrVerification) {
+	if !errors.As(err, &ke) || !errors.Is(err, ErrVerification) {
 		t.Fatalf("expired log key: err = %v, want a *LogKeyValidityError", err)
 	}
 }

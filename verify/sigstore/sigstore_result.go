@@ -17,8 +17,6 @@ import (
 	"github.com/transparency-dev/formats/log"
 	merkleproof "github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
-
-	"github.com/ats-run/selfattest/verify"
 )
 
 // ResultSchema is the schema of [Result] in JSON.
@@ -116,7 +114,7 @@ type StatementSubject struct {
 // CheckpointMismatchError is returned when an inclusion proof's root hash
 // or tree size is not what the signed checkpoint beside it states:
 // sigstore-go v1.3.0 verifies the two apart, so a proof to one tree and a
-// checkpoint of another would both pass. It wraps [verify.ErrVerification].
+// checkpoint of another would both pass. It wraps [ErrVerification].
 type CheckpointMismatchError struct {
 	LogID      string
 	Index      int64
@@ -131,14 +129,14 @@ func (e *CheckpointMismatchError) Error() string {
 		e.LogID, e.Index, e.ProofSize, e.ProofRootHash, e.Checkpoint.Size, e.Checkpoint.RootHash)
 }
 
-func (e *CheckpointMismatchError) Unwrap() error { return verify.ErrVerification }
+func (e *CheckpointMismatchError) Unwrap() error { return ErrVerification }
 
 // LogKeyValidityError is returned when a log entry was made at a time its
 // log's key was not valid for, by the trusted root's validFor: its signed
 // integrated time is outside the window, or a trusted time of the
 // signature (which precedes the entry) is already past the window's end.
 // sigstore-go v1.3.0 checks the window only for entries with a signed
-// entry timestamp; Rekor v2 entries have none. It wraps [verify.ErrVerification].
+// entry timestamp; Rekor v2 entries have none. It wraps [ErrVerification].
 type LogKeyValidityError struct {
 	LogID      string
 	Index      int64
@@ -151,7 +149,7 @@ func (e *LogKeyValidityError) Error() string {
 		e.LogID, e.Index, e.Time.Format(time.RFC3339), e.Start.Format(time.RFC3339), e.End.Format(time.RFC3339))
 }
 
-func (e *LogKeyValidityError) Unwrap() error { return verify.ErrVerification }
+func (e *LogKeyValidityError) Unwrap() error { return ErrVerification }
 
 // checkLogKeyWindow checks a verified entry against its log key's
 // validity window.
@@ -195,7 +193,7 @@ func (v *Verifier) result(b *memoBundle, res *sgverify.VerificationResult, trust
 		} else if key != nil {
 			der, err := x509.MarshalPKIXPublicKey(key)
 			if err != nil {
-				return nil, fmt.Errorf("%w: policy key: %w", verify.ErrBadInput, err)
+				return nil, fmt.Errorf("%w: policy key: %w", ErrBadInput, err)
 			}
 			sum := sha256.Sum256(der)
 			r.Signer.KeySHA256 = hex.EncodeToString(sum[:])
@@ -270,7 +268,7 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 	if env := proof.GetCheckpoint().GetEnvelope(); env != "" {
 		cp, err := parseCheckpointBody(env)
 		if err != nil {
-			return le, fmt.Errorf("%w: log %s entry %d: %w", verify.ErrVerification, le.LogID, le.Index, err)
+			return le, fmt.Errorf("%w: log %s entry %d: %w", ErrVerification, le.LogID, le.Index, err)
 		}
 		le.Checkpoint = cp
 		if cp.Size != uint64(proof.GetTreeSize()) || cp.RootHash != hex.EncodeToString(proof.GetRootHash()) || proof.GetTreeSize() < 0 {
@@ -287,10 +285,10 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 		// this also shows the body is the entry sigstore-go rebuilt.)
 		leaf := rfc6962.DefaultHasher.HashLeaf(p.GetCanonicalizedBody())
 		if proof.GetLogIndex() < 0 || proof.GetTreeSize() <= 0 {
-			return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", verify.ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
+			return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
 		}
 		if err := merkleproof.VerifyInclusion(rfc6962.DefaultHasher, uint64(proof.GetLogIndex()), uint64(proof.GetTreeSize()), leaf, proof.GetHashes(), proof.GetRootHash()); err != nil {
-			return le, fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", verify.ErrVerification, le.LogID, le.Index, err)
+			return le, fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", ErrVerification, le.LogID, le.Index, err)
 		}
 	}
 	return le, nil

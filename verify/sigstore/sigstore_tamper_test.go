@@ -46,8 +46,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/ats-run/selfattest/attest"
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/fast"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/differential"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -525,11 +526,11 @@ func TestSigstoreTamper(t *testing.T) {
 				if ctx == nil {
 					ctx = context.Background()
 				}
-				if got, want := sigstore.BothPaths(t, ctx, e.trusted, e.opts, e.bundle, e.artifact, e.policy), sigstore.VerdictClass(err); got != want {
+				if got, want := differential.BothPaths(t, ctx, fast.Paths{}, e.trusted, e.opts, e.bundle, e.artifact, e.policy), differential.VerdictClass(err); got != want {
 					t.Fatalf("both paths %s, Verify %s", got, want)
 				}
 				b := c.baseline(t)
-				if got := sigstore.BothPaths(t, context.Background(), b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
+				if got := differential.BothPaths(t, context.Background(), fast.Paths{}, b.trusted, b.opts, b.bundle, b.artifact, b.policy); got != "pass" {
 					t.Fatalf("baseline: both paths %s", got)
 				}
 			}
@@ -541,7 +542,7 @@ func TestSigstoreTamper(t *testing.T) {
 
 func rejected(t *testing.T, step string, err error) {
 	t.Helper()
-	if !errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrCouldNotCheck) {
+	if !errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 		t.Fatalf("%s: want an error wrapping ErrVerification only, got %v", step, err)
 	}
 }
@@ -599,7 +600,7 @@ func futureTimestamp(t *testing.T, step string, err error) {
 func badInput(wantStep string) func(t *testing.T, step string, err error) {
 	return func(t *testing.T, step string, err error) {
 		t.Helper()
-		if !errors.Is(err, verify.ErrBadInput) || errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrCouldNotCheck) {
+		if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrCouldNotCheck) {
 			t.Fatalf("%s: want an error wrapping ErrBadInput only, got %v", step, err)
 		}
 		if step != wantStep {
@@ -610,7 +611,7 @@ func badInput(wantStep string) func(t *testing.T, step string, err error) {
 
 func couldNotCheck(t *testing.T, step string, err error) {
 	t.Helper()
-	if !errors.Is(err, verify.ErrCouldNotCheck) || errors.Is(err, verify.ErrVerification) || errors.Is(err, verify.ErrBadInput) {
+	if !errors.Is(err, sigstore.ErrCouldNotCheck) || errors.Is(err, sigstore.ErrVerification) || errors.Is(err, sigstore.ErrBadInput) {
 		t.Fatalf("%s: want an error wrapping ErrCouldNotCheck only, got %v", step, err)
 	}
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
@@ -96,11 +98,11 @@ func TestMonitorRekorV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := tlog.NewHTTPFetcher(srv.TilesURL, tlog.HTTPOptions{})
+	f, err := logfetch.NewHTTPFetcher(srv.TilesURL, logfetch.HTTPOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	match, err := sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}})
+	match, err := watch.NewMatcher(watch.Rule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}})
 	if err != nil {
 		t.Fatal(err)
 	}

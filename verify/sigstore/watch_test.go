@@ -29,9 +29,10 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/watch"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
@@ -115,10 +116,10 @@ func TestEntryMatcher(t *testing.T) {
 	otherRepo := release
 	otherRepo.repo = "https://github.com/example/app-evil"
 
-	match, err := sigstore.NewEntryMatcher(
-		sigstore.WatchRule{Name: "exact", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}},
-		sigstore.WatchRule{Name: "repo", Policy: sigstore.Policy{SANRegexp: `https://github\.com/example/app/.*`, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}},
-		sigstore.WatchRule{Name: "key", Policy: sigstore.Policy{Key: key.Public()}},
+	match, err := watch.NewMatcher(
+		watch.Rule{Name: "exact", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}},
+		watch.Rule{Name: "repo", Policy: sigstore.Policy{SANRegexp: `https://github\.com/example/app/.*`, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}},
+		watch.Rule{Name: "key", Policy: sigstore.Policy{Key: key.Public()}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestEntryMatcher(t *testing.T) {
 		}
 	}
 
-	for name, rules := range map[string][]sigstore.WatchRule{
+	for name, rules := range map[string][]watch.Rule{
 		"none":           nil,
 		"unnamed":        {{Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}}},
 		"repeated name":  {{Name: "a", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer}}, {Name: "a", Policy: sigstore.Policy{Key: key.Public()}}},
@@ -186,7 +187,7 @@ func TestEntryMatcher(t *testing.T) {
 		"bad regexp":     {{Name: "a", Policy: sigstore.Policy{SANRegexp: "(", Issuer: ghIssuer}}},
 		"predicate type": {{Name: "a", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, PredicateType: "x"}}},
 	} {
-		if _, err := sigstore.NewEntryMatcher(rules...); !errors.Is(err, verify.ErrBadInput) {
+		if _, err := watch.NewMatcher(rules...); !errors.Is(err, sigstore.ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", name, err)
 		}
 	}
@@ -200,7 +201,7 @@ func FuzzEntryMatcher(f *testing.F) {
 	f.Add(rekorEntry(f, "hashedrekord", ghCert(f, ca, key.Public(), releaseClaims(fakeSAN)), nil, d[:]))
 	f.Add(rekorEntry(f, "dsse", ghCert(f, ca, key.Public(), releaseClaims(fakeSAN)), nil, d[:]))
 	f.Add([]byte(`{"kind":"hashedrekord","apiVersion":"0.0.2"}`))
-	match, err := sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "r", Policy: sigstore.Policy{SANRegexp: ".*", IssuerRegexp: ".*"}})
+	match, err := watch.NewMatcher(watch.Rule{Name: "r", Policy: sigstore.Policy{SANRegexp: ".*", IssuerRegexp: ".*"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -332,8 +333,8 @@ func watchMonitor(t testing.TB, dir, state string, key *tlog.LogKey) *monitor.Mo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	f := tlog.NewDirFetcher(root)
-	match, err := sigstore.NewEntryMatcher(sigstore.WatchRule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}})
+	f := logfetch.NewDirFetcher(root)
+	match, err := watch.NewMatcher(watch.Rule{Name: "release", Policy: sigstore.Policy{SAN: fakeSAN, Issuer: ghIssuer, GitHub: sigstore.GitHubClaims{Repository: "example/app"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
@@ -35,7 +36,7 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 	}
 	// serve answers path with replace(path) if it returns one, else
 	// with the log's own object.
-	serve := func(t *testing.T, replace func(path string) *answer) *tlog.HTTPFetcher {
+	serve := func(t *testing.T, replace func(path string) *answer) *logfetch.HTTPFetcher {
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			path := strings.TrimPrefix(r.URL.Path, "/")
 			if a := replace(path); a != nil {
@@ -55,7 +56,7 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 			w.Write(body)
 		}))
 		t.Cleanup(ts.Close)
-		f, err := tlog.NewHTTPFetcher(ts.URL, tlog.HTTPOptions{Backoff: time.Millisecond})
+		f, err := logfetch.NewHTTPFetcher(ts.URL, logfetch.HTTPOptions{Backoff: time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,19 +78,19 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 		b[i] ^= 1
 		return &answer{"application/octet-stream", b}
 	}
-	fetchCheckpoint := func(f *tlog.HTTPFetcher) error {
+	fetchCheckpoint := func(f *logfetch.HTTPFetcher) error {
 		_, err := tlog.FetchCheckpoint(ctx, f.Checkpoint, l.origin, l.key)
 		return err
 	}
-	inclusion := func(f *tlog.HTTPFetcher) error { _, err := tlog.InclusionProof(ctx, cp, 3, f.Tile); return err }
-	fetchEntry := func(f *tlog.HTTPFetcher) error {
+	inclusion := func(f *logfetch.HTTPFetcher) error { _, err := tlog.InclusionProof(ctx, cp, 3, f.Tile); return err }
+	fetchEntry := func(f *logfetch.HTTPFetcher) error {
 		_, err := tlog.FetchEntry(ctx, cp, 3, f.Tile, f.EntryBundle)
 		return err
 	}
-	scan := func(f *tlog.HTTPFetcher) error {
+	scan := func(f *logfetch.HTTPFetcher) error {
 		return tlog.ScanEntries(ctx, cp, 0, 10, f.Tile, f.EntryBundle, func(uint64, []byte) error { return nil })
 	}
-	monitorRun := func(f *tlog.HTTPFetcher) error {
+	monitorRun := func(f *logfetch.HTTPFetcher) error {
 		mon, err := monitor.New(l.origin, []*tlog.LogKey{l.key}, f, monitor.NewFileStore(filepath.Join(t.TempDir(), "state.json")),
 			func([]byte) ([]monitor.Match, error) { return nil, nil }, monitor.Options{})
 		if err != nil {
@@ -102,7 +103,7 @@ func TestHTTPFetcherNotALog(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		replace func(string) *answer
-		call    func(*tlog.HTTPFetcher) error
+		call    func(*logfetch.HTTPFetcher) error
 		reject  any // nil: could not check (an *AnswerError); else the rejection's type
 	}{
 		{"HTML page for everything, checkpoint", func(string) *answer { return html }, fetchCheckpoint, nil},

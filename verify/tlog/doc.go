@@ -120,16 +120,17 @@
 // func types with a written contract — [CheckpointFetcherFunc],
 // [TileFetcherFunc], [EntryBundleFetcherFunc]: honour the context, stay
 // within the object's size limit, and return an error wrapping
-// os.ErrNotExist for a missing object. [NewHTTPFetcher] implements them
-// over internal/fetch (bounded bodies, time-outs, retries with back-off on
-// transient failures only) and [NewDirFetcher] over a folder opened with
-// os.Root. [FetchCheckpoint], [InclusionProof], [VerifyInclusionFromTiles],
+// os.ErrNotExist for a missing object. Package
+// [github.com/ats-run/selfattest/verify/tlog/logfetch] implements them
+// over HTTP(S) (bounded bodies, time-outs, retries with back-off on
+// transient failures only) and over a folder opened with os.Root; this
+// package fetches nothing itself. [FetchCheckpoint], [InclusionProof], [VerifyInclusionFromTiles],
 // [FetchEntry] and [ConsistencyProof] build proofs from tiles, checking
 // every tile against the verified checkpoint's root before using a hash of
 // it ([TileError], a rejection) and every entry against its leaf hash
 // ([InclusionError]). A fetch that fails is [ErrUnavailable] (a
 // [FetchError]): "could not check", never a rejection; so is an answer
-// that [HTTPFetcher] finds is not the kind of object asked for (an
+// that logfetch's HTTPFetcher finds is not the kind of object asked for (an
 // [*AnswerError]: an HTML page, a checkpoint that is not a signed note, a
 // tile or bundle of the wrong shape), see "Answers that are not answers"
 // below. [ParseHashTile] and [ParseEntryBundle] are strict.
@@ -161,9 +162,9 @@
 //
 // Where the first step is taken: for Rekor v1, in package rekorv1's
 // parsers, whatever the fetcher (and its HTTP fetcher refuses text/html
-// too); for tlog-tiles, in [HTTPFetcher], because a tile, a
+// too); for tlog-tiles, in logfetch's HTTPFetcher, because a tile, a
 // bundle or a checkpoint handed to the verifying functions by any other
-// fetcher is evidence: a [DirFetcher]'s folder holds what was written to
+// fetcher is evidence: a DirFetcher's folder holds what was written to
 // it, and a damaged object there (or a bundle's checkpoint given to
 // [VerifyCheckpoint]) is a [*MalformedError], a rejection.
 //

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 func TestDirFetcher(t *testing.T) {
@@ -28,7 +29,7 @@ func TestDirFetcher(t *testing.T) {
 	root, err := os.OpenRoot(dir)
 	must(err)
 	defer root.Close()
-	f := tlog.NewDirFetcher(root)
+	f := logfetch.NewDirFetcher(root)
 	ctx := context.Background()
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()

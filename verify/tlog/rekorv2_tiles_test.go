@@ -20,6 +20,7 @@ import (
 	"github.com/ats-run/selfattest/internal/fetch"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 type loggedEntry struct {
@@ -74,7 +75,7 @@ func TestRekorV2Tiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hf, err := tlog.NewHTTPFetcher(srv.TilesURL, tlog.HTTPOptions{})
+	hf, err := logfetch.NewHTTPFetcher(srv.TilesURL, logfetch.HTTPOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestRekorV2Tiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	df := tlog.NewDirFetcher(root)
+	df := logfetch.NewDirFetcher(root)
 
 	for _, src := range []struct {
 		name   string
@@ -166,7 +167,7 @@ func TestRekorV2Tiles(t *testing.T) {
 		w.Write(b)
 	}))
 	defer ts.Close()
-	tf, err := tlog.NewHTTPFetcher(ts.URL, tlog.HTTPOptions{})
+	tf, err := logfetch.NewHTTPFetcher(ts.URL, logfetch.HTTPOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestHTTPFetcherRetries(t *testing.T) {
 				w.Write(make([]byte, tlog.MaxTileSize))
 			}))
 			defer ts.Close()
-			f, err := tlog.NewHTTPFetcher(ts.URL+"/log/", tlog.HTTPOptions{Backoff: time.Millisecond})
+			f, err := logfetch.NewHTTPFetcher(ts.URL+"/log/", logfetch.HTTPOptions{Backoff: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +323,7 @@ func TestHTTPFetcherRetries(t *testing.T) {
 	t.Run("cancelled while waiting", func(t *testing.T) {
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
 		defer ts.Close()
-		f, err := tlog.NewHTTPFetcher(ts.URL, tlog.HTTPOptions{Backoff: time.Hour})
+		f, err := logfetch.NewHTTPFetcher(ts.URL, logfetch.HTTPOptions{Backoff: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}

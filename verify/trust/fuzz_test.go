@@ -35,16 +35,15 @@ func seedRoots(f *testing.F) {
 // FuzzFromJSON: a trusted root never panics the parser, and one that
 // parses marshals to JSON that parses to the same JSON again.
 //
-// trust has no sentinel for a trusted root that does not parse (its errors
-// wrap sigstore-go's or encoding/json's); the fuzz holds it to not being
-// mistaken for an unknown snapshot name.
+// Every input that does not parse is an error wrapping ErrInvalidRoot (bad
+// input), never mistaken for an unknown snapshot name.
 func FuzzFromJSON(f *testing.F) {
 	seedRoots(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tr, err := trust.FromJSON(data)
 		if err != nil {
-			if errors.Is(err, trust.ErrUnknownSnapshot) {
-				t.Fatalf("a parse error wraps ErrUnknownSnapshot: %v", err)
+			if !errors.Is(err, trust.ErrInvalidRoot) || errors.Is(err, trust.ErrUnknownSnapshot) {
+				t.Fatalf("a parse error wraps ErrUnknownSnapshot or not ErrInvalidRoot: %v", err)
 			}
 			return
 		}
@@ -92,6 +91,9 @@ func FuzzFromFile(f *testing.F) {
 		}
 		if (ferr == nil) != (jerr == nil) {
 			t.Fatalf("FromFile: %v; FromJSON: %v", ferr, jerr)
+		}
+		if ferr != nil && !errors.Is(ferr, trust.ErrInvalidRoot) {
+			t.Fatalf("FromFile of a readable file: %v; want ErrInvalidRoot", ferr)
 		}
 	})
 }

@@ -31,8 +31,24 @@ var snapshotSHA256 = map[string]string{
 	PublicGood: "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66",
 }
 
-// ErrUnknownSnapshot is wrapped by [Embedded] for a name no snapshot has.
-var ErrUnknownSnapshot = selfattest.Beneath(selfattest.ErrBadInput, "trust: no embedded trusted root of that name")
+// The ways loading a trusted root fails on the caller's input; each is
+// beneath selfattest.ErrBadInput.
+var (
+	// ErrUnknownSnapshot is wrapped by [Embedded] for a name no snapshot
+	// has.
+	ErrUnknownSnapshot = selfattest.Beneath(selfattest.ErrBadInput, "trust: no embedded trusted root of that name")
+
+	// ErrInvalidRoot is wrapped by [FromJSON] and [FromFile] for bytes
+	// that are not a trusted root sigstore-go accepts: not JSON, unknown
+	// fields, a key or certificate that does not parse. The cause is
+	// wrapped too.
+	ErrInvalidRoot = selfattest.Beneath(selfattest.ErrBadInput, "trust: not a valid trusted root")
+
+	// ErrUnreadable is wrapped by [FromFile] for a file it cannot read: a
+	// missing file (the cause wraps fs.ErrNotExist), one that is not a
+	// regular file, or one over [MaxRootSize].
+	ErrUnreadable = selfattest.Beneath(selfattest.ErrBadInput, "trust: trusted root file cannot be read")
+)
 
 // Snapshots lists the names of the embedded snapshots, sorted.
 func Snapshots() []string {
@@ -75,11 +91,12 @@ func Embedded(name string) (*root.TrustedRoot, error) {
 // FromFile reads and parses a trusted root file (the JSON form of
 // dev.sigstore.trustroot.v1.TrustedRoot), reading at most [MaxRootSize]
 // bytes. A path that is not a regular file (a directory, a FIFO, a
-// device) is refused without blocking.
+// device) is refused without blocking. A file that cannot be read is an
+// error wrapping [ErrUnreadable]; one that does not parse, [ErrInvalidRoot].
 func FromFile(path string) (*root.TrustedRoot, error) {
 	b, err := localfile.ReadFile(path, MaxRootSize)
 	if err != nil {
-		return nil, fmt.Errorf("trust: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	tr, err := FromJSON(b)
 	if err != nil {
@@ -88,11 +105,12 @@ func FromFile(path string) (*root.TrustedRoot, error) {
 	return tr, nil
 }
 
-// FromJSON parses a trusted root.
+// FromJSON parses a trusted root. Bytes sigstore-go does not accept as
+// one are an error wrapping [ErrInvalidRoot] and the parser's error.
 func FromJSON(b []byte) (*root.TrustedRoot, error) {
 	tr, err := root.NewTrustedRootFromJSON(b)
 	if err != nil {
-		return nil, fmt.Errorf("trust: parsing trusted root: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRoot, err)
 	}
 	return tr, nil
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ats-run/selfattest"
 )
 
 func TestEmbeddedPublicGood(t *testing.T) {
@@ -65,13 +67,32 @@ func TestFromFile(t *testing.T) {
 	for name, content := range tests {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(dir, name+".json")
-			os.WriteFile(p, content, 0o644)
-			if _, err := FromFile(p); err == nil {
-				t.Fatalf("FromFile accepted %s", name)
+			if err := os.WriteFile(p, content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want, other := ErrInvalidRoot, ErrUnreadable
+			if name == "too large" {
+				want, other = ErrUnreadable, ErrInvalidRoot
+			}
+			tr, err := FromFile(p)
+			if tr != nil || !errors.Is(err, want) || errors.Is(err, other) {
+				t.Fatalf("FromFile(%s) = %v; want an error wrapping %v only", name, err, want)
+			}
+			if !errors.Is(err, selfattest.ErrBadInput) || errors.Is(err, selfattest.ErrRejected) || errors.Is(err, selfattest.ErrCouldNotCheck) {
+				t.Fatalf("FromFile(%s) = %v; want bad input only", name, err)
+			}
+			if name != "too large" {
+				if _, err := FromJSON(content); !errors.Is(err, ErrInvalidRoot) {
+					t.Fatalf("FromJSON(%s) = %v; want ErrInvalidRoot", name, err)
+				}
 			}
 		})
 	}
-	if _, err := FromFile(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("missing file: err = %v", err)
+	_, err := FromFile(filepath.Join(dir, "missing.json"))
+	if !errors.Is(err, os.ErrNotExist) || !errors.Is(err, ErrUnreadable) || errors.Is(err, ErrInvalidRoot) {
+		t.Fatalf("missing file: err = %v; want ErrUnreadable wrapping fs.ErrNotExist", err)
+	}
+	if _, err := FromFile(dir); !errors.Is(err, ErrUnreadable) {
+		t.Fatalf("a directory: err = %v; want ErrUnreadable", err)
 	}
 }

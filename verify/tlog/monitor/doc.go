@@ -3,19 +3,21 @@
 // checkpoint, proves it consistent with the one the previous run verified,
 // then reads every entry added since, verified, and hands each to a
 // [MatchFunc] that says whether it is one the caller watches for (package
-// verify's NewEntryMatcher looks for release identities).
+// [github.com/ats-run/selfattest/verify/sigstore/watch].NewMatcher looks
+// for release identities).
 //
-// The log is read through a [Fetcher] (a [*tlog.HTTPFetcher], a
-// [*tlog.DirFetcher] or [FetcherFuncs]), and what the monitor has seen is
-// kept by a [Store] ([FileStore], [MemoryStore]): the monitor itself reads
-// no file and no network but through them. The checks are package
+// The log is read through a [Fetcher] (an HTTPFetcher or a DirFetcher of
+// package [github.com/ats-run/selfattest/verify/tlog/logfetch], or
+// [FetcherFuncs]), and what the monitor has seen is kept by a [Store]
+// ([FileStore], [MemoryStore]): the monitor itself reads no file and no
+// network but through them. The checks are package
 // [github.com/ats-run/selfattest/verify/tlog]'s.
 //
 // # Example
 //
-//	f, err := tlog.NewHTTPFetcher("https://log2025-1.rekor.sigstore.dev", tlog.HTTPOptions{})
+//	f, err := logfetch.NewHTTPFetcher("https://log2025-1.rekor.sigstore.dev", logfetch.HTTPOptions{})
 //	if err != nil { ... }
-//	match, err := sigstore.NewEntryMatcher(rules...)
+//	match, err := watch.NewMatcher(rules...)
 //	if err != nil { ... }
 //	mon, err := monitor.New("log2025-1.rekor.sigstore.dev", logKeys, f,
 //		monitor.NewFileStore("state.json"), match, monitor.Options{})

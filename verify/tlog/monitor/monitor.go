@@ -130,8 +130,9 @@ type MatchFunc func(entry []byte) ([]Match, error)
 // A Fetcher reads a tlog-tiles log: its latest checkpoint, its hash
 // tiles and its entry bundles, with the contracts of
 // [tlog.CheckpointFetcherFunc], [tlog.TileFetcherFunc] and
-// [tlog.EntryBundleFetcherFunc]. [*tlog.HTTPFetcher] and [*tlog.DirFetcher]
-// are Fetchers; [FetcherFuncs] adapts three functions.
+// [tlog.EntryBundleFetcherFunc]. The HTTPFetcher and DirFetcher of package
+// [github.com/ats-run/selfattest/verify/tlog/logfetch] are Fetchers;
+// [FetcherFuncs] adapts three functions.
 type Fetcher interface {
 	Checkpoint(ctx context.Context) ([]byte, error)
 	Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)

@@ -15,7 +15,8 @@
 // [EntryFetcherFunc] (GET /api/v1/log/entries/{uuid}), [IndexFetcherFunc]
 // (?logIndex=N), [SearchFetcherFunc] (POST /api/v1/index/retrieve) and
 // [ProofFetcherFunc] (GET /api/v1/log/proof) — implemented by [HTTPFetcher]
-// (internal/fetch, with [tlog.HTTPFetcher]'s limits and retries) and
+// (internal/fetch, with the limits and retries of the tiles HTTPFetcher
+// of package [github.com/ats-run/selfattest/verify/tlog/logfetch]) and
 // [DirFetcher] (responses stored as files). Everything a server says is
 // checked before it is returned: [FetchEntry] and [FetchEntryByIndex] return
 // an [Entry] only if its UUID is its body's leaf hash, its inclusion proof
@@ -48,7 +49,7 @@
 //
 // # Example
 //
-//	f, err := rekorv1.NewHTTPFetcher("https://rekor.sigstore.dev", tlog.HTTPOptions{})
+//	f, err := rekorv1.NewHTTPFetcher("https://rekor.sigstore.dev", logfetch.HTTPOptions{})
 //	if err != nil { ... } // a *tlog.PolicyError
 //	e, err := rekorv1.FetchEntryByIndex(ctx, f.EntryByIndex, 27246492, keys...)
 //	switch {

@@ -33,6 +33,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 )
 
@@ -182,7 +183,7 @@ func (f *fakeRekorV1) respond(r *http.Request) (int, []byte) {
 
 // start serves f on 127.0.0.1 and returns a fetcher for it whose requests
 // can reach loopback addresses only.
-func (f *fakeRekorV1) start(t *testing.T, opts tlog.HTTPOptions) *rekorv1.HTTPFetcher {
+func (f *fakeRekorV1) start(t *testing.T, opts logfetch.HTTPOptions) *rekorv1.HTTPFetcher {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(f)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)

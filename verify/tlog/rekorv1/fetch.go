@@ -14,6 +14,7 @@ import (
 
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/internal/logio"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 // Fetching from a Rekor v1 REST API. As for tiles, the verifying functions
@@ -23,7 +24,7 @@ import (
 // are the two implementations this package provides; their methods are
 // such funcs:
 //
-//	f, err := rekorv1.NewHTTPFetcher("https://rekor.sigstore.dev", tlog.HTTPOptions{})
+//	f, err := rekorv1.NewHTTPFetcher("https://rekor.sigstore.dev", logfetch.HTTPOptions{})
 //	e, err := rekorv1.FetchEntryByIndex(ctx, f.EntryByIndex, 27246492, keys...)
 //
 // Every fetcher returns the response body exactly as served and checks
@@ -228,9 +229,9 @@ func FetchConsistencyProof(ctx context.Context, f ProofFetcherFunc, older, newer
 }
 
 // An HTTPFetcher reads a Rekor v1 REST API over HTTP(S) through
-// internal/fetch, with the rules of [tlog.HTTPFetcher]: bounded bodies (each
+// internal/fetch, with the rules of [logfetch.HTTPFetcher]: bounded bodies (each
 // response's own limit), a time-out per request, no redirect to plain
-// http, retries with back-off on transient failures only ([tlog.HTTPOptions]).
+// http, retries with back-off on transient failures only ([logfetch.HTTPOptions]).
 // The search is a POST, retried like a GET since it changes nothing, and
 // follows only 307 and 308 redirects. A 404 is an error wrapping
 // [os.ErrNotExist]. Its methods return a [*tlog.FetchError] on failure, and an
@@ -243,7 +244,7 @@ type HTTPFetcher struct {
 // NewHTTPFetcher returns a fetcher for the Rekor v1 server at base
 // (the URL under which "api/v1/" lives, such as https://rekor.sigstore.dev).
 // base must be an absolute https URL, or http to a loopback host.
-func NewHTTPFetcher(base string, opts tlog.HTTPOptions) (*HTTPFetcher, error) {
+func NewHTTPFetcher(base string, opts logfetch.HTTPOptions) (*HTTPFetcher, error) {
 	h, err := logio.NewHTTP(base, opts.Timeout, opts.Retries, opts.Backoff, opts.Transport, opts.UserAgent)
 	if err != nil {
 		return nil, &tlog.PolicyError{Reason: err.Error()}

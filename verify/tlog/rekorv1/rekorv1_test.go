@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 )
 
@@ -102,7 +103,7 @@ type rekorV1Fetchers struct {
 }
 
 func bothRekorV1Fetchers(t *testing.T, f *fakeRekorV1) map[string]rekorV1Fetchers {
-	hf := f.start(t, tlog.HTTPOptions{})
+	hf := f.start(t, logfetch.HTTPOptions{})
 	df := f.writeDir(t)
 	return map[string]rekorV1Fetchers{
 		"http":   {hf.LogInfo, hf.Entry, hf.EntryByIndex, hf.Search, hf.ConsistencyProof},
@@ -207,7 +208,7 @@ func TestRekorV1RealTamper(t *testing.T) {
 			f.tamper = func(r *http.Request, status int, b []byte) (int, []byte) {
 				return status, editEntry(t, b, tc.edit)
 			}
-			hf := f.start(t, tlog.HTTPOptions{})
+			hf := f.start(t, logfetch.HTTPOptions{})
 			_, err := rekorv1.FetchEntry(t.Context(), hf.Entry, uuid, keys...)
 			if _, ok := tc.target.(**tlog.AnswerError); ok {
 				checkAnswer(t, err)
@@ -271,7 +272,7 @@ func TestRekorV1(t *testing.T) {
 		})
 	}
 	t.Run("search without results", func(t *testing.T) {
-		hf := f.start(t, tlog.HTTPOptions{})
+		hf := f.start(t, logfetch.HTTPOptions{})
 		none := sha256.Sum256([]byte("nothing"))
 		uuids, err := rekorv1.Search(ctx, hf.Search, none[:])
 		if err != nil || len(uuids) != 0 {
@@ -375,7 +376,7 @@ func TestRekorV1Tamper(t *testing.T) {
 		call   string
 		tamper func(*http.Request, int, []byte) (int, []byte)
 		keys   []*tlog.LogKey // nil means l.key
-		opts   tlog.HTTPOptions
+		opts   logfetch.HTTPOptions
 		want   result
 		target any
 	}{
@@ -460,7 +461,7 @@ func TestRekorV1Tamper(t *testing.T) {
 		{name: "500", call: "index", tamper: func(*http.Request, int, []byte) (int, []byte) { return 500, nil }, want: unavailable},
 		{name: "400", call: "proof", tamper: func(*http.Request, int, []byte) (int, []byte) { return 400, nil }, want: unavailable},
 		{name: "404", call: "entry", tamper: func(*http.Request, int, []byte) (int, []byte) { return 404, nil }, want: notExist},
-		{name: "hanging server", call: "info", opts: tlog.HTTPOptions{Timeout: 100 * time.Millisecond, Retries: -1},
+		{name: "hanging server", call: "info", opts: logfetch.HTTPOptions{Timeout: 100 * time.Millisecond, Retries: -1},
 			tamper: func(r *http.Request, status int, b []byte) (int, []byte) {
 				select {
 				case <-r.Context().Done():
@@ -518,7 +519,7 @@ func TestRekorV1Retries(t *testing.T) {
 				}
 				return status, b
 			}
-			hf := f.start(t, tlog.HTTPOptions{})
+			hf := f.start(t, logfetch.HTTPOptions{})
 			uuids, err := rekorv1.Search(t.Context(), hf.Search, digest[:])
 			if tc.wantErr {
 				checkUnavailable(t, err, tc.status == http.StatusNotFound)
@@ -538,7 +539,7 @@ func TestRekorV1Retries(t *testing.T) {
 func TestRekorV1CallerErrors(t *testing.T) {
 	l := newTestRekorV1(t, "rekor.test", 42, 0)
 	l.add(3)
-	hf := l.fake(t).start(t, tlog.HTTPOptions{})
+	hf := l.fake(t).start(t, logfetch.HTTPOptions{})
 	ctx := t.Context()
 	cp, err := tlog.VerifyCheckpoint([]byte(l.checkpoint(t, 3, l.signer)), l.origin(), l.key)
 	if err != nil {
@@ -648,7 +649,7 @@ func TestRekorV1NotARekor(t *testing.T) {
 			w.Write(answer.body)
 		}))
 		t.Cleanup(srv.Close)
-		hf, err := rekorv1.NewHTTPFetcher(srv.URL, tlog.HTTPOptions{Transport: loopbackOnly(t, srv.Client().Transport)})
+		hf, err := rekorv1.NewHTTPFetcher(srv.URL, logfetch.HTTPOptions{Transport: loopbackOnly(t, srv.Client().Transport)})
 		if err != nil {
 			t.Fatal(err)
 		}

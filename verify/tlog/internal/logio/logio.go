@@ -33,7 +33,7 @@ type HTTP struct {
 }
 
 // NewHTTP checks base (an absolute https URL without query, or http to a
-// loopback host) and fills the defaults of tlog.HTTPOptions: a 30-second
+// loopback host) and fills the defaults of logfetch.HTTPOptions: a 30-second
 // time-out, three retries, a 250ms back-off. Its error is the reason of
 // the caller's tlog.PolicyError.
 func NewHTTP(base string, timeout time.Duration, retries int, backoff time.Duration, transport http.RoundTripper, userAgent string) (*HTTP, error) {

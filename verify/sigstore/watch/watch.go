@@ -1,4 +1,4 @@
-package sigstore
+package watch
 
 import (
 	"bytes"
@@ -12,51 +12,35 @@ import (
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	rekorpb "github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
-	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/monitor"
 )
 
-// Watching a log for an identity. A release identity's owner wants to know
-// about every entry any log holds in its name — the release pipeline's
-// own, and above all the ones it did not make. [NewEntryMatcher] turns
-// [WatchRule]s into a [monitor.MatchFunc] for a [monitor.Monitor]: it reads each
-// Rekor v2 entry (hashedrekord or DSSE, v0.0.2, as the log stores it) and
-// reports the rules its signer satisfies.
-//
-// A rule's [Policy] is read as for a bundle: an issuer and a SAN (each
-// exact or an anchored regular expression) and any GitHub claims, or a key.
-// What a match says is what the entry claims: the log checked the entry's
-// signature when it took it, but nobody checked here that its certificate
-// chains to a trusted Fulcio, and a monitor should report a look-alike
-// certificate too. Verify a matching entry's bundle with
-// [Verifier] to know more.
-
-// A WatchRule names an identity to look for: Name is reported with each
+// A Rule names an identity to look for: Name is reported with each
 // match; Policy says who (PredicateType is not used: entries hold no
 // statement).
-type WatchRule struct {
+type Rule struct {
 	Name   string
-	Policy Policy
+	Policy sigstore.Policy
 }
 
-// MaxWatchEntrySize bounds an entry the matcher reads (a tile log's
+// MaxEntrySize bounds an entry the matcher reads (a tile log's
 // entries are at most 64 KiB anyway).
-const MaxWatchEntrySize = tlog.MaxEntrySize
+const MaxEntrySize = tlog.MaxEntrySize
 
 type watchRule struct {
 	name string
-	pol  *compiledPolicy
+	pol  *sigstore.SignerPolicy
 	key  []byte // PKIX DER, key rules only
 }
 
-// NewEntryMatcher returns a [monitor.MatchFunc] that reports, for each Rekor v2
+// NewMatcher returns a [monitor.MatchFunc] that reports, for each Rekor v2
 // entry, every rule whose identity signed it. It is safe for concurrent use.
 // Rules must have distinct non-empty names and valid policies; an invalid
-// rule is an error wrapping [verify.ErrBadInput].
+// rule is an error wrapping [sigstore.ErrBadInput].
 //
 // An entry that is not a Rekor v2 hashedrekord or DSSE entry, or whose
 // signer's certificate or key does not parse, is an error: the monitor
@@ -65,28 +49,28 @@ type watchRule struct {
 // "github.trigger", "github.runner_environment" (those the certificate
 // has), "key_sha256" (a key signer), and "digest" (hashedrekord: the signed
 // artifact's, "sha256:<hex>"; DSSE: the payload's).
-func NewEntryMatcher(rules ...WatchRule) (monitor.MatchFunc, error) {
+func NewMatcher(rules ...Rule) (monitor.MatchFunc, error) {
 	if len(rules) == 0 {
-		return nil, fmt.Errorf("%w: no watch rules", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: no watch rules", sigstore.ErrBadInput)
 	}
 	seen := make(map[string]bool)
 	var rs []watchRule
 	for _, r := range rules {
 		if r.Name == "" || seen[r.Name] {
-			return nil, fmt.Errorf("%w: watch rule name %q is empty or repeated", verify.ErrBadInput, r.Name)
+			return nil, fmt.Errorf("%w: watch rule name %q is empty or repeated", sigstore.ErrBadInput, r.Name)
 		}
 		seen[r.Name] = true
 		if r.Policy.PredicateType != "" {
-			return nil, fmt.Errorf("%w: watch rule %q: log entries hold no statement to match a predicate type", verify.ErrBadInput, r.Name)
+			return nil, fmt.Errorf("%w: watch rule %q: log entries hold no statement to match a predicate type", sigstore.ErrBadInput, r.Name)
 		}
-		pol, err := r.Policy.compile()
+		pol, err := r.Policy.ForSigners()
 		if err != nil {
 			return nil, fmt.Errorf("watch rule %q: %w", r.Name, err)
 		}
 		wr := watchRule{name: r.Name, pol: pol}
-		if pol.Key != nil {
-			if wr.key, err = x509.MarshalPKIXPublicKey(pol.Key); err != nil {
-				return nil, fmt.Errorf("%w: watch rule %q: %w", verify.ErrBadInput, r.Name, err)
+		if k := pol.Key(); k != nil {
+			if wr.key, err = x509.MarshalPKIXPublicKey(k); err != nil {
+				return nil, fmt.Errorf("%w: watch rule %q: %w", sigstore.ErrBadInput, r.Name, err)
 			}
 		}
 		rs = append(rs, wr)
@@ -97,7 +81,7 @@ func NewEntryMatcher(rules ...WatchRule) (monitor.MatchFunc, error) {
 var errNotRekorV2 = errors.New("not a Rekor v2 hashedrekord or dsse v0.0.2 entry")
 
 func matchEntry(rules []watchRule, entry []byte) ([]monitor.Match, error) {
-	if len(entry) > MaxWatchEntrySize {
+	if len(entry) > MaxEntrySize {
 		return nil, fmt.Errorf("entry of %d bytes", len(entry))
 	}
 	var e rekorpb.Entry
@@ -139,13 +123,7 @@ func matchEntry(rules []watchRule, entry []byte) ([]monitor.Match, error) {
 			}
 			f := certFacts(facts, &sum)
 			for _, r := range rules {
-				if r.pol.identity == nil {
-					continue
-				}
-				if _, err := (sgverify.CertificateIdentities{*r.pol.identity}).Verify(sum); err != nil {
-					continue
-				}
-				if r.pol.checkClaims(&sum) != nil {
+				if !r.pol.MatchCertificate(&sum) {
 					continue
 				}
 				out = append(out, monitor.Match{Rule: r.name, Facts: f})

@@ -1,15 +1,16 @@
-package sigstore
+package fast
 
 import (
 	"crypto/x509"
 	"maps"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 
+	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/cases"
 	"github.com/ats-run/selfattest/verify/trust"
 )
 
@@ -29,12 +30,12 @@ func sctCases(t testing.TB) []sctCase {
 	seen := map[string]bool{}
 	var out []sctCase
 	for _, d := range []string{"realworld", "conformance"} {
-		for _, c := range readCases(t, filepath.Join("..", "..", "testdata", "sigstore", d)) {
-			if c.mode != "identity" || seen[c.path(c.name)] {
+		for _, c := range cases.Read(t, cases.Corpus(3, d)) {
+			if c.Mode != "identity" || seen[c.Path(c.Name)] {
 				continue
 			}
-			seen[c.path(c.name)] = true
-			b, err := LoadBundle(c.path(filepath.Join(c.name, "bundle.sigstore.json")))
+			seen[c.Path(c.Name)] = true
+			b, err := sigstore.LoadBundle(c.BundlePath())
 			if err != nil {
 				continue // the malformed-bundle cases
 			}
@@ -42,7 +43,7 @@ func sctCases(t testing.TB) []sctCase {
 			if err != nil || vc.Certificate() == nil {
 				continue
 			}
-			rp := c.path(c.trustedRoot)
+			rp := c.Path(c.TrustedRoot)
 			tr, ok := roots[rp]
 			if !ok {
 				tr, _ = trust.FromFile(rp) // nil: a root the cases mean to be refused
@@ -56,7 +57,7 @@ func sctCases(t testing.TB) []sctCase {
 			if err != nil {
 				continue // a leaf from another CA
 			}
-			out = append(out, sctCase{c.path(c.name), chains, tr})
+			out = append(out, sctCase{c.Path(c.Name), chains, tr})
 		}
 	}
 	if len(out) < 10 {

@@ -1,4 +1,4 @@
-package sigstore
+package confirm
 
 import (
 	"bytes"
@@ -12,9 +12,10 @@ import (
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/rfc6962"
 
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/tlog"
 	"github.com/ats-run/selfattest/verify/tlog/rekorv1"
 	"github.com/ats-run/selfattest/verify/tlog/sigstoreroot"
@@ -22,93 +23,93 @@ import (
 
 // Online confirmation of a verified bundle. A bundle's inclusion proof
 // shows that its entry was in the tree the log showed the signer; it does
-// not show that the log still shows everyone that tree. [Verifier.Confirm]
+// not show that the log still shows everyone that tree. [Confirm]
 // asks the log, through sources the caller names, for its latest signed
 // checkpoint and proves, per log entry, that the latest tree extends the
 // bundle's tree (consistency) and holds the entry (inclusion). It is the
 // check a Certificate Transparency auditor makes, and what turns a private
 // fork shown to one signer into a rejection.
 
-// ConfirmationSchema is the schema of [Confirmation] in JSON.
-const ConfirmationSchema = "https://github.com/ats-run/selfattest/verify/confirmation/v1"
+// Schema is the schema of [Confirmation] in JSON.
+const Schema = "https://github.com/ats-run/selfattest/verify/confirmation/v1"
 
-// ConfirmStatus is the outcome of confirming one log entry.
-type ConfirmStatus string
+// Status is the outcome of confirming one log entry.
+type Status string
 
 // The four outcomes of an entry.
 const (
-	// ConfirmStatusConfirmed: the log's latest checkpoint verified, is
+	// StatusConfirmed: the log's latest checkpoint verified, is
 	// consistent with the bundle's and includes the entry.
-	ConfirmStatusConfirmed ConfirmStatus = "confirmed"
-	// ConfirmStatusRejected: the log (or whoever served it) showed
+	StatusConfirmed Status = "confirmed"
+	// StatusRejected: the log (or whoever served it) showed
 	// something no honest append-only log can: a fork, a rollback, tiles
 	// of another tree, a checkpoint not signed by the log's key.
-	ConfirmStatusRejected ConfirmStatus = "rejected"
-	// ConfirmStatusCouldNotCheck: the source could not be read (network,
+	StatusRejected Status = "rejected"
+	// StatusCouldNotCheck: the source could not be read (network,
 	// time-out, missing object). Nothing is known.
-	ConfirmStatusCouldNotCheck ConfirmStatus = "could-not-check"
-	// ConfirmStatusNotConfirmed: nothing was asked: no source names the
+	StatusCouldNotCheck Status = "could-not-check"
+	// StatusNotConfirmed: nothing was asked: no source names the
 	// entry's log, the log is not in the trusted root, or the bundle
 	// carries no checkpoint for the entry. Reason says which. It is never
 	// a pass.
-	ConfirmStatusNotConfirmed ConfirmStatus = "not-confirmed"
+	StatusNotConfirmed Status = "not-confirmed"
 )
 
 // How an entry's inclusion at the latest size was proven
-// ([EntryConfirmation].Method).
+// ([Entry].Method).
 const (
-	// ConfirmMethodTiles: an inclusion proof of the entry's body at the
+	// MethodTiles: an inclusion proof of the entry's body at the
 	// latest size and a consistency proof from the bundle's checkpoint,
 	// both computed from the log's hash tiles, every tile checked against
 	// the latest checkpoint's root.
-	ConfirmMethodTiles = "tiles"
-	// ConfirmMethodRekorV1: the bundle's own inclusion proof of the
+	MethodTiles = "tiles"
+	// MethodRekorV1: the bundle's own inclusion proof of the
 	// entry's body at the bundle's checkpoint, and the log's consistency
 	// proof from that checkpoint to the latest. Together they prove the
 	// entry is in the latest tree: leaf i of a tree of size m is leaf i of
 	// every tree that extends it.
-	ConfirmMethodRekorV1 = "rekor-v1-consistency"
-	// ConfirmMethodRekorV1Entry: for an entry the bundle carries only a
+	MethodRekorV1 = "rekor-v1-consistency"
+	// MethodRekorV1Entry: for an entry the bundle carries only a
 	// promise of (a signed entry timestamp, no inclusion proof), the
 	// entry as the log serves it by its UUID — the same body, log index
 	// and integrated time, its signed entry timestamp verified — with the
 	// log's inclusion proof of it at a checkpoint the log signed, and the
 	// consistency proof from that checkpoint to the latest.
-	ConfirmMethodRekorV1Entry = "rekor-v1-entry"
+	MethodRekorV1Entry = "rekor-v1-entry"
 )
 
-// Confirmation is what [Verifier.Confirm] found: one
-// [EntryConfirmation] per transparency-log entry of the bundle, in the
+// Confirmation is what [Confirm] found: one
+// [Entry] per transparency-log entry of the bundle, in the
 // bundle's order. Returned with a nil error, every entry is confirmed or
 // not confirmed (and at least one is confirmed); inside a
-// [*ConfirmError] it is the evidence of a failure.
+// [*Error] it is the evidence of a failure.
 type Confirmation struct {
-	// Schema is ConfirmationSchema.
-	Schema  string              `json:"schema"`
-	Entries []EntryConfirmation `json:"entries"`
+	// Schema is Schema.
+	Schema  string  `json:"schema"`
+	Entries []Entry `json:"entries"`
 }
 
-// EntryConfirmation is the outcome for one log entry. The checkpoints and
+// Entry is the outcome for one log entry. The checkpoints and
 // proofs are set only once verified.
-type EntryConfirmation struct {
+type Entry struct {
 	// LogID is the log's key ID in hex; LogURL its base URL from the
 	// trusted root.
-	LogID  string        `json:"log_id"`
-	LogURL string        `json:"log_url,omitempty"`
-	Index  int64         `json:"index"`
-	Status ConfirmStatus `json:"status"`
+	LogID  string `json:"log_id"`
+	LogURL string `json:"log_url,omitempty"`
+	Index  int64  `json:"index"`
+	Status Status `json:"status"`
 	// Reason says why an entry is not confirmed.
 	Reason string `json:"reason,omitempty"`
-	// Method is ConfirmMethodTiles or ConfirmMethodRekorV1.
+	// Method is MethodTiles or MethodRekorV1.
 	Method string `json:"method,omitempty"`
 	// Bundle is the bundle's checkpoint, verified again with the log key.
-	Bundle *Checkpoint `json:"bundle_checkpoint,omitempty"`
-	// Entry, with ConfirmMethodRekorV1Entry, is the checkpoint of the
+	Bundle *sigstore.Checkpoint `json:"bundle_checkpoint,omitempty"`
+	// Entry, with MethodRekorV1Entry, is the checkpoint of the
 	// inclusion proof the log served with the entry (the bundle has
 	// none), verified with the log key.
-	Entry *Checkpoint `json:"entry_checkpoint,omitempty"`
+	Entry *sigstore.Checkpoint `json:"entry_checkpoint,omitempty"`
 	// Latest is the log's latest checkpoint, verified with the log key.
-	Latest *Checkpoint `json:"latest_checkpoint,omitempty"`
+	Latest *sigstore.Checkpoint `json:"latest_checkpoint,omitempty"`
 	// LatestNote is the latest checkpoint's signed note, as verified:
 	// evidence to keep.
 	LatestNote string `json:"latest_note,omitempty"`
@@ -123,29 +124,29 @@ type EntryConfirmation struct {
 	InclusionSize  uint64   `json:"inclusion_size,omitempty"`
 }
 
-// ConfirmError is returned by [Verifier.Confirm] when an entry was
+// Error is returned by [Confirm] when an entry was
 // rejected or could not be checked, or when no entry was confirmed. It
-// carries the whole [Confirmation] as evidence. It wraps [verify.ErrVerification]
+// carries the whole [Confirmation] as evidence. It wraps [sigstore.ErrVerification]
 // and the rejections (each also wrapping the typed error of package
 // [github.com/ats-run/selfattest/verify/tlog], such as a
 // [*tlog.InconsistencyError]) if any entry was rejected; otherwise
-// [verify.ErrCouldNotCheck] and the errors of the entries that could not be
+// [sigstore.ErrCouldNotCheck] and the errors of the entries that could not be
 // checked.
-type ConfirmError struct {
+type Error struct {
 	Result *Confirmation
 
 	rejected, unchecked []error
 }
 
-func (e *ConfirmError) Error() string {
+func (e *Error) Error() string {
 	var n [4]int
 	for _, en := range e.Result.Entries {
 		switch en.Status {
-		case ConfirmStatusConfirmed:
+		case StatusConfirmed:
 			n[0]++
-		case ConfirmStatusRejected:
+		case StatusRejected:
 			n[1]++
-		case ConfirmStatusCouldNotCheck:
+		case StatusCouldNotCheck:
 			n[2]++
 		default:
 			n[3]++
@@ -167,20 +168,21 @@ func (e *ConfirmError) Error() string {
 }
 
 // Unwrap returns the rejections, or else the errors of the entries that
-// could not be checked, or else [verify.ErrCouldNotCheck].
-func (e *ConfirmError) Unwrap() []error {
+// could not be checked, or else [sigstore.ErrCouldNotCheck].
+func (e *Error) Unwrap() []error {
 	switch {
 	case len(e.rejected) > 0:
 		return e.rejected
 	case len(e.unchecked) > 0:
 		return e.unchecked
 	}
-	return []error{verify.ErrCouldNotCheck}
+	return []error{sigstore.ErrCouldNotCheck}
 }
 
 // TilesSource reads a C2SP tlog-tiles log (Rekor v2, any tessera log).
-// Both funcs are required; [tlog.HTTPFetcher] and [tlog.DirFetcher] have
-// them as methods.
+// Both funcs are required; the HTTPFetcher and DirFetcher of package
+// [github.com/ats-run/selfattest/verify/tlog/logfetch] have them as
+// methods.
 type TilesSource struct {
 	Checkpoint tlog.CheckpointFetcherFunc
 	Tile       tlog.TileFetcherFunc
@@ -208,8 +210,8 @@ type LogSource struct {
 	RekorV1 *RekorV1Source
 }
 
-// TilesFetcher reads a tlog-tiles log; *tlog.HTTPFetcher and
-// *tlog.DirFetcher are ones.
+// TilesFetcher reads a tlog-tiles log; *logfetch.HTTPFetcher and
+// *logfetch.DirFetcher are ones.
 type TilesFetcher interface {
 	Checkpoint(ctx context.Context) ([]byte, error)
 	Tile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
@@ -241,7 +243,7 @@ func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 }
 
 // Confirm checks online that the logs still show what bundle b's entries
-// say they showed: b and res must be a bundle and what [Verifier.Verify]
+// say they showed: b and res must be a bundle and what [sigstore.Verifier.Verify]
 // returned for it, with this verifier. For each of res's verified log
 // entries whose log one of sources names, Confirm
 //
@@ -253,132 +255,135 @@ func RekorV1Log(logID string, f RekorV1Fetcher) LogSource {
 //     checkpoint is a rollback ([*tlog.RollbackError]), a failed proof or
 //     two roots at one size a split view ([*tlog.InconsistencyError]);
 //  4. proves the entry's canonicalized body is in the latest tree: with
-//     tiles ([ConfirmMethodTiles]) by an inclusion proof at the latest
+//     tiles ([MethodTiles]) by an inclusion proof at the latest
 //     size computed from the log's tiles; with Rekor v1
-//     ([ConfirmMethodRekorV1]), which serves no inclusion proof at a size
+//     ([MethodRekorV1]), which serves no inclusion proof at a size
 //     the client picks, by the bundle's own inclusion proof, checked
 //     again, plus the consistency proof of step 3.
 //
 // An entry with no checkpoint (a Rekor v1 inclusion promise only) is read
 // from the log by its UUID when the source reads entries
-// ([ConfirmMethodRekorV1Entry]): the log's own inclusion proof of it, at a
+// ([MethodRekorV1Entry]): the log's own inclusion proof of it, at a
 // checkpoint the log signed, takes the bundle's place in steps 1–4.
 //
 // An entry whose log no source names, an entry from a log the trusted
 // root does not know (res.UnverifiedLogEntries) and a promise-only entry
 // whose source reads no entries are reported with
-// [ConfirmStatusNotConfirmed] and a reason, never skipped and never a
+// [StatusNotConfirmed] and a reason, never skipped and never a
 // pass. Confirm succeeds when no entry is rejected or could not be
 // checked and at least one is confirmed; nothing confirmed at all is a
-// [*ConfirmError] wrapping [verify.ErrCouldNotCheck].
+// [*Error] wrapping [sigstore.ErrCouldNotCheck].
 //
-// Errors: a [*ConfirmError] (wrapping [verify.ErrVerification] for a rejection,
-// else [verify.ErrCouldNotCheck]), or [verify.ErrBadInput] for a nil bundle or result,
+// Errors: a [*Error] (wrapping [sigstore.ErrVerification] for a rejection,
+// else [sigstore.ErrCouldNotCheck]), or [sigstore.ErrBadInput] for a nil bundle or result,
 // a result that is not the bundle's, or unusable sources (a log the
 // trusted root does not name, two sources for one log, neither or both of
 // Tiles and RekorV1).
-func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, sources ...LogSource) (*Confirmation, error) {
+func Confirm(ctx context.Context, v *sigstore.Verifier, b *bundle.Bundle, res *sigstore.Result, sources ...LogSource) (*Confirmation, error) {
+	if v == nil {
+		return nil, fmt.Errorf("%w: Confirm needs the verifier that verified the bundle", sigstore.ErrBadInput)
+	}
 	if b == nil || b.Bundle == nil || res == nil {
-		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: Confirm needs the bundle and its verification result", sigstore.ErrBadInput)
 	}
-	if res.Schema != ResultSchema {
-		return nil, fmt.Errorf("%w: result schema %q, want %q", verify.ErrBadInput, res.Schema, ResultSchema)
+	if res.Schema != sigstore.ResultSchema {
+		return nil, fmt.Errorf("%w: result schema %q, want %q", sigstore.ErrBadInput, res.Schema, sigstore.ResultSchema)
 	}
-	logs := v.trusted.RekorLogs()
+	logs := v.TrustedMaterial().RekorLogs()
 	bySource := make(map[string]LogSource, len(sources))
 	for _, s := range sources {
 		id := strings.ToLower(s.LogID)
 		if _, ok := logs[id]; !ok {
-			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", verify.ErrBadInput, s.LogID)
+			return nil, fmt.Errorf("%w: source for log %q: the trusted root names no such log", sigstore.ErrBadInput, s.LogID)
 		}
 		if _, dup := bySource[id]; dup {
-			return nil, fmt.Errorf("%w: two sources for log %s", verify.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: two sources for log %s", sigstore.ErrBadInput, id)
 		}
 		switch {
 		case (s.Tiles == nil) == (s.RekorV1 == nil):
-			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", verify.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: source for log %s: give exactly one of Tiles and RekorV1", sigstore.ErrBadInput, id)
 		case s.Tiles != nil && (s.Tiles.Checkpoint == nil || s.Tiles.Tile == nil),
 			s.RekorV1 != nil && (s.RekorV1.LogInfo == nil || s.RekorV1.ConsistencyProof == nil):
-			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", verify.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: source for log %s: a nil fetcher", sigstore.ErrBadInput, id)
 		}
 		bySource[id] = s
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", verify.ErrCouldNotCheck, err)
+		return nil, fmt.Errorf("%w: %w", sigstore.ErrCouldNotCheck, err)
 	}
 
 	type key struct {
 		id    string
 		index int64
 	}
-	verified := map[key]LogEntry{}
+	verified := map[key]sigstore.LogEntry{}
 	for _, le := range res.LogEntries {
 		verified[key{le.LogID, le.Index}] = le
 	}
-	unverified := map[key]LogEntry{}
+	unverified := map[key]sigstore.LogEntry{}
 	for _, le := range res.UnverifiedLogEntries {
 		unverified[key{le.LogID, le.Index}] = le
 	}
 
-	out := &Confirmation{Schema: ConfirmationSchema, Entries: []EntryConfirmation{}}
-	cerr := &ConfirmError{Result: out}
+	out := &Confirmation{Schema: Schema, Entries: []Entry{}}
+	cerr := &Error{Result: out}
 	confirmed := 0
 	seen := map[key]bool{}
 	for _, p := range b.GetVerificationMaterial().GetTlogEntries() {
 		k := key{hex.EncodeToString(p.GetLogId().GetKeyId()), p.GetLogIndex()}
-		ec := EntryConfirmation{LogID: k.id, Index: k.index}
+		ec := Entry{LogID: k.id, Index: k.index}
 		le, ok := verified[k]
 		if !ok {
 			u, ok := unverified[k]
 			if !ok {
-				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", verify.ErrBadInput, k.id, k.index)
+				return nil, fmt.Errorf("%w: the result does not describe this bundle: it has no log %s entry %d", sigstore.ErrBadInput, k.id, k.index)
 			}
-			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not verified: "+u.Reason
+			ec.Status, ec.Reason = StatusNotConfirmed, "not verified: "+u.Reason
 			out.Entries = append(out.Entries, ec)
 			continue
 		}
 		seen[k] = true
 		tl := logs[k.id]
 		if tl == nil {
-			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", verify.ErrBadInput, k.id)
+			return nil, fmt.Errorf("%w: the result names log %s, which this verifier's trusted root does not", sigstore.ErrBadInput, k.id)
 		}
 		ec.LogURL = tl.BaseURL
 		src, ok := bySource[k.id]
 		env := p.GetInclusionProof().GetCheckpoint().GetEnvelope()
 		switch {
 		case !ok:
-			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, fmt.Sprintf("not confirmed: no source for log %s (%s)", k.id, tl.BaseURL)
+			ec.Status, ec.Reason = StatusNotConfirmed, fmt.Sprintf("not confirmed: no source for log %s (%s)", k.id, tl.BaseURL)
 		case (env == "" || le.Checkpoint == nil) && (src.RekorV1 == nil || src.RekorV1.Entry == nil):
-			ec.Status, ec.Reason = ConfirmStatusNotConfirmed, "not confirmed: the bundle carries no checkpoint for this entry (an inclusion promise only), and the source reads no entries"
+			ec.Status, ec.Reason = StatusNotConfirmed, "not confirmed: the bundle carries no checkpoint for this entry (an inclusion promise only), and the source reads no entries"
 		default:
 			var err error
 			if env == "" || le.Checkpoint == nil {
 				err = confirmPromise(ctx, &ec, tl, src, p)
 			} else {
-				cp, perr := parseCheckpointBody(env)
+				cp, perr := checkpointBody(env)
 				if perr != nil || *cp != *le.Checkpoint {
-					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", verify.ErrBadInput, k.id, k.index)
+					return nil, fmt.Errorf("%w: the result does not describe this bundle: log %s entry %d has another checkpoint", sigstore.ErrBadInput, k.id, k.index)
 				}
 				err = confirmEntry(ctx, &ec, tl, src, []byte(env), cp.Origin, p.GetInclusionProof().GetLogIndex(), p.GetInclusionProof().GetHashes(), p.GetCanonicalizedBody())
 			}
 			switch {
 			case err == nil:
-				ec.Status = ConfirmStatusConfirmed
+				ec.Status = StatusConfirmed
 				confirmed++
 			case errors.Is(err, tlog.ErrVerification):
-				err = fmt.Errorf("%w: log %s entry %d: %w", verify.ErrVerification, k.id, k.index, err)
-				ec.Status, ec.Reason = ConfirmStatusRejected, err.Error()
+				err = fmt.Errorf("%w: log %s entry %d: %w", sigstore.ErrVerification, k.id, k.index, err)
+				ec.Status, ec.Reason = StatusRejected, err.Error()
 				cerr.rejected = append(cerr.rejected, err)
 			default:
-				err = fmt.Errorf("%w: log %s entry %d: %w", verify.ErrCouldNotCheck, k.id, k.index, err)
-				ec.Status, ec.Reason = ConfirmStatusCouldNotCheck, err.Error()
+				err = fmt.Errorf("%w: log %s entry %d: %w", sigstore.ErrCouldNotCheck, k.id, k.index, err)
+				ec.Status, ec.Reason = StatusCouldNotCheck, err.Error()
 				cerr.unchecked = append(cerr.unchecked, err)
 			}
 		}
 		out.Entries = append(out.Entries, ec)
 	}
 	if len(seen) != len(verified) {
-		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", verify.ErrBadInput)
+		return nil, fmt.Errorf("%w: the result does not describe this bundle: it names log entries the bundle does not carry", sigstore.ErrBadInput)
 	}
 	if len(cerr.rejected) > 0 || len(cerr.unchecked) > 0 || confirmed == 0 {
 		return nil, cerr
@@ -389,7 +394,7 @@ func (v *Verifier) Confirm(ctx context.Context, b *bundle.Bundle, res *Result, s
 // confirmEntry runs the online checks of one entry and fills in ec with
 // what verified. An error wraps tlog.ErrVerification for a rejection;
 // any other error means the check did not run to its end.
-func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, env []byte, origin string, treeIndex int64, proof [][]byte, body []byte) error {
+func confirmEntry(ctx context.Context, ec *Entry, tl *root.TransparencyLog, src LogSource, env []byte, origin string, treeIndex int64, proof [][]byte, body []byte) error {
 	key, err := sigstoreroot.LogKey(tl)
 	if err != nil {
 		return err
@@ -407,7 +412,7 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	var latest *tlog.VerifiedCheckpoint
 	var consistency, inclusion [][]byte
 	if t := src.Tiles; t != nil {
-		ec.Method = ConfirmMethodTiles
+		ec.Method = MethodTiles
 		if latest, err = tlog.FetchCheckpoint(ctx, t.Checkpoint, origin, key); err != nil {
 			return err
 		}
@@ -429,7 +434,7 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 	}
 
 	r := src.RekorV1
-	ec.Method = ConfirmMethodRekorV1
+	ec.Method = MethodRekorV1
 	if err := tlog.VerifyInclusion(bundleCP, index, body, proof); err != nil {
 		return err
 	}
@@ -451,8 +456,8 @@ func confirmEntry(ctx context.Context, ec *EntryConfirmation, tl *root.Transpare
 // entry timestamp, its inclusion proof at a checkpoint the log key signed
 // — and which must be the bundle's (log index, integrated time); then
 // confirms that checkpoint as it would a bundle's.
-func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.TransparencyLog, src LogSource, p *protorekor.TransparencyLogEntry) error {
-	ec.Method = ConfirmMethodRekorV1Entry
+func confirmPromise(ctx context.Context, ec *Entry, tl *root.TransparencyLog, src LogSource, p *protorekor.TransparencyLogEntry) error {
+	ec.Method = MethodRekorV1Entry
 	key, err := sigstoreroot.LogKey(tl)
 	if err != nil {
 		return err
@@ -471,7 +476,7 @@ func confirmPromise(ctx context.Context, ec *EntryConfirmation, tl *root.Transpa
 	err = confirmEntry(ctx, ec, tl, src, e.Checkpoint.Note, e.Checkpoint.Origin, int64(e.TreeIndex), e.InclusionProof, body)
 	// The checkpoint confirmEntry started from is the entry's, not the
 	// bundle's (which has none).
-	ec.Method, ec.Entry, ec.Bundle = ConfirmMethodRekorV1Entry, ec.Bundle, nil
+	ec.Method, ec.Entry, ec.Bundle = MethodRekorV1Entry, ec.Bundle, nil
 	return err
 }
 
@@ -524,8 +529,8 @@ func fetchRekorV1Latest(ctx context.Context, f rekorv1.LogInfoFetcherFunc, origi
 	return nil, &tlog.FetchError{Path: path, Err: fmt.Errorf("the log info lists no shard with tree ID %d (active: %d)", treeID, u.TreeID)}
 }
 
-func checkpointOf(cp *tlog.VerifiedCheckpoint) *Checkpoint {
-	return &Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.Hash)}
+func checkpointOf(cp *tlog.VerifiedCheckpoint) *sigstore.Checkpoint {
+	return &sigstore.Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.Hash)}
 }
 
 func hexHashes(hs [][]byte) []string {
@@ -534,4 +539,22 @@ func hexHashes(hs [][]byte) []string {
 		out[i] = hex.EncodeToString(h)
 	}
 	return out
+}
+
+// checkpointBody reads origin, size and root hash from a signed note's
+// body (the text before the blank line that starts the signatures), as
+// package sigstore reads it into [sigstore.LogEntry].Checkpoint.
+func checkpointBody(envelope string) (*sigstore.Checkpoint, error) {
+	i := strings.Index(envelope, "\n\n")
+	if i < 0 {
+		return nil, fmt.Errorf("checkpoint has no signature block")
+	}
+	var c log.Checkpoint
+	if _, err := c.Unmarshal([]byte(envelope[:i+1])); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if strings.ContainsRune(c.Origin, 0) {
+		return nil, fmt.Errorf("checkpoint origin has a NUL byte")
+	}
+	return &sigstore.Checkpoint{Origin: c.Origin, Size: c.Size, RootHash: hex.EncodeToString(c.Hash)}, nil
 }

@@ -1,4 +1,4 @@
-package report
+package verify_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/report"
 )
 
 func compareFiles(t *testing.T, a, b []byte) (string, string, *verify.Comparison, error) {
@@ -28,34 +29,34 @@ func compareFiles(t *testing.T, a, b []byte) (string, string, *verify.Comparison
 
 // roundTrip checks that the report is valid by the schema: it marshals,
 // parses back, and renders.
-func roundTrip(t *testing.T, r *Report) *Report {
+func roundTrip(t *testing.T, r *report.Report) *report.Report {
 	t.Helper()
 	var j, md, txt bytes.Buffer
 	if err := r.WriteJSON(&j); err != nil {
 		t.Fatal(err)
 	}
-	back, err := Parse(j.Bytes())
+	back, err := report.Parse(j.Bytes())
 	if err != nil {
-		t.Fatalf("Parse(WriteJSON): %v\n%s", err, j.Bytes())
+		t.Fatalf("report.Parse(WriteJSON): %v\n%s", err, j.Bytes())
 	}
 	if err := r.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.WriteText(&txt, TextOptions{}); err != nil {
+	if err := r.WriteText(&txt, report.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return back
 }
 
-func TestFromCompare(t *testing.T) {
+func TestCompareReport(t *testing.T) {
 	body := []byte("export const kms = 1;\n")
 	flipped := bytes.Clone(body)
 	flipped[0] ^= 1
 
 	t.Run("match", func(t *testing.T) {
 		l, r, c, err := compareFiles(t, body, body)
-		rep := roundTrip(t, FromCompare("T", Details{}, l, r, c, err))
-		if rep.Status != StatusPass || len(rep.Checks) != 4 {
+		rep := roundTrip(t, verify.CompareReport("T", report.Details{}, l, r, c, err))
+		if rep.Status != report.StatusPass || len(rep.Checks) != 4 {
 			t.Fatalf("status %s, %d checks", rep.Status, len(rep.Checks))
 		}
 		if rep.Subject == nil || rep.Subject.Name != "live.mjs" || rep.Subject.Size != int64(len(body)) {
@@ -64,13 +65,13 @@ func TestFromCompare(t *testing.T) {
 	})
 	t.Run("mismatch", func(t *testing.T) {
 		l, r, c, err := compareFiles(t, body, flipped)
-		rep := roundTrip(t, FromCompare("T", Details{}, l, r, c, err))
-		if rep.Status != StatusFail {
+		rep := roundTrip(t, verify.CompareReport("T", report.Details{}, l, r, c, err))
+		if rep.Status != report.StatusFail {
 			t.Fatalf("status %s, want fail", rep.Status)
 		}
 		var failed []string
 		for _, ch := range rep.Checks {
-			if ch.Verdict == VerdictFail {
+			if ch.Verdict == report.VerdictFail {
 				failed = append(failed, ch.Name)
 			}
 		}
@@ -83,14 +84,14 @@ func TestFromCompare(t *testing.T) {
 		if !errors.Is(err, verify.ErrBadInput) {
 			t.Fatalf("err = %v", err)
 		}
-		rep := roundTrip(t, FromCompare("T", Details{}, l, r, c, err))
-		if rep.Status != StatusError || len(rep.Checks) != 0 || rep.Reason == "" {
+		rep := roundTrip(t, verify.CompareReport("T", report.Details{}, l, r, c, err))
+		if rep.Status != report.StatusError || len(rep.Checks) != 0 || rep.Reason == "" {
 			t.Fatalf("report %+v", rep)
 		}
 	})
 }
 
-func TestFromPage(t *testing.T) {
+func TestPageReport(t *testing.T) {
 	kms := []byte("export const kms = 1;\n")
 	pages := map[string]string{
 		"/ok.html":     `<script src="/kms.mjs" integrity="` + sri(kms) + `"></script><link rel=stylesheet href=/a.css>`,
@@ -113,23 +114,23 @@ func TestFromPage(t *testing.T) {
 	defer srv.Close()
 	tests := []struct {
 		page     string
-		status   Status
-		verdicts []Verdict
+		status   report.Status
+		verdicts []report.Verdict
 	}{
-		{"/ok.html", StatusPass, []Verdict{VerdictPass, VerdictInfo}},
-		{"/bad.html", StatusFail, []Verdict{VerdictFail}},
-		{"/broken.html", StatusError, []Verdict{VerdictError}},
-		{"/empty.html", StatusError, []Verdict{VerdictInfo}}, // nothing was checked: never a pass
-		{"/missing.html", StatusError, nil},
+		{"/ok.html", report.StatusPass, []report.Verdict{report.VerdictPass, report.VerdictInfo}},
+		{"/bad.html", report.StatusFail, []report.Verdict{report.VerdictFail}},
+		{"/broken.html", report.StatusError, []report.Verdict{report.VerdictError}},
+		{"/empty.html", report.StatusError, []report.Verdict{report.VerdictInfo}}, // nothing was checked: never a pass
+		{"/missing.html", report.StatusError, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.page, func(t *testing.T) {
 			res, err := verify.CheckPage(context.Background(), srv.URL+tt.page, verify.PageOptions{})
-			rep := roundTrip(t, FromPage("T", Details{}, srv.URL+tt.page, res, err))
+			rep := roundTrip(t, verify.PageReport("T", report.Details{}, srv.URL+tt.page, res, err))
 			if rep.Status != tt.status {
 				t.Fatalf("status %s, want %s (%s)", rep.Status, tt.status, rep.Reason)
 			}
-			var got []Verdict
+			var got []report.Verdict
 			for _, c := range rep.Checks {
 				got = append(got, c.Verdict)
 			}

@@ -1,4 +1,4 @@
-package sigstore
+package fast
 
 import (
 	"bytes"
@@ -10,13 +10,15 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/digitorus/timestamp"
 	"github.com/sigstore/sigstore-go/pkg/root"
+
+	"github.com/ats-run/selfattest/verify/sigstore"
+	"github.com/ats-run/selfattest/verify/sigstore/internal/cases"
 )
 
 // The anchored CA and TSA must decide exactly as sigstore-go's own
@@ -187,15 +189,15 @@ func TestAnchoredCAMatchesX509(t *testing.T) {
 // rekor2-timestamp-*_fail cases — through both the anchored TSA and
 // sigstore-go's, against each case's trusted root.
 func TestAnchoredTSAMatchesLibrary(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "sigstore", "conformance")
-	var rc rootCache
+	dir := cases.Corpus(3, "conformance")
+	var rc cases.RootCache
 	checked, fast := 0, 0
-	for _, c := range readCases(t, dir) {
-		tr, err := rc.get(c.path(c.trustedRoot))
+	for _, c := range cases.Read(t, dir) {
+		tr, err := rc.Get(c.Path(c.TrustedRoot))
 		if err != nil {
 			continue
 		}
-		b, err := LoadBundle(c.path(filepath.Join(c.name, "bundle.sigstore.json")))
+		b, err := sigstore.LoadBundle(c.BundlePath())
 		if err != nil {
 			continue
 		}
@@ -221,11 +223,11 @@ func TestAnchoredTSAMatchesLibrary(t *testing.T) {
 				got, gotErr := a.Verify(ts, sc.Signature())
 				checked++
 				if (gotErr == nil) != (wantErr == nil) {
-					t.Errorf("%s: anchored: %v; library: %v", c.name, gotErr, wantErr)
+					t.Errorf("%s: anchored: %v; library: %v", c.Name, gotErr, wantErr)
 					continue
 				}
 				if wantErr == nil && *got != *want {
-					t.Errorf("%s: anchored %v, library %v", c.name, got, want)
+					t.Errorf("%s: anchored %v, library %v", c.Name, got, want)
 				}
 			}
 		}

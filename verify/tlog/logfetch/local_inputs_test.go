@@ -1,4 +1,4 @@
-package tlog
+package logfetch
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/verify/tlog"
 )
 
 // TestDirFetcherFIFO: a FIFO at a tile's path in a log folder is a fetch
@@ -28,7 +30,7 @@ func TestDirFetcherFIFO(t *testing.T) {
 	go func() { _, err := f.Checkpoint(context.Background()); done <- err }()
 	select {
 	case err := <-done:
-		var fe *FetchError
+		var fe *tlog.FetchError
 		if !errors.As(err, &fe) {
 			t.Fatalf("err = %v; want a *FetchError", err)
 		}
@@ -42,7 +44,7 @@ func TestDirFetcherFIFO(t *testing.T) {
 // read at the first fetch.
 func TestHTTPFetcherRefusedURL(t *testing.T) {
 	for _, base := range []string{"http://example.com/log", "ftp://example.com/log", "https://user:pw@example.com/log"} {
-		var pe *PolicyError
+		var pe *tlog.PolicyError
 		if _, err := NewHTTPFetcher(base, HTTPOptions{}); !errors.As(err, &pe) {
 			t.Errorf("NewHTTPFetcher(%s): err = %v; want a *PolicyError", base, err)
 		}

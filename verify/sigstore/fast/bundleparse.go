@@ -1,4 +1,4 @@
-package sigstore
+package fast
 
 import (
 	"errors"
@@ -6,75 +6,76 @@ import (
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"golang.org/x/mod/semver"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ats-run/selfattest/verify"
+	"github.com/ats-run/selfattest/verify/sigstore"
 )
 
 // Parsing a bundle once. sigstore-go's Bundle.UnmarshalJSON validates the
 // bundle, and to validate it parses every transparency-log entry (a JSON
 // decode of each Rekor entry body, and for in-toto and DSSE entries more)
 // — then throws the parsed entries away, and verification parses them
-// again. parseMemoBundle makes the same decisions as UnmarshalJSON, in the
+// again. parseBundle makes the same decisions as UnmarshalJSON, in the
 // same order, with sigstore-go's own exported pieces (protojson, Version,
 // TlogEntries), and keeps the parsed entries for verification.
-// TestParseMemoBundleMatchesLibrary and FuzzParseMemoBundle hold it to
+// TestParseBundleMatchesLibrary and FuzzParseBundle hold it to
 // UnmarshalJSON's verdicts and results. It is used where a bundle arrives
 // as JSON and goes straight to verification (VerifyBatch) by a verifier
-// made with Options.FastPaths; by default, and in ParseBundle,
+// made with these fast paths; by default, and in sigstore.ParseBundle,
 // which returns a *bundle.Bundle to the caller, UnmarshalJSON parses.
 
-// parseMemoBundle is ParseBundle returning a memoBundle whose entries are
-// already parsed.
-func parseMemoBundle(data []byte) (*memoBundle, error) {
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("%w: bundle larger than %d bytes", verify.ErrVerification, MaxBundleSize)
+// parseBundle is sigstore.ParseBundle returning the bundle's log
+// entries, parsed, too.
+func parseBundle(data []byte) (*bundle.Bundle, []*tlog.Entry, error) {
+	if len(data) > sigstore.MaxBundleSize {
+		return nil, nil, fmt.Errorf("%w: bundle larger than %d bytes", sigstore.ErrVerification, sigstore.MaxBundleSize)
 	}
 	pb := new(protobundle.Bundle)
 	if err := protojson.Unmarshal(data, pb); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+		return nil, nil, fmt.Errorf("%w: bundle: %w", sigstore.ErrVerification, err)
 	}
-	m := &memoBundle{Bundle: &bundle.Bundle{Bundle: pb}}
-	if err := m.validate(); err != nil {
-		return nil, fmt.Errorf("%w: bundle: %w", verify.ErrVerification, err)
+	b := &bundle.Bundle{Bundle: pb}
+	entries, err := validate(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: bundle: %w", sigstore.ErrVerification, err)
 	}
-	return m, nil
+	return b, entries, nil
 }
 
 // validate is sigstore-go v1.3.0's (*bundle.Bundle).validate with the
-// default options (no certificate chains in v0.3), keeping the parsed
+// default options (no certificate chains in v0.3), returning the parsed
 // entries. The error texts are the library's.
-func (m *memoBundle) validate() error {
-	b := m.Bundle
+func validate(b *bundle.Bundle) ([]*tlog.Entry, error) {
 	version, err := b.Version()
 	if err != nil {
-		return fmt.Errorf("error getting bundle version: %w", err)
+		return nil, fmt.Errorf("error getting bundle version: %w", err)
 	}
 	if semver.Compare(version, "v0.1") < 0 {
-		return fmt.Errorf("%w: bundle version %s is not supported", bundle.ErrUnsupportedMediaType, version)
+		return nil, fmt.Errorf("%w: bundle version %s is not supported", bundle.ErrUnsupportedMediaType, version)
 	}
 	if err := validateContent(b.Bundle); err != nil {
-		return fmt.Errorf("invalid bundle: %w", err)
+		return nil, fmt.Errorf("invalid bundle: %w", err)
 	}
-	entries, err := m.TlogEntries()
+	entries, err := b.TlogEntries()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if semver.Compare(version, "v0.1") == 0 {
 		if len(entries) > 0 && !b.HasInclusionPromise() {
-			return errors.New("inclusion promises missing in bundle (required for bundle v0.1)")
+			return nil, errors.New("inclusion promises missing in bundle (required for bundle v0.1)")
 		}
 	} else if len(entries) > 0 && !b.HasInclusionProof() {
-		return errors.New("inclusion proof missing in bundle (required for bundle v0.2)")
+		return nil, errors.New("inclusion proof missing in bundle (required for bundle v0.2)")
 	}
 	if semver.Compare(version, "v0.3") >= 0 && b.VerificationMaterial.GetX509CertificateChain() != nil {
-		return errors.New("verification material cannot be X.509 certificate chain (for bundle v0.3)")
+		return nil, errors.New("verification material cannot be X.509 certificate chain (for bundle v0.3)")
 	}
 	if semver.Compare(version, "v0.4") >= 0 {
-		return fmt.Errorf("%w: bundle version %s is not yet supported", bundle.ErrUnsupportedMediaType, version)
+		return nil, fmt.Errorf("%w: bundle version %s is not yet supported", bundle.ErrUnsupportedMediaType, version)
 	}
-	return nil
+	return entries, nil
 }
 
 // validateContent is sigstore-go v1.3.0's validateBundle.
