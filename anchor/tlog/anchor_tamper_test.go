@@ -18,6 +18,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 // testRoot returns a root named by s.
@@ -398,7 +399,7 @@ func TestForkAfterAnchoring(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	fc := vtlog.NewDirFetcher(rc)
+	fc := logfetch.NewDirFetcher(rc)
 	onC, err := NewOnlineVerifier(v0(t, la), fc.Checkpoint, fc.Tile, OnlineOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -475,7 +476,7 @@ func TestLocalLogDown(t *testing.T) {
 	if err := os.Remove(gone); err != nil {
 		t.Fatal(err)
 	}
-	f := vtlog.NewDirFetcher(r)
+	f := logfetch.NewDirFetcher(r)
 	ov, err := NewOnlineVerifier(a.v, f.Checkpoint, f.Tile, OnlineOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 // RekorEntriesPath is where a Rekor v2 server takes new entries.
@@ -54,7 +55,7 @@ type RekorOptions struct {
 	// pending anchor. 0 means [DefaultRekorWait].
 	Wait time.Duration
 	// Retries is how many times a read of the tiles that could not
-	// complete is tried again (vtlog.HTTPOptions.Retries): 0 means 3,
+	// complete is tried again (logfetch.HTTPOptions.Retries): 0 means 3,
 	// negative none.
 	Retries int
 }
@@ -111,7 +112,7 @@ func NewRekorAnchorer(opts RekorOptions) (*RekorAnchorer, error) {
 	if opts.Transport == nil {
 		opts.Transport = &http.Transport{Proxy: nil, ResponseHeaderTimeout: opts.Timeout}
 	}
-	f, err := vtlog.NewHTTPFetcher(opts.TilesURL, vtlog.HTTPOptions{Timeout: opts.Timeout, Retries: opts.Retries, Transport: opts.Transport})
+	f, err := logfetch.NewHTTPFetcher(opts.TilesURL, logfetch.HTTPOptions{Timeout: opts.Timeout, Retries: opts.Retries, Transport: opts.Transport})
 	if err != nil {
 		return nil, &anchor.FormatError{Field: "TilesURL", Reason: "not a log's tiles URL", Err: err}
 	}

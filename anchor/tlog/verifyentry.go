@@ -171,8 +171,8 @@ type OnlineVerifier struct {
 }
 
 // NewOnlineVerifier returns v with the log read through checkpoint and
-// tiles: vtlog.NewHTTPFetcher over the log's URL (a Rekor v2 shard, a
-// published tessera log), or vtlog.NewDirFetcher over its folder.
+// tiles: logfetch.NewHTTPFetcher over the log's URL (a Rekor v2 shard, a
+// published tessera log), or logfetch.NewDirFetcher over its folder.
 func NewOnlineVerifier(v *Verifier, checkpoint vtlog.CheckpointFetcherFunc, tiles vtlog.TileFetcherFunc, opts OnlineOptions) (*OnlineVerifier, error) {
 	if v == nil || checkpoint == nil || tiles == nil {
 		return nil, badEntry("NewOnlineVerifier", "nil verifier or fetcher")
