@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ats-run/selfattest"
@@ -81,11 +82,13 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 type targetFlags struct {
 	to      string
 	eth     ethFlags
+	tlog    tlogFlags
 	timeout time.Duration
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
-	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: memory, eth")
+	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: "+strings.Join(targetKinds, ", "))
+	t.tlog.register(fs)
 	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
 	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
 	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
@@ -166,7 +169,7 @@ func (e env) anchor(ctx context.Context, args []string) int {
 	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, true, e.stderr)
+	ts, err := openTargets(ctx, tf, c.journal, true, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -220,7 +223,7 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, false, e.stderr)
+	ts, err := openTargets(ctx, tf, c.journal, false, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -336,10 +339,14 @@ func (e env) receipts(ctx context.Context, args []string) int {
 	return selfattest.ExitCode(err)
 }
 
+const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
+
 func (e env) verify(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("verify", "[--memory-key PEM] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE")
+	fs := e.newFlagSet("verify", verifyArgs)
 	var vf verifyFlags
 	fs.StringVar(&vf.memoryKey, "memory-key", "", "memory: the target's public key, a PEM `file` (F.memory.pub beside the journal)")
+	fs.Var((*stringList)(&vf.tlogKeys), "tlog-key", "tlog: a log's verifier key `file`, one line origin+hash+base64 (the local log's F.tlog.pub; repeatable, one per log)")
+	fs.StringVar(&vf.tlogDir, "tlog-dir", "", "tlog: the local log's `folder`, to check online that the log still holds the anchors (it is read, never written)")
 	fs.Uint64Var(&vf.chainID, "chain-id", 0, "eth: the chain id")
 	fs.StringVar(&vf.sink, "sink", "", "eth: the sink `address` the anchors were sent to")
 	fs.Var((*stringList)(&vf.rpcs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
@@ -363,29 +370,39 @@ func (e env) verify(ctx context.Context, args []string) int {
 	defer closeAll()
 	var r *anchor.Receipt
 	var res *anchor.Result
+	var reports []anchorReport
 	if err == nil {
-		r, res, err = verifyFiles(ctx, receipt, evidence, *maxSize, online, vs)
+		r, res, reports, err = verifyFiles(ctx, receipt, evidence, *maxSize, online, vs)
 	}
 	code := selfattest.ExitCode(err)
 	if *asJSON {
-		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Result: res, Error: errString(err)})
+		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Anchors: reports, Result: res, Error: errString(err)})
 		return code
+	}
+	if err == nil {
+		fmt.Fprintf(e.stdout, "verified: %s (%s, %s %x) is leaf %d of a batch of %d, root %s\n",
+			res.Evidence.Name, res.Evidence.MediaType, res.Evidence.Algorithm, res.Evidence.Digest, res.LeafIndex, res.TreeSize, res.Root)
+	} else if len(reports) > 0 {
+		fmt.Fprintf(e.stdout, "%s: %s is leaf %d of a batch of %d, root %s; its anchors:\n", outcome(err), r.Evidence.Name, r.LeafIndex, r.TreeSize, r.Root)
+	}
+	for _, a := range reports {
+		fmt.Fprintf(e.stdout, "  anchor %d at %s (%s): %s", a.Index+1, a.Target, a.Kind, a.Outcome)
+		if a.Checked != "" {
+			fmt.Fprintf(e.stdout, ", checked %s", a.Checked)
+		}
+		if a.State != "" {
+			fmt.Fprintf(e.stdout, ", %s at depth %d", a.State, a.Depth)
+		}
+		if a.Reason != "" {
+			fmt.Fprintf(e.stdout, ": %s", a.Reason)
+		}
+		fmt.Fprintln(e.stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", outcome(err), err)
 		if r != nil && code == selfattest.ExitCouldNotCheck && len(vs) == 0 {
-			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --chain-id and --sink for eth anchors")
+			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id and --sink for eth anchors")
 		}
-		return code
-	}
-	fmt.Fprintf(e.stdout, "verified: %s (%s, %s %x) is leaf %d of a batch of %d, root %s\n",
-		res.Evidence.Name, res.Evidence.MediaType, res.Evidence.Algorithm, res.Evidence.Digest, res.LeafIndex, res.TreeSize, res.Root)
-	for _, a := range res.Anchors {
-		fmt.Fprintf(e.stdout, "  anchored at %s: checked %s", a.Target, a.Checked)
-		if a.State != "" {
-			fmt.Fprintf(e.stdout, ", %s at depth %d", a.State, a.Depth)
-		}
-		fmt.Fprintln(e.stdout)
 	}
 	return code
 }
@@ -395,6 +412,7 @@ type verifyJSON struct {
 	Evidence string         `json:"evidence"`
 	Outcome  string         `json:"outcome"`
 	Exit     int            `json:"exit"`
+	Anchors  []anchorReport `json:"anchors"`
 	Result   *anchor.Result `json:"result,omitempty"`
 	Error    string         `json:"error,omitempty"`
 }

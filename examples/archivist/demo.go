@@ -181,7 +181,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	_, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
+	_, _, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
 	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", outcome(err), selfattest.ExitCode(err))
 	if err := expect("verify a pending receipt", err, selfattest.ExitCouldNotCheck, ""); err != nil {
 		return steps, err
@@ -219,7 +219,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		byName[evidenceName(p)] = p
 	}
 	for _, w := range written {
-		_, res, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
+		_, res, _, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
 		if err := expect("verify "+filepath.Base(w.Name), err, 0, filepath.Base(w.File)); err != nil {
 			return steps, err
 		}
@@ -231,7 +231,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	_, res, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov})
+	_, res, _, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov})
 	if err := expect("verify online", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -253,7 +253,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err := os.WriteFile(tampered, b, 0o644); err != nil {
 		return steps, err
 	}
-	_, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
+	_, _, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
 	if err := expect("verify a tampered file", err, selfattest.ExitRejected, ""); err != nil {
 		return steps, err
 	}

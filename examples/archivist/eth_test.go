@@ -109,14 +109,14 @@ func TestEthInProcess(t *testing.T) {
 
 	sink := common.HexToAddress(testSink)
 	offline := []anchor.AnchorVerifier{eth.NewVerifier(1337, sink)}
-	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
 		t.Fatalf("verify offline: %v", err)
 	}
 	ov, err := eth.NewOnlineVerifier(1337, sink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, res, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
+	_, res, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
 	if err != nil || len(res.Anchors) != 1 || res.Anchors[0].Checked != "online" || res.Anchors[0].State != "final" || res.Anchors[0].Depth != 3 {
 		t.Fatalf("verify online = %+v, %v; want final at depth 3, checked online", res, err)
 	}
@@ -124,13 +124,13 @@ func TestEthInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("verify online, depth 3 of 10: %v, want pending", err)
 	}
-	if _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify another file: %v, want rejected", err)
 	}
-	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify for chain 1: %v, want rejected", err)
 	}
 
@@ -211,7 +211,7 @@ func TestEthCLI(t *testing.T) {
 	expectCode(t, r, 0)
 	r = archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "3", receipt, ev)...)
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stdout, "checked online, final at depth 3") || !strings.Contains(r.stdout, "anchored at memory: checked offline") {
+	if !strings.Contains(r.stdout, "checked online, final at depth 3") || !strings.Contains(r.stdout, "anchor 2 at memory (memory): verified, checked offline") {
 		t.Errorf("verify online:\n%s", r.stdout)
 	}
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "4", receipt, ev)...), 3)

@@ -30,6 +30,9 @@ const (
 	kindEth    = "eth"
 )
 
+// targetKinds are the kinds --to accepts, as the usage lists them.
+var targetKinds = []string{kindMemory, kindEth, kindTlog}
+
 // maxKeyFile bounds a key file read.
 const maxKeyFile = 64 << 10
 
@@ -37,14 +40,14 @@ const maxKeyFile = 64 << 10
 // once.
 func parseTargets(s string) ([]string, error) {
 	if s == "" {
-		return nil, fmt.Errorf("%w: --to: name at least one target (memory, eth)", errUsage)
+		return nil, fmt.Errorf("%w: --to: name at least one target (%s)", errUsage, strings.Join(targetKinds, ", "))
 	}
 	var out []string
 	for k := range strings.SplitSeq(s, ",") {
 		k = strings.TrimSpace(k)
 		switch {
-		case k != kindMemory && k != kindEth:
-			return nil, fmt.Errorf("%w: --to: unknown target %q (memory, eth)", errUsage, k)
+		case !slices.Contains(targetKinds, k):
+			return nil, fmt.Errorf("%w: --to: unknown target %q (%s)", errUsage, k, strings.Join(targetKinds, ", "))
 		case slices.Contains(out, k):
 			return nil, fmt.Errorf("%w: --to: %s named twice", errUsage, k)
 		}
@@ -264,8 +267,9 @@ func (s *targetSet) close() {
 
 // openTargets builds the targets --to names. sign is false for upgrade:
 // see ethTarget.
-func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool, notice io.Writer) (*targetSet, error) {
-	kinds, err := parseTargets(to)
+func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool, notice io.Writer) (*targetSet, error) {
+	ef := tf.eth
+	kinds, err := parseTargets(tf.to)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +301,14 @@ func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool
 				return nil, err
 			}
 			s.list = append(s.list, a)
+		case kindTlog:
+			a, _, closeLog, err := openTlog(ctx, journal, tf.tlog, notice)
+			if err != nil {
+				s.close()
+				return nil, err
+			}
+			s.closers = append(s.closers, closeLog)
+			s.list = append(s.list, a)
 		}
 	}
 	return s, nil
@@ -305,6 +317,8 @@ func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool
 // verifyFlags are verify's trust material.
 type verifyFlags struct {
 	memoryKey string
+	tlogKeys  []string
+	tlogDir   string
 	chainID   uint64
 	sink      string
 	rpcs      []string
@@ -335,6 +349,15 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		}
 		vs = append(vs, anchortest.NewMemoryVerifier(pub, ""))
 	}
+	if len(f.tlogKeys) == 0 && f.tlogDir != "" {
+		return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir needs the log's --tlog-key", errUsage)
+	}
+	tvs, tonline, tclose, err := tlogVerifiers(f.tlogKeys, f.tlogDir, f.timeout)
+	closers = append(closers, tclose)
+	if err != nil {
+		return nil, false, closeAll, err
+	}
+	vs = append(vs, tvs...)
 	if (f.chainID != 0) != (f.sink != "") {
 		return nil, false, closeAll, fmt.Errorf("%w: the eth verifier needs both --chain-id and --sink", errUsage)
 	}
@@ -342,14 +365,14 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink", errUsage)
 	}
 	if f.chainID == 0 {
-		return vs, false, closeAll, nil
+		return vs, tonline, closeAll, nil
 	}
 	sink, err := parseSink(f.sink)
 	if err != nil {
 		return nil, false, closeAll, err
 	}
 	if len(f.rpcs) == 0 {
-		return append(vs, eth.NewVerifier(f.chainID, sink)), false, closeAll, nil
+		return append(vs, eth.NewVerifier(f.chainID, sink)), tonline, closeAll, nil
 	}
 	eps := make([]eth.HeaderReader, len(f.rpcs))
 	for i, u := range f.rpcs {
