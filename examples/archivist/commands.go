@@ -15,6 +15,7 @@ import (
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
 )
 
 // Flag parsing and printing; the work is in archive.go.
@@ -92,6 +93,7 @@ func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
 	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
 	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
 	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
+	fs.StringVar(&t.eth.contract, "contract", "", "eth-event: the Anchor contract's `address` (0x and 40 hex digits; see deploy-contract)")
 	fs.Uint64Var(&t.eth.final, "final-depth", 0, "eth: the depth at which an anchor is final (default 64)")
 	if sign {
 		fs.StringVar(&t.eth.keyFile, "eth-key-file", "", "eth: the `file` holding the sending key, 64 hex digits, mode 600")
@@ -339,7 +341,7 @@ func (e env) receipts(ctx context.Context, args []string) int {
 	return selfattest.ExitCode(err)
 }
 
-const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
+const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
 
 func (e env) verify(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify", verifyArgs)
@@ -349,6 +351,7 @@ func (e env) verify(ctx context.Context, args []string) int {
 	fs.StringVar(&vf.tlogDir, "tlog-dir", "", "tlog: the local log's `folder`, to check online that the log still holds the anchors (it is read, never written)")
 	fs.Uint64Var(&vf.chainID, "chain-id", 0, "eth: the chain id")
 	fs.StringVar(&vf.sink, "sink", "", "eth: the sink `address` the anchors were sent to")
+	fs.StringVar(&vf.contract, "contract", "", "eth-event: the Anchor contract's `address` the anchors called")
 	fs.Var((*stringList)(&vf.rpcs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
 	fs.IntVar(&vf.agree, "agree", 0, "eth: how many --eth-rpc endpoints must agree (default: all)")
 	fs.Uint64Var(&vf.minDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
@@ -401,7 +404,7 @@ func (e env) verify(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", outcome(err), err)
 		if r != nil && code == selfattest.ExitCouldNotCheck && len(vs) == 0 {
-			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id and --sink for eth anchors")
+			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id with --sink for eth anchors and --contract for eth-event anchors")
 		}
 	}
 	return code
@@ -484,4 +487,59 @@ func (e env) printBatches(bs []anchor.BatchStatus) {
 			fmt.Fprintln(e.stdout)
 		}
 	}
+}
+
+const deployArgs = "--eth-rpc URL --chain-id N (--eth-key-file FILE | --eth-key-env NAME) [--max-fee-gwei N] [--json]"
+
+// deployContract deploys package anchor/eth's Anchor contract, once per
+// chain, and prints its address: the --contract of the eth-event target
+// and of verify.
+func (e env) deployContract(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("deploy-contract", deployArgs)
+	var ef ethFlags
+	fs.StringVar(&ef.rpc, "eth-rpc", "", "the JSON-RPC endpoint `URL`")
+	fs.Uint64Var(&ef.chainID, "chain-id", 0, "the chain id the endpoint must be on")
+	fs.StringVar(&ef.keyFile, "eth-key-file", "", "the `file` holding the sending key, 64 hex digits, mode 600")
+	fs.StringVar(&ef.keyEnv, "eth-key-env", "", "the environment `variable` holding the sending key")
+	fs.Uint64Var(&ef.maxFeeGw, "max-fee-gwei", 0, "the highest fee per gas to offer, in gwei (default 100)")
+	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the whole command, waiting for the deployment's block included")
+	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	if ef.rpc == "" || ef.chainID == 0 {
+		return e.fail(fmt.Errorf("%w: deploy-contract needs --eth-rpc and --chain-id", errUsage))
+	}
+	key, err := ethKey(ef, true)
+	if err != nil {
+		return e.fail(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	c, err := dialEth(ctx, ef.rpc)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer c.Close()
+	opts := ef.options()
+	opts.Logger = e.logger()
+	addr, err := eth.DeployContract(ctx, c, key, ef.chainID, opts)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *asJSON {
+		e.printJSON(struct {
+			Contract string `json:"contract"`
+			ChainID  uint64 `json:"chainId"`
+			Target   string `json:"target"`
+		}{addr.Hex(), ef.chainID, eth.EventTarget(ef.chainID, addr)})
+		return selfattest.ExitVerified
+	}
+	fmt.Fprintln(e.stdout, addr.Hex())
+	fmt.Fprintf(e.stderr, "archivist: the Anchor contract is at %s on chain %d: give it as --contract to anchor --to eth-event, upgrade and verify\n", addr.Hex(), ef.chainID)
+	return selfattest.ExitVerified
 }

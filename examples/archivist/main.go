@@ -73,13 +73,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return selfattest.ExitBadInput
 	}
 	cmds := map[string]func(context.Context, []string) int{
-		"add":      e.add,
-		"anchor":   e.anchor,
-		"upgrade":  e.upgrade,
-		"status":   e.status,
-		"receipts": e.receipts,
-		"verify":   e.verify,
-		"demo":     e.demo,
+		"add":             e.add,
+		"anchor":          e.anchor,
+		"upgrade":         e.upgrade,
+		"status":          e.status,
+		"receipts":        e.receipts,
+		"verify":          e.verify,
+		"demo":            e.demo,
+		"deploy-contract": e.deployContract,
 	}
 	if c, ok := cmds[args[0]]; ok {
 		return c(ctx, args[1:])

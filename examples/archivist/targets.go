@@ -26,12 +26,13 @@ import (
 
 // The target kinds --to accepts.
 const (
-	kindMemory = "memory"
-	kindEth    = "eth"
+	kindMemory   = "memory"
+	kindEth      = "eth"
+	kindEthEvent = "eth-event"
 )
 
 // targetKinds are the kinds --to accepts, as the usage lists them.
-var targetKinds = []string{kindMemory, kindEth, kindTlog}
+var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog}
 
 // maxKeyFile bounds a key file read.
 const maxKeyFile = 64 << 10
@@ -187,9 +188,12 @@ func parseMemoryPublicKey(data []byte) (ed25519.PublicKey, error) {
 }
 
 // parseSink reads --sink: a 20-byte address, 0x and 40 hex digits.
-func parseSink(s string) (common.Address, error) {
+func parseSink(s string) (common.Address, error) { return parseAddress("--sink", s) }
+
+// parseAddress reads an address flag: 0x and 40 hex digits.
+func parseAddress(flagName, s string) (common.Address, error) {
 	if !strings.HasPrefix(s, "0x") || !common.IsHexAddress(s) {
-		return common.Address{}, fmt.Errorf("%w: --sink %q: want 0x and 40 hex digits", errUsage, s)
+		return common.Address{}, fmt.Errorf("%w: %s %q: want 0x and 40 hex digits", errUsage, flagName, s)
 	}
 	return common.HexToAddress(s), nil
 }
@@ -201,6 +205,7 @@ type ethFlags struct {
 	keyEnv   string
 	chainID  uint64
 	sink     string
+	contract string
 	final    uint64
 	maxFeeGw uint64
 }
@@ -230,11 +235,37 @@ func ethTarget(ctx context.Context, client eth.Client, f ethFlags, sign bool) (*
 	if err != nil {
 		return nil, err
 	}
+	return eth.New(ctx, client, k, f.chainID, sink, f.options())
+}
+
+// options are the eth.Options the flags set.
+func (f ethFlags) options() eth.Options {
 	opts := eth.Options{FinalDepth: f.final}
 	if f.maxFeeGw != 0 {
 		opts.MaxFeePerGas = new(big.Int).Mul(new(big.Int).SetUint64(f.maxFeeGw), big.NewInt(1e9))
 	}
-	return eth.New(ctx, client, k, f.chainID, sink, opts)
+	return opts
+}
+
+// ethEventTarget builds the eth-event target on client: calls to the
+// Anchor contract at --contract, whose code eth.NewEvent checks. sign is
+// as for ethTarget.
+func ethEventTarget(ctx context.Context, client eth.EventClient, f ethFlags, sign bool) (*eth.Anchorer, error) {
+	if f.chainID == 0 {
+		return nil, fmt.Errorf("%w: the eth-event target needs --chain-id", errUsage)
+	}
+	if f.contract == "" {
+		return nil, fmt.Errorf("%w: the eth-event target needs --contract (see deploy-contract)", errUsage)
+	}
+	contract, err := parseAddress("--contract", f.contract)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ethKey(f, sign)
+	if err != nil {
+		return nil, err
+	}
+	return eth.NewEvent(ctx, client, k, f.chainID, contract, f.options())
 }
 
 func ethKey(f ethFlags, sign bool) (*ecdsa.PrivateKey, error) {
@@ -284,10 +315,10 @@ func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool,
 			}
 			s.memory = m
 			s.list = append(s.list, m)
-		case kindEth:
+		case kindEth, kindEthEvent:
 			if ef.rpc == "" {
 				s.close()
-				return nil, fmt.Errorf("%w: the eth target needs --eth-rpc", errUsage)
+				return nil, fmt.Errorf("%w: the %s target needs --eth-rpc", errUsage, k)
 			}
 			c, err := dialEth(ctx, ef.rpc)
 			if err != nil {
@@ -295,7 +326,12 @@ func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool,
 				return nil, err
 			}
 			s.closers = append(s.closers, c.Close)
-			a, err := ethTarget(ctx, c, ef, sign)
+			var a *eth.Anchorer
+			if k == kindEth {
+				a, err = ethTarget(ctx, c, ef, sign)
+			} else {
+				a, err = ethEventTarget(ctx, c, ef, sign)
+			}
 			if err != nil {
 				s.close()
 				return nil, err
@@ -321,6 +357,7 @@ type verifyFlags struct {
 	tlogDir   string
 	chainID   uint64
 	sink      string
+	contract  string
 	rpcs      []string
 	agree     int
 	minDepth  uint64
@@ -358,21 +395,34 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		return nil, false, closeAll, err
 	}
 	vs = append(vs, tvs...)
-	if (f.chainID != 0) != (f.sink != "") {
-		return nil, false, closeAll, fmt.Errorf("%w: the eth verifier needs both --chain-id and --sink", errUsage)
+	if (f.chainID != 0) != (f.sink != "" || f.contract != "") {
+		return nil, false, closeAll, fmt.Errorf("%w: the eth verifiers need --chain-id with --sink (eth), --contract (eth-event) or both", errUsage)
 	}
 	if len(f.rpcs) > 0 && f.chainID == 0 {
-		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink", errUsage)
+		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink or --contract", errUsage)
 	}
 	if f.chainID == 0 {
 		return vs, tonline, closeAll, nil
 	}
-	sink, err := parseSink(f.sink)
-	if err != nil {
-		return nil, false, closeAll, err
+	var sink, contract common.Address
+	if f.sink != "" {
+		if sink, err = parseSink(f.sink); err != nil {
+			return nil, false, closeAll, err
+		}
+	}
+	if f.contract != "" {
+		if contract, err = parseAddress("--contract", f.contract); err != nil {
+			return nil, false, closeAll, err
+		}
 	}
 	if len(f.rpcs) == 0 {
-		return append(vs, eth.NewVerifier(f.chainID, sink)), tonline, closeAll, nil
+		if f.sink != "" {
+			vs = append(vs, eth.NewVerifier(f.chainID, sink))
+		}
+		if f.contract != "" {
+			vs = append(vs, eth.NewEventVerifier(f.chainID, contract))
+		}
+		return vs, tonline, closeAll, nil
 	}
 	eps := make([]eth.HeaderReader, len(f.rpcs))
 	for i, u := range f.rpcs {
@@ -383,9 +433,20 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		closers = append(closers, c.Close)
 		eps[i] = c
 	}
-	ov, err := eth.NewOnlineVerifier(f.chainID, sink, eps, eth.OnlineOptions{Agree: f.agree, MinDepth: f.minDepth, Timeout: f.timeout})
-	if err != nil {
-		return nil, false, closeAll, err
+	oo := eth.OnlineOptions{Agree: f.agree, MinDepth: f.minDepth, Timeout: f.timeout}
+	if f.sink != "" {
+		ov, err := eth.NewOnlineVerifier(f.chainID, sink, eps, oo)
+		if err != nil {
+			return nil, false, closeAll, err
+		}
+		vs = append(vs, ov)
 	}
-	return append(vs, ov), true, closeAll, nil
+	if f.contract != "" {
+		ov, err := eth.NewEventOnlineVerifier(f.chainID, contract, eps, oo)
+		if err != nil {
+			return nil, false, closeAll, err
+		}
+		vs = append(vs, ov)
+	}
+	return vs, true, closeAll, nil
 }
