@@ -81,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"verify":          e.verify,
 		"demo":            e.demo,
 		"deploy-contract": e.deployContract,
+		"bump":            e.bump,
 	}
 	if c, ok := cmds[args[0]]; ok {
 		return c(ctx, args[1:])
