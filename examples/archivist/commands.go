@@ -84,12 +84,14 @@ type targetFlags struct {
 	to      string
 	eth     ethFlags
 	tlog    tlogFlags
+	rekor   rekorFlags
 	timeout time.Duration
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
 	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: "+strings.Join(targetKinds, ", "))
 	t.tlog.register(fs)
+	t.rekor.register(fs)
 	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
 	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
 	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
@@ -341,13 +343,14 @@ func (e env) receipts(ctx context.Context, args []string) int {
 	return selfattest.ExitCode(err)
 }
 
-const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
+const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL] [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
 
 func (e env) verify(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify", verifyArgs)
 	var vf verifyFlags
 	fs.StringVar(&vf.memoryKey, "memory-key", "", "memory: the target's public key, a PEM `file` (F.memory.pub beside the journal)")
 	fs.Var((*stringList)(&vf.tlogKeys), "tlog-key", "tlog: a log's verifier key `file`, one line origin+hash+base64 (the local log's F.tlog.pub; repeatable, one per log)")
+	fs.StringVar(&vf.tlogURL, "tlog-url", "", "tlog: a log's tlog-tiles `URL` (a Rekor v2 log's), to check online that the log still holds the anchors")
 	fs.StringVar(&vf.tlogDir, "tlog-dir", "", "tlog: the local log's `folder`, to check online that the log still holds the anchors (it is read, never written)")
 	fs.Uint64Var(&vf.chainID, "chain-id", 0, "eth: the chain id")
 	fs.StringVar(&vf.sink, "sink", "", "eth: the sink `address` the anchors were sent to")

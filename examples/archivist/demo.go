@@ -180,7 +180,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	logV, _, closeV, err := tlogVerifiers([]string{tf.pub}, "", 0)
+	logV, _, closeV, err := tlogVerifiers(ctx, []string{tf.pub}, "", "", 0)
 	closeV()
 	if err != nil {
 		return steps, err
@@ -242,7 +242,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	logOV, _, closeOV, err := tlogVerifiers([]string{tf.pub}, tf.dir, 0)
+	logOV, _, closeOV, err := tlogVerifiers(ctx, []string{tf.pub}, tf.dir, "", 0)
 	defer closeOV()
 	if err != nil {
 		return steps, err

@@ -32,7 +32,7 @@ const (
 )
 
 // targetKinds are the kinds --to accepts, as the usage lists them.
-var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog}
+var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog, kindRekor}
 
 // maxKeyFile bounds a key file read.
 const maxKeyFile = 64 << 10
@@ -104,23 +104,23 @@ func loadMemoryKey(p string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: memory key %s: mode %v: readable by others; chmod 600", anchor.ErrBadInput, p, st.Mode().Perm())
+		return nil, fmt.Errorf("%w: Ed25519 key %s: mode %v: readable by others; chmod 600", anchor.ErrBadInput, p, st.Mode().Perm())
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("%w: memory key %s: %w", anchor.ErrBadInput, p, err)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: %w", anchor.ErrBadInput, p, err)
 	}
 	b, _ := pem.Decode(data)
 	if b == nil || b.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%w: memory key %s: not a PEM PRIVATE KEY", anchor.ErrBadInput, p)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: not a PEM PRIVATE KEY", anchor.ErrBadInput, p)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: memory key %s: %w", anchor.ErrBadInput, p, err)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: %w", anchor.ErrBadInput, p, err)
 	}
 	ek, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: memory key %s: not an Ed25519 key", anchor.ErrBadInput, p)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: not an Ed25519 key", anchor.ErrBadInput, p)
 	}
 	return ek, nil
 }
@@ -138,12 +138,12 @@ func createMemoryKey(mf memoryFiles) (ed25519.PrivateKey, error) {
 	}
 	f, err := os.OpenFile(mf.key, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("%w: memory key: %w", anchor.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: Ed25519 key: %w", anchor.ErrBadInput, err)
 	}
 	werr := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
 		os.Remove(mf.key)
-		return nil, fmt.Errorf("%w: memory key: %w", anchor.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: Ed25519 key: %w", anchor.ErrBadInput, err)
 	}
 	if err := writeMemoryPub(mf.pub, pub); err != nil {
 		return nil, err
@@ -345,6 +345,13 @@ func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool,
 			}
 			s.closers = append(s.closers, closeLog)
 			s.list = append(s.list, a)
+		case kindRekor:
+			a, err := openRekor(journal, tf.rekor, tf.timeout, notice)
+			if err != nil {
+				s.close()
+				return nil, err
+			}
+			s.list = append(s.list, a)
 		}
 	}
 	return s, nil
@@ -355,6 +362,7 @@ type verifyFlags struct {
 	memoryKey string
 	tlogKeys  []string
 	tlogDir   string
+	tlogURL   string
 	chainID   uint64
 	sink      string
 	contract  string
@@ -386,10 +394,7 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		}
 		vs = append(vs, anchortest.NewMemoryVerifier(pub, ""))
 	}
-	if len(f.tlogKeys) == 0 && f.tlogDir != "" {
-		return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir needs the log's --tlog-key", errUsage)
-	}
-	tvs, tonline, tclose, err := tlogVerifiers(f.tlogKeys, f.tlogDir, f.timeout)
+	tvs, tonline, tclose, err := tlogVerifiers(ctx, f.tlogKeys, f.tlogDir, f.tlogURL, f.timeout)
 	closers = append(closers, tclose)
 	if err != nil {
 		return nil, false, closeAll, err

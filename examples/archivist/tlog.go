@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -138,75 +137,90 @@ func readLogKey(p, flagName string) (*vtlog.LogKey, error) {
 	return k, nil
 }
 
-// checkpointOrigin reads the origin line of the checkpoint in a log's
-// folder, unverified: it only picks the key the checkpoint is then
-// verified with.
-func checkpointOrigin(root *os.Root) (string, error) {
-	f, err := root.Open(vtlog.CheckpointPath)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
-	if err != nil {
-		return "", fmt.Errorf("no origin line: %w", err)
-	}
-	return strings.TrimSuffix(line, "\n"), nil
+// checkpointOrigin returns the origin line of a log's checkpoint,
+// unverified: it only picks the key the checkpoint is then verified with.
+func checkpointOrigin(cp []byte) string {
+	line, _, _ := strings.Cut(string(cp), "\n")
+	return line
 }
 
-// tlogVerifiers builds a verifier per --tlog-key and, for the folder
-// --tlog-dir names, the online verifier of the log whose origin its
-// checkpoint states (reading the folder, not any network).
-func tlogVerifiers(keyFiles []string, dir string, timeout time.Duration) ([]anchor.AnchorVerifier, bool, func(), error) {
-	nop := func() {}
-	var vs []anchor.AnchorVerifier
-	byOrigin := map[string]*tlog.Verifier{}
+// A logSource is a log that verify reads to check tlog anchors online:
+// a folder (--tlog-dir) or a tiles URL (--tlog-url).
+type logSource struct {
+	flag, where string
+	checkpoint  vtlog.CheckpointFetcherFunc
+	tiles       vtlog.TileFetcherFunc
+}
+
+// tlogVerifiers builds a verifier per --tlog-key and, for each log that
+// --tlog-dir or --tlog-url names, the online verifier of the log whose
+// origin that log's checkpoint states.
+func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, timeout time.Duration) ([]anchor.AnchorVerifier, bool, func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	byOrigin := map[string]anchor.AnchorVerifier{}
+	var origins []string
 	for _, p := range keyFiles {
 		k, err := readLogKey(p, "--tlog-key")
 		if err != nil {
-			return nil, false, nop, err
+			return nil, false, closeAll, err
 		}
 		if _, dup := byOrigin[k.Name()]; dup {
-			return nil, false, nop, fmt.Errorf("%w: --tlog-key: two keys for origin %q", errUsage, k.Name())
+			return nil, false, closeAll, fmt.Errorf("%w: --tlog-key: two keys for origin %q", errUsage, k.Name())
 		}
 		v, err := tlog.NewVerifier(k.Name(), []*vtlog.LogKey{k}, tlog.VerifierOptions{})
 		if err != nil {
-			return nil, false, nop, err
+			return nil, false, closeAll, err
 		}
 		byOrigin[k.Name()] = v
+		origins = append(origins, k.Name())
 	}
-	if dir == "" {
-		for _, v := range byOrigin {
-			vs = append(vs, v)
+	if (dir != "" || url != "") && len(keyFiles) == 0 {
+		return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir and --tlog-url need the log's --tlog-key", errUsage)
+	}
+	var sources []logSource
+	if dir != "" {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir: %w", anchor.ErrBadInput, err)
 		}
-		return vs, false, nop, nil
+		closers = append(closers, func() { root.Close() })
+		df := vtlog.NewDirFetcher(root)
+		sources = append(sources, logSource{"--tlog-dir", dir, df.Checkpoint, df.Tile})
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, false, nop, fmt.Errorf("%w: --tlog-dir: %w", anchor.ErrBadInput, err)
-	}
-	origin, err := checkpointOrigin(root)
-	if err != nil {
-		root.Close()
-		return nil, false, nop, fmt.Errorf("%w: --tlog-dir %s: not a log's folder (its checkpoint): %w", anchor.ErrBadInput, dir, err)
-	}
-	v, ok := byOrigin[origin]
-	if !ok {
-		root.Close()
-		return nil, false, nop, fmt.Errorf("%w: --tlog-dir %s holds the log %q: give its key with --tlog-key", errUsage, dir, origin)
-	}
-	df := vtlog.NewDirFetcher(root)
-	ov, err := tlog.NewOnlineVerifier(v, df.Checkpoint, df.Tile, tlog.OnlineOptions{Timeout: timeout})
-	if err != nil {
-		root.Close()
-		return nil, false, nop, err
-	}
-	for o, v := range byOrigin {
-		if o == origin {
-			vs = append(vs, ov)
-		} else {
-			vs = append(vs, v)
+	if url != "" {
+		hf, err := vtlog.NewHTTPFetcher(url, vtlog.HTTPOptions{Timeout: timeout})
+		if err != nil {
+			return nil, false, closeAll, fmt.Errorf("%w: --tlog-url: %w", errUsage, err)
 		}
+		sources = append(sources, logSource{"--tlog-url", url, hf.Checkpoint, hf.Tile})
 	}
-	return vs, true, func() { root.Close() }, nil
+	for _, src := range sources {
+		cp, err := src.checkpoint(ctx)
+		if err != nil {
+			if src.flag == "--tlog-dir" {
+				return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir %s: not a log's folder (its checkpoint): %w", anchor.ErrBadInput, src.where, err)
+			}
+			return nil, false, closeAll, fmt.Errorf("%w: --tlog-url %s: the log's checkpoint: %w", anchor.ErrCouldNotCheck, src.where, err)
+		}
+		origin := checkpointOrigin(cp)
+		v, ok := byOrigin[origin].(*tlog.Verifier)
+		if !ok {
+			return nil, false, closeAll, fmt.Errorf("%w: %s %s holds the log %q: give its key with --tlog-key (once per log)", errUsage, src.flag, src.where, origin)
+		}
+		ov, err := tlog.NewOnlineVerifier(v, src.checkpoint, src.tiles, tlog.OnlineOptions{Timeout: timeout})
+		if err != nil {
+			return nil, false, closeAll, err
+		}
+		byOrigin[origin] = ov
+	}
+	vs := make([]anchor.AnchorVerifier, len(origins))
+	for i, o := range origins {
+		vs[i] = byOrigin[o]
+	}
+	return vs, len(sources) > 0, closeAll, nil
 }
