@@ -154,7 +154,7 @@ func (e env) add(ctx context.Context, args []string) int {
 }
 
 func (e env) anchor(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("anchor", "--to memory|eth[,...] [target flags] [--journal F] [--json]")
+	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--journal F] [--json]")
 	var c jflags
 	var tf targetFlags
 	c.register(fs)
@@ -206,7 +206,7 @@ func (e env) anchor(ctx context.Context, args []string) int {
 }
 
 func (e env) upgrade(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("upgrade", "--to memory|eth[,...] [target flags] [--out DIR] [--journal F] [--json]")
+	fs := e.newFlagSet("upgrade", "--to TARGET[,...] [target flags] [--out DIR] [--journal F] [--json]")
 	var c jflags
 	var tf targetFlags
 	c.register(fs)

@@ -114,6 +114,12 @@ func TestFlowTlog(t *testing.T) {
 	expectCode(t, archivist(t, other, "anchor", "--to", "tlog"), 0)
 	otherPub := filepath.Join(other, "archivist.journal.tlog.pub")
 	expectCode(t, archivist(t, f.dir, "verify", "--tlog-key", otherPub, "--memory-key", f.mpub, receipt, f.a), 1)
+	// The log's key file replaced by another log's: its checkpoint is not
+	// signed by that key, so the log is refused as false (1).
+	if err := os.WriteFile(filepath.Join(other, "archivist.journal.tlog.key"), mustRead(t, filepath.Join(f.dir, "archivist.journal.tlog.key")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, archivist(t, other, "anchor", "--to", "tlog"), 1)
 	// Two keys for one origin is a usage error.
 	expectCode(t, archivist(t, f.dir, "verify", "--tlog-key", otherPub, "--tlog-key", f.pub, receipt, f.a), 2)
 
