@@ -83,10 +83,12 @@ func openTlog(ctx context.Context, journal string, f tlogFlags, notice io.Writer
 		l.Close(cctx)
 	}
 	pub := vtlog.FormatLogKey(l.LogKey()) + "\n"
-	if old, err := os.ReadFile(tf.pub); err != nil || !bytes.Equal(old, []byte(pub)) {
-		if err := os.WriteFile(tf.pub, []byte(pub), 0o644); err != nil {
+	if old, err := readRegular(tf.pub, maxKeyFile); err != nil || !bytes.Equal(old, []byte(pub)) {
+		// Renamed into place: whatever is there (even a FIFO) is replaced,
+		// never opened.
+		if err := writeAtomic(filepath.Dir(tf.pub), filepath.Base(tf.pub), []byte(pub)); err != nil {
 			closeLog()
-			return nil, tf, nil, fmt.Errorf("%w: tlog public key: %w", anchor.ErrBadInput, err)
+			return nil, tf, nil, fmt.Errorf("tlog public key: %w", err)
 		}
 	}
 	if created {

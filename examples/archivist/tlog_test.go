@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tlogFlow is a journal whose two batches are anchored at the local log
@@ -317,6 +318,16 @@ func TestTlogExitCodes(t *testing.T) {
 			r := archivist(t, f.dir, tt.args...)
 			expectCode(t, r, tt.want)
 		})
+	}
+	// A FIFO where the public key goes is replaced, not waited on.
+	if err := os.Remove(f.pub); err != nil {
+		t.Fatal(err)
+	}
+	mkfifo(t, f.dir, filepath.Base(f.pub))
+	r := archivist(t, f.dir, "upgrade", "--to", "tlog")
+	expectCode(t, r, 0)
+	if r.took > 10*time.Second || !bytes.Equal(mustRead(t, f.pub)[:len("archivist.local+")], []byte("archivist.local+")) {
+		t.Fatalf("took %s; the public key file holds %q", r.took, mustRead(t, f.pub))
 	}
 }
 
