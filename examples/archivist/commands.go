@@ -382,6 +382,9 @@ func (e env) verify(ctx context.Context, args []string) int {
 	}
 	code := selfattest.ExitCode(err)
 	if *asJSON {
+		if reports == nil {
+			reports = []anchorReport{} // the batch part failed: no anchor was checked
+		}
 		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Anchors: reports, Result: res, Error: errString(err)})
 		return code
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/tlog"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
 )
@@ -77,5 +76,3 @@ func openRekor(journal string, f rekorFlags, timeout time.Duration, notice io.Wr
 		Timeout:  min(timeout, tlog.DefaultAnchorTimeout),
 	})
 }
-
-var _ anchor.Anchorer = (*tlog.RekorAnchorer)(nil)
