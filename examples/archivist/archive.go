@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 )
 
@@ -226,6 +227,22 @@ func writeAtomic(dir, name string, data []byte) error {
 	return nil
 }
 
+// An anchorReport is what verify found of one anchor entry of a receipt:
+// its place, kind and target, and its own outcome (verified, rejected,
+// bad input, pending or could not check) with the reason, so that one
+// anchor that fails does not hide how the others stand.
+type anchorReport struct {
+	Index   int    `json:"index"`
+	Kind    string `json:"kind"`
+	Target  string `json:"target"`
+	Outcome string `json:"outcome"`
+	Exit    int    `json:"exit"`
+	Checked string `json:"checked,omitempty"` // verified: "offline" or "online"
+	State   string `json:"state,omitempty"`   // checked online: the target's answer
+	Depth   uint64 `json:"depth,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
 // verifyFiles checks the receipt at receiptPath against the evidence file
 // at evidencePath (at most limit bytes). The evidence is the file's
 // digest, by the receipt's algorithm, under the name and media type the
@@ -233,31 +250,72 @@ func writeAtomic(dir, name string, data []byte) error {
 // file verifies, and any other content does not. With online, entries
 // whose verifier is an anchor.OnlineVerifier also ask their target.
 //
-// It returns the receipt as read (nil if it could not be) and the
-// result; the error wraps anchor.ErrAnchor (rejected), ErrPending,
-// ErrCouldNotCheck or ErrBadInput.
-func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, error) {
+// It checks the batch part once, then each anchor entry on its own (the
+// receipt with that entry alone, through anchor.VerifyReceipt or
+// VerifyReceiptOnline), and reports each. It returns the receipt as read
+// (nil if it could not be), the result (only if every anchor verified, as
+// anchor.VerifyReceipt returns it), the reports (none if the batch part
+// failed) and the error: the batch part's, or an *anchor.EntriesError of
+// the anchors that failed, which wraps the most serious of their
+// sentinels (anchor.ErrAnchor, then ErrBadInput, ErrCouldNotCheck,
+// ErrPending), as anchor.VerifyReceipt's does.
+func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []anchorReport, error) {
 	data, err := readRegular(receiptPath, anchor.MaxReceiptSize)
 	if err != nil {
-		return nil, nil, fmt.Errorf("receipt: %w", err)
+		return nil, nil, nil, fmt.Errorf("receipt: %w", err)
 	}
 	r, err := anchor.ParseReceipt(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("receipt %s: %w", receiptPath, err)
+		return nil, nil, nil, fmt.Errorf("receipt %s: %w", receiptPath, err)
 	}
 	d, _, err := digestFile(evidencePath, r.Evidence.Algorithm, limit)
 	if err != nil {
-		return r, nil, fmt.Errorf("evidence: %w", err)
+		return r, nil, nil, fmt.Errorf("evidence: %w", err)
 	}
 	ev, err := anchor.EvidenceFromDigest(r.Evidence.Name, r.Evidence.MediaType, r.Evidence.Algorithm, d)
 	if err != nil {
-		return r, nil, err
+		return r, nil, nil, err
 	}
-	var res *anchor.Result
-	if online {
-		res, err = anchor.VerifyReceiptOnline(ctx, r, ev, verifiers...)
-	} else {
-		res, err = anchor.VerifyReceipt(r, ev, verifiers...)
+	verify := func(r *anchor.Receipt) (*anchor.Result, error) {
+		if online {
+			return anchor.VerifyReceiptOnline(ctx, r, ev, verifiers...)
+		}
+		return anchor.VerifyReceipt(r, ev, verifiers...)
 	}
-	return r, res, err
+	if err := anchor.VerifyInclusion(r, ev); err != nil || len(r.Anchors) == 0 {
+		res, err := verify(r) // the batch part's error, or pending: no anchor
+		return r, res, nil, err
+	}
+	var (
+		res     *anchor.Result
+		reports []anchorReport
+		failed  []*anchor.EntryError
+	)
+	for i, e := range r.Anchors {
+		one := *r
+		one.Anchors = []anchor.Entry{e}
+		got, err := verify(&one)
+		var ee *anchor.EntriesError
+		if errors.As(err, &ee) && len(ee.Entries) == 1 {
+			err = ee.Entries[0].Err // the entry's own error, without "anchor 0"
+		}
+		rep := anchorReport{Index: i, Kind: e.Kind, Target: e.Target, Outcome: outcome(err), Exit: selfattest.ExitCode(err)}
+		if err != nil {
+			rep.Reason = err.Error()
+			failed = append(failed, &anchor.EntryError{Index: i, Kind: e.Kind, Target: e.Target, Err: err})
+		} else {
+			va := got.Anchors[0]
+			rep.Checked, rep.State, rep.Depth = va.Checked, va.State, va.Depth
+			if res == nil {
+				res = got
+			} else {
+				res.Anchors = append(res.Anchors, va)
+			}
+		}
+		reports = append(reports, rep)
+	}
+	if len(failed) > 0 {
+		return r, nil, reports, &anchor.EntriesError{Entries: failed}
+	}
+	return r, res, reports, nil
 }

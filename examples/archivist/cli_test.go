@@ -110,7 +110,7 @@ func deadURL(t *testing.T) string {
 func TestDemo(t *testing.T) {
 	r := archivist(t, t.TempDir(), "demo")
 	expectCode(t, r, 0)
-	for _, want := range []string{"pending (exit 3)", "final at depth 3", "verified: leaf 4 of 5", "checked online: final at depth 3", "rejected (exit 1)"} {
+	for _, want := range []string{"pending (exit 3)", "final at depth 3", "verified: leaf 4 of 5, 3 anchors checked offline", "checked online: final at depth 3", "archivist.local: checked online: final at depth 1", "rejected (exit 1)"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the story lacks %q:\n%s", want, r.stdout)
 		}

@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
 )
 
 // Flag parsing and printing; the work is in archive.go.
@@ -81,14 +83,19 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 type targetFlags struct {
 	to      string
 	eth     ethFlags
+	tlog    tlogFlags
+	rekor   rekorFlags
 	timeout time.Duration
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
-	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: memory, eth")
+	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: "+strings.Join(targetKinds, ", "))
+	t.tlog.register(fs)
+	t.rekor.register(fs)
 	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
 	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
 	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
+	fs.StringVar(&t.eth.contract, "contract", "", "eth-event: the Anchor contract's `address` (0x and 40 hex digits; see deploy-contract)")
 	fs.Uint64Var(&t.eth.final, "final-depth", 0, "eth: the depth at which an anchor is final (default 64)")
 	if sign {
 		fs.StringVar(&t.eth.keyFile, "eth-key-file", "", "eth: the `file` holding the sending key, 64 hex digits, mode 600")
@@ -147,7 +154,7 @@ func (e env) add(ctx context.Context, args []string) int {
 }
 
 func (e env) anchor(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("anchor", "--to memory|eth[,...] [target flags] [--journal F] [--json]")
+	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--journal F] [--json]")
 	var c jflags
 	var tf targetFlags
 	c.register(fs)
@@ -166,7 +173,7 @@ func (e env) anchor(ctx context.Context, args []string) int {
 	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, true, e.stderr)
+	ts, err := openTargets(ctx, tf, c.journal, true, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -199,7 +206,7 @@ func (e env) anchor(ctx context.Context, args []string) int {
 }
 
 func (e env) upgrade(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("upgrade", "--to memory|eth[,...] [target flags] [--out DIR] [--journal F] [--json]")
+	fs := e.newFlagSet("upgrade", "--to TARGET[,...] [target flags] [--out DIR] [--journal F] [--json]")
 	var c jflags
 	var tf targetFlags
 	c.register(fs)
@@ -220,7 +227,7 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	ts, err := openTargets(ctx, tf.to, c.journal, tf.eth, false, e.stderr)
+	ts, err := openTargets(ctx, tf, c.journal, false, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -336,12 +343,18 @@ func (e env) receipts(ctx context.Context, args []string) int {
 	return selfattest.ExitCode(err)
 }
 
+const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL] [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
+
 func (e env) verify(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("verify", "[--memory-key PEM] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE")
+	fs := e.newFlagSet("verify", verifyArgs)
 	var vf verifyFlags
 	fs.StringVar(&vf.memoryKey, "memory-key", "", "memory: the target's public key, a PEM `file` (F.memory.pub beside the journal)")
+	fs.Var((*stringList)(&vf.tlogKeys), "tlog-key", "tlog: a log's verifier key `file`, one line origin+hash+base64 (the local log's F.tlog.pub; repeatable, one per log)")
+	fs.StringVar(&vf.tlogURL, "tlog-url", "", "tlog: a log's tlog-tiles `URL` (a Rekor v2 log's), to check online that the log still holds the anchors")
+	fs.StringVar(&vf.tlogDir, "tlog-dir", "", "tlog: the local log's `folder`, to check online that the log still holds the anchors (it is read, never written)")
 	fs.Uint64Var(&vf.chainID, "chain-id", 0, "eth: the chain id")
 	fs.StringVar(&vf.sink, "sink", "", "eth: the sink `address` the anchors were sent to")
+	fs.StringVar(&vf.contract, "contract", "", "eth-event: the Anchor contract's `address` the anchors called")
 	fs.Var((*stringList)(&vf.rpcs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
 	fs.IntVar(&vf.agree, "agree", 0, "eth: how many --eth-rpc endpoints must agree (default: all)")
 	fs.Uint64Var(&vf.minDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
@@ -363,29 +376,42 @@ func (e env) verify(ctx context.Context, args []string) int {
 	defer closeAll()
 	var r *anchor.Receipt
 	var res *anchor.Result
+	var reports []anchorReport
 	if err == nil {
-		r, res, err = verifyFiles(ctx, receipt, evidence, *maxSize, online, vs)
+		r, res, reports, err = verifyFiles(ctx, receipt, evidence, *maxSize, online, vs)
 	}
 	code := selfattest.ExitCode(err)
 	if *asJSON {
-		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Result: res, Error: errString(err)})
+		if reports == nil {
+			reports = []anchorReport{} // the batch part failed: no anchor was checked
+		}
+		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Anchors: reports, Result: res, Error: errString(err)})
 		return code
+	}
+	if err == nil {
+		fmt.Fprintf(e.stdout, "verified: %s (%s, %s %x) is leaf %d of a batch of %d, root %s\n",
+			res.Evidence.Name, res.Evidence.MediaType, res.Evidence.Algorithm, res.Evidence.Digest, res.LeafIndex, res.TreeSize, res.Root)
+	} else if len(reports) > 0 {
+		fmt.Fprintf(e.stdout, "%s: %s is leaf %d of a batch of %d, root %s; its anchors:\n", outcome(err), r.Evidence.Name, r.LeafIndex, r.TreeSize, r.Root)
+	}
+	for _, a := range reports {
+		fmt.Fprintf(e.stdout, "  anchor %d at %s (%s): %s", a.Index+1, a.Target, a.Kind, a.Outcome)
+		if a.Checked != "" {
+			fmt.Fprintf(e.stdout, ", checked %s", a.Checked)
+		}
+		if a.State != "" {
+			fmt.Fprintf(e.stdout, ", %s at depth %d", a.State, a.Depth)
+		}
+		if a.Reason != "" {
+			fmt.Fprintf(e.stdout, ": %s", a.Reason)
+		}
+		fmt.Fprintln(e.stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", outcome(err), err)
 		if r != nil && code == selfattest.ExitCouldNotCheck && len(vs) == 0 {
-			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --chain-id and --sink for eth anchors")
+			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id with --sink for eth anchors and --contract for eth-event anchors")
 		}
-		return code
-	}
-	fmt.Fprintf(e.stdout, "verified: %s (%s, %s %x) is leaf %d of a batch of %d, root %s\n",
-		res.Evidence.Name, res.Evidence.MediaType, res.Evidence.Algorithm, res.Evidence.Digest, res.LeafIndex, res.TreeSize, res.Root)
-	for _, a := range res.Anchors {
-		fmt.Fprintf(e.stdout, "  anchored at %s: checked %s", a.Target, a.Checked)
-		if a.State != "" {
-			fmt.Fprintf(e.stdout, ", %s at depth %d", a.State, a.Depth)
-		}
-		fmt.Fprintln(e.stdout)
 	}
 	return code
 }
@@ -395,6 +421,7 @@ type verifyJSON struct {
 	Evidence string         `json:"evidence"`
 	Outcome  string         `json:"outcome"`
 	Exit     int            `json:"exit"`
+	Anchors  []anchorReport `json:"anchors"`
 	Result   *anchor.Result `json:"result,omitempty"`
 	Error    string         `json:"error,omitempty"`
 }
@@ -466,4 +493,59 @@ func (e env) printBatches(bs []anchor.BatchStatus) {
 			fmt.Fprintln(e.stdout)
 		}
 	}
+}
+
+const deployArgs = "--eth-rpc URL --chain-id N (--eth-key-file FILE | --eth-key-env NAME) [--max-fee-gwei N] [--json]"
+
+// deployContract deploys package anchor/eth's Anchor contract, once per
+// chain, and prints its address: the --contract of the eth-event target
+// and of verify.
+func (e env) deployContract(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("deploy-contract", deployArgs)
+	var ef ethFlags
+	fs.StringVar(&ef.rpc, "eth-rpc", "", "the JSON-RPC endpoint `URL`")
+	fs.Uint64Var(&ef.chainID, "chain-id", 0, "the chain id the endpoint must be on")
+	fs.StringVar(&ef.keyFile, "eth-key-file", "", "the `file` holding the sending key, 64 hex digits, mode 600")
+	fs.StringVar(&ef.keyEnv, "eth-key-env", "", "the environment `variable` holding the sending key")
+	fs.Uint64Var(&ef.maxFeeGw, "max-fee-gwei", 0, "the highest fee per gas to offer, in gwei (default 100)")
+	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the whole command, waiting for the deployment's block included")
+	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	if ef.rpc == "" || ef.chainID == 0 {
+		return e.fail(fmt.Errorf("%w: deploy-contract needs --eth-rpc and --chain-id", errUsage))
+	}
+	key, err := ethKey(ef, true)
+	if err != nil {
+		return e.fail(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	c, err := dialEth(ctx, ef.rpc)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer c.Close()
+	opts := ef.options()
+	opts.Logger = e.logger()
+	addr, err := eth.DeployContract(ctx, c, key, ef.chainID, opts)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *asJSON {
+		e.printJSON(struct {
+			Contract string `json:"contract"`
+			ChainID  uint64 `json:"chainId"`
+			Target   string `json:"target"`
+		}{addr.Hex(), ef.chainID, eth.EventTarget(ef.chainID, addr)})
+		return selfattest.ExitVerified
+	}
+	fmt.Fprintln(e.stdout, addr.Hex())
+	fmt.Fprintf(e.stderr, "archivist: the Anchor contract is at %s on chain %d: give it as --contract to anchor --to eth-event, upgrade and verify\n", addr.Hex(), ef.chainID)
+	return selfattest.ExitVerified
 }

@@ -138,7 +138,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		say("   item %d  sha256 %s…  %-28s %s", it.Item, it.SHA256[:16], it.MediaType, filepath.Base(it.Name))
 	}
 
-	say("\n2. Start two targets, in this process")
+	say("\n2. Start three targets, in this process")
 	key, err := crypto.GenerateKey()
 	if err != nil {
 		return steps, err
@@ -156,9 +156,15 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	}
 	say("   eth:    go-ethereum's simulated chain %d; a fresh key %s funded with 10 ETH sends to sink %s", demoChainID, from.Hex(), demoSink.Hex())
 	say("   memory: a signed ledger; its Ed25519 key was made for this demo (%s)", filepath.Base(mf.pub))
-	targets := []anchor.Anchorer{mem, ethT}
+	logT, tf, closeLog, err := openTlog(ctx, journal, tlogFlags{origin: defaultTlogOrigin}, nopWriter{})
+	if err != nil {
+		return steps, err
+	}
+	defer closeLog()
+	say("   tlog:   a transparency log in the folder %s, origin %s, its checkpoints signed by a key made for this demo (%s)", filepath.Base(tf.dir), defaultTlogOrigin, filepath.Base(tf.pub))
+	targets := []anchor.Anchorer{mem, ethT, logT}
 
-	say("\n3. Seal the items into a batch and anchor its root at both")
+	say("\n3. Seal the items into a batch and anchor its root at all three")
 	_, bs, err := anchorAll(ctx, j, targets)
 	if err := expect("anchor", err, 0, ""); err != nil {
 		return steps, err
@@ -174,14 +180,19 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	offline := []anchor.AnchorVerifier{memV, eth.NewVerifier(demoChainID, demoSink)}
+	logV, _, closeV, err := tlogVerifiers(ctx, []string{tf.pub}, "", "", 0)
+	closeV()
+	if err != nil {
+		return steps, err
+	}
+	offline := []anchor.AnchorVerifier{memV, eth.NewVerifier(demoChainID, demoSink), logV[0]}
 
 	pendingDir := filepath.Join(dir, "receipts-pending")
 	written, err := writeReceipts(j, pendingDir, nil)
 	if err != nil {
 		return steps, err
 	}
-	_, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
+	_, _, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
 	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", outcome(err), selfattest.ExitCode(err))
 	if err := expect("verify a pending receipt", err, selfattest.ExitCouldNotCheck, ""); err != nil {
 		return steps, err
@@ -190,7 +201,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		return steps, fmt.Errorf("%w: the pending receipt: %v, want pending", errDemo, err)
 	}
 
-	say("\n4. Make %d blocks on each target, then upgrade: the journal asks each target and records the complete entries", demoDepth)
+	say("\n4. Make %d blocks on each chain, then upgrade: the journal asks each target and records the complete entries (the log is final once a checkpoint commits to the anchor)", demoDepth)
 	for range demoDepth {
 		chain.Commit()
 		if err := mem.Mine(); err != nil {
@@ -213,25 +224,30 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	}
 	say("   %d receipts written to %s", len(written), recDir)
 
-	say("\n5. Verify every receipt offline, from the receipt, the file and the two verifiers' trust material alone")
+	say("\n5. Verify every receipt offline, from the receipt, the file and the three verifiers' trust material alone")
 	byName := map[string]string{}
 	for _, p := range paths {
 		byName[evidenceName(p)] = p
 	}
 	for _, w := range written {
-		_, res, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
+		_, res, _, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
 		if err := expect("verify "+filepath.Base(w.Name), err, 0, filepath.Base(w.File)); err != nil {
 			return steps, err
 		}
 		say("   %-18s verified: leaf %d of %d, %d anchors checked offline", filepath.Base(w.Name), res.LeafIndex, res.TreeSize, len(res.Anchors))
 	}
 
-	say("\n6. Verify one receipt online: the eth anchor's block must be canonical at depth >= %d (the simulated chain answers)", demoDepth)
+	say("\n6. Verify one receipt online: the eth anchor's block must be canonical at depth >= %d (the simulated chain answers), the log's latest checkpoint consistent with the anchor's (its folder answers)", demoDepth)
 	ov, err := eth.NewOnlineVerifier(demoChainID, demoSink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: demoDepth})
 	if err != nil {
 		return steps, err
 	}
-	_, res, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov})
+	logOV, _, closeOV, err := tlogVerifiers(ctx, []string{tf.pub}, tf.dir, "", 0)
+	defer closeOV()
+	if err != nil {
+		return steps, err
+	}
+	_, res, _, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov, logOV[0]})
 	if err := expect("verify online", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -253,7 +269,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err := os.WriteFile(tampered, b, 0o644); err != nil {
 		return steps, err
 	}
-	_, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
+	_, _, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
 	if err := expect("verify a tampered file", err, selfattest.ExitRejected, ""); err != nil {
 		return steps, err
 	}

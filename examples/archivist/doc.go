@@ -1,15 +1,19 @@
 // Command archivist keeps evidence: it records files in a crash-safe
 // journal, seals them into batches, anchors each batch's Merkle root at one
-// or more targets (an Ethereum chain, or a signed fake for trying things
-// out), and writes every file a receipt that anyone can verify later from
-// the receipt and the file alone.
+// or more targets (a transparency log, local or Rekor v2; an Ethereum
+// chain, by calldata or by a contract's event; or a signed fake for trying
+// things out), and writes every file a receipt that anyone can verify
+// later from the receipt and the file alone.
 //
 //	archivist add [--journal F] [--max-size N] [--json] FILE...
-//	archivist anchor --to memory|eth[,...] [target flags] [--journal F] [--json]
-//	archivist upgrade --to memory|eth[,...] [target flags] [--out DIR] [--journal F] [--json]
+//	archivist anchor --to memory|tlog|rekor|eth|eth-event[,...] [target flags] [--journal F] [--json]
+//	archivist upgrade --to memory|tlog|rekor|eth|eth-event[,...] [target flags] [--out DIR] [--journal F] [--json]
+//	archivist bump --to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]
 //	archivist status [--journal F] [--json]
 //	archivist receipts [--out DIR] [--journal F] [--json]
-//	archivist verify [--memory-key PEM] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE
+//	archivist verify [--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL]
+//	        [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE
+//	archivist deploy-contract --eth-rpc URL --chain-id N (--eth-key-file FILE | --eth-key-env NAME) [--max-fee-gwei N] [--json]
 //	archivist demo [--keep DIR] [--json]
 //
 // # The flow
@@ -49,25 +53,88 @@
 // upgrade (--memory-mine, 1 by default), and an anchor is final at depth
 // 3.
 //
+// tlog is package anchor/tlog's embedded log: a C2SP tlog-tiles
+// transparency log in the folder --tlog-dir (F.tlog beside the journal by
+// default), written by the archivist itself, its checkpoints signed by an
+// Ed25519 key. The log's origin (the checkpoint's first line, the name of
+// its key) is --tlog-origin, archivist.local by default, and is fixed when
+// the log is made. Its signer key F.tlog.key (for another --tlog-dir D:
+// D.key; mode 600, a signed-note signer key line) is made on first use,
+// which anchor says on stderr, with the verifier key F.tlog.pub beside it
+// (one line, origin+hash+base64: the key and the origin together, what
+// verify --tlog-key reads). Each anchor appends the root's statement; it
+// is final once a checkpoint commits to it (anchor waits for that
+// checkpoint before it exits, so the next upgrade finds it final), at a
+// depth of the entries from it to the checkpoint's end. Publishing the log
+// is serving the folder read-only; one process writes it at a time.
+//
+// rekor is a Rekor v2 log through anchor/tlog's RekorAnchorer: the root's
+// statement, signed by the archivist's Ed25519 key (--rekor-key, a PKCS #8
+// PEM file of mode 600; F.rekor.key, made on first use, by default),
+// POSTed as a hashedrekord entry to --rekor-url, and read back from the
+// log's tiles at --rekor-tiles-url (--rekor-url by default). --rekor-log-key
+// is the log's verifier key file, which names its origin. https only, or
+// http to 127.0.0.1. Its entries are of kind tlog too, their target the
+// log's origin: verify checks them with --tlog-key as the local log's.
+//
 // eth is package anchor/eth: a transaction carrying the root as calldata
 // to --sink on chain --chain-id, through the endpoint --eth-rpc, signed by
 // the key in --eth-key-file (64 hex digits, mode 600) or in the environment
 // variable --eth-key-env. upgrade needs no key: it only reads the chain.
 // An anchor is confirmed at depth 1 and final at --final-depth (64).
 //
+// eth-event is the same with a call to the Anchor contract at --contract,
+// whose event (Anchored(root, sender)) the verifier finds in the proven
+// receipt. deploy-contract deploys that contract once per chain, waits for
+// its block, checks the code at the new address, and prints the address
+// (0x and 40 hex digits) on stdout; anchor refuses a --contract whose code
+// is not the contract's. Its target is eth-event:<chain id>:<contract>.
+//
+// bump re-prices stuck eth and eth-event anchors: for every batch whose
+// anchor at a target --to names is pending, it takes the pending entry
+// from the journal (the batch's receipt holds it), and, when the
+// transaction's fee cap is below the base fee of the node's head block
+// (or for every one with --all), calls eth.Anchorer.Bump: a replacement
+// at the same nonce with fees raised by an eighth, within --max-fee-gwei.
+// The journal keeps the old entry; the next upgrade follows the nonce to
+// the replacement and records the complete entry naming it. A
+// transaction no longer in the node's pool (mined, or already replaced:
+// run upgrade) cannot be bumped, which is could not check. bump cannot
+// select anchors by age (an --after of N blocks): the journal records no
+// block or time for an anchor, and the node tells no transaction's age.
+//
 // # Verifying
 //
 // verify reads the receipt (at most 1 MiB) and digests the evidence file
 // under the name and media type the receipt states, so a renamed copy of
 // the file verifies and any other content is rejected. It checks the
-// inclusion proof to the root, then each anchor entry with the trust
-// material given: --memory-key (the memory target's public key) and
-// --chain-id with --sink (the eth target). Offline, an eth entry is
-// checked from its block hash alone (header, transaction and receipt
-// proofs); with --eth-rpc (repeatable) k of the endpoints (--agree, all
-// by default) must name that block as canonical at depth --min-depth (64)
-// or more. An entry no verifier was given for is could not check, never
-// a pass.
+// inclusion proof to the root, then each anchor entry on its own with the
+// trust material given: --memory-key (the memory target's public key),
+// --tlog-key (a log's verifier key file, repeatable, one per log: the
+// local log's F.tlog.pub, a Rekor log's key), --chain-id with --sink (the
+// eth target) and with --contract (the eth-event target). Offline, a tlog
+// entry is checked from the log's key alone (the checkpoint's signature
+// and origin, the inclusion proof of the statement rebuilt from the root,
+// and for a Rekor entry the archivist's signature); with --tlog-dir (the
+// local log's folder, read only) or --tlog-url (a log's tiles) the log's
+// latest checkpoint must also be consistent with the entry's: a log that
+// forked since is rejected. The log is the one whose key names the origin
+// its checkpoint states. An eth or eth-event entry is checked from its
+// block hash alone (header, transaction and receipt proofs, and for
+// eth-event the contract's log); with --eth-rpc (repeatable) k of the
+// endpoints (--agree, all by default) must name that block as canonical
+// at depth --min-depth (64) or more. An entry no verifier was given for
+// is could not check, never a pass.
+//
+// verify reports every anchor on a line of its own (with --json, an
+// object each in "anchors"): its number, target and kind, and verified
+// (checked offline or online, and the target's answer), rejected, bad
+// input, pending or could not check, with the reason. One anchor that
+// fails does not hide the others: a receipt whose log entry was altered
+// says so beside its memory anchor, verified. The receipt verifies only
+// if every anchor does; the exit code is the worst of theirs, in the order
+// anchor.EntriesError and selfattest.ExitCode give: rejected (1), then bad
+// input (2), then could not check and pending (3).
 //
 // # Output and exit codes
 //
@@ -93,16 +160,26 @@
 // format (not JSON, a member missing or unknown, hex of the wrong length):
 // nothing could be checked. A receipt stripped of its anchors is pending
 // (3), and one whose entry names another kind is could not check (3): no
-// verifier was given for that kind. None of these is ever 0.
+// verifier was given for that kind. None of these is ever 0. For a tlog
+// entry: another index, proof hash, checkpoint line or signature, or a
+// Rekor entry's signature, is 1; a checkpoint without its proof, an index
+// that is not a number or an unknown member is 2; another origin as the
+// target is 3 (no key for that log). A log folder (--tlog-dir) whose
+// checkpoint is not consistent with the entry's (a fork) is 1; one that
+// does not hold a log is 2. When anchoring, a --tlog-dir holding a log of
+// another origin is 2, one whose checkpoint the key beside it did not sign
+// (the key file was replaced) is 1, one that another process writes is 3.
 //
 // # The demo
 //
 // demo runs the flow above in a temporary folder with nothing to set up:
 // go-ethereum's simulated backend (ethclient/simulated) runs in the
 // process as chain 1337 with a generated, funded key, beside the memory
-// target. It records five generated build outputs, anchors them at both,
-// shows a receipt pending before any block, makes three blocks, upgrades,
-// verifies every receipt offline and one online, changes one byte of a
+// target and a local transparency log (tlog) in the folder. It records
+// five generated build outputs, anchors them at all three, shows a
+// receipt pending before any block, makes three blocks, upgrades,
+// verifies every receipt offline and one online (the chain asked, the
+// log's folder read), changes one byte of a
 // file and shows the rejection. It exits 0 only if every step ended as
 // expected.
 //
@@ -111,9 +188,15 @@
 // On a shared 2-core machine: add of 20,000 small files 0.5 s (one fsync
 // per 10,000 items); upgrade at the memory target writing their 20,000
 // receipts 2.7 s (about 1.6 KB each, every one written to a temporary
-// file and renamed into place); verify of one receipt 0.01 s; demo 0.4 s.
+// file and renamed into place); verify of one receipt 0.01 s; demo 0.2 s
+// with its three targets. At the local log: anchor 0.15 s (most of it
+// waiting for the checkpoint, published every 100 ms), upgrade of three
+// batches writing 2,003 receipts 1.4 s (1.4 KB each for a batch of 2,000:
+// the tlog entry adds about 0.3 KB), verify 0.01 s offline and with
+// --tlog-dir.
 //
 // It is built only on selfattest's public API: packages anchor,
-// anchor/anchortest and anchor/eth. It is its own module so that the
-// examples module does not link go-ethereum.
+// anchor/anchortest, anchor/eth, anchor/tlog and verify/tlog. It is its
+// own module so that the examples module does not link go-ethereum or the
+// log's storage.
 package main

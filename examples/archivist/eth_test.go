@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -109,14 +110,14 @@ func TestEthInProcess(t *testing.T) {
 
 	sink := common.HexToAddress(testSink)
 	offline := []anchor.AnchorVerifier{eth.NewVerifier(1337, sink)}
-	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
 		t.Fatalf("verify offline: %v", err)
 	}
 	ov, err := eth.NewOnlineVerifier(1337, sink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, res, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
+	_, res, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
 	if err != nil || len(res.Anchors) != 1 || res.Anchors[0].Checked != "online" || res.Anchors[0].State != "final" || res.Anchors[0].Depth != 3 {
 		t.Fatalf("verify online = %+v, %v; want final at depth 3, checked online", res, err)
 	}
@@ -124,13 +125,13 @@ func TestEthInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("verify online, depth 3 of 10: %v, want pending", err)
 	}
-	if _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify another file: %v, want rejected", err)
 	}
-	if _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify for chain 1: %v, want rejected", err)
 	}
 
@@ -211,7 +212,7 @@ func TestEthCLI(t *testing.T) {
 	expectCode(t, r, 0)
 	r = archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "3", receipt, ev)...)
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stdout, "checked online, final at depth 3") || !strings.Contains(r.stdout, "anchored at memory: checked offline") {
+	if !strings.Contains(r.stdout, "checked online, final at depth 3") || !strings.Contains(r.stdout, "anchor 2 at memory (memory): verified, checked offline") {
 		t.Errorf("verify online:\n%s", r.stdout)
 	}
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "4", receipt, ev)...), 3)
@@ -255,4 +256,161 @@ func archivistOffline(t *testing.T, dir string, args ...string) result {
 		t.Fatalf("run in a network namespace of its own: %v", err)
 	}
 	return r
+}
+
+// httpChain is the simulated backend serving JSON-RPC on 127.0.0.1, its
+// funded key in a file of mode 600 in dir, and its URL.
+type httpChain struct {
+	chain   *simulated.Backend
+	keyFile string
+	url     string
+}
+
+func newHTTPChain(t *testing.T, dir string) httpChain {
+	t.Helper()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	chain := simulated.NewBackend(types.GenesisAlloc{crypto.PubkeyToAddress(key.PublicKey): {Balance: big.NewInt(1e18)}},
+		func(nc *node.Config, _ *ethconfig.Config) {
+			nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
+			nc.HTTPModules = []string{"eth", "net", "web3"}
+			nc.HTTPVirtualHosts = []string{"*"}
+		})
+	t.Cleanup(func() { chain.Close() })
+	keyFile := filepath.Join(dir, "eth.key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return httpChain{chain: chain, keyFile: keyFile, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+}
+
+// archivistMining runs the binary while the chain makes a block every
+// 100 ms: for a command that waits for its transaction's block.
+func (c httpChain) archivistMining(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				c.chain.Commit()
+			}
+		}
+	}()
+	r := archivist(t, dir, args...)
+	close(stop)
+	<-done
+	return r
+}
+
+// TestEthEventCLI deploys the Anchor contract with deploy-contract, then
+// anchors at it (eth-event) beside the calldata target (eth) through the
+// binary, and verifies each kind with its own trust material.
+func TestEthEventCLI(t *testing.T) {
+	dir := t.TempDir()
+	c := newHTTPChain(t, dir)
+	ethArgs := []string{"--eth-rpc", c.url, "--chain-id", "1337"}
+
+	r := c.archivistMining(t, dir, append([]string{"deploy-contract", "--eth-key-file", c.keyFile}, ethArgs...)...)
+	expectCode(t, r, 0)
+	contract := strings.TrimSpace(r.stdout)
+	if !common.IsHexAddress(contract) || !strings.HasPrefix(contract, "0x") {
+		t.Fatalf("deploy-contract printed %q", r.stdout)
+	}
+	code, err := c.chain.Client().CodeAt(context.Background(), common.HexToAddress(contract), nil)
+	if err != nil || !bytes.Equal(code, eth.ContractRuntime()) {
+		t.Fatalf("the code at %s: %d bytes, %v; want the Anchor runtime", contract, len(code), err)
+	}
+
+	ev := write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
+	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
+	anchorArgs := append([]string{"--contract", contract, "--sink", testSink}, ethArgs...)
+	// A contract address that holds no Anchor code is refused.
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth-event", "--eth-key-file", c.keyFile, "--contract", testSink}, ethArgs...)...), 2)
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth-event", "--eth-key-file", c.keyFile}, ethArgs...)...), 2) // no --contract
+	r = archivist(t, dir, append([]string{"anchor", "--to", "eth-event,eth", "--eth-key-file", c.keyFile}, anchorArgs...)...)
+	expectCode(t, r, 0)
+	eventTarget := "eth-event:1337:" + strings.ToLower(strings.TrimPrefix(contract, "0x"))
+	if !strings.Contains(r.stdout, eventTarget+": pending") || !strings.Contains(r.stdout, "eth:1337:5e1f000000000000000000000000000000a77e57: pending") {
+		t.Fatalf("anchor:\n%s", r.stdout)
+	}
+	for range 3 {
+		c.chain.Commit()
+	}
+	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth-event,eth", "--final-depth", "3"}, anchorArgs...)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, eventTarget+": final at depth 3") {
+		t.Fatalf("upgrade:\n%s", r.stdout)
+	}
+	receipt := filepath.Join(dir, "receipts", "00000001-report.pdf.receipt.json")
+
+	// Both kinds verified, offline then online.
+	trust := []string{"verify", "--chain-id", "1337", "--sink", testSink, "--contract", contract}
+	r = archivist(t, dir, append(trust, receipt, ev)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "at "+eventTarget+" (eth-event): verified, checked offline") {
+		t.Errorf("verify:\n%s", r.stdout)
+	}
+	r = archivist(t, dir, append(trust, "--eth-rpc", c.url, "--min-depth", "3", "--json", receipt, ev)...)
+	expectCode(t, r, 0)
+	v := verifyJSONOf(t, r)
+	if len(v.Anchors) != 2 || v.Anchors[0].Checked != "online" || v.Anchors[1].Checked != "online" || v.Anchors[0].Kind != "eth-event" || v.Anchors[1].Kind != "eth" {
+		t.Fatalf("verify online: %s", r.stdout)
+	}
+	// The sink alone: the event anchor has no verifier (3), the calldata
+	// one verified, each said.
+	r = archivist(t, dir, "verify", "--json", "--chain-id", "1337", "--sink", testSink, receipt, ev)
+	expectCode(t, r, 3)
+	v = verifyJSONOf(t, r)
+	if v.Anchors[0].Outcome != "could not check" || v.Anchors[1].Outcome != "verified" {
+		t.Fatalf("verify with the sink only: %s", r.stdout)
+	}
+	// Another contract address: the event entry's target is not that
+	// verifier's, so could not check; the contract named as the sink of
+	// the calldata verifier does not take event entries either.
+	other := "0x" + strings.Repeat("22", 20)
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--contract", other, "--sink", testSink, receipt, ev), 3)
+	// Other evidence: rejected; a bad --contract: bad usage.
+	expectCode(t, archivist(t, dir, append(trust, receipt, write(t, dir, "other.pdf", []byte("%PDF-1.7 another")))...), 1)
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--contract", "0x12", receipt, ev), 2)
+	expectCode(t, archivist(t, dir, "verify", "--contract", contract, receipt, ev), 2)
+	// The event entry's proven receipt altered (its log, say): rejected,
+	// and the calldata anchor still reported verified.
+	data, err := os.ReadFile(receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	var anchors []map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(m["anchors"], &anchors); err != nil || string(anchors[0]["kind"]) != `"eth-event"` {
+		t.Fatalf("anchors: %v %s", err, m["anchors"])
+	}
+	rc := []byte(anchors[0]["receipt"])
+	k := len(rc) - 10 // inside the hex string, in the log's data
+	if rc[k] == '0' {
+		rc[k] = '1'
+	} else {
+		rc[k] = '0'
+	}
+	anchors[0]["receipt"] = rc
+	m["anchors"], _ = json.Marshal(anchors)
+	tampered, _ := json.Marshal(m)
+	r = archivist(t, dir, append(trust, "--json", write(t, dir, "tampered.json", tampered), ev)...)
+	expectCode(t, r, 1)
+	if v := verifyJSONOf(t, r); v.Anchors[0].Outcome != "rejected" || v.Anchors[1].Outcome != "verified" {
+		t.Fatalf("a tampered event entry: %s", r.stdout)
+	}
+	// deploy-contract with no key, or on the wrong chain.
+	expectCode(t, archivist(t, dir, append([]string{"deploy-contract"}, ethArgs...)...), 2)
+	expectCode(t, archivist(t, dir, "deploy-contract", "--eth-rpc", c.url, "--chain-id", "1", "--eth-key-file", c.keyFile), 2)
 }

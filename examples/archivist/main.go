@@ -17,33 +17,47 @@ const usage = `usage: archivist <command> [flags] [args]
 Commands:
   add [--journal F] [--max-size N] [--json] FILE...
         record each file's name, media type and SHA-256 in the journal
-  anchor --to memory|eth[,...] [target flags] [--journal F] [--json]
+  anchor --to TARGET[,...] [target flags] [--journal F] [--json]
         seal the items not in a batch yet into one, and anchor every batch
         not anchored yet at each target
-  upgrade --to memory|eth[,...] [target flags] [--out DIR] [--journal F] [--json]
+  upgrade --to TARGET[,...] [target flags] [--out DIR] [--journal F] [--json]
         ask the targets how the anchors stand, record it, write the receipts
+  bump --to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]
+        re-price pending eth anchors stuck below the base fee
   status [--journal F] [--json]
         the batches, their roots, and their anchors' states
   receipts [--out DIR] [--journal F] [--json]
         write one receipt per item into DIR
-  verify [--memory-key PEM] [--chain-id N --sink 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N]
-        [--max-size N] [--json] RECEIPT EVIDENCE
-        check a receipt against an evidence file, offline unless --eth-rpc
+  verify [--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL]
+        [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K]
+        [--min-depth N] [--max-size N] [--json] RECEIPT EVIDENCE
+        check a receipt against an evidence file, each anchor reported on
+        its own; offline unless --tlog-dir, --tlog-url or --eth-rpc
+  deploy-contract --eth-rpc URL --chain-id N --eth-key-file FILE [--max-fee-gwei N]
+        deploy the Anchor contract eth-event anchors call; print its address
   demo [--keep DIR] [--json]
-        the whole flow on an in-process simulated chain and the memory
-        target: no network, no keys to make
+        the whole flow on an in-process simulated chain, the memory target
+        and a local transparency log: no network, no keys to make
 
 The journal is ./archivist.journal unless --journal names another file.
-Target flags (anchor, upgrade):
-  memory: a fake target for trying things out, signing with an Ed25519
-          key; its ledger and keys live beside the journal (F.memory.json,
-          F.memory.key, F.memory.pub), created on first use
-  eth:    --eth-rpc URL --chain-id N --sink 0x... and, for anchor,
-          --eth-key-file FILE (mode 600) or --eth-key-env NAME
+Targets (--to) and their flags (anchor, upgrade):
+  memory:    a fake target for trying things out, signing with an Ed25519
+             key; its ledger and keys live beside the journal
+             (F.memory.json, F.memory.key, F.memory.pub), created on first use
+  tlog:      a transparency log in a local folder, --tlog-dir (default
+             F.tlog), origin --tlog-origin (default archivist.local); its
+             key F.tlog.key (mode 600) and public key F.tlog.pub, created
+             on first use
+  rekor:     a Rekor v2 log: --rekor-url, --rekor-tiles-url, --rekor-log-key
+             FILE (the log's key, origin+hash+base64), --rekor-key (the
+             archivist's Ed25519 key, default F.rekor.key, made on first use)
+  eth:       --eth-rpc URL --chain-id N --sink 0x... and, for anchor,
+             --eth-key-file FILE (mode 600) or --eth-key-env NAME
+  eth-event: as eth, with --contract 0x... (see deploy-contract) for --sink
 
 Run 'archivist <command> --help' for a command's flags.
 
-Exit codes:
+Exit codes (verify: the worst over the anchors, in this order 1, 2, 3):
   0  done; for verify: verified
   1  rejected: the evidence is not the item, the receipt or an anchor is false
   2  bad usage or unusable input: a file that is not a regular file, is
@@ -73,13 +87,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return selfattest.ExitBadInput
 	}
 	cmds := map[string]func(context.Context, []string) int{
-		"add":      e.add,
-		"anchor":   e.anchor,
-		"upgrade":  e.upgrade,
-		"status":   e.status,
-		"receipts": e.receipts,
-		"verify":   e.verify,
-		"demo":     e.demo,
+		"add":             e.add,
+		"anchor":          e.anchor,
+		"upgrade":         e.upgrade,
+		"status":          e.status,
+		"receipts":        e.receipts,
+		"verify":          e.verify,
+		"demo":            e.demo,
+		"deploy-contract": e.deployContract,
+		"bump":            e.bump,
 	}
 	if c, ok := cmds[args[0]]; ok {
 		return c(ctx, args[1:])

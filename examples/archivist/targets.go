@@ -26,9 +26,13 @@ import (
 
 // The target kinds --to accepts.
 const (
-	kindMemory = "memory"
-	kindEth    = "eth"
+	kindMemory   = "memory"
+	kindEth      = "eth"
+	kindEthEvent = "eth-event"
 )
+
+// targetKinds are the kinds --to accepts, as the usage lists them.
+var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog, kindRekor}
 
 // maxKeyFile bounds a key file read.
 const maxKeyFile = 64 << 10
@@ -37,14 +41,14 @@ const maxKeyFile = 64 << 10
 // once.
 func parseTargets(s string) ([]string, error) {
 	if s == "" {
-		return nil, fmt.Errorf("%w: --to: name at least one target (memory, eth)", errUsage)
+		return nil, fmt.Errorf("%w: --to: name at least one target (%s)", errUsage, strings.Join(targetKinds, ", "))
 	}
 	var out []string
 	for k := range strings.SplitSeq(s, ",") {
 		k = strings.TrimSpace(k)
 		switch {
-		case k != kindMemory && k != kindEth:
-			return nil, fmt.Errorf("%w: --to: unknown target %q (memory, eth)", errUsage, k)
+		case !slices.Contains(targetKinds, k):
+			return nil, fmt.Errorf("%w: --to: unknown target %q (%s)", errUsage, k, strings.Join(targetKinds, ", "))
 		case slices.Contains(out, k):
 			return nil, fmt.Errorf("%w: --to: %s named twice", errUsage, k)
 		}
@@ -100,23 +104,23 @@ func loadMemoryKey(p string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: memory key %s: mode %v: readable by others; chmod 600", anchor.ErrBadInput, p, st.Mode().Perm())
+		return nil, fmt.Errorf("%w: Ed25519 key %s: mode %v: readable by others; chmod 600", anchor.ErrBadInput, p, st.Mode().Perm())
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("%w: memory key %s: %w", anchor.ErrBadInput, p, err)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: %w", anchor.ErrBadInput, p, err)
 	}
 	b, _ := pem.Decode(data)
 	if b == nil || b.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%w: memory key %s: not a PEM PRIVATE KEY", anchor.ErrBadInput, p)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: not a PEM PRIVATE KEY", anchor.ErrBadInput, p)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: memory key %s: %w", anchor.ErrBadInput, p, err)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: %w", anchor.ErrBadInput, p, err)
 	}
 	ek, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: memory key %s: not an Ed25519 key", anchor.ErrBadInput, p)
+		return nil, fmt.Errorf("%w: Ed25519 key %s: not an Ed25519 key", anchor.ErrBadInput, p)
 	}
 	return ek, nil
 }
@@ -134,12 +138,12 @@ func createMemoryKey(mf memoryFiles) (ed25519.PrivateKey, error) {
 	}
 	f, err := os.OpenFile(mf.key, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("%w: memory key: %w", anchor.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: Ed25519 key: %w", anchor.ErrBadInput, err)
 	}
 	werr := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
 		os.Remove(mf.key)
-		return nil, fmt.Errorf("%w: memory key: %w", anchor.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: Ed25519 key: %w", anchor.ErrBadInput, err)
 	}
 	if err := writeMemoryPub(mf.pub, pub); err != nil {
 		return nil, err
@@ -184,9 +188,12 @@ func parseMemoryPublicKey(data []byte) (ed25519.PublicKey, error) {
 }
 
 // parseSink reads --sink: a 20-byte address, 0x and 40 hex digits.
-func parseSink(s string) (common.Address, error) {
+func parseSink(s string) (common.Address, error) { return parseAddress("--sink", s) }
+
+// parseAddress reads an address flag: 0x and 40 hex digits.
+func parseAddress(flagName, s string) (common.Address, error) {
 	if !strings.HasPrefix(s, "0x") || !common.IsHexAddress(s) {
-		return common.Address{}, fmt.Errorf("%w: --sink %q: want 0x and 40 hex digits", errUsage, s)
+		return common.Address{}, fmt.Errorf("%w: %s %q: want 0x and 40 hex digits", errUsage, flagName, s)
 	}
 	return common.HexToAddress(s), nil
 }
@@ -198,6 +205,7 @@ type ethFlags struct {
 	keyEnv   string
 	chainID  uint64
 	sink     string
+	contract string
 	final    uint64
 	maxFeeGw uint64
 }
@@ -227,11 +235,37 @@ func ethTarget(ctx context.Context, client eth.Client, f ethFlags, sign bool) (*
 	if err != nil {
 		return nil, err
 	}
+	return eth.New(ctx, client, k, f.chainID, sink, f.options())
+}
+
+// options are the eth.Options the flags set.
+func (f ethFlags) options() eth.Options {
 	opts := eth.Options{FinalDepth: f.final}
 	if f.maxFeeGw != 0 {
 		opts.MaxFeePerGas = new(big.Int).Mul(new(big.Int).SetUint64(f.maxFeeGw), big.NewInt(1e9))
 	}
-	return eth.New(ctx, client, k, f.chainID, sink, opts)
+	return opts
+}
+
+// ethEventTarget builds the eth-event target on client: calls to the
+// Anchor contract at --contract, whose code eth.NewEvent checks. sign is
+// as for ethTarget.
+func ethEventTarget(ctx context.Context, client eth.EventClient, f ethFlags, sign bool) (*eth.Anchorer, error) {
+	if f.chainID == 0 {
+		return nil, fmt.Errorf("%w: the eth-event target needs --chain-id", errUsage)
+	}
+	if f.contract == "" {
+		return nil, fmt.Errorf("%w: the eth-event target needs --contract (see deploy-contract)", errUsage)
+	}
+	contract, err := parseAddress("--contract", f.contract)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ethKey(f, sign)
+	if err != nil {
+		return nil, err
+	}
+	return eth.NewEvent(ctx, client, k, f.chainID, contract, f.options())
 }
 
 func ethKey(f ethFlags, sign bool) (*ecdsa.PrivateKey, error) {
@@ -264,8 +298,9 @@ func (s *targetSet) close() {
 
 // openTargets builds the targets --to names. sign is false for upgrade:
 // see ethTarget.
-func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool, notice io.Writer) (*targetSet, error) {
-	kinds, err := parseTargets(to)
+func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool, notice io.Writer) (*targetSet, error) {
+	ef := tf.eth
+	kinds, err := parseTargets(tf.to)
 	if err != nil {
 		return nil, err
 	}
@@ -280,10 +315,10 @@ func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool
 			}
 			s.memory = m
 			s.list = append(s.list, m)
-		case kindEth:
+		case kindEth, kindEthEvent:
 			if ef.rpc == "" {
 				s.close()
-				return nil, fmt.Errorf("%w: the eth target needs --eth-rpc", errUsage)
+				return nil, fmt.Errorf("%w: the %s target needs --eth-rpc", errUsage, k)
 			}
 			c, err := dialEth(ctx, ef.rpc)
 			if err != nil {
@@ -291,7 +326,27 @@ func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool
 				return nil, err
 			}
 			s.closers = append(s.closers, c.Close)
-			a, err := ethTarget(ctx, c, ef, sign)
+			var a *eth.Anchorer
+			if k == kindEth {
+				a, err = ethTarget(ctx, c, ef, sign)
+			} else {
+				a, err = ethEventTarget(ctx, c, ef, sign)
+			}
+			if err != nil {
+				s.close()
+				return nil, err
+			}
+			s.list = append(s.list, a)
+		case kindTlog:
+			a, _, closeLog, err := openTlog(ctx, journal, tf.tlog, notice)
+			if err != nil {
+				s.close()
+				return nil, err
+			}
+			s.closers = append(s.closers, closeLog)
+			s.list = append(s.list, a)
+		case kindRekor:
+			a, err := openRekor(journal, tf.rekor, tf.timeout, notice)
 			if err != nil {
 				s.close()
 				return nil, err
@@ -305,8 +360,12 @@ func openTargets(ctx context.Context, to, journal string, ef ethFlags, sign bool
 // verifyFlags are verify's trust material.
 type verifyFlags struct {
 	memoryKey string
+	tlogKeys  []string
+	tlogDir   string
+	tlogURL   string
 	chainID   uint64
 	sink      string
+	contract  string
 	rpcs      []string
 	agree     int
 	minDepth  uint64
@@ -335,21 +394,40 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		}
 		vs = append(vs, anchortest.NewMemoryVerifier(pub, ""))
 	}
-	if (f.chainID != 0) != (f.sink != "") {
-		return nil, false, closeAll, fmt.Errorf("%w: the eth verifier needs both --chain-id and --sink", errUsage)
-	}
-	if len(f.rpcs) > 0 && f.chainID == 0 {
-		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink", errUsage)
-	}
-	if f.chainID == 0 {
-		return vs, false, closeAll, nil
-	}
-	sink, err := parseSink(f.sink)
+	tvs, tonline, tclose, err := tlogVerifiers(ctx, f.tlogKeys, f.tlogDir, f.tlogURL, f.timeout)
+	closers = append(closers, tclose)
 	if err != nil {
 		return nil, false, closeAll, err
 	}
+	vs = append(vs, tvs...)
+	if (f.chainID != 0) != (f.sink != "" || f.contract != "") {
+		return nil, false, closeAll, fmt.Errorf("%w: the eth verifiers need --chain-id with --sink (eth), --contract (eth-event) or both", errUsage)
+	}
+	if len(f.rpcs) > 0 && f.chainID == 0 {
+		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink or --contract", errUsage)
+	}
+	if f.chainID == 0 {
+		return vs, tonline, closeAll, nil
+	}
+	var sink, contract common.Address
+	if f.sink != "" {
+		if sink, err = parseSink(f.sink); err != nil {
+			return nil, false, closeAll, err
+		}
+	}
+	if f.contract != "" {
+		if contract, err = parseAddress("--contract", f.contract); err != nil {
+			return nil, false, closeAll, err
+		}
+	}
 	if len(f.rpcs) == 0 {
-		return append(vs, eth.NewVerifier(f.chainID, sink)), false, closeAll, nil
+		if f.sink != "" {
+			vs = append(vs, eth.NewVerifier(f.chainID, sink))
+		}
+		if f.contract != "" {
+			vs = append(vs, eth.NewEventVerifier(f.chainID, contract))
+		}
+		return vs, tonline, closeAll, nil
 	}
 	eps := make([]eth.HeaderReader, len(f.rpcs))
 	for i, u := range f.rpcs {
@@ -360,9 +438,20 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		closers = append(closers, c.Close)
 		eps[i] = c
 	}
-	ov, err := eth.NewOnlineVerifier(f.chainID, sink, eps, eth.OnlineOptions{Agree: f.agree, MinDepth: f.minDepth, Timeout: f.timeout})
-	if err != nil {
-		return nil, false, closeAll, err
+	oo := eth.OnlineOptions{Agree: f.agree, MinDepth: f.minDepth, Timeout: f.timeout}
+	if f.sink != "" {
+		ov, err := eth.NewOnlineVerifier(f.chainID, sink, eps, oo)
+		if err != nil {
+			return nil, false, closeAll, err
+		}
+		vs = append(vs, ov)
 	}
-	return append(vs, ov), true, closeAll, nil
+	if f.contract != "" {
+		ov, err := eth.NewEventOnlineVerifier(f.chainID, contract, eps, oo)
+		if err != nil {
+			return nil, false, closeAll, err
+		}
+		vs = append(vs, ov)
+	}
+	return vs, true, closeAll, nil
 }

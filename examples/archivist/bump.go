@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
+)
+
+// bumpTarget is an eth target bump re-prices anchors at: the anchorer
+// (with the sending key) and the node it asks for the base fee.
+type bumpTarget struct {
+	a      *eth.Anchorer
+	client eth.Client
+}
+
+// A bumped is what bump did with one pending anchor.
+type bumped struct {
+	Batch   uint64 `json:"batch"`
+	Target  string `json:"target"`
+	Outcome string `json:"outcome"` // "bumped", "not stuck", or an outcome of an error
+	Nonce   uint64 `json:"nonce"`
+	FeeCap  string `json:"feeCap"`            // the waiting transaction's max fee per gas, wei
+	BaseFee string `json:"baseFee,omitempty"` // the head's base fee, wei
+	TxHash  string `json:"txHash,omitempty"`  // the replacement
+	NewCap  string `json:"newFeeCap,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// bumpAll re-prices, at each target, the pending anchor of every batch
+// whose transaction is stuck: its fee cap is below the base fee of the
+// node's head block, so no block can include it until the base fee falls.
+// With all, it re-prices every pending anchor still waiting. It finds
+// each pending entry in the journal (the batch's receipt holds it) and
+// calls eth.Anchorer.Bump, which sends a replacement at the same nonce
+// with fees raised by an eighth, within --max-fee-gwei. The journal keeps
+// the old entry: the next upgrade follows the nonce to the replacement.
+//
+// The error joins each anchor's failure (a *anchor.TargetError): a
+// replacement over the fee cap, a transaction no longer in the node's
+// pool (mined or dropped: run upgrade) is could not check.
+func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all bool) ([]bumped, error) {
+	bs, err := j.Batches()
+	if err != nil {
+		return nil, err
+	}
+	var out []bumped
+	var errs []error
+	for _, t := range targets {
+		var baseFee *big.Int
+		for _, b := range bs {
+			var st *anchor.AnchorStatus
+			for i := range b.Anchors {
+				if b.Anchors[i].Target == t.a.Name() {
+					st = &b.Anchors[i]
+				}
+			}
+			if st == nil || st.State != anchor.StatePending || st.Unsent {
+				continue // an unsent anchor is anchor's to send
+			}
+			r, err := j.Receipt(anchor.ItemID(b.ID)) // a batch's id is its first item's
+			if err != nil {
+				return out, err
+			}
+			var entry anchor.Entry
+			for _, e := range r.Anchors {
+				if e.Target == t.a.Name() {
+					entry = e
+				}
+			}
+			if entry.IsZero() {
+				return out, fmt.Errorf("%w: batch %d: the journal's receipt has no entry for %s", anchor.ErrBadInput, b.ID, t.a.Name())
+			}
+			x, err := eth.ParseEthEntry(entry)
+			if err != nil {
+				return out, err
+			}
+			tx, err := decodeTx(x.Tx)
+			if err != nil {
+				return out, err
+			}
+			bp := bumped{Batch: uint64(b.ID), Target: t.a.Name(), Nonce: x.Nonce, FeeCap: tx.GasFeeCap().String()}
+			if baseFee == nil {
+				head, err := t.client.HeaderByNumber(ctx, nil)
+				if err != nil {
+					return out, errors.Join(append(errs, &anchor.TargetError{Target: t.a.Name(), Err: fmt.Errorf("%w: the head block: %w", anchor.ErrCouldNotCheck, err)})...)
+				}
+				if head.BaseFee == nil {
+					return out, errors.Join(append(errs, &anchor.TargetError{Target: t.a.Name(), Err: fmt.Errorf("%w: the head block has no base fee (not an EIP-1559 chain)", anchor.ErrCouldNotCheck)})...)
+				}
+				baseFee = head.BaseFee
+			}
+			bp.BaseFee = baseFee.String()
+			if !all && tx.GasFeeCap().Cmp(baseFee) >= 0 {
+				bp.Outcome = "not stuck"
+				out = append(out, bp)
+				continue
+			}
+			nu, err := t.a.Bump(ctx, b.Root, entry)
+			if err != nil {
+				err = &anchor.TargetError{Target: t.a.Name(), Err: fmt.Errorf("batch %d: %w", b.ID, err)}
+				bp.Outcome, bp.Reason = outcome(err), err.Error()
+				errs = append(errs, err)
+				out = append(out, bp)
+				continue
+			}
+			nx, err := eth.ParseEthEntry(nu)
+			if err != nil {
+				return out, err
+			}
+			ntx, err := decodeTx(nx.Tx)
+			if err != nil {
+				return out, err
+			}
+			bp.Outcome, bp.TxHash, bp.NewCap = "bumped", "0x"+nx.TxHash, ntx.GasFeeCap().String()
+			out = append(out, bp)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// decodeTx decodes an entry's transaction (hex of its EIP-2718 encoding;
+// ParseEthEntry checked the hex).
+func decodeTx(h string) (*types.Transaction, error) {
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return nil, fmt.Errorf("%w: eth entry tx: %w", anchor.ErrBadInput, err)
+	}
+	var tx types.Transaction
+	if err := tx.UnmarshalBinary(b); err != nil {
+		return nil, fmt.Errorf("%w: eth entry tx: %w", anchor.ErrBadInput, err)
+	}
+	return &tx, nil
+}
+
+const bumpArgs = "--to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]"
+
+func (e env) bump(ctx context.Context, args []string) int {
+	fs := e.newFlagSet("bump", bumpArgs)
+	var c jflags
+	var tf targetFlags
+	c.register(fs)
+	tf.register(fs, true)
+	all := fs.Bool("all", false, "re-price every pending anchor still waiting in the pool, not only those whose fee cap is below the base fee")
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
+	defer cancel()
+	if err := c.exists(); err != nil {
+		return e.fail(err)
+	}
+	kinds, err := parseTargets(tf.to)
+	if err != nil {
+		return e.fail(err)
+	}
+	var targets []bumpTarget
+	for _, k := range kinds {
+		if k != kindEth && k != kindEthEvent {
+			return e.fail(fmt.Errorf("%w: bump re-prices eth and eth-event anchors only, not %s", errUsage, k))
+		}
+		if tf.eth.rpc == "" {
+			return e.fail(fmt.Errorf("%w: the %s target needs --eth-rpc", errUsage, k))
+		}
+		cl, err := dialEth(ctx, tf.eth.rpc)
+		if err != nil {
+			return e.fail(err)
+		}
+		defer cl.Close()
+		var a *eth.Anchorer
+		if k == kindEth {
+			a, err = ethTarget(ctx, cl, tf.eth, true)
+		} else {
+			a, err = ethEventTarget(ctx, cl, tf.eth, true)
+		}
+		if err != nil {
+			return e.fail(err)
+		}
+		targets = append(targets, bumpTarget{a: a, client: cl})
+	}
+	j, err := c.open(false, e.logger())
+	if err != nil {
+		return e.fail(err)
+	}
+	defer j.Close()
+	done, err := bumpAll(ctx, j, targets, *all)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
+	}
+	if c.asJSON {
+		e.printJSON(struct {
+			Journal string   `json:"journal"`
+			Anchors []bumped `json:"anchors"`
+			Error   string   `json:"error,omitempty"`
+		}{c.journal, done, errString(err)})
+		return selfattest.ExitCode(err)
+	}
+	for _, b := range done {
+		fmt.Fprintf(e.stdout, "batch %d at %s: %s (nonce %d, fee cap %s wei, base fee %s wei)", b.Batch, b.Target, b.Outcome, b.Nonce, b.FeeCap, b.BaseFee)
+		if b.TxHash != "" {
+			fmt.Fprintf(e.stdout, ": replaced by %s, fee cap %s wei", b.TxHash, b.NewCap)
+		}
+		if b.Reason != "" {
+			fmt.Fprintf(e.stdout, ": %s", b.Reason)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	if len(done) == 0 {
+		fmt.Fprintln(e.stdout, "no pending anchor at these targets")
+	}
+	return selfattest.ExitCode(err)
+}

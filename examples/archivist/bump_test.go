@@ -1,0 +1,143 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/eth"
+)
+
+// stuckAnchorer anchors at the eth target as eth.Anchorer would, but with
+// a fee cap of 1e7 wei, below the chain's base fee: its transaction waits
+// in the pool, stuck. Its entries are the documented pending entry.
+type stuckAnchorer struct {
+	client eth.Client
+	key    *ecdsa.PrivateKey
+	sink   common.Address
+}
+
+func (s stuckAnchorer) Name() string {
+	return "eth:1337:" + strings.ToLower(strings.TrimPrefix(s.sink.Hex(), "0x"))
+}
+
+func (s stuckAnchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
+	from := crypto.PubkeyToAddress(s.key.PublicKey)
+	nonce, err := s.client.PendingNonceAt(ctx, from)
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(big.NewInt(1337)), &types.DynamicFeeTx{
+		ChainID: big.NewInt(1337), Nonce: nonce, GasTipCap: big.NewInt(1e7), GasFeeCap: big.NewInt(1e7),
+		Gas: 30_000, To: &s.sink, Value: new(big.Int), Data: eth.Calldata(root),
+	})
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	if err := s.client.SendTransaction(ctx, tx); err != nil {
+		return anchor.Entry{}, err
+	}
+	bin, err := tx.MarshalBinary()
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	b, err := json.Marshal(eth.Entry{
+		Kind: eth.Kind, Target: s.Name(), ChainID: 1337, Nonce: nonce,
+		From:   strings.ToLower(strings.TrimPrefix(from.Hex(), "0x")),
+		TxHash: strings.TrimPrefix(tx.Hash().Hex(), "0x"), Tx: hex.EncodeToString(bin),
+	})
+	if err != nil {
+		return anchor.Entry{}, err
+	}
+	return anchor.ParseEntry(b)
+}
+
+func (s stuckAnchorer) Check(context.Context, anchor.Hash, anchor.Entry) (anchor.Status, error) {
+	panic("not used: upgrade runs in the binary")
+}
+
+// TestBump: an anchor stuck below the base fee stays pending; bump
+// replaces it at the same nonce, and the next upgrade completes the
+// journal's (old) entry from the replacement, whose receipt verifies. An
+// anchor priced by the archivist is not stuck and is left alone.
+func TestBump(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := newHTTPChain(t, dir)
+	key, err := eth.LoadKeyFile(c.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := write(t, dir, "a.txt", []byte("stuck"))
+	if _, err := addFiles(j, []string{ev}, 1<<20, nil); err != nil {
+		t.Fatal(err)
+	}
+	stuck := stuckAnchorer{client: c.chain.Client(), key: key, sink: common.HexToAddress(testSink)}
+	if _, _, err := anchorAll(ctx, j, []anchor.Anchorer{stuck}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	ethArgs := []string{"--eth-rpc", c.url, "--chain-id", "1337", "--sink", testSink}
+	c.chain.Commit()
+	c.chain.Commit()
+	expectCode(t, archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "1"}, ethArgs...)...), 3) // still pending
+
+	// Refused: a target bump does not re-price, no key.
+	expectCode(t, archivist(t, dir, append([]string{"bump", "--to", "memory"}, ethArgs...)...), 2)
+	expectCode(t, archivist(t, dir, append([]string{"bump", "--to", "eth"}, ethArgs...)...), 2)
+
+	r := archivist(t, dir, append([]string{"bump", "--to", "eth", "--json", "--eth-key-file", c.keyFile}, ethArgs...)...)
+	expectCode(t, r, 0)
+	var out struct{ Anchors []bumped }
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Anchors) != 1 {
+		t.Fatalf("bump --json: %v\n%s", err, r.stdout)
+	}
+	b := out.Anchors[0]
+	if b.Outcome != "bumped" || b.Batch != 1 || b.FeeCap != "10000000" || b.TxHash == "" {
+		t.Fatalf("bump: %+v", b)
+	}
+	newCap, _ := new(big.Int).SetString(b.NewCap, 10)
+	baseFee, _ := new(big.Int).SetString(b.BaseFee, 10)
+	if newCap == nil || baseFee == nil || newCap.Cmp(baseFee) < 0 {
+		t.Fatalf("the replacement's fee cap %s is below the base fee %s", b.NewCap, b.BaseFee)
+	}
+
+	c.chain.Commit()
+	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "1"}, ethArgs...)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "final at depth 1") {
+		t.Fatalf("upgrade after the bump:\n%s", r.stdout)
+	}
+	receipt := filepath.Join(dir, "receipts", "00000001-a.txt.receipt.json")
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, receipt, ev), 0)
+	if !strings.Contains(string(mustRead(t, receipt)), strings.TrimPrefix(b.TxHash, "0x")) {
+		t.Errorf("the receipt does not name the replacement %s", b.TxHash)
+	}
+
+	// An anchor the archivist priced: not stuck, left alone.
+	write(t, dir, "b.txt", []byte("fine"))
+	expectCode(t, archivist(t, dir, "add", "b.txt"), 0)
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth", "--eth-key-file", c.keyFile}, ethArgs...)...), 0)
+	r = archivist(t, dir, append([]string{"bump", "--to", "eth", "--eth-key-file", c.keyFile}, ethArgs...)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "batch 2 at eth:1337:5e1f000000000000000000000000000000a77e57: not stuck") {
+		t.Fatalf("bump of a fairly priced anchor:\n%s", r.stdout)
+	}
+}
