@@ -18,6 +18,7 @@ import (
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/tlog"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
+	"github.com/ats-run/selfattest/verify/tlog/logfetch"
 )
 
 // The tlog target: package anchor/tlog's embedded local log, a C2SP
@@ -191,11 +192,11 @@ func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, time
 			return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir: %w", anchor.ErrBadInput, err)
 		}
 		closers = append(closers, func() { root.Close() })
-		df := vtlog.NewDirFetcher(root)
+		df := logfetch.NewDirFetcher(root)
 		sources = append(sources, logSource{"--tlog-dir", dir, df.Checkpoint, df.Tile})
 	}
 	if url != "" {
-		hf, err := vtlog.NewHTTPFetcher(url, vtlog.HTTPOptions{Timeout: timeout})
+		hf, err := logfetch.NewHTTPFetcher(url, logfetch.HTTPOptions{Timeout: timeout})
 		if err != nil {
 			return nil, false, closeAll, fmt.Errorf("%w: --tlog-url: %w", errUsage, err)
 		}
