@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -492,6 +493,27 @@ func TestKeyLoaders(t *testing.T) {
 	_, err := LoadKeyFile(bad)
 	if !errors.Is(err, anchor.ErrBadInput) || strings.Contains(err.Error(), secret[:16]) || strings.Contains(err.Error(), "'g'") {
 		t.Errorf("LoadKeyFile(bad) = %v: want ErrBadInput, no key material", err)
+	}
+	// Not a regular file, or too large: refused at once, never read.
+	fifo := dir + "/fifo"
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := dir + "/big"
+	if err := writeFile(big, strings.Repeat(" ", 2000)+secret, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", dir, big} {
+		done := make(chan error, 1)
+		go func() { _, err := LoadKeyFile(p); done <- err }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, anchor.ErrBadInput) {
+				t.Errorf("LoadKeyFile(%s) = %v, want ErrBadInput", p, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("LoadKeyFile(%s) blocked", p)
+		}
 	}
 	t.Setenv("SELFATTEST_TEST_ETH_KEY", "0x"+secret)
 	if _, err := KeyFromEnv("SELFATTEST_TEST_ETH_KEY"); err != nil {

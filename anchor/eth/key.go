@@ -8,8 +8,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // LoadKeyFile reads a secp256k1 private key from a file holding its 64
@@ -17,22 +19,21 @@ import (
 // geth's --nodekey and crypto.LoadECDSA files do. The file must not be
 // readable by group or others. Errors never quote the file's contents.
 func LoadKeyFile(path string) (*ecdsa.PrivateKey, error) {
-	f, err := os.Open(path)
+	// Opened without blocking and refused unless a regular file: a FIFO
+	// or a device named as the key file does not stall the caller.
+	f, err := localfile.Open(path, 1024)
 	if err != nil {
 		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
+	if f.Mode().Perm()&0o077 != 0 {
+		return nil, &anchor.FormatError{Field: "eth key file " + path, Reason: fmt.Sprintf("mode %v: readable by others; chmod 600", f.Mode().Perm())}
+	}
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, &anchor.FormatError{Field: "eth key file " + path, Reason: fmt.Sprintf("mode %v: readable by others; chmod 600", fi.Mode().Perm())}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, 1024))
-	if err != nil {
-		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
-	}
+	defer clear(data)
 	return parseKey(string(data), "eth key file "+path)
 }
 

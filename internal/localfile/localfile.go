@@ -98,6 +98,7 @@ func describe(m fs.FileMode) string {
 type File struct {
 	f     *os.File
 	path  string
+	mode  fs.FileMode
 	size  int64
 	limit int64
 	read  int64
@@ -147,7 +148,7 @@ func check(f *os.File, path string, limit int64) (*File, error) {
 		f.Close()
 		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
 	}
-	return &File{f: f, path: path, size: st.Size(), limit: limit}, nil
+	return &File{f: f, path: path, mode: st.Mode(), size: st.Size(), limit: limit}, nil
 }
 
 // Create opens the file at path for writing, creating it with perm if it
@@ -179,6 +180,10 @@ func Create(path string, flag int, perm os.FileMode) (*os.File, error) {
 
 // Size is the file's size when it was opened.
 func (f *File) Size() int64 { return f.size }
+
+// Mode returns the file's mode when it was opened (its permission bits
+// say who else may read it: a key file must not be readable by others).
+func (f *File) Mode() fs.FileMode { return f.mode }
 
 // Read reads from the file. The read that would take the total past the
 // limit returns an [*Error] of KindTooLarge instead; a failed read an
