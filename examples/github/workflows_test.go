@@ -230,65 +230,6 @@ func TestVerifyWorkflow(t *testing.T) {
 	}
 }
 
-// TestVerifyDraw runs the draw step's script under bash, with shuf and
-// sleep replaced by stubs that answer chosen numbers and record their
-// arguments: a draw under 12 checks after the jitter, 12 and over does
-// not check and does not wait, and a manual run checks at once.
-func TestVerifyDraw(t *testing.T) {
-	w, _ := load(t, "verify.yml")
-	script := w.job().Steps[0].Run
-	bin := t.TempDir()
-	stub := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stub("shuf", `echo "shuf $*" >> "$STUB_LOG"
-case "$2" in 0-99) echo "$DRAW";; 0-1800) echo "$JITTER";; *) exit 9;; esac
-`)
-	stub("sleep", `echo "sleep $*" >> "$STUB_LOG"
-`)
-	for _, c := range []struct {
-		event, draw string
-		want        string // run=…
-		log         []string
-	}{
-		{"schedule", "0", "true", []string{"shuf -i 0-99 -n 1", "shuf -i 0-1800 -n 1", "sleep 1234"}},
-		{"schedule", "11", "true", []string{"shuf -i 0-99 -n 1", "shuf -i 0-1800 -n 1", "sleep 1234"}},
-		{"schedule", "12", "false", []string{"shuf -i 0-99 -n 1"}},
-		{"schedule", "99", "false", []string{"shuf -i 0-99 -n 1"}},
-		{"workflow_dispatch", "99", "true", nil},
-	} {
-		dir := t.TempDir()
-		out, sum, logf := filepath.Join(dir, "output"), filepath.Join(dir, "summary"), filepath.Join(dir, "log")
-		cmd := exec.Command("bash", "-e", "-c", script)
-		cmd.Env = []string{
-			"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-			"GITHUB_EVENT_NAME=" + c.event, "GITHUB_OUTPUT=" + out, "GITHUB_STEP_SUMMARY=" + sum,
-			"STUB_LOG=" + logf, "DRAW=" + c.draw, "JITTER=1234",
-		}
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s draw %s: %v\n%s", c.event, c.draw, err, b)
-		}
-		got, _ := os.ReadFile(out)
-		if string(got) != "run="+c.want+"\n" {
-			t.Errorf("%s draw %s: output %q, want run=%s", c.event, c.draw, got, c.want)
-		}
-		lb, _ := os.ReadFile(logf)
-		if l := strings.Fields(strings.ReplaceAll(string(lb), " ", "_")); !slices.Equal(l, under(c.log)) {
-			t.Errorf("%s draw %s: ran %q, want %q", c.event, c.draw, lb, c.log)
-		}
-	}
-}
-
-func under(s []string) []string {
-	var o []string
-	for _, v := range s {
-		o = append(o, strings.ReplaceAll(v, " ", "_"))
-	}
-	return o
-}
-
 func mapsEqual(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false
