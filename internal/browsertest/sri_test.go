@@ -168,8 +168,9 @@ func load(t *testing.T, bctx context.Context, url string) pageState {
 	return st
 }
 
-// flipByte changes the byte of file at the first occurrence of from to
-// to, in place: same size, same name, the page that names it unchanged.
+// flipByte replaces, in place, the first occurrence of from in file with
+// to, which differs from it by one byte: same size, same name, and the
+// page that names the file unchanged.
 func flipByte(t *testing.T, file, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(file)
