@@ -145,6 +145,42 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// startChromium starts headless Chromium for the test, stopped when the
+// test ends, with networking kept on 127.0.0.1.
+func startChromium(t *testing.T, bin string) context.Context {
+	t.Helper()
+	actx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-extensions", true),
+		// Chromium's preload scanner reads the markup with a tokenizer and
+		// fetches, ahead of the parser, what it guesses the page will use
+		// (a guess that, for <svg><base href>, uses a base URL the document
+		// never has). What it fetches runs only if the tree builder inserts
+		// an element for that URL, and that element's own load is what
+		// the differential test counts, so the scanner is switched off.
+		chromedp.Flag("blink-settings", "doHtmlPreloadScanning=false"),
+		// Nothing leaves 127.0.0.1: every other host name fails to resolve.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+	)
+	t.Cleanup(cancel)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return bctx
+}
+
 // canonical writes a URL as the test compares them: lower-case scheme and
 // host, path and query percent-decoded, no fragment.
 func canonical(raw string) string {
@@ -185,35 +221,7 @@ func TestChromiumLoadsOnlyWhatCheckPageChecked(t *testing.T) {
 	origin := serve(t, srv)
 	srv.other = serve(t, srv)
 
-	actx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-extensions", true),
-		// Chromium's preload scanner reads the markup with a tokenizer and
-		// fetches, ahead of the parser, what it guesses the page will use
-		// (a guess that, for <svg><base href>, uses a base URL the document
-		// never has). What it fetches runs only if the tree builder inserts
-		// an element for that URL, and that element's own load is what
-		// this test counts, so the scanner is switched off.
-		chromedp.Flag("blink-settings", "doHtmlPreloadScanning=false"),
-		// Nothing leaves 127.0.0.1: every other host name fails to resolve.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-	)
-	defer cancel()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
+	bctx := startChromium(t, bin)
 
 	evilLoaded, ran := map[string]bool{}, map[string]bool{}
 	for _, file := range names {
