@@ -1,0 +1,224 @@
+package ipfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+
+	dag "github.com/ipfs/boxo/ipld/merkledag"
+)
+
+// maxHeaderSize bounds a CAR header: one root needs about 50 bytes.
+const maxHeaderSize = 64 << 10
+
+// dfs calls put for every distinct block of the DAG of root in s, depth
+// first, each before its children: the order Kubo's dag export and a
+// trustless gateway's order=dfs use.
+func dfs(ctx context.Context, s *Store, root cid.Cid, lim Limits, put func(cid.Cid, []byte) error) error {
+	lim = lim.withDefaults()
+	seen := map[cid.Cid]bool{}
+	var visit func(c cid.Cid, depth int) error
+	visit = func(c cid.Cid, depth int) error {
+		if seen[c] {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+		}
+		if depth > lim.MaxDepth*4 || len(seen) >= lim.MaxBlocks {
+			return fmt.Errorf("%w: the DAG is deeper or larger than the limits", ErrLimit)
+		}
+		seen[c] = true
+		data, err := s.Block(c)
+		if err != nil {
+			return err
+		}
+		if err := put(c, data); err != nil {
+			return err
+		}
+		if c.Type() != cid.DagProtobuf {
+			return nil
+		}
+		n, err := decode(c, data)
+		if err != nil {
+			return err
+		}
+		for _, l := range n.(*dag.ProtoNode).Links() {
+			if err := visit(l.Cid, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return visit(root, 0)
+}
+
+// ExportCAR writes the DAG of root in s to w as a CAR version 1 with root
+// as its only root, blocks depth first, each once. It verifies the DAG
+// first ([Verify]): a store that lost or damaged a block exports nothing.
+func ExportCAR(ctx context.Context, s *Store, root cid.Cid, w io.Writer, lim Limits) error {
+	if _, err := Verify(ctx, s, root, lim); err != nil {
+		return err
+	}
+	cw, err := storage.NewWritable(w, []cid.Cid{root}, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return fmt.Errorf("%w: car: %w", ErrBadInput, err)
+	}
+	return dfs(ctx, s, root, lim, func(c cid.Cid, data []byte) error {
+		if err := cw.Put(ctx, c.KeyString(), data); err != nil {
+			return fmt.Errorf("%w: car: %w", ErrBadInput, err)
+		}
+		return nil
+	})
+}
+
+// ExportCARv2 writes the DAG of root in s to the file f as a CAR version 2:
+// the CAR version 1 of [ExportCAR] with an index of every block after it,
+// so a reader can find a block without reading the whole file.
+func ExportCARv2(ctx context.Context, s *Store, root cid.Cid, f *os.File, lim Limits) error {
+	if _, err := Verify(ctx, s, root, lim); err != nil {
+		return err
+	}
+	cw, err := storage.NewWritable(f, []cid.Cid{root})
+	if err != nil {
+		return fmt.Errorf("%w: car: %w", ErrBadInput, err)
+	}
+	err = dfs(ctx, s, root, lim, func(c cid.Cid, data []byte) error {
+		if err := cw.Put(ctx, c.KeyString(), data); err != nil {
+			return fmt.Errorf("%w: car: %w", ErrBadInput, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := cw.Finalize(); err != nil {
+		return fmt.Errorf("%w: car: %w", ErrBadInput, err)
+	}
+	return nil
+}
+
+// ImportCAR reads a CAR (version 1 or 2) from r into s and verifies it:
+// the CAR names exactly one root, which is want when want is defined;
+// every block hashes to its CID; the DAG walked from the root is a UnixFS
+// file or folder whose sizes add up ([Verify]); every block it links to is
+// in this CAR (a block s held before does not count); and the CAR holds
+// no block the DAG does not reach. At most lim.MaxCARSize bytes and
+// lim.MaxBlocks blocks are read.
+//
+// The errors: [ErrWrongRoot], [ErrBlockHash], [ErrMissingBlock],
+// [ErrExtraBlock], [ErrSize], [ErrMalformed] (all beneath [ErrRejected]);
+// [ErrTooLarge] for a CAR above the limits; and, when reading r fails
+// (not a clean end), [ErrCouldNotCheck].
+func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Limits) (*Stat, error) {
+	lim = lim.withDefaults()
+	lr := &boundedReader{r: r, left: lim.MaxCARSize}
+	root, inCAR, err := readCAR(ctx, lr, s, lim)
+	if lr.err != nil {
+		return nil, lr.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if want.Defined() && !root.Equals(want) {
+		return nil, rejected(ErrWrongRoot, "the CAR's root is %s, not %s", root, want)
+	}
+	w := newWalker(ctx, s, lim)
+	w.allowed = inCAR
+	st, err := w.run(root, "")
+	if err != nil {
+		return nil, err
+	}
+	for c := range inCAR {
+		if !w.reached[c] {
+			return nil, rejected(ErrExtraBlock, "the CAR holds block %s, which the DAG of %s does not reach", c, root)
+		}
+	}
+	return st, nil
+}
+
+// readCAR reads the CAR's blocks into s, checking each, and returns its
+// root and the set of its blocks.
+func readCAR(ctx context.Context, r io.Reader, s *Store, lim Limits) (cid.Cid, map[cid.Cid]bool, error) {
+	br, err := carv2.NewBlockReader(r,
+		carv2.MaxAllowedHeaderSize(maxHeaderSize),
+		carv2.MaxAllowedSectionSize(MaxBlockSize+128),
+		carv2.WithTrustedCAR(true), // Store.Put checks every block itself
+		carv2.ZeroLengthSectionAsEOF(false),
+	)
+	if err != nil {
+		return cid.Undef, nil, rejected(ErrMalformed, "not a CAR: %w", err)
+	}
+	if len(br.Roots) != 1 {
+		return cid.Undef, nil, rejected(ErrWrongRoot, "the CAR names %d roots, not one", len(br.Roots))
+	}
+	root := br.Roots[0]
+	inCAR := map[cid.Cid]bool{}
+	for n := 0; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return cid.Undef, nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+		}
+		if n >= lim.MaxBlocks {
+			return cid.Undef, nil, fmt.Errorf("%w: more than %d blocks", ErrTooLarge, lim.MaxBlocks)
+		}
+		b, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return cid.Undef, nil, rejected(ErrMalformed, "CAR block %d: %w", n, err)
+		}
+		if err := s.Put(b.Cid(), b.RawData()); err != nil {
+			return cid.Undef, nil, err
+		}
+		inCAR[b.Cid()] = true
+	}
+	return root, inCAR, nil
+}
+
+// boundedReader reads at most left bytes and keeps the error that stopped
+// it: a read error (the network) or the limit, both "could not check".
+type boundedReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.left <= 0 {
+		// One byte more tells a CAR that ends at the limit from a longer one.
+		var one [1]byte
+		n, err := b.r.Read(one[:])
+		if n > 0 {
+			b.err = fmt.Errorf("%w: the CAR is larger than the limit", ErrTooLarge)
+			return 0, b.err
+		}
+		if err == nil {
+			return 0, nil
+		}
+		if err != io.EOF {
+			b.err = couldNotCheck("read", err)
+			return 0, b.err
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if err != nil && err != io.EOF {
+		b.err = couldNotCheck("read", err)
+		return n, b.err
+	}
+	return n, err
+}
