@@ -1,6 +1,7 @@
 package ipfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -123,6 +124,19 @@ func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Lim
 	if lr.err != nil {
 		return nil, lr.err
 	}
+	if errors.Is(err, ErrMalformed) {
+		io.CopyN(io.Discard, lr, 256) // the rest of a note, if it is one
+		if i := bytes.Index(lr.tail, gatewayError); i >= 0 {
+			// The gateway broke off and said so in the stream, as boxo's
+			// handler does when it cannot find a block: it did not give
+			// the content, which says nothing of the content.
+			msg := lr.tail[i:]
+			if j := bytes.IndexByte(msg, ']'); j >= 0 {
+				msg = msg[:j+1]
+			}
+			return nil, fmt.Errorf("%w: the gateway broke off: %q", ErrCouldNotCheck, msg)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -182,12 +196,30 @@ func readCAR(ctx context.Context, r io.Reader, s *Store, lim Limits) (cid.Cid, m
 	return root, inCAR, nil
 }
 
+// gatewayError starts the note boxo's gateway handler (Kubo's, Rainbow's)
+// appends to a CAR it cannot finish: "\n\n[Gateway Error: ...]".
+var gatewayError = []byte("[Gateway Error")
+
 // boundedReader reads at most left bytes and keeps the error that stopped
-// it: a read error (the network) or the limit, both "could not check".
+// it: a read error (the network) or the limit, both "could not check". It
+// keeps the last bytes read, to tell a gateway's note from a broken CAR.
 type boundedReader struct {
 	r    io.Reader
 	left int64
 	err  error
+	tail []byte
+}
+
+func (b *boundedReader) keep(p []byte) {
+	const n = 512
+	if len(p) >= n {
+		b.tail = append(b.tail[:0], p[len(p)-n:]...)
+		return
+	}
+	if over := len(b.tail) + len(p) - n; over > 0 {
+		b.tail = append(b.tail[:0], b.tail[over:]...)
+	}
+	b.tail = append(b.tail, p...)
 }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
@@ -216,6 +248,7 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
+	b.keep(p[:n])
 	if err != nil && err != io.EOF {
 		b.err = couldNotCheck("read", err)
 		return n, b.err

@@ -1,8 +1,14 @@
 package ipfs_test
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
 )
 
@@ -40,4 +46,75 @@ func TestCIDsEqualKubo(t *testing.T) {
 			t.Errorf("folder: CID %s, Kubo says %s", got, want)
 		}
 	})
+}
+
+// TestKuboRoundTrip: our CAR imported into Kubo and pinned there, fetched
+// back from Kubo's own gateway as a CAR, verifies and reassembles to the
+// same bytes.
+func TestKuboRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	node := kubotest.Start(t, kubotest.Options{})
+	src := evidenceDir(t)
+	s := newStore(t)
+	root := archive(t, s, src)
+	var car bytes.Buffer
+	if err := ipfs.ExportCAR(ctx, s, root, &car, ipfs.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	k := &ipfs.Kubo{URL: node.APIURL}
+	if err := k.DagImport(ctx, &car, root); err != nil {
+		t.Fatalf("dag/import: %v", err)
+	}
+	if pinned, err := k.Pinned(ctx, root); err != nil || !pinned {
+		t.Fatalf("pin/ls = %v, %v; want pinned", pinned, err)
+	}
+	g := &ipfs.Gateway{URL: node.GatewayURL}
+	s2 := newStore(t)
+	st, err := g.Fetch(ctx, root, s2)
+	if err != nil {
+		t.Fatalf("fetch from Kubo's gateway: %v", err)
+	}
+	if st.Files != 5 || st.Size != treeSize(t, src) {
+		t.Errorf("stat %+v", st)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := ipfs.Extract(ctx, s2, root, out, ipfs.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, src, out)
+
+	// A CID Kubo does not hold: its gateway, offline, cannot serve it.
+	other := archive(t, newStore(t), writeFile(t, t.TempDir(), "x", 9, 10))
+	ctx2, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := (&ipfs.Gateway{URL: node.GatewayURL, Timeout: 5 * time.Second}).Fetch(ctx2, other, newStore(t)); !errors.Is(err, ipfs.ErrCouldNotCheck) {
+		t.Errorf("fetch of a CID the node lacks = %v, want ErrCouldNotCheck", err)
+	}
+	if pinned, err := k.Pinned(ctx, other); err != nil || pinned {
+		t.Errorf("pin/ls(unknown CID) = %v, %v; want not pinned", pinned, err)
+	}
+}
+
+// TestCIDEqualsKuboAbove174MiB: a file of 201 MiB + 7 B has 202 chunks,
+// more than the 174 links Kubo's default layout puts in a node: under the
+// profile the root links all 202 chunks directly (1024 links a node), and
+// Kubo, under the same profile, agrees on the CID. The file is generated
+// into the test's temporary folder and streamed, never held in memory.
+func TestCIDEqualsKuboAbove174MiB(t *testing.T) {
+	const size = 201<<20 + 7
+	node := kubotest.Start(t, kubotest.Options{})
+	p := writeFile(t, t.TempDir(), "big", 3, size)
+	want := node.Add(t, p)
+	s := newStore(t)
+	got := archive(t, s, p)
+	if got.String() != want {
+		t.Fatalf("%d bytes: CID %s, Kubo says %s", size, got, want)
+	}
+	n, err := s.Get(context.Background(), got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := len(n.Links()); l != 202 {
+		t.Errorf("the root has %d links, want 202 (one level of 1 MiB leaves)", l)
+	}
 }
