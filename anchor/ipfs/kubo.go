@@ -108,7 +108,9 @@ func (k *Kubo) DagImport(ctx context.Context, car io.Reader, want cid.Cid) error
 	for {
 		var line struct {
 			Root *struct {
-				Cid         struct{ Slash string `json:"/"` }
+				Cid struct {
+					Slash string `json:"/"`
+				}
 				PinErrorMsg string
 			}
 		}
