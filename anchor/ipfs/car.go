@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
 
 	dag "github.com/ipfs/boxo/ipld/merkledag"
+	pb "github.com/ipfs/boxo/ipld/unixfs/pb"
 )
 
 // maxHeaderSize bounds a CAR header: one root needs about 50 bytes.
@@ -118,11 +121,20 @@ func ExportCARv2(ctx context.Context, s *Store, root cid.Cid, f *os.File, lim Li
 // [ErrTooLarge] for a CAR above the limits; and, when reading r fails
 // (not a clean end), [ErrCouldNotCheck].
 func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Limits) (*Stat, error) {
+	_, st, err := importPath(ctx, r, want, nil, s, lim)
+	return st, err
+}
+
+// importPath reads a CAR whose root must be want, resolves segs from it
+// through folders, and verifies the DAG of the entry it reaches; the CAR
+// must hold the blocks of the folders on the way and of that DAG, and no
+// other.
+func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s *Store, lim Limits) (cid.Cid, *Stat, error) {
 	lim = lim.withDefaults()
 	lr := &boundedReader{r: r, left: lim.MaxCARSize}
 	root, inCAR, err := readCAR(ctx, lr, s, lim)
 	if lr.err != nil {
-		return nil, lr.err
+		return cid.Undef, nil, lr.err
 	}
 	if errors.Is(err, ErrMalformed) {
 		io.CopyN(io.Discard, lr, 256) // the rest of a note, if it is one
@@ -134,27 +146,61 @@ func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Lim
 			if j := bytes.IndexByte(msg, ']'); j >= 0 {
 				msg = msg[:j+1]
 			}
-			return nil, fmt.Errorf("%w: the gateway broke off: %q", ErrCouldNotCheck, msg)
+			return cid.Undef, nil, fmt.Errorf("%w: the gateway broke off: %q", ErrCouldNotCheck, msg)
 		}
 	}
 	if err != nil {
-		return nil, err
+		return cid.Undef, nil, err
 	}
-	if want.Defined() && !root.Equals(want) {
-		return nil, rejected(ErrWrongRoot, "the CAR's root is %s, not %s", root, want)
+	if len(segs) == 0 && want.Defined() && !root.Equals(want) {
+		return cid.Undef, nil, rejected(ErrWrongRoot, "the CAR's root is %s, not %s", root, want)
 	}
 	w := newWalker(ctx, s, lim)
 	w.allowed = inCAR
-	st, err := w.run(root, "")
+	target := root
+	if want.Defined() {
+		target = want
+	}
+	for i, seg := range segs {
+		_, pn, fs, err := w.node(target)
+		if err != nil {
+			return cid.Undef, nil, err
+		}
+		if fs == nil || fs.GetType() != pb.Data_Directory {
+			return cid.Undef, nil, rejected(ErrNoEntry, "%s/%s is not a folder: no entry %q", want, strings.Join(segs[:i], "/"), seg)
+		}
+		var next *ipld.Link
+		for _, l := range pn.Links() {
+			if l.Name == seg {
+				if next != nil {
+					return cid.Undef, nil, rejected(ErrMalformed, "folder %s names %q twice", target, seg)
+				}
+				next = l
+			}
+		}
+		if next == nil {
+			return cid.Undef, nil, rejected(ErrNoEntry, "folder %s has no entry %q", target, seg)
+		}
+		if !inCAR[next.Cid] {
+			return cid.Undef, nil, rejected(ErrPath, "folder %s names %s as %q; the CAR does not hold it", target, next.Cid, seg)
+		}
+		target = next.Cid
+	}
+	// A gateway names either the root asked for or the entry at the end
+	// of the path (boxo's handler does the latter) as the CAR's root.
+	if len(segs) > 0 && !root.Equals(want) && !root.Equals(target) {
+		return cid.Undef, nil, rejected(ErrPath, "asked for %s/%s, which the folder names %s, the CAR's root is %s", want, strings.Join(segs, "/"), target, root)
+	}
+	st, err := w.run(target, "")
 	if err != nil {
-		return nil, err
+		return cid.Undef, nil, err
 	}
 	for c := range inCAR {
 		if !w.reached[c] {
-			return nil, rejected(ErrExtraBlock, "the CAR holds block %s, which the DAG of %s does not reach", c, root)
+			return cid.Undef, nil, rejected(ErrExtraBlock, "the CAR holds block %s, which the DAG of %s does not reach", c, root)
 		}
 	}
-	return st, nil
+	return target, st, nil
 }
 
 // readCAR reads the CAR's blocks into s, checking each, and returns its

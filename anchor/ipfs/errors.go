@@ -43,6 +43,9 @@ var (
 	ErrMalformed = selfattest.Beneath(ErrRejected, "ipfs: malformed archive")
 	// ErrPath: a directory entry does not name the file asked for.
 	ErrPath = selfattest.Beneath(ErrRejected, "ipfs: a directory entry names another file")
+	// ErrNoEntry: the archive verifiably holds no file at the path asked
+	// for (its folder, checked against the root, has no such entry).
+	ErrNoEntry = selfattest.Beneath(ErrRejected, "ipfs: the archive has no such entry")
 )
 
 // ErrLimit: a local input is above a limit ([Limits]); nothing was

@@ -51,7 +51,7 @@ func (g *Gateway) Fetch(ctx context.Context, root cid.Cid, s *Store) (*Stat, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	body, err := g.get(ctx, root)
+	body, err := g.get(ctx, root, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +63,54 @@ func (g *Gateway) Fetch(ctx context.Context, root cid.Cid, s *Store) (*Stat, err
 	return st, err
 }
 
-func (g *Gateway) get(ctx context.Context, root cid.Cid) (io.ReadCloser, error) {
+// FetchPath retrieves the file or folder at path (names separated by
+// "/") under the folder root, and verifies it: the CAR's root must be
+// root, every folder on the way must be in the CAR and hash to the CID
+// its parent names, the entry of each name must be there, and the DAG of
+// the last entry is then verified as [Gateway.Fetch] verifies a whole
+// DAG. It returns the entry's CID. A gateway that answers for a path with
+// the blocks of another file than the one the folder names is rejected
+// with [ErrPath]. A gateway may prove that a name is not there by sending
+// the folder's block (boxo's handler does): that is [ErrNoEntry], a
+// rejection, since the folder is checked against root.
+func (g *Gateway) FetchPath(ctx context.Context, root cid.Cid, path string, s *Store) (cid.Cid, *Stat, error) {
+	if !root.Defined() {
+		return cid.Undef, nil, badInput("undefined root CID")
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, seg := range segs {
+		if err := checkName(seg); err != nil {
+			return cid.Undef, nil, err
+		}
+	}
+	lim := g.Limits.withDefaults()
+	if len(segs) > lim.MaxDepth {
+		return cid.Undef, nil, fmt.Errorf("%w: path deeper than %d", ErrLimit, lim.MaxDepth)
+	}
+	timeout := g.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	body, err := g.get(ctx, root, segs)
+	if err != nil {
+		return cid.Undef, nil, err
+	}
+	defer body.Close()
+	c, st, err := importPath(ctx, body, root, segs, s, lim)
+	if err != nil && ctx.Err() != nil {
+		return cid.Undef, nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, ctx.Err())
+	}
+	return c, st, err
+}
+
+func (g *Gateway) get(ctx context.Context, root cid.Cid, segs []string) (io.ReadCloser, error) {
 	base, err := url.Parse(strings.TrimRight(g.URL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, badInput("gateway URL %q", g.URL)
 	}
-	u := base.JoinPath("ipfs", root.String())
+	u := base.JoinPath(append([]string{"ipfs", root.String()}, segs...)...)
 	u.RawQuery = "format=car&dag-scope=all&dups=n"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
