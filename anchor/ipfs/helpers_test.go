@@ -83,3 +83,10 @@ func evidenceDir(t testing.TB) string {
 	writeFile(t, filepath.Join(dir, "artifacts"), "app.tar", 7, 2<<20+3)
 	return dir
 }
+
+func writeBytes(t testing.TB, p string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
