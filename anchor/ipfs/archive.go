@@ -15,8 +15,6 @@ import (
 	mh "github.com/multiformats/go-multihash"
 
 	chunker "github.com/ipfs/boxo/chunker"
-	dag "github.com/ipfs/boxo/ipld/merkledag"
-	ft "github.com/ipfs/boxo/ipld/unixfs"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
@@ -93,6 +91,29 @@ type Archiver struct {
 // most Limits.MaxFileSize bytes are read: a longer r is refused with
 // [ErrLimit].
 func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, error) {
+	if a.Store == nil {
+		return cid.Undef, 0, badInput("Archiver without a Store")
+	}
+	return a.addReader(ctx, r, builderDAG{DAGService: a.Store, store: a.Store})
+}
+
+// CID returns the CID [Archiver.AddReader] would give the bytes of r,
+// and their number, storing nothing: the CID `ipfs add` gives a file
+// under the profile, at the speed of hashing. At most lim.MaxFileSize
+// bytes are read.
+func CID(ctx context.Context, r io.Reader, lim Limits) (cid.Cid, int64, error) {
+	a := &Archiver{Limits: lim}
+	return a.addReader(ctx, r, builderDAG{DAGService: nullDAG{}})
+}
+
+// nullDAG holds nothing.
+type nullDAG struct{ ipld.DAGService }
+
+func (nullDAG) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
+	return nil, ipld.ErrNotFound{Cid: c}
+}
+
+func (a *Archiver) addReader(ctx context.Context, r io.Reader, dserv ipld.DAGService) (cid.Cid, int64, error) {
 	lim := a.Limits.withDefaults()
 	remaining := min(lim.MaxFileSize, lim.MaxTotalSize-a.total)
 	cr := &countingReader{r: r, ctx: ctx, max: remaining}
@@ -100,7 +121,7 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 		Maxlinks:   MaxLinks,
 		RawLeaves:  true,
 		CidBuilder: cidBuilder,
-		Dagserv:    a.Store,
+		Dagserv:    dserv,
 	}
 	db, err := params.New(chunker.NewSizeSplitter(cr, ChunkSize))
 	if err != nil {
@@ -111,6 +132,9 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 		return cid.Undef, 0, cr.err
 	}
 	if err != nil {
+		if errors.Is(err, ErrRejected) || errors.Is(err, ErrBadInput) || errors.Is(err, ErrCouldNotCheck) {
+			return cid.Undef, 0, err
+		}
 		return cid.Undef, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)
 	}
 	a.total += cr.n
@@ -191,6 +215,9 @@ func (a *Archiver) AddPaths(ctx context.Context, paths ...string) (cid.Cid, erro
 }
 
 func (a *Archiver) addPath(ctx context.Context, path string, noFollow bool, depth int) (ipld.Node, error) {
+	if a.Store == nil {
+		return nil, badInput("Archiver without a Store")
+	}
 	lim := a.Limits.withDefaults()
 	if depth > lim.MaxDepth {
 		return nil, fmt.Errorf("%w: %s: folders nested deeper than %d", ErrLimit, path, lim.MaxDepth)
@@ -291,8 +318,3 @@ func checkName(name string) error {
 	return nil
 }
 
-var (
-	_ = dag.NewRawNode
-	_ = ft.NewFSNode
-	_ = errors.New
-)

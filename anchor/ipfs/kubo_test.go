@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -35,6 +36,14 @@ func TestCIDsEqualKubo(t *testing.T) {
 			t.Logf("%d bytes: %s", tc.size, want)
 			if got.String() != want {
 				t.Errorf("%d bytes: CID %s, Kubo says %s", tc.size, got, want)
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if c, n, err := ipfs.CID(context.Background(), f, ipfs.Limits{}); err != nil || c.String() != want || n != tc.size {
+				t.Errorf("CID() = %s, %d, %v; Kubo says %s for %d bytes", c, n, err, want, tc.size)
 			}
 		})
 	}

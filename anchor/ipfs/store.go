@@ -85,6 +85,11 @@ func (s *Store) Put(c cid.Cid, data []byte) error {
 	if err := checkBlock(c, data); err != nil {
 		return err
 	}
+	return s.put(c, data)
+}
+
+// put stores data under c, which the caller has checked.
+func (s *Store) put(c cid.Cid, data []byte) error {
 	p := s.path(c)
 	if _, err := os.Stat(p); err == nil {
 		return nil
@@ -217,3 +222,40 @@ func (s *Store) RemoveMany(ctx context.Context, cs []cid.Cid) error {
 }
 
 var _ ipld.DAGService = (*Store)(nil)
+
+// builderDAG is the DAGService the Archiver gives boxo's importer. The
+// importer hands it boxo's own node types, which compute their CID from
+// their bytes themselves, so it stores them without hashing them a second
+// time; any other node is checked as Store.Add checks it. With store nil
+// it keeps nothing ([CID]).
+type builderDAG struct {
+	ipld.DAGService // Get, GetMany, Remove, RemoveMany: not used by the importer
+	store           *Store
+}
+
+func (b builderDAG) Add(ctx context.Context, n ipld.Node) error {
+	switch n.(type) {
+	case *dag.RawNode, *dag.ProtoNode:
+		c := n.Cid()
+		if c.Prefix().MhType != sha256Code || len(n.RawData()) > MaxBlockSize {
+			return rejected(ErrMalformed, "block %s: not sha2-256 or too large", c)
+		}
+		if b.store == nil {
+			return nil
+		}
+		return b.store.put(c, n.RawData())
+	}
+	if b.store == nil {
+		return checkBlock(n.Cid(), n.RawData())
+	}
+	return b.store.Add(ctx, n)
+}
+
+func (b builderDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
+	for _, n := range ns {
+		if err := b.Add(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
