@@ -317,4 +317,3 @@ func checkName(name string) error {
 	}
 	return nil
 }
-
