@@ -14,92 +14,49 @@ import (
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
 
-	dag "github.com/ipfs/boxo/ipld/merkledag"
 	pb "github.com/ipfs/boxo/ipld/unixfs/pb"
 )
 
 // maxHeaderSize bounds a CAR header: one root needs about 50 bytes.
 const maxHeaderSize = 64 << 10
 
-// dfs calls put for every distinct block of the DAG of root in s, depth
-// first, each before its children: the order Kubo's dag export and a
-// trustless gateway's order=dfs use.
-func dfs(ctx context.Context, s *Store, root cid.Cid, lim Limits, put func(cid.Cid, []byte) error) error {
-	lim = lim.withDefaults()
-	seen := map[cid.Cid]bool{}
-	var visit func(c cid.Cid, depth int) error
-	visit = func(c cid.Cid, depth int) error {
-		if seen[c] {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
-		}
-		if depth > lim.MaxDepth*4 || len(seen) >= lim.MaxBlocks {
-			return fmt.Errorf("%w: the DAG is deeper or larger than the limits", ErrLimit)
-		}
-		seen[c] = true
-		data, err := s.Block(c)
-		if err != nil {
-			return err
-		}
-		if err := put(c, data); err != nil {
-			return err
-		}
-		if c.Type() != cid.DagProtobuf {
-			return nil
-		}
-		n, err := decode(c, data)
-		if err != nil {
-			return err
-		}
-		for _, l := range n.(*dag.ProtoNode).Links() {
-			if err := visit(l.Cid, depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return visit(root, 0)
-}
-
-// ExportCAR writes the DAG of root in s to w as a CAR version 1 with root
-// as its only root, blocks depth first, each once. It verifies the DAG
-// first ([Verify]): a store that lost or damaged a block exports nothing.
-func ExportCAR(ctx context.Context, s *Store, root cid.Cid, w io.Writer, lim Limits) error {
-	if _, err := Verify(ctx, s, root, lim); err != nil {
-		return err
-	}
-	cw, err := storage.NewWritable(w, []cid.Cid{root}, carv2.WriteAsCarV1(true))
-	if err != nil {
-		return fmt.Errorf("%w: car: %w", ErrBadInput, err)
-	}
-	return dfs(ctx, s, root, lim, func(c cid.Cid, data []byte) error {
+// export writes the DAG of root in s as a CAR through cw: a walk that
+// verifies the DAG as [Verify] does and puts every block the first time
+// it reaches it, depth first, each node before its children: the order of
+// Kubo's dag export and of a trustless gateway's order=dfs.
+func export(ctx context.Context, s *Store, root cid.Cid, cw storage.WritableCar, lim Limits) error {
+	w := newWalker(ctx, s, lim)
+	w.onBlock = func(c cid.Cid, data []byte) error {
 		if err := cw.Put(ctx, c.KeyString(), data); err != nil {
 			return fmt.Errorf("%w: car: %w", ErrBadInput, err)
 		}
 		return nil
-	})
+	}
+	_, err := w.run(root, "")
+	return err
+}
+
+// ExportCAR writes the DAG of root in s to w as a CAR version 1 with root
+// as its only root, blocks depth first, each once. It verifies the DAG as
+// it goes ([Verify]): if it fails (a store that lost or damaged a block),
+// what it wrote is not a CAR of root and must be thrown away.
+func ExportCAR(ctx context.Context, s *Store, root cid.Cid, w io.Writer, lim Limits) error {
+	cw, err := storage.NewWritable(w, []cid.Cid{root}, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return fmt.Errorf("%w: car: %w", ErrBadInput, err)
+	}
+	return export(ctx, s, root, cw, lim)
 }
 
 // ExportCARv2 writes the DAG of root in s to the file f as a CAR version 2:
 // the CAR version 1 of [ExportCAR] with an index of every block after it,
 // so a reader can find a block without reading the whole file.
 func ExportCARv2(ctx context.Context, s *Store, root cid.Cid, f *os.File, lim Limits) error {
-	if _, err := Verify(ctx, s, root, lim); err != nil {
-		return err
-	}
 	cw, err := storage.NewWritable(f, []cid.Cid{root})
 	if err != nil {
 		return fmt.Errorf("%w: car: %w", ErrBadInput, err)
 	}
-	err = dfs(ctx, s, root, lim, func(c cid.Cid, data []byte) error {
-		if err := cw.Put(ctx, c.KeyString(), data); err != nil {
-			return fmt.Errorf("%w: car: %w", ErrBadInput, err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := export(ctx, s, root, cw, lim); err != nil {
 		return err
 	}
 	if err := cw.Finalize(); err != nil {
@@ -132,7 +89,7 @@ func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Lim
 func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s *Store, lim Limits) (cid.Cid, *Stat, error) {
 	lim = lim.withDefaults()
 	lr := &boundedReader{r: r, left: lim.MaxCARSize}
-	root, inCAR, err := readCAR(ctx, lr, s, lim)
+	root, inCAR, w, err := readCAR(ctx, lr, s, lim)
 	if lr.err != nil {
 		return cid.Undef, nil, lr.err
 	}
@@ -155,14 +112,12 @@ func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s
 	if len(segs) == 0 && want.Defined() && !root.Equals(want) {
 		return cid.Undef, nil, rejected(ErrWrongRoot, "the CAR's root is %s, not %s", root, want)
 	}
-	w := newWalker(ctx, s, lim)
-	w.allowed = inCAR
 	target := root
 	if want.Defined() {
 		target = want
 	}
 	for i, seg := range segs {
-		_, pn, fs, err := w.node(target)
+		_, _, pn, fs, err := w.node(target)
 		if err != nil {
 			return cid.Undef, nil, err
 		}
@@ -205,7 +160,7 @@ func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s
 
 // readCAR reads the CAR's blocks into s, checking each, and returns its
 // root and the set of its blocks.
-func readCAR(ctx context.Context, r io.Reader, s *Store, lim Limits) (cid.Cid, map[cid.Cid]bool, error) {
+func readCAR(ctx context.Context, r io.Reader, s *Store, lim Limits) (cid.Cid, map[cid.Cid]bool, *walker, error) {
 	br, err := carv2.NewBlockReader(r,
 		carv2.MaxAllowedHeaderSize(maxHeaderSize),
 		carv2.MaxAllowedSectionSize(MaxBlockSize+128),
@@ -213,34 +168,54 @@ func readCAR(ctx context.Context, r io.Reader, s *Store, lim Limits) (cid.Cid, m
 		carv2.ZeroLengthSectionAsEOF(false),
 	)
 	if err != nil {
-		return cid.Undef, nil, rejected(ErrMalformed, "not a CAR: %w", err)
+		return cid.Undef, nil, nil, rejected(ErrMalformed, "not a CAR: %w", err)
 	}
 	if len(br.Roots) != 1 {
-		return cid.Undef, nil, rejected(ErrWrongRoot, "the CAR names %d roots, not one", len(br.Roots))
+		return cid.Undef, nil, nil, rejected(ErrWrongRoot, "the CAR names %d roots, not one", len(br.Roots))
 	}
 	root := br.Roots[0]
 	inCAR := map[cid.Cid]bool{}
+	w := newWalker(ctx, s, lim)
+	w.allowed = inCAR
+	w.known = map[cid.Cid][]byte{}
+	w.rawSize = map[cid.Cid]int{}
+	kept := 0
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
-			return cid.Undef, nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+			return cid.Undef, nil, nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 		}
 		if n >= lim.MaxBlocks {
-			return cid.Undef, nil, fmt.Errorf("%w: more than %d blocks", ErrTooLarge, lim.MaxBlocks)
+			return cid.Undef, nil, nil, fmt.Errorf("%w: more than %d blocks", ErrTooLarge, lim.MaxBlocks)
 		}
 		b, err := br.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return cid.Undef, nil, rejected(ErrMalformed, "CAR block %d: %w", n, err)
+			return cid.Undef, nil, nil, rejected(ErrMalformed, "CAR block %d: %w", n, err)
 		}
-		if err := s.Put(b.Cid(), b.RawData()); err != nil {
-			return cid.Undef, nil, err
+		c, data := b.Cid(), b.RawData()
+		if err := s.Put(c, data); err != nil {
+			return cid.Undef, nil, nil, err
 		}
-		inCAR[b.Cid()] = true
+		inCAR[c] = true
+		// Checked just now: the walk that follows need not read and hash
+		// them again. Nodes are kept (at most maxKept bytes of them),
+		// leaves only by size.
+		switch {
+		case c.Type() == cid.Raw:
+			w.rawSize[c] = len(data)
+		case kept+len(data) <= maxKept:
+			w.known[c] = data
+			kept += len(data)
+		}
 	}
-	return root, inCAR, nil
+	return root, inCAR, w, nil
 }
+
+// maxKept bounds the dag-pb blocks an import keeps in memory for its walk:
+// a 64 GiB file has about 3 MiB of them.
+const maxKept = 64 << 20
 
 // gatewayError starts the note boxo's gateway handler (Kubo's, Rainbow's)
 // appends to a CAR it cannot finish: "\n\n[Gateway Error: ...]".

@@ -41,56 +41,80 @@ type walker struct {
 	visits  int
 	bytes   int64
 	st      Stat
+
+	// Blocks checked against their CIDs moments ago (a CAR's, as it was
+	// read): dag-pb blocks kept in memory, and the sizes of raw leaves,
+	// which a walk that writes nothing need not read again.
+	known   map[cid.Cid][]byte
+	rawSize map[cid.Cid]int
+	extract bool
+	// onBlock, if set, is called once per block, the first time the walk
+	// reaches it: depth first, each node before its children.
+	onBlock func(c cid.Cid, data []byte) error
 }
 
 func newWalker(ctx context.Context, s *Store, lim Limits) *walker {
 	return &walker{ctx: ctx, store: s, lim: lim.withDefaults(), reached: map[cid.Cid]bool{}}
 }
 
-// block returns c's block, checked, counting the visit.
-func (w *walker) block(c cid.Cid) ([]byte, error) {
+// block returns c's block, checked, and its size, counting the visit.
+// For a raw leaf whose size is known and whose bytes the walk does not
+// need, data is nil.
+func (w *walker) block(c cid.Cid) (data []byte, size int, err error) {
 	if err := w.ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
+		return nil, 0, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
 	}
 	if w.visits++; w.visits > w.lim.MaxBlocks {
-		return nil, fmt.Errorf("%w: the DAG visits more than %d blocks", ErrTooLarge, w.lim.MaxBlocks)
+		return nil, 0, fmt.Errorf("%w: the DAG visits more than %d blocks", ErrTooLarge, w.lim.MaxBlocks)
 	}
 	if w.allowed != nil && !w.allowed[c] {
-		return nil, rejected(ErrMissingBlock, "block %s is not in the CAR", c)
+		return nil, 0, rejected(ErrMissingBlock, "block %s is not in the CAR", c)
 	}
-	data, err := w.store.Block(c)
-	if err != nil {
-		return nil, err
+	first := !w.reached[c]
+	if d, ok := w.known[c]; ok {
+		data, size = d, len(d)
+	} else if n, ok := w.rawSize[c]; ok && !w.extract && w.onBlock == nil {
+		size = n
+	} else {
+		if data, err = w.store.Block(c); err != nil {
+			return nil, 0, err
+		}
+		size = len(data)
 	}
-	if !w.reached[c] {
+	if first {
 		w.reached[c] = true
 		w.st.Blocks++
+		if w.onBlock != nil {
+			if err := w.onBlock(c, data); err != nil {
+				return nil, 0, err
+			}
+		}
 	}
-	return data, nil
+	return data, size, nil
 }
 
 // node reads c as a raw leaf (fs nil) or a dag-pb UnixFS node.
-func (w *walker) node(c cid.Cid) (data []byte, pn *dag.ProtoNode, fs *pb.Data, err error) {
-	data, err = w.block(c)
+func (w *walker) node(c cid.Cid) (data []byte, size int, pn *dag.ProtoNode, fs *pb.Data, err error) {
+	data, size, err = w.block(c)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, 0, nil, nil, err
 	}
 	if c.Type() == cid.Raw {
-		return data, nil, nil, nil
+		return data, size, nil, nil, nil
 	}
 	n, err := decode(c, data)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, 0, nil, nil, err
 	}
 	pn, ok := n.(*dag.ProtoNode)
 	if !ok {
-		return nil, nil, nil, rejected(ErrMalformed, "block %s is not dag-pb", c)
+		return nil, 0, nil, nil, rejected(ErrMalformed, "block %s is not dag-pb", c)
 	}
 	fs, err = ft.FromBytes(pn.Data())
 	if err != nil {
-		return nil, nil, nil, rejected(ErrMalformed, "block %s is not UnixFS: %w", c, err)
+		return nil, 0, nil, nil, rejected(ErrMalformed, "block %s is not UnixFS: %w", c, err)
 	}
-	return data, pn, fs, nil
+	return data, size, pn, fs, nil
 }
 
 // entry walks the file or folder c, at path under out if out is not
@@ -99,7 +123,7 @@ func (w *walker) entry(c cid.Cid, out string, depth int) (uint64, error) {
 	if depth > w.lim.MaxDepth {
 		return 0, fmt.Errorf("%w: the DAG is deeper than %d", ErrTooLarge, w.lim.MaxDepth)
 	}
-	data, pn, fs, err := w.node(c)
+	data, size, pn, fs, err := w.node(c)
 	if err != nil {
 		return 0, err
 	}
@@ -114,7 +138,7 @@ func (w *walker) entry(c cid.Cid, out string, depth int) (uint64, error) {
 		if f != nil {
 			dst = f
 		}
-		size, tsize, err := w.file(c, data, pn, fs, dst, depth)
+		size, tsize, err := w.file(c, data, size, pn, fs, dst, depth)
 		if f != nil {
 			if cerr := f.Close(); err == nil && cerr != nil {
 				err = badInput("extract: %w", cerr)
@@ -173,12 +197,12 @@ func (w *walker) entry(c cid.Cid, out string, depth int) (uint64, error) {
 
 // file writes the data of file c to dst, checks its sizes, and returns
 // its size and its Tsize.
-func (w *walker) file(c cid.Cid, data []byte, pn *dag.ProtoNode, fs *pb.Data, dst io.Writer, depth int) (size, tsize uint64, err error) {
+func (w *walker) file(c cid.Cid, data []byte, blockSize int, pn *dag.ProtoNode, fs *pb.Data, dst io.Writer, depth int) (size, tsize uint64, err error) {
 	if depth > w.lim.MaxDepth {
 		return 0, 0, fmt.Errorf("%w: the DAG is deeper than %d", ErrTooLarge, w.lim.MaxDepth)
 	}
 	if fs == nil { // a raw leaf
-		return w.data(data, dst)
+		return w.data(data, blockSize, dst)
 	}
 	if t := fs.GetType(); t != pb.Data_File && t != pb.Data_Raw {
 		return 0, 0, rejected(ErrMalformed, "block %s: a UnixFS %v inside a file", c, t)
@@ -190,7 +214,7 @@ func (w *walker) file(c cid.Cid, data []byte, pn *dag.ProtoNode, fs *pb.Data, ds
 	if fs.Filesize == nil {
 		return 0, 0, rejected(ErrSize, "file node %s has no size", c)
 	}
-	size, _, err = w.data(fs.GetData(), dst)
+	size, _, err = w.data(fs.GetData(), len(fs.GetData()), dst)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -199,11 +223,11 @@ func (w *walker) file(c cid.Cid, data []byte, pn *dag.ProtoNode, fs *pb.Data, ds
 		if l.Name != "" {
 			return 0, 0, rejected(ErrMalformed, "file node %s: a link named %q", c, l.Name)
 		}
-		cdata, cpn, cfs, err := w.node(l.Cid)
+		cdata, csize, cpn, cfs, err := w.node(l.Cid)
 		if err != nil {
 			return 0, 0, err
 		}
-		s, ts, err := w.file(l.Cid, cdata, cpn, cfs, dst, depth+1)
+		s, ts, err := w.file(l.Cid, cdata, csize, cpn, cfs, dst, depth+1)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -222,14 +246,18 @@ func (w *walker) file(c cid.Cid, data []byte, pn *dag.ProtoNode, fs *pb.Data, ds
 	return size, tsize, nil
 }
 
-func (w *walker) data(p []byte, dst io.Writer) (uint64, uint64, error) {
-	if w.bytes += int64(len(p)); w.bytes > w.lim.MaxTotalSize {
+// data counts n bytes of file data and writes p (which is those bytes,
+// or nil when the walk writes nothing) to dst.
+func (w *walker) data(p []byte, n int, dst io.Writer) (uint64, uint64, error) {
+	if w.bytes += int64(n); w.bytes > w.lim.MaxTotalSize {
 		return 0, 0, fmt.Errorf("%w: the DAG holds more than %d bytes", ErrTooLarge, w.lim.MaxTotalSize)
 	}
-	if _, err := dst.Write(p); err != nil {
-		return 0, 0, badInput("extract: %w", err)
+	if p != nil {
+		if _, err := dst.Write(p); err != nil {
+			return 0, 0, badInput("extract: %w", err)
+		}
 	}
-	return uint64(len(p)), uint64(len(p)), nil
+	return uint64(n), uint64(n), nil
 }
 
 // Verify walks the DAG of root in s and checks it: every block is there
@@ -257,6 +285,7 @@ func (w *walker) run(root cid.Cid, out string) (*Stat, error) {
 		return nil, badInput("undefined root CID")
 	}
 	w.st = Stat{Root: root}
+	w.extract = out != ""
 	if _, err := w.entry(root, out, 0); err != nil {
 		return nil, err
 	}
