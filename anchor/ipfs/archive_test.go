@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -160,5 +161,60 @@ func TestAddPathsWrapsInAFolder(t *testing.T) {
 	}
 	if _, err := a.AddPaths(context.Background(), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.json")); !errors.Is(err, ipfs.ErrBadInput) {
 		t.Errorf("two paths of one name: %v, want ErrBadInput", err)
+	}
+}
+
+// TestStoreDamageIsCaught: a block damaged on disk is never served: Verify,
+// Extract and ExportCAR reject it, and Publish sends nothing.
+func TestStoreDamageIsCaught(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := ipfs.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := archive(t, s, evidenceDir(t))
+	// Damage the largest block file.
+	var big string
+	var size int64
+	filepath.WalkDir(filepath.Join(dir, "blocks"), func(p string, d fs.DirEntry, err error) error {
+		if fi, err := d.Info(); err == nil && !d.IsDir() && fi.Size() > size {
+			big, size = p, fi.Size()
+		}
+		return nil
+	})
+	data, err := os.ReadFile(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(big, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("Verify = %v, want ErrBlockHash", err)
+	}
+	if _, err := ipfs.Extract(ctx, s, root, filepath.Join(t.TempDir(), "out"), ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("Extract = %v, want ErrBlockHash", err)
+	}
+	if err := ipfs.ExportCAR(ctx, s, root, io.Discard, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("ExportCAR = %v, want ErrBlockHash", err)
+	}
+	k := &ipfs.Kubo{URL: "http://127.0.0.1:1"} // never reached
+	if err := k.Publish(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) && !errors.Is(err, ipfs.ErrCouldNotCheck) {
+		t.Errorf("Publish = %v, want ErrBlockHash or ErrCouldNotCheck", err)
+	}
+	// Remove the block: missing.
+	os.Remove(big)
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrMissingBlock) {
+		t.Errorf("Verify(block removed) = %v, want ErrMissingBlock", err)
+	}
+}
+
+func TestExtractRefusesAnExistingDestination(t *testing.T) {
+	s := newStore(t)
+	root := archive(t, s, evidenceDir(t))
+	if _, err := ipfs.Extract(context.Background(), s, root, t.TempDir(), ipfs.Limits{}); !errors.Is(err, ipfs.ErrBadInput) {
+		t.Errorf("Extract(existing folder) = %v, want ErrBadInput", err)
 	}
 }

@@ -163,3 +163,31 @@ func (k *Kubo) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 	k2, ok := ans.Keys[c.String()]
 	return ok && (k2.Type == "recursive" || k2.Type == "direct"), nil
 }
+
+// Publish sends the archive root in s to the node as a CAR
+// ([ExportCAR], streamed) through /api/v0/dag/import, which stores every
+// block and pins root. An archive that does not verify in s is not
+// published: the export stops at the first bad block, the import breaks
+// off unfinished and unpinned, and the error returned is the archive's.
+func (k *Kubo) Publish(ctx context.Context, s *Store, root cid.Cid, lim Limits) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	exported := make(chan error, 1)
+	go func() {
+		err := ExportCAR(ctx, s, root, pw, lim)
+		pw.CloseWithError(err)
+		exported <- err
+	}()
+	err := k.DagImport(ctx, pr, root)
+	pr.CloseWithError(errors.New("ipfs: publish ended"))
+	cancel()
+	eerr := <-exported
+	if errors.Is(eerr, ErrRejected) {
+		return eerr // the archive's fault, whatever the node made of it
+	}
+	if err != nil {
+		return err
+	}
+	return eerr
+}

@@ -1,7 +1,6 @@
 package ipfs_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -66,13 +65,9 @@ func TestKuboRoundTrip(t *testing.T) {
 	src := evidenceDir(t)
 	s := newStore(t)
 	root := archive(t, s, src)
-	var car bytes.Buffer
-	if err := ipfs.ExportCAR(ctx, s, root, &car, ipfs.Limits{}); err != nil {
-		t.Fatal(err)
-	}
 	k := &ipfs.Kubo{URL: node.APIURL}
-	if err := k.DagImport(ctx, &car, root); err != nil {
-		t.Fatalf("dag/import: %v", err)
+	if err := k.Publish(ctx, s, root, ipfs.Limits{}); err != nil {
+		t.Fatalf("publish (dag/import): %v", err)
 	}
 	if pinned, err := k.Pinned(ctx, root); err != nil || !pinned {
 		t.Fatalf("pin/ls = %v, %v; want pinned", pinned, err)
