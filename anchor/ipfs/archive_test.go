@@ -218,3 +218,27 @@ func TestExtractRefusesAnExistingDestination(t *testing.T) {
 		t.Errorf("Extract(existing folder) = %v, want ErrBadInput", err)
 	}
 }
+
+// TestPutRepairsADamagedBlock: a block file of the right size and the
+// wrong bytes (what a power cut can leave) is rewritten by a new Put.
+func TestPutRepairsADamagedBlock(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := ipfs.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := writeFile(t, t.TempDir(), "f", 4, 100)
+	root := archive(t, s, src)
+	p := filepath.Join(dir, "blocks", root.String())
+	if err := os.WriteFile(p, make([]byte, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Fatalf("Verify(zeroed block) = %v, want ErrBlockHash", err)
+	}
+	archive(t, s, src)
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); err != nil {
+		t.Fatalf("Verify after archiving again = %v", err)
+	}
+}
