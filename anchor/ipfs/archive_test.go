@@ -103,8 +103,8 @@ func TestArchiveCARRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("import (v2 %v): %v", v2, err)
 		}
-		if st.Files != 5 || st.Dirs != 2 || st.Size != treeSize(t, src) {
-			t.Errorf("stat %+v, want 5 files, 2 folders, %d bytes", st, treeSize(t, src))
+		if st.Files != 6 || st.Dirs != 2 || st.Size != treeSize(t, src) {
+			t.Errorf("stat %+v, want 6 files, 2 folders, %d bytes", st, treeSize(t, src))
 		}
 		out := filepath.Join(t.TempDir(), "out")
 		if _, err := ipfs.Extract(ctx, s2, root, out, ipfs.Limits{}); err != nil {

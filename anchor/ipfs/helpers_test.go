@@ -63,7 +63,8 @@ func archive(t testing.TB, s *ipfs.Store, path string) cid.Cid {
 }
 
 // evidenceDir writes a small evidence set: a report, a bundle, a
-// receipt, and a nested folder with a 2 MiB + 3 B artifact.
+// receipt, an empty file, a hidden file, and a nested folder with a
+// 2 MiB + 3 B artifact: 6 files in 2 folders.
 func evidenceDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "evidence")
@@ -75,6 +76,7 @@ func evidenceDir(t testing.TB) string {
 		"bundle.json":  `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}` + "\n",
 		"receipt.json": `{"schema":"https://github.com/ats-run/selfattest/receipt/v1"}` + "\n",
 		"empty":        "",
+		".hidden":      "kept, as ipfs add --hidden keeps it\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)

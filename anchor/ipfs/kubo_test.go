@@ -1,6 +1,7 @@
 package ipfs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -49,9 +50,19 @@ func TestCIDsEqualKubo(t *testing.T) {
 	t.Run("folder", func(t *testing.T) {
 		p := evidenceDir(t)
 		want := node.Add(t, p)
-		got := archive(t, newStore(t), p)
+		s := newStore(t)
+		got := archive(t, s, p)
 		if got.String() != want {
-			t.Errorf("folder: CID %s, Kubo says %s", got, want)
+			t.Fatalf("folder: CID %s, Kubo says %s", got, want)
+		}
+		// And our CAR is Kubo's dag export, byte for byte: same blocks,
+		// same depth-first order.
+		var ours bytes.Buffer
+		if err := ipfs.ExportCAR(context.Background(), s, got, &ours, ipfs.Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		if theirs := node.Output(t, "dag", "export", "--progress=false", want); !bytes.Equal(ours.Bytes(), theirs) {
+			t.Errorf("our CAR (%d bytes) differs from ipfs dag export (%d bytes)", ours.Len(), len(theirs))
 		}
 	})
 }
@@ -78,7 +89,7 @@ func TestKuboRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fetch from Kubo's gateway: %v", err)
 	}
-	if st.Files != 5 || st.Size != treeSize(t, src) {
+	if st.Files != 6 || st.Size != treeSize(t, src) {
 		t.Errorf("stat %+v", st)
 	}
 	out := filepath.Join(t.TempDir(), "out")

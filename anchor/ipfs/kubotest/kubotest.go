@@ -205,6 +205,20 @@ func (n *Node) Run(t testing.TB, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// Output runs `ipfs args...` against the node and returns its standard
+// output as is (a CAR from `ipfs dag export`), stopping the test if it
+// fails.
+func (n *Node) Output(t testing.TB, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	out, err := n.run(ctx, nil, args...)
+	if err != nil {
+		t.Fatalf("kubotest: %v", err)
+	}
+	return out
+}
+
 // Add returns the CID Kubo gives path under the unixfs-v1-2025 profile:
 // `ipfs add -Q --cid-version=1 --raw-leaves --chunker=size-1048576`, with
 // -r --hidden for a folder. The node keeps (and pins) the content.
