@@ -24,7 +24,10 @@
 // 256 KiB ([DirBlockLimit]; several thousand entries). This package does
 // not write HAMT folders: it refuses such a folder ([ErrLimit]), and it
 // does not read them ([ErrCouldNotCheck]). Below the limit the two agree,
-// which the tests check against Kubo itself.
+// which the tests check against Kubo itself at the boundary: a folder of
+// 1,780 entries with 100-byte names (a block of about 258,000 bytes) has
+// Kubo's CID; one of 1,830 (about 265,000) Kubo shards, and this package
+// refuses.
 //
 // A CID computed here is the one of `ipfs add -Q --cid-version=1
 // --raw-leaves --chunker=size-1048576` (with `-r --hidden` for a folder)
