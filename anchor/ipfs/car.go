@@ -82,6 +82,40 @@ func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Lim
 	return st, err
 }
 
+// ImportCARPath reads a CAR (version 1 or 2) of the file or folder at
+// path (names separated by "/") under the folder root, as a trustless
+// gateway answers /ipfs/<root>/<path>?format=car, and verifies it: the
+// CAR's root is root or the entry at path; every folder on the way is in
+// the CAR, hashes to the CID its parent names, and has the entry named;
+// the entry's DAG is verified as [ImportCAR] verifies one; and the CAR
+// holds no other block. It returns the entry's CID. An entry the CAR does
+// not hold, or a CAR rooted at another entry, is [ErrPath]; a name the
+// folder does not have is [ErrNoEntry].
+func ImportCARPath(ctx context.Context, r io.Reader, root cid.Cid, path string, s *Store, lim Limits) (cid.Cid, *Stat, error) {
+	if !root.Defined() {
+		return cid.Undef, nil, badInput("undefined root CID")
+	}
+	segs, err := splitPath(path, lim.withDefaults())
+	if err != nil {
+		return cid.Undef, nil, err
+	}
+	return importPath(ctx, r, root, segs, s, lim)
+}
+
+// splitPath cuts path into names, each a usable entry name.
+func splitPath(path string, lim Limits) ([]string, error) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, seg := range segs {
+		if err := checkName(seg); err != nil {
+			return nil, err
+		}
+	}
+	if len(segs) > lim.MaxDepth {
+		return nil, fmt.Errorf("%w: path deeper than %d", ErrLimit, lim.MaxDepth)
+	}
+	return segs, nil
+}
+
 // importPath reads a CAR whose root must be want, resolves segs from it
 // through folders, and verifies the DAG of the entry it reaches; the CAR
 // must hold the blocks of the folders on the way and of that DAG, and no

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipfs/go-cid"
@@ -56,6 +57,43 @@ func FuzzImportCAR(f *testing.F) {
 		}
 		if wantRoot && !st.Root.Equals(root) {
 			t.Fatalf("accepted root %s, asked for %s", st.Root, root)
+		}
+	})
+}
+
+// FuzzImportCARPath: the same for a CAR answering a path, resolved
+// through folders.
+func FuzzImportCARPath(f *testing.F) {
+	dir := f.TempDir()
+	os.WriteFile(filepath.Join(dir, "a"), []byte("hello"), 0o644)
+	os.Mkdir(filepath.Join(dir, "d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "d", "b"), bytes.Repeat([]byte("x"), 3000), 0o644)
+	s := newStore(f)
+	root := archive(f, s, dir)
+	// The CID of each entry, archived on its own.
+	entries := map[string]cid.Cid{}
+	for _, p := range []string{"a", "d", "d/b"} {
+		entries[p] = archive(f, newStore(f), filepath.Join(dir, p))
+		f.Add(carOf(f, s, root), p)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, path string) {
+		s := newStore(t)
+		lim := ipfs.Limits{MaxBlocks: 64, MaxTotalSize: 1 << 20, MaxEntries: 64, MaxDepth: 8}
+		c, _, err := ipfs.ImportCARPath(context.Background(), bytes.NewReader(data), root, path, s, lim)
+		if err != nil {
+			if !errors.Is(err, ipfs.ErrRejected) && !errors.Is(err, ipfs.ErrCouldNotCheck) && !errors.Is(err, ipfs.ErrBadInput) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		if _, err := ipfs.Verify(context.Background(), s, c, lim); err != nil {
+			t.Fatalf("accepted a CAR whose entry does not verify: %v", err)
+		}
+		if want, ok := entries[strings.Trim(path, "/")]; ok && !c.Equals(want) {
+			t.Fatalf("path %q resolved to %s, the archive has %s there", path, c, want)
+		}
+		if _, ok := entries[strings.Trim(path, "/")]; !ok {
+			t.Fatalf("path %q resolved to %s, the archive has nothing there", path, c)
 		}
 	})
 }

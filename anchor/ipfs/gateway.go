@@ -77,15 +77,10 @@ func (g *Gateway) FetchPath(ctx context.Context, root cid.Cid, path string, s *S
 	if !root.Defined() {
 		return cid.Undef, nil, badInput("undefined root CID")
 	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for _, seg := range segs {
-		if err := checkName(seg); err != nil {
-			return cid.Undef, nil, err
-		}
-	}
 	lim := g.Limits.withDefaults()
-	if len(segs) > lim.MaxDepth {
-		return cid.Undef, nil, fmt.Errorf("%w: path deeper than %d", ErrLimit, lim.MaxDepth)
+	segs, err := splitPath(path, lim)
+	if err != nil {
+		return cid.Undef, nil, err
 	}
 	timeout := g.Timeout
 	if timeout <= 0 {
