@@ -121,6 +121,9 @@ func splitPath(path string, lim Limits) ([]string, error) {
 // must hold the blocks of the folders on the way and of that DAG, and no
 // other.
 func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s *Store, lim Limits) (cid.Cid, *Stat, error) {
+	if s == nil || r == nil {
+		return cid.Undef, nil, badInput("nil store or reader")
+	}
 	lim = lim.withDefaults()
 	lr := &boundedReader{r: r, left: lim.MaxCARSize}
 	root, inCAR, w, err := readCAR(ctx, lr, s, lim)

@@ -64,8 +64,9 @@ func (g *Gateway) Fetch(ctx context.Context, root cid.Cid, s *Store) (*Stat, err
 }
 
 // FetchPath retrieves the file or folder at path (names separated by
-// "/") under the folder root, and verifies it: the CAR's root must be
-// root, every folder on the way must be in the CAR and hash to the CID
+// "/") under the folder root, and verifies it as [ImportCARPath] does:
+// the CAR's root must be root or the entry at path (boxo's handler names
+// the entry), every folder on the way must be in the CAR and hash to the CID
 // its parent names, the entry of each name must be there, and the DAG of
 // the last entry is then verified as [Gateway.Fetch] verifies a whole
 // DAG. It returns the entry's CID. A gateway that answers for a path with

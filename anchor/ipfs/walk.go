@@ -281,6 +281,9 @@ func Extract(ctx context.Context, s *Store, root cid.Cid, dst string, lim Limits
 }
 
 func (w *walker) run(root cid.Cid, out string) (*Stat, error) {
+	if w.store == nil {
+		return nil, badInput("nil store")
+	}
 	if !root.Defined() {
 		return nil, badInput("undefined root CID")
 	}
