@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ipfs/go-cid"
 )
@@ -27,9 +28,17 @@ type Kubo struct {
 	URL string
 	// Client makes the requests; http.DefaultClient if nil.
 	Client *http.Client
+	// Timeout bounds each call, upload included; 10 minutes if 0.
+	Timeout time.Duration
 }
 
 func (k *Kubo) post(ctx context.Context, path string, args url.Values, body io.Reader, contentType string) ([]byte, error) {
+	timeout := k.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	base, err := url.Parse(strings.TrimRight(k.URL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, badInput("Kubo RPC URL %q", k.URL)
