@@ -3,6 +3,9 @@ package ipfs_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -89,5 +92,45 @@ func TestAnchorerDownIsCouldNotCheck(t *testing.T) {
 	// Offline, the entry still verifies.
 	if err := a.Verifier().VerifyOffline(root, e); err != nil {
 		t.Errorf("VerifyOffline = %v", err)
+	}
+}
+
+// TestKuboHangsOrFailsIsCouldNotCheck: an RPC API that hangs past the
+// deadline, or answers an error, is could not check, promptly.
+func TestKuboHangsOrFailsIsCouldNotCheck(t *testing.T) {
+	ctx := context.Background()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that the server sees the client go
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer hang.Close()
+	fail := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"Message":"boom","Code":0,"Type":"error"}`, http.StatusInternalServerError)
+	}))
+	defer fail.Close()
+	for name, url := range map[string]string{"hangs": hang.URL, "fails": fail.URL} {
+		k := &ipfs.Kubo{URL: url, Timeout: 300 * time.Millisecond}
+		a, err := ipfs.NewAnchorer("ipfs:test", k, &ipfs.Gateway{URL: url, Timeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		root := anchor.Hash{1}
+		if _, err := a.Anchor(ctx, root); !errors.Is(err, anchor.ErrCouldNotCheck) || errors.Is(err, anchor.ErrAnchor) {
+			t.Errorf("%s: Anchor = %v, want ErrCouldNotCheck", name, err)
+		}
+		e, err := anchor.ParseEntry([]byte(`{"kind":"ipfs","target":"ipfs:test","cid":"` + ipfs.RecordCID(root).String() + `"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Check(ctx, root, e); !errors.Is(err, anchor.ErrCouldNotCheck) || errors.Is(err, anchor.ErrAnchor) {
+			t.Errorf("%s: Check = %v, want ErrCouldNotCheck", name, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: took %v with 300 ms deadlines", name, d)
+		}
 	}
 }
