@@ -1,0 +1,178 @@
+package ipfs_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ats-run/selfattest/anchor/ipfs"
+)
+
+// benchSize is the size of the benchmarks' file: 256 MiB.
+const benchSize = 256 << 20
+
+// benchFile writes the benchmarks' file and reads it once, so that both
+// benchmarks read it from the page cache.
+func benchFile(b *testing.B) string {
+	b.Helper()
+	p := writeFile(b, b.TempDir(), "bench", 11, benchSize)
+	f, err := os.Open(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, f)
+	f.Close()
+	return p
+}
+
+// BenchmarkArchive archives a 256 MiB file into an on-disk store: read,
+// chunk, hash every leaf and node (sha2-256), write every block. Compare
+// with BenchmarkSHA256 over the same bytes.
+func BenchmarkArchive(b *testing.B) {
+	p := benchFile(b)
+	b.SetBytes(benchSize)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s, err := ipfs.OpenStore(filepath.Join(b.TempDir(), "s"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		a := &ipfs.Archiver{Store: s}
+		if _, err := a.AddPath(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkArchiveCIDOnly computes the archive CID of the same file,
+// storing nothing ([ipfs.CID]): the importer and hashing without the
+// writes.
+func BenchmarkArchiveCIDOnly(b *testing.B) {
+	p := benchFile(b)
+	b.SetBytes(benchSize)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ipfs.CID(context.Background(), f, ipfs.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
+
+// BenchmarkWriteFile copies the same file to a new file: what writing
+// 256 MiB costs on this disk, the floor under BenchmarkArchive.
+func BenchmarkWriteFile(b *testing.B) {
+	p := benchFile(b)
+	b.SetBytes(benchSize)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dst := filepath.Join(b.TempDir(), "copy")
+		b.StartTimer()
+		in, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := os.Create(dst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			b.Fatal(err)
+		}
+		in.Close()
+		out.Close()
+	}
+}
+
+// BenchmarkSHA256 reads the same 256 MiB file and hashes it with SHA-256.
+func BenchmarkSHA256(b *testing.B) {
+	p := benchFile(b)
+	b.SetBytes(benchSize)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, bufio.NewReaderSize(f, 1<<20)); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		h.Sum(nil)
+	}
+}
+
+// BenchmarkCAR exports the 256 MiB archive as a CAR (which verifies the
+// DAG first) and imports it, verified, into a fresh store.
+func BenchmarkCAR(b *testing.B) {
+	ctx := context.Background()
+	p := benchFile(b)
+	s := newStore(b)
+	root := archive(b, s, p)
+	car := filepath.Join(b.TempDir(), "a.car")
+	b.Run("Export", func(b *testing.B) {
+		b.SetBytes(benchSize)
+		for i := 0; i < b.N; i++ {
+			f, err := os.Create(car)
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := bufio.NewWriterSize(f, 1<<20)
+			if err := ipfs.ExportCAR(ctx, s, root, w, ipfs.Limits{}); err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
+		}
+	})
+	b.Run("VerifiedImport", func(b *testing.B) {
+		b.SetBytes(benchSize)
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			s2, err := ipfs.OpenStore(filepath.Join(b.TempDir(), "s"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(car)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, err := ipfs.ImportCAR(ctx, bufio.NewReaderSize(f, 1<<20), root, s2, ipfs.Limits{}); err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
+		}
+	})
+	b.Run("GatewayFetch", func(b *testing.B) {
+		url := boxoGateway(b, s, root)
+		g := &ipfs.Gateway{URL: url}
+		b.SetBytes(benchSize)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			s2, err := ipfs.OpenStore(filepath.Join(b.TempDir(), "s"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, err := g.Fetch(ctx, root, s2); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,153 @@
+// Package ipfs keeps evidence as IPFS archives: it writes a set of files
+// or a folder as a UnixFS DAG whose root CID is the one Kubo's `ipfs add`
+// gives the same bytes, exports and imports it as a CAR, verifying every
+// block, and reassembles the files byte for byte.
+//
+// It is a nested module (github.com/ats-run/selfattest/anchor/ipfs) so
+// that the root module does not carry boxo and go-car.
+//
+// # The profile
+//
+// Archives follow Kubo's unixfs-v1-2025 import profile (boxo v0.43.0, the
+// version Kubo v0.43.1 uses):
+//
+//   - CIDv1, sha2-256, base32 ("bafy…" for nodes, "bafk…" for leaves);
+//   - files cut into 1 MiB chunks ([ChunkSize]), each chunk a raw block;
+//   - the balanced layout, [MaxLinks] = 1024 links per inner node (Kubo's
+//     default without the profile is 174, so files above 174 MiB get
+//     other CIDs there: compare with a Kubo node initialised with
+//     `--profile unixfs-v1-2025`);
+//   - folders as plain dag-pb UnixFS directories, entries sorted by name,
+//     no mode and no modification time.
+//
+// The profile shards a folder into a HAMT once its block would exceed
+// 256 KiB ([DirBlockLimit]; several thousand entries). This package does
+// not write HAMT folders: it refuses such a folder ([ErrLimit]), and it
+// does not read them ([ErrCouldNotCheck]). Below the limit the two agree,
+// which the tests check against Kubo itself at the boundary: a folder of
+// 1,780 entries with 100-byte names (a block of about 258,000 bytes) has
+// Kubo's CID; one of 1,830 (about 265,000) Kubo shards, and this package
+// refuses.
+//
+// A CID computed here is the one of `ipfs add -Q --cid-version=1
+// --raw-leaves --chunker=size-1048576` (with `-r --hidden` for a folder)
+// under the profile. [Archiver.AddPaths] wraps several paths in a folder,
+// as `-w` does.
+//
+// # Local files
+//
+// [Archiver.AddPath] opens every path with O_NONBLOCK and asks the opened
+// file what it is: a FIFO, device or socket is refused, never read, so a
+// FIFO planted in an evidence folder cannot hang the archiver. Symbolic
+// links inside a folder are refused (O_NOFOLLOW). Sizes, entries and depth
+// are bounded by [Limits].
+//
+// # The store
+//
+// A [Store] keeps one file per block under a folder, written by rename so
+// a process that dies never leaves half a block, and checks every block
+// against its CID when it is written and when it is read: a damaged disk,
+// or a block a power cut left wrong (blocks are not fsync'd), is reported
+// ([ErrBlockHash]), never served, and putting the block again repairs it.
+//
+// # CAR files, and verifying
+//
+// [ExportCAR] writes a CAR version 1 (blocks depth first, each once, as
+// Kubo's `dag export`); [ExportCARv2] the same with an index. [ImportCAR]
+// reads either version and fails closed: the CAR must name exactly the
+// root asked for, every block must hash to its CID, the DAG walked from
+// the root must use only blocks of the CAR, the CAR must hold no block the
+// DAG does not reach, and every size must add up: a file node's size is
+// its data plus its children's block sizes, and every link's size (Tsize)
+// is the bytes of the DAG below it. [Verify] and [Extract] walk a DAG in a
+// store the same way.
+//
+// # Retrieval from a trustless gateway
+//
+// [Gateway.Fetch] asks a gateway for /ipfs/<root>?format=car (Accept:
+// application/vnd.ipld.car, order=dfs, dups=n) and verifies the answer as
+// [ImportCAR] verifies a file, trusting the gateway for nothing but
+// availability. [Gateway.FetchPath] retrieves one file or folder by path
+// and checks each folder on the way: an answer with the blocks of another
+// file than the one the folder names is [ErrPath], and a folder that
+// proves the name absent is [ErrNoEntry]. One deadline (Gateway.Timeout)
+// bounds request and answer, and [Limits] bound the bytes and blocks read.
+// A gateway that does not answer, answers an HTTP error or something other
+// than a CAR, breaks off (boxo's handler, Kubo's, ends a CAR it cannot
+// finish with a "[Gateway Error: …]" note, which is recognised), or runs
+// past the deadline is [ErrCouldNotCheck]: never a rejection of the
+// evidence, never an acceptance.
+//
+// # Publishing to Kubo
+//
+// [Kubo] speaks Kubo's RPC API: [Kubo.Publish] streams an archive's CAR
+// into /api/v0/dag/import, which pins its root; [Kubo.Pinned] asks
+// /api/v0/pin/ls. The RPC API controls the node: use it on loopback or
+// behind authentication. (The IPFS Pinning Service API is not spoken
+// here.)
+//
+// # Anchoring
+//
+// [Anchorer] is an anchor.Anchorer (kind "ipfs"). The anchor of a batch
+// root is a 58-byte record, "selfattest/anchor/ipfs/v1", a zero byte and
+// the root ([Record]), published and pinned on a Kubo node; its entry
+// names the record's CID ([RecordCID]: CIDv1, raw, sha2-256; also what
+// `ipfs add` of the record gives under the profile):
+//
+//	{"kind":"ipfs","target":"<name>","cid":"bafkrei…"}
+//
+// Why a record and not the evidence archive's own CID: an anchor must
+// follow from the root, so that a verifier holding only the receipt
+// checks it offline ([Verifier] recomputes the CID from the root; no I/O).
+// An archive's CID does not follow from the batch root: the batch commits
+// to the archive (add the archive's CID to the batch as an item of
+// evidence, and the batch's other anchors, a log or a chain, timestamp
+// it), not the other way round. The record closes the loop on IPFS: the
+// root, and through it every item and archive in the batch, is published
+// where the archive is.
+//
+// What an ipfs anchor proves, and what not: offline, only that the entry
+// is the one of this root (anyone can compute it). It carries no time and
+// no signature: it is an availability anchor, not a timestamp; pair it
+// with a log or a chain. Its worth is online: [Anchorer.Check] asks the
+// node whether it pins the record and retrieves the record from a
+// trustless gateway, verified. Pinned and served is final (depth 1);
+// not pinned any more is failed, and anchoring the root again pins it
+// again, with the same entry (the entry is a function of the root, so a
+// dropped and re-made anchor has the same entry: the conformance suite's
+// "dropped, then a new entry" case does not apply and is skipped; this
+// package's own test covers unpin, failed, anchor again, final).
+//
+// # Tests
+//
+// Package [github.com/ats-run/selfattest/anchor/ipfs/kubotest] builds
+// Kubo v0.43.1 on first use into the user's cache and runs it offline on
+// loopback under the profiles test and unixfs-v1-2025; the tests compare
+// our CIDs with `ipfs add` (0 B, 1 B, 1 MiB, 1 MiB + 1 B, 3 MiB + 5 B, a
+// folder, and 201 MiB + 7 B, whose 202 chunks need the 1024-link width),
+// publish an archive to it, fetch it back from its own gateway, and run
+// anchortest.Run against the Anchorer. boxo's gateway handler, served on
+// 127.0.0.1, is a second real gateway; an httptest server serves the
+// tampered CARs of the tamper table.
+//
+// # Figures
+//
+// One run each (go test -bench . -benchtime 1x), 256 MiB, on a shared
+// 2-core AMD EPYC virtual machine, so they vary from run to run:
+// BenchmarkSHA256 (read from the page cache and hash) about 1,440 MB/s;
+// BenchmarkArchiveCIDOnly ([CID]: chunk, build the DAG, hash, store
+// nothing) 550 to 1,130 MB/s, 0.4 to 0.8 times the hashing; BenchmarkArchive
+// (the same, writing every block to the on-disk store) 380 to 740 MB/s,
+// 0.26 to 0.51 times, bounded by the disk (BenchmarkWriteFile, a plain
+// copy of the file, 180 to 2,800 MB/s depending on writeback); BenchmarkCAR
+// export 176 to 208 MB/s, verified import 170 to 230 MB/s, verified
+// retrieval from boxo's gateway over loopback 124 to 320 MB/s.
+//
+// # Errors
+//
+// Every error wraps exactly one of [ErrRejected] (beneath anchor.ErrAnchor),
+// [ErrCouldNotCheck] (beneath anchor.ErrCouldNotCheck) and [ErrBadInput]
+// (beneath anchor.ErrBadInput). A rejection says why with a finer
+// sentinel: [ErrBlockHash], [ErrMissingBlock], [ErrExtraBlock],
+// [ErrWrongRoot], [ErrSize], [ErrMalformed], [ErrPath].
+package ipfs

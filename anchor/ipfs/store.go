@@ -1,0 +1,270 @@
+package ipfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+
+	dag "github.com/ipfs/boxo/ipld/merkledag"
+)
+
+// MaxBlockSize is the largest block a [Store] keeps or a CAR may carry:
+// 2 MiB, the limit IPFS peers and gateways use. The archive's own blocks
+// are at most 1 MiB of data (a leaf) or about 45 KiB (a node of 1024
+// links).
+const MaxBlockSize = 2 << 20
+
+// A Store is a persistent on-disk blockstore: one file per block, named by
+// its CID (base32 CIDv1), under a folder. A block is written to a temporary
+// file and renamed into place, so a process that dies never leaves half a
+// block under a CID. Blocks are not fsync'd (that would halve the archive
+// speed on a plain disk): after a power cut a block file may hold other
+// bytes, which is caught, never served, since every block is checked
+// against its CID when written and again when read; writing the block
+// again repairs it. It is an ipld.DAGService for
+// boxo's importer. It is safe for concurrent use.
+type Store struct {
+	dir string
+}
+
+// OpenStore opens (creating it if needed) the store in folder dir.
+func OpenStore(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, badInput("store: empty folder name")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "blocks"), 0o755); err != nil {
+		return nil, badInput("store: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir returns the store's folder.
+func (s *Store) Dir() string { return s.dir }
+
+func (s *Store) path(c cid.Cid) string {
+	// CIDv0 and CIDv1 of one multihash are different blocks to a CAR,
+	// the same bytes on disk: key by the CID's own string in base32.
+	return filepath.Join(s.dir, "blocks", cid.NewCidV1(c.Type(), c.Hash()).String())
+}
+
+// checkBlock returns nil if data hashes to c, under a hash function this
+// package accepts.
+func checkBlock(c cid.Cid, data []byte) error {
+	if !c.Defined() {
+		return rejected(ErrMalformed, "undefined CID")
+	}
+	switch c.Type() {
+	case cid.Raw, cid.DagProtobuf:
+	default:
+		return rejected(ErrMalformed, "block %s: codec 0x%x is neither raw nor dag-pb", c, c.Type())
+	}
+	if len(data) > MaxBlockSize {
+		return rejected(ErrMalformed, "block %s: %d bytes, above %d", c, len(data), MaxBlockSize)
+	}
+	p := c.Prefix()
+	if p.MhType != sha256Code || p.MhLength != 32 {
+		return rejected(ErrMalformed, "block %s: hash function 0x%x (length %d), not sha2-256", c, p.MhType, p.MhLength)
+	}
+	got, err := p.Sum(data)
+	if err != nil {
+		return rejected(ErrMalformed, "block %s: %w", c, err)
+	}
+	if !got.Equals(c) {
+		return rejected(ErrBlockHash, "block %s: its bytes hash to %s", c, got)
+	}
+	return nil
+}
+
+// Put checks data against c and stores it.
+func (s *Store) Put(c cid.Cid, data []byte) error {
+	if err := checkBlock(c, data); err != nil {
+		return err
+	}
+	return s.put(c, data)
+}
+
+// put stores data under c, which the caller has checked.
+func (s *Store) put(c cid.Cid, data []byte) error {
+	p := s.path(c)
+	if fi, err := os.Stat(p); err == nil && fi.Size() == int64(len(data)) {
+		// Kept before: keep it only if it is these bytes. Blocks are not
+		// fsync'd, so a power cut can leave a block file of the right
+		// size and the wrong bytes; writing it again repairs it.
+		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
+			return nil
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".put-")
+	if err != nil {
+		return fmt.Errorf("%w: store: %w", ErrBadInput, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("%w: store: %w", ErrBadInput, err)
+	}
+	return nil
+}
+
+// Has reports whether the store holds c's block.
+func (s *Store) Has(c cid.Cid) bool {
+	fi, err := os.Stat(s.path(c))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// errNotFound is wrapped when the store lacks a block.
+var errNotFound = errors.New("not in the store")
+
+// Block returns c's block, checked against c. A block the store lacks is
+// an error wrapping [ErrMissingBlock]; one whose bytes on disk no longer
+// hash to c wraps [ErrBlockHash].
+func (s *Store) Block(c cid.Cid) ([]byte, error) {
+	f, err := os.Open(s.path(c))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMissingBlock, c, errNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: store: %w", ErrBadInput, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxBlockSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: store: %w", ErrBadInput, err)
+	}
+	if err := checkBlock(c, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// decode makes an ipld.Node of a raw or dag-pb block.
+func decode(c cid.Cid, data []byte) (ipld.Node, error) {
+	b, err := blocks.NewBlockWithCid(data, c)
+	if err != nil {
+		return nil, rejected(ErrMalformed, "block %s: %w", c, err)
+	}
+	var n ipld.Node
+	switch c.Type() {
+	case cid.Raw:
+		n, err = dag.DecodeRawBlock(b)
+	case cid.DagProtobuf:
+		n, err = dag.DecodeProtobufBlock(b)
+	default:
+		return nil, rejected(ErrMalformed, "block %s: codec 0x%x", c, c.Type())
+	}
+	if err != nil {
+		return nil, rejected(ErrMalformed, "block %s: %w", c, err)
+	}
+	return n, nil
+}
+
+// The ipld.DAGService methods, for boxo's importer.
+
+// Get returns c's node.
+func (s *Store) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
+	data, err := s.Block(c)
+	if errors.Is(err, errNotFound) {
+		return nil, ipld.ErrNotFound{Cid: c}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode(c, data)
+}
+
+// GetMany returns the nodes of cs, in any order.
+func (s *Store) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
+	out := make(chan *ipld.NodeOption, len(cs))
+	for _, c := range cs {
+		n, err := s.Get(ctx, c)
+		out <- &ipld.NodeOption{Node: n, Err: err}
+	}
+	close(out)
+	return out
+}
+
+// Add stores n.
+func (s *Store) Add(_ context.Context, n ipld.Node) error { return s.Put(n.Cid(), n.RawData()) }
+
+// AddMany stores ns.
+func (s *Store) AddMany(ctx context.Context, ns []ipld.Node) error {
+	for _, n := range ns {
+		if err := s.Add(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remove deletes c's block.
+func (s *Store) Remove(_ context.Context, c cid.Cid) error {
+	err := os.Remove(s.path(c))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// RemoveMany deletes the blocks of cs.
+func (s *Store) RemoveMany(ctx context.Context, cs []cid.Cid) error {
+	for _, c := range cs {
+		if err := s.Remove(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ ipld.DAGService = (*Store)(nil)
+
+// builderDAG is the DAGService the Archiver gives boxo's importer. The
+// importer hands it boxo's own node types, which compute their CID from
+// their bytes themselves, so it stores them without hashing them a second
+// time; any other node is checked as Store.Add checks it. With store nil
+// it keeps nothing ([CID]).
+type builderDAG struct {
+	ipld.DAGService // Get, GetMany, Remove, RemoveMany: not used by the importer
+	store           *Store
+}
+
+func (b builderDAG) Add(ctx context.Context, n ipld.Node) error {
+	switch n.(type) {
+	case *dag.RawNode, *dag.ProtoNode:
+		c := n.Cid()
+		if c.Prefix().MhType != sha256Code || len(n.RawData()) > MaxBlockSize {
+			return rejected(ErrMalformed, "block %s: not sha2-256 or too large", c)
+		}
+		if b.store == nil {
+			return nil
+		}
+		return b.store.put(c, n.RawData())
+	}
+	if b.store == nil {
+		return checkBlock(n.Cid(), n.RawData())
+	}
+	return b.store.Add(ctx, n)
+}
+
+func (b builderDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
+	for _, n := range ns {
+		if err := b.Add(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
