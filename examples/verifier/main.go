@@ -7,6 +7,10 @@
 //	verifier web [--json] [--strict] [--local DIR] URL
 //	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE]
 //		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] [--timeout D] FILE_OR_DIGEST
+//	verifier verify --source DIR --build CMD --artifact PATH (--url URL | --page URL --signed PATH)
+//		--bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
+//		[--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
+//		[--source-date-epoch N] [--report FILE] [--summary FILE] [--timeout D]
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -55,6 +59,15 @@ Commands:
         verify a Sigstore bundle (the Sigstore conformance protocol; digests
         sha256:, sha384: or sha512:), with GitHub workflow claims; optionally
         confirm its log entries online (latest checkpoint, inclusion, consistency)
+  verify --source DIR --build CMD --artifact PATH (--url URL | --page URL --signed PATH)
+        --bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
+        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
+        [--source-date-epoch N] [--report FILE] [--summary FILE]
+        the whole check in one command: rebuild the source in a temporary
+        copy (SOURCE_DATE_EPOCH from the flag or the git commit), fetch the
+        live artifact or page, compare it with the rebuild, verify the bundle
+        against the rebuild, write the report; 2 also when the build fails or
+        makes no artifact
   demo [--keep DIR]
         release an embedded sample, serve it on 127.0.0.1, verify it, then
         change one byte on the "CDN" and show that the checks reject it
@@ -68,8 +81,8 @@ included. --max-size (default 256 MiB) bounds every body and local file.
 Local inputs must be regular files: a directory, a FIFO or a device is
 refused (exit 2) without waiting on it.
 
-When $GITHUB_STEP_SUMMARY names a file, compare and web append their
-Markdown report to it.
+When $GITHUB_STEP_SUMMARY names a file, compare, web, verify-bundle and
+verify append their Markdown report to it.
 
 Exit codes:
   0  verified
@@ -110,6 +123,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.web(ctx, args[1:])
 	case "demo":
 		return e.demo(ctx, args[1:])
+	case "verify":
+		return e.verifyCmd(ctx, args[1:])
 	case "verify-bundle":
 		return e.verifyBundle(ctx, args[1:])
 	case "-h", "--help", "help":
