@@ -113,12 +113,12 @@ func (e env) verifyCmd(ctx context.Context, args []string) int {
 }
 
 // verifyFlow runs verify's steps, adding each one's checks to r, and
-// returns every error met (joined). It goes on after a failed row, so the
+// returns the error of each step that ran (nil for one that passed). It goes on after a failed row, so the
 // report shows everything that could be checked; it stops when the build
 // fails, since nothing is left to compare.
-func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo verify.FetchOptions, bf *bundleFlags, r *report.Report) error {
+func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo verify.FetchOptions, bf *bundleFlags, r *report.Report) []error {
 	if err := vf.check(); err != nil {
-		return e.stepError(r, 0, "Command line", err)
+		return []error{e.stepError(r, 0, "Command line", err)}
 	}
 	live := vf.url
 	if live == "" {
@@ -133,7 +133,7 @@ func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo ver
 
 	epoch, err := sourceDateEpoch(ctx, vf)
 	if err != nil {
-		return e.stepError(r, 0, "Build", err)
+		return []error{e.stepError(r, 0, "Build", err)}
 	}
 	extra["source_date_epoch"] = epoch
 	if epoch == "" {
@@ -141,22 +141,22 @@ func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo ver
 	}
 	work, err := os.MkdirTemp("", "verifier-verify-")
 	if err != nil {
-		return e.stepError(r, 0, "Build", fmt.Errorf("%w: %w", selfattest.ErrCouldNotCheck, err))
+		return []error{e.stepError(r, 0, "Build", fmt.Errorf("%w: %w", selfattest.ErrCouldNotCheck, err))}
 	}
 	defer os.RemoveAll(work)
 	dir := filepath.Join(work, "src")
 	if err := os.CopyFS(dir, os.DirFS(vf.source)); err != nil {
-		return e.stepError(r, 0, "Build", fmt.Errorf("%w: copying --source: %w", verify.ErrBadInput, err))
+		return []error{e.stepError(r, 0, "Build", fmt.Errorf("%w: copying --source: %w", verify.ErrBadInput, err))}
 	}
 	took, err := e.runBuild(ctx, dir, vf.build, epoch)
 	if err != nil {
 		extra["build_error"] = err.Error()
-		return e.stepError(r, 0, "Build", err)
+		return []error{e.stepError(r, 0, "Build", err)}
 	}
 	extra["build_seconds"] = strconv.FormatFloat(took.Seconds(), 'f', 1, 64)
 	local, signed, err := builtPaths(dir, vf)
 	if err != nil {
-		return e.stepError(r, 0, "Build", err)
+		return []error{e.stepError(r, 0, "Build", err)}
 	}
 
 	var errs []error
@@ -171,7 +171,7 @@ func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo ver
 		errs = append(errs, e.stepError(r, from, "Live page", err))
 	}
 	errs = append(errs, e.verifyBundleOf(ctx, vf.bundle, signed, fo, bf, r))
-	return errors.Join(errs...)
+	return errs
 }
 
 // check refuses a command line verify cannot run.
@@ -261,7 +261,7 @@ func (e env) runBuild(ctx context.Context, dir, command, epoch string) (time.Dur
 		if ctx.Err() != nil {
 			return took, fmt.Errorf("%w: build stopped after %s: %w", selfattest.ErrCouldNotCheck, took.Round(time.Millisecond), ctx.Err())
 		}
-		return took, fmt.Errorf("%w: %s failed after %s (%w); its last lines:\n%s", errBuild, safe(command), took.Round(time.Millisecond), err, tail.last())
+		return took, fmt.Errorf("%w: $ %s: %w after %s; the last lines of its output follow\n%s", errBuild, safe(command), err, took.Round(time.Millisecond), tail.last())
 	}
 	fmt.Fprintf(e.stderr, "verifier: build: done in %s\n", took.Round(time.Millisecond))
 	return took, nil
@@ -363,7 +363,7 @@ func (e env) stepError(r *report.Report, from int, step string, err error) error
 	if err == nil {
 		return nil
 	}
-	fmt.Fprintf(e.stderr, "verifier: %s: %v\n", strings.ToLower(step), err)
+	fmt.Fprintf(e.stderr, "verifier: %v\n", err)
 	want := report.VerdictError
 	if exitCode(err) == exitRejected {
 		want = report.VerdictFail
@@ -377,13 +377,19 @@ func (e env) stepError(r *report.Report, from int, step string, err error) error
 	return err
 }
 
-// settle finishes r and returns the exit code of err, making the report's
+// settle finishes r and returns the exit code of the steps' errors (the
+// most serious, as selfattest.ExitCode ranks them), making the report's
 // status agree with it: fail for 1, error for 2 and 3, with the first
 // error of that code as the reason.
-func settle(r *report.Report, err error) int {
-	code := exitCode(err)
+func settle(r *report.Report, errs []error) int {
+	code := exitCode(errors.Join(errs...))
 	if code != exitVerified {
-		r.Reason = firstLine(reasonFor(err, code))
+		for _, err := range errs {
+			if err != nil && exitCode(err) == code {
+				r.Reason = firstLine(err.Error())
+				break
+			}
+		}
 		r.Status = report.StatusError
 		if code == exitRejected {
 			r.Status = report.StatusFail
@@ -393,19 +399,9 @@ func settle(r *report.Report, err error) int {
 	return code
 }
 
-// reasonFor is the message of the first error joined in err whose exit
-// code is code.
-func reasonFor(err error, code int) string {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			if e != nil && exitCode(e) == code {
-				return e.Error()
-			}
-		}
-	}
-	return err.Error()
-}
-
+// firstLine is the first line of an error, for the report's one-line
+// reason; a build's error goes on with the last lines of its output, kept
+// whole in the report's details (build_error) and shown on stderr.
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s

@@ -159,8 +159,9 @@ func TestVerifyRebuild(t *testing.T) {
 	t.Run("passes", func(t *testing.T) {
 		sum := filepath.Join(out, "summary.md")
 		step := write(t, out, "step.md", []byte("earlier step\n"))
-		r := verifier(t, []string{"GITHUB_STEP_SUMMARY=" + step}, f.args(rep, "--summary", sum)...)
+		r := verifier(t, []string{"GITHUB_STEP_SUMMARY=" + step}, f.args(rep, "--summary", sum, "--confirm-rekor-v1", f.logID+"="+f.logURL)...)
 		expectCode(t, r, 0)
+		t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 		mustContain(t, "stdout", r.stdout,
 			"🔐 selfattest verify", "Hash Comparison", "SHA-256", "SRI", "Size",
 			"✅ Sigstore verification passed", "Rekor entry:", "Timestamp (tlog)", "Transparency log",
@@ -222,6 +223,7 @@ func TestVerifyRebuild(t *testing.T) {
 		build := `for i in $(seq 1 40); do echo "build line $i"; done; echo "error: the last words" >&2; exit 7`
 		r := verifier(t, nil, f.args(rep, "--build", build)...)
 		expectCode(t, r, 2)
+		t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 		mustContain(t, "stderr", r.stderr, "exit status 7", "build line 40", "error: the last words")
 		if strings.Contains(r.stderr, "build line 20\n") {
 			t.Fatalf("more than the last 20 lines shown:\n%s", r.stderr)
