@@ -16,7 +16,6 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
 	"github.com/ats-run/selfattest"
-	"github.com/ats-run/selfattest/internal/fetch"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 	"github.com/ats-run/selfattest/verify/sigstore"
@@ -333,15 +332,12 @@ func loadBundle(ctx context.Context, from string, fo verify.FetchOptions) (*bund
 		return sigstore.LoadBundle(from)
 	}
 	var buf bytes.Buffer
-	_, err := fetch.Get(ctx, from, &buf, fetch.Options{
-		MaxBytes: sigstore.MaxBundleSize, Timeout: fo.Timeout, InsecureAllowHTTP: fo.InsecureAllowHTTP, Transport: fo.Transport,
-	})
-	if err != nil {
-		var fe *fetch.Error
-		if errors.As(err, &fe) && fe.BadInput() {
+	fo.MaxBytes = sigstore.MaxBundleSize
+	if _, err := verify.Fetch(ctx, from, &buf, fo); err != nil {
+		if errors.Is(err, verify.ErrBadInput) {
 			return nil, fmt.Errorf("%w: --bundle: %w", errUsage, err)
 		}
-		return nil, fmt.Errorf("%w: fetching %s: %w", errBundleFetch, safe(from), err)
+		return nil, fmt.Errorf("%w: %w", errBundleFetch, err)
 	}
 	return sigstore.ParseBundle(buf.Bytes())
 }
