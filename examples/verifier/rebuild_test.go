@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -466,5 +467,54 @@ func TestVerifyReleasedSite(t *testing.T) {
 	r = verifier(t, nil, args...)
 	expectCode(t, r, 1)
 	mustContain(t, "stdout", r.stdout, "❌ MISMATCH", "✅ Sigstore verification passed", "❌ VERIFICATION FAILED")
+	readReport(t, rep, report.StatusFail)
+}
+
+// TestVerifyKeyless: a real keyless bundle (npm's sigstore 1.3.0, signed
+// by a GitHub workflow, logged in the public Rekor) verified offline with
+// the embedded public-good root: the terminal shows the Rekor entry, its
+// integrated time and the identity (issuer, SAN). A slow server shows
+// fetch progress on stderr.
+func TestVerifyKeyless(t *testing.T) {
+	rw := filepath.Join("..", "..", "testdata", "sigstore", "realworld")
+	bundle, err := filepath.Abs(filepath.Join(rw, "npm", "sigstore-1.3.0.provenance", "bundle.sigstore.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgz, err := os.ReadFile(filepath.Join(rw, "npm", "sigstore-1.3.0.tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	san := "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main"
+	iss := "https://token.actions.githubusercontent.com"
+	src := t.TempDir()
+	write(t, src, "package/sigstore-1.3.0.tgz", tgz)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(tgz)))
+		// About 1.5 s in ten pieces: long enough for the progress lines.
+		for i := range 10 {
+			w.Write(tgz[i*len(tgz)/10 : (i+1)*len(tgz)/10])
+			w.(http.Flusher).Flush()
+			time.Sleep(150 * time.Millisecond)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rep := filepath.Join(t.TempDir(), "report.json")
+	args := []string{"verify", "--source", src, "--source-date-epoch", "0",
+		"--build", "mkdir -p dist && cp package/sigstore-1.3.0.tgz dist/",
+		"--artifact", "dist/sigstore-1.3.0.tgz", "--url", srv.URL + "/sigstore-1.3.0.tgz", "--bundle", bundle,
+		"--certificate-identity", san, "--certificate-oidc-issuer", iss, "--report", rep}
+	r := verifier(t, nil, args...)
+	expectCode(t, r, 0)
+	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	mustContain(t, "stdout", r.stdout, "Rekor entry:", "Timestamp (tlog)", "Issuer:      "+iss, "Identity:    "+san, "✅ VERIFICATION PASSED")
+	mustContain(t, "stderr", r.stderr, "%")
+	got := readReport(t, rep, report.StatusPass)
+	if got.Sigstore.Identity != san || got.Sigstore.CertificateIssuer != iss {
+		t.Fatalf("report's identity: %+v", got.Sigstore)
+	}
+
+	r = verifier(t, nil, append(args, "--certificate-identity", san+"x")...)
+	expectCode(t, r, 1)
 	readReport(t, rep, report.StatusFail)
 }
