@@ -233,6 +233,7 @@ func (e env) runBuild(ctx context.Context, dir, command, epoch string) (time.Dur
 	cmd.Stdout, cmd.Stderr = tail, tail
 	// A command that started a child keeping the output open must not
 	// hold verify past the deadline.
+	ownProcessGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	if epoch != "" {
 		fmt.Fprintf(e.stderr, "verifier: build: $ %s (SOURCE_DATE_EPOCH=%s)\n", safe(command), epoch)

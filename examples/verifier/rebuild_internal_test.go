@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,10 +52,25 @@ func TestRunBuildErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = e.runBuild(ctx, dir, "sleep 30", "")
+	_, err = e.runBuild(ctx, dir, "sleep 30 & echo $! > child.pid; wait", "")
 	isOnly(t, err, selfattest.ErrCouldNotCheck)
 	if errors.Is(err, errBuild) || time.Since(start) > 10*time.Second {
 		t.Fatalf("a build stopped by the deadline: %v after %s", err, time.Since(start))
+	}
+	// The build's child is stopped with it (Unix: its process group).
+	pid, err := os.ReadFile(filepath.Join(dir, "child.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		out, _ := exec.Command("ps", "-o", "stat=", "-p", strings.TrimSpace(string(pid))).Output()
+		if s := strings.TrimSpace(string(out)); s == "" || strings.HasPrefix(s, "Z") {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("the build's child %s outlived the deadline", pid)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
