@@ -319,7 +319,15 @@ func TestVerifyRebuild(t *testing.T) {
 	})
 
 	t.Run("bad usage", func(t *testing.T) {
+		fifo := clitest.Mkfifo(t, t.TempDir(), "fifo")
 		for name, extra := range map[string][]string{
+			"--bundle a FIFO":        {"--bundle", fifo},
+			"--bundle a device":      {"--bundle", "/dev/zero"},
+			"--key a FIFO":           {"--key", fifo},
+			"--trusted-root a FIFO":  {"--trusted-root", fifo},
+			"--bundle ftp":           {"--bundle", "ftp://127.0.0.1/app.js.sigstore.json"},
+			"--url plain http afar":  {"--url", "http://example.com/app.js"},
+			"--source-date-epoch -1": {"--source-date-epoch", "-1"},
 			"no live artifact":       {"--url", ""},
 			"both --url and --page":  {"--page", f.srv.URL + "/index.html"},
 			"artifact outside":       {"--artifact", "../app.js"},
