@@ -1,6 +1,18 @@
 // Command verifier checks that what is deployed is what was built: it
-// measures artifacts, compares a local build with a live one, and checks
-// the Subresource Integrity of a live web page.
+// measures artifacts, compares a local build with a live one, checks the
+// Subresource Integrity of a live web page and verifies Sigstore bundles.
+// Its verify command does all of it in one run, the way a scheduled CI job
+// should: it copies the release's source to a temporary folder, runs the
+// build command there (SOURCE_DATE_EPOCH from --source-date-epoch or the
+// checkout's HEAD commit time; progress and elapsed time on stderr),
+// fetches the live artifact (--url) or page (--page, every subresource
+// against its integrity and the rebuild), compares the hash table
+// (SHA-256, SRI, SHA-512, size), verifies the release's bundle (a file or
+// a URL) against the rebuilt file with verify-bundle's identity policy,
+// confirms the log entry online with the --confirm-* flags, and writes the
+// JSON report, the Markdown summary and $GITHUB_STEP_SUMMARY, whatever the
+// outcome, with the status the exit code has. A build that fails or makes
+// no artifact exits 2 and shows the build's last 20 lines.
 //
 //	verifier measure [--json] [--version V] FILE|URL...
 //	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE

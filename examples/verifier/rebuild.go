@@ -119,13 +119,13 @@ func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo ver
 	if err := vf.check(); err != nil {
 		return []error{e.stepError(r, 0, "Command line", err)}
 	}
-	live := vf.url
+	live, liveLabel := vf.url, "Live:    "
 	if live == "" {
-		live = vf.page
+		live, liveLabel = vf.page, "Page:    "
 	}
 	if !quiet {
-		fmt.Fprintf(e.stdout, "🔐 selfattest verify\n   Source:   %s\n   Build:    %s\n   Artifact: %s\n   Live:     %s\n   Bundle:   %s\n\n",
-			safe(vf.source), safe(vf.build), safe(vf.artifact), safe(live), safe(vf.bundle))
+		fmt.Fprintf(e.stdout, "🔐 selfattest verify\n   Source:   %s\n   Build:    %s\n   Artifact: %s\n   %s %s\n   Bundle:   %s\n\n",
+			safe(vf.source), safe(vf.build), safe(vf.artifact), liveLabel, safe(live), safe(vf.bundle))
 	}
 	extra := map[string]string{"build_command": vf.build, "source": vf.source}
 	r.Details.Extra = extra
