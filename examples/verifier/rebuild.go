@@ -75,7 +75,7 @@ type verifyFlags struct {
 // bundle, report, composed of what compare, web and verify-bundle do.
 func (e env) verifyCmd(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify", verifyUsage)
-	var rf reportFlags
+	rf := reportFlags{reasonInline: true}
 	rf.register(fs, "Verification Report")
 	var ff fetchFlags
 	ff.register(fs)

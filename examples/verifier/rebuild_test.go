@@ -192,7 +192,7 @@ func TestVerifyRebuild(t *testing.T) {
 		defer func() { f.mu.Lock(); f.served = f.app; f.mu.Unlock() }()
 		r := verifier(t, nil, f.args(rep)...)
 		expectCode(t, r, 1)
-		mustContain(t, "stdout", r.stdout, "❌ MISMATCH", "❌ VERIFICATION FAILED")
+		mustContain(t, "stdout", r.stdout, "❌ MISMATCH", "❌ VERIFICATION FAILED: ")
 		got := readReport(t, rep, report.StatusFail)
 		var failed []string
 		for _, c := range got.Checks {
