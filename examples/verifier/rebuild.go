@@ -106,15 +106,16 @@ func (e env) verifyCmd(ctx context.Context, args []string) int {
 	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
 		r := report.New(rf.title)
 		r.Details = rf.details
-		err := e.verifyFlow(ctx, &vf, rf.asJSON, ff.options(p), &bf, r)
-		return e.emit(r, rf, settle(r, err))
+		errs := e.verifyFlow(ctx, &vf, rf.asJSON, ff.options(p), &bf, r)
+		return e.emit(r, rf, settle(r, errs))
 	})
 }
 
 // verifyFlow runs verify's steps, adding each one's checks to r, and
-// returns the error of each step that ran (nil for one that passed). It goes on after a failed row, so the
-// report shows everything that could be checked; it stops when the build
-// fails, since nothing is left to compare.
+// returns the error of each step that ran (nil for one that passed). It
+// goes on after a failed row, so the report shows everything that could
+// be checked; it stops when the build fails, since nothing is left to
+// compare.
 func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo verify.FetchOptions, bf *bundleFlags, r *report.Report) []error {
 	if err := vf.check(); err != nil {
 		return []error{e.stepError(r, 0, "Command line", err)}
@@ -136,7 +137,7 @@ func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo ver
 	}
 	extra["source_date_epoch"] = epoch
 	if epoch == "" {
-		extra["source_date_epoch"] = "(not set)"
+		extra["source_date_epoch"] = "(as in the environment)"
 	}
 	work, err := os.MkdirTemp("", "verifier-verify-")
 	if err != nil {
@@ -238,7 +239,7 @@ func (e env) runBuild(ctx context.Context, dir, command, epoch string) (time.Dur
 	if epoch != "" {
 		fmt.Fprintf(e.stderr, "verifier: build: $ %s (SOURCE_DATE_EPOCH=%s)\n", safe(command), epoch)
 	} else {
-		fmt.Fprintf(e.stderr, "verifier: build: $ %s (SOURCE_DATE_EPOCH not set)\n", safe(command))
+		fmt.Fprintf(e.stderr, "verifier: build: $ %s (SOURCE_DATE_EPOCH as in the environment)\n", safe(command))
 	}
 	start := time.Now()
 	done := make(chan struct{})
