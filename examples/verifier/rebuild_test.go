@@ -257,6 +257,15 @@ func TestVerifyRebuild(t *testing.T) {
 		}
 	})
 
+	t.Run("--json: the report on stdout, no header", func(t *testing.T) {
+		r := verifier(t, nil, f.args(rep, "--json")...)
+		expectCode(t, r, 0)
+		got, err := report.Parse([]byte(r.stdout))
+		if err != nil || got.Status != report.StatusPass {
+			t.Fatalf("stdout is not a pass report: %v\n%s", err, r.stdout)
+		}
+	})
+
 	t.Run("bundle from a URL", func(t *testing.T) {
 		r := verifier(t, nil, f.args(rep, "--bundle", f.srv.URL+"/app.js.sigstore.json")...)
 		expectCode(t, r, 0)
