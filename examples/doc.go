@@ -1,7 +1,8 @@
 // Package examples holds complete programs built only on selfattest's
 // public API. Each program lives in its own directory: verifier/ (measure,
 // compare, check a live page, verify Sigstore bundles and confirm them
-// online), release/ (a dist folder into a signed, logged, deterministic
+// online, and verify: all of it in one command, from a rebuild of the
+// source), release/ (a dist folder into a signed, logged, deterministic
 // release) and monitor/ (watch a transparency log for a release identity).
 // archivist/ (record files in an anchor journal, anchor them on a chain,
 // write and verify their receipts) is a module of its own, so that this

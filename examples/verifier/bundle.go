@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,11 +46,37 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify-bundle", verifyBundleUsage)
 	var rf reportFlags
 	rf.register(fs, "Sigstore Verification Report")
-	var p sigstore.Policy
+	var bf bundleFlags
+	bf.register(fs)
 	bundlePath := fs.String("bundle", "", "the Sigstore bundle (`FILE`)")
-	keyPath := fs.String("key", "", "verify against this PEM public key (`FILE`) instead of a certificate identity")
-	rootPath := fs.String("trusted-root", "", "trusted root `FILE` (default: the embedded "+trust.PublicGood+")")
 	resultPath := fs.String("result", "", "also write the verified facts as JSON to `FILE`")
+	timeout := fs.Duration("timeout", defaultTimeout, "overall time limit for the whole command, online confirmation included")
+	if c := parse(fs, args); c >= 0 {
+		return c
+	}
+	if fs.NArg() != 1 || *bundlePath == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	rf.stamp()
+	input := fs.Arg(0)
+	return e.withDeadline(ctx, *timeout, func(ctx context.Context) int {
+		return e.verifyBundleRun(ctx, &rf, &bf, input, *bundlePath, *resultPath)
+	})
+}
+
+// bundleFlags are the flags that say whom a bundle must be signed by and
+// which logs to confirm it against: verify-bundle's, shared with verify.
+type bundleFlags struct {
+	policy            sigstore.Policy
+	keyPath, rootPath string
+	confirms          []confirmFlag
+}
+
+func (bf *bundleFlags) register(fs *flag.FlagSet) {
+	p := &bf.policy
+	fs.StringVar(&bf.keyPath, "key", "", "verify against this PEM public key (`FILE`) instead of a certificate identity")
+	fs.StringVar(&bf.rootPath, "trusted-root", "", "trusted root `FILE` (default: the embedded "+trust.PublicGood+")")
 	fs.StringVar(&p.SAN, "certificate-identity", "", "the certificate's subject alternative name, exactly")
 	fs.StringVar(&p.SANRegexp, "certificate-identity-regexp", "", "a regular expression the whole SAN must match")
 	fs.StringVar(&p.Issuer, "certificate-oidc-issuer", "", "the certificate's OIDC issuer, exactly")
@@ -63,64 +90,60 @@ func (e env) verifyBundle(ctx context.Context, args []string) int {
 	fs.StringVar(&p.GitHub.RunnerEnvironment, "github-runner-environment", "", "github-hosted or self-hosted")
 	fs.BoolVar(&p.GitHub.DenySelfHosted, "deny-self-hosted-runners", false, "refuse signatures made on self-hosted runners")
 	fs.StringVar(&p.PredicateType, "predicate-type", "", "the in-toto predicate type the signed statement must have")
-	var confirms []confirmFlag
 	fs.Func("confirm-tiles", "confirm online against a tlog-tiles log (Rekor v2): `LOG[=URL]`", func(v string) error {
-		confirms = append(confirms, confirmFlag{kind: "tiles", value: v})
+		bf.confirms = append(bf.confirms, confirmFlag{kind: "tiles", value: v})
 		return nil
 	})
 	fs.Func("confirm-rekor-v1", "confirm online against a Rekor v1 log: `LOG[=URL]`", func(v string) error {
-		confirms = append(confirms, confirmFlag{kind: "rekor-v1", value: v})
+		bf.confirms = append(bf.confirms, confirmFlag{kind: "rekor-v1", value: v})
 		return nil
-	})
-	timeout := fs.Duration("timeout", defaultTimeout, "overall time limit for the whole command, online confirmation included")
-	if c := parse(fs, args); c >= 0 {
-		return c
-	}
-	if fs.NArg() != 1 || *bundlePath == "" {
-		fs.Usage()
-		return exitUsage
-	}
-	rf.stamp()
-	input := fs.Arg(0)
-	return e.withDeadline(ctx, *timeout, func(ctx context.Context) int {
-		return e.verifyBundleRun(ctx, &rf, &p, input, *bundlePath, *keyPath, *rootPath, *resultPath, confirms)
 	})
 }
 
-// verifyBundleRun is verify-bundle once its flags are parsed.
-func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *sigstore.Policy, input, bundlePath, keyPath, rootPath, resultPath string, confirms []confirmFlag) int {
-	p := *pol
-
-	fail := func(err error) int {
-		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
-		return exitCode(err)
-	}
+// verifier loads the trusted root (--trusted-root, or the embedded public
+// good one) and the policy's key (--key), and returns a verifier, the
+// policy and the log sources of the --confirm-* flags.
+func (bf *bundleFlags) verifier() (*sigstore.Verifier, sigstore.Policy, []confirm.LogSource, error) {
+	p := bf.policy
 	var tr *root.TrustedRoot
 	var err error
-	if rootPath != "" {
-		tr, err = trust.FromFile(rootPath)
+	if bf.rootPath != "" {
+		tr, err = trust.FromFile(bf.rootPath)
 	} else {
 		tr, err = trust.Embedded(trust.PublicGood)
 	}
 	if err != nil {
-		return fail(fmt.Errorf("%w: %w", verify.ErrBadInput, err))
+		return nil, p, nil, fmt.Errorf("%w: %w", verify.ErrBadInput, err)
 	}
-	if keyPath != "" {
-		if p.Key, err = sigstore.ReadPublicKeyPEM(keyPath); err != nil {
-			return fail(err)
+	if bf.keyPath != "" {
+		if p.Key, err = sigstore.ReadPublicKeyPEM(bf.keyPath); err != nil {
+			return nil, p, nil, err
 		}
+	}
+	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
+	if err != nil {
+		return nil, p, nil, err
+	}
+	sources, err := confirmSources(tr, bf.confirms)
+	if err != nil {
+		return nil, p, nil, err
+	}
+	return v, p, sources, nil
+}
+
+// verifyBundleRun is verify-bundle once its flags are parsed.
+func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, bf *bundleFlags, input, bundlePath, resultPath string) int {
+	fail := func(err error) int {
+		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
+		return exitCode(err)
+	}
+	v, p, sources, err := bf.verifier()
+	if err != nil {
+		return fail(err)
 	}
 	art := sigstore.ArtifactFile(input)
 	if _, statErr := os.Stat(input); statErr != nil && sigstore.IsArtifactDigest(input) {
 		art, _ = sigstore.ParseArtifactDigest(input)
-	}
-	v, err := sigstore.NewVerifier(tr, sigstore.Options{})
-	if err != nil {
-		return fail(err)
-	}
-	sources, err := confirmSources(tr, confirms)
-	if err != nil {
-		return fail(err)
 	}
 	b, err := sigstore.LoadBundle(bundlePath)
 	var res *sigstore.Result
@@ -140,7 +163,7 @@ func (e env) verifyBundleRun(ctx context.Context, rf *reportFlags, pol *sigstore
 		}
 	}
 	r := sigstore.NewReport(rf.title, rf.details, input, p, res, err)
-	if res != nil && len(confirms) > 0 {
+	if res != nil && len(bf.confirms) > 0 {
 		c, cerr := confirm.Confirm(ctx, v, b, res, sources...)
 		if cerr != nil {
 			fmt.Fprintf(e.stderr, "verifier: %v\n", cerr)

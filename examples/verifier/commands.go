@@ -196,6 +196,9 @@ type reportFlags struct {
 	summary string
 	title   string
 	details report.Details
+	// reasonInline puts the reason on the verdict line: verify ends
+	// with one verdict line.
+	reasonInline bool
 }
 
 func (r *reportFlags) register(fs *flag.FlagSet, title string) {
@@ -242,7 +245,7 @@ func (e env) emit(r *report.Report, rf reportFlags, code int) int {
 		if f, ok := e.stdout.(*os.File); ok {
 			color = report.ColorFor(f, e.getenv)
 		}
-		if err := r.WriteText(e.stdout, report.TextOptions{Color: color}); err != nil {
+		if err := r.WriteText(e.stdout, report.TextOptions{Color: color, ReasonInline: rf.reasonInline}); err != nil {
 			return fail(err)
 		}
 	}

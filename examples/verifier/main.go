@@ -1,12 +1,28 @@
 // Command verifier checks that what is deployed is what was built: it
-// measures artifacts, compares a local build with a live one, and checks
-// the Subresource Integrity of a live web page.
+// measures artifacts, compares a local build with a live one, checks the
+// Subresource Integrity of a live web page and verifies Sigstore bundles.
+// Its verify command does all of it in one run, the way a scheduled CI job
+// should: it copies the release's source to a temporary folder, runs the
+// build command there (SOURCE_DATE_EPOCH from --source-date-epoch or the
+// checkout's HEAD commit time; progress and elapsed time on stderr),
+// fetches the live artifact (--url) or page (--page, every subresource
+// against its integrity and the rebuild), compares the hash table
+// (SHA-256, SRI, SHA-512, size), verifies the release's bundle (a file or
+// a URL) against the rebuilt file with verify-bundle's identity policy,
+// confirms the log entry online with the --confirm-* flags, and writes the
+// JSON report, the Markdown summary and $GITHUB_STEP_SUMMARY, whatever the
+// outcome, with the status the exit code has. A build that fails or makes
+// no artifact exits 2 and shows the build's last 20 lines.
 //
 //	verifier measure [--json] [--version V] FILE|URL...
 //	verifier compare [--json] [--report FILE] [--summary FILE] LOCAL LIVE
 //	verifier web [--json] [--strict] [--local DIR] URL
 //	verifier verify-bundle --bundle FILE (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM) [--trusted-root FILE]
 //		[--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]] [--timeout D] FILE_OR_DIGEST
+//	verifier verify --source DIR --build CMD --artifact PATH (--url URL | --page URL --signed PATH)
+//		--bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
+//		[--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
+//		[--source-date-epoch N] [--report FILE] [--summary FILE] [--timeout D]
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -55,6 +71,15 @@ Commands:
         verify a Sigstore bundle (the Sigstore conformance protocol; digests
         sha256:, sha384: or sha512:), with GitHub workflow claims; optionally
         confirm its log entries online (latest checkpoint, inclusion, consistency)
+  verify --source DIR --build CMD --artifact PATH (--url URL | --page URL --signed PATH)
+        --bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
+        [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
+        [--source-date-epoch N] [--report FILE] [--summary FILE]
+        the whole check in one command: rebuild the source in a temporary
+        copy (SOURCE_DATE_EPOCH from the flag or the git commit), fetch the
+        live artifact or page, compare it with the rebuild, verify the bundle
+        against the rebuild, write the report; 2 also when the build fails or
+        makes no artifact
   demo [--keep DIR]
         release an embedded sample, serve it on 127.0.0.1, verify it, then
         change one byte on the "CDN" and show that the checks reject it
@@ -68,8 +93,8 @@ included. --max-size (default 256 MiB) bounds every body and local file.
 Local inputs must be regular files: a directory, a FIFO or a device is
 refused (exit 2) without waiting on it.
 
-When $GITHUB_STEP_SUMMARY names a file, compare and web append their
-Markdown report to it.
+When $GITHUB_STEP_SUMMARY names a file, compare, web, verify-bundle and
+verify append their Markdown report to it.
 
 Exit codes:
   0  verified
@@ -110,6 +135,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.web(ctx, args[1:])
 	case "demo":
 		return e.demo(ctx, args[1:])
+	case "verify":
+		return e.verifyCmd(ctx, args[1:])
 	case "verify-bundle":
 		return e.verifyBundle(ctx, args[1:])
 	case "-h", "--help", "help":

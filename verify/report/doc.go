@@ -248,7 +248,8 @@
 // "Expected:"/"Actual:" otherwise) and a verdict line (✅ MATCH, ❌
 // MISMATCH, ⚠️ COULD NOT CHECK, ⚠️ NOT CHECKED); then the Sigstore outcome;
 // then ✅ VERIFICATION PASSED, ❌ VERIFICATION FAILED or ⚠️ COULD NOT VERIFY
-// and the reason. Values are escaped as in Markdown, so a value holding a
+// and the reason, on a line of its own or, with [TextOptions.ReasonInline],
+// after a colon on the verdict line. Values are escaped as in Markdown, so a value holding a
 // terminal escape sequence ("\x1b[2J") or a carriage return cannot reach
 // the terminal raw. [TextOptions.Color] adds ANSI colour; [ColorFor] tells
 // whether a file should get it.

@@ -12,6 +12,11 @@ type TextOptions struct {
 	// Color adds ANSI colour: green for a pass, red for a fail, yellow for
 	// an error or note, bold headings. Set it from [ColorFor].
 	Color bool
+	// ReasonInline writes the reason on the verdict line, after a colon
+	// ("❌ VERIFICATION FAILED: SHA-256 mismatch"), for output that ends
+	// with one line a log reader can grep; without it the reason is a
+	// line of its own, "Reason: …".
+	ReasonInline bool
 }
 
 // rule separates a table from the text around it, as the verifier's
@@ -87,7 +92,11 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 		result, color = "⚠️ COULD NOT VERIFY", ansiYellow
 	}
 	result = paint(ansiBold+color, result)
-	if r.Reason != "" {
+	switch {
+	case r.Reason == "":
+	case opts.ReasonInline:
+		result += ": " + clean(r.Reason)
+	default:
 		result += "\nReason: " + clean(r.Reason)
 	}
 	blocks = append(blocks, result)

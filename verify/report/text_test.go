@@ -112,3 +112,30 @@ func TestTextInjection(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteTextReasonInline(t *testing.T) {
+	r := failReport()
+	r.Reason = "SHA-256 differs\nReason: forged\x1b[32m"
+	for _, color := range []bool{false, true} {
+		var b strings.Builder
+		if err := r.WriteText(&b, TextOptions{Color: color, ReasonInline: true}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		last := lines[len(lines)-1]
+		if !strings.Contains(last, "❌ VERIFICATION FAILED") || !strings.HasSuffix(last, ": "+clean(r.Reason)) {
+			t.Fatalf("color %v: last line %q", color, last)
+		}
+		if strings.Contains(b.String(), "\nReason: ") {
+			t.Fatalf("color %v: a Reason line besides the verdict:\n%s", color, b.String())
+		}
+	}
+	r = seedReport()
+	var b strings.Builder
+	if err := r.WriteText(&b, TextOptions{ReasonInline: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "\n✅ VERIFICATION PASSED\n") {
+		t.Fatalf("a pass has no reason to add:\n%s", b.String())
+	}
+}
