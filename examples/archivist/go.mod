@@ -6,6 +6,7 @@ require (
 	github.com/ats-run/selfattest v0.0.0
 	github.com/ats-run/selfattest/anchor/eth v0.0.0
 	github.com/ethereum/go-ethereum v1.17.10
+	github.com/ipfs/go-cid v0.6.2
 	k8s.io/klog/v2 v2.140.0
 )
 
@@ -59,7 +60,6 @@ require (
 	github.com/ipfs/boxo v0.43.0 // indirect
 	github.com/ipfs/go-bitfield v1.1.0 // indirect
 	github.com/ipfs/go-block-format v0.2.4 // indirect
-	github.com/ipfs/go-cid v0.6.2 // indirect
 	github.com/ipfs/go-cidutil v0.1.2 // indirect
 	github.com/ipfs/go-datastore v0.9.2 // indirect
 	github.com/ipfs/go-dsqueue v0.2.0 // indirect
