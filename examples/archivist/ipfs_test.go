@@ -247,4 +247,47 @@ func TestFetchTampered(t *testing.T) {
 			}
 		})
 	}
+
+	// Not a CAR, or an HTTP error: the gateway did not answer the
+	// question, which is could not check, never a rejection.
+	for name, h := range map[string]http.HandlerFunc{
+		"an HTML page": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html>not a car</html>"))
+		},
+		"an HTTP error": func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "no", http.StatusBadGateway)
+		},
+	} {
+		srv := httptest.NewServer(h)
+		r := archivist(t, dir, "fetch", root, "--gateway", srv.URL, filepath.Join(dir, "out-http"))
+		srv.Close()
+		if r.code != 3 {
+			t.Errorf("%s: exit %d, want 3\n%s", name, r.code, r.stderr)
+		}
+	}
+}
+
+// TestAddArchiveRefuses: add --archive records nothing when a file cannot
+// be archived under its name or cannot be read as a regular file.
+func TestAddArchiveRefuses(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	write(t, dir, "ok.txt", []byte("ok"))
+	write(t, sub, "ok.txt", []byte("ok"))
+	for name, args := range map[string][]string{
+		"a name that climbs out (..)": {"ok.txt", "../ok.txt"},
+		"a FIFO":                      {"ok.txt", filepath.Base(mkfifo(t, sub, "fifo"))},
+		"a folder":                    {"ok.txt", "."},
+	} {
+		r := archivist(t, sub, append([]string{"add", "--archive", "--journal", filepath.Join(dir, "j")}, args...)...)
+		if r.code != 2 {
+			t.Errorf("%s: exit %d, want 2\n%s", name, r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "j")); !os.IsNotExist(err) {
+		t.Errorf("a refused add --archive made the journal: %v", err)
+	}
+	// The control: the good file alone is archived and recorded.
+	expectCode(t, archivist(t, sub, "add", "--archive", "--journal", filepath.Join(dir, "j"), "ok.txt"), 0)
 }
