@@ -367,7 +367,7 @@ func archiveStage(paths []string, limit int64, stage string) ([]anchor.Evidence,
 	for i, p := range paths {
 		name := evidenceName(p)
 		rel := strings.TrimLeft(name, "/")
-		if rel == "" || rel == "." || slices.Contains(strings.Split(rel, "/"), "..") {
+		if slices.Contains(strings.Split(rel, "/"), "..") {
 			errs = append(errs, fmt.Errorf("%w: %s: add --archive keeps files under their names, and this one climbs out of its folder (..)", errUsage, p))
 			continue
 		}

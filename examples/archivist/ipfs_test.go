@@ -5,6 +5,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -290,4 +292,37 @@ func TestAddArchiveRefuses(t *testing.T) {
 	}
 	// The control: the good file alone is archived and recorded.
 	expectCode(t, archivist(t, sub, "add", "--archive", "--journal", filepath.Join(dir, "j"), "ok.txt"), 0)
+}
+
+// FuzzParseInterspersed: flags may follow positional arguments; the
+// positional ones come back in order, each an argument given; a bad flag
+// returns an exit code and no positional argument.
+func FuzzParseInterspersed(f *testing.F) {
+	f.Add("bafy\x00--gateway\x00http://127.0.0.1:1\x00out")
+	f.Add("--json\x00a\x00--\x00--json")
+	f.Add("-gateway=x\x00--max-size\x00-1\x00a")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.String("gateway", "", "")
+		fs.Bool("json", false, "")
+		pos, code := parseInterspersed(fs, args)
+		if code >= 0 {
+			if pos != nil {
+				t.Fatalf("exit %d with positional %q", code, pos)
+			}
+			return
+		}
+		i := 0
+		for _, p := range pos {
+			for i < len(args) && args[i] != p {
+				i++
+			}
+			if i == len(args) {
+				t.Fatalf("positional %q out of order or not given: %q from %q", p, pos, args)
+			}
+			i++
+		}
+	})
 }
