@@ -118,12 +118,14 @@ func (e env) printJSON(v any) {
 }
 
 func (e env) add(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("add", "[--journal F] [--max-size N] [--archive [--store DIR]] [--json] FILE...")
+	fs := e.newFlagSet("add", "[--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]] [--json] FILE...")
 	var c jflags
 	c.register(fs)
 	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest file to accept, in bytes")
 	archive := fs.Bool("archive", false, "also archive the files as one IPFS folder (under their names) and record its CAR, F.archives/<CID>.car, as an item beside them: the next anchor seals both into one batch")
 	store := fs.String("store", "", "--archive: the block store `folder` (default F.ipfs beside the journal)")
+	kuboAPI := fs.String("kubo-api", "", "--archive: publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it), once recorded")
+	timeout := fs.Duration("timeout", defaultTimeout, "--archive --kubo-api: time limit for publishing")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -156,22 +158,34 @@ func (e env) add(ctx context.Context, args []string) int {
 	if err := recordItems(j, evs, items, e.progress); err != nil {
 		return e.fail(err)
 	}
+	var perr error
+	if ast != nil && *kuboAPI != "" {
+		pctx, cancel := context.WithTimeout(ctx, *timeout)
+		perr = publishArchive(pctx, ast, *kuboAPI, *timeout)
+		cancel()
+	}
+	if perr != nil {
+		fmt.Fprintf(e.stderr, "archivist: the files are recorded; %v\n", perr)
+	}
 	if c.asJSON {
 		e.printJSON(struct {
 			Journal string       `json:"journal"`
 			Items   []addedItem  `json:"items"`
 			Archive *archiveStat `json:"archive,omitempty"`
 		}{c.journal, items, ast})
-		return selfattest.ExitVerified
+		return selfattest.ExitCode(perr)
 	}
 	for _, it := range items {
 		fmt.Fprintf(e.stdout, "item %d  %s  %s  %s\n", it.Item, it.SHA256, it.MediaType, it.Name)
 	}
 	if ast != nil {
 		fmt.Fprintf(e.stdout, "archive %s: %d file(s), %d bytes, in %s; its CAR %s is the last item\n", ast.CID, ast.Files, ast.Size, ast.Store, ast.CAR)
+		if ast.Published != "" {
+			fmt.Fprintf(e.stdout, "archive %s published to %s and pinned\n", ast.CID, ast.Published)
+		}
 	}
 	fmt.Fprintf(e.stdout, "%d file(s) recorded in %s; 'archivist anchor' seals and anchors them\n", len(items), c.journal)
-	return selfattest.ExitVerified
+	return selfattest.ExitCode(perr)
 }
 
 func (e env) anchor(ctx context.Context, args []string) int {

@@ -6,7 +6,7 @@
 // can verify later from the receipt and the file alone. It also keeps the
 // files themselves as IPFS archives, whose CIDs are evidence in turn.
 //
-//	archivist add [--journal F] [--max-size N] [--archive [--store DIR]] [--json] FILE...
+//	archivist add [--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]] [--json] FILE...
 //	archivist anchor --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--journal F] [--json]
 //	archivist upgrade --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--out DIR] [--journal F] [--json]
 //	archivist bump --to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]
@@ -15,7 +15,7 @@
 //	archivist verify [--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL]
 //	        [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N]
 //	        [--ipfs] [--ipfs-gateway URL [--kubo-api URL]] [--json] RECEIPT EVIDENCE
-//	archivist archive [--car OUT.car] [--store DIR] [--journal F] [--max-size N] [--json] PATH...
+//	archivist archive [--car OUT.car] [--store DIR] [--kubo-api URL] [--journal F] [--max-size N] [--json] PATH...
 //	archivist fetch CID --gateway URL [--max-size N] [--timeout D] [--json] DIR
 //	archivist deploy-contract --eth-rpc URL --chain-id N (--eth-key-file FILE | --eth-key-env NAME) [--max-fee-gwei N] [--json]
 //	archivist demo [--keep DIR] [--json]
@@ -132,7 +132,11 @@
 // --hidden` for a folder) on a node initialised with that profile. Several
 // paths are wrapped in a folder holding each under its base name, as
 // `ipfs add -w`. Symbolic links inside a folder, FIFOs, devices and
-// sockets are refused (2); every file is at most --max-size.
+// sockets are refused (2); every file is at most --max-size. With
+// --kubo-api the archive is then published to that Kubo node through its
+// RPC API (/api/v0/dag/import of the CAR, which pins the root); a node
+// that does not answer is could not check (3), the archive made and its
+// CID printed all the same.
 //
 // fetch retrieves an archive from a trustless gateway (/ipfs/CID as a
 // CAR), trusting it for nothing but availability: every block must hash
@@ -158,8 +162,10 @@
 // the ipfs anchor publishes the root on the node. The CAR is the
 // canonical export of the CID (blocks depth first, each once), so anyone
 // who fetches the archive can rebuild it and verify it against its
-// receipt. Publishing the archive is importing its CAR into a node
-// (`ipfs dag import --pin-roots`), which this command leaves to you.
+// receipt. With --kubo-api the archive is published to that node once
+// recorded (a failure is could not check, 3: the items stay recorded, and
+// adding the files again changes nothing); without, publishing is
+// importing the CAR into a node (`ipfs dag import --pin-roots`).
 //
 // The archive is an item the batch holds, not the anchor of the batch:
 // an anchor must follow from the root (its verifier, holding only the

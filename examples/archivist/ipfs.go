@@ -150,9 +150,31 @@ type archiveStat struct {
 	CAR   string `json:"car,omitempty"`
 	Files int    `json:"files"`
 	Size  int64  `json:"size"`
+	// Published is the Kubo RPC API the archive was imported into and
+	// pinned on (--kubo-api).
+	Published string `json:"published,omitempty"`
 }
 
-const archiveArgs = "[--car OUT.car] [--store DIR] [--journal F] [--max-size N] [--json] PATH..."
+// publishArchive imports the archive st names from the store into the
+// Kubo node at api (/api/v0/dag/import, which pins the root), and records
+// it in st.
+func publishArchive(ctx context.Context, st *archiveStat, api string, timeout time.Duration) error {
+	root, err := cid.Decode(st.CID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+	}
+	s, err := ipfs.OpenStore(st.Store)
+	if err != nil {
+		return err
+	}
+	if err := (&ipfs.Kubo{URL: api, Timeout: timeout}).Publish(ctx, s, root, ipfs.Limits{}); err != nil {
+		return fmt.Errorf("publishing %s: %w", root, err)
+	}
+	st.Published = api
+	return nil
+}
+
+const archiveArgs = "[--car OUT.car] [--store DIR] [--kubo-api URL] [--journal F] [--max-size N] [--json] PATH..."
 
 // archive writes files or a folder as an IPFS archive into a block store
 // and prints its root CID last.
@@ -162,6 +184,8 @@ func (e env) archiveCmd(ctx context.Context, args []string) int {
 	store := fs.String("store", "", "the block store `folder` (default F.ipfs beside the journal)")
 	car := fs.String("car", "", "also write the archive as a CAR version 1 `file` (replaced if it exists)")
 	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest file to accept, in bytes")
+	kuboAPI := fs.String("kubo-api", "", "publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it)")
+	timeout := fs.Duration("timeout", defaultTimeout, "time limit for publishing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	paths, code := parseInterspersed(fs, args)
 	if code >= 0 {
@@ -178,15 +202,32 @@ func (e env) archiveCmd(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	var perr error
+	if *kuboAPI != "" {
+		pctx, cancel := context.WithTimeout(ctx, *timeout)
+		perr = publishArchive(pctx, st, *kuboAPI, *timeout)
+		cancel()
+	}
 	if *asJSON {
-		e.printJSON(st)
-		return selfattest.ExitVerified
+		e.printJSON(struct {
+			*archiveStat
+			Error string `json:"error,omitempty"`
+		}{st, errString(perr)})
+	} else {
+		fmt.Fprintf(e.stdout, "archived %d file(s), %d bytes, into %s\n", st.Files, st.Size, st.Store)
+		if st.CAR != "" {
+			fmt.Fprintf(e.stdout, "CAR written to %s\n", st.CAR)
+		}
+		if st.Published != "" {
+			fmt.Fprintf(e.stdout, "published to %s and pinned\n", st.Published)
+		}
+		fmt.Fprintln(e.stdout, st.CID)
 	}
-	fmt.Fprintf(e.stdout, "archived %d file(s), %d bytes, into %s\n", st.Files, st.Size, st.Store)
-	if st.CAR != "" {
-		fmt.Fprintf(e.stdout, "CAR written to %s\n", st.CAR)
+	if perr != nil {
+		// The archive is in the store and its CID printed: only
+		// publishing failed.
+		return e.fail(perr)
 	}
-	fmt.Fprintln(e.stdout, st.CID)
 	return selfattest.ExitVerified
 }
 

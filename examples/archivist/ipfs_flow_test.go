@@ -26,14 +26,14 @@ func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 	a := write(t, dir, "build.log", []byte("ok\tgithub.com/example/app\t0.4s\n"))
 	b := write(t, dir, "sbom/sbom.json", []byte(`{"packages":[]}`))
 
-	r := archivist(t, dir, "add", "--archive", "--json", "build.log", "sbom/sbom.json")
+	r := archivist(t, dir, "add", "--archive", "--kubo-api", node.APIURL, "--json", "build.log", "sbom/sbom.json")
 	expectCode(t, r, 0)
 	var added struct {
 		Items   []addedItem
 		Archive *archiveStat
 	}
 	decodeJSON(t, r.stdout, &added)
-	if len(added.Items) != 3 || added.Archive == nil || added.Items[2].Name != added.Archive.CID+".car" || added.Items[2].MediaType != "application/vnd.ipld.car" {
+	if len(added.Items) != 3 || added.Archive == nil || added.Items[2].Name != added.Archive.CID+".car" || added.Items[2].MediaType != "application/vnd.ipld.car" || added.Archive.Published != node.APIURL {
 		t.Fatalf("add --archive: %s", r.stdout)
 	}
 	root := added.Archive.CID
@@ -117,9 +117,8 @@ func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 	// Another file: rejected.
 	expectCode(t, archivist(t, dir, append(trust, receipt, carFile)...), 1)
 
-	// The archive, published to Kubo, fetches back from its gateway as
-	// the files under their names.
-	node.Run(t, "dag", "import", "--pin-roots", carFile)
+	// The archive, published to Kubo by add, fetches back from its
+	// gateway as the files under their names.
 	expectCode(t, archivist(t, dir, "fetch", root, "--gateway", node.GatewayURL, filepath.Join(dir, "fetched")), 0)
 	sameFiles(t, layout, filepath.Join(dir, "fetched"))
 

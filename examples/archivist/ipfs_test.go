@@ -155,10 +155,23 @@ func TestFetch(t *testing.T) {
 	dir := t.TempDir()
 	folder := evidenceFolder(t, dir)
 	car := filepath.Join(dir, "evidence.car")
-	r := archivist(t, dir, "archive", "--car", car, folder)
-	expectCode(t, r, 0)
+	// Publishing to a node that is not there: could not check, though
+	// the archive is made and its CID printed last.
+	r := archivist(t, dir, "archive", "--kubo-api", deadURL(t), folder)
+	expectCode(t, r, 3)
 	root := lastLine(r.stdout)
-	node.Run(t, "dag", "import", "--pin-roots", car)
+	if root != node.Add(t, folder) {
+		t.Fatalf("archive with a dead --kubo-api printed %q last\n%s", root, r.stdout)
+	}
+	// Published with --kubo-api: imported and pinned on the node.
+	r = archivist(t, dir, "archive", "--kubo-api", node.APIURL, folder)
+	expectCode(t, r, 0)
+	if lastLine(r.stdout) != root || !strings.Contains(r.stdout, "published to "+node.APIURL+" and pinned") {
+		t.Fatalf("archive --kubo-api:\n%s", r.stdout)
+	}
+	if out := node.Run(t, "pin", "ls", "--type=recursive", root); !strings.Contains(out, root) {
+		t.Fatalf("ipfs pin ls: %q", out)
+	}
 
 	// From Kubo's gateway: the files, byte for byte (flags after the CID
 	// too).
@@ -292,6 +305,14 @@ func TestAddArchiveRefuses(t *testing.T) {
 	}
 	// The control: the good file alone is archived and recorded.
 	expectCode(t, archivist(t, sub, "add", "--archive", "--journal", filepath.Join(dir, "j"), "ok.txt"), 0)
+	// Publishing to a node that is not there: could not check, the files
+	// and the archive recorded all the same (adding them again is a no-op).
+	write(t, sub, "two.txt", []byte("two"))
+	r := archivist(t, sub, "add", "--archive", "--journal", filepath.Join(dir, "j"), "--kubo-api", deadURL(t), "two.txt")
+	expectCode(t, r, 3)
+	if !strings.Contains(r.stderr, "the files are recorded") || !strings.Contains(r.stdout, "item 3") || !strings.Contains(r.stdout, "item 4") {
+		t.Errorf("add --archive with a dead --kubo-api:\n%s\n%s", r.stdout, r.stderr)
+	}
 }
 
 // FuzzParseInterspersed: flags may follow positional arguments; the

@@ -15,11 +15,13 @@ import (
 const usage = `usage: archivist <command> [flags] [args]
 
 Commands:
-  add [--journal F] [--max-size N] [--archive [--store DIR]] [--json] FILE...
+  add [--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]]
+      [--json] FILE...
         record each file's name, media type and SHA-256 in the journal;
         with --archive, also archive them as one IPFS folder and record
         its CAR (F.archives/<CID>.car) as an item beside them, so the
-        next anchor seals the files and their archive into one batch
+        next anchor seals the files and their archive into one batch;
+        --kubo-api publishes the archive to a Kubo node and pins it
   anchor --to TARGET[,...] [target flags] [--journal F] [--json]
         seal the items not in a batch yet into one, and anchor every batch
         not anchored yet at each target
@@ -38,11 +40,13 @@ Commands:
         check a receipt against an evidence file, each anchor reported on
         its own; offline unless --tlog-dir, --tlog-url, --eth-rpc or
         --ipfs-gateway
-  archive [--car OUT.car] [--store DIR] [--max-size N] [--json] PATH...
+  archive [--car OUT.car] [--store DIR] [--kubo-api URL] [--max-size N] [--json]
+      PATH...
         write files or a folder as an IPFS archive (UnixFS, Kubo's
         unixfs-v1-2025 profile) into a block store (default F.ipfs) and
         print its root CID last: the CID 'ipfs add' gives under the
-        profile (several paths are wrapped in a folder, as 'ipfs add -w')
+        profile (several paths are wrapped in a folder, as 'ipfs add -w');
+        --kubo-api publishes it to a Kubo node and pins it
   fetch CID --gateway URL [--max-size N] [--timeout D] [--json] DIR
         retrieve an archive from a trustless gateway, verify every block
         and the DAG, and write its files into DIR (never overwriting)
