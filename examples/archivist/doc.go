@@ -269,7 +269,13 @@
 // waiting for the checkpoint, published every 100 ms), upgrade of three
 // batches writing 2,003 receipts 1.4 s (1.4 KB each for a batch of 2,000:
 // the tlog entry adds about 0.3 KB), verify 0.01 s offline and with
-// --tlog-dir.
+// --tlog-dir. IPFS, 256 MiB in one file, one run each: archive 2.8 s
+// (chunk, hash and store every block, then walk and verify the DAG),
+// with --kubo-api 4.2 s (the CAR streamed into a local Kubo); fetch from
+// that Kubo's gateway 2.9 s (every block verified, then the file
+// extracted); sha256sum of the same file 0.9 s. The whole
+// add --archive, anchor --to tlog,eth,ipfs, upgrade and verify flow of
+// the tests runs in under a second beside its Kubo.
 //
 // It is built only on selfattest's public API: packages anchor,
 // anchor/anchortest, anchor/eth, anchor/ipfs, anchor/tlog and verify/tlog.
