@@ -85,6 +85,7 @@ type targetFlags struct {
 	eth     ethFlags
 	tlog    tlogFlags
 	rekor   rekorFlags
+	ipfs    ipfsFlags
 	timeout time.Duration
 }
 
@@ -92,6 +93,7 @@ func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
 	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: "+strings.Join(targetKinds, ", "))
 	t.tlog.register(fs)
 	t.rekor.register(fs)
+	t.ipfs.register(fs)
 	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
 	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
 	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
@@ -116,10 +118,14 @@ func (e env) printJSON(v any) {
 }
 
 func (e env) add(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("add", "[--journal F] [--max-size N] [--json] FILE...")
+	fs := e.newFlagSet("add", "[--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]] [--json] FILE...")
 	var c jflags
 	c.register(fs)
 	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest file to accept, in bytes")
+	archive := fs.Bool("archive", false, "also archive the files as one IPFS folder (under their names) and record its CAR, F.archives/<CID>.car, as an item beside them: the next anchor seals both into one batch")
+	store := fs.String("store", "", "--archive: the block store `folder` (default F.ipfs beside the journal)")
+	kuboAPI := fs.String("kubo-api", "", "--archive: publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it), once recorded")
+	timeout := fs.Duration("timeout", defaultTimeout, "--archive --kubo-api: time limit for publishing")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -127,7 +133,20 @@ func (e env) add(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	evs, items, err := measureFiles(fs.Args(), *maxSize, e.progress)
+	var (
+		evs   []anchor.Evidence
+		items []addedItem
+		ast   *archiveStat
+		err   error
+	)
+	if *archive {
+		if *store == "" {
+			*store = storeDirOf(c.journal)
+		}
+		evs, items, ast, err = addArchived(ctx, fs.Args(), *maxSize, c.journal, *store)
+	} else {
+		evs, items, err = measureFiles(fs.Args(), *maxSize, e.progress)
+	}
 	if err != nil {
 		return e.fail(err)
 	}
@@ -139,18 +158,34 @@ func (e env) add(ctx context.Context, args []string) int {
 	if err := recordItems(j, evs, items, e.progress); err != nil {
 		return e.fail(err)
 	}
+	var perr error
+	if ast != nil && *kuboAPI != "" {
+		pctx, cancel := context.WithTimeout(ctx, *timeout)
+		perr = publishArchive(pctx, ast, *kuboAPI, *timeout)
+		cancel()
+	}
+	if perr != nil {
+		fmt.Fprintf(e.stderr, "archivist: the files are recorded; %v\n", perr)
+	}
 	if c.asJSON {
 		e.printJSON(struct {
-			Journal string      `json:"journal"`
-			Items   []addedItem `json:"items"`
-		}{c.journal, items})
-		return selfattest.ExitVerified
+			Journal string       `json:"journal"`
+			Items   []addedItem  `json:"items"`
+			Archive *archiveStat `json:"archive,omitempty"`
+		}{c.journal, items, ast})
+		return selfattest.ExitCode(perr)
 	}
 	for _, it := range items {
 		fmt.Fprintf(e.stdout, "item %d  %s  %s  %s\n", it.Item, it.SHA256, it.MediaType, it.Name)
 	}
+	if ast != nil {
+		fmt.Fprintf(e.stdout, "archive %s: %d file(s), %d bytes, in %s; its CAR %s is the last item\n", ast.CID, ast.Files, ast.Size, ast.Store, ast.CAR)
+		if ast.Published != "" {
+			fmt.Fprintf(e.stdout, "archive %s published to %s and pinned\n", ast.CID, ast.Published)
+		}
+	}
 	fmt.Fprintf(e.stdout, "%d file(s) recorded in %s; 'archivist anchor' seals and anchors them\n", len(items), c.journal)
-	return selfattest.ExitVerified
+	return selfattest.ExitCode(perr)
 }
 
 func (e env) anchor(ctx context.Context, args []string) int {
@@ -343,7 +378,7 @@ func (e env) receipts(ctx context.Context, args []string) int {
 	return selfattest.ExitCode(err)
 }
 
-const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL] [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE"
+const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL] [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--ipfs] [--ipfs-gateway URL [--kubo-api URL]] [--json] RECEIPT EVIDENCE"
 
 func (e env) verify(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify", verifyArgs)
@@ -357,6 +392,9 @@ func (e env) verify(ctx context.Context, args []string) int {
 	fs.StringVar(&vf.contract, "contract", "", "eth-event: the Anchor contract's `address` the anchors called")
 	fs.Var((*stringList)(&vf.rpcs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
 	fs.IntVar(&vf.agree, "agree", 0, "eth: how many --eth-rpc endpoints must agree (default: all)")
+	fs.BoolVar(&vf.ipfs, "ipfs", false, "ipfs: check ipfs entries offline: that each names its root's anchor record (anyone can compute it: no time, no signature; pair it with another anchor)")
+	fs.StringVar(&vf.ipfsGW, "ipfs-gateway", "", "ipfs: a trustless gateway `URL` to retrieve each ipfs entry's record from, verified (online)")
+	fs.StringVar(&vf.kuboAPI, "kubo-api", "", "ipfs: with --ipfs-gateway, a Kubo RPC API `URL` to ask whether it still pins the record")
 	fs.Uint64Var(&vf.minDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
 	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest evidence file to accept, in bytes")
 	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the whole command")
@@ -410,7 +448,7 @@ func (e env) verify(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", outcome(err), err)
 		if r != nil && code == selfattest.ExitCouldNotCheck && len(vs) == 0 {
-			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id with --sink for eth anchors and --contract for eth-event anchors")
+			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id with --sink for eth anchors, --contract for eth-event anchors, --ipfs or --ipfs-gateway for ipfs anchors")
 		}
 	}
 	return code

@@ -1,18 +1,22 @@
 // Command archivist keeps evidence: it records files in a crash-safe
 // journal, seals them into batches, anchors each batch's Merkle root at one
 // or more targets (a transparency log, local or Rekor v2; an Ethereum
-// chain, by calldata or by a contract's event; or a signed fake for trying
-// things out), and writes every file a receipt that anyone can verify
-// later from the receipt and the file alone.
+// chain, by calldata or by a contract's event; a Kubo node; or a signed
+// fake for trying things out), and writes every file a receipt that anyone
+// can verify later from the receipt and the file alone. It also keeps the
+// files themselves as IPFS archives, whose CIDs are evidence in turn.
 //
-//	archivist add [--journal F] [--max-size N] [--json] FILE...
-//	archivist anchor --to memory|tlog|rekor|eth|eth-event[,...] [target flags] [--journal F] [--json]
-//	archivist upgrade --to memory|tlog|rekor|eth|eth-event[,...] [target flags] [--out DIR] [--journal F] [--json]
+//	archivist add [--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]] [--json] FILE...
+//	archivist anchor --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--journal F] [--json]
+//	archivist upgrade --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--out DIR] [--journal F] [--json]
 //	archivist bump --to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]
 //	archivist status [--journal F] [--json]
 //	archivist receipts [--out DIR] [--journal F] [--json]
 //	archivist verify [--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL]
-//	        [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N] [--json] RECEIPT EVIDENCE
+//	        [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K] [--min-depth N]
+//	        [--ipfs] [--ipfs-gateway URL [--kubo-api URL]] [--json] RECEIPT EVIDENCE
+//	archivist archive [--car OUT.car] [--store DIR] [--kubo-api URL] [--journal F] [--max-size N] [--json] PATH...
+//	archivist fetch CID --gateway URL [--max-size N] [--timeout D] [--json] DIR
 //	archivist deploy-contract --eth-rpc URL --chain-id N (--eth-key-file FILE | --eth-key-env NAME) [--max-fee-gwei N] [--json]
 //	archivist demo [--keep DIR] [--json]
 //
@@ -90,6 +94,19 @@
 // (0x and 40 hex digits) on stdout; anchor refuses a --contract whose code
 // is not the contract's. Its target is eth-event:<chain id>:<contract>.
 //
+// ipfs is package anchor/ipfs's Anchorer: anchor publishes the root's
+// anchor record (58 bytes: "selfattest/anchor/ipfs/v1", a zero byte, the
+// root) to the Kubo node whose RPC API is --kubo-api and pins it there;
+// the entry names the record's CID, which follows from the root. upgrade
+// also needs --ipfs-gateway, a trustless gateway (the node's own): the
+// anchor is final (depth 1) when the node pins the record and the gateway
+// serves it, verified, and failed when the node no longer pins it (the
+// next anchor publishes it again). Its target is --ipfs-target, "ipfs" by
+// default. The RPC API controls the node: give one on loopback or behind
+// authentication. An ipfs anchor carries no time and no signature: it
+// says the root is published where the archives are; pair it with a log
+// or a chain, which timestamp the root.
+//
 // bump re-prices stuck eth and eth-event anchors: for every batch whose
 // anchor at a target --to names is pending, it takes the pending entry
 // from the journal (the batch's receipt holds it), and, when the
@@ -102,6 +119,60 @@
 // run upgrade) cannot be bumped, which is could not check. bump cannot
 // select anchors by age (an --after of N blocks): the journal records no
 // block or time for an anchor, and the node tells no transaction's age.
+//
+// # Archives
+//
+// archive writes files or a folder as an IPFS archive: a UnixFS DAG under
+// Kubo's unixfs-v1-2025 import profile (CIDv1, raw leaves, 1 MiB chunks,
+// 1,024 links per node), into a block store, the folder --store (F.ipfs
+// beside the journal by default; it need not exist), and with --car also
+// as a CAR version 1 file, the same bytes as Kubo's `ipfs dag export`. It
+// prints the root CID as the last line of stdout: the CID `ipfs add -Q
+// --cid-version=1 --raw-leaves --chunker=size-1048576` gives (with `-r
+// --hidden` for a folder) on a node initialised with that profile. Several
+// paths are wrapped in a folder holding each under its base name, as
+// `ipfs add -w`. Symbolic links inside a folder, FIFOs, devices and
+// sockets are refused (2); every file is at most --max-size. With
+// --kubo-api the archive is then published to that Kubo node through its
+// RPC API (/api/v0/dag/import of the CAR, which pins the root); a node
+// that does not answer is could not check (3), the archive made and its
+// CID printed all the same.
+//
+// fetch retrieves an archive from a trustless gateway (/ipfs/CID as a
+// CAR), trusting it for nothing but availability: every block must hash
+// to its CID, the DAG must reach the root and hold no missing or extra
+// block, every size must add up. It then writes the files into DIR (made
+// if missing): a folder's entries under their names, a single file under
+// its CID. It never overwrites: a name already in DIR fails the command
+// (2) before anything is written. The answer is bounded by --max-size
+// (all files together, 1 GiB by default; above it, could not check) and
+// --timeout. An answer that does not verify is rejected (1), and nothing
+// is written; a gateway that does not answer, answers an HTTP error or
+// breaks off is could not check (3).
+//
+// add --archive joins the two: the files are copied into a private folder
+// under their names (as recorded: a name with a ".." element is refused)
+// and measured there, so the digest recorded is that of the bytes
+// archived; the folder is archived into the store, its CAR written to
+// F.archives/<CID>.car, and the files and the CAR (name <CID>.car, media
+// type application/vnd.ipld.car, the CAR's SHA-256) recorded together.
+// The next anchor seals them into one batch, so one root, anchored at
+// every target --to names (--to tlog,eth,ipfs), commits to the files and
+// to their archive: the log and the chain timestamp the archive's CID,
+// the ipfs anchor publishes the root on the node. The CAR is the
+// canonical export of the CID (blocks depth first, each once), so anyone
+// who fetches the archive can rebuild it and verify it against its
+// receipt. With --kubo-api the archive is published to that node once
+// recorded (a failure is could not check, 3: the items stay recorded, and
+// adding the files again changes nothing); without, publishing is
+// importing the CAR into a node (`ipfs dag import --pin-roots`).
+//
+// The archive is an item the batch holds, not the anchor of the batch:
+// an anchor must follow from the root (its verifier, holding only the
+// receipt, recomputes it), and an archive's CID does not; the batch
+// commits to the archive, not the other way round. That is why this is an
+// option of add, not of anchor: the journal keeps digests, not files, and
+// the files are at hand when they are added.
 //
 // # Verifying
 //
@@ -123,8 +194,13 @@
 // block hash alone (header, transaction and receipt proofs, and for
 // eth-event the contract's log); with --eth-rpc (repeatable) k of the
 // endpoints (--agree, all by default) must name that block as canonical
-// at depth --min-depth (64) or more. An entry no verifier was given for
-// is could not check, never a pass.
+// at depth --min-depth (64) or more. An ipfs entry is checked offline
+// with --ipfs: that it names the CID of its root's anchor record, which
+// anyone can compute, so it is asked for, never implied; with
+// --ipfs-gateway the record is also retrieved from that gateway and
+// verified, and with --kubo-api as well the node must still pin it (not
+// pinned is rejected). An entry no verifier was given for is could not
+// check, never a pass.
 //
 // verify reports every anchor on a line of its own (with --json, an
 // object each in "anchors"): its number, target and kind, and verified
@@ -193,10 +269,18 @@
 // waiting for the checkpoint, published every 100 ms), upgrade of three
 // batches writing 2,003 receipts 1.4 s (1.4 KB each for a batch of 2,000:
 // the tlog entry adds about 0.3 KB), verify 0.01 s offline and with
-// --tlog-dir.
+// --tlog-dir. IPFS, 256 MiB in one file, one run each: archive 2.8 s
+// (chunk, hash and store every block, then walk and verify the DAG),
+// with --kubo-api 4.2 s (the CAR streamed into a local Kubo); fetch from
+// that Kubo's gateway 2.9 s (every block verified, then the file
+// extracted); sha256sum of the same file 0.9 s. The whole
+// add --archive, anchor --to tlog,eth,ipfs, upgrade and verify flow of
+// the tests runs in under a second beside its Kubo.
 //
 // It is built only on selfattest's public API: packages anchor,
-// anchor/anchortest, anchor/eth, anchor/tlog and verify/tlog. It is its
-// own module so that the examples module does not link go-ethereum or the
-// log's storage.
+// anchor/anchortest, anchor/eth, anchor/ipfs, anchor/tlog and verify/tlog.
+// It is its own module so that the examples module does not link
+// go-ethereum, boxo or the log's storage. Its ipfs tests run a real Kubo
+// (package anchor/ipfs/kubotest builds it on first use into the user's
+// cache and runs it offline on 127.0.0.1).
 package main

@@ -100,7 +100,8 @@ func TestParseTargets(t *testing.T) {
 		{" eth , memory ", []string{"eth", "memory"}},
 		{"", nil},
 		{"memory,memory", nil},
-		{"ipfs", nil},
+		{"tlog,eth,ipfs", []string{"tlog", "eth", "ipfs"}},
+		{"ipns", nil},
 		{"eth,", nil},
 	} {
 		got, err := parseTargets(tt.in)

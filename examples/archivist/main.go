@@ -15,8 +15,13 @@ import (
 const usage = `usage: archivist <command> [flags] [args]
 
 Commands:
-  add [--journal F] [--max-size N] [--json] FILE...
-        record each file's name, media type and SHA-256 in the journal
+  add [--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]]
+      [--json] FILE...
+        record each file's name, media type and SHA-256 in the journal;
+        with --archive, also archive them as one IPFS folder and record
+        its CAR (F.archives/<CID>.car) as an item beside them, so the
+        next anchor seals the files and their archive into one batch;
+        --kubo-api publishes the archive to a Kubo node and pins it
   anchor --to TARGET[,...] [target flags] [--journal F] [--json]
         seal the items not in a batch yet into one, and anchor every batch
         not anchored yet at each target
@@ -30,9 +35,21 @@ Commands:
         write one receipt per item into DIR
   verify [--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--tlog-url URL]
         [--chain-id N --sink 0x... --contract 0x...] [--eth-rpc URL]... [--agree K]
-        [--min-depth N] [--max-size N] [--json] RECEIPT EVIDENCE
+        [--min-depth N] [--ipfs] [--ipfs-gateway URL [--kubo-api URL]]
+        [--max-size N] [--json] RECEIPT EVIDENCE
         check a receipt against an evidence file, each anchor reported on
-        its own; offline unless --tlog-dir, --tlog-url or --eth-rpc
+        its own; offline unless --tlog-dir, --tlog-url, --eth-rpc or
+        --ipfs-gateway
+  archive [--car OUT.car] [--store DIR] [--kubo-api URL] [--max-size N] [--json]
+      PATH...
+        write files or a folder as an IPFS archive (UnixFS, Kubo's
+        unixfs-v1-2025 profile) into a block store (default F.ipfs) and
+        print its root CID last: the CID 'ipfs add' gives under the
+        profile (several paths are wrapped in a folder, as 'ipfs add -w');
+        --kubo-api publishes it to a Kubo node and pins it
+  fetch CID --gateway URL [--max-size N] [--timeout D] [--json] DIR
+        retrieve an archive from a trustless gateway, verify every block
+        and the DAG, and write its files into DIR (never overwriting)
   deploy-contract --eth-rpc URL --chain-id N --eth-key-file FILE [--max-fee-gwei N]
         deploy the Anchor contract eth-event anchors call; print its address
   demo [--keep DIR] [--json]
@@ -54,12 +71,17 @@ Targets (--to) and their flags (anchor, upgrade):
   eth:       --eth-rpc URL --chain-id N --sink 0x... and, for anchor,
              --eth-key-file FILE (mode 600) or --eth-key-env NAME
   eth-event: as eth, with --contract 0x... (see deploy-contract) for --sink
+  ipfs:      a Kubo node: --kubo-api URL (its RPC API, which publishes and
+             pins each root's anchor record) and, for upgrade,
+             --ipfs-gateway URL (a trustless gateway the record is
+             retrieved from, verified); --ipfs-target NAME (default ipfs)
 
 Run 'archivist <command> --help' for a command's flags.
 
 Exit codes (verify: the worst over the anchors, in this order 1, 2, 3):
   0  done; for verify: verified
-  1  rejected: the evidence is not the item, the receipt or an anchor is false
+  1  rejected: the evidence is not the item, the receipt or an anchor is false;
+     fetch: the gateway's answer does not verify against the CID
   2  bad usage or unusable input: a file that is not a regular file, is
      unreadable or over --max-size; a malformed receipt or key; a journal
      in use by another process
@@ -96,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"demo":            e.demo,
 		"deploy-contract": e.deployContract,
 		"bump":            e.bump,
+		"archive":         e.archiveCmd,
+		"fetch":           e.fetchCmd,
 	}
 	if c, ok := cmds[args[0]]; ok {
 		return c(ctx, args[1:])

@@ -32,7 +32,7 @@ const (
 )
 
 // targetKinds are the kinds --to accepts, as the usage lists them.
-var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog, kindRekor}
+var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog, kindRekor, kindIpfs}
 
 // maxKeyFile bounds a key file read.
 const maxKeyFile = 64 << 10
@@ -352,6 +352,13 @@ func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool,
 				return nil, err
 			}
 			s.list = append(s.list, a)
+		case kindIpfs:
+			a, err := openIpfs(tf.ipfs, tf.timeout, !sign)
+			if err != nil {
+				s.close()
+				return nil, err
+			}
+			s.list = append(s.list, a)
 		}
 	}
 	return s, nil
@@ -370,6 +377,9 @@ type verifyFlags struct {
 	agree     int
 	minDepth  uint64
 	timeout   time.Duration
+	ipfs      bool
+	ipfsGW    string
+	kuboAPI   string
 }
 
 // verifiers builds the verifiers verify's flags name, and says whether
@@ -400,6 +410,12 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		return nil, false, closeAll, err
 	}
 	vs = append(vs, tvs...)
+	ivs, ionline, err := ipfsVerifiers(f.ipfs, f.ipfsGW, f.kuboAPI, f.timeout)
+	if err != nil {
+		return nil, false, closeAll, err
+	}
+	vs = append(vs, ivs...)
+	tonline = tonline || ionline
 	if (f.chainID != 0) != (f.sink != "" || f.contract != "") {
 		return nil, false, closeAll, fmt.Errorf("%w: the eth verifiers need --chain-id with --sink (eth), --contract (eth-event) or both", errUsage)
 	}
