@@ -399,7 +399,10 @@ func (a *Anchorer) check(ctx context.Context, root anchor.Hash, x *Entry, v *ver
 			if err != nil {
 				return anchor.Status{}, err
 			}
-			if tx == nil || tx.Hash() == txHash || !a.anchors(tx, root) {
+			if tx != nil && tx.Hash() == txHash {
+				return pending, nil // mined, its receipt not indexed yet
+			}
+			if tx == nil || !a.anchors(tx, root) {
 				return failed, nil
 			}
 			rx, err := a.pendingEntry(tx)

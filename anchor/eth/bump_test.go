@@ -184,3 +184,51 @@ func TestCheckOnly(t *testing.T) {
 		t.Fatalf("Check(old entry) without a key = %v, %v; want confirmed from the replacement", st.State, err)
 	}
 }
+
+// unindexed answers, for one transaction, what geth answers while its
+// transaction index is being built: an error for its receipt and for the
+// transaction itself, though it is mined.
+type unindexed struct {
+	Client
+	hide common.Hash
+}
+
+func (u *unindexed) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
+	if h == u.hide {
+		return nil, errors.New("transaction indexing is in progress")
+	}
+	return u.Client.TransactionReceipt(ctx, h)
+}
+
+func (u *unindexed) TransactionByHash(ctx context.Context, h common.Hash) (*types.Transaction, bool, error) {
+	if h == u.hide {
+		return nil, false, errors.New("transaction indexing is in progress")
+	}
+	return u.Client.TransactionByHash(ctx, h)
+}
+
+// TestMinedNotIndexed: a mined anchor whose receipt the node cannot find
+// yet is pending — the nonce search finds the anchor's own transaction —
+// never failed; once indexed it is confirmed.
+func TestMinedNotIndexed(t *testing.T) {
+	ctx := context.Background()
+	s := newSim(t)
+	root := randomRoot(t)
+	e, err := s.Anchor(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.b.Commit()
+	u := &unindexed{Client: s.b.Client(), hide: common.HexToHash(decode(t, e).TxHash)}
+	c, err := New(ctx, u, nil, simChainID, s.sink, Options{FinalDepth: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.Check(ctx, root, e); err != nil || st.State != anchor.StatePending {
+		t.Fatalf("Check(mined, not indexed) = %v, %v; want pending", st.State, err)
+	}
+	u.hide = common.Hash{}
+	if st, err := c.Check(ctx, root, e); err != nil || st.State != anchor.StateConfirmed {
+		t.Fatalf("Check(indexed) = %v, %v; want confirmed", st.State, err)
+	}
+}
