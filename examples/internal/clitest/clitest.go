@@ -6,6 +6,7 @@
 package clitest
 
 import (
+	"fmt"
 	"net"
 	"path/filepath"
 	"sync"
@@ -49,13 +50,23 @@ func StallServer(t testing.TB) string {
 // DeadURL is the base URL of a port on 127.0.0.1 nobody listens on.
 func DeadURL(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// A socket bound to a port but not listening: connections to it are
+	// refused, and the port stays ours until the test ends, so no other
+	// server (another package's test, another test run) can take it and
+	// answer in its place, as a port closed after Listen could.
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := "http://" + l.Addr().String()
-	l.Close()
-	return u
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
 
 // Mkfifo makes a FIFO named name in dir, with no writer, and returns its
