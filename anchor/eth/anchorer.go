@@ -217,15 +217,8 @@ func (a *Anchorer) Submit(ctx context.Context, root anchor.Hash, entry anchor.En
 	if err := ctx.Err(); err != nil {
 		return couldNotCheck("submit", err)
 	}
-	x, err := ParseEthEntry(entry)
+	_, v, err := a.own(root, entry)
 	if err != nil {
-		return err
-	}
-	if x.Target != a.name {
-		return reject("target", a.name, x.Target, nil)
-	}
-	v, err := a.Verifier().(*Verifier).verify(root, x)
-	if err != nil && !errors.Is(err, anchor.ErrPending) {
 		return err
 	}
 	if v.from != a.from {
@@ -275,7 +268,7 @@ func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *type
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
 	}
-	p, err := a.pendingEntry(tx)
+	p, err := a.pendingEntry(tx, a.from)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -325,7 +318,7 @@ func (a *Anchorer) send(ctx context.Context, tx *types.Transaction) error {
 	return nil
 }
 
-func (a *Anchorer) pendingEntry(tx *types.Transaction) (*Entry, error) {
+func (a *Anchorer) pendingEntry(tx *types.Transaction, from common.Address) (*Entry, error) {
 	bin, err := tx.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("%w: eth: %w", anchor.ErrBadInput, err)
@@ -335,11 +328,30 @@ func (a *Anchorer) pendingEntry(tx *types.Transaction) (*Entry, error) {
 		Kind:    a.Verifier().Kind(),
 		Target:  a.name,
 		ChainID: a.chainID.Uint64(),
-		From:    hex.EncodeToString(a.from[:]),
+		From:    hex.EncodeToString(from[:]),
 		Nonce:   tx.Nonce(),
 		TxHash:  hex.EncodeToString(h[:]),
 		Tx:      hex.EncodeToString(bin),
 	}, nil
+}
+
+// own parses entry, refuses one of another target, and checks it
+// offline: a pending entry (anchor.ErrPending) passes with what could be
+// checked, a complete one with everything; anything false is rejected.
+// Check, Submit and Bump start with it.
+func (a *Anchorer) own(root anchor.Hash, entry anchor.Entry) (*Entry, *verified, error) {
+	x, err := ParseEthEntry(entry)
+	if err != nil {
+		return nil, nil, err
+	}
+	if x.Target != a.name {
+		return nil, nil, reject("target", a.name, x.Target, nil)
+	}
+	v, err := a.Verifier().(*Verifier).verify(root, x)
+	if err != nil && !errors.Is(err, anchor.ErrPending) {
+		return nil, nil, err
+	}
+	return x, v, nil
 }
 
 // Check reports the state of entry's anchor of root: pending while its
@@ -354,15 +366,8 @@ func (a *Anchorer) Check(ctx context.Context, root anchor.Hash, entry anchor.Ent
 	if err := ctx.Err(); err != nil {
 		return anchor.Status{}, couldNotCheck("check", err)
 	}
-	x, err := ParseEthEntry(entry)
+	x, v, err := a.own(root, entry)
 	if err != nil {
-		return anchor.Status{}, err
-	}
-	if x.Target != a.name {
-		return anchor.Status{}, reject("target", a.name, x.Target, nil)
-	}
-	v, err := a.Verifier().(*Verifier).verify(root, x)
-	if err != nil && !errors.Is(err, anchor.ErrPending) {
 		return anchor.Status{}, err
 	}
 	st, err := a.check(ctx, root, x, v)
@@ -405,11 +410,10 @@ func (a *Anchorer) check(ctx context.Context, root anchor.Hash, x *Entry, v *ver
 			if tx == nil || !a.anchors(tx, root) {
 				return failed, nil
 			}
-			rx, err := a.pendingEntry(tx)
+			rx, err := a.pendingEntry(tx, v.from) // the entry's sender: an Anchorer that only checks has no address
 			if err != nil {
 				return anchor.Status{}, err
 			}
-			rx.From = hex.EncodeToString(v.from[:]) // an Anchorer that only checks has no address of its own
 			rv, err := a.Verifier().(*Verifier).verify(root, rx)
 			if !errors.Is(err, anchor.ErrPending) {
 				return anchor.Status{}, couldNotCheck("the replacement transaction", err)
@@ -591,19 +595,12 @@ func (a *Anchorer) Bump(ctx context.Context, root anchor.Hash, entry anchor.Entr
 	if err := ctx.Err(); err != nil {
 		return anchor.Entry{}, couldNotCheck("bump", err)
 	}
-	x, err := ParseEthEntry(entry)
+	_, v, err := a.own(root, entry)
 	if err != nil {
 		return anchor.Entry{}, err
 	}
-	if x.Target != a.name {
-		return anchor.Entry{}, reject("target", a.name, x.Target, nil)
-	}
-	v, err := a.Verifier().(*Verifier).verify(root, x)
-	if !errors.Is(err, anchor.ErrPending) {
-		if err == nil {
-			err = &anchor.FormatError{Field: "eth entry", Reason: "complete: its transaction is mined"}
-		}
-		return anchor.Entry{}, err
+	if v.complete {
+		return anchor.Entry{}, &anchor.FormatError{Field: "eth entry", Reason: "complete: its transaction is mined"}
 	}
 	if v.from != a.from {
 		return anchor.Entry{}, reject("from", a.from.Hex(), v.from.Hex(), nil)
@@ -653,7 +650,7 @@ func (a *Anchorer) Bump(ctx context.Context, root anchor.Hash, entry anchor.Entr
 	if err != nil {
 		return anchor.Entry{}, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
 	}
-	p, err := a.pendingEntry(tx)
+	p, err := a.pendingEntry(tx, a.from)
 	if err != nil {
 		return anchor.Entry{}, err
 	}

@@ -34,7 +34,7 @@ func stuckEntry(t *testing.T, a *Anchorer, c Client, root anchor.Hash) anchor.En
 	if err := c.SendTransaction(ctx, tx); err != nil {
 		t.Fatalf("send the underpriced anchor: %v", err)
 	}
-	p, err := a.pendingEntry(tx)
+	p, err := a.pendingEntry(tx, a.from)
 	if err != nil {
 		t.Fatal(err)
 	}

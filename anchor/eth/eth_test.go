@@ -187,7 +187,7 @@ func sendRaw(t *testing.T, s *sim, to common.Address, data []byte, gas uint64) *
 			t.Fatal(err)
 		}
 	}
-	p, err := s.pendingEntry(tx)
+	p, err := s.pendingEntry(tx, s.from)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func sendTx(t *testing.T, s *sim, d *types.DynamicFeeTx) *Entry {
 			t.Fatal(err)
 		}
 	}
-	p, err := s.pendingEntry(tx)
+	p, err := s.pendingEntry(tx, s.from)
 	if err != nil {
 		t.Fatal(err)
 	}
