@@ -14,18 +14,13 @@
 package ethtest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"fmt"
-	"io"
 	"math/big"
 	"os/exec"
 	"regexp"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,9 +70,7 @@ type Node struct {
 	// DataDir is the node's data folder.
 	DataDir string
 
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
+	proc *toolcache.Process
 	dev  common.Address // the dev account: unlocked, holding the chain's ether
 }
 
@@ -133,43 +126,15 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (*Node,
 		"--ipcdisable", "--nodiscover", "--maxpeers", "0", "--nat", "none", "--port", "0",
 		"--verbosity", "3",
 	}
-	n := &Node{ChainID: ChainID, DataDir: opts.DataDir, out: &syncBuffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command(bin, args...)
-	n.cmd.Stdout = n.out
-	pr, pw := io.Pipe()
-	n.cmd.Stderr = io.MultiWriter(n.out, pw)
-	// Its own process group, so that a test process killed with SIGKILL
-	// does not leave geth behind it; see Stop.
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := n.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+	n := &Node{ChainID: ChainID, DataDir: opts.DataDir}
+	var port []string
+	n.proc, port, err = toolcache.StartProcess(ctx, exec.Command(bin, args...), opts.StartTimeout, endpointRE)
+	if err != nil {
+		return nil, fmt.Errorf("geth: %w", err)
 	}
-	go func() { n.cmd.Wait(); pw.Close(); close(n.done) }()
-	port := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			if m := endpointRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case port <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
+	n.URL = "http://127.0.0.1:" + port[0]
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	select {
-	case p := <-port:
-		n.URL = "http://127.0.0.1:" + p
-	case <-n.done:
-		return nil, fmt.Errorf("geth exited before serving: %v\n%s", n.cmd.ProcessState, n.Log())
-	case <-ctx.Done():
-		n.Stop()
-		return nil, fmt.Errorf("geth did not serve HTTP within %v:\n%s", opts.StartTimeout, n.Log())
-	}
 	if n.RPC, err = rpc.DialContext(ctx, n.URL); err != nil {
 		n.Stop()
 		return nil, err
@@ -192,9 +157,13 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (*Node,
 		}
 	}
 	var accounts []common.Address
-	if err := n.RPC.CallContext(ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
+	if err := n.RPC.CallContext(ctx, &accounts, "eth_accounts"); err != nil {
 		n.Stop()
-		return nil, fmt.Errorf("geth --dev has no dev account (%v)", err)
+		return nil, fmt.Errorf("geth --dev: eth_accounts: %w", err)
+	}
+	if len(accounts) == 0 {
+		n.Stop()
+		return nil, fmt.Errorf("geth --dev has no dev account")
 	}
 	n.dev = accounts[0]
 	return n, nil
@@ -206,22 +175,11 @@ func (n *Node) Stop() {
 	if n.RPC != nil {
 		n.RPC.Close()
 	}
-	select {
-	case <-n.done:
-		return
-	default:
-	}
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.done:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-		<-n.done
-	}
+	n.proc.Stop()
 }
 
 // Log returns what geth printed so far.
-func (n *Node) Log() string { return n.out.String() }
+func (n *Node) Log() string { return n.proc.Log() }
 
 // Fund sends wei from the dev account to addr and waits until the
 // transfer is mined.
@@ -261,26 +219,4 @@ func (n *Node) FundedKey(t testing.TB) *ecdsa.PrivateKey {
 		t.Fatalf("ethtest: %v", err)
 	}
 	return k
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writes and the
-// test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 4<<20 { // keep the start and stop growing
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

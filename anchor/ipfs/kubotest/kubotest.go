@@ -19,7 +19,6 @@
 package kubotest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -29,8 +28,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -72,9 +69,7 @@ type Node struct {
 	// Bin is the ipfs binary.
 	Bin string
 
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
+	proc *toolcache.Process
 }
 
 // Binary returns ipfs's path, building it first if the cache does not
@@ -117,7 +112,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (*Node,
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 60 * time.Second
 	}
-	n := &Node{Repo: opts.Repo, Bin: bin, out: &syncBuffer{}, done: make(chan struct{})}
+	n := &Node{Repo: opts.Repo, Bin: bin}
 	if _, err := os.Stat(filepath.Join(opts.Repo, "config")); err != nil {
 		steps := [][]string{
 			{"init", "--profile", "test,unixfs-v1-2025", "--empty-repo"},
@@ -132,45 +127,14 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (*Node,
 			}
 		}
 	}
-	n.cmd = exec.Command(bin, "daemon", "--offline")
-	n.cmd.Env = n.env()
-	pr, pw := io.Pipe()
-	n.cmd.Stdout = io.MultiWriter(n.out, pw)
-	n.cmd.Stderr = n.out
-	// Its own process group, killed with the test process.
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := n.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+	cmd := exec.Command(bin, "daemon", "--offline")
+	cmd.Env = n.env()
+	var ports []string
+	n.proc, ports, err = toolcache.StartProcess(ctx, cmd, opts.StartTimeout, apiRE, gatewayRE)
+	if err != nil {
+		return nil, fmt.Errorf("ipfs daemon: %w", err)
 	}
-	go func() { n.cmd.Wait(); pw.Close(); close(n.done) }()
-	api, gw := make(chan string, 1), make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := apiRE.FindStringSubmatch(sc.Text()); m != nil {
-				api <- m[1]
-			}
-			if m := gatewayRE.FindStringSubmatch(sc.Text()); m != nil {
-				gw <- m[1]
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
-	defer cancel()
-	for n.APIURL == "" || n.GatewayURL == "" {
-		select {
-		case p := <-api:
-			n.APIURL = "http://127.0.0.1:" + p
-		case p := <-gw:
-			n.GatewayURL = "http://127.0.0.1:" + p
-		case <-n.done:
-			return nil, fmt.Errorf("ipfs daemon exited before serving: %v\n%s", n.cmd.ProcessState, n.Log())
-		case <-ctx.Done():
-			n.Stop()
-			return nil, fmt.Errorf("ipfs daemon did not serve within %v:\n%s", opts.StartTimeout, n.Log())
-		}
-	}
+	n.APIURL, n.GatewayURL = "http://127.0.0.1:"+ports[0], "http://127.0.0.1:"+ports[1]
 	return n, nil
 }
 
@@ -233,42 +197,7 @@ func (n *Node) Add(t testing.TB, path string) string {
 
 // Stop stops the daemon (SIGTERM, then SIGKILL after 10 s) and waits for
 // it. It is safe to call twice.
-func (n *Node) Stop() {
-	select {
-	case <-n.done:
-		return
-	default:
-	}
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.done:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-		<-n.done
-	}
-}
+func (n *Node) Stop() { n.proc.Stop() }
 
 // Log returns what the daemon printed so far.
-func (n *Node) Log() string { return n.out.String() }
-
-// syncBuffer is a bytes.Buffer safe for the process's writes and the
-// test's reads; it stops growing at 4 MiB.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 4<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func (n *Node) Log() string { return n.proc.Log() }
