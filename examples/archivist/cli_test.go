@@ -12,11 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // The CLI is tested as a user meets it: the built binary, run as a
@@ -83,37 +83,6 @@ func write(t *testing.T, dir, name string, b []byte) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func mkfifo(t *testing.T, dir, name string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// deadURL is the URL of a port on 127.0.0.1 nobody listens on.
-func deadURL(t *testing.T) string {
-	t.Helper()
-	// A socket bound to a port but not listening: connections to it are
-	// refused, and the port stays ours until the test ends, so no other
-	// server (another package's test, another test run) can take it and
-	// answer in its place, as a port closed after Listen could.
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("http://127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
 
 func TestDemo(t *testing.T) {
@@ -406,10 +375,10 @@ func TestExitCodes(t *testing.T) {
 	f := newFlow(t)
 	expectCode(t, archivist(t, f.dir, "upgrade", "--to", "memory"), 0)
 	good := f.receipt("receipts", receiptA)
-	fifo := mkfifo(t, f.dir, "fifo")
+	fifo := clitest.Mkfifo(t, f.dir, "fifo")
 	big := write(t, f.dir, "big.bin", make([]byte, 101))
 	priv := filepath.Join(f.dir, "archivist.journal.memory.key")
-	dead := deadURL(t)
+	dead := clitest.DeadURL(t)
 	sink := "0x5e1f000000000000000000000000000000a77e57"
 	empty := t.TempDir()
 	notJournal := write(t, empty, "not-a-journal", []byte("not a bbolt file"))
@@ -504,7 +473,7 @@ func TestProgress(t *testing.T) {
 func TestAddNothingOnError(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "a.txt", []byte("a"))
-	mkfifo(t, dir, "fifo")
+	clitest.Mkfifo(t, dir, "fifo")
 	r := archivist(t, dir, "add", "a.txt", "fifo", "missing")
 	expectCode(t, r, 2)
 	if !strings.Contains(r.stderr, "fifo is not a regular file (a FIFO)") || !strings.Contains(r.stderr, "missing") {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 const testSink = "0x5e1f000000000000000000000000000000a77e57"
@@ -141,13 +142,13 @@ func TestEthInProcess(t *testing.T) {
 	// Another sink: no verifier for this entry's target, so not a pass.
 	r := archivist(t, dir, "verify", "--chain-id", "1337", "--sink", "0x"+strings.Repeat("11", 20), receipt, paths[0])
 	expectCode(t, r, 3)
-	dead := deadURL(t)
+	dead := clitest.DeadURL(t)
 	r = archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, receipt, paths[0])
 	expectCode(t, r, 3)
 	if !strings.Contains(r.stderr, "could not check") {
 		t.Errorf("verify against a dead endpoint:\n%s", r.stderr)
 	}
-	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, "--eth-rpc", deadURL(t), "--agree", "1", receipt, paths[0]), 3)
+	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, "--eth-rpc", clitest.DeadURL(t), "--agree", "1", receipt, paths[0]), 3)
 	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, "--agree", "2", receipt, paths[0]), 2)
 	// A tampered evidence file is rejected offline before any endpoint is asked.
 	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, receipt, paths[1]), 1)
@@ -216,7 +217,7 @@ func TestEthCLI(t *testing.T) {
 		t.Errorf("verify online:\n%s", r.stdout)
 	}
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--min-depth", "4", receipt, ev)...), 3)
-	dead := deadURL(t)
+	dead := clitest.DeadURL(t)
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--eth-rpc", dead, "--agree", "1", "--min-depth", "3", receipt, ev)...), 0)
 	expectCode(t, archivist(t, dir, append(trust, "--eth-rpc", rpcURL, "--eth-rpc", dead, "--min-depth", "3", receipt, ev)...), 3)
 

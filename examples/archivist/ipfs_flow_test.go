@@ -11,6 +11,7 @@ import (
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // TestFlowArchiveTlogEthIpfs: add --archive records two files and their
@@ -113,7 +114,7 @@ func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 	r = archivist(t, dir, append(online, "--kubo-api", node.APIURL, receipt, a)...)
 	expectCode(t, r, 0)
 	// The gateway down: could not check.
-	expectCode(t, archivist(t, dir, "verify", "--tlog-key", pub, "--chain-id", "1337", "--sink", testSink, "--ipfs-gateway", deadURL(t), receipt, a), 3)
+	expectCode(t, archivist(t, dir, "verify", "--tlog-key", pub, "--chain-id", "1337", "--sink", testSink, "--ipfs-gateway", clitest.DeadURL(t), receipt, a), 3)
 	// Another file: rejected.
 	expectCode(t, archivist(t, dir, append(trust, receipt, carFile)...), 1)
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // The IPFS commands against a real Kubo (built on first use, run offline
@@ -106,7 +107,7 @@ func TestArchiveCIDEqualsKubo(t *testing.T) {
 
 	// Unusable input: nothing, a FIFO.
 	expectCode(t, archivist(t, dir, "archive"), 2)
-	expectCode(t, archivist(t, dir, "archive", mkfifo(t, dir, "fifo")), 2)
+	expectCode(t, archivist(t, dir, "archive", clitest.Mkfifo(t, dir, "fifo")), 2)
 	expectCode(t, archivist(t, dir, "archive", filepath.Join(dir, "absent")), 2)
 }
 
@@ -157,7 +158,7 @@ func TestFetch(t *testing.T) {
 	car := filepath.Join(dir, "evidence.car")
 	// Publishing to a node that is not there: could not check, though
 	// the archive is made and its CID printed last.
-	r := archivist(t, dir, "archive", "--kubo-api", deadURL(t), folder)
+	r := archivist(t, dir, "archive", "--kubo-api", clitest.DeadURL(t), folder)
 	expectCode(t, r, 3)
 	root := lastLine(r.stdout)
 	if root != node.Add(t, folder) {
@@ -201,7 +202,7 @@ func TestFetch(t *testing.T) {
 	// Bounded: a --max-size below the archive's bytes is refused unjudged.
 	expectCode(t, archivist(t, dir, "fetch", root, "--gateway", node.GatewayURL, "--max-size", "1000", filepath.Join(dir, "out3")), 3)
 	// A gateway nobody answers at: could not check.
-	r = archivist(t, dir, "fetch", root, "--gateway", deadURL(t), filepath.Join(dir, "out4"))
+	r = archivist(t, dir, "fetch", root, "--gateway", clitest.DeadURL(t), filepath.Join(dir, "out4"))
 	expectCode(t, r, 3)
 	// Not a CID.
 	expectCode(t, archivist(t, dir, "fetch", "bafyNOT", "--gateway", node.GatewayURL, filepath.Join(dir, "out5")), 2)
@@ -292,7 +293,7 @@ func TestAddArchiveRefuses(t *testing.T) {
 	write(t, sub, "ok.txt", []byte("ok"))
 	for name, args := range map[string][]string{
 		"a name that climbs out (..)": {"ok.txt", "../ok.txt"},
-		"a FIFO":                      {"ok.txt", filepath.Base(mkfifo(t, sub, "fifo"))},
+		"a FIFO":                      {"ok.txt", filepath.Base(clitest.Mkfifo(t, sub, "fifo"))},
 		"a folder":                    {"ok.txt", "."},
 	} {
 		r := archivist(t, sub, append([]string{"add", "--archive", "--journal", filepath.Join(dir, "j")}, args...)...)
@@ -308,7 +309,7 @@ func TestAddArchiveRefuses(t *testing.T) {
 	// Publishing to a node that is not there: could not check, the files
 	// and the archive recorded all the same (adding them again is a no-op).
 	write(t, sub, "two.txt", []byte("two"))
-	r := archivist(t, sub, "add", "--archive", "--journal", filepath.Join(dir, "j"), "--kubo-api", deadURL(t), "two.txt")
+	r := archivist(t, sub, "add", "--archive", "--journal", filepath.Join(dir, "j"), "--kubo-api", clitest.DeadURL(t), "two.txt")
 	expectCode(t, r, 3)
 	if !strings.Contains(r.stderr, "the files are recorded") || !strings.Contains(r.stdout, "item 3") || !strings.Contains(r.stdout, "item 4") {
 		t.Errorf("add --archive with a dead --kubo-api:\n%s\n%s", r.stdout, r.stderr)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // tlogFlow is a journal whose two batches are anchored at the local log
@@ -297,7 +299,7 @@ func TestTlogExitCodes(t *testing.T) {
 	f := newTlogFlow(t)
 	receipt := filepath.Join(f.dir, "receipts", receiptA)
 	priv := filepath.Join(f.dir, "archivist.journal.tlog.key")
-	fifo := mkfifo(t, f.dir, "fifo")
+	fifo := clitest.Mkfifo(t, f.dir, "fifo")
 	twoLines := write(t, f.dir, "two.pub", bytes.Repeat(mustRead(t, f.pub), 2))
 	rows := []struct {
 		name string
@@ -323,7 +325,7 @@ func TestTlogExitCodes(t *testing.T) {
 	if err := os.Remove(f.pub); err != nil {
 		t.Fatal(err)
 	}
-	mkfifo(t, f.dir, filepath.Base(f.pub))
+	clitest.Mkfifo(t, f.dir, filepath.Base(f.pub))
 	r := archivist(t, f.dir, "upgrade", "--to", "tlog")
 	expectCode(t, r, 0)
 	if r.took > 10*time.Second || !bytes.Equal(mustRead(t, f.pub)[:len("archivist.local+")], []byte("archivist.local+")) {

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
-	"github.com/ats-run/selfattest/examples/internal/clitest"
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify/tlog"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ats-run/selfattest/examples/internal/clitest"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // TestExitCodes is the README's exit-code table for release, row by row:

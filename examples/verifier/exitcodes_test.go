@@ -23,7 +23,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest/signing"
-	"github.com/ats-run/selfattest/examples/internal/clitest"
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 )
 

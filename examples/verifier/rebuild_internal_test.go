@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest"
-	"github.com/ats-run/selfattest/examples/internal/clitest"
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 )
