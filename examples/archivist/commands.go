@@ -188,6 +188,26 @@ func (e env) add(ctx context.Context, args []string) int {
 	return selfattest.ExitCode(perr)
 }
 
+// openTargetsAndJournal opens the targets, then the journal (which must
+// exist): a command line the targets refuse leaves the journal unopened
+// and unlocked. It returns an exit code >= 0 when it failed (and said
+// why), -1 otherwise; the caller closes both.
+func (e env) openTargetsAndJournal(ctx context.Context, c jflags, tf targetFlags, sign bool) (*targetSet, *anchor.Journal, int) {
+	if err := c.exists(); err != nil {
+		return nil, nil, e.fail(err)
+	}
+	ts, err := openTargets(ctx, tf, c.journal, sign, e.stderr)
+	if err != nil {
+		return nil, nil, e.fail(err)
+	}
+	j, err := c.open(false, e.logger())
+	if err != nil {
+		ts.close()
+		return nil, nil, e.fail(err)
+	}
+	return ts, j, -1
+}
+
 func (e env) anchor(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--journal F] [--json]")
 	var c jflags
@@ -203,20 +223,11 @@ func (e env) anchor(ctx context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
 	defer cancel()
-	// The targets first: a command line they refuse leaves the journal
-	// unopened (and unlocked).
-	if err := c.exists(); err != nil {
-		return e.fail(err)
-	}
-	ts, err := openTargets(ctx, tf, c.journal, true, e.stderr)
-	if err != nil {
-		return e.fail(err)
+	ts, j, code := e.openTargetsAndJournal(ctx, c, tf, true)
+	if code >= 0 {
+		return code
 	}
 	defer ts.close()
-	j, err := c.open(false, e.logger())
-	if err != nil {
-		return e.fail(err)
-	}
 	defer j.Close()
 	sealed, bs, err := anchorAll(ctx, j, ts.list)
 	if err != nil {
@@ -257,20 +268,11 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
 	defer cancel()
-	// The targets first: a command line they refuse leaves the journal
-	// unopened (and unlocked).
-	if err := c.exists(); err != nil {
-		return e.fail(err)
-	}
-	ts, err := openTargets(ctx, tf, c.journal, false, e.stderr)
-	if err != nil {
-		return e.fail(err)
+	ts, j, code := e.openTargetsAndJournal(ctx, c, tf, false)
+	if code >= 0 {
+		return code
 	}
 	defer ts.close()
-	j, err := c.open(false, e.logger())
-	if err != nil {
-		return e.fail(err)
-	}
 	defer j.Close()
 	if ts.memory != nil {
 		for range *mine {
@@ -288,7 +290,7 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 	if werr != nil {
 		fmt.Fprintf(e.stderr, "archivist: receipts: %v\n", werr)
 	}
-	err = errors.Join(uerr, werr)
+	err := errors.Join(uerr, werr)
 	if c.asJSON {
 		e.printJSON(struct {
 			Journal  string           `json:"journal"`
