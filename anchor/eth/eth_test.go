@@ -148,54 +148,14 @@ func alterProof(t *testing.T, h string) string {
 	return hex.EncodeToString(out)
 }
 
-// sendRaw signs and sends a transaction to `to` with data from s's key,
-// mines it and returns its complete entry as the Anchorer would build it,
-// without the offline check. gas 0: estimated.
+// sendRaw sends a transaction to `to` with data from s's key through
+// sendTx (mined, its complete entry returned unchecked). gas 0: 100,000.
 func sendRaw(t *testing.T, s *sim, to common.Address, data []byte, gas uint64) *Entry {
 	t.Helper()
-	ctx := context.Background()
-	c := s.b.Client()
-	nonce, err := c.PendingNonceAt(ctx, s.from)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if gas == 0 {
 		gas = 100_000
 	}
-	tx, err := types.SignNewTx(s.key, s.signer, &types.DynamicFeeTx{
-		ChainID: s.chainID, Nonce: nonce, GasTipCap: big.NewInt(1e9), GasFeeCap: big.NewInt(50e9),
-		Gas: gas, To: &to, Value: new(big.Int), Data: data,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SendTransaction(ctx, tx); err != nil {
-		t.Fatal(err)
-	}
-	s.b.Commit()
-	rcpt, err := c.TransactionReceipt(ctx, tx.Hash())
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, err := c.BlockByHash(ctx, rcpt.BlockHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := make(types.Receipts, len(blk.Transactions()))
-	for i, btx := range blk.Transactions() {
-		if rs[i], err = c.TransactionReceipt(ctx, btx.Hash()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := s.pendingEntry(tx, s.from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := completeEntry(p, blk, rs, uint64(rcpt.TransactionIndex))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x
+	return sendTx(t, s, &types.DynamicFeeTx{Gas: gas, To: &to, Data: data})
 }
 
 // TestReverted: the anchor's calldata sent to a contract that reverts
