@@ -103,3 +103,27 @@ func TestJournalPreparer(t *testing.T) {
 		t.Fatalf("the target holds %d anchors, want 1", p.Submissions())
 	}
 }
+
+// TestJournalUnsentNeedsPreparer: an anchor recorded unsent can only be
+// submitted by a Preparer; offered a target of that name that is not one,
+// AnchorPending refuses (bad input) rather than anchor again.
+func TestJournalUnsentNeedsPreparer(t *testing.T) {
+	ctx := t.Context()
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	p := &preparer{Memory: fake(t, anchortest.MemoryOptions{Name: "chain"}), failSubmit: true}
+	if _, err := j.AddAll(items(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := j.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AnchorPending(ctx, p); !errors.Is(err, anchor.ErrCouldNotCheck) {
+		t.Fatalf("AnchorPending with Submit failing = %v", err)
+	}
+	if err := j.AnchorPending(ctx, p.Memory); !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("AnchorPending at a non-Preparer with an unsent anchor = %v, want ErrBadInput", err)
+	}
+	if p.Submissions() != 1 || p.prepared != 1 {
+		t.Fatalf("%d anchors at the target, %d prepared; want the one prepared, nothing more", p.Submissions(), p.prepared)
+	}
+}

@@ -232,3 +232,23 @@ func TestMinedNotIndexed(t *testing.T) {
 		t.Fatalf("Check(indexed) = %v, %v; want confirmed", st.State, err)
 	}
 }
+
+// TestSubmitBumpOtherSender: an Anchorer submits and bumps only its own
+// transactions: another key's entry for its target is rejected.
+func TestSubmitBumpOtherSender(t *testing.T) {
+	ctx := context.Background()
+	s := newSim(t)
+	otherKey := newKey(t)
+	other := newSimOn(t, s.b, otherKey, s.sink)
+	root := randomRoot(t)
+	e, err := other.Prepare(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Submit(ctx, root, e); !errors.Is(err, anchor.ErrAnchor) {
+		t.Errorf("Submit of another sender's entry = %v, want ErrAnchor", err)
+	}
+	if _, err := s.Bump(ctx, root, e); !errors.Is(err, anchor.ErrAnchor) {
+		t.Errorf("Bump of another sender's entry = %v, want ErrAnchor", err)
+	}
+}
