@@ -169,25 +169,9 @@ func freePort(t *testing.T) int {
 // the simulated backend serves JSON-RPC on 127.0.0.1 (go-ethereum's own
 // HTTP server of its node), and the test makes the blocks.
 func TestEthCLI(t *testing.T) {
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	chain := simulated.NewBackend(types.GenesisAlloc{crypto.PubkeyToAddress(key.PublicKey): {Balance: big.NewInt(1e18)}},
-		func(nc *node.Config, _ *ethconfig.Config) {
-			nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
-			nc.HTTPModules = []string{"eth", "net", "web3"}
-			nc.HTTPVirtualHosts = []string{"*"}
-		})
-	t.Cleanup(func() { chain.Close() })
-	rpcURL := fmt.Sprintf("http://127.0.0.1:%d", port)
-
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "eth.key")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	hc := newHTTPChain(t, dir)
+	chain, keyFile, rpcURL := hc.chain, hc.keyFile, hc.url
 	ev := write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
 	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
 	ethArgs := []string{"--eth-rpc", rpcURL, "--chain-id", "1337", "--sink", testSink}
