@@ -141,7 +141,10 @@ func (m Matrix) Run(t *testing.T) {
 		if r.Impossible != "" {
 			continue
 		}
-		name := fmt.Sprintf("%s/%d/%s", r.Cmd, r.Code, r.Name)
+		name := fmt.Sprintf("%d/%s", r.Code, r.Name)
+		if r.Cmd != "" {
+			name = r.Cmd + "/" + name
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
