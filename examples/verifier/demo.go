@@ -22,7 +22,9 @@ var demoFS embed.FS
 // (content-addressed names, SRI in the HTML), serves it as a CDN on
 // 127.0.0.1, verifies the live copy with compare and web, then changes one
 // byte on the CDN and shows that both checks reject it. It exits 0 only
-// if the good release verified and the tampered one was rejected.
+// if the good release verified and the tampered one was rejected. When a
+// check ends otherwise the demo's story does not hold: that is no
+// rejection of anything, so it exits 3 (could not check), never 1.
 func (e env) demo(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("demo", "[--keep DIR]")
 	keep := fs.String("keep", "", "write the release and reports to `DIR` (default: a temporary folder, removed)")
@@ -86,7 +88,7 @@ func (e env) demo(ctx context.Context, args []string) int {
 
 	if !ok {
 		fmt.Fprintln(e.stdout, "❌ DEMO FAILED: a check did not end as expected")
-		return exitRejected
+		return exitCouldNotCk
 	}
 	fmt.Fprintln(e.stdout, "✅ DEMO PASSED: the release verified, and the tampered copy was rejected")
 	return exitVerified
