@@ -55,9 +55,9 @@ func TestPinningPinWaitsUntilPinned(t *testing.T) {
 	if n := f.count("GET /psa/pins/req-1"); n < 2 {
 		t.Errorf("the request was read %d times; queued and pinning should each have been seen", n)
 	}
-	if len(f.posts) != 1 || f.posts[0].Cid != c.String() || f.posts[0].GetName() != "evidence" ||
-		len(f.posts[0].GetOrigins()) != 1 || f.posts[0].GetOrigins()[0] != origin.String() {
-		t.Errorf("the service was sent %+v", f.posts)
+	if posts := f.sent(); len(posts) != 1 || posts[0].Cid != c.String() || posts[0].GetName() != "evidence" ||
+		len(posts[0].GetOrigins()) != 1 || posts[0].GetOrigins()[0] != origin.String() {
+		t.Errorf("the service was sent %+v", posts)
 	}
 	for _, a := range f.auths {
 		if a != "Bearer "+psaToken {
@@ -237,7 +237,7 @@ func TestPinningTamper(t *testing.T) {
 		if _, err := p.Pin(context.Background(), c, "", nil); !errors.Is(err, ipfs.ErrPinningAuth) {
 			t.Errorf("Pin with a wrong token = %v, want ErrPinningAuth", err)
 		}
-		if len(f.posts) != 0 {
+		if len(f.sent()) != 0 {
 			t.Error("the service took a pin without the token")
 		}
 	})

@@ -61,8 +61,9 @@ func startPSA(t testing.TB, f *fakePSA) string {
 		f.mu.Lock()
 		f.log = append(f.log, r.Method+" "+r.URL.Path)
 		f.auths = append(f.auths, r.Header.Get("Authorization"))
+		tamper := f.tamper
 		f.mu.Unlock()
-		if f.tamper != nil && f.tamper(w, r) {
+		if tamper != nil && tamper(w, r) {
 			return
 		}
 		if r.Header.Get("Authorization") != "Bearer "+f.token {
@@ -259,13 +260,21 @@ func (f *fakePSA) setStatus(c cid.Cid, st openapi.Status) {
 	}
 }
 
+// setTamper sets f.tamper while f serves.
+func (f *fakePSA) setTamper(tamper func(w http.ResponseWriter, r *http.Request) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tamper = tamper
+}
+
 // seed records a pin request of c at st that nobody made through the
 // API.
 func (f *fakePSA) seed(c cid.Cid, st openapi.Status) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ps := f.newPin(openapi.Pin{Cid: c.String()})
-	ps.Status = st
+	f.next++
+	id := fmt.Sprintf("req-%d", f.next)
+	f.pins[id] = openapi.NewPinStatus(id, st, time.Now(), openapi.Pin{Cid: c.String()}, []string{})
 }
 
 // count returns how many requests were line ("POST /psa/pins").
@@ -279,4 +288,11 @@ func (f *fakePSA) count(line string) int {
 		}
 	}
 	return n
+}
+
+// sent returns the pins sent to POST /pins and POST /pins/{requestid}.
+func (f *fakePSA) sent() []openapi.Pin {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.posts)
 }
