@@ -177,6 +177,13 @@
 // service passes anchortest.Run against it, and its tamper table (another
 // CID, an unknown status, malformed JSON, 401, 500, a hung server, an
 // oversize answer, a redirect) is refused with the sentinels above.
+// The client was also checked once by hand against a real service,
+// ipfs-cluster v1.1.6's pinsvcapi (one peer on loopback, over the same
+// Kubo, with a JWT bearer token): it pinned an archive the node had
+// unpinned, reported pinned, refused a wrong token as [ErrPinningAuth],
+// removed the pin, and the Anchorer with it passed anchortest.Run. No test
+// does so: the Go module proxy does not serve ipfs-cluster, so it cannot
+// be built on first use as Kubo is.
 // boxo's gateway handler, served on
 // 127.0.0.1, is a second real gateway; an httptest server serves the
 // tampered CARs of the tamper table.

@@ -195,6 +195,8 @@ func TestPinningTamper(t *testing.T) {
 		{"malformed JSON, added", raw(202, "application/json", `{"requestid":`), add, ipfs.ErrPinningAnswer},
 		{"not JSON", raw(200, "text/html", `<html>pinned</html>`), status, ipfs.ErrPinningAnswer},
 		{"empty 200", raw(200, "application/json", ``), status, ipfs.ErrPinningAnswer},
+		{"empty object", raw(200, "application/json", `{}`), status, ipfs.ErrPinningAnswer},
+		{"listing without results", raw(200, "application/json", `{"count":0}`), status, ipfs.ErrPinningAnswer},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) bool {
 			http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
 			return true
@@ -312,5 +314,8 @@ func TestPinningServiceInput(t *testing.T) {
 	}
 	if _, err := p.Get(ctx, "", testCID(1)); !errors.Is(err, ipfs.ErrBadInput) {
 		t.Errorf("Get(no id) = %v", err)
+	}
+	if _, err := ipfs.NewAnchorer("ipfs:test", &ipfs.Kubo{}, &ipfs.Gateway{}, ipfs.WithPinningService(nil, 0)); !errors.Is(err, ipfs.ErrBadInput) {
+		t.Errorf("NewAnchorer(nil pinning service) = %v", err)
 	}
 }
