@@ -171,9 +171,11 @@
 // our CIDs with `ipfs add` (0 B, 1 B, 1 MiB, 1 MiB + 1 B, 3 MiB + 5 B, a
 // folder, and 201 MiB + 7 B, whose 202 chunks need the 1024-link width),
 // publish an archive to it, fetch it back from its own gateway, and run
-// anchortest.Run against the Anchorer. An in-process pinning service,
-// written from the Pinning Service API's specification with the OpenAPI
-// types boxo ships, pins on that Kubo node: the Anchorer with a pinning
+// anchortest.Run against the Anchorer. Package
+// [github.com/ats-run/selfattest/anchor/ipfs/pinningtest] runs an
+// in-process pinning service, written from the Pinning Service API's
+// specification with the OpenAPI types boxo ships (boxo's own client
+// speaks to it), which pins on that Kubo node: the Anchorer with a pinning
 // service passes anchortest.Run against it, and its tamper table (another
 // CID, an unknown status, malformed JSON, 401, 500, a hung server, an
 // oversize answer, a redirect) is refused with the sentinels above.

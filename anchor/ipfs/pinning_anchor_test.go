@@ -18,18 +18,19 @@ import (
 	"github.com/ats-run/selfattest/anchor/anchortest"
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	"github.com/ats-run/selfattest/anchor/ipfs/pinningtest"
 )
 
 // psaAnchorer returns an Anchorer publishing on node and keeping its
 // records at f, an in-process pinning service; f pins on node itself
 // (Kubo's pin/add) unless the test chose otherwise.
-func psaAnchorer(t *testing.T, node *kubotest.Node, f *fakePSA, gatewayTimeout time.Duration) (*ipfs.Anchorer, *ipfs.PinningService) {
+func psaAnchorer(t *testing.T, node *kubotest.Node, f *pinningtest.Service, gatewayTimeout time.Duration) (*ipfs.Anchorer, *ipfs.PinningService) {
 	t.Helper()
 	k := &ipfs.Kubo{URL: node.APIURL}
-	if f.pinner == nil && !f.stuck && !f.fail {
-		f.pinner = k.PinAdd
+	if f.Pinner == nil && !f.Stuck && !f.Fail {
+		f.Pinner = k.PinAdd
 	}
-	p := newPinning(t, startPSA(t, f), psaToken)
+	p := newPinning(t, f.Start(t), psaToken)
 	a, err := ipfs.NewAnchorer("ipfs:kubotest+psa", k, &ipfs.Gateway{URL: node.GatewayURL, Timeout: gatewayTimeout},
 		ipfs.WithPinningService(p, 30*time.Second))
 	if err != nil {
@@ -45,7 +46,7 @@ func psaAnchorer(t *testing.T, node *kubotest.Node, f *fakePSA, gatewayTimeout t
 // TestAnchorerSendsOrigins.)
 func TestAnchorerWithPinningServiceConforms(t *testing.T) {
 	node := kubotest.Start(t, kubotest.Options{})
-	f := &fakePSA{token: psaToken}
+	f := &pinningtest.Service{Token: psaToken}
 	a, _ := psaAnchorer(t, node, f, 30*time.Second)
 	anchortest.Run(t, a)
 
@@ -54,7 +55,7 @@ func TestAnchorerWithPinningServiceConforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	var found bool
-	for _, p := range f.sent() {
+	for _, p := range f.Sent() {
 		if p.Cid != ipfs.RecordCID(root).String() {
 			continue
 		}
@@ -90,8 +91,8 @@ func TestAnchorerSendsOrigins(t *testing.T) {
 		}
 	}))
 	defer rpc.Close()
-	f := &fakePSA{token: psaToken}
-	p := newPinning(t, startPSA(t, f), psaToken)
+	f := &pinningtest.Service{Token: psaToken}
+	p := newPinning(t, f.Start(t), psaToken)
 	a, err := ipfs.NewAnchorer("ipfs:test", &ipfs.Kubo{URL: rpc.URL}, &ipfs.Gateway{URL: rpc.URL}, ipfs.WithPinningService(p, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,7 @@ func TestAnchorerSendsOrigins(t *testing.T) {
 	if _, err := a.Anchor(context.Background(), root); err != nil {
 		t.Fatal(err)
 	}
-	if posts := f.sent(); len(posts) != 1 || posts[0].Cid != c.String() || !slices.Equal(posts[0].GetOrigins(), []string{addr}) {
+	if posts := f.Sent(); len(posts) != 1 || posts[0].Cid != c.String() || !slices.Equal(posts[0].GetOrigins(), []string{addr}) {
 		t.Errorf("the service was sent %+v; want %s with origins [%s]", posts, c, addr)
 	}
 	if a.PinningService() != p {
@@ -115,7 +116,7 @@ func TestAnchorerSendsOrigins(t *testing.T) {
 func TestAnchorerPinningServiceStates(t *testing.T) {
 	ctx := context.Background()
 	node := kubotest.Start(t, kubotest.Options{})
-	f := &fakePSA{token: psaToken}
+	f := &pinningtest.Service{Token: psaToken}
 	a, p := psaAnchorer(t, node, f, 30*time.Second)
 	root := anchor.Hash{8, 8}
 	c := ipfs.RecordCID(root)
@@ -143,7 +144,7 @@ func TestAnchorerPinningServiceStates(t *testing.T) {
 		{openapi.FAILED, anchor.StateFailed},
 		{openapi.PINNED, anchor.StateFinal},
 	} {
-		f.setStatus(c, tc.status)
+		f.SetStatus(c, tc.status)
 		check(tc.want)
 	}
 	if err := (&ipfs.Kubo{URL: node.APIURL}).PinRm(ctx, c); err != nil {
@@ -155,12 +156,12 @@ func TestAnchorerPinningServiceStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(anchor.StateFailed)
-	posts := len(f.sent())
+	posts := len(f.Sent())
 	if _, err := a.Anchor(ctx, root); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.sent()) != posts+1 {
-		t.Errorf("anchoring again after the pin was removed made %d pin requests, want 1", len(f.sent())-posts)
+	if len(f.Sent()) != posts+1 {
+		t.Errorf("anchoring again after the pin was removed made %d pin requests, want 1", len(f.Sent())-posts)
 	}
 	check(anchor.StateFinal)
 }
@@ -180,7 +181,7 @@ func TestAnchorerPinningServiceTamper(t *testing.T) {
 	}
 
 	t.Run("fails the pin", func(t *testing.T) {
-		a, _ := psaAnchorer(t, node, &fakePSA{token: psaToken, fail: true}, 30*time.Second)
+		a, _ := psaAnchorer(t, node, &pinningtest.Service{Token: psaToken, Fail: true}, 30*time.Second)
 		root := anchor.Hash{1, 1}
 		if _, err := a.Anchor(ctx, root); !errors.Is(err, ipfs.ErrPinFailed) || !errors.Is(err, anchor.ErrAnchor) {
 			t.Errorf("Anchor = %v, want ErrPinFailed", err)
@@ -190,7 +191,7 @@ func TestAnchorerPinningServiceTamper(t *testing.T) {
 		}
 	})
 	t.Run("never pins", func(t *testing.T) {
-		a, _ := psaAnchorer(t, node, &fakePSA{token: psaToken, stuck: true}, 30*time.Second)
+		a, _ := psaAnchorer(t, node, &pinningtest.Service{Token: psaToken, Stuck: true}, 30*time.Second)
 		root := anchor.Hash{2, 2}
 		actx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
@@ -202,10 +203,10 @@ func TestAnchorerPinningServiceTamper(t *testing.T) {
 		}
 	})
 	t.Run("says pinned, the gateway cannot serve it", func(t *testing.T) {
-		f := &fakePSA{token: psaToken}
+		f := &pinningtest.Service{Token: psaToken}
 		a, _ := psaAnchorer(t, node, f, 3*time.Second)
 		root := anchor.Hash{3, 3} // never published
-		f.seed(ipfs.RecordCID(root), openapi.PINNED)
+		f.Seed(ipfs.RecordCID(root), openapi.PINNED)
 		st, err := a.Check(ctx, root, entry(a, root))
 		if !errors.Is(err, anchor.ErrCouldNotCheck) || st.State == anchor.StateFinal {
 			t.Errorf("Check = %v, %v; want could not check, not final", st.State, err)
@@ -216,30 +217,30 @@ func TestAnchorerPinningServiceTamper(t *testing.T) {
 		want   error
 	}{
 		"errs": {func(w http.ResponseWriter, r *http.Request) bool {
-			failure(w, http.StatusInternalServerError, "INTERNAL", "")
+			pinningtest.WriteFailure(w, http.StatusInternalServerError, "INTERNAL", "")
 			return true
 		}, ipfs.ErrCouldNotCheck},
 		"refuses the token": {func(w http.ResponseWriter, r *http.Request) bool {
-			failure(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
+			pinningtest.WriteFailure(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
 			return true
 		}, ipfs.ErrPinningAuth},
 		"answers about another CID": {func(w http.ResponseWriter, r *http.Request) bool {
 			other, _ := cid.Parse(ipfs.RecordCID(anchor.Hash{0xee}).String())
-			writeJSON(w, 200, openapi.PinResults{Count: 1, Results: []openapi.PinStatus{
+			pinningtest.WriteJSON(w, 200, openapi.PinResults{Count: 1, Results: []openapi.PinStatus{
 				*openapi.NewPinStatus("req-1", openapi.PINNED, time.Now(), openapi.Pin{Cid: other.String()}, []string{}),
 			}})
 			return true
 		}, ipfs.ErrPinningAnswer},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := &fakePSA{token: psaToken}
+			f := &pinningtest.Service{Token: psaToken}
 			a, _ := psaAnchorer(t, node, f, 30*time.Second)
 			root := anchor.Hash{4, byte(len(name))}
 			e, err := a.Anchor(ctx, root)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.setTamper(tc.tamper)
+			f.SetTamper(tc.tamper)
 			st, err := a.Check(ctx, root, e)
 			if !errors.Is(err, tc.want) || !errors.Is(err, anchor.ErrCouldNotCheck) || st.State == anchor.StateFinal {
 				t.Errorf("Check = %v, %v; want %v, not final", st.State, err, tc.want)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/ipfs"
+	"github.com/ats-run/selfattest/anchor/ipfs/pinningtest"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -41,8 +42,8 @@ func testCID(b byte) cid.Cid { return ipfs.RecordCID(anchor.Hash{0xa5, b}) }
 // says pinned; Remove deletes the request, and Status then says none.
 func TestPinningPinWaitsUntilPinned(t *testing.T) {
 	ctx := context.Background()
-	f := &fakePSA{token: psaToken}
-	p := newPinning(t, startPSA(t, f), psaToken)
+	f := &pinningtest.Service{Token: psaToken}
+	p := newPinning(t, f.Start(t), psaToken)
 	c := testCID(1)
 	origin := multiaddr.StringCast("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN")
 	info, err := p.Pin(ctx, c, "evidence", []multiaddr.Multiaddr{origin})
@@ -52,14 +53,14 @@ func TestPinningPinWaitsUntilPinned(t *testing.T) {
 	if info.Status != ipfs.PinPinned || !info.CID.Equals(c) || info.RequestID != "req-1" {
 		t.Fatalf("Pin = %+v; want request req-1 of %s pinned", info, c)
 	}
-	if n := f.count("GET /psa/pins/req-1"); n < 2 {
+	if n := f.Count("GET /psa/pins/req-1"); n < 2 {
 		t.Errorf("the request was read %d times; queued and pinning should each have been seen", n)
 	}
-	if posts := f.sent(); len(posts) != 1 || posts[0].Cid != c.String() || posts[0].GetName() != "evidence" ||
+	if posts := f.Sent(); len(posts) != 1 || posts[0].Cid != c.String() || posts[0].GetName() != "evidence" ||
 		len(posts[0].GetOrigins()) != 1 || posts[0].GetOrigins()[0] != origin.String() {
 		t.Errorf("the service was sent %+v", posts)
 	}
-	for _, a := range f.auths {
+	for _, a := range f.Auths() {
 		if a != "Bearer "+psaToken {
 			t.Errorf("a request with Authorization %q", a)
 		}
@@ -67,7 +68,7 @@ func TestPinningPinWaitsUntilPinned(t *testing.T) {
 	if _, err := p.Pin(ctx, c, "evidence", nil); err != nil {
 		t.Fatalf("second Pin: %v", err)
 	}
-	if n := f.count("POST /psa/pins"); n != 1 {
+	if n := f.Count("POST /psa/pins"); n != 1 {
 		t.Errorf("two Pins of one CID made %d pin requests, want 1", n)
 	}
 	if st, err := p.Status(ctx, c); err != nil || st.Status != ipfs.PinPinned {
@@ -79,7 +80,7 @@ func TestPinningPinWaitsUntilPinned(t *testing.T) {
 	if err := p.Remove(ctx, c); err != nil {
 		t.Fatalf("Remove: %v", err)
 	}
-	if n := f.count("DELETE /psa/pins/req-1"); n != 1 {
+	if n := f.Count("DELETE /psa/pins/req-1"); n != 1 {
 		t.Errorf("Remove sent %d DELETEs of req-1", n)
 	}
 	if st, err := p.Status(ctx, c); err != nil || st.Status != ipfs.PinNone {
@@ -89,7 +90,7 @@ func TestPinningPinWaitsUntilPinned(t *testing.T) {
 		t.Errorf("Remove of a CID not pinned = %v, want nil", err)
 	}
 	// A failed request does not stand for the CID: Pin asks again.
-	f.seed(testCID(3), openapi.FAILED)
+	f.Seed(testCID(3), openapi.FAILED)
 	if info, err := p.Pin(ctx, testCID(3), "", nil); err != nil || info.Status != ipfs.PinPinned {
 		t.Errorf("Pin of a CID whose request failed = %+v, %v; want pinned by a new request", info, err)
 	}
@@ -100,8 +101,8 @@ func TestPinningPinWaitsUntilPinned(t *testing.T) {
 // not a could-not-check.
 func TestPinningFailedIsRejected(t *testing.T) {
 	ctx := context.Background()
-	f := &fakePSA{token: psaToken, fail: true}
-	p := newPinning(t, startPSA(t, f), psaToken)
+	f := &pinningtest.Service{Token: psaToken, Fail: true}
+	p := newPinning(t, f.Start(t), psaToken)
 	_, err := p.Pin(ctx, testCID(1), "", nil)
 	if !errors.Is(err, ipfs.ErrPinFailed) || !errors.Is(err, anchor.ErrAnchor) || errors.Is(err, ipfs.ErrCouldNotCheck) {
 		t.Errorf("Pin(service fails it) = %v, want ErrPinFailed", err)
@@ -110,8 +111,8 @@ func TestPinningFailedIsRejected(t *testing.T) {
 		t.Errorf("Status = %+v, %v; want failed", st, err)
 	}
 
-	g := &fakePSA{token: psaToken, stuck: true}
-	q := newPinning(t, startPSA(t, g), psaToken)
+	g := &pinningtest.Service{Token: psaToken, Stuck: true}
+	q := newPinning(t, g.Start(t), psaToken)
 	info, err := q.Add(ctx, testCID(2), "", nil)
 	if err != nil || info.Status != ipfs.PinQueued {
 		t.Fatalf("Add = %+v, %v; want queued", info, err)
@@ -127,8 +128,8 @@ func TestPinningFailedIsRejected(t *testing.T) {
 // TestPinningPendingUntilDeadline: a pin that stays queued is
 // ErrPinPending once ctx ends, promptly: not yet, not a no.
 func TestPinningPendingUntilDeadline(t *testing.T) {
-	f := &fakePSA{token: psaToken, stuck: true}
-	p := newPinning(t, startPSA(t, f), psaToken)
+	f := &pinningtest.Service{Token: psaToken, Stuck: true}
+	p := newPinning(t, f.Start(t), psaToken)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -163,7 +164,7 @@ func TestPinningTamper(t *testing.T) {
 		}
 	}
 	js := func(code int, v any) func(w http.ResponseWriter, r *http.Request) bool {
-		return func(w http.ResponseWriter, r *http.Request) bool { writeJSON(w, code, v); return true }
+		return func(w http.ResponseWriter, r *http.Request) bool { pinningtest.WriteJSON(w, code, v); return true }
 	}
 	big := `{"count":1,"results":[{"requestid":"` + strings.Repeat("a", 2<<20) + `"}]}`
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -218,8 +219,8 @@ func TestPinningTamper(t *testing.T) {
 		{"oversize error body", raw(500, "application/json", big), get, ipfs.ErrTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakePSA{token: psaToken, tamper: tc.tamper}
-			p := newPinning(t, startPSA(t, f), psaToken)
+			f := &pinningtest.Service{Token: psaToken, Tamper: tc.tamper}
+			p := newPinning(t, f.Start(t), psaToken)
 			err := tc.op(context.Background(), p)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
@@ -234,18 +235,18 @@ func TestPinningTamper(t *testing.T) {
 	}
 
 	t.Run("wrong token", func(t *testing.T) {
-		f := &fakePSA{token: psaToken}
-		p := newPinning(t, startPSA(t, f), "another-token")
+		f := &pinningtest.Service{Token: psaToken}
+		p := newPinning(t, f.Start(t), "another-token")
 		if _, err := p.Pin(context.Background(), c, "", nil); !errors.Is(err, ipfs.ErrPinningAuth) {
 			t.Errorf("Pin with a wrong token = %v, want ErrPinningAuth", err)
 		}
-		if len(f.sent()) != 0 {
+		if len(f.Sent()) != 0 {
 			t.Error("the service took a pin without the token")
 		}
 	})
 	t.Run("500 with a Failure", func(t *testing.T) {
-		f := &fakePSA{token: psaToken, tamper: js(500, openapi.Failure{Error: openapi.FailureError{Reason: "INTERNAL", Details: ptr("your token " + psaToken + " was fine")}})}
-		p := newPinning(t, startPSA(t, f), psaToken)
+		f := &pinningtest.Service{Token: psaToken, Tamper: js(500, openapi.Failure{Error: openapi.FailureError{Reason: "INTERNAL", Details: ptr("your token " + psaToken + " was fine")}})}
+		p := newPinning(t, f.Start(t), psaToken)
 		_, err := p.Status(context.Background(), c)
 		var pe *ipfs.PinningError
 		if !errors.As(err, &pe) || pe.Status != 500 || !strings.Contains(pe.Reason, "INTERNAL") || !errors.Is(err, ipfs.ErrCouldNotCheck) {

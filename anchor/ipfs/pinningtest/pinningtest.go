@@ -1,4 +1,16 @@
-package ipfs_test
+// Package pinningtest runs an in-process pinning service for tests: the
+// IPFS Pinning Service API's five operations (GET and POST /pins, GET,
+// POST and DELETE /pins/{requestid}) under /psa on 127.0.0.1, written
+// from the specification with the OpenAPI types boxo ships, bearer
+// authentication included. What it does with a pin is the test's choice:
+// it can pin on a real Kubo node (Pinner: the node's pin/add), move each
+// pin along on every read, fail pins, never finish them, or answer a
+// request itself (Tamper) with whatever a broken or lying service would.
+//
+//	svc := &pinningtest.Service{Token: "t", Pinner: kubo.PinAdd}
+//	endpoint := svc.Start(t) // http://127.0.0.1:<port>/psa
+//	p, _ := ipfs.NewPinningService(endpoint, "t")
+package pinningtest
 
 import (
 	"context"
@@ -17,25 +29,25 @@ import (
 	"github.com/ipfs/go-cid"
 )
 
-// A fakePSA is an in-process pinning service: the IPFS Pinning Service
-// API's five operations (GET and POST /pins, GET, POST and DELETE
-// /pins/{requestid}) under /psa, written from the specification with the
-// OpenAPI types boxo ships, bearer authentication included. What it does
-// with a pin is the test's choice:
+// A Service is an in-process pinning service. Set its fields before
+// [Service.Start]:
 //
-//   - with pinner set, a new pin is queued, then pinning while pinner
-//     runs (a real Kubo node's pin/add), then pinned, or failed if pinner
-//     failed;
-//   - without, each read of a pin moves it one step, queued → pinning →
-//     pinned (→ failed instead with fail set; never with stuck set).
+//   - with Pinner set, a new pin is pinning while Pinner runs (a real Kubo
+//     node's pin/add), then pinned, or failed if Pinner failed;
+//   - without, each read of a pin (GET /pins/{requestid}, or a listing
+//     that names its CID or names none) moves it one step before the
+//     answer, queued → pinning → pinned (→ failed instead with Fail set;
+//     never with Stuck set).
 //
-// tamper, if set, sees every request first and may answer it itself.
-type fakePSA struct {
-	token  string
-	pinner func(context.Context, cid.Cid) error
-	fail   bool
-	stuck  bool
-	tamper func(w http.ResponseWriter, r *http.Request) bool
+// Tamper, if set, sees every request first (after logging it, before
+// authentication) and may answer it itself.
+type Service struct {
+	// Token is the bearer token the service accepts.
+	Token  string
+	Pinner func(context.Context, cid.Cid) error
+	Fail   bool
+	Stuck  bool
+	Tamper func(w http.ResponseWriter, r *http.Request) bool
 
 	mu    sync.Mutex
 	pins  map[string]*openapi.PinStatus
@@ -47,8 +59,9 @@ type fakePSA struct {
 	srv *httptest.Server
 }
 
-// startPSA starts f on 127.0.0.1 and returns the API's endpoint.
-func startPSA(t testing.TB, f *fakePSA) string {
+// Start serves f on 127.0.0.1 until the test ends and returns the API's
+// endpoint, http://127.0.0.1:<port>/psa.
+func (f *Service) Start(t testing.TB) string {
 	t.Helper()
 	f.pins = map[string]*openapi.PinStatus{}
 	mux := http.NewServeMux()
@@ -61,13 +74,13 @@ func startPSA(t testing.TB, f *fakePSA) string {
 		f.mu.Lock()
 		f.log = append(f.log, r.Method+" "+r.URL.Path)
 		f.auths = append(f.auths, r.Header.Get("Authorization"))
-		tamper := f.tamper
+		tamper := f.Tamper
 		f.mu.Unlock()
 		if tamper != nil && tamper(w, r) {
 			return
 		}
-		if r.Header.Get("Authorization") != "Bearer "+f.token {
-			failure(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
+		if r.Header.Get("Authorization") != "Bearer "+f.Token {
+			WriteFailure(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -76,15 +89,17 @@ func startPSA(t testing.TB, f *fakePSA) string {
 	return f.srv.URL + "/psa"
 }
 
-func failure(w http.ResponseWriter, code int, reason, details string) {
+// WriteFailure answers the protocol's Failure object with HTTP code.
+func WriteFailure(w http.ResponseWriter, code int, reason, details string) {
 	fe := openapi.FailureError{Reason: reason}
 	if details != "" {
 		fe.Details = &details
 	}
-	writeJSON(w, code, openapi.Failure{Error: fe})
+	WriteJSON(w, code, openapi.Failure{Error: fe})
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
+// WriteJSON answers v as JSON with HTTP code.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -95,8 +110,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // step moves ps one step along, as a read of it does (locked).
-func (f *fakePSA) step(ps *openapi.PinStatus) {
-	if f.pinner != nil || f.stuck {
+func (f *Service) step(ps *openapi.PinStatus) {
+	if f.Pinner != nil || f.Stuck {
 		return
 	}
 	switch ps.Status {
@@ -104,13 +119,13 @@ func (f *fakePSA) step(ps *openapi.PinStatus) {
 		ps.Status = openapi.PINNING
 	case openapi.PINNING:
 		ps.Status = openapi.PINNED
-		if f.fail {
+		if f.Fail {
 			ps.Status = openapi.FAILED
 		}
 	}
 }
 
-func (f *fakePSA) list(w http.ResponseWriter, r *http.Request) {
+func (f *Service) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var cids []string
 	if v := q.Get("cid"); v != "" {
@@ -124,7 +139,7 @@ func (f *fakePSA) list(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			failure(w, http.StatusBadRequest, "BAD_REQUEST", "limit")
+			WriteFailure(w, http.StatusBadRequest, "BAD_REQUEST", "limit")
 			return
 		}
 		limit = n
@@ -133,10 +148,10 @@ func (f *fakePSA) list(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	res := []openapi.PinStatus{}
 	for _, ps := range f.pins {
-		f.step(ps)
 		if len(cids) > 0 && !slices.Contains(cids, ps.Pin.Cid) {
 			continue
 		}
+		f.step(ps)
 		if !slices.Contains(statuses, string(ps.Status)) {
 			continue
 		}
@@ -150,23 +165,23 @@ func (f *fakePSA) list(w http.ResponseWriter, r *http.Request) {
 	if len(res) > limit {
 		res = res[:limit]
 	}
-	writeJSON(w, http.StatusOK, openapi.PinResults{Count: int32(count), Results: res})
+	WriteJSON(w, http.StatusOK, openapi.PinResults{Count: int32(count), Results: res})
 }
 
-func (f *fakePSA) newPin(p openapi.Pin) *openapi.PinStatus {
+func (f *Service) newPin(p openapi.Pin) *openapi.PinStatus {
 	f.next++
 	id := fmt.Sprintf("req-%d", f.next)
 	ps := openapi.NewPinStatus(id, openapi.QUEUED, time.Now().Add(time.Duration(f.next)*time.Microsecond), p,
 		[]string{"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"})
 	f.pins[id] = ps
 	f.posts = append(f.posts, p)
-	if f.pinner != nil {
+	if f.Pinner != nil {
 		c, _ := cid.Parse(p.Cid)
 		ps.Status = openapi.PINNING
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			err := f.pinner(ctx, c)
+			err := f.Pinner(ctx, c)
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			if err != nil {
@@ -180,20 +195,20 @@ func (f *fakePSA) newPin(p openapi.Pin) *openapi.PinStatus {
 	return ps
 }
 
-func (f *fakePSA) readPin(w http.ResponseWriter, r *http.Request) (openapi.Pin, bool) {
+func (f *Service) readPin(w http.ResponseWriter, r *http.Request) (openapi.Pin, bool) {
 	var p openapi.Pin
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&p); err != nil {
-		failure(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
+		WriteFailure(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return p, false
 	}
 	if _, err := cid.Parse(p.Cid); err != nil {
-		failure(w, http.StatusBadRequest, "BAD_REQUEST", "cid")
+		WriteFailure(w, http.StatusBadRequest, "BAD_REQUEST", "cid")
 		return p, false
 	}
 	return p, true
 }
 
-func (f *fakePSA) add(w http.ResponseWriter, r *http.Request) {
+func (f *Service) add(w http.ResponseWriter, r *http.Request) {
 	p, ok := f.readPin(w, r)
 	if !ok {
 		return
@@ -201,10 +216,10 @@ func (f *fakePSA) add(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	ps := *f.newPin(p)
 	f.mu.Unlock()
-	writeJSON(w, http.StatusAccepted, ps)
+	WriteJSON(w, http.StatusAccepted, ps)
 }
 
-func (f *fakePSA) get(w http.ResponseWriter, r *http.Request) {
+func (f *Service) get(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	ps, ok := f.pins[r.PathValue("requestid")]
 	if ok {
@@ -216,13 +231,13 @@ func (f *fakePSA) get(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	if !ok {
-		failure(w, http.StatusNotFound, "NOT_FOUND", "")
+		WriteFailure(w, http.StatusNotFound, "NOT_FOUND", "")
 		return
 	}
-	writeJSON(w, http.StatusOK, cp)
+	WriteJSON(w, http.StatusOK, cp)
 }
 
-func (f *fakePSA) replace(w http.ResponseWriter, r *http.Request) {
+func (f *Service) replace(w http.ResponseWriter, r *http.Request) {
 	p, ok := f.readPin(w, r)
 	if !ok {
 		return
@@ -230,27 +245,27 @@ func (f *fakePSA) replace(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.pins[r.PathValue("requestid")]; !ok {
-		failure(w, http.StatusNotFound, "NOT_FOUND", "")
+		WriteFailure(w, http.StatusNotFound, "NOT_FOUND", "")
 		return
 	}
 	delete(f.pins, r.PathValue("requestid"))
-	writeJSON(w, http.StatusAccepted, *f.newPin(p))
+	WriteJSON(w, http.StatusAccepted, *f.newPin(p))
 }
 
-func (f *fakePSA) delete(w http.ResponseWriter, r *http.Request) {
+func (f *Service) delete(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.pins[r.PathValue("requestid")]; !ok {
-		failure(w, http.StatusNotFound, "NOT_FOUND", "")
+		WriteFailure(w, http.StatusNotFound, "NOT_FOUND", "")
 		return
 	}
 	delete(f.pins, r.PathValue("requestid"))
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// setStatus sets every pin request of c to st, as the service might on
+// SetStatus sets every pin request of c to st, as the service might on
 // its own (a pin it lost, a pin it re-queued).
-func (f *fakePSA) setStatus(c cid.Cid, st openapi.Status) {
+func (f *Service) SetStatus(c cid.Cid, st openapi.Status) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, ps := range f.pins {
@@ -260,16 +275,16 @@ func (f *fakePSA) setStatus(c cid.Cid, st openapi.Status) {
 	}
 }
 
-// setTamper sets f.tamper while f serves.
-func (f *fakePSA) setTamper(tamper func(w http.ResponseWriter, r *http.Request) bool) {
+// setTamper sets f.Tamper while f serves.
+func (f *Service) SetTamper(tamper func(w http.ResponseWriter, r *http.Request) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.tamper = tamper
+	f.Tamper = tamper
 }
 
-// seed records a pin request of c at st that nobody made through the
+// Seed records a pin request of c at st that nobody made through the
 // API.
-func (f *fakePSA) seed(c cid.Cid, st openapi.Status) {
+func (f *Service) Seed(c cid.Cid, st openapi.Status) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next++
@@ -277,8 +292,8 @@ func (f *fakePSA) seed(c cid.Cid, st openapi.Status) {
 	f.pins[id] = openapi.NewPinStatus(id, st, time.Now(), openapi.Pin{Cid: c.String()}, []string{})
 }
 
-// count returns how many requests were line ("POST /psa/pins").
-func (f *fakePSA) count(line string) int {
+// Count returns how many requests were line ("POST /psa/pins").
+func (f *Service) Count(line string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -290,9 +305,16 @@ func (f *fakePSA) count(line string) int {
 	return n
 }
 
-// sent returns the pins sent to POST /pins and POST /pins/{requestid}.
-func (f *fakePSA) sent() []openapi.Pin {
+// Sent returns the pins sent to POST /pins and POST /pins/{requestid}.
+func (f *Service) Sent() []openapi.Pin {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.posts)
+}
+
+// Auths returns the Authorization header of every request, in order.
+func (f *Service) Auths() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.auths)
 }
