@@ -100,6 +100,9 @@ func (a *Anchorer) Verifier() anchor.AnchorVerifier { return &Verifier{TargetNam
 
 // Anchor publishes and pins root's anchor record and returns its entry.
 // Anchoring a root again publishes and pins the same record: one anchor.
+// With a pinning service it then pins the record there too and returns
+// once the service says pinned ([ErrPinFailed] if it fails the pin,
+// [ErrPinPending] if the wait ends first).
 func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return anchor.Entry{}, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
