@@ -115,8 +115,8 @@ func TestExitMatrix(t *testing.T) {
 		{Code: 2, Name: "non-canonical base64 --witness", Args: run(args(logDir, "--witness", witnessVKey(t, vk, "\n"))), Want: "--witness: tlog: cannot check: witness key"},
 		{Code: 2, Name: "--timeout 0", Args: run(args(logDir, "--timeout", "0s")), Want: "--timeout 0s: must be positive"},
 		{Code: 2, Name: "plain http to a public host", Args: run(args("http://example.com/log")), Want: "refused URL: plain http to non-loopback host"},
-		// Another scheme is read as a folder's name, which does not exist.
-		{Code: 2, Name: "ftp", Args: run(args("ftp://example.com/log")), Want: "usage: --log: open ftp://example.com/log"},
+		// Another scheme is a URL the fetch policy refuses, not a folder.
+		{Code: 2, Name: "ftp", Args: run(args("ftp://example.com/log")), Want: "refused URL"},
 		{Code: 2, Name: "state is a FIFO", Args: run(args(logDir, "--state", fifo)), Want: "is not a regular file (a FIFO)"},
 		{Code: 2, Name: "state is a directory", Args: run(args(logDir, "--state", dir)), Want: "is not a regular file (a directory)"},
 		{Code: 2, Name: "state is a device", Args: run(args(logDir, "--state", devZero)), Want: "is not a regular file (a character device)"},
