@@ -94,7 +94,7 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 	if a.Store == nil {
 		return cid.Undef, 0, badInput("Archiver without a Store")
 	}
-	return a.addReader(ctx, r, builderDAG{DAGService: a.Store, store: a.Store})
+	return a.addReader(ctx, r, a.Store)
 }
 
 // CID returns the CID [Archiver.AddReader] would give the bytes of r,
@@ -103,7 +103,7 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 // bytes are read.
 func CID(ctx context.Context, r io.Reader, lim Limits) (cid.Cid, int64, error) {
 	a := &Archiver{Limits: lim}
-	return a.addReader(ctx, r, builderDAG{DAGService: nullDAG{}})
+	return a.addReader(ctx, r, nil)
 }
 
 // nullDAG holds nothing.
@@ -113,7 +113,29 @@ func (nullDAG) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	return nil, ipld.ErrNotFound{Cid: c}
 }
 
-func (a *Archiver) addReader(ctx context.Context, r io.Reader, dserv ipld.DAGService) (cid.Cid, int64, error) {
+// addReader archives r into s, or with s nil only computes its CID.
+func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Cid, int64, error) {
+	dserv := builderDAG{DAGService: nullDAG{}}
+	if s != nil {
+		dserv = builderDAG{DAGService: s, w: newBlockWriter(s)}
+	}
+	n, size, err := a.layout(ctx, r, dserv)
+	if dserv.w != nil {
+		// Every block is on disk (renamed into place) before the CID
+		// is returned, and a failed write fails the archive.
+		if werr := dserv.w.wait(); err == nil && werr != nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return cid.Undef, 0, err
+	}
+	a.total += size
+	return n.Cid(), size, nil
+}
+
+// layout chunks r and builds its DAG, handing every block to dserv.
+func (a *Archiver) layout(ctx context.Context, r io.Reader, dserv builderDAG) (ipld.Node, int64, error) {
 	lim := a.Limits.withDefaults()
 	remaining := min(lim.MaxFileSize, lim.MaxTotalSize-a.total)
 	cr := &countingReader{r: r, ctx: ctx, max: remaining}
@@ -125,20 +147,19 @@ func (a *Archiver) addReader(ctx context.Context, r io.Reader, dserv ipld.DAGSer
 	}
 	db, err := params.New(chunker.NewSizeSplitter(cr, ChunkSize))
 	if err != nil {
-		return cid.Undef, 0, badInput("%w", err)
+		return nil, 0, badInput("%w", err)
 	}
 	n, err := balanced.Layout(db)
 	if cr.err != nil {
-		return cid.Undef, 0, cr.err
+		return nil, 0, cr.err
 	}
 	if err != nil {
 		if errors.Is(err, ErrRejected) || errors.Is(err, ErrBadInput) || errors.Is(err, ErrCouldNotCheck) {
-			return cid.Undef, 0, err
+			return nil, 0, err
 		}
-		return cid.Undef, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)
+		return nil, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)
 	}
-	a.total += cr.n
-	return n.Cid(), cr.n, nil
+	return n, cr.n, nil
 }
 
 // countingReader counts, bounds and watches ctx.

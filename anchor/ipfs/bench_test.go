@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
 )
@@ -48,6 +49,45 @@ func BenchmarkArchive(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkArchiveVsSHA256 alternates the work of BenchmarkSHA256 and
+// BenchmarkArchive in every iteration and reports both speeds and their
+// ratio, so that on a shared machine both meet the same load: ratio is
+// the archive's speed over SHA-256's (0.5: archiving takes twice as long
+// as hashing the bytes once).
+func BenchmarkArchiveVsSHA256(b *testing.B) {
+	p := benchFile(b)
+	var hashing, archiving time.Duration
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, bufio.NewReaderSize(f, 1<<20)); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		h.Sum(nil)
+		hashing += time.Since(t)
+
+		s, err := ipfs.OpenStore(filepath.Join(b.TempDir(), "s"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		t = time.Now()
+		a := &ipfs.Archiver{Store: s}
+		if _, err := a.AddPath(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+		archiving += time.Since(t)
+	}
+	mbs := func(d time.Duration) float64 { return float64(b.N) * benchSize / 1e6 / d.Seconds() }
+	b.ReportMetric(mbs(hashing), "sha256-MB/s")
+	b.ReportMetric(mbs(archiving), "archive-MB/s")
+	b.ReportMetric(hashing.Seconds()/archiving.Seconds(), "ratio")
 }
 
 // BenchmarkArchiveCIDOnly computes the archive CID of the same file,
