@@ -14,7 +14,6 @@ import (
 	ipld "github.com/ipfs/go-ipld-format"
 	mh "github.com/multiformats/go-multihash"
 
-	chunker "github.com/ipfs/boxo/chunker"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
@@ -115,11 +114,15 @@ func (nullDAG) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 
 // addReader archives r into s, or with s nil only computes its CID.
 func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Cid, int64, error) {
-	dserv := builderDAG{DAGService: nullDAG{}}
+	lim := a.Limits.withDefaults()
+	remaining := min(lim.MaxFileSize, lim.MaxTotalSize-a.total)
+	cr := &countingReader{r: r, ctx: ctx, max: remaining}
+	spl := newSplitter(cr)
+	dserv := builderDAG{DAGService: nullDAG{}, spl: spl}
 	if s != nil {
-		dserv = builderDAG{DAGService: s, w: newBlockWriter(s)}
+		dserv = builderDAG{DAGService: s, w: newBlockWriter(s, spl.release), spl: spl}
 	}
-	n, size, err := a.layout(ctx, r, dserv)
+	n, size, err := layout(cr, spl, dserv)
 	if dserv.w != nil {
 		// Every block is on disk (renamed into place) before the CID
 		// is returned, and a failed write fails the archive.
@@ -134,18 +137,16 @@ func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Ci
 	return n.Cid(), size, nil
 }
 
-// layout chunks r and builds its DAG, handing every block to dserv.
-func (a *Archiver) layout(ctx context.Context, r io.Reader, dserv builderDAG) (ipld.Node, int64, error) {
-	lim := a.Limits.withDefaults()
-	remaining := min(lim.MaxFileSize, lim.MaxTotalSize-a.total)
-	cr := &countingReader{r: r, ctx: ctx, max: remaining}
+// layout builds the DAG of the chunks spl cuts from cr, handing every
+// block to dserv.
+func layout(cr *countingReader, spl *splitter, dserv builderDAG) (ipld.Node, int64, error) {
 	params := helpers.DagBuilderParams{
 		Maxlinks:   MaxLinks,
 		RawLeaves:  true,
 		CidBuilder: cidBuilder,
 		Dagserv:    dserv,
 	}
-	db, err := params.New(chunker.NewSizeSplitter(cr, ChunkSize))
+	db, err := params.New(spl)
 	if err != nil {
 		return nil, 0, badInput("%w", err)
 	}

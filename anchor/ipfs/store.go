@@ -250,9 +250,14 @@ var _ ipld.DAGService = (*Store)(nil)
 // the node, so the bytes queued for writing are the bytes the CID names.
 // Blocks from anywhere else (a CAR, a gateway) go through Store.Put,
 // which hashes them.
+//
+// Add is the last the importer sees of a chunk (see splitter): with no
+// store, Add gives the chunk's buffer back to spl at once; with one, the
+// blockWriter gives it back once the block is written.
 type builderDAG struct {
 	ipld.DAGService // Get, GetMany, Remove, RemoveMany: not used by the importer
 	w               *blockWriter
+	spl             *splitter
 }
 
 func (b builderDAG) Add(ctx context.Context, n ipld.Node) error {
@@ -264,6 +269,7 @@ func (b builderDAG) Add(ctx context.Context, n ipld.Node) error {
 			return rejected(ErrMalformed, "block %s: not sha2-256 or too large", c)
 		}
 		if b.w == nil {
+			b.spl.release(data)
 			return nil
 		}
 		return b.w.put(c, data)
@@ -299,6 +305,7 @@ const (
 // reported done before wait has returned nil.
 type blockWriter struct {
 	store *Store
+	done  func(data []byte) // called with each block's bytes once written, or skipped
 	queue chan queuedBlock
 	wg    sync.WaitGroup
 
@@ -311,8 +318,8 @@ type queuedBlock struct {
 	data []byte
 }
 
-func newBlockWriter(s *Store) *blockWriter {
-	w := &blockWriter{store: s, queue: make(chan queuedBlock, queued)}
+func newBlockWriter(s *Store, done func([]byte)) *blockWriter {
+	w := &blockWriter{store: s, done: done, queue: make(chan queuedBlock, queued)}
 	w.wg.Add(writers)
 	for range writers {
 		go w.run()
@@ -323,16 +330,16 @@ func newBlockWriter(s *Store) *blockWriter {
 func (w *blockWriter) run() {
 	defer w.wg.Done()
 	for b := range w.queue {
-		if w.failed() != nil {
-			continue // drain: the importer is stopping
-		}
-		if err := w.store.put(b.c, b.data); err != nil {
-			w.mu.Lock()
-			if w.err == nil {
-				w.err = err
+		if w.failed() == nil { // else drain: the importer is stopping
+			if err := w.store.put(b.c, b.data); err != nil {
+				w.mu.Lock()
+				if w.err == nil {
+					w.err = err
+				}
+				w.mu.Unlock()
 			}
-			w.mu.Unlock()
 		}
+		w.done(b.data)
 	}
 }
 
