@@ -88,7 +88,9 @@ type Archiver struct {
 // and size. The CID is the one `ipfs add --cid-version=1 --raw-leaves
 // --chunker=size-1048576` gives under Kubo's unixfs-v1-2025 profile. At
 // most Limits.MaxFileSize bytes are read: a longer r is refused with
-// [ErrLimit].
+// [ErrLimit]. Blocks are written to the store by two goroutines while the
+// next chunk is read and hashed; AddReader returns once every block is in
+// place, and a block it could not write fails it (no CID is returned).
 func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, error) {
 	if a.Store == nil {
 		return cid.Undef, 0, badInput("Archiver without a Store")
@@ -121,6 +123,7 @@ func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Ci
 	dserv := builderDAG{DAGService: nullDAG{}, spl: spl}
 	if s != nil {
 		dserv = builderDAG{DAGService: s, w: newBlockWriter(s, spl.release), spl: spl}
+		defer dserv.w.wait() // the writers stop even if the importer panics
 	}
 	n, size, err := layout(cr, spl, dserv)
 	if dserv.w != nil {

@@ -49,6 +49,10 @@
 // against its CID when it is written and when it is read: a damaged disk,
 // or a block a power cut left wrong (blocks are not fsync'd), is reported
 // ([ErrBlockHash]), never served, and putting the block again repairs it.
+// Blocks from a CAR or a gateway are hashed on the way in; the archiver's
+// own blocks are hashed once, by the importer that cuts them, and written
+// from the very bytes it hashed, on two writer goroutines while the next
+// chunk is read and hashed.
 //
 // # CAR files, and verifying
 //

@@ -304,10 +304,11 @@ const (
 // then on, so the importer stops, and wait returns it. Nothing written is
 // reported done before wait has returned nil.
 type blockWriter struct {
-	store *Store
-	done  func(data []byte) // called with each block's bytes once written, or skipped
-	queue chan queuedBlock
-	wg    sync.WaitGroup
+	store  *Store
+	done   func(data []byte) // called with each block's bytes once written, or skipped
+	queue  chan queuedBlock
+	closed bool // by wait, on the importer's goroutine
+	wg     sync.WaitGroup
 
 	mu  sync.Mutex
 	err error // the first write error
@@ -360,9 +361,13 @@ func (w *blockWriter) put(c cid.Cid, data []byte) error {
 }
 
 // wait waits for every queued block to be written and returns the first
-// write error. The blockWriter takes no blocks afterwards.
+// write error. The blockWriter takes no blocks afterwards; calling wait
+// again (as a deferred call does) only returns the error again.
 func (w *blockWriter) wait() error {
-	close(w.queue)
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
 	w.wg.Wait()
 	return w.failed()
 }

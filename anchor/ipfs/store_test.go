@@ -114,9 +114,26 @@ func TestArchiveWriteErrorFailsIt(t *testing.T) {
 // block of the file is in the store, whole — read back here through
 // Store.Block, which hashes it.
 func TestArchivedBlocksAreOnDiskWhenItReturns(t *testing.T) {
-	ctx := context.Background()
 	const size = 7<<20 + 1
 	src := writeFile(t, t.TempDir(), "f", 22, size)
+	blocksOnDisk(t, src, size)
+}
+
+// TestArchiveOfRepeatedLeaves: a file of zeros, whose leaves are one
+// block under one CID written by both writers at once, archives whole.
+func TestArchiveOfRepeatedLeaves(t *testing.T) {
+	const size = 6 << 20
+	src := filepath.Join(t.TempDir(), "zeros")
+	writeBytes(t, src, make([]byte, size))
+	blocksOnDisk(t, src, size)
+}
+
+// blocksOnDisk archives src (of size bytes) into fresh stores, three
+// times, and checks that every block is in the store when AddReader
+// returns.
+func blocksOnDisk(t *testing.T, src string, size int64) {
+	t.Helper()
+	ctx := context.Background()
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
