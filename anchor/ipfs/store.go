@@ -242,7 +242,8 @@ var _ ipld.DAGService = (*Store)(nil)
 // Skipping the second hash is sound because of where the two come from.
 // A *dag.RawNode the importer makes (NewRawNodeWPrefix) holds the chunk
 // it was given and the CID hashed from that chunk; the chunk is a buffer
-// the chunker filled and handed over, which nobody writes afterwards. A
+// the splitter filled before handing it over and refills only once it is
+// given back, after its block is written (see splitter). A
 // *dag.ProtoNode's CID is the hash of its cached encoding and RawData
 // returns that same encoding; a change to the node makes a new encoding
 // (a new slice) and a new CID, never rewrites the old slice. Both are
@@ -292,7 +293,8 @@ func (b builderDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
 // Block writing runs beside the importer: while one chunk is written the
 // importer reads and hashes the next. writers goroutines write the blocks
 // of a queue of queued; the importer waits when the queue is full, so at
-// most writers+queued blocks (9 MiB of leaves) are held at once.
+// most 8 chunks (8 MiB) are held at once: 2 being written, 4 queued, and
+// the importer's current and next.
 const (
 	writers = 2
 	queued  = 4
