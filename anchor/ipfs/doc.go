@@ -142,9 +142,9 @@
 // turn in every iteration, so that they meet the same load, and gives
 // their ratios (22 runs of -benchtime 3x): reading the file from the page
 // cache and hashing it (SHA-256) 530 to 1,490 MB/s; writing its 256
-// chunks as the store does, without hashing, 190 to 620 MB/s, 0.28 to
-// 0.55 times the hashing (median 0.36), the floor under the archive on
-// this disk; archiving it into a fresh store 160 to 750 MB/s, 0.21 to
+// chunks as the store does, on one goroutine and without hashing, 190 to
+// 620 MB/s, 0.28 to 0.55 times the hashing (median 0.36), what the disk
+// takes; archiving it into a fresh store 160 to 750 MB/s, 0.21 to
 // 0.50 times the hashing (median 0.30; before the writer goroutines and
 // the chunk pool 0.14 to 0.31, median 0.20), 0.6 to 1.4 times the bare
 // writes (median 0.77). What bounds it is the kernel's work per block
