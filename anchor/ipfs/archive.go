@@ -14,7 +14,6 @@ import (
 	ipld "github.com/ipfs/go-ipld-format"
 	mh "github.com/multiformats/go-multihash"
 
-	chunker "github.com/ipfs/boxo/chunker"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
@@ -89,12 +88,14 @@ type Archiver struct {
 // and size. The CID is the one `ipfs add --cid-version=1 --raw-leaves
 // --chunker=size-1048576` gives under Kubo's unixfs-v1-2025 profile. At
 // most Limits.MaxFileSize bytes are read: a longer r is refused with
-// [ErrLimit].
+// [ErrLimit]. Blocks are written to the store by two goroutines while the
+// next chunk is read and hashed; AddReader returns once every block is in
+// place, and a block it could not write fails it (no CID is returned).
 func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, error) {
 	if a.Store == nil {
 		return cid.Undef, 0, badInput("Archiver without a Store")
 	}
-	return a.addReader(ctx, r, builderDAG{DAGService: a.Store, store: a.Store})
+	return a.addReader(ctx, r, a.Store)
 }
 
 // CID returns the CID [Archiver.AddReader] would give the bytes of r,
@@ -103,7 +104,7 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 // bytes are read.
 func CID(ctx context.Context, r io.Reader, lim Limits) (cid.Cid, int64, error) {
 	a := &Archiver{Limits: lim}
-	return a.addReader(ctx, r, builderDAG{DAGService: nullDAG{}})
+	return a.addReader(ctx, r, nil)
 }
 
 // nullDAG holds nothing.
@@ -113,32 +114,56 @@ func (nullDAG) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	return nil, ipld.ErrNotFound{Cid: c}
 }
 
-func (a *Archiver) addReader(ctx context.Context, r io.Reader, dserv ipld.DAGService) (cid.Cid, int64, error) {
+// addReader archives r into s, or with s nil only computes its CID.
+func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Cid, int64, error) {
 	lim := a.Limits.withDefaults()
 	remaining := min(lim.MaxFileSize, lim.MaxTotalSize-a.total)
 	cr := &countingReader{r: r, ctx: ctx, max: remaining}
+	spl := newSplitter(cr)
+	dserv := builderDAG{DAGService: nullDAG{}, spl: spl}
+	if s != nil {
+		dserv = builderDAG{DAGService: s, w: newBlockWriter(s, spl.release), spl: spl}
+		defer dserv.w.wait() // the writers stop even if the importer panics
+	}
+	n, size, err := layout(cr, spl, dserv)
+	if dserv.w != nil {
+		// Every block is on disk (renamed into place) before the CID
+		// is returned, and a failed write fails the archive.
+		if werr := dserv.w.wait(); err == nil && werr != nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return cid.Undef, 0, err
+	}
+	a.total += size
+	return n.Cid(), size, nil
+}
+
+// layout builds the DAG of the chunks spl cuts from cr, handing every
+// block to dserv.
+func layout(cr *countingReader, spl *splitter, dserv builderDAG) (ipld.Node, int64, error) {
 	params := helpers.DagBuilderParams{
 		Maxlinks:   MaxLinks,
 		RawLeaves:  true,
 		CidBuilder: cidBuilder,
 		Dagserv:    dserv,
 	}
-	db, err := params.New(chunker.NewSizeSplitter(cr, ChunkSize))
+	db, err := params.New(spl)
 	if err != nil {
-		return cid.Undef, 0, badInput("%w", err)
+		return nil, 0, badInput("%w", err)
 	}
 	n, err := balanced.Layout(db)
 	if cr.err != nil {
-		return cid.Undef, 0, cr.err
+		return nil, 0, cr.err
 	}
 	if err != nil {
 		if errors.Is(err, ErrRejected) || errors.Is(err, ErrBadInput) || errors.Is(err, ErrCouldNotCheck) {
-			return cid.Undef, 0, err
+			return nil, 0, err
 		}
-		return cid.Undef, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)
+		return nil, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)
 	}
-	a.total += cr.n
-	return n.Cid(), cr.n, nil
+	return n, cr.n, nil
 }
 
 // countingReader counts, bounds and watches ctx.

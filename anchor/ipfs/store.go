@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -235,29 +236,49 @@ var _ ipld.DAGService = (*Store)(nil)
 // builderDAG is the DAGService the Archiver gives boxo's importer. The
 // importer hands it boxo's own node types, which compute their CID from
 // their bytes themselves, so it stores them without hashing them a second
-// time; any other node is checked as Store.Add checks it. With store nil
-// it keeps nothing ([CID]).
+// time; any other node is checked as Store.Add checks it. With w nil it
+// keeps nothing ([CID]).
+//
+// Skipping the second hash is sound because of where the two come from.
+// A *dag.RawNode the importer makes (NewRawNodeWPrefix) holds the chunk
+// it was given and the CID hashed from that chunk; the chunk is a buffer
+// the splitter filled before handing it over and refills only once it is
+// given back, after its block is written (see splitter). A
+// *dag.ProtoNode's CID is the hash of its cached encoding and RawData
+// returns that same encoding; a change to the node makes a new encoding
+// (a new slice) and a new CID, never rewrites the old slice. Both are
+// read here on the importer's goroutine, which is the only one touching
+// the node, so the bytes queued for writing are the bytes the CID names.
+// Blocks from anywhere else (a CAR, a gateway) go through Store.Put,
+// which hashes them.
+//
+// Add is the last the importer sees of a chunk (see splitter): with no
+// store, Add gives the chunk's buffer back to spl at once; with one, the
+// blockWriter gives it back once the block is written.
 type builderDAG struct {
 	ipld.DAGService // Get, GetMany, Remove, RemoveMany: not used by the importer
-	store           *Store
+	w               *blockWriter
+	spl             *splitter
 }
 
 func (b builderDAG) Add(ctx context.Context, n ipld.Node) error {
 	switch n.(type) {
 	case *dag.RawNode, *dag.ProtoNode:
+		data := n.RawData()
 		c := n.Cid()
-		if c.Prefix().MhType != sha256Code || len(n.RawData()) > MaxBlockSize {
+		if c.Prefix().MhType != sha256Code || len(data) > MaxBlockSize {
 			return rejected(ErrMalformed, "block %s: not sha2-256 or too large", c)
 		}
-		if b.store == nil {
+		if b.w == nil {
+			b.spl.release(data)
 			return nil
 		}
-		return b.store.put(c, n.RawData())
+		return b.w.put(c, data)
 	}
-	if b.store == nil {
-		return checkBlock(n.Cid(), n.RawData())
+	if err := checkBlock(n.Cid(), n.RawData()); err != nil || b.w == nil {
+		return err
 	}
-	return b.store.Add(ctx, n)
+	return b.w.put(n.Cid(), n.RawData())
 }
 
 func (b builderDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
@@ -267,4 +288,88 @@ func (b builderDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
 		}
 	}
 	return nil
+}
+
+// Block writing runs beside the importer: while one chunk is written the
+// importer reads and hashes the next. writers goroutines write the blocks
+// of a queue of queued; the importer waits when the queue is full, so at
+// most 8 chunks (8 MiB) are held at once: 2 being written, 4 queued, and
+// the importer's current and next.
+const (
+	writers = 2
+	queued  = 4
+)
+
+// A blockWriter writes the blocks an importer hands it to a Store on its
+// own goroutines, each block by Store.put (a temporary file renamed into
+// place). The first write error stops it: put returns that error from
+// then on, so the importer stops, and wait returns it. Nothing written is
+// reported done before wait has returned nil.
+type blockWriter struct {
+	store  *Store
+	done   func(data []byte) // called with each block's bytes once written, or skipped
+	queue  chan queuedBlock
+	closed bool // by wait, on the importer's goroutine
+	wg     sync.WaitGroup
+
+	mu  sync.Mutex
+	err error // the first write error
+}
+
+type queuedBlock struct {
+	c    cid.Cid
+	data []byte
+}
+
+func newBlockWriter(s *Store, done func([]byte)) *blockWriter {
+	w := &blockWriter{store: s, done: done, queue: make(chan queuedBlock, queued)}
+	w.wg.Add(writers)
+	for range writers {
+		go w.run()
+	}
+	return w
+}
+
+func (w *blockWriter) run() {
+	defer w.wg.Done()
+	for b := range w.queue {
+		if w.failed() == nil { // else drain: the importer is stopping
+			if err := w.store.put(b.c, b.data); err != nil {
+				w.mu.Lock()
+				if w.err == nil {
+					w.err = err
+				}
+				w.mu.Unlock()
+			}
+		}
+		w.done(b.data)
+	}
+}
+
+func (w *blockWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// put queues data, whose CID is c, for writing. The caller must not
+// change data afterwards.
+func (w *blockWriter) put(c cid.Cid, data []byte) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	w.queue <- queuedBlock{c, data}
+	return nil
+}
+
+// wait waits for every queued block to be written and returns the first
+// write error. The blockWriter takes no blocks afterwards; calling wait
+// again (as a deferred call does) only returns the error again.
+func (w *blockWriter) wait() error {
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.wg.Wait()
+	return w.failed()
 }
