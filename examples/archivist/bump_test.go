@@ -18,6 +18,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
 // stuckAnchorer anchors at the eth target as eth.Anchorer would, but with
@@ -85,11 +86,11 @@ func TestBump(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := write(t, dir, "a.txt", []byte("stuck"))
-	if _, err := addFiles(j, []string{ev}, 1<<20, nil); err != nil {
+	if _, err := evidence.AddFiles(j, []string{ev}, 1<<20, nil); err != nil {
 		t.Fatal(err)
 	}
 	stuck := stuckAnchorer{client: c.chain.Client(), key: key, sink: common.HexToAddress(testSink)}
-	if _, _, err := anchorAll(ctx, j, []anchor.Anchorer{stuck}); err != nil {
+	if _, _, err := evidence.AnchorAll(ctx, j, []anchor.Anchorer{stuck}); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()

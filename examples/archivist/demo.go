@@ -17,6 +17,7 @@ import (
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
 // The demo's chain: go-ethereum's simulated backend runs in this process
@@ -81,7 +82,7 @@ func (e env) demo(ctx context.Context, args []string) int {
 			Steps []demoStep `json:"steps"`
 			OK    bool       `json:"ok"`
 			Error string     `json:"error,omitempty"`
-		}{dir, steps, err == nil, errString(err)})
+		}{dir, steps, err == nil, evidence.ErrString(err)})
 	}
 	if err != nil {
 		return e.fail(err)
@@ -90,7 +91,7 @@ func (e env) demo(ctx context.Context, args []string) int {
 	return selfattest.ExitVerified
 }
 
-// errDemo marks a demo step whose outcome was not the one expected. It
+// errDemo marks a demo step whose Outcome was not the one expected. It
 // wraps no sentinel of its own, so the demo exits 3 (never 0 or 1) when
 // its story does not hold.
 var errDemo = errors.New("the demo's expectation failed")
@@ -99,12 +100,12 @@ var errDemo = errors.New("the demo's expectation failed")
 // generated files, anchor them at an in-process chain and the memory
 // target, show a receipt pending, make blocks, upgrade, verify every
 // receipt offline and one online, and show a tampered file rejected. It
-// returns the steps and an error if any outcome was not the expected one.
+// returns the steps and an error if any Outcome was not the expected one.
 func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoStep, error) {
 	var steps []demoStep
 	expect := func(step string, err error, want int, detail string) error {
 		code := selfattest.ExitCode(err)
-		steps = append(steps, demoStep{Step: step, Outcome: outcome(err), Exit: code, Detail: detail})
+		steps = append(steps, demoStep{Step: step, Outcome: evidence.Outcome(err), Exit: code, Detail: detail})
 		if code != want {
 			return fmt.Errorf("%w: %s: exit %d, want %d: %v", errDemo, step, code, want, err)
 		}
@@ -130,7 +131,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	defer j.Close()
 
 	say("1. Record %d build outputs in the journal %s", len(paths), journal)
-	items, err := addFiles(j, paths, defaultMaxSize, nil)
+	items, err := evidence.AddFiles(j, paths, evidence.DefaultMaxSize, nil)
 	if err := expect("add", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -150,22 +151,22 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	mem, mf, err := openMemory(journal, nopWriter{})
+	mem, mf, err := evidence.OpenMemory(journal, nopWriter{})
 	if err != nil {
 		return steps, err
 	}
 	say("   eth:    go-ethereum's simulated chain %d; a fresh key %s funded with 10 ETH sends to sink %s", demoChainID, from.Hex(), demoSink.Hex())
-	say("   memory: a signed ledger; its Ed25519 key was made for this demo (%s)", filepath.Base(mf.pub))
-	logT, tf, closeLog, err := openTlog(ctx, journal, tlogFlags{origin: defaultTlogOrigin}, nopWriter{})
+	say("   memory: a signed ledger; its Ed25519 key was made for this demo (%s)", filepath.Base(mf.Pub))
+	logT, tf, closeLog, err := evidence.OpenTlog(ctx, journal, evidence.TlogFlags{Origin: evidence.DefaultTlogOrigin}, nopWriter{})
 	if err != nil {
 		return steps, err
 	}
 	defer closeLog()
-	say("   tlog:   a transparency log in the folder %s, origin %s, its checkpoints signed by a key made for this demo (%s)", filepath.Base(tf.dir), defaultTlogOrigin, filepath.Base(tf.pub))
+	say("   tlog:   a transparency log in the folder %s, origin %s, its checkpoints signed by a key made for this demo (%s)", filepath.Base(tf.Dir), evidence.DefaultTlogOrigin, filepath.Base(tf.Pub))
 	targets := []anchor.Anchorer{mem, ethT, logT}
 
 	say("\n3. Seal the items into a batch and anchor its root at all three")
-	_, bs, err := anchorAll(ctx, j, targets)
+	_, bs, err := evidence.AnchorAll(ctx, j, targets)
 	if err := expect("anchor", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -176,11 +177,11 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		}
 	}
 
-	memV, err := memoryVerifierFile(mf.pub)
+	memV, err := memoryVerifierFile(mf.Pub)
 	if err != nil {
 		return steps, err
 	}
-	logV, _, closeV, err := tlogVerifiers(ctx, []string{tf.pub}, "", "", 0)
+	logV, _, closeV, err := evidence.TlogVerifiers(ctx, []string{tf.Pub}, "", "", 0)
 	closeV()
 	if err != nil {
 		return steps, err
@@ -188,12 +189,12 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	offline := []anchor.AnchorVerifier{memV, eth.NewVerifier(demoChainID, demoSink), logV[0]}
 
 	pendingDir := filepath.Join(dir, "receipts-pending")
-	written, err := writeReceipts(j, pendingDir, nil)
+	written, err := evidence.WriteReceipts(j, pendingDir, nil)
 	if err != nil {
 		return steps, err
 	}
-	_, _, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
-	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", outcome(err), selfattest.ExitCode(err))
+	_, _, _, err = evidence.VerifyFiles(ctx, written[0].File, paths[0], evidence.DefaultMaxSize, false, offline)
+	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", evidence.Outcome(err), selfattest.ExitCode(err))
 	if err := expect("verify a pending receipt", err, selfattest.ExitCouldNotCheck, ""); err != nil {
 		return steps, err
 	}
@@ -208,7 +209,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 			return steps, err
 		}
 	}
-	bs, err = upgradeAll(ctx, j, targets)
+	bs, err = evidence.UpgradeAll(ctx, j, targets)
 	if err := expect("upgrade", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -218,7 +219,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		}
 	}
 	recDir := filepath.Join(dir, "receipts")
-	written, err = writeReceipts(j, recDir, nil)
+	written, err = evidence.WriteReceipts(j, recDir, nil)
 	if err := expect("receipts", err, 0, recDir); err != nil {
 		return steps, err
 	}
@@ -227,10 +228,10 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	say("\n5. Verify every receipt offline, from the receipt, the file and the three verifiers' trust material alone")
 	byName := map[string]string{}
 	for _, p := range paths {
-		byName[evidenceName(p)] = p
+		byName[evidence.EvidenceName(p)] = p
 	}
 	for _, w := range written {
-		_, res, _, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
+		_, res, _, err := evidence.VerifyFiles(ctx, w.File, byName[w.Name], evidence.DefaultMaxSize, false, offline)
 		if err := expect("verify "+filepath.Base(w.Name), err, 0, filepath.Base(w.File)); err != nil {
 			return steps, err
 		}
@@ -242,12 +243,12 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	logOV, _, closeOV, err := tlogVerifiers(ctx, []string{tf.pub}, tf.dir, "", 0)
+	logOV, _, closeOV, err := evidence.TlogVerifiers(ctx, []string{tf.Pub}, tf.Dir, "", 0)
 	defer closeOV()
 	if err != nil {
 		return steps, err
 	}
-	_, res, _, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov, logOV[0]})
+	_, res, _, err := evidence.VerifyFiles(ctx, written[0].File, paths[0], evidence.DefaultMaxSize, true, []anchor.AnchorVerifier{memV, ov, logOV[0]})
 	if err := expect("verify online", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -269,7 +270,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err := os.WriteFile(tampered, b, 0o644); err != nil {
 		return steps, err
 	}
-	_, _, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
+	_, _, _, err = evidence.VerifyFiles(ctx, written[0].File, tampered, evidence.DefaultMaxSize, false, offline)
 	if err := expect("verify a tampered file", err, selfattest.ExitRejected, ""); err != nil {
 		return steps, err
 	}
@@ -283,7 +284,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 // memoryVerifierFile is the memory target's verifier from its public key
 // file, as verify --memory-key reads it.
 func memoryVerifierFile(p string) (anchor.AnchorVerifier, error) {
-	vs, _, closeAll, err := verifiers(context.Background(), verifyFlags{memoryKey: p})
+	vs, _, closeAll, err := evidence.Verifiers(context.Background(), evidence.VerifyFlags{MemoryKey: p})
 	closeAll()
 	if err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -50,16 +51,16 @@ func TestEthInProcess(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ef := ethFlags{keyFile: keyFile, chainID: 1337, sink: testSink, final: 3}
+	ef := evidence.EthFlags{KeyFile: keyFile, ChainID: 1337, Sink: testSink, FinalDepth: 3}
 
-	if _, err := ethTarget(ctx, chain.Client(), ethFlags{keyFile: keyFile, chainID: 1, sink: testSink}, true); !errors.Is(err, anchor.ErrBadInput) {
+	if _, err := evidence.EthTarget(ctx, chain.Client(), evidence.EthFlags{KeyFile: keyFile, ChainID: 1, Sink: testSink}, true); !errors.Is(err, anchor.ErrBadInput) {
 		t.Fatalf("eth target on the wrong chain: %v, want bad input", err)
 	}
-	if _, err := ethTarget(ctx, chain.Client(), ethFlags{chainID: 1337, sink: testSink}, true); !errors.Is(err, errUsage) {
+	if _, err := evidence.EthTarget(ctx, chain.Client(), evidence.EthFlags{ChainID: 1337, Sink: testSink}, true); !errors.Is(err, errUsage) {
 		t.Fatalf("eth target to sign with no key: %v, want a usage error", err)
 	}
 
-	a, err := ethTarget(ctx, chain.Client(), ef, true)
+	a, err := evidence.EthTarget(ctx, chain.Client(), ef, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +73,10 @@ func TestEthInProcess(t *testing.T) {
 	for _, n := range []string{"a.txt", "b.json", "c.bin"} {
 		paths = append(paths, write(t, dir, n, []byte("content of "+n)))
 	}
-	if _, err := addFiles(j, paths, 1<<20, nil); err != nil {
+	if _, err := evidence.AddFiles(j, paths, 1<<20, nil); err != nil {
 		t.Fatal(err)
 	}
-	sealed, bs, err := anchorAll(ctx, j, []anchor.Anchorer{a})
+	sealed, bs, err := evidence.AnchorAll(ctx, j, []anchor.Anchorer{a})
 	if err != nil || sealed != 1 || len(bs) != 1 || len(bs[0].Anchors) != 1 || bs[0].Anchors[0].State != anchor.StatePending {
 		t.Fatalf("anchorAll = %d, %+v, %v; want batch 1 pending", sealed, bs, err)
 	}
@@ -85,25 +86,25 @@ func TestEthInProcess(t *testing.T) {
 	}
 
 	// upgrade builds its own target, with no key: as a later process would.
-	u, err := ethTarget(ctx, chain.Client(), ethFlags{chainID: 1337, sink: testSink, final: 3}, false)
+	u, err := evidence.EthTarget(ctx, chain.Client(), evidence.EthFlags{ChainID: 1337, Sink: testSink, FinalDepth: 3}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := upgradeAll(ctx, j, []anchor.Anchorer{u}); !errors.Is(err, anchor.ErrPending) {
+	if _, err := evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("upgrade before a block: %v, want pending", err)
 	}
 	chain.Commit()
-	bs, err = upgradeAll(ctx, j, []anchor.Anchorer{u})
+	bs, err = evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u})
 	if err != nil || bs[0].Anchors[0].State != anchor.StateConfirmed || bs[0].Anchors[0].Depth != 1 {
 		t.Fatalf("upgrade after a block = %+v, %v; want confirmed at depth 1", bs, err)
 	}
 	chain.Commit()
 	chain.Commit()
-	bs, err = upgradeAll(ctx, j, []anchor.Anchorer{u})
+	bs, err = evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u})
 	if err != nil || bs[0].Anchors[0].State != anchor.StateFinal || bs[0].Anchors[0].Depth != 3 {
 		t.Fatalf("upgrade after three blocks = %+v, %v; want final at depth 3", bs, err)
 	}
-	written, err := writeReceipts(j, filepath.Join(dir, "receipts"), nil)
+	written, err := evidence.WriteReceipts(j, filepath.Join(dir, "receipts"), nil)
 	if err != nil || len(written) != 3 {
 		t.Fatalf("writeReceipts = %d, %v", len(written), err)
 	}
@@ -111,14 +112,14 @@ func TestEthInProcess(t *testing.T) {
 
 	sink := common.HexToAddress(testSink)
 	offline := []anchor.AnchorVerifier{eth.NewVerifier(1337, sink)}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
 		t.Fatalf("verify offline: %v", err)
 	}
 	ov, err := eth.NewOnlineVerifier(1337, sink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, res, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
+	_, res, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
 	if err != nil || len(res.Anchors) != 1 || res.Anchors[0].Checked != "online" || res.Anchors[0].State != "final" || res.Anchors[0].Depth != 3 {
 		t.Fatalf("verify online = %+v, %v; want final at depth 3, checked online", res, err)
 	}
@@ -126,13 +127,13 @@ func TestEthInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("verify online, depth 3 of 10: %v, want pending", err)
 	}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify another file: %v, want rejected", err)
 	}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify for chain 1: %v, want rejected", err)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -30,8 +31,8 @@ func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 	r := archivist(t, dir, "add", "--archive", "--kubo-api", node.APIURL, "--json", "build.log", "sbom/sbom.json")
 	expectCode(t, r, 0)
 	var added struct {
-		Items   []addedItem
-		Archive *archiveStat
+		Items   []evidence.AddedItem
+		Archive *evidence.ArchiveStat
 	}
 	decodeJSON(t, r.stdout, &added)
 	if len(added.Items) != 3 || added.Archive == nil || added.Items[2].Name != added.Archive.CID+".car" || added.Items[2].MediaType != "application/vnd.ipld.car" || added.Archive.Published != node.APIURL {
