@@ -4,15 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
@@ -20,15 +14,13 @@ import (
 	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
-// The demo's chain: go-ethereum's simulated backend runs in this process
-// (no network, no node to install) on chain 1337, and its anchors are
-// final at depth demoDepth.
+// The demo's chain: package evidence's in-process simulated chain.
 const (
-	demoChainID = 1337
-	demoDepth   = 3
+	demoChainID = evidence.SimulatedChainID
+	demoDepth   = evidence.SimulatedDepth
 )
 
-var demoSink = common.HexToAddress("0x5e1f000000000000000000000000000000a77e57")
+var demoSink = evidence.SimulatedSink
 
 // demoFiles are the evidence the demo archives: what a build leaves
 // behind.
@@ -140,17 +132,12 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	}
 
 	say("\n2. Start three targets, in this process")
-	key, err := crypto.GenerateKey()
+	sim, err := evidence.NewSimulatedChain(ctx)
 	if err != nil {
 		return steps, err
 	}
-	from := crypto.PubkeyToAddress(key.PublicKey)
-	chain := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))}})
-	defer chain.Close()
-	ethT, err := eth.New(ctx, chain.Client(), key, demoChainID, demoSink, eth.Options{FinalDepth: demoDepth})
-	if err != nil {
-		return steps, err
-	}
+	defer sim.Close()
+	chain, ethT, from := sim.Backend, sim.Anchorer, sim.From
 	mem, mf, err := evidence.OpenMemory(journal, nopWriter{})
 	if err != nil {
 		return steps, err

@@ -370,14 +370,6 @@ func TestWeb(t *testing.T) {
 	})
 }
 
-func TestDemo(t *testing.T) {
-	r := verifier(t, nil, "demo")
-	expectCode(t, r, 0)
-	if !strings.Contains(r.stdout, "DEMO PASSED") {
-		t.Fatalf("stdout:\n%s", r.stdout)
-	}
-}
-
 // TestConformanceReplay runs the Sigstore conformance suite's own runner,
 // replay.sh, against the built verifier: 140 checks of the conformance
 // cases and 28 of the real-world ones. Every outcome must match, and a

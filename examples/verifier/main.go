@@ -81,8 +81,12 @@ Commands:
         against the rebuild, write the report; 2 also when the build fails or
         makes no artifact
   demo [--keep DIR]
-        release an embedded sample, serve it on 127.0.0.1, verify it, then
-        change one byte on the "CDN" and show that the checks reject it
+        the whole story, offline, in a folder it keeps (DIR, or a new
+        temporary one): build an embedded web app, release it (signed with a
+        key made for the demo, logged in a local log, timestamped by a local
+        authority), serve it on 127.0.0.1, verify it, change one byte on the
+        "CDN" and show verify reject it, then anchor the evidence at a local
+        log, an in-process chain and an IPFS archive and verify every receipt
 
 Run 'verifier <command> --help' for a command's flags.
 

@@ -40,6 +40,21 @@ type AddedItem struct {
 // files only) and returns its evidence. A file that cannot be used fails
 // the whole command: the error names every such file.
 func MeasureFiles(paths []string, limit int64, progress ProgressFunc) ([]anchor.Evidence, []AddedItem, error) {
+	return measureNamed(paths, nil, limit, progress)
+}
+
+// nameOf is the evidence name of the i-th of paths: names[i], or without
+// names the path as given ([EvidenceName]).
+func nameOf(names []string, i int, p string) string {
+	if names != nil {
+		return names[i]
+	}
+	return EvidenceName(p)
+}
+
+// measureNamed is MeasureFiles with the evidence names given (nil: each
+// path's own).
+func measureNamed(paths, names []string, limit int64, progress ProgressFunc) ([]anchor.Evidence, []AddedItem, error) {
 	out := make([]AddedItem, len(paths))
 	evs := make([]anchor.Evidence, len(paths))
 	var errs []error
@@ -49,7 +64,7 @@ func MeasureFiles(paths []string, limit int64, progress ProgressFunc) ([]anchor.
 			errs = append(errs, err)
 			continue
 		}
-		ev, err := anchor.EvidenceFromDigest(EvidenceName(p), MediaType(p), anchor.SHA256, d)
+		ev, err := anchor.EvidenceFromDigest(nameOf(names, i, p), MediaType(p), anchor.SHA256, d)
 		if err == nil {
 			_, err = ev.LeafHash() // checks the name and media type
 		}

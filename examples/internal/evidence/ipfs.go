@@ -278,12 +278,12 @@ func FetchArchive(ctx context.Context, g *ipfs.Gateway, root cid.Cid, dir string
 // archiveStage lays out the files of add --archive in a private folder,
 // each under its evidence name, and measures each while copying it: the
 // digest recorded is the digest of the bytes archived.
-func archiveStage(paths []string, limit int64, stage string) ([]anchor.Evidence, []AddedItem, error) {
+func archiveStage(paths, names []string, limit int64, stage string) ([]anchor.Evidence, []AddedItem, error) {
 	evs := make([]anchor.Evidence, len(paths))
 	items := make([]AddedItem, len(paths))
 	var errs []error
 	for i, p := range paths {
-		name := EvidenceName(p)
+		name := nameOf(names, i, p)
 		rel := strings.TrimLeft(name, "/")
 		if slices.Contains(strings.Split(rel, "/"), "..") {
 			errs = append(errs, fmt.Errorf("%w: %s: add --archive keeps files under their names, and this one climbs out of its folder (..)", ErrUsage, p))
@@ -349,12 +349,18 @@ func copyMeasured(p, dst string, limit int64) ([]byte, int64, error) {
 // the CAR's SHA-256) recorded together, so the next anchor seals them
 // into one batch and its root anchors the archive with the files.
 func AddArchived(ctx context.Context, paths []string, limit int64, journal, storeDir string) ([]anchor.Evidence, []AddedItem, *ArchiveStat, error) {
+	return addArchivedNamed(ctx, paths, nil, limit, journal, storeDir)
+}
+
+// addArchivedNamed is AddArchived with the evidence names given (nil:
+// each path's own), under which the files are archived too.
+func addArchivedNamed(ctx context.Context, paths, names []string, limit int64, journal, storeDir string) ([]anchor.Evidence, []AddedItem, *ArchiveStat, error) {
 	stage, err := os.MkdirTemp("", "archivist-stage-")
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	defer os.RemoveAll(stage)
-	evs, items, err := archiveStage(paths, limit, stage)
+	evs, items, err := archiveStage(paths, names, limit, stage)
 	if err != nil {
 		return nil, nil, nil, err
 	}

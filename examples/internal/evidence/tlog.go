@@ -55,9 +55,9 @@ func tlogFilesOf(journal, dir string) TlogFiles {
 	return TlogFiles{Dir: dir, Key: dir + ".key", Pub: dir + ".pub"}
 }
 
-// quietTessera silences tessera, which logs through klog's global
+// QuietTessera silences tessera, which logs through klog's global
 // settings; the archivist's own lines say what happens.
-func quietTessera() {
+func QuietTessera() {
 	klog.LogToStderr(false)
 	klog.SetOutput(io.Discard)
 }
@@ -68,7 +68,7 @@ func quietTessera() {
 // the process ends: Close waits for a checkpoint that commits to every
 // entry appended.
 func OpenTlog(ctx context.Context, journal string, f TlogFlags, notice io.Writer) (*tlog.LogAnchorer, TlogFiles, func(), error) {
-	quietTessera()
+	QuietTessera()
 	tf := tlogFilesOf(journal, f.Dir)
 	key, created, err := tlog.LoadOrCreateKey(tf.Key, f.Origin)
 	if err != nil {
