@@ -26,7 +26,7 @@ type jflags struct {
 }
 
 func (c *jflags) register(fs *flag.FlagSet) {
-	evidence.RegisterJournal(fs, &c.journal)
+	evidence.RegisterJournal(fs, &c.journal, "the journal `file` (a bbolt database; created by add)")
 	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object on stdout")
 }
 

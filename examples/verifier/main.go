@@ -23,6 +23,7 @@
 //		--bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
 //		[--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
 //		[--source-date-epoch N] [--report FILE] [--summary FILE] [--timeout D]
+//		[--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR] [--archive [--store DIR]]]
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -75,11 +76,14 @@ Commands:
         --bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
         [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
         [--source-date-epoch N] [--report FILE] [--summary FILE]
+        [--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR]]
         the whole check in one command: rebuild the source in a temporary
         copy (SOURCE_DATE_EPOCH from the flag or the git commit), fetch the
         live artifact or page, compare it with the rebuild, verify the bundle
         against the rebuild, write the report; 2 also when the build fails or
-        makes no artifact
+        makes no artifact; --anchor then anchors the evidence (the report,
+        the bundle, the summary) as the archivist does, with its target
+        flags, and writes a receipt per item
   demo [--keep DIR]
         the whole story, offline, in a folder it keeps (DIR, or a new
         temporary one): build an embedded web app, release it (signed with a

@@ -24,9 +24,10 @@ const (
 	DefaultTimeout = 2 * time.Minute
 )
 
-// RegisterJournal registers --journal, the journal file, on fs.
-func RegisterJournal(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "journal", DefaultJournal, "the journal `file` (a bbolt database; created by add)")
+// RegisterJournal registers --journal, the journal file, on fs, with
+// usage as its help (its `file` names the argument).
+func RegisterJournal(fs *flag.FlagSet, p *string, usage string) {
+	fs.StringVar(p, "journal", DefaultJournal, usage)
 }
 
 // JournalExists refuses a journal file that does not exist, for the

@@ -26,6 +26,10 @@ type KeepOptions struct {
 	Out string
 	// Progress, if set, is told how far a long step is.
 	Progress ProgressFunc
+	// Check, if set, are the targets asked how the anchors stand (nil:
+	// every target): a target that cannot check yet (an ipfs target with
+	// no gateway) leaves its anchor pending, for archivist upgrade.
+	Check []anchor.Anchorer
 	// BeforeUpgrade, if set, runs between anchoring and asking the
 	// targets how the anchors stand: an in-process chain makes its
 	// blocks there.
@@ -96,7 +100,11 @@ func Keep(ctx context.Context, j *anchor.Journal, journal string, paths []string
 			aerr = errors.Join(aerr, err)
 		}
 	}
-	bs, uerr := UpgradeAll(ctx, j, targets)
+	check := targets
+	if o.Check != nil {
+		check = o.Check
+	}
+	bs, uerr := UpgradeAll(ctx, j, check)
 	if errors.Is(uerr, ErrStillPending) {
 		uerr = nil
 	}
