@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -60,13 +61,16 @@ type Anchorer struct {
 	name    string
 	kubo    *Kubo
 	gateway *Gateway
+	pinning *PinningService // nil: the node's pin is the anchor's
+	pinWait time.Duration
 }
 
 // NewAnchorer returns an Anchorer named name (the "target" of its entries,
 // 1 to 128 bytes of printable ASCII: name the node, e.g.
 // "ipfs:archive.example.org") publishing through kubo and checking
 // through gateway (the node's own gateway, or any trustless gateway).
-func NewAnchorer(name string, kubo *Kubo, gateway *Gateway) (*Anchorer, error) {
+// [WithPinningService] keeps the records at a pinning service too.
+func NewAnchorer(name string, kubo *Kubo, gateway *Gateway, opts ...AnchorerOption) (*Anchorer, error) {
 	if kubo == nil || gateway == nil {
 		return nil, badInput("NewAnchorer: nil Kubo or Gateway")
 	}
@@ -78,7 +82,14 @@ func NewAnchorer(name string, kubo *Kubo, gateway *Gateway) (*Anchorer, error) {
 			return nil, badInput("NewAnchorer: the name is not printable ASCII")
 		}
 	}
-	return &Anchorer{name: name, kubo: kubo, gateway: gateway}, nil
+	a := &Anchorer{name: name, kubo: kubo, gateway: gateway}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.pinning == nil && a.pinWait != 0 {
+		return nil, badInput("NewAnchorer: a nil PinningService")
+	}
+	return a, nil
 }
 
 // Name returns the target's name.
@@ -89,6 +100,9 @@ func (a *Anchorer) Verifier() anchor.AnchorVerifier { return &Verifier{TargetNam
 
 // Anchor publishes and pins root's anchor record and returns its entry.
 // Anchoring a root again publishes and pins the same record: one anchor.
+// With a pinning service it then pins the record there too and returns
+// once the service says pinned ([ErrPinFailed] if it fails the pin,
+// [ErrPinPending] if the wait ends first).
 func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return anchor.Entry{}, fmt.Errorf("%w: %w", ErrCouldNotCheck, err)
@@ -105,6 +119,11 @@ func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, 
 	if err := a.kubo.DagImport(ctx, &car, c); err != nil {
 		return anchor.Entry{}, err
 	}
+	if a.pinning != nil {
+		if err := a.pinRemote(ctx, root, c); err != nil {
+			return anchor.Entry{}, err
+		}
+	}
 	return entryFor(a.name, root)
 }
 
@@ -116,7 +135,10 @@ func entryFor(target string, root anchor.Hash) (anchor.Entry, error) {
 
 // Check reports the state of entry's anchor of root: final (depth 1) if
 // the entry names root's record, the node pins it, and the gateway serves
-// it and it verifies; failed if the node no longer pins it. An entry for
+// it and it verifies; failed if the node no longer pins it. With a
+// pinning service ([WithPinningService]) the service, not the node, says
+// whether the record is pinned: pending while queued or pinning, failed
+// when failed or gone. An entry for
 // another root or target is rejected ([anchor.ErrAnchor]); a node or
 // gateway that does not answer is [anchor.ErrCouldNotCheck].
 func (a *Anchorer) Check(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Status, error) {
@@ -129,13 +151,24 @@ func (a *Anchorer) Check(ctx context.Context, root anchor.Hash, entry anchor.Ent
 		return st, err
 	}
 	c := RecordCID(root)
-	pinned, err := a.kubo.Pinned(ctx, c)
-	if err != nil {
-		return st, err
-	}
-	if !pinned {
-		st.State = anchor.StateFailed
-		return st, nil
+	if a.pinning != nil {
+		state, err := a.remoteState(ctx, c)
+		if err != nil {
+			return st, err
+		}
+		if state != anchor.StateFinal {
+			st.State = state
+			return st, nil
+		}
+	} else {
+		pinned, err := a.kubo.Pinned(ctx, c)
+		if err != nil {
+			return st, err
+		}
+		if !pinned {
+			st.State = anchor.StateFailed
+			return st, nil
+		}
 	}
 	if err := fetchRecord(ctx, a.gateway, c); err != nil {
 		return st, err

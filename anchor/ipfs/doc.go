@@ -83,8 +83,45 @@
 // [Kubo] speaks Kubo's RPC API: [Kubo.Publish] streams an archive's CAR
 // into /api/v0/dag/import, which pins its root; [Kubo.Pinned] asks
 // /api/v0/pin/ls. The RPC API controls the node: use it on loopback or
-// behind authentication. (The IPFS Pinning Service API is not spoken
-// here.)
+// behind authentication.
+//
+// # Pinning services
+//
+// [PinningService] speaks the IPFS Pinning Service API, the protocol of
+// pinning services and of ipfs-cluster's pinsvcapi, through boxo's
+// generated client for it (github.com/ipfs/boxo/pinning/remote/client/
+// openapi; the wrapper beside it cannot bound an answer or refuse a
+// redirect). [PinningService.Pin] asks the service to pin a CID (POST
+// /pins, with a name and, as origins, the multiaddrs of a node that has
+// the content) and reads the request (GET /pins/{requestid}) until the
+// service says "pinned": "queued" and "pinning" are waited on until ctx
+// ends ([ErrPinPending]), "failed", or a request the service dropped, is
+// [ErrPinFailed]. A CID the service already pins, or is pinning, is not
+// asked for twice. [PinningService.Status] lists a CID's requests (GET
+// /pins?cid=…, all four statuses: the protocol lists only pinned ones
+// unless asked) and reports the one furthest along; [PinningService.Remove]
+// deletes them (DELETE /pins/{requestid}).
+//
+// The access token is the caller's; it is sent as a bearer token only to
+// the endpoint given, which must be https (plain http is accepted on
+// loopback only); redirects are refused, so it goes nowhere else; it is
+// never logged or printed, and an error quoting the service's words has
+// it removed should the service echo it. Every call has a deadline
+// (PinningService.Timeout, 1 minute), every answer is read through a
+// 1 MiB bound ([ErrTooLarge]), and every answer is checked against the
+// question: a status of another CID than the one asked about, of another
+// request, with an unknown status, no request id, a listing without its
+// count, or anything that is not the API's JSON is [ErrPinningAnswer]; a
+// refused token (HTTP 401, 403) is [ErrPinningAuth]; another HTTP error
+// is a [PinningError]; no answer in time is [ErrCouldNotCheck]. None of
+// these is a rejection of the content, and none is a pass.
+//
+// What a pin status proves: nothing about the content. "pinned" is the
+// service's word that it holds the DAG of that CID, no more: a service
+// can say it and not do it. What the content is, is proved by the CID
+// alone, and that it can be had by retrieving it and verifying every
+// block ([Gateway.Fetch]); the service's word adds that someone has
+// undertaken to keep it.
 //
 // # Anchoring
 //
@@ -95,6 +132,14 @@
 // `ipfs add` of the record gives under the profile):
 //
 //	{"kind":"ipfs","target":"<name>","cid":"bafkrei…"}
+//
+// With a pinning service ([WithPinningService]), Anchor also pins the
+// record there and waits until the service says pinned, and Check asks
+// the service, not the node: pending while the service has the record
+// queued or pinning, failed when it failed it or no longer has it (no
+// error: anchor again), and final only when it says pinned and the
+// gateway serves the record and it verifies; the service's word alone
+// never makes an anchor final.
 //
 // Why a record and not the evidence archive's own CID: an anchor must
 // follow from the root, so that a verifier holding only the receipt
@@ -126,7 +171,22 @@
 // our CIDs with `ipfs add` (0 B, 1 B, 1 MiB, 1 MiB + 1 B, 3 MiB + 5 B, a
 // folder, and 201 MiB + 7 B, whose 202 chunks need the 1024-link width),
 // publish an archive to it, fetch it back from its own gateway, and run
-// anchortest.Run against the Anchorer. boxo's gateway handler, served on
+// anchortest.Run against the Anchorer. Package
+// [github.com/ats-run/selfattest/anchor/ipfs/pinningtest] runs an
+// in-process pinning service, written from the Pinning Service API's
+// specification with the OpenAPI types boxo ships (boxo's own client
+// speaks to it), which pins on that Kubo node: the Anchorer with a pinning
+// service passes anchortest.Run against it, and its tamper table (another
+// CID, an unknown status, malformed JSON, 401, 500, a hung server, an
+// oversize answer, a redirect) is refused with the sentinels above.
+// The client was also checked once by hand against a real service,
+// ipfs-cluster v1.1.6's pinsvcapi (one peer on loopback, over the same
+// Kubo, with a JWT bearer token): it pinned an archive the node had
+// unpinned, reported pinned, refused a wrong token as [ErrPinningAuth],
+// removed the pin, and the Anchorer with it passed anchortest.Run. No test
+// does so: the Go module proxy does not serve ipfs-cluster, so it cannot
+// be built on first use as Kubo is.
+// boxo's gateway handler, served on
 // 127.0.0.1, is a second real gateway; an httptest server serves the
 // tampered CARs of the tamper table.
 //
@@ -149,5 +209,8 @@
 // [ErrCouldNotCheck] (beneath anchor.ErrCouldNotCheck) and [ErrBadInput]
 // (beneath anchor.ErrBadInput). A rejection says why with a finer
 // sentinel: [ErrBlockHash], [ErrMissingBlock], [ErrExtraBlock],
-// [ErrWrongRoot], [ErrSize], [ErrMalformed], [ErrPath].
+// [ErrWrongRoot], [ErrSize], [ErrMalformed], [ErrPath], [ErrNoEntry],
+// [ErrPinFailed] (a pinning service failed or dropped the pin). A
+// could-not-check may say why: [ErrTooLarge], [ErrPinPending],
+// [ErrPinningAuth], [ErrPinningAnswer], [RPCError], [PinningError].
 package ipfs

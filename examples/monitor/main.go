@@ -272,7 +272,10 @@ func configure(ctx context.Context, logLoc, origin, logKey, rootFile, state stri
 		}
 		mon.opts.Witnesses = p
 	}
-	if strings.HasPrefix(logLoc, "http://") || strings.HasPrefix(logLoc, "https://") {
+	// Anything that reads as a URL goes to the fetcher, whose policy
+	// refuses what is not https (or http to loopback); the rest is a
+	// folder.
+	if strings.Contains(logLoc, "://") {
 		f, err := logfetch.NewHTTPFetcher(logLoc, logfetch.HTTPOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --log: %w", errUsage, err)

@@ -65,7 +65,9 @@ const (
 // the verify command, change one byte on the "CDN" and watch verify fail,
 // then keep the evidence: anchor it at the local log, an in-process chain
 // and an IPFS archive, and verify every receipt offline. It exits 0 only
-// if every step ended as the story says.
+// if every step ended as the story says; otherwise the story does not
+// hold, which is no rejection of anything: it exits 3 (2 when its folder
+// cannot be used), never 1.
 func (e env) demo(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("demo", "[--keep DIR]")
 	keep := fs.String("keep", "", "work in `DIR` (created if need be; default: a new temporary folder); it is kept, with the report and receipts")
@@ -96,10 +98,12 @@ func (e env) demo(ctx context.Context, args []string) int {
 	start := time.Now()
 	if err := e.story(ctx, dir); err != nil {
 		fmt.Fprintf(e.stdout, "\n❌ DEMO FAILED: %v\n", err)
-		if code := exitCode(err); code != exitVerified {
+		// A story that does not hold is no rejection of anything: 3, never
+		// 1; 2 when the folder or an input could not be used.
+		if code := exitCode(err); code == exitUsage {
 			return code
 		}
-		return exitRejected
+		return exitCouldNotCk
 	}
 	fmt.Fprintf(e.stdout, "\n✅ DEMO PASSED in %s: the release verified, the changed byte was caught, every receipt verified offline\n", time.Since(start).Round(100*time.Millisecond))
 	return exitVerified
