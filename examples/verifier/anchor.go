@@ -36,7 +36,7 @@ func (a *anchorFlags) register(fs *flag.FlagSet) {
 	a.targets.Register(fs, true)
 	evidence.RegisterJournal(fs, &a.journal, "--anchor: the archivist's journal `file` the evidence is recorded in (a bbolt database, created on first use)")
 	fs.StringVar(&a.receipts, "receipts", "", "--anchor: write the receipts into `DIR` (default: receipts, beside the journal)")
-	fs.BoolVar(&a.archive, "archive", false, "--anchor: also archive the evidence as one IPFS folder and record its CAR (F.archives/<CID>.car) beside it, as archivist add --archive")
+	fs.BoolVar(&a.archive, "archive", false, "--anchor: also archive the evidence as one IPFS folder and record its CAR (F.archives/<CID>.car) beside it, as archivist add --archive; with --kubo-api, publish it there and pin it")
 	fs.StringVar(&a.store, "store", "", "--archive: the block store `folder` (default: F.ipfs beside the journal)")
 }
 
@@ -156,6 +156,13 @@ func (e env) keepEvidence(ctx context.Context, k *keeper, rf reportFlags, vf *ve
 	}
 	if kept.Archive != nil {
 		fmt.Fprintf(out, "   archive %s: its CAR %s is an item too\n", kept.Archive.CID, kept.Archive.CAR)
+		if api := k.flags.targets.Ipfs.KuboAPI; api != "" {
+			if perr := evidence.PublishArchive(ctx, kept.Archive, api, k.flags.targets.Timeout); perr != nil {
+				err = errors.Join(err, perr)
+			} else {
+				fmt.Fprintf(out, "   archive %s published to %s and pinned\n", kept.Archive.CID, api)
+			}
+		}
 	}
 	for _, b := range kept.Batches {
 		if b.ID != kept.Sealed {

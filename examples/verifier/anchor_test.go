@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ipfs/go-cid"
+
+	"github.com/ats-run/selfattest/anchor/ipfs"
+	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
 	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify/report"
@@ -97,9 +102,11 @@ func archivistRun(t *testing.T, args ...string) result {
 // changed on the server still fails (1), its evidence anchored too.
 func TestVerifyAnchor(t *testing.T) {
 	f := newAnchorFixture(t)
+	node := kubotest.Start(t, kubotest.Options{})
 	chain := evidencetest.NewHTTPChain(t, f.work)
-	ethFlags := []string{"--eth-rpc", chain.URL, "--chain-id", "1337", "--sink", anchorSink, "--final-depth", "3"}
-	args := f.args(append([]string{"--anchor", "tlog,eth", "--eth-key-file", chain.KeyFile}, ethFlags...)...)
+	targetFlags := []string{"--eth-rpc", chain.URL, "--chain-id", "1337", "--sink", anchorSink, "--final-depth", "3",
+		"--kubo-api", node.APIURL, "--ipfs-gateway", node.GatewayURL}
+	args := f.args(append([]string{"--anchor", "tlog,eth,ipfs", "--archive", "--eth-key-file", chain.KeyFile}, targetFlags...)...)
 	r := verifier(t, nil, args...)
 	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	expectCode(t, r, 0)
@@ -108,8 +115,8 @@ func TestVerifyAnchor(t *testing.T) {
 	if verdict < 0 || anchored < verdict {
 		t.Fatalf("the anchoring is not said after the verdict")
 	}
-	mustContain(t, "stdout", r.stdout, "archivist.local: final", "eth:1337:"+anchorSink[2:]+": pending",
-		"3 receipt(s) written to "+filepath.Join(f.work, "receipts"), "'archivist upgrade --journal", "✅ evidence anchored")
+	mustContain(t, "stdout", r.stdout, "archivist.local: final", "eth:1337:"+anchorSink[2:]+": pending", "ipfs: final at depth 1",
+		"published to "+node.APIURL+" and pinned", "4 receipt(s) written to "+filepath.Join(f.work, "receipts"), "'archivist upgrade --journal", "✅ evidence anchored")
 	readReport(t, filepath.Join(f.work, "report.json"), report.StatusPass)
 	bundleCopy := filepath.Join(f.work, "report.bundle.sigstore.json")
 	served, err := os.ReadFile(filepath.Join(f.demo, "release", "release.intoto.sigstore.json"))
@@ -123,22 +130,34 @@ func TestVerifyAnchor(t *testing.T) {
 	for range 3 {
 		chain.Chain.Commit()
 	}
-	up := archivistRun(t, append([]string{"upgrade", "--journal", filepath.Join(f.work, "archivist.journal"), "--to", "tlog,eth"}, ethFlags...)...)
+	up := archivistRun(t, append([]string{"upgrade", "--journal", filepath.Join(f.work, "archivist.journal"), "--to", "tlog,eth,ipfs"}, targetFlags...)...)
 	if up.code != 0 {
 		t.Fatalf("archivist upgrade: exit %d\n%s\n%s", up.code, up.stdout, up.stderr)
+	}
+	cars, _ := filepath.Glob(filepath.Join(f.work, "archivist.journal.archives", "*.car"))
+	if len(cars) != 1 {
+		t.Fatalf("archives: %v", cars)
 	}
 	files := map[string]string{
 		filepath.Join(f.work, "report.json"): filepath.Join(f.work, "report.json"),
 		bundleCopy:                           bundleCopy,
 		filepath.Join(f.work, "summary.md"):  filepath.Join(f.work, "summary.md"),
+		filepath.Base(cars[0]):               cars[0],
 	}
 	tlogPub := filepath.Join(f.work, "archivist.journal.tlog.pub")
-	checkReceipts(t, filepath.Join(f.work, "receipts"), files, tlogPub, 1337, anchorSink, []string{"tlog", "eth"})
+	checkReceipts(t, filepath.Join(f.work, "receipts"), files, tlogPub, 1337, anchorSink, []string{"tlog", "eth", "ipfs"})
+	root, err := cid.Decode(strings.TrimSuffix(filepath.Base(cars[0]), ".car"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pinned, err := (&ipfs.Kubo{URL: node.APIURL}).Pinned(context.Background(), root); err != nil || !pinned {
+		t.Fatalf("the archive %s is not pinned at the node: %v", root, err)
+	}
 	receipts, _ := filepath.Glob(filepath.Join(f.work, "receipts", "*-report.json.receipt.json"))
 	if len(receipts) != 1 {
 		t.Fatalf("the report's receipt: %v", receipts)
 	}
-	v := archivistRun(t, "verify", "--tlog-key", tlogPub, "--chain-id", "1337", "--sink", anchorSink, receipts[0], filepath.Join(f.work, "report.json"))
+	v := archivistRun(t, "verify", "--tlog-key", tlogPub, "--chain-id", "1337", "--sink", anchorSink, "--ipfs", receipts[0], filepath.Join(f.work, "report.json"))
 	if v.code != 0 {
 		t.Fatalf("archivist verify: exit %d\n%s\n%s", v.code, v.stdout, v.stderr)
 	}
@@ -155,7 +174,7 @@ func TestVerifyAnchor(t *testing.T) {
 	}
 	r = verifier(t, nil, args...)
 	expectCode(t, r, 1)
-	mustContain(t, "stdout", r.stdout, "❌ VERIFICATION FAILED", "5 receipt(s) written to", "✅ evidence anchored")
+	mustContain(t, "stdout", r.stdout, "❌ VERIFICATION FAILED", "7 receipt(s) written to", "✅ evidence anchored")
 	readReport(t, filepath.Join(f.work, "report.json"), report.StatusFail)
 }
 

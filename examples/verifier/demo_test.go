@@ -14,6 +14,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/anchor/ipfs"
 	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/verify/report"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
@@ -93,8 +94,8 @@ func TestDemo(t *testing.T) {
 }
 
 // checkReceipts verifies every receipt in dir against its file (files, by
-// evidence name) with package anchor, the local log's public key file and
-// the chain's verifier: each must verify, with anchors of the kinds
+// evidence name) with package anchor, the local log's public key file, the
+// chain's verifier and the ipfs entries' offline verifier: each must verify, with anchors of the kinds
 // wantKinds, and the file with one byte changed must be rejected.
 func checkReceipts(t *testing.T, dir string, files map[string]string, tlogPub string, chainID uint64, sink string, wantKinds []string) {
 	t.Helper()
@@ -110,7 +111,7 @@ func checkReceipts(t *testing.T, dir string, files map[string]string, tlogPub st
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs := []anchor.AnchorVerifier{tv, eth.NewVerifier(chainID, common.HexToAddress(sink))}
+	vs := []anchor.AnchorVerifier{tv, eth.NewVerifier(chainID, common.HexToAddress(sink)), &ipfs.Verifier{}}
 	receipts, _ := filepath.Glob(filepath.Join(dir, "*.receipt.json"))
 	if len(receipts) != len(files) {
 		t.Fatalf("%d receipts in %s, want %d", len(receipts), dir, len(files))
