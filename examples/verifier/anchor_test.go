@@ -239,3 +239,16 @@ func TestVerifyAnchorFails(t *testing.T) {
 		}
 	})
 }
+
+// With --json, stdout is the JSON report alone: what --anchor did goes to
+// stderr.
+func TestVerifyAnchorJSON(t *testing.T) {
+	f := newAnchorFixture(t)
+	r := verifier(t, nil, f.args("--json", "--anchor", "tlog")...)
+	expectCode(t, r, 0)
+	rep, err := report.Parse([]byte(r.stdout))
+	if err != nil || rep.Status != report.StatusPass {
+		t.Fatalf("stdout is not the passing JSON report: %v\n%s", err, r.stdout)
+	}
+	mustContain(t, "stderr", r.stderr, "⚓ Anchoring the evidence (--anchor tlog)", "archivist.local: final", "✅ evidence anchored")
+}
