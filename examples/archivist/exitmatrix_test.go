@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 	"github.com/ats-run/selfattest/internal/clitest"
@@ -204,20 +203,7 @@ func TestExitMatrix(t *testing.T) {
 
 		{Cmd: "deploy-contract", Code: 0, Name: "deployed on a chain making a block every 100 ms", Args: func(t *testing.T, dir string) []string {
 			c := evidencetest.NewHTTPChain(t, dir)
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(100 * time.Millisecond):
-						c.Chain.Commit()
-					}
-				}
-			}()
-			t.Cleanup(func() { close(stop); <-done })
+			c.StartMining(t)
 			return []string{"deploy-contract", "--eth-rpc", c.URL, "--chain-id", "1337", "--eth-key-file", c.KeyFile}
 		}, Want: "the Anchor contract is at 0x"},
 		{Cmd: "deploy-contract", Code: 1, Name: "never", Impossible: "deploy-contract sends a transaction and waits for its block: it checks no claim that could be false; a node on another chain is bad input (2), a deployment that reverts or a node that does not answer could not check (3)"},

@@ -58,22 +58,30 @@ func NewHTTPChain(t testing.TB, dir string) HTTPChain {
 // Mining runs f while the chain makes a block every 100 ms: for a
 // command that waits for its transaction's block.
 func (c HTTPChain) Mining(f func()) {
-	stop := make(chan struct{})
+	stop := c.mine()
+	f()
+	stop()
+}
+
+// StartMining makes a block every 100 ms until the test ends.
+func (c HTTPChain) StartMining(t testing.TB) { t.Cleanup(c.mine()) }
+
+// mine makes a block every 100 ms until stop is called.
+func (c HTTPChain) mine() (stop func()) {
+	quit := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for {
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			case <-time.After(100 * time.Millisecond):
 				c.Chain.Commit()
 			}
 		}
 	}()
-	f()
-	close(stop)
-	<-done
+	return func() { close(quit); <-done }
 }
 
 // FreePort returns a port on 127.0.0.1 that was free a moment ago.
