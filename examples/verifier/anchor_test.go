@@ -15,6 +15,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	anchortlog "github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify/report"
@@ -180,9 +181,9 @@ func TestVerifyAnchor(t *testing.T) {
 
 // TestVerifyAnchorFails: what --anchor cannot do. A command line or a
 // log folder it cannot use stops verify before anything is verified (2,
-// no report); an eth endpoint that does not answer lets the verification
-// run and its report be written, and turns its PASS into 3, said after
-// the verdict; a run that failed keeps its 1.
+// no report); a log folder in use or an eth endpoint that does not answer
+// lets the verification run and its report be written, and turns its
+// PASS into 3, said after the verdict.
 func TestVerifyAnchorFails(t *testing.T) {
 	f := newAnchorFixture(t)
 	rep := filepath.Join(f.work, "report.json")
@@ -215,6 +216,26 @@ func TestVerifyAnchorFails(t *testing.T) {
 		expectCode(t, r, 2)
 		mustContain(t, "stderr", r.stderr, "--anchor: the local log "+notDir)
 		noReport(t)
+	})
+	t.Run("tlog folder in use", func(t *testing.T) {
+		// Another process holds the log (here: this one): the log could
+		// not be checked, so the verification runs, its report is written,
+		// and its PASS becomes 3.
+		logDir := filepath.Join(t.TempDir(), "log")
+		key, _, err := anchortlog.LoadOrCreateKey(logDir+".key", "archivist.local")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := anchortlog.Open(context.Background(), logDir, "archivist.local", key, anchortlog.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close(context.Background()) })
+		r := verifier(t, nil, f.args("--anchor", "tlog", "--tlog-dir", logDir)...)
+		expectCode(t, r, 3)
+		mustContain(t, "stdout", r.stdout, "✅ VERIFICATION PASSED", "❌ the evidence could not be anchored: nothing was anchored", "log folder is in use")
+		readReport(t, rep, report.StatusPass)
+		os.Remove(rep)
 	})
 	t.Run("eth without key", func(t *testing.T) {
 		chain := evidencetest.NewHTTPChain(t, t.TempDir())
