@@ -4,7 +4,7 @@
 // online, and verify: all of it in one command, from a rebuild of the
 // source), release/ (a dist folder into a signed, logged, deterministic
 // release) and monitor/ (watch a transparency log for a release identity).
-// archivist/ (record files in an anchor journal, anchor them on a chain,
-// write and verify their receipts) is a module of its own, so that this
-// one does not link go-ethereum.
+// archivist/ (record files in an anchor journal, anchor them at a
+// transparency log, a chain and IPFS, write and verify their receipts)
+// shares internal/evidence with verifier's verify --anchor.
 package examples

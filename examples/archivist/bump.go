@@ -12,6 +12,7 @@ import (
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
 // bumpTarget is an eth target bump re-prices anchors at: the anchorer
@@ -25,7 +26,7 @@ type bumpTarget struct {
 type bumped struct {
 	Batch   uint64 `json:"batch"`
 	Target  string `json:"target"`
-	Outcome string `json:"outcome"` // "bumped", "not stuck", or an outcome of an error
+	Outcome string `json:"outcome"` // "bumped", "not stuck", or an Outcome of an error
 	Nonce   uint64 `json:"nonce"`
 	FeeCap  string `json:"feeCap"`            // the waiting transaction's max fee per gas, wei
 	BaseFee string `json:"baseFee,omitempty"` // the head's base fee, wei
@@ -106,7 +107,7 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 			nu, err := t.a.Bump(ctx, b.Root, entry)
 			if err != nil {
 				err = &anchor.TargetError{Target: t.a.Name(), Err: fmt.Errorf("batch %d: %w", b.ID, err)}
-				bp.Outcome, bp.Reason = outcome(err), err.Error()
+				bp.Outcome, bp.Reason = evidence.Outcome(err), err.Error()
 				errs = append(errs, err)
 				out = append(out, bp)
 				continue
@@ -145,9 +146,9 @@ const bumpArgs = "--to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--
 func (e env) bump(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("bump", bumpArgs)
 	var c jflags
-	var tf targetFlags
+	var tf evidence.TargetFlags
 	c.register(fs)
-	tf.register(fs, true)
+	registerTargets(fs, &tf, true)
 	all := fs.Bool("all", false, "re-price every pending anchor still waiting in the pool, not only those whose fee cap is below the base fee")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -156,33 +157,33 @@ func (e env) bump(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
+	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()
 	if err := c.exists(); err != nil {
 		return e.fail(err)
 	}
-	kinds, err := parseTargets(tf.to)
+	kinds, err := evidence.ParseTargets(tf.To)
 	if err != nil {
 		return e.fail(err)
 	}
 	var targets []bumpTarget
 	for _, k := range kinds {
-		if k != kindEth && k != kindEthEvent {
+		if k != evidence.KindEth && k != evidence.KindEthEvent {
 			return e.fail(fmt.Errorf("%w: bump re-prices eth and eth-event anchors only, not %s", errUsage, k))
 		}
-		if tf.eth.rpc == "" {
+		if tf.Eth.RPC == "" {
 			return e.fail(fmt.Errorf("%w: the %s target needs --eth-rpc", errUsage, k))
 		}
-		cl, err := dialEth(ctx, tf.eth.rpc)
+		cl, err := evidence.DialEth(ctx, tf.Eth.RPC)
 		if err != nil {
 			return e.fail(err)
 		}
 		defer cl.Close()
 		var a *eth.Anchorer
-		if k == kindEth {
-			a, err = ethTarget(ctx, cl, tf.eth, true)
+		if k == evidence.KindEth {
+			a, err = evidence.EthTarget(ctx, cl, tf.Eth, true)
 		} else {
-			a, err = ethEventTarget(ctx, cl, tf.eth, true)
+			a, err = evidence.EthEventTarget(ctx, cl, tf.Eth, true)
 		}
 		if err != nil {
 			return e.fail(err)
@@ -203,7 +204,7 @@ func (e env) bump(ctx context.Context, args []string) int {
 			Journal string   `json:"journal"`
 			Anchors []bumped `json:"anchors"`
 			Error   string   `json:"error,omitempty"`
-		}{c.journal, done, errString(err)})
+		}{c.journal, done, evidence.ErrString(err)})
 		return selfattest.ExitCode(err)
 	}
 	for _, b := range done {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 )
 
 // stuckAnchorer anchors at the eth target as eth.Anchorer would, but with
@@ -75,8 +77,8 @@ func (s stuckAnchorer) Check(context.Context, anchor.Hash, anchor.Entry) (anchor
 func TestBump(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c := newHTTPChain(t, dir)
-	key, err := eth.LoadKeyFile(c.keyFile)
+	c := evidencetest.NewHTTPChain(t, dir)
+	key, err := eth.LoadKeyFile(c.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,25 +87,25 @@ func TestBump(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := write(t, dir, "a.txt", []byte("stuck"))
-	if _, err := addFiles(j, []string{ev}, 1<<20, nil); err != nil {
+	if _, err := evidence.AddFiles(j, []string{ev}, 1<<20, nil); err != nil {
 		t.Fatal(err)
 	}
-	stuck := stuckAnchorer{client: c.chain.Client(), key: key, sink: common.HexToAddress(testSink)}
-	if _, _, err := anchorAll(ctx, j, []anchor.Anchorer{stuck}); err != nil {
+	stuck := stuckAnchorer{client: c.Chain.Client(), key: key, sink: common.HexToAddress(testSink)}
+	if _, _, err := evidence.AnchorAll(ctx, j, []anchor.Anchorer{stuck}); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
 
-	ethArgs := []string{"--eth-rpc", c.url, "--chain-id", "1337", "--sink", testSink}
-	c.chain.Commit()
-	c.chain.Commit()
+	ethArgs := []string{"--eth-rpc", c.URL, "--chain-id", "1337", "--sink", testSink}
+	c.Chain.Commit()
+	c.Chain.Commit()
 	expectCode(t, archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "1"}, ethArgs...)...), 3) // still pending
 
 	// Refused: a target bump does not re-price, no key.
 	expectCode(t, archivist(t, dir, append([]string{"bump", "--to", "memory"}, ethArgs...)...), 2)
 	expectCode(t, archivist(t, dir, append([]string{"bump", "--to", "eth"}, ethArgs...)...), 2)
 
-	r := archivist(t, dir, append([]string{"bump", "--to", "eth", "--json", "--eth-key-file", c.keyFile}, ethArgs...)...)
+	r := archivist(t, dir, append([]string{"bump", "--to", "eth", "--json", "--eth-key-file", c.KeyFile}, ethArgs...)...)
 	expectCode(t, r, 0)
 	var out struct{ Anchors []bumped }
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Anchors) != 1 {
@@ -119,7 +121,7 @@ func TestBump(t *testing.T) {
 		t.Fatalf("the replacement's fee cap %s is below the base fee %s", b.NewCap, b.BaseFee)
 	}
 
-	c.chain.Commit()
+	c.Chain.Commit()
 	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "1"}, ethArgs...)...)
 	expectCode(t, r, 0)
 	if !strings.Contains(r.stdout, "final at depth 1") {
@@ -134,8 +136,8 @@ func TestBump(t *testing.T) {
 	// An anchor the archivist priced: not stuck, left alone.
 	write(t, dir, "b.txt", []byte("fine"))
 	expectCode(t, archivist(t, dir, "add", "b.txt"), 0)
-	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth", "--eth-key-file", c.keyFile}, ethArgs...)...), 0)
-	r = archivist(t, dir, append([]string{"bump", "--to", "eth", "--eth-key-file", c.keyFile}, ethArgs...)...)
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth", "--eth-key-file", c.KeyFile}, ethArgs...)...), 0)
+	r = archivist(t, dir, append([]string{"bump", "--to", "eth", "--eth-key-file", c.KeyFile}, ethArgs...)...)
 	expectCode(t, r, 0)
 	if !strings.Contains(r.stdout, "batch 2 at eth:1337:5e1f000000000000000000000000000000a77e57: not stuck") {
 		t.Fatalf("bump of a fairly priced anchor:\n%s", r.stdout)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -166,8 +167,8 @@ func TestFlowMemory(t *testing.T) {
 	r = archivist(t, f.dir, "upgrade", "--to", "memory", "--memory-mine", "2", "--json")
 	expectCode(t, r, 0)
 	var up struct {
-		Batches  []batchJSON
-		Receipts []writtenReceipt
+		Batches  []evidence.BatchJSON
+		Receipts []evidence.WrittenReceipt
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &up); err != nil {
 		t.Fatalf("upgrade --json: %v\n%s", err, r.stdout)
@@ -229,7 +230,7 @@ func TestFlowMemory(t *testing.T) {
 	}
 	r = archivist(t, f.dir, "status", "--json")
 	expectCode(t, r, 0)
-	var st struct{ Batches []batchJSON }
+	var st struct{ Batches []evidence.BatchJSON }
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st.Batches) != 1 || st.Batches[0].Size != 2 || st.Batches[0].Anchors[0].State != "final" {
 		t.Fatalf("status --json: %v\n%s", err, r.stdout)
 	}
@@ -244,7 +245,7 @@ func TestFlowMemory(t *testing.T) {
 	write(t, f.dir, "new.txt", []byte("new"))
 	r = archivist(t, f.dir, "add", "--json", "new.txt")
 	expectCode(t, r, 0)
-	var added struct{ Items []addedItem }
+	var added struct{ Items []evidence.AddedItem }
 	if err := json.Unmarshal([]byte(r.stdout), &added); err != nil || len(added.Items) != 1 || added.Items[0].Item != 3 || added.Items[0].MediaType != "text/plain" {
 		t.Fatalf("add --json: %v\n%s", err, r.stdout)
 	}
@@ -252,7 +253,7 @@ func TestFlowMemory(t *testing.T) {
 	expectCode(t, r, 0)
 	var an struct {
 		Sealed  uint64
-		Batches []batchJSON
+		Batches []evidence.BatchJSON
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &an); err != nil || an.Sealed != 3 || len(an.Batches) != 2 {
 		t.Fatalf("anchor --json: %v\n%s", err, r.stdout)

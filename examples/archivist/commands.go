@@ -8,23 +8,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
-// Flag parsing and printing; the work is in archive.go.
-
-const (
-	defaultJournal = "archivist.journal"
-	defaultMaxSize = 1 << 30
-	defaultTimeout = 2 * time.Minute
-)
+// Flag parsing and printing; the work is in package
+// examples/internal/evidence.
 
 // jflags are the flags every journal command has.
 type jflags struct {
@@ -33,78 +26,34 @@ type jflags struct {
 }
 
 func (c *jflags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.journal, "journal", defaultJournal, "the journal `file` (a bbolt database; created by add)")
+	evidence.RegisterJournal(fs, &c.journal, "the journal `file` (a bbolt database; created by add)")
 	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object on stdout")
 }
 
 // exists refuses a journal file that does not exist: only add makes one.
-func (c *jflags) exists() error {
-	if _, err := os.Stat(c.journal); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w: no journal at %s (add files first, or give --journal)", errUsage, c.journal)
-	}
-	return nil
-}
+func (c *jflags) exists() error { return evidence.JournalExists(c.journal) }
 
 // open opens the journal; only add creates one. With log, the journal
 // tells it every batch sealed, anchor submitted and state change: the
 // progress of anchor and upgrade.
 func (c *jflags) open(create bool, log *slog.Logger) (*anchor.Journal, error) {
-	if !create {
-		if err := c.exists(); err != nil {
-			return nil, err
-		}
-	}
-	return anchor.OpenJournal(c.journal, anchor.JournalOptions{Logger: log})
+	return evidence.OpenJournal(c.journal, create, log)
 }
 
 // logger writes records as progress lines on stderr: "archivist:", the
 // message and its attributes, no time or level.
-func (e env) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(prefixWriter{e.stderr}, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
-}
+func (e env) logger() *slog.Logger { return evidence.NewLogger(e.stderr, "archivist: ") }
 
-type prefixWriter struct{ w io.Writer }
+// notices is where the targets say what they made (a key, a log): stderr,
+// each line after "archivist: ".
+func (e env) notices() io.Writer { return evidence.PrefixWriter{W: e.stderr, Prefix: "archivist: "} }
 
-func (p prefixWriter) Write(b []byte) (int, error) {
-	if _, err := fmt.Fprintf(p.w, "archivist: %s", b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// targetFlags are anchor's and upgrade's.
-type targetFlags struct {
-	to      string
-	eth     ethFlags
-	tlog    tlogFlags
-	rekor   rekorFlags
-	ipfs    ipfsFlags
-	timeout time.Duration
-}
-
-func (t *targetFlags) register(fs *flag.FlagSet, sign bool) {
-	fs.StringVar(&t.to, "to", "", "the `targets`, comma-separated: "+strings.Join(targetKinds, ", "))
-	t.tlog.register(fs)
-	t.rekor.register(fs)
-	t.ipfs.register(fs)
-	fs.StringVar(&t.eth.rpc, "eth-rpc", "", "eth: the JSON-RPC endpoint `URL`")
-	fs.Uint64Var(&t.eth.chainID, "chain-id", 0, "eth: the chain id the endpoint must be on")
-	fs.StringVar(&t.eth.sink, "sink", "", "eth: the `address` (0x and 40 hex digits) anchor transactions are sent to")
-	fs.StringVar(&t.eth.contract, "contract", "", "eth-event: the Anchor contract's `address` (0x and 40 hex digits; see deploy-contract)")
-	fs.Uint64Var(&t.eth.final, "final-depth", 0, "eth: the depth at which an anchor is final (default 64)")
-	if sign {
-		fs.StringVar(&t.eth.keyFile, "eth-key-file", "", "eth: the `file` holding the sending key, 64 hex digits, mode 600")
-		fs.StringVar(&t.eth.keyEnv, "eth-key-env", "", "eth: the environment `variable` holding the sending key")
-		fs.Uint64Var(&t.eth.maxFeeGw, "max-fee-gwei", 0, "eth: the highest fee per gas to offer, in gwei (default 100)")
-	}
-	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "time limit for the whole command")
+// registerTargets registers anchor's, upgrade's and bump's target flags:
+// --to, every target's settings, and --timeout.
+func registerTargets(fs *flag.FlagSet, tf *evidence.TargetFlags, sign bool) {
+	fs.StringVar(&tf.To, "to", "", "the `targets`, comma-separated: "+strings.Join(evidence.TargetKinds, ", "))
+	tf.Register(fs, sign)
+	fs.DurationVar(&tf.Timeout, "timeout", evidence.DefaultTimeout, "time limit for the whole command")
 }
 
 func (e env) progress(step string, done, total int) {
@@ -121,11 +70,11 @@ func (e env) add(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("add", "[--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]] [--json] FILE...")
 	var c jflags
 	c.register(fs)
-	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest file to accept, in bytes")
+	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the largest file to accept, in bytes")
 	archive := fs.Bool("archive", false, "also archive the files as one IPFS folder (under their names) and record its CAR, F.archives/<CID>.car, as an item beside them: the next anchor seals both into one batch")
 	store := fs.String("store", "", "--archive: the block store `folder` (default F.ipfs beside the journal)")
 	kuboAPI := fs.String("kubo-api", "", "--archive: publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it), once recorded")
-	timeout := fs.Duration("timeout", defaultTimeout, "--archive --kubo-api: time limit for publishing")
+	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "--archive --kubo-api: time limit for publishing")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -135,17 +84,17 @@ func (e env) add(ctx context.Context, args []string) int {
 	}
 	var (
 		evs   []anchor.Evidence
-		items []addedItem
-		ast   *archiveStat
+		items []evidence.AddedItem
+		ast   *evidence.ArchiveStat
 		err   error
 	)
 	if *archive {
 		if *store == "" {
-			*store = storeDirOf(c.journal)
+			*store = evidence.StoreDirOf(c.journal)
 		}
-		evs, items, ast, err = addArchived(ctx, fs.Args(), *maxSize, c.journal, *store)
+		evs, items, ast, err = evidence.AddArchived(ctx, fs.Args(), *maxSize, c.journal, *store)
 	} else {
-		evs, items, err = measureFiles(fs.Args(), *maxSize, e.progress)
+		evs, items, err = evidence.MeasureFiles(fs.Args(), *maxSize, e.progress)
 	}
 	if err != nil {
 		return e.fail(err)
@@ -155,13 +104,13 @@ func (e env) add(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	defer j.Close()
-	if err := recordItems(j, evs, items, e.progress); err != nil {
+	if err := evidence.RecordItems(j, evs, items, e.progress); err != nil {
 		return e.fail(err)
 	}
 	var perr error
 	if ast != nil && *kuboAPI != "" {
 		pctx, cancel := context.WithTimeout(ctx, *timeout)
-		perr = publishArchive(pctx, ast, *kuboAPI, *timeout)
+		perr = evidence.PublishArchive(pctx, ast, *kuboAPI, *timeout)
 		cancel()
 	}
 	if perr != nil {
@@ -169,9 +118,9 @@ func (e env) add(ctx context.Context, args []string) int {
 	}
 	if c.asJSON {
 		e.printJSON(struct {
-			Journal string       `json:"journal"`
-			Items   []addedItem  `json:"items"`
-			Archive *archiveStat `json:"archive,omitempty"`
+			Journal string                `json:"journal"`
+			Items   []evidence.AddedItem  `json:"items"`
+			Archive *evidence.ArchiveStat `json:"archive,omitempty"`
 		}{c.journal, items, ast})
 		return selfattest.ExitCode(perr)
 	}
@@ -192,17 +141,17 @@ func (e env) add(ctx context.Context, args []string) int {
 // exist): a command line the targets refuse leaves the journal unopened
 // and unlocked. It returns an exit code >= 0 when it failed (and said
 // why), -1 otherwise; the caller closes both.
-func (e env) openTargetsAndJournal(ctx context.Context, c jflags, tf targetFlags, sign bool) (*targetSet, *anchor.Journal, int) {
+func (e env) openTargetsAndJournal(ctx context.Context, c jflags, tf evidence.TargetFlags, sign bool) (*evidence.TargetSet, *anchor.Journal, int) {
 	if err := c.exists(); err != nil {
 		return nil, nil, e.fail(err)
 	}
-	ts, err := openTargets(ctx, tf, c.journal, sign, e.stderr)
+	ts, err := evidence.OpenTargets(ctx, tf, c.journal, sign, e.notices())
 	if err != nil {
 		return nil, nil, e.fail(err)
 	}
 	j, err := c.open(false, e.logger())
 	if err != nil {
-		ts.close()
+		ts.Close()
 		return nil, nil, e.fail(err)
 	}
 	return ts, j, -1
@@ -211,9 +160,9 @@ func (e env) openTargetsAndJournal(ctx context.Context, c jflags, tf targetFlags
 func (e env) anchor(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--journal F] [--json]")
 	var c jflags
-	var tf targetFlags
+	var tf evidence.TargetFlags
 	c.register(fs)
-	tf.register(fs, true)
+	registerTargets(fs, &tf, true)
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -221,25 +170,25 @@ func (e env) anchor(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
+	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()
 	ts, j, code := e.openTargetsAndJournal(ctx, c, tf, true)
 	if code >= 0 {
 		return code
 	}
-	defer ts.close()
+	defer ts.Close()
 	defer j.Close()
-	sealed, bs, err := anchorAll(ctx, j, ts.list)
+	sealed, bs, err := evidence.AnchorAll(ctx, j, ts.List)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
 	}
 	if c.asJSON {
 		e.printJSON(struct {
-			Journal string      `json:"journal"`
-			Sealed  uint64      `json:"sealed,omitempty"`
-			Batches []batchJSON `json:"batches"`
-			Error   string      `json:"error,omitempty"`
-		}{c.journal, uint64(sealed), batchesJSON(bs), errString(err)})
+			Journal string               `json:"journal"`
+			Sealed  uint64               `json:"sealed,omitempty"`
+			Batches []evidence.BatchJSON `json:"batches"`
+			Error   string               `json:"error,omitempty"`
+		}{c.journal, uint64(sealed), evidence.BatchesJSON(bs), evidence.ErrString(err)})
 	} else {
 		if sealed != 0 {
 			fmt.Fprintf(e.stdout, "sealed batch %d\n", sealed)
@@ -254,9 +203,9 @@ func (e env) anchor(ctx context.Context, args []string) int {
 func (e env) upgrade(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("upgrade", "--to TARGET[,...] [target flags] [--out DIR] [--journal F] [--json]")
 	var c jflags
-	var tf targetFlags
+	var tf evidence.TargetFlags
 	c.register(fs)
-	tf.register(fs, false)
+	registerTargets(fs, &tf, false)
 	out := fs.String("out", "", "write the receipts into `DIR` (default: receipts, beside the journal)")
 	mine := fs.Uint64("memory-mine", 1, "memory: blocks the fake target makes before it is asked (a real target makes its own)")
 	if code := parse(fs, args); code >= 0 {
@@ -266,50 +215,43 @@ func (e env) upgrade(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	ctx, cancel := context.WithTimeout(ctx, tf.timeout)
+	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()
 	ts, j, code := e.openTargetsAndJournal(ctx, c, tf, false)
 	if code >= 0 {
 		return code
 	}
-	defer ts.close()
+	defer ts.Close()
 	defer j.Close()
-	if ts.memory != nil {
+	if ts.Memory != nil {
 		for range *mine {
-			if err := ts.memory.Mine(); err != nil {
+			if err := ts.Memory.Mine(); err != nil {
 				return e.fail(fmt.Errorf("%w: memory target: %w", anchor.ErrCouldNotCheck, err))
 			}
 		}
 	}
-	bs, uerr := upgradeAll(ctx, j, ts.list)
+	bs, uerr := evidence.UpgradeAll(ctx, j, ts.List)
 	if uerr != nil {
 		fmt.Fprintf(e.stderr, "archivist: %v\n", uerr)
 	}
-	dir := receiptsDir(*out, c.journal)
-	written, werr := writeReceipts(j, dir, e.progress)
+	dir := evidence.ReceiptsDir(*out, c.journal)
+	written, werr := evidence.WriteReceipts(j, dir, e.progress)
 	if werr != nil {
 		fmt.Fprintf(e.stderr, "archivist: receipts: %v\n", werr)
 	}
 	err := errors.Join(uerr, werr)
 	if c.asJSON {
 		e.printJSON(struct {
-			Journal  string           `json:"journal"`
-			Batches  []batchJSON      `json:"batches"`
-			Receipts []writtenReceipt `json:"receipts"`
-			Error    string           `json:"error,omitempty"`
-		}{c.journal, batchesJSON(bs), written, errString(err)})
+			Journal  string                    `json:"journal"`
+			Batches  []evidence.BatchJSON      `json:"batches"`
+			Receipts []evidence.WrittenReceipt `json:"receipts"`
+			Error    string                    `json:"error,omitempty"`
+		}{c.journal, evidence.BatchesJSON(bs), written, evidence.ErrString(err)})
 	} else {
 		e.printBatches(bs)
 		fmt.Fprintf(e.stdout, "%d receipt(s) written to %s\n", len(written), dir)
 	}
 	return selfattest.ExitCode(err)
-}
-
-func receiptsDir(out, journal string) string {
-	if out != "" {
-		return out
-	}
-	return filepath.Join(filepath.Dir(journal), "receipts")
 }
 
 func (e env) status(ctx context.Context, args []string) int {
@@ -334,9 +276,9 @@ func (e env) status(ctx context.Context, args []string) int {
 	}
 	if c.asJSON {
 		e.printJSON(struct {
-			Journal string      `json:"journal"`
-			Batches []batchJSON `json:"batches"`
-		}{c.journal, batchesJSON(bs)})
+			Journal string               `json:"journal"`
+			Batches []evidence.BatchJSON `json:"batches"`
+		}{c.journal, evidence.BatchesJSON(bs)})
 		return selfattest.ExitVerified
 	}
 	fmt.Fprintf(e.stdout, "journal %s: %d batch(es)\n", c.journal, len(bs))
@@ -361,16 +303,16 @@ func (e env) receipts(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	defer j.Close()
-	dir := receiptsDir(*out, c.journal)
-	written, err := writeReceipts(j, dir, e.progress)
+	dir := evidence.ReceiptsDir(*out, c.journal)
+	written, err := evidence.WriteReceipts(j, dir, e.progress)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
 	}
 	if c.asJSON {
 		e.printJSON(struct {
-			Receipts []writtenReceipt `json:"receipts"`
-			Error    string           `json:"error,omitempty"`
-		}{written, errString(err)})
+			Receipts []evidence.WrittenReceipt `json:"receipts"`
+			Error    string                    `json:"error,omitempty"`
+		}{written, evidence.ErrString(err)})
 	} else {
 		for _, w := range written {
 			fmt.Fprintf(e.stdout, "%s  (%s)\n", w.File, w.Name)
@@ -384,22 +326,22 @@ const verifyArgs = "[--memory-key PEM] [--tlog-key FILE]... [--tlog-dir DIR] [--
 
 func (e env) verify(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("verify", verifyArgs)
-	var vf verifyFlags
-	fs.StringVar(&vf.memoryKey, "memory-key", "", "memory: the target's public key, a PEM `file` (F.memory.pub beside the journal)")
-	fs.Var((*stringList)(&vf.tlogKeys), "tlog-key", "tlog: a log's verifier key `file`, one line origin+hash+base64 (the local log's F.tlog.pub; repeatable, one per log)")
-	fs.StringVar(&vf.tlogURL, "tlog-url", "", "tlog: a log's tlog-tiles `URL` (a Rekor v2 log's), to check online that the log still holds the anchors")
-	fs.StringVar(&vf.tlogDir, "tlog-dir", "", "tlog: the local log's `folder`, to check online that the log still holds the anchors (it is read, never written)")
-	fs.Uint64Var(&vf.chainID, "chain-id", 0, "eth: the chain id")
-	fs.StringVar(&vf.sink, "sink", "", "eth: the sink `address` the anchors were sent to")
-	fs.StringVar(&vf.contract, "contract", "", "eth-event: the Anchor contract's `address` the anchors called")
-	fs.Var((*stringList)(&vf.rpcs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
-	fs.IntVar(&vf.agree, "agree", 0, "eth: how many --eth-rpc endpoints must agree (default: all)")
-	fs.BoolVar(&vf.ipfs, "ipfs", false, "ipfs: check ipfs entries offline: that each names its root's anchor record (anyone can compute it: no time, no signature; pair it with another anchor)")
-	fs.StringVar(&vf.ipfsGW, "ipfs-gateway", "", "ipfs: a trustless gateway `URL` to retrieve each ipfs entry's record from, verified (online)")
-	fs.StringVar(&vf.kuboAPI, "kubo-api", "", "ipfs: with --ipfs-gateway, a Kubo RPC API `URL` to ask whether it still pins the record")
-	fs.Uint64Var(&vf.minDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
-	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest evidence file to accept, in bytes")
-	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the whole command")
+	var vf evidence.VerifyFlags
+	fs.StringVar(&vf.MemoryKey, "memory-key", "", "memory: the target's public key, a PEM `file` (F.memory.pub beside the journal)")
+	fs.Var((*stringList)(&vf.TlogKeys), "tlog-key", "tlog: a log's verifier key `file`, one line origin+hash+base64 (the local log's F.tlog.pub; repeatable, one per log)")
+	fs.StringVar(&vf.TlogURL, "tlog-url", "", "tlog: a log's tlog-tiles `URL` (a Rekor v2 log's), to check online that the log still holds the anchors")
+	fs.StringVar(&vf.TlogDir, "tlog-dir", "", "tlog: the local log's `folder`, to check online that the log still holds the anchors (it is read, never written)")
+	fs.Uint64Var(&vf.ChainID, "chain-id", 0, "eth: the chain id")
+	fs.StringVar(&vf.Sink, "sink", "", "eth: the sink `address` the anchors were sent to")
+	fs.StringVar(&vf.Contract, "contract", "", "eth-event: the Anchor contract's `address` the anchors called")
+	fs.Var((*stringList)(&vf.RPCs), "eth-rpc", "eth: an RPC endpoint `URL` to ask whether the anchor's block is canonical (repeatable)")
+	fs.IntVar(&vf.Agree, "agree", 0, "eth: how many --eth-rpc endpoints must agree (default: all)")
+	fs.BoolVar(&vf.Ipfs, "ipfs", false, "ipfs: check ipfs entries offline: that each names its root's anchor record (anyone can compute it: no time, no signature; pair it with another anchor)")
+	fs.StringVar(&vf.IpfsGateway, "ipfs-gateway", "", "ipfs: a trustless gateway `URL` to retrieve each ipfs entry's record from, verified (online)")
+	fs.StringVar(&vf.KuboAPI, "kubo-api", "", "ipfs: with --ipfs-gateway, a Kubo RPC API `URL` to ask whether it still pins the record")
+	fs.Uint64Var(&vf.MinDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
+	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the largest evidence file to accept, in bytes")
+	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the whole command")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -410,29 +352,29 @@ func (e env) verify(ctx context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	vf.timeout = *timeout
-	receipt, evidence := fs.Arg(0), fs.Arg(1)
-	vs, online, closeAll, err := verifiers(ctx, vf)
+	vf.Timeout = *timeout
+	receipt, evidencePath := fs.Arg(0), fs.Arg(1)
+	vs, online, closeAll, err := evidence.Verifiers(ctx, vf)
 	defer closeAll()
 	var r *anchor.Receipt
 	var res *anchor.Result
-	var reports []anchorReport
+	var reports []evidence.AnchorReport
 	if err == nil {
-		r, res, reports, err = verifyFiles(ctx, receipt, evidence, *maxSize, online, vs)
+		r, res, reports, err = evidence.VerifyFiles(ctx, receipt, evidencePath, *maxSize, online, vs)
 	}
 	code := selfattest.ExitCode(err)
 	if *asJSON {
 		if reports == nil {
-			reports = []anchorReport{} // the batch part failed: no anchor was checked
+			reports = []evidence.AnchorReport{} // the batch part failed: no anchor was checked
 		}
-		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidence, Outcome: outcome(err), Exit: code, Anchors: reports, Result: res, Error: errString(err)})
+		e.printJSON(verifyJSON{Receipt: receipt, Evidence: evidencePath, Outcome: evidence.Outcome(err), Exit: code, Anchors: reports, Result: res, Error: evidence.ErrString(err)})
 		return code
 	}
 	if err == nil {
 		fmt.Fprintf(e.stdout, "verified: %s (%s, %s %x) is leaf %d of a batch of %d, root %s\n",
 			res.Evidence.Name, res.Evidence.MediaType, res.Evidence.Algorithm, res.Evidence.Digest, res.LeafIndex, res.TreeSize, res.Root)
 	} else if len(reports) > 0 {
-		fmt.Fprintf(e.stdout, "%s: %s is leaf %d of a batch of %d, root %s; its anchors:\n", outcome(err), r.Evidence.Name, r.LeafIndex, r.TreeSize, r.Root)
+		fmt.Fprintf(e.stdout, "%s: %s is leaf %d of a batch of %d, root %s; its anchors:\n", evidence.Outcome(err), r.Evidence.Name, r.LeafIndex, r.TreeSize, r.Root)
 	}
 	for _, a := range reports {
 		fmt.Fprintf(e.stdout, "  anchor %d at %s (%s): %s", a.Index+1, a.Target, a.Kind, a.Outcome)
@@ -448,7 +390,7 @@ func (e env) verify(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", outcome(err), err)
+		fmt.Fprintf(e.stderr, "archivist: %s: %v\n", evidence.Outcome(err), err)
 		if r != nil && code == selfattest.ExitCouldNotCheck && len(vs) == 0 {
 			fmt.Fprintln(e.stderr, "archivist: no verifier was given: --memory-key for memory anchors, --tlog-key for tlog anchors, --chain-id with --sink for eth anchors, --contract for eth-event anchors, --ipfs or --ipfs-gateway for ipfs anchors")
 		}
@@ -457,63 +399,13 @@ func (e env) verify(ctx context.Context, args []string) int {
 }
 
 type verifyJSON struct {
-	Receipt  string         `json:"receipt"`
-	Evidence string         `json:"evidence"`
-	Outcome  string         `json:"outcome"`
-	Exit     int            `json:"exit"`
-	Anchors  []anchorReport `json:"anchors"`
-	Result   *anchor.Result `json:"result,omitempty"`
-	Error    string         `json:"error,omitempty"`
-}
-
-// outcome names what err means, as the exit code does, telling pending
-// apart from could not check.
-func outcome(err error) string {
-	switch selfattest.ExitCode(err) {
-	case selfattest.ExitVerified:
-		return "verified"
-	case selfattest.ExitRejected:
-		return "rejected"
-	case selfattest.ExitBadInput:
-		return "bad input"
-	}
-	if errors.Is(err, anchor.ErrPending) && !errors.Is(err, anchor.ErrCouldNotCheck) {
-		return "pending"
-	}
-	return "could not check"
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-type anchorJSON struct {
-	Target   string `json:"target"`
-	State    string `json:"state"`
-	Depth    uint64 `json:"depth,omitempty"`
-	Attempts int    `json:"attempts"`
-}
-
-type batchJSON struct {
-	ID      uint64       `json:"id"`
-	Size    int          `json:"size"`
-	Root    string       `json:"root"`
-	Final   bool         `json:"final"`
-	Anchors []anchorJSON `json:"anchors"`
-}
-
-func batchesJSON(bs []anchor.BatchStatus) []batchJSON {
-	out := make([]batchJSON, len(bs))
-	for i, b := range bs {
-		out[i] = batchJSON{ID: uint64(b.ID), Size: b.Size, Root: b.Root.String(), Final: b.Final(), Anchors: []anchorJSON{}}
-		for _, a := range b.Anchors {
-			out[i].Anchors = append(out[i].Anchors, anchorJSON{Target: a.Target, State: a.State.String(), Depth: a.Depth, Attempts: a.Attempts})
-		}
-	}
-	return out
+	Receipt  string                  `json:"receipt"`
+	Evidence string                  `json:"evidence"`
+	Outcome  string                  `json:"outcome"`
+	Exit     int                     `json:"exit"`
+	Anchors  []evidence.AnchorReport `json:"anchors"`
+	Result   *anchor.Result          `json:"result,omitempty"`
+	Error    string                  `json:"error,omitempty"`
 }
 
 func (e env) printBatches(bs []anchor.BatchStatus) {
@@ -542,13 +434,13 @@ const deployArgs = "--eth-rpc URL --chain-id N (--eth-key-file FILE | --eth-key-
 // and of verify.
 func (e env) deployContract(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("deploy-contract", deployArgs)
-	var ef ethFlags
-	fs.StringVar(&ef.rpc, "eth-rpc", "", "the JSON-RPC endpoint `URL`")
-	fs.Uint64Var(&ef.chainID, "chain-id", 0, "the chain id the endpoint must be on")
-	fs.StringVar(&ef.keyFile, "eth-key-file", "", "the `file` holding the sending key, 64 hex digits, mode 600")
-	fs.StringVar(&ef.keyEnv, "eth-key-env", "", "the environment `variable` holding the sending key")
-	fs.Uint64Var(&ef.maxFeeGw, "max-fee-gwei", 0, "the highest fee per gas to offer, in gwei (default 100)")
-	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the whole command, waiting for the deployment's block included")
+	var ef evidence.EthFlags
+	fs.StringVar(&ef.RPC, "eth-rpc", "", "the JSON-RPC endpoint `URL`")
+	fs.Uint64Var(&ef.ChainID, "chain-id", 0, "the chain id the endpoint must be on")
+	fs.StringVar(&ef.KeyFile, "eth-key-file", "", "the `file` holding the sending key, 64 hex digits, mode 600")
+	fs.StringVar(&ef.KeyEnv, "eth-key-env", "", "the environment `variable` holding the sending key")
+	fs.Uint64Var(&ef.MaxFeeGwei, "max-fee-gwei", 0, "the highest fee per gas to offer, in gwei (default 100)")
+	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the whole command, waiting for the deployment's block included")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -557,23 +449,23 @@ func (e env) deployContract(ctx context.Context, args []string) int {
 		fs.Usage()
 		return selfattest.ExitBadInput
 	}
-	if ef.rpc == "" || ef.chainID == 0 {
+	if ef.RPC == "" || ef.ChainID == 0 {
 		return e.fail(fmt.Errorf("%w: deploy-contract needs --eth-rpc and --chain-id", errUsage))
 	}
-	key, err := ethKey(ef, true)
+	key, err := evidence.EthKey(ef, true)
 	if err != nil {
 		return e.fail(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	c, err := dialEth(ctx, ef.rpc)
+	c, err := evidence.DialEth(ctx, ef.RPC)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer c.Close()
-	opts := ef.options()
+	opts := ef.Options()
 	opts.Logger = e.logger()
-	addr, err := eth.DeployContract(ctx, c, key, ef.chainID, opts)
+	addr, err := eth.DeployContract(ctx, c, key, ef.ChainID, opts)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -582,10 +474,10 @@ func (e env) deployContract(ctx context.Context, args []string) int {
 			Contract string `json:"contract"`
 			ChainID  uint64 `json:"chainId"`
 			Target   string `json:"target"`
-		}{addr.Hex(), ef.chainID, eth.EventTarget(ef.chainID, addr)})
+		}{addr.Hex(), ef.ChainID, eth.EventTarget(ef.ChainID, addr)})
 		return selfattest.ExitVerified
 	}
 	fmt.Fprintln(e.stdout, addr.Hex())
-	fmt.Fprintf(e.stderr, "archivist: the Anchor contract is at %s on chain %d: give it as --contract to anchor --to eth-event, upgrade and verify\n", addr.Hex(), ef.chainID)
+	fmt.Fprintf(e.stderr, "archivist: the Anchor contract is at %s on chain %d: give it as --contract to anchor --to eth-event, upgrade and verify\n", addr.Hex(), ef.ChainID)
 	return selfattest.ExitVerified
 }

@@ -4,30 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
-
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
-// The demo's chain: go-ethereum's simulated backend runs in this process
-// (no network, no node to install) on chain 1337, and its anchors are
-// final at depth demoDepth.
+// The demo's chain: package evidence's in-process simulated chain.
 const (
-	demoChainID = 1337
-	demoDepth   = 3
+	demoChainID = evidence.SimulatedChainID
+	demoDepth   = evidence.SimulatedDepth
 )
 
-var demoSink = common.HexToAddress("0x5e1f000000000000000000000000000000a77e57")
+var demoSink = evidence.SimulatedSink
 
 // demoFiles are the evidence the demo archives: what a build leaves
 // behind.
@@ -81,7 +74,7 @@ func (e env) demo(ctx context.Context, args []string) int {
 			Steps []demoStep `json:"steps"`
 			OK    bool       `json:"ok"`
 			Error string     `json:"error,omitempty"`
-		}{dir, steps, err == nil, errString(err)})
+		}{dir, steps, err == nil, evidence.ErrString(err)})
 	}
 	if err != nil {
 		return e.fail(err)
@@ -90,7 +83,7 @@ func (e env) demo(ctx context.Context, args []string) int {
 	return selfattest.ExitVerified
 }
 
-// errDemo marks a demo step whose outcome was not the one expected. It
+// errDemo marks a demo step whose Outcome was not the one expected. It
 // wraps no sentinel of its own, so the demo exits 3 (never 0 or 1) when
 // its story does not hold.
 var errDemo = errors.New("the demo's expectation failed")
@@ -99,12 +92,12 @@ var errDemo = errors.New("the demo's expectation failed")
 // generated files, anchor them at an in-process chain and the memory
 // target, show a receipt pending, make blocks, upgrade, verify every
 // receipt offline and one online, and show a tampered file rejected. It
-// returns the steps and an error if any outcome was not the expected one.
+// returns the steps and an error if any Outcome was not the expected one.
 func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoStep, error) {
 	var steps []demoStep
 	expect := func(step string, err error, want int, detail string) error {
 		code := selfattest.ExitCode(err)
-		steps = append(steps, demoStep{Step: step, Outcome: outcome(err), Exit: code, Detail: detail})
+		steps = append(steps, demoStep{Step: step, Outcome: evidence.Outcome(err), Exit: code, Detail: detail})
 		if code != want {
 			return fmt.Errorf("%w: %s: exit %d, want %d: %v", errDemo, step, code, want, err)
 		}
@@ -130,7 +123,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	defer j.Close()
 
 	say("1. Record %d build outputs in the journal %s", len(paths), journal)
-	items, err := addFiles(j, paths, defaultMaxSize, nil)
+	items, err := evidence.AddFiles(j, paths, evidence.DefaultMaxSize, nil)
 	if err := expect("add", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -139,33 +132,28 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	}
 
 	say("\n2. Start three targets, in this process")
-	key, err := crypto.GenerateKey()
+	sim, err := evidence.NewSimulatedChain(ctx)
 	if err != nil {
 		return steps, err
 	}
-	from := crypto.PubkeyToAddress(key.PublicKey)
-	chain := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))}})
-	defer chain.Close()
-	ethT, err := eth.New(ctx, chain.Client(), key, demoChainID, demoSink, eth.Options{FinalDepth: demoDepth})
-	if err != nil {
-		return steps, err
-	}
-	mem, mf, err := openMemory(journal, nopWriter{})
+	defer sim.Close()
+	chain, ethT, from := sim.Backend, sim.Anchorer, sim.From
+	mem, mf, err := evidence.OpenMemory(journal, nopWriter{})
 	if err != nil {
 		return steps, err
 	}
 	say("   eth:    go-ethereum's simulated chain %d; a fresh key %s funded with 10 ETH sends to sink %s", demoChainID, from.Hex(), demoSink.Hex())
-	say("   memory: a signed ledger; its Ed25519 key was made for this demo (%s)", filepath.Base(mf.pub))
-	logT, tf, closeLog, err := openTlog(ctx, journal, tlogFlags{origin: defaultTlogOrigin}, nopWriter{})
+	say("   memory: a signed ledger; its Ed25519 key was made for this demo (%s)", filepath.Base(mf.Pub))
+	logT, tf, closeLog, err := evidence.OpenTlog(ctx, journal, evidence.TlogFlags{Origin: evidence.DefaultTlogOrigin}, nopWriter{})
 	if err != nil {
 		return steps, err
 	}
 	defer closeLog()
-	say("   tlog:   a transparency log in the folder %s, origin %s, its checkpoints signed by a key made for this demo (%s)", filepath.Base(tf.dir), defaultTlogOrigin, filepath.Base(tf.pub))
+	say("   tlog:   a transparency log in the folder %s, origin %s, its checkpoints signed by a key made for this demo (%s)", filepath.Base(tf.Dir), evidence.DefaultTlogOrigin, filepath.Base(tf.Pub))
 	targets := []anchor.Anchorer{mem, ethT, logT}
 
 	say("\n3. Seal the items into a batch and anchor its root at all three")
-	_, bs, err := anchorAll(ctx, j, targets)
+	_, bs, err := evidence.AnchorAll(ctx, j, targets)
 	if err := expect("anchor", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -176,11 +164,11 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		}
 	}
 
-	memV, err := memoryVerifierFile(mf.pub)
+	memV, err := memoryVerifierFile(mf.Pub)
 	if err != nil {
 		return steps, err
 	}
-	logV, _, closeV, err := tlogVerifiers(ctx, []string{tf.pub}, "", "", 0)
+	logV, _, closeV, err := evidence.TlogVerifiers(ctx, []string{tf.Pub}, "", "", 0)
 	closeV()
 	if err != nil {
 		return steps, err
@@ -188,12 +176,12 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	offline := []anchor.AnchorVerifier{memV, eth.NewVerifier(demoChainID, demoSink), logV[0]}
 
 	pendingDir := filepath.Join(dir, "receipts-pending")
-	written, err := writeReceipts(j, pendingDir, nil)
+	written, err := evidence.WriteReceipts(j, pendingDir, nil)
 	if err != nil {
 		return steps, err
 	}
-	_, _, _, err = verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, false, offline)
-	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", outcome(err), selfattest.ExitCode(err))
+	_, _, _, err = evidence.VerifyFiles(ctx, written[0].File, paths[0], evidence.DefaultMaxSize, false, offline)
+	say("   a receipt written now has only pending anchors: verify says %s (exit %d)", evidence.Outcome(err), selfattest.ExitCode(err))
 	if err := expect("verify a pending receipt", err, selfattest.ExitCouldNotCheck, ""); err != nil {
 		return steps, err
 	}
@@ -208,7 +196,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 			return steps, err
 		}
 	}
-	bs, err = upgradeAll(ctx, j, targets)
+	bs, err = evidence.UpgradeAll(ctx, j, targets)
 	if err := expect("upgrade", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -218,7 +206,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 		}
 	}
 	recDir := filepath.Join(dir, "receipts")
-	written, err = writeReceipts(j, recDir, nil)
+	written, err = evidence.WriteReceipts(j, recDir, nil)
 	if err := expect("receipts", err, 0, recDir); err != nil {
 		return steps, err
 	}
@@ -227,10 +215,10 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	say("\n5. Verify every receipt offline, from the receipt, the file and the three verifiers' trust material alone")
 	byName := map[string]string{}
 	for _, p := range paths {
-		byName[evidenceName(p)] = p
+		byName[evidence.EvidenceName(p)] = p
 	}
 	for _, w := range written {
-		_, res, _, err := verifyFiles(ctx, w.File, byName[w.Name], defaultMaxSize, false, offline)
+		_, res, _, err := evidence.VerifyFiles(ctx, w.File, byName[w.Name], evidence.DefaultMaxSize, false, offline)
 		if err := expect("verify "+filepath.Base(w.Name), err, 0, filepath.Base(w.File)); err != nil {
 			return steps, err
 		}
@@ -242,12 +230,12 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err != nil {
 		return steps, err
 	}
-	logOV, _, closeOV, err := tlogVerifiers(ctx, []string{tf.pub}, tf.dir, "", 0)
+	logOV, _, closeOV, err := evidence.TlogVerifiers(ctx, []string{tf.Pub}, tf.Dir, "", 0)
 	defer closeOV()
 	if err != nil {
 		return steps, err
 	}
-	_, res, _, err := verifyFiles(ctx, written[0].File, paths[0], defaultMaxSize, true, []anchor.AnchorVerifier{memV, ov, logOV[0]})
+	_, res, _, err := evidence.VerifyFiles(ctx, written[0].File, paths[0], evidence.DefaultMaxSize, true, []anchor.AnchorVerifier{memV, ov, logOV[0]})
 	if err := expect("verify online", err, 0, ""); err != nil {
 		return steps, err
 	}
@@ -269,7 +257,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	if err := os.WriteFile(tampered, b, 0o644); err != nil {
 		return steps, err
 	}
-	_, _, _, err = verifyFiles(ctx, written[0].File, tampered, defaultMaxSize, false, offline)
+	_, _, _, err = evidence.VerifyFiles(ctx, written[0].File, tampered, evidence.DefaultMaxSize, false, offline)
 	if err := expect("verify a tampered file", err, selfattest.ExitRejected, ""); err != nil {
 		return steps, err
 	}
@@ -283,7 +271,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 // memoryVerifierFile is the memory target's verifier from its public key
 // file, as verify --memory-key reads it.
 func memoryVerifierFile(p string) (anchor.AnchorVerifier, error) {
-	vs, _, closeAll, err := verifiers(context.Background(), verifyFlags{memoryKey: p})
+	vs, _, closeAll, err := evidence.Verifiers(context.Background(), evidence.VerifyFlags{MemoryKey: p})
 	closeAll()
 	if err != nil {
 		return nil, err

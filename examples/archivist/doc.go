@@ -278,9 +278,10 @@
 // the tests runs in under a second beside its Kubo.
 //
 // It is built only on selfattest's public API: packages anchor,
-// anchor/anchortest, anchor/eth, anchor/ipfs, anchor/tlog and verify/tlog.
-// It is its own module so that the examples module does not link
-// go-ethereum, boxo or the log's storage. Its ipfs tests run a real Kubo
+// anchor/anchortest, anchor/eth, anchor/ipfs, anchor/tlog and verify/tlog,
+// through package examples/internal/evidence, which it shares with the
+// verifier's verify --anchor (the same targets, flags, defaults, journal
+// and receipts) and demo. Its ipfs tests run a real Kubo
 // (package anchor/ipfs/kubotest builds it on first use into the user's
 // cache and runs it offline on 127.0.0.1).
 package main

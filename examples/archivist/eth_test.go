@@ -8,9 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,12 +20,12 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -50,16 +48,16 @@ func TestEthInProcess(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ef := ethFlags{keyFile: keyFile, chainID: 1337, sink: testSink, final: 3}
+	ef := evidence.EthFlags{KeyFile: keyFile, ChainID: 1337, Sink: testSink, FinalDepth: 3}
 
-	if _, err := ethTarget(ctx, chain.Client(), ethFlags{keyFile: keyFile, chainID: 1, sink: testSink}, true); !errors.Is(err, anchor.ErrBadInput) {
+	if _, err := evidence.EthTarget(ctx, chain.Client(), evidence.EthFlags{KeyFile: keyFile, ChainID: 1, Sink: testSink}, true); !errors.Is(err, anchor.ErrBadInput) {
 		t.Fatalf("eth target on the wrong chain: %v, want bad input", err)
 	}
-	if _, err := ethTarget(ctx, chain.Client(), ethFlags{chainID: 1337, sink: testSink}, true); !errors.Is(err, errUsage) {
+	if _, err := evidence.EthTarget(ctx, chain.Client(), evidence.EthFlags{ChainID: 1337, Sink: testSink}, true); !errors.Is(err, errUsage) {
 		t.Fatalf("eth target to sign with no key: %v, want a usage error", err)
 	}
 
-	a, err := ethTarget(ctx, chain.Client(), ef, true)
+	a, err := evidence.EthTarget(ctx, chain.Client(), ef, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +70,10 @@ func TestEthInProcess(t *testing.T) {
 	for _, n := range []string{"a.txt", "b.json", "c.bin"} {
 		paths = append(paths, write(t, dir, n, []byte("content of "+n)))
 	}
-	if _, err := addFiles(j, paths, 1<<20, nil); err != nil {
+	if _, err := evidence.AddFiles(j, paths, 1<<20, nil); err != nil {
 		t.Fatal(err)
 	}
-	sealed, bs, err := anchorAll(ctx, j, []anchor.Anchorer{a})
+	sealed, bs, err := evidence.AnchorAll(ctx, j, []anchor.Anchorer{a})
 	if err != nil || sealed != 1 || len(bs) != 1 || len(bs[0].Anchors) != 1 || bs[0].Anchors[0].State != anchor.StatePending {
 		t.Fatalf("anchorAll = %d, %+v, %v; want batch 1 pending", sealed, bs, err)
 	}
@@ -85,25 +83,25 @@ func TestEthInProcess(t *testing.T) {
 	}
 
 	// upgrade builds its own target, with no key: as a later process would.
-	u, err := ethTarget(ctx, chain.Client(), ethFlags{chainID: 1337, sink: testSink, final: 3}, false)
+	u, err := evidence.EthTarget(ctx, chain.Client(), evidence.EthFlags{ChainID: 1337, Sink: testSink, FinalDepth: 3}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := upgradeAll(ctx, j, []anchor.Anchorer{u}); !errors.Is(err, anchor.ErrPending) {
+	if _, err := evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("upgrade before a block: %v, want pending", err)
 	}
 	chain.Commit()
-	bs, err = upgradeAll(ctx, j, []anchor.Anchorer{u})
+	bs, err = evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u})
 	if err != nil || bs[0].Anchors[0].State != anchor.StateConfirmed || bs[0].Anchors[0].Depth != 1 {
 		t.Fatalf("upgrade after a block = %+v, %v; want confirmed at depth 1", bs, err)
 	}
 	chain.Commit()
 	chain.Commit()
-	bs, err = upgradeAll(ctx, j, []anchor.Anchorer{u})
+	bs, err = evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u})
 	if err != nil || bs[0].Anchors[0].State != anchor.StateFinal || bs[0].Anchors[0].Depth != 3 {
 		t.Fatalf("upgrade after three blocks = %+v, %v; want final at depth 3", bs, err)
 	}
-	written, err := writeReceipts(j, filepath.Join(dir, "receipts"), nil)
+	written, err := evidence.WriteReceipts(j, filepath.Join(dir, "receipts"), nil)
 	if err != nil || len(written) != 3 {
 		t.Fatalf("writeReceipts = %d, %v", len(written), err)
 	}
@@ -111,14 +109,14 @@ func TestEthInProcess(t *testing.T) {
 
 	sink := common.HexToAddress(testSink)
 	offline := []anchor.AnchorVerifier{eth.NewVerifier(1337, sink)}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, false, offline); err != nil {
 		t.Fatalf("verify offline: %v", err)
 	}
 	ov, err := eth.NewOnlineVerifier(1337, sink, []eth.HeaderReader{chain.Client()}, eth.OnlineOptions{Agree: 1, MinDepth: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, res, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
+	_, res, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{ov})
 	if err != nil || len(res.Anchors) != 1 || res.Anchors[0].Checked != "online" || res.Anchors[0].State != "final" || res.Anchors[0].Depth != 3 {
 		t.Fatalf("verify online = %+v, %v; want final at depth 3, checked online", res, err)
 	}
@@ -126,13 +124,13 @@ func TestEthInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, true, []anchor.AnchorVerifier{deep}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("verify online, depth 3 of 10: %v, want pending", err)
 	}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[1], 1<<20, false, offline); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify another file: %v, want rejected", err)
 	}
-	if _, _, _, err := verifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
+	if _, _, _, err := evidence.VerifyFiles(ctx, receipt, paths[0], 1<<20, false, []anchor.AnchorVerifier{eth.NewChainVerifier(1)}); !errors.Is(err, anchor.ErrAnchor) {
 		t.Fatalf("verify for chain 1: %v, want rejected", err)
 	}
 
@@ -154,24 +152,13 @@ func TestEthInProcess(t *testing.T) {
 	expectCode(t, archivist(t, dir, "verify", "--chain-id", "1337", "--sink", testSink, "--eth-rpc", dead, receipt, paths[1]), 1)
 }
 
-// freePort returns a port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestEthCLI runs the whole flow through the binary with the eth target:
 // the simulated backend serves JSON-RPC on 127.0.0.1 (go-ethereum's own
 // HTTP server of its node), and the test makes the blocks.
 func TestEthCLI(t *testing.T) {
 	dir := t.TempDir()
-	hc := newHTTPChain(t, dir)
-	chain, keyFile, rpcURL := hc.chain, hc.keyFile, hc.url
+	hc := evidencetest.NewHTTPChain(t, dir)
+	chain, keyFile, rpcURL := hc.Chain, hc.KeyFile, hc.URL
 	ev := write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
 	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
 	ethArgs := []string{"--eth-rpc", rpcURL, "--chain-id", "1337", "--sink", testSink}
@@ -243,73 +230,24 @@ func archivistOffline(t *testing.T, dir string, args ...string) result {
 	return r
 }
 
-// httpChain is the simulated backend serving JSON-RPC on 127.0.0.1, its
-// funded key in a file of mode 600 in dir, and its URL.
-type httpChain struct {
-	chain   *simulated.Backend
-	keyFile string
-	url     string
-}
-
-func newHTTPChain(t *testing.T, dir string) httpChain {
-	t.Helper()
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	chain := simulated.NewBackend(types.GenesisAlloc{crypto.PubkeyToAddress(key.PublicKey): {Balance: big.NewInt(1e18)}},
-		func(nc *node.Config, _ *ethconfig.Config) {
-			nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
-			nc.HTTPModules = []string{"eth", "net", "web3"}
-			nc.HTTPVirtualHosts = []string{"*"}
-		})
-	t.Cleanup(func() { chain.Close() })
-	keyFile := filepath.Join(dir, "eth.key")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return httpChain{chain: chain, keyFile: keyFile, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-}
-
-// archivistMining runs the binary while the chain makes a block every
-// 100 ms: for a command that waits for its transaction's block.
-func (c httpChain) archivistMining(t *testing.T, dir string, args ...string) result {
-	t.Helper()
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-				c.chain.Commit()
-			}
-		}
-	}()
-	r := archivist(t, dir, args...)
-	close(stop)
-	<-done
-	return r
-}
-
 // TestEthEventCLI deploys the Anchor contract with deploy-contract, then
 // anchors at it (eth-event) beside the calldata target (eth) through the
 // binary, and verifies each kind with its own trust material.
 func TestEthEventCLI(t *testing.T) {
 	dir := t.TempDir()
-	c := newHTTPChain(t, dir)
-	ethArgs := []string{"--eth-rpc", c.url, "--chain-id", "1337"}
+	c := evidencetest.NewHTTPChain(t, dir)
+	ethArgs := []string{"--eth-rpc", c.URL, "--chain-id", "1337"}
 
-	r := c.archivistMining(t, dir, append([]string{"deploy-contract", "--eth-key-file", c.keyFile}, ethArgs...)...)
+	var r result
+	c.Mining(func() {
+		r = archivist(t, dir, append([]string{"deploy-contract", "--eth-key-file", c.KeyFile}, ethArgs...)...)
+	})
 	expectCode(t, r, 0)
 	contract := strings.TrimSpace(r.stdout)
 	if !common.IsHexAddress(contract) || !strings.HasPrefix(contract, "0x") {
 		t.Fatalf("deploy-contract printed %q", r.stdout)
 	}
-	code, err := c.chain.Client().CodeAt(context.Background(), common.HexToAddress(contract), nil)
+	code, err := c.Chain.Client().CodeAt(context.Background(), common.HexToAddress(contract), nil)
 	if err != nil || !bytes.Equal(code, eth.ContractRuntime()) {
 		t.Fatalf("the code at %s: %d bytes, %v; want the Anchor runtime", contract, len(code), err)
 	}
@@ -318,16 +256,16 @@ func TestEthEventCLI(t *testing.T) {
 	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
 	anchorArgs := append([]string{"--contract", contract, "--sink", testSink}, ethArgs...)
 	// A contract address that holds no Anchor code is refused.
-	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth-event", "--eth-key-file", c.keyFile, "--contract", testSink}, ethArgs...)...), 2)
-	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth-event", "--eth-key-file", c.keyFile}, ethArgs...)...), 2) // no --contract
-	r = archivist(t, dir, append([]string{"anchor", "--to", "eth-event,eth", "--eth-key-file", c.keyFile}, anchorArgs...)...)
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth-event", "--eth-key-file", c.KeyFile, "--contract", testSink}, ethArgs...)...), 2)
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth-event", "--eth-key-file", c.KeyFile}, ethArgs...)...), 2) // no --contract
+	r = archivist(t, dir, append([]string{"anchor", "--to", "eth-event,eth", "--eth-key-file", c.KeyFile}, anchorArgs...)...)
 	expectCode(t, r, 0)
 	eventTarget := "eth-event:1337:" + strings.ToLower(strings.TrimPrefix(contract, "0x"))
 	if !strings.Contains(r.stdout, eventTarget+": pending") || !strings.Contains(r.stdout, "eth:1337:5e1f000000000000000000000000000000a77e57: pending") {
 		t.Fatalf("anchor:\n%s", r.stdout)
 	}
 	for range 3 {
-		c.chain.Commit()
+		c.Chain.Commit()
 	}
 	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth-event,eth", "--final-depth", "3"}, anchorArgs...)...)
 	expectCode(t, r, 0)
@@ -343,7 +281,7 @@ func TestEthEventCLI(t *testing.T) {
 	if !strings.Contains(r.stdout, "at "+eventTarget+" (eth-event): verified, checked offline") {
 		t.Errorf("verify:\n%s", r.stdout)
 	}
-	r = archivist(t, dir, append(trust, "--eth-rpc", c.url, "--min-depth", "3", "--json", receipt, ev)...)
+	r = archivist(t, dir, append(trust, "--eth-rpc", c.URL, "--min-depth", "3", "--json", receipt, ev)...)
 	expectCode(t, r, 0)
 	v := verifyJSONOf(t, r)
 	if len(v.Anchors) != 2 || v.Anchors[0].Checked != "online" || v.Anchors[1].Checked != "online" || v.Anchors[0].Kind != "eth-event" || v.Anchors[1].Kind != "eth" {
@@ -397,5 +335,5 @@ func TestEthEventCLI(t *testing.T) {
 	}
 	// deploy-contract with no key, or on the wrong chain.
 	expectCode(t, archivist(t, dir, append([]string{"deploy-contract"}, ethArgs...)...), 2)
-	expectCode(t, archivist(t, dir, "deploy-contract", "--eth-rpc", c.url, "--chain-id", "1", "--eth-key-file", c.keyFile), 2)
+	expectCode(t, archivist(t, dir, "deploy-contract", "--eth-rpc", c.URL, "--chain-id", "1", "--eth-key-file", c.KeyFile), 2)
 }

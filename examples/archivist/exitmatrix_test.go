@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -103,8 +103,8 @@ func TestExitMatrix(t *testing.T) {
 	// A chain with one anchor pending at the eth target (the chain makes
 	// no block unless told), for bump; the journal is copied per row.
 	ethDir := t.TempDir()
-	chain := newHTTPChain(t, ethDir)
-	ethFlags := []string{"--eth-rpc", chain.url, "--chain-id", "1337", "--sink", testSink}
+	chain := evidencetest.NewHTTPChain(t, ethDir)
+	ethFlags := []string{"--eth-rpc", chain.URL, "--chain-id", "1337", "--sink", testSink}
 	write(t, ethDir, "report.pdf", []byte("%PDF-1.7 a report"))
 	expectCode(t, archivist(t, ethDir, "add", "report.pdf"), 0)
 	expectCode(t, archivist(t, ethDir, append([]string{"anchor", "--to", "eth", "--eth-key-file", "eth.key"}, ethFlags...)...), 0)
@@ -202,22 +202,9 @@ func TestExitMatrix(t *testing.T) {
 		{Cmd: "bump", Code: 3, Name: "eth node not there", Args: in(ethDir, "bump", "--to", "eth", "--eth-rpc", dead, "--chain-id", "1337", "--sink", testSink, "--eth-key-file", "eth.key"), Want: "connection refused"},
 
 		{Cmd: "deploy-contract", Code: 0, Name: "deployed on a chain making a block every 100 ms", Args: func(t *testing.T, dir string) []string {
-			c := newHTTPChain(t, dir)
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(100 * time.Millisecond):
-						c.chain.Commit()
-					}
-				}
-			}()
-			t.Cleanup(func() { close(stop); <-done })
-			return []string{"deploy-contract", "--eth-rpc", c.url, "--chain-id", "1337", "--eth-key-file", c.keyFile}
+			c := evidencetest.NewHTTPChain(t, dir)
+			c.StartMining(t)
+			return []string{"deploy-contract", "--eth-rpc", c.URL, "--chain-id", "1337", "--eth-key-file", c.KeyFile}
 		}, Want: "the Anchor contract is at 0x"},
 		{Cmd: "deploy-contract", Code: 1, Name: "never", Impossible: "deploy-contract sends a transaction and waits for its block: it checks no claim that could be false; a node on another chain is bad input (2), a deployment that reverts or a node that does not answer could not check (3)"},
 		{Cmd: "deploy-contract", Code: 2, Name: "no key", Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337"), Want: "needs --eth-key-file or --eth-key-env"},

@@ -2,125 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/ats-run/selfattest"
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/ipfs"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
-// IPFS: archives of evidence (archive, fetch, add --archive), the ipfs
-// target (anchor, upgrade) and its verifier (verify), on package
-// anchor/ipfs.
-
-const kindIpfs = ipfs.Kind
-
-// carMediaType is the media type of an archive's CAR as an item of
-// evidence.
-const carMediaType = ipfs.CARMediaType
-
-// storeDirOf is the default block store of a journal: F.ipfs beside it.
-func storeDirOf(journal string) string { return journal + ".ipfs" }
-
-// archivesDirOf is where add --archive writes its CARs: F.archives.
-func archivesDirOf(journal string) string { return journal + ".archives" }
-
-// ipfsFlags are the ipfs target's settings.
-type ipfsFlags struct {
-	kuboAPI string
-	gateway string
-	name    string
-}
-
-func (f *ipfsFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.kuboAPI, "kubo-api", "", "ipfs: the Kubo RPC API `URL` (e.g. http://127.0.0.1:5001) that publishes and pins the anchor records; it controls the node: use it on loopback or behind authentication")
-	fs.StringVar(&f.gateway, "ipfs-gateway", "", "ipfs: the trustless gateway `URL` upgrade retrieves the records from, verified (e.g. the node's own, http://127.0.0.1:8080)")
-	fs.StringVar(&f.name, "ipfs-target", "ipfs", "ipfs: the target's `name` in the anchor entries")
-}
-
-// openIpfs builds the ipfs target. anchor needs only --kubo-api; upgrade
-// (check) needs --ipfs-gateway too.
-func openIpfs(f ipfsFlags, timeout time.Duration, check bool) (*ipfs.Anchorer, error) {
-	if f.kuboAPI == "" {
-		return nil, fmt.Errorf("%w: the ipfs target needs --kubo-api", errUsage)
-	}
-	if check && f.gateway == "" {
-		return nil, fmt.Errorf("%w: upgrade --to ipfs needs --ipfs-gateway", errUsage)
-	}
-	return ipfs.NewAnchorer(f.name, &ipfs.Kubo{URL: f.kuboAPI, Timeout: timeout}, &ipfs.Gateway{URL: f.gateway, Timeout: timeout})
-}
-
-// ipfsOnline checks ipfs entries online: offline first (the entry names
-// root's record), then the record retrieved from the gateway and
-// verified, and, with a Kubo RPC API, pinned there.
-type ipfsOnline struct {
-	*ipfs.Verifier
-	gateway *ipfs.Gateway
-	kubo    *ipfs.Kubo
-}
-
-func (v *ipfsOnline) VerifyOnline(ctx context.Context, root anchor.Hash, entry anchor.Entry) (anchor.Status, error) {
-	st := anchor.Status{Entry: entry}
-	if err := v.VerifyOffline(root, entry); err != nil {
-		return st, err
-	}
-	if v.kubo != nil {
-		a, err := ipfs.NewAnchorer(entry.Target, v.kubo, v.gateway)
-		if err != nil {
-			return st, err
-		}
-		return a.Check(ctx, root, entry)
-	}
-	tmp, err := os.MkdirTemp("", "archivist-ipfs-")
-	if err != nil {
-		return st, fmt.Errorf("%w: %w", anchor.ErrCouldNotCheck, err)
-	}
-	defer os.RemoveAll(tmp)
-	s, err := ipfs.OpenStore(tmp)
-	if err != nil {
-		return st, err
-	}
-	g := *v.gateway
-	g.Limits = ipfs.Limits{MaxCARSize: 4 << 10, MaxBlocks: 2, MaxTotalSize: 1 << 10}
-	if _, err := g.Fetch(ctx, ipfs.RecordCID(root), s); err != nil {
-		return st, err
-	}
-	// The record's CID is the hash of its one raw block: a block that
-	// verified against it is the record.
-	st.State, st.Depth = anchor.StateFinal, 1
-	return st, nil
-}
-
-// ipfsVerifiers builds verify's ipfs verifier: offline with --ipfs, online
-// with --ipfs-gateway (and --kubo-api for the pin); none without.
-func ipfsVerifiers(offline bool, gateway, kuboAPI string, timeout time.Duration) ([]anchor.AnchorVerifier, bool, error) {
-	if kuboAPI != "" && gateway == "" {
-		return nil, false, fmt.Errorf("%w: verify --kubo-api needs --ipfs-gateway", errUsage)
-	}
-	if gateway == "" {
-		if offline {
-			return []anchor.AnchorVerifier{&ipfs.Verifier{}}, false, nil
-		}
-		return nil, false, nil
-	}
-	v := &ipfsOnline{Verifier: &ipfs.Verifier{}, gateway: &ipfs.Gateway{URL: gateway, Timeout: timeout}}
-	if kuboAPI != "" {
-		v.kubo = &ipfs.Kubo{URL: kuboAPI, Timeout: timeout}
-	}
-	return []anchor.AnchorVerifier{v}, true, nil
-}
+// The archive and fetch commands; the work is in package
+// examples/internal/evidence.
 
 // parseInterspersed parses args with fs, allowing flags after the
 // positional arguments (archivist fetch CID --gateway URL DIR), and
@@ -143,49 +36,18 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int) {
 	}
 }
 
-// archiveStat is what archive and add --archive report of an archive.
-type archiveStat struct {
-	CID   string `json:"cid"`
-	Store string `json:"store"`
-	CAR   string `json:"car,omitempty"`
-	Files int    `json:"files"`
-	Size  int64  `json:"size"`
-	// Published is the Kubo RPC API the archive was imported into and
-	// pinned on (--kubo-api).
-	Published string `json:"published,omitempty"`
-}
-
-// publishArchive imports the archive st names from the store into the
-// Kubo node at api (/api/v0/dag/import, which pins the root), and records
-// it in st.
-func publishArchive(ctx context.Context, st *archiveStat, api string, timeout time.Duration) error {
-	root, err := cid.Decode(st.CID)
-	if err != nil {
-		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	s, err := ipfs.OpenStore(st.Store)
-	if err != nil {
-		return err
-	}
-	if err := (&ipfs.Kubo{URL: api, Timeout: timeout}).Publish(ctx, s, root, ipfs.Limits{}); err != nil {
-		return fmt.Errorf("publishing %s: %w", root, err)
-	}
-	st.Published = api
-	return nil
-}
-
 const archiveArgs = "[--car OUT.car] [--store DIR] [--kubo-api URL] [--journal F] [--max-size N] [--json] PATH..."
 
 // archive writes files or a folder as an IPFS archive into a block store
 // and prints its root CID last.
 func (e env) archiveCmd(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("archive", archiveArgs)
-	journal := fs.String("journal", defaultJournal, "the journal `file` beside which the default store lies (it need not exist)")
+	journal := fs.String("journal", evidence.DefaultJournal, "the journal `file` beside which the default store lies (it need not exist)")
 	store := fs.String("store", "", "the block store `folder` (default F.ipfs beside the journal)")
 	car := fs.String("car", "", "also write the archive as a CAR version 1 `file` (replaced if it exists)")
-	maxSize := fs.Int64("max-size", defaultMaxSize, "the largest file to accept, in bytes")
+	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the largest file to accept, in bytes")
 	kuboAPI := fs.String("kubo-api", "", "publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it)")
-	timeout := fs.Duration("timeout", defaultTimeout, "time limit for publishing")
+	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for publishing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	paths, code := parseInterspersed(fs, args)
 	if code >= 0 {
@@ -196,23 +58,23 @@ func (e env) archiveCmd(ctx context.Context, args []string) int {
 		return selfattest.ExitBadInput
 	}
 	if *store == "" {
-		*store = storeDirOf(*journal)
+		*store = evidence.StoreDirOf(*journal)
 	}
-	st, err := archivePaths(ctx, paths, *store, *car, ipfs.Limits{MaxFileSize: *maxSize})
+	st, err := evidence.ArchivePaths(ctx, paths, *store, *car, ipfs.Limits{MaxFileSize: *maxSize})
 	if err != nil {
 		return e.fail(err)
 	}
 	var perr error
 	if *kuboAPI != "" {
 		pctx, cancel := context.WithTimeout(ctx, *timeout)
-		perr = publishArchive(pctx, st, *kuboAPI, *timeout)
+		perr = evidence.PublishArchive(pctx, st, *kuboAPI, *timeout)
 		cancel()
 	}
 	if *asJSON {
 		e.printJSON(struct {
-			*archiveStat
+			*evidence.ArchiveStat
 			Error string `json:"error,omitempty"`
-		}{st, errString(perr)})
+		}{st, evidence.ErrString(perr)})
 	} else {
 		fmt.Fprintf(e.stdout, "archived %d file(s), %d bytes, into %s\n", st.Files, st.Size, st.Store)
 		if st.CAR != "" {
@@ -231,65 +93,6 @@ func (e env) archiveCmd(ctx context.Context, args []string) int {
 	return selfattest.ExitVerified
 }
 
-// archivePaths archives one path (a file or a folder, as `ipfs add` or
-// `ipfs add -r --hidden` under the profile) or several (wrapped in a
-// folder, as `-w`), verifies the DAG in the store and writes the CAR if
-// car is set.
-func archivePaths(ctx context.Context, paths []string, storeDir, car string, lim ipfs.Limits) (*archiveStat, error) {
-	s, err := ipfs.OpenStore(storeDir)
-	if err != nil {
-		return nil, err
-	}
-	a := &ipfs.Archiver{Store: s, Limits: lim}
-	var root cid.Cid
-	if len(paths) == 1 {
-		root, err = a.AddPath(ctx, paths[0])
-	} else {
-		root, err = a.AddPaths(ctx, paths...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	st, err := ipfs.Verify(ctx, s, root, lim)
-	if err != nil {
-		return nil, err
-	}
-	out := &archiveStat{CID: root.String(), Store: storeDir, Files: st.Files, Size: st.Size}
-	if car != "" {
-		if _, err := writeCAR(ctx, s, root, car, lim); err != nil {
-			return nil, err
-		}
-		out.CAR = car
-	}
-	return out, nil
-}
-
-// writeCAR writes root's CAR version 1 (Kubo's dag export, byte for byte)
-// to dst through a temporary file renamed into place, and returns its
-// SHA-256.
-func writeCAR(ctx context.Context, s *ipfs.Store, root cid.Cid, dst string, lim ipfs.Limits) ([]byte, error) {
-	f, err := os.CreateTemp(filepath.Dir(dst), ".car-*")
-	if err != nil {
-		return nil, fmt.Errorf("%w: CAR: %w", anchor.ErrBadInput, err)
-	}
-	h := sha256.New()
-	werr := ipfs.ExportCAR(ctx, s, root, io.MultiWriter(f, h), lim)
-	merr := f.Chmod(0o644)
-	cerr := f.Close()
-	if err := errors.Join(werr, merr, cerr); err != nil {
-		os.Remove(f.Name())
-		if werr != nil {
-			return nil, werr
-		}
-		return nil, fmt.Errorf("%w: CAR %s: %w", anchor.ErrBadInput, dst, err)
-	}
-	if err := os.Rename(f.Name(), dst); err != nil {
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("%w: CAR %s: %w", anchor.ErrBadInput, dst, err)
-	}
-	return h.Sum(nil), nil
-}
-
 const fetchArgs = "CID --gateway URL [--max-size N] [--timeout D] [--json] DIR"
 
 // fetchCmd retrieves an archive from a trustless gateway, verified, and
@@ -297,8 +100,8 @@ const fetchArgs = "CID --gateway URL [--max-size N] [--timeout D] [--json] DIR"
 func (e env) fetchCmd(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("fetch", fetchArgs)
 	gateway := fs.String("gateway", "", "the trustless gateway's `URL` (e.g. http://127.0.0.1:8080); trusted for nothing but availability")
-	maxSize := fs.Int64("max-size", defaultMaxSize, "the most bytes of files to accept from the gateway")
-	timeout := fs.Duration("timeout", defaultTimeout, "time limit for the retrieval")
+	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the most bytes of files to accept from the gateway")
+	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the retrieval")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	pos, code := parseInterspersed(fs, args)
 	if code >= 0 {
@@ -313,7 +116,7 @@ func (e env) fetchCmd(ctx context.Context, args []string) int {
 		return e.fail(fmt.Errorf("%w: CID %q: %w", errUsage, pos[0], err))
 	}
 	g := &ipfs.Gateway{URL: *gateway, Timeout: *timeout, Limits: ipfs.Limits{MaxFileSize: *maxSize, MaxTotalSize: *maxSize}}
-	written, st, err := fetchArchive(ctx, g, root, pos[1])
+	written, st, err := evidence.FetchArchive(ctx, g, root, pos[1])
 	if err != nil {
 		return e.fail(err)
 	}
@@ -332,187 +135,4 @@ func (e env) fetchCmd(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "fetched %s, verified: %d file(s), %d bytes, into %s\n", root, st.Files, st.Size, pos[1])
 	return selfattest.ExitVerified
-}
-
-// fetchArchive retrieves root from g into a scratch store inside dir,
-// verified, extracts it there, and moves what it holds into dir: a
-// folder's entries under their names, a file under its CID. Nothing in
-// dir is overwritten: a name already there fails the command before
-// anything is moved. It returns the paths written.
-func fetchArchive(ctx context.Context, g *ipfs.Gateway, root cid.Cid, dir string) ([]string, *ipfs.Stat, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".archivist-fetch-")
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	defer os.RemoveAll(tmp)
-	s, err := ipfs.OpenStore(filepath.Join(tmp, "blocks"))
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := g.Fetch(ctx, root, s); err != nil {
-		return nil, nil, err
-	}
-	out := filepath.Join(tmp, "out")
-	st, err := ipfs.Extract(ctx, s, root, out, g.Limits)
-	if err != nil {
-		return nil, nil, err
-	}
-	moves := map[string]string{}
-	if st.Dir {
-		ents, err := os.ReadDir(out)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-		}
-		for _, en := range ents {
-			moves[filepath.Join(out, en.Name())] = filepath.Join(dir, en.Name())
-		}
-	} else {
-		moves[out] = filepath.Join(dir, root.String())
-	}
-	var written []string
-	for _, to := range moves {
-		if _, err := os.Lstat(to); !errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%w: %s exists: fetch does not overwrite", anchor.ErrBadInput, to)
-		}
-		written = append(written, to)
-	}
-	for from, to := range moves {
-		// A file is linked, never renamed: a link fails where a name
-		// appeared since the check, and a rename would replace it. A
-		// folder is renamed, which fails onto anything but nothing or
-		// an empty folder.
-		var err error
-		if fi, lerr := os.Lstat(from); lerr == nil && fi.IsDir() {
-			err = os.Rename(from, to)
-		} else if err = os.Link(from, to); err == nil {
-			err = os.Remove(from)
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: fetch does not overwrite: %w", anchor.ErrBadInput, err)
-		}
-	}
-	slices.Sort(written)
-	return written, st, nil
-}
-
-// archiveStage lays out the files of add --archive in a private folder,
-// each under its evidence name, and measures each while copying it: the
-// digest recorded is the digest of the bytes archived.
-func archiveStage(paths []string, limit int64, stage string) ([]anchor.Evidence, []addedItem, error) {
-	evs := make([]anchor.Evidence, len(paths))
-	items := make([]addedItem, len(paths))
-	var errs []error
-	for i, p := range paths {
-		name := evidenceName(p)
-		rel := strings.TrimLeft(name, "/")
-		if slices.Contains(strings.Split(rel, "/"), "..") {
-			errs = append(errs, fmt.Errorf("%w: %s: add --archive keeps files under their names, and this one climbs out of its folder (..)", errUsage, p))
-			continue
-		}
-		dst := filepath.Join(stage, filepath.FromSlash(rel))
-		d, size, err := copyMeasured(p, dst, limit)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ev, err := anchor.EvidenceFromDigest(name, mediaType(p), anchor.SHA256, d)
-		if err == nil {
-			_, err = ev.LeafHash()
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
-			continue
-		}
-		evs[i] = ev
-		items[i] = addedItem{Path: p, Name: name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
-	}
-	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
-	}
-	return evs, items, nil
-}
-
-// copyMeasured copies the regular file p (at most limit bytes) to dst, a
-// new file, and returns the SHA-256 of the bytes copied.
-func copyMeasured(p, dst string, limit int64) ([]byte, int64, error) {
-	f, _, err := openRegular(p, limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %s: named twice: %w", errUsage, p, err)
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(f, limit+1))
-	cerr := out.Close()
-	if err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, p, err)
-	}
-	if n > limit {
-		return nil, 0, fmt.Errorf("%w: %s: over --max-size (%d bytes)", anchor.ErrBadInput, p, limit)
-	}
-	return h.Sum(nil), n, nil
-}
-
-// addArchived is add --archive: the files are copied into a private
-// folder under their names and measured there, the folder is archived
-// into the store, its CAR written to F.archives/<CID>.car, and the files
-// and the CAR (name "<CID>.car", media type application/vnd.ipld.car,
-// the CAR's SHA-256) recorded together, so the next anchor seals them
-// into one batch and its root anchors the archive with the files.
-func addArchived(ctx context.Context, paths []string, limit int64, journal, storeDir string) ([]anchor.Evidence, []addedItem, *archiveStat, error) {
-	stage, err := os.MkdirTemp("", "archivist-stage-")
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	defer os.RemoveAll(stage)
-	evs, items, err := archiveStage(paths, limit, stage)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	s, err := ipfs.OpenStore(storeDir)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	lim := ipfs.Limits{MaxFileSize: limit}
-	root, err := (&ipfs.Archiver{Store: s, Limits: lim}).AddPath(ctx, stage)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := ipfs.Verify(ctx, s, root, lim)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	adir := archivesDirOf(journal)
-	if err := os.MkdirAll(adir, 0o755); err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	carName := root.String() + ".car"
-	carPath := filepath.Join(adir, carName)
-	d, err := writeCAR(ctx, s, root, carPath, lim)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	fi, err := os.Stat(carPath)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
-	ev, err := anchor.EvidenceFromDigest(carName, carMediaType, anchor.SHA256, d)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	evs = append(evs, ev)
-	items = append(items, addedItem{Path: carPath, Name: carName, MediaType: carMediaType, SHA256: hex.EncodeToString(d), Size: fi.Size()})
-	return evs, items, &archiveStat{CID: root.String(), Store: storeDir, CAR: carPath, Files: st.Files, Size: st.Size}, nil
 }

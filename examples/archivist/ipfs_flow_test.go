@@ -11,6 +11,8 @@ import (
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -23,15 +25,15 @@ import (
 func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 	node := kubotest.Start(t, kubotest.Options{})
 	dir := t.TempDir()
-	chain := newHTTPChain(t, dir)
+	chain := evidencetest.NewHTTPChain(t, dir)
 	a := write(t, dir, "build.log", []byte("ok\tgithub.com/example/app\t0.4s\n"))
 	b := write(t, dir, "sbom/sbom.json", []byte(`{"packages":[]}`))
 
 	r := archivist(t, dir, "add", "--archive", "--kubo-api", node.APIURL, "--json", "build.log", "sbom/sbom.json")
 	expectCode(t, r, 0)
 	var added struct {
-		Items   []addedItem
-		Archive *archiveStat
+		Items   []evidence.AddedItem
+		Archive *evidence.ArchiveStat
 	}
 	decodeJSON(t, r.stdout, &added)
 	if len(added.Items) != 3 || added.Archive == nil || added.Items[2].Name != added.Archive.CID+".car" || added.Items[2].MediaType != "application/vnd.ipld.car" || added.Archive.Published != node.APIURL {
@@ -47,16 +49,16 @@ func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 		t.Fatalf("add --archive's CID %s, Kubo's ipfs add of the same folder %s", root, want)
 	}
 
-	ethArgs := []string{"--eth-rpc", chain.url, "--chain-id", "1337", "--sink", testSink}
+	ethArgs := []string{"--eth-rpc", chain.URL, "--chain-id", "1337", "--sink", testSink}
 	ipfsArgs := []string{"--kubo-api", node.APIURL, "--ipfs-gateway", node.GatewayURL}
-	args := append(append([]string{"anchor", "--to", "tlog,eth,ipfs", "--eth-key-file", chain.keyFile}, ethArgs...), ipfsArgs...)
+	args := append(append([]string{"anchor", "--to", "tlog,eth,ipfs", "--eth-key-file", chain.KeyFile}, ethArgs...), ipfsArgs...)
 	r = archivist(t, dir, args...)
 	expectCode(t, r, 0)
 	if !strings.Contains(r.stdout, "sealed batch 1") || !strings.Contains(r.stdout, "batch 1: 3 item(s)") || !strings.Contains(r.stdout, "ipfs: pending") {
 		t.Fatalf("anchor:\n%s", r.stdout)
 	}
 	for range 3 {
-		chain.chain.Commit()
+		chain.Chain.Commit()
 	}
 	// upgrade needs the gateway to check the ipfs anchor.
 	expectCode(t, archivist(t, dir, "upgrade", "--to", "ipfs", "--kubo-api", node.APIURL), 2)

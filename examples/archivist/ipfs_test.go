@@ -16,6 +16,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -89,7 +90,7 @@ func TestArchiveCIDEqualsKubo(t *testing.T) {
 	car := filepath.Join(dir, "evidence.car")
 	r = archivist(t, dir, "archive", "--json", "--car", car, "--store", filepath.Join(dir, "store"), folder)
 	expectCode(t, r, 0)
-	var st archiveStat
+	var st evidence.ArchiveStat
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatalf("archive --json: %v\n%s", err, r.stdout)
 	}

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 
 	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
 const usage = `usage: archivist <command> [flags] [args]
@@ -133,8 +134,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return selfattest.ExitBadInput
 }
 
-// errUsage marks an error in the command line.
-var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")
+// errUsage marks an error in the command line: the one sentinel for it,
+// shared with package evidence.
+var errUsage = evidence.ErrUsage
 
 // newFlagSet returns a flag set that reports errors to stderr and does
 // not exit.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
 )
@@ -105,11 +106,11 @@ func TestRekorCLI(t *testing.T) {
 }
 
 // byTarget is the report of the anchor at target (a zero report if none).
-func byTarget(v verifyReport, target string) anchorReport {
+func byTarget(v verifyReport, target string) evidence.AnchorReport {
 	for _, a := range v.Anchors {
 		if a.Target == target {
 			return a
 		}
 	}
-	return anchorReport{}
+	return evidence.AnchorReport{}
 }

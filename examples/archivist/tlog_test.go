@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
@@ -66,7 +67,7 @@ type verifyReport struct {
 	Outcome string
 	Exit    int
 	Error   string
-	Anchors []anchorReport
+	Anchors []evidence.AnchorReport
 }
 
 func verifyJSONOf(t *testing.T, r result) verifyReport {

@@ -179,6 +179,20 @@ func TestExitMatrix(t *testing.T) {
 	}
 	rows = append(rows, []clitest.Row{
 		{Cmd: "verify", Code: 0, Name: "rebuilt, live and signed agree", Args: verify(), Want: "✅ VERIFICATION PASSED"},
+		{Cmd: "verify", Code: 0, Name: "--anchor tlog: the evidence anchored after the verdict", Args: func(t *testing.T, dir string) []string {
+			return verify("--anchor", "tlog", "--journal", filepath.Join(dir, "archivist.journal"))(t, dir)
+		}, Want: "✅ evidence anchored"},
+		{Cmd: "verify", Code: 2, Name: "--anchor tlog, --tlog-dir a file: nothing verified", Args: func(t *testing.T, dir string) []string {
+			return verify("--anchor", "tlog", "--journal", filepath.Join(dir, "archivist.journal"), "--tlog-dir", write(t, dir, "file", []byte("x")))(t, dir)
+		}, Want: "--anchor: the local log"},
+		{Cmd: "verify", Code: 3, Name: "--anchor eth, the endpoint down: verified, not anchored", Args: func(t *testing.T, dir string) []string {
+			key := filepath.Join(dir, "eth.key")
+			if err := os.WriteFile(key, []byte(strings.Repeat("01", 32)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return verify("--anchor", "eth", "--journal", filepath.Join(dir, "archivist.journal"), "--eth-rpc", dead, "--chain-id", "1337",
+				"--sink", "0x5e1f000000000000000000000000000000a77e57", "--eth-key-file", key)(t, dir)
+		}, Want: "the evidence could not be anchored"},
 		{Cmd: "verify", Code: 0, Name: "page: every subresource against its integrity and the rebuild", Args: verify("--url", "", "--page", f.srv.URL+"/index.html", "--artifact", "dist", "--signed", "dist/app.js"), Want: "✅ VERIFICATION PASSED"},
 		{Cmd: "verify", Code: 1, Name: "bundle for other content", Args: verify("--bundle", f.otherBundle), Want: "❌ VERIFICATION FAILED"},
 		{Cmd: "verify", Code: 1, Name: "the rebuild differs from what is live", Args: verify("--build", "mkdir -p dist && echo changed > dist/app.js"), Want: "❌ MISMATCH"},
@@ -197,12 +211,14 @@ func TestExitMatrix(t *testing.T) {
 	// against it; when one does not end as it should, the story does not
 	// hold (3).
 	rows = append(rows, []clitest.Row{
-		{Cmd: "demo", Code: 0, Name: "the release verifies and the tampered copy is rejected", Args: args("demo"), Want: "DEMO PASSED"},
+		{Cmd: "demo", Code: 0, Name: "the release verifies, the tampered copy is rejected, the receipts verify", Args: func(t *testing.T, dir string) []string {
+			return []string{"demo", "--keep", dir} // the folder is kept: the test's, removed after
+		}, Want: "DEMO PASSED"},
 		{Cmd: "demo", Code: 1, Name: "never", Impossible: "the demo shows a rejection as one of its steps; a story that does not hold is no rejection and exits 3"},
-		{Cmd: "demo", Code: 2, Name: "--keep names a file", Args: args("demo", "--keep", good), Want: "demo release"},
+		{Cmd: "demo", Code: 2, Name: "--keep names a file", Args: args("demo", "--keep", good), Want: "--keep"},
 		{Cmd: "demo", Code: 2, Name: "unknown flag", Args: args("demo", "--nope"), Want: "flag provided but not defined: -nope"},
 		{Cmd: "demo", Code: 3, Name: "a check ends otherwise: its summary file is a FIFO", Args: func(t *testing.T, dir string) []string {
-			clitest.Mkfifo(t, dir, "summary.md")
+			clitest.Mkfifo(t, dir, "verification-summary.md")
 			return []string{"demo", "--keep", dir}
 		}, Want: "DEMO FAILED"},
 	}...)

@@ -23,6 +23,7 @@
 //		--bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
 //		[--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
 //		[--source-date-epoch N] [--report FILE] [--summary FILE] [--timeout D]
+//		[--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR] [--archive [--store DIR]]]
 //	verifier demo [--keep DIR]
 //
 // Exit codes, for every subcommand:
@@ -75,14 +76,21 @@ Commands:
         --bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
         [--trusted-root FILE] [--confirm-tiles LOG[=URL]] [--confirm-rekor-v1 LOG[=URL]]
         [--source-date-epoch N] [--report FILE] [--summary FILE]
+        [--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR]]
         the whole check in one command: rebuild the source in a temporary
         copy (SOURCE_DATE_EPOCH from the flag or the git commit), fetch the
         live artifact or page, compare it with the rebuild, verify the bundle
         against the rebuild, write the report; 2 also when the build fails or
-        makes no artifact
+        makes no artifact; --anchor then anchors the evidence (the report,
+        the bundle, the summary) as the archivist does, with its target
+        flags, and writes a receipt per item
   demo [--keep DIR]
-        release an embedded sample, serve it on 127.0.0.1, verify it, then
-        change one byte on the "CDN" and show that the checks reject it
+        the whole story, offline, in a folder it keeps (DIR, or a new
+        temporary one): build an embedded web app, release it (signed with a
+        key made for the demo, logged in a local log, timestamped by a local
+        authority), serve it on 127.0.0.1, verify it, change one byte on the
+        "CDN" and show verify reject it, then anchor the evidence at a local
+        log, an in-process chain and an IPFS archive and verify every receipt
 
 Run 'verifier <command> --help' for a command's flags.
 

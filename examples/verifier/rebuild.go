@@ -26,6 +26,7 @@ const verifyUsage = `--source DIR --build CMD --artifact PATH (--url URL | --pag
         --bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
         [--signed PATH] [--source-date-epoch N] [--trusted-root FILE] [--confirm-tiles LOG[=URL]]
         [--confirm-rekor-v1 LOG[=URL]] [--report FILE] [--summary FILE] [--timeout D]
+        [--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR] [--archive [--store DIR]]]
 
 Rebuilds a release from its source and checks the live artifact against the
 rebuild, and the rebuild against the release's Sigstore bundle:
@@ -41,13 +42,26 @@ rebuild, and the rebuild against the release's Sigstore bundle:
     (default: --artifact, when it is a file) with the identity policy, the
     log entry from the bundle offline, and online with --confirm-*;
  4. writes the report (--report, --summary, $GITHUB_STEP_SUMMARY) whatever
-    the outcome, with the status that matches the exit code.
+    the outcome, with the status that matches the exit code;
+ 5. with --anchor (which needs --report), keeps the evidence, whatever the
+    verdict: the report, the bundle (one fetched from a URL is kept beside
+    the report, as REPORT.bundle.sigstore.json) and the summary are
+    recorded in the archivist's journal (--journal), sealed into a batch,
+    anchored at the targets with the archivist's flags and defaults
+    (tlog: --tlog-dir; eth: --eth-rpc, --chain-id, --sink, --eth-key-file or
+    --eth-key-env; ipfs: --kubo-api; ...), and each gets a receipt in
+    --receipts (default: receipts beside the journal) that archivist verify
+    checks. --archive also records an IPFS archive of them (its CAR).
 
 Exit 0 verified; 1 a row failed (a digest, a subresource, the bundle, a log);
 2 bad usage, a build that fails or makes no --artifact (its last lines are
-shown), an unusable input; 3 the live artifact, the bundle URL or a log could
-not be reached, or --timeout (one deadline for everything, the build
-included) ran out.`
+shown), an unusable input, target flags or a journal that --anchor cannot
+use (checked before anything else); 3 the live artifact, the bundle URL or a
+log could not be reached, or --timeout (one deadline for everything, the
+build included) ran out. With --anchor the exit code is the verdict's, but
+for a run that verified and whose evidence could not be anchored (a target
+that did not answer): 3, said after the verdict. An anchor submitted and
+not confirmed yet is fine: archivist upgrade completes it.`
 
 // buildTailLines is how many of the build's last lines an error shows, and
 // buildTailLineBytes how much of each: a build's output is the project's,
@@ -69,6 +83,9 @@ type verifyFlags struct {
 	source, build, artifact, signed string
 	url, page, bundle, epoch        string
 	strict                          bool
+	// fetched holds the bundle's bytes when --bundle is a URL and it was
+	// fetched: the evidence --anchor keeps.
+	fetched []byte
 }
 
 // verifyCmd is 'verifier verify': rebuild, fetch, compare, verify the
@@ -82,6 +99,8 @@ func (e env) verifyCmd(ctx context.Context, args []string) int {
 	var bf bundleFlags
 	bf.register(fs)
 	var vf verifyFlags
+	var af anchorFlags
+	af.register(fs)
 	fs.StringVar(&vf.source, "source", "", "the release's source `DIR` (a folder or a git checkout); it is copied, never changed")
 	fs.StringVar(&vf.build, "build", "", "the build `COMMAND`, run with sh -c in the copy of --source")
 	fs.StringVar(&vf.artifact, "artifact", "", "the built artifact's `PATH` inside the copy: a file with --url, a folder with --page")
@@ -98,16 +117,34 @@ func (e env) verifyCmd(ctx context.Context, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if af.targets.To != "" && rf.report == "" {
+		fmt.Fprintf(e.stderr, "verifier: %v\n", fmt.Errorf("%w: --anchor needs --report FILE: the report is the evidence it anchors", errUsage))
+		return exitUsage
+	}
 	rf.stamp()
 	var p *progress
 	if !rf.asJSON {
 		p = newProgress(e.stderr)
 	}
 	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
+		var k *keeper
+		if af.targets.To != "" {
+			af.targets.Timeout = ff.timeout
+			var err error
+			if k, err = e.openKeeper(ctx, &af); err != nil {
+				fmt.Fprintf(e.stderr, "verifier: --anchor: %v\n", err)
+				return exitCode(err)
+			}
+			defer k.close()
+		}
 		r := report.New(rf.title)
 		r.Details = rf.details
 		errs := e.verifyFlow(ctx, &vf, rf.asJSON, ff.options(p), &bf, r)
-		return e.emit(r, rf, settle(r, errs))
+		code := e.emit(r, rf, settle(r, errs))
+		if k != nil {
+			code = e.keep(ctx, k, rf, &vf, code)
+		}
+		return code
 	})
 }
 
@@ -170,7 +207,7 @@ func (e env) verifyFlow(ctx context.Context, vf *verifyFlags, quiet bool, fo ver
 		merge(r, verify.PageReport("", r.Details, vf.page, res, err))
 		errs = append(errs, e.stepError(r, from, "Live page", err))
 	}
-	errs = append(errs, e.verifyBundleOf(ctx, vf.bundle, signed, fo, bf, r))
+	errs = append(errs, e.verifyBundleOf(ctx, vf.bundle, signed, fo, bf, r, &vf.fetched))
 	return errs
 }
 
@@ -303,14 +340,18 @@ func builtPaths(dir string, vf *verifyFlags) (local, signed string, err error) {
 
 // verifyBundleOf verifies the bundle (a file or a URL) against the local
 // build's file signed, confirms its log entries online when --confirm-*
-// name their logs, and adds the Sigstore section and checks to r.
-func (e env) verifyBundleOf(ctx context.Context, bundleAt, signed string, fo verify.FetchOptions, bf *bundleFlags, r *report.Report) error {
+// name their logs, and adds the Sigstore section and checks to r. A bundle
+// fetched from a URL leaves its bytes in *fetched.
+func (e env) verifyBundleOf(ctx context.Context, bundleAt, signed string, fo verify.FetchOptions, bf *bundleFlags, r *report.Report, fetched *[]byte) error {
 	from := len(r.Checks)
 	v, p, sources, err := bf.verifier()
 	if err != nil {
 		return e.stepError(r, from, "Sigstore bundle", err)
 	}
-	b, err := loadBundle(ctx, bundleAt, fo)
+	b, raw, err := loadBundle(ctx, bundleAt, fo)
+	if raw != nil {
+		*fetched = raw
+	}
 	var res *sigstore.Result
 	if err == nil {
 		res, err = v.Verify(ctx, b, sigstore.ArtifactFile(signed), p)
@@ -328,20 +369,23 @@ func (e env) verifyBundleOf(ctx context.Context, bundleAt, signed string, fo ver
 }
 
 // loadBundle reads a bundle from a file, or fetches it from a URL within
-// the fetch policy and sigstore.MaxBundleSize.
-func loadBundle(ctx context.Context, from string, fo verify.FetchOptions) (*bundle.Bundle, error) {
+// the fetch policy and sigstore.MaxBundleSize, and then returns the bytes
+// fetched too.
+func loadBundle(ctx context.Context, from string, fo verify.FetchOptions) (*bundle.Bundle, []byte, error) {
 	if !verify.IsURL(from) {
-		return sigstore.LoadBundle(from)
+		b, err := sigstore.LoadBundle(from)
+		return b, nil, err
 	}
 	var buf bytes.Buffer
 	fo.MaxBytes = sigstore.MaxBundleSize
 	if _, err := verify.Fetch(ctx, from, &buf, fo); err != nil {
 		if errors.Is(err, verify.ErrBadInput) {
-			return nil, fmt.Errorf("%w: --bundle: %w", errUsage, err)
+			return nil, nil, fmt.Errorf("%w: --bundle: %w", errUsage, err)
 		}
-		return nil, fmt.Errorf("%w: %w", errBundleFetch, err)
+		return nil, nil, fmt.Errorf("%w: %w", errBundleFetch, err)
 	}
-	return sigstore.ParseBundle(buf.Bytes())
+	b, err := sigstore.ParseBundle(buf.Bytes())
+	return b, buf.Bytes(), err
 }
 
 // merge adds a step's report (its checks and artifacts) to r.

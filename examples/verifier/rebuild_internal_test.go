@@ -134,7 +134,7 @@ func TestLoadBundleErrors(t *testing.T) {
 		{"missing file", filepath.Join(t.TempDir(), "none.json"), selfattest.ErrBadInput},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := loadBundle(ctx, tt.from, verify.FetchOptions{Timeout: 5 * time.Second})
+			_, _, err := loadBundle(ctx, tt.from, verify.FetchOptions{Timeout: 5 * time.Second})
 			isOnly(t, err, tt.want)
 		})
 	}

@@ -1,4 +1,4 @@
-package main
+package evidence
 
 import (
 	"context"
@@ -26,67 +26,67 @@ import (
 
 // The target kinds --to accepts.
 const (
-	kindMemory   = "memory"
-	kindEth      = "eth"
-	kindEthEvent = "eth-event"
+	KindMemory   = "memory"
+	KindEth      = "eth"
+	KindEthEvent = "eth-event"
 )
 
-// targetKinds are the kinds --to accepts, as the usage lists them.
-var targetKinds = []string{kindMemory, kindEth, kindEthEvent, kindTlog, kindRekor, kindIpfs}
+// TargetKinds are the kinds --to accepts, as the usage lists them.
+var TargetKinds = []string{KindMemory, KindEth, KindEthEvent, KindTlog, KindRekor, KindIpfs}
 
 // maxKeyFile bounds a key file read.
 const maxKeyFile = 64 << 10
 
-// parseTargets reads --to: a comma-separated list of target kinds, each
+// ParseTargets reads --to: a comma-separated list of target kinds, each
 // once.
-func parseTargets(s string) ([]string, error) {
+func ParseTargets(s string) ([]string, error) {
 	if s == "" {
-		return nil, fmt.Errorf("%w: --to: name at least one target (%s)", errUsage, strings.Join(targetKinds, ", "))
+		return nil, fmt.Errorf("%w: --to: name at least one target (%s)", ErrUsage, strings.Join(TargetKinds, ", "))
 	}
 	var out []string
 	for k := range strings.SplitSeq(s, ",") {
 		k = strings.TrimSpace(k)
 		switch {
-		case !slices.Contains(targetKinds, k):
-			return nil, fmt.Errorf("%w: --to: unknown target %q (%s)", errUsage, k, strings.Join(targetKinds, ", "))
+		case !slices.Contains(TargetKinds, k):
+			return nil, fmt.Errorf("%w: --to: unknown target %q (%s)", ErrUsage, k, strings.Join(TargetKinds, ", "))
 		case slices.Contains(out, k):
-			return nil, fmt.Errorf("%w: --to: %s named twice", errUsage, k)
+			return nil, fmt.Errorf("%w: --to: %s named twice", ErrUsage, k)
 		}
 		out = append(out, k)
 	}
 	return out, nil
 }
 
-// memoryFiles are the files of the memory target of a journal: its
+// MemoryFiles are the files of the memory target of a journal: its
 // ledger, its private key (mode 600) and its public key, beside the
 // journal.
-type memoryFiles struct{ state, key, pub string }
+type MemoryFiles struct{ State, Key, Pub string }
 
-func memoryFilesOf(journal string) memoryFiles {
-	return memoryFiles{state: journal + ".memory.json", key: journal + ".memory.key", pub: journal + ".memory.pub"}
+func memoryFilesOf(journal string) MemoryFiles {
+	return MemoryFiles{State: journal + ".memory.json", Key: journal + ".memory.key", Pub: journal + ".memory.pub"}
 }
 
-// openMemory opens the memory target of a journal, creating its key on
+// OpenMemory opens the memory target of a journal, creating its key on
 // first use (and saying so on notice). Its ledger lives in a state file,
 // so anchors survive from one command to the next.
-func openMemory(journal string, notice io.Writer) (*anchortest.Memory, memoryFiles, error) {
+func OpenMemory(journal string, notice io.Writer) (*anchortest.Memory, MemoryFiles, error) {
 	mf := memoryFilesOf(journal)
-	key, err := loadMemoryKey(mf.key)
+	key, err := loadMemoryKey(mf.Key)
 	if errors.Is(err, os.ErrNotExist) {
 		key, err = createMemoryKey(mf)
 		if err == nil {
-			fmt.Fprintf(notice, "archivist: created the memory target's Ed25519 key %s (mode 600); verifiers need its public key %s (--memory-key)\n", mf.key, mf.pub)
+			fmt.Fprintf(notice, "created the memory target's Ed25519 key %s (mode 600); verifiers need its public key %s (--memory-key)\n", mf.Key, mf.Pub)
 		}
 	}
 	if err != nil {
 		return nil, mf, err
 	}
-	if _, err := os.Lstat(mf.pub); errors.Is(err, os.ErrNotExist) {
-		if err := writeMemoryPub(mf.pub, key.Public().(ed25519.PublicKey)); err != nil {
+	if _, err := os.Lstat(mf.Pub); errors.Is(err, os.ErrNotExist) {
+		if err := writeMemoryPub(mf.Pub, key.Public().(ed25519.PublicKey)); err != nil {
 			return nil, mf, err
 		}
 	}
-	m, err := anchortest.NewMemory(key, anchortest.MemoryOptions{StateFile: mf.state})
+	m, err := anchortest.NewMemory(key, anchortest.MemoryOptions{StateFile: mf.State})
 	return m, mf, err
 }
 
@@ -127,7 +127,7 @@ func loadMemoryKey(p string) (ed25519.PrivateKey, error) {
 
 // createMemoryKey makes a new Ed25519 key: the private key (PKCS #8 PEM)
 // is created exclusively with mode 600, the public key (PKIX PEM) beside.
-func createMemoryKey(mf memoryFiles) (ed25519.PrivateKey, error) {
+func createMemoryKey(mf MemoryFiles) (ed25519.PrivateKey, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -136,22 +136,22 @@ func createMemoryKey(mf memoryFiles) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(mf.key, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(mf.Key, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("%w: Ed25519 key: %w", anchor.ErrBadInput, err)
 	}
 	werr := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(mf.key)
+		os.Remove(mf.Key)
 		return nil, fmt.Errorf("%w: Ed25519 key: %w", anchor.ErrBadInput, err)
 	}
-	if err := writeMemoryPub(mf.pub, pub); err != nil {
+	if err := writeMemoryPub(mf.Pub, pub); err != nil {
 		return nil, err
 	}
 	return priv, nil
 }
 
-// writeMemoryPub writes the public key verifiers need (PKIX PEM).
+// writeMemoryPub writes the public key Verifiers need (PKIX PEM).
 func writeMemoryPub(p string, pub ed25519.PublicKey) error {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
@@ -193,26 +193,26 @@ func parseSink(s string) (common.Address, error) { return parseAddress("--sink",
 // parseAddress reads an address flag: 0x and 40 hex digits.
 func parseAddress(flagName, s string) (common.Address, error) {
 	if !strings.HasPrefix(s, "0x") || !common.IsHexAddress(s) {
-		return common.Address{}, fmt.Errorf("%w: %s %q: want 0x and 40 hex digits", errUsage, flagName, s)
+		return common.Address{}, fmt.Errorf("%w: %s %q: want 0x and 40 hex digits", ErrUsage, flagName, s)
 	}
 	return common.HexToAddress(s), nil
 }
 
-// ethFlags are the eth target's settings.
-type ethFlags struct {
-	rpc      string
-	keyFile  string
-	keyEnv   string
-	chainID  uint64
-	sink     string
-	contract string
-	final    uint64
-	maxFeeGw uint64
+// EthFlags are the eth target's settings.
+type EthFlags struct {
+	RPC        string
+	KeyFile    string
+	KeyEnv     string
+	ChainID    uint64
+	Sink       string
+	Contract   string
+	FinalDepth uint64
+	MaxFeeGwei uint64
 }
 
-// dialEth connects to an RPC endpoint. For an http(s) URL nothing is sent
+// DialEth connects to an RPC endpoint. For an http(s) URL nothing is sent
 // until the first call.
-func dialEth(ctx context.Context, url string) (*ethclient.Client, error) {
+func DialEth(ctx context.Context, url string) (*ethclient.Client, error) {
 	c, err := ethclient.DialContext(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --eth-rpc %s: %w", anchor.ErrBadInput, url, err)
@@ -220,172 +220,172 @@ func dialEth(ctx context.Context, url string) (*ethclient.Client, error) {
 	return c, nil
 }
 
-// ethTarget builds the eth target on client. With sign, the key comes from
+// EthTarget builds the eth target on client. With sign, the key comes from
 // --eth-key-file or --eth-key-env (exactly one); without (upgrade, which
 // only checks anchors), there is no key and the target cannot send.
-func ethTarget(ctx context.Context, client eth.Client, f ethFlags, sign bool) (*eth.Anchorer, error) {
-	if f.chainID == 0 {
-		return nil, fmt.Errorf("%w: the eth target needs --chain-id", errUsage)
+func EthTarget(ctx context.Context, client eth.Client, f EthFlags, sign bool) (*eth.Anchorer, error) {
+	if f.ChainID == 0 {
+		return nil, fmt.Errorf("%w: the eth target needs --chain-id", ErrUsage)
 	}
-	sink, err := parseSink(f.sink)
+	sink, err := parseSink(f.Sink)
 	if err != nil {
 		return nil, err
 	}
-	k, err := ethKey(f, sign)
+	k, err := EthKey(f, sign)
 	if err != nil {
 		return nil, err
 	}
-	return eth.New(ctx, client, k, f.chainID, sink, f.options())
+	return eth.New(ctx, client, k, f.ChainID, sink, f.Options())
 }
 
 // options are the eth.Options the flags set.
-func (f ethFlags) options() eth.Options {
-	opts := eth.Options{FinalDepth: f.final}
-	if f.maxFeeGw != 0 {
-		opts.MaxFeePerGas = new(big.Int).Mul(new(big.Int).SetUint64(f.maxFeeGw), big.NewInt(1e9))
+func (f EthFlags) Options() eth.Options {
+	opts := eth.Options{FinalDepth: f.FinalDepth}
+	if f.MaxFeeGwei != 0 {
+		opts.MaxFeePerGas = new(big.Int).Mul(new(big.Int).SetUint64(f.MaxFeeGwei), big.NewInt(1e9))
 	}
 	return opts
 }
 
-// ethEventTarget builds the eth-event target on client: calls to the
+// EthEventTarget builds the eth-event target on client: calls to the
 // Anchor contract at --contract, whose code eth.NewEvent checks. sign is
-// as for ethTarget.
-func ethEventTarget(ctx context.Context, client eth.EventClient, f ethFlags, sign bool) (*eth.Anchorer, error) {
-	if f.chainID == 0 {
-		return nil, fmt.Errorf("%w: the eth-event target needs --chain-id", errUsage)
+// as for EthTarget.
+func EthEventTarget(ctx context.Context, client eth.EventClient, f EthFlags, sign bool) (*eth.Anchorer, error) {
+	if f.ChainID == 0 {
+		return nil, fmt.Errorf("%w: the eth-event target needs --chain-id", ErrUsage)
 	}
-	if f.contract == "" {
-		return nil, fmt.Errorf("%w: the eth-event target needs --contract (see deploy-contract)", errUsage)
+	if f.Contract == "" {
+		return nil, fmt.Errorf("%w: the eth-event target needs --contract (see deploy-contract)", ErrUsage)
 	}
-	contract, err := parseAddress("--contract", f.contract)
+	contract, err := parseAddress("--contract", f.Contract)
 	if err != nil {
 		return nil, err
 	}
-	k, err := ethKey(f, sign)
+	k, err := EthKey(f, sign)
 	if err != nil {
 		return nil, err
 	}
-	return eth.NewEvent(ctx, client, k, f.chainID, contract, f.options())
+	return eth.NewEvent(ctx, client, k, f.ChainID, contract, f.Options())
 }
 
-func ethKey(f ethFlags, sign bool) (*ecdsa.PrivateKey, error) {
+func EthKey(f EthFlags, sign bool) (*ecdsa.PrivateKey, error) {
 	if !sign {
 		return nil, nil // eth.New without a key: an Anchorer that only checks
 	}
 	switch {
-	case f.keyFile != "" && f.keyEnv != "":
-		return nil, fmt.Errorf("%w: give --eth-key-file or --eth-key-env, not both", errUsage)
-	case f.keyFile != "":
-		return eth.LoadKeyFile(f.keyFile)
-	case f.keyEnv != "":
-		return eth.KeyFromEnv(f.keyEnv)
+	case f.KeyFile != "" && f.KeyEnv != "":
+		return nil, fmt.Errorf("%w: give --eth-key-file or --eth-key-env, not both", ErrUsage)
+	case f.KeyFile != "":
+		return eth.LoadKeyFile(f.KeyFile)
+	case f.KeyEnv != "":
+		return eth.KeyFromEnv(f.KeyEnv)
 	}
-	return nil, fmt.Errorf("%w: anchoring at eth needs --eth-key-file or --eth-key-env", errUsage)
+	return nil, fmt.Errorf("%w: anchoring at eth needs --eth-key-file or --eth-key-env", ErrUsage)
 }
 
-// A targetSet is the targets a command built, and what it must close.
-type targetSet struct {
-	list    []anchor.Anchorer
-	memory  *anchortest.Memory
+// A TargetSet is the targets a command built, and what it must close.
+type TargetSet struct {
+	List    []anchor.Anchorer
+	Memory  *anchortest.Memory
 	closers []func()
 }
 
-func (s *targetSet) close() {
+func (s *TargetSet) Close() {
 	for _, c := range s.closers {
 		c()
 	}
 }
 
-// openTargets builds the targets --to names. sign is false for upgrade:
-// see ethTarget.
-func openTargets(ctx context.Context, tf targetFlags, journal string, sign bool, notice io.Writer) (*targetSet, error) {
-	ef := tf.eth
-	kinds, err := parseTargets(tf.to)
+// OpenTargets builds the targets --to names. sign is false for upgrade:
+// see EthTarget.
+func OpenTargets(ctx context.Context, tf TargetFlags, journal string, sign bool, notice io.Writer) (*TargetSet, error) {
+	ef := tf.Eth
+	kinds, err := ParseTargets(tf.To)
 	if err != nil {
 		return nil, err
 	}
-	s := &targetSet{}
+	s := &TargetSet{}
 	for _, k := range kinds {
 		switch k {
-		case kindMemory:
-			m, _, err := openMemory(journal, notice)
+		case KindMemory:
+			m, _, err := OpenMemory(journal, notice)
 			if err != nil {
-				s.close()
+				s.Close()
 				return nil, err
 			}
-			s.memory = m
-			s.list = append(s.list, m)
-		case kindEth, kindEthEvent:
-			if ef.rpc == "" {
-				s.close()
-				return nil, fmt.Errorf("%w: the %s target needs --eth-rpc", errUsage, k)
+			s.Memory = m
+			s.List = append(s.List, m)
+		case KindEth, KindEthEvent:
+			if ef.RPC == "" {
+				s.Close()
+				return nil, fmt.Errorf("%w: the %s target needs --eth-rpc", ErrUsage, k)
 			}
-			c, err := dialEth(ctx, ef.rpc)
+			c, err := DialEth(ctx, ef.RPC)
 			if err != nil {
-				s.close()
+				s.Close()
 				return nil, err
 			}
 			s.closers = append(s.closers, c.Close)
 			var a *eth.Anchorer
-			if k == kindEth {
-				a, err = ethTarget(ctx, c, ef, sign)
+			if k == KindEth {
+				a, err = EthTarget(ctx, c, ef, sign)
 			} else {
-				a, err = ethEventTarget(ctx, c, ef, sign)
+				a, err = EthEventTarget(ctx, c, ef, sign)
 			}
 			if err != nil {
-				s.close()
+				s.Close()
 				return nil, err
 			}
-			s.list = append(s.list, a)
-		case kindTlog:
-			a, _, closeLog, err := openTlog(ctx, journal, tf.tlog, notice)
+			s.List = append(s.List, a)
+		case KindTlog:
+			a, _, closeLog, err := OpenTlog(ctx, journal, tf.Tlog, notice)
 			if err != nil {
-				s.close()
+				s.Close()
 				return nil, err
 			}
 			s.closers = append(s.closers, closeLog)
-			s.list = append(s.list, a)
-		case kindRekor:
-			a, err := openRekor(journal, tf.rekor, tf.timeout, notice)
+			s.List = append(s.List, a)
+		case KindRekor:
+			a, err := openRekor(journal, tf.Rekor, tf.Timeout, notice)
 			if err != nil {
-				s.close()
+				s.Close()
 				return nil, err
 			}
-			s.list = append(s.list, a)
-		case kindIpfs:
-			a, err := openIpfs(tf.ipfs, tf.timeout, !sign)
+			s.List = append(s.List, a)
+		case KindIpfs:
+			a, err := openIpfs(tf.Ipfs, tf.Timeout, !sign)
 			if err != nil {
-				s.close()
+				s.Close()
 				return nil, err
 			}
-			s.list = append(s.list, a)
+			s.List = append(s.List, a)
 		}
 	}
 	return s, nil
 }
 
-// verifyFlags are verify's trust material.
-type verifyFlags struct {
-	memoryKey string
-	tlogKeys  []string
-	tlogDir   string
-	tlogURL   string
-	chainID   uint64
-	sink      string
-	contract  string
-	rpcs      []string
-	agree     int
-	minDepth  uint64
-	timeout   time.Duration
-	ipfs      bool
-	ipfsGW    string
-	kuboAPI   string
+// VerifyFlags are verify's trust material.
+type VerifyFlags struct {
+	MemoryKey   string
+	TlogKeys    []string
+	TlogDir     string
+	TlogURL     string
+	ChainID     uint64
+	Sink        string
+	Contract    string
+	RPCs        []string
+	Agree       int
+	MinDepth    uint64
+	Timeout     time.Duration
+	Ipfs        bool
+	IpfsGateway string
+	KuboAPI     string
 }
 
-// verifiers builds the verifiers verify's flags name, and says whether
+// Verifiers builds the Verifiers verify's flags name, and says whether
 // any of them asks online. With no flag at all it returns none: every
 // anchor entry is then could-not-check, never a pass.
-func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, bool, func(), error) {
+func Verifiers(ctx context.Context, f VerifyFlags) ([]anchor.AnchorVerifier, bool, func(), error) {
 	var vs []anchor.AnchorVerifier
 	var closers []func()
 	closeAll := func() {
@@ -393,8 +393,8 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 			c()
 		}
 	}
-	if f.memoryKey != "" {
-		data, err := readRegular(f.memoryKey, maxKeyFile)
+	if f.MemoryKey != "" {
+		data, err := ReadRegular(f.MemoryKey, maxKeyFile)
 		if err != nil {
 			return nil, false, closeAll, fmt.Errorf("--memory-key: %w", err)
 		}
@@ -404,66 +404,66 @@ func verifiers(ctx context.Context, f verifyFlags) ([]anchor.AnchorVerifier, boo
 		}
 		vs = append(vs, anchortest.NewMemoryVerifier(pub, ""))
 	}
-	tvs, tonline, tclose, err := tlogVerifiers(ctx, f.tlogKeys, f.tlogDir, f.tlogURL, f.timeout)
+	tvs, tonline, tclose, err := TlogVerifiers(ctx, f.TlogKeys, f.TlogDir, f.TlogURL, f.Timeout)
 	closers = append(closers, tclose)
 	if err != nil {
 		return nil, false, closeAll, err
 	}
 	vs = append(vs, tvs...)
-	ivs, ionline, err := ipfsVerifiers(f.ipfs, f.ipfsGW, f.kuboAPI, f.timeout)
+	ivs, ionline, err := ipfsVerifiers(f.Ipfs, f.IpfsGateway, f.KuboAPI, f.Timeout)
 	if err != nil {
 		return nil, false, closeAll, err
 	}
 	vs = append(vs, ivs...)
 	tonline = tonline || ionline
-	if (f.chainID != 0) != (f.sink != "" || f.contract != "") {
-		return nil, false, closeAll, fmt.Errorf("%w: the eth verifiers need --chain-id with --sink (eth), --contract (eth-event) or both", errUsage)
+	if (f.ChainID != 0) != (f.Sink != "" || f.Contract != "") {
+		return nil, false, closeAll, fmt.Errorf("%w: the eth verifiers need --chain-id with --sink (eth), --contract (eth-event) or both", ErrUsage)
 	}
-	if len(f.rpcs) > 0 && f.chainID == 0 {
-		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink or --contract", errUsage)
+	if len(f.RPCs) > 0 && f.ChainID == 0 {
+		return nil, false, closeAll, fmt.Errorf("%w: --eth-rpc needs --chain-id and --sink or --contract", ErrUsage)
 	}
-	if f.chainID == 0 {
+	if f.ChainID == 0 {
 		return vs, tonline, closeAll, nil
 	}
 	var sink, contract common.Address
-	if f.sink != "" {
-		if sink, err = parseSink(f.sink); err != nil {
+	if f.Sink != "" {
+		if sink, err = parseSink(f.Sink); err != nil {
 			return nil, false, closeAll, err
 		}
 	}
-	if f.contract != "" {
-		if contract, err = parseAddress("--contract", f.contract); err != nil {
+	if f.Contract != "" {
+		if contract, err = parseAddress("--contract", f.Contract); err != nil {
 			return nil, false, closeAll, err
 		}
 	}
-	if len(f.rpcs) == 0 {
-		if f.sink != "" {
-			vs = append(vs, eth.NewVerifier(f.chainID, sink))
+	if len(f.RPCs) == 0 {
+		if f.Sink != "" {
+			vs = append(vs, eth.NewVerifier(f.ChainID, sink))
 		}
-		if f.contract != "" {
-			vs = append(vs, eth.NewEventVerifier(f.chainID, contract))
+		if f.Contract != "" {
+			vs = append(vs, eth.NewEventVerifier(f.ChainID, contract))
 		}
 		return vs, tonline, closeAll, nil
 	}
-	eps := make([]eth.HeaderReader, len(f.rpcs))
-	for i, u := range f.rpcs {
-		c, err := dialEth(ctx, u)
+	eps := make([]eth.HeaderReader, len(f.RPCs))
+	for i, u := range f.RPCs {
+		c, err := DialEth(ctx, u)
 		if err != nil {
 			return nil, false, closeAll, err
 		}
 		closers = append(closers, c.Close)
 		eps[i] = c
 	}
-	oo := eth.OnlineOptions{Agree: f.agree, MinDepth: f.minDepth, Timeout: f.timeout}
-	if f.sink != "" {
-		ov, err := eth.NewOnlineVerifier(f.chainID, sink, eps, oo)
+	oo := eth.OnlineOptions{Agree: f.Agree, MinDepth: f.MinDepth, Timeout: f.Timeout}
+	if f.Sink != "" {
+		ov, err := eth.NewOnlineVerifier(f.ChainID, sink, eps, oo)
 		if err != nil {
 			return nil, false, closeAll, err
 		}
 		vs = append(vs, ov)
 	}
-	if f.contract != "" {
-		ov, err := eth.NewEventOnlineVerifier(f.chainID, contract, eps, oo)
+	if f.Contract != "" {
+		ov, err := eth.NewEventOnlineVerifier(f.ChainID, contract, eps, oo)
 		if err != nil {
 			return nil, false, closeAll, err
 		}

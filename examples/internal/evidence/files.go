@@ -1,4 +1,4 @@
-package main
+package evidence
 
 import (
 	"crypto/sha256"
@@ -60,9 +60,9 @@ func fileType(m os.FileMode) string {
 	return "type " + m.Type().String()
 }
 
-// readRegular reads the whole regular file at p if it holds at most limit
+// ReadRegular reads the whole regular file at p if it holds at most limit
 // bytes (also if it grows while being read).
-func readRegular(p string, limit int64) ([]byte, error) {
+func ReadRegular(p string, limit int64) ([]byte, error) {
 	f, _, err := openRegular(p, limit)
 	if err != nil {
 		return nil, err
@@ -78,9 +78,9 @@ func readRegular(p string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// digestFile returns the digest by alg (anchor.SHA256, SHA384 or SHA512)
+// DigestFile returns the digest by alg (anchor.SHA256, SHA384 or SHA512)
 // of the regular file at p, of at most limit bytes, and its size.
-func digestFile(p, alg string, limit int64) ([]byte, int64, error) {
+func DigestFile(p, alg string, limit int64) ([]byte, int64, error) {
 	var h hash.Hash
 	switch alg {
 	case anchor.SHA256:
@@ -107,13 +107,13 @@ func digestFile(p, alg string, limit int64) ([]byte, int64, error) {
 	return h.Sum(nil), n, nil
 }
 
-// evidenceName is the name an added file gets in the journal and its
+// EvidenceName is the name an added file gets in the journal and its
 // receipt: the path as given on the command line, cleaned, with forward
 // slashes, so that two files of one base name in different folders stay
 // apart and a receipt reads the same on every system.
-func evidenceName(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
+func EvidenceName(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
 
-// mediaTypes is the fixed table mediaType reads. It is built in rather
+// mediaTypes is the fixed table MediaType reads. It is built in rather
 // than taken from mime.TypeByExtension, which also reads the system's
 // mime.types files: the media type is part of every leaf, so the same
 // file must get the same one on every machine.
@@ -151,10 +151,10 @@ var mediaTypes = map[string]string{
 	".intoto": "application/vnd.in-toto+json",
 }
 
-// mediaType guesses a file's media type from its extension (case
+// MediaType guesses a file's media type from its extension (case
 // insensitive), application/octet-stream when it does not know it. It is
 // a label in the receipt, not a claim about the content.
-func mediaType(p string) string {
+func MediaType(p string) string {
 	if t, ok := mediaTypes[strings.ToLower(filepath.Ext(p))]; ok {
 		return t
 	}

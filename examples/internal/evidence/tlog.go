@@ -1,4 +1,4 @@
-package main
+package evidence
 
 import (
 	"bytes"
@@ -25,58 +25,58 @@ import (
 // tlog-tiles log in a folder, its checkpoints signed by an Ed25519 key
 // kept beside it.
 
-const kindTlog = "tlog"
+const KindTlog = "tlog"
 
-// defaultTlogOrigin names the local log when --tlog-origin does not: the
+// DefaultTlogOrigin names the local log when --tlog-origin does not: the
 // checkpoint's first line and the signed-note name of its key. A verifier
 // learns it from the public key file, which starts with it.
-const defaultTlogOrigin = "archivist.local"
+const DefaultTlogOrigin = "archivist.local"
 
-// tlogFlags are the tlog target's settings.
-type tlogFlags struct {
-	dir    string
-	origin string
+// TlogFlags are the tlog target's settings.
+type TlogFlags struct {
+	Dir    string
+	Origin string
 }
 
-func (f *tlogFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.dir, "tlog-dir", "", "tlog: the local log's `folder` (default: F.tlog beside the journal F)")
-	fs.StringVar(&f.origin, "tlog-origin", defaultTlogOrigin, "tlog: the local log's origin `name`, set when the log is made")
+func (f *TlogFlags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Dir, "tlog-dir", "", "tlog: the local log's `folder` (default: F.tlog beside the journal F)")
+	fs.StringVar(&f.Origin, "tlog-origin", DefaultTlogOrigin, "tlog: the local log's origin `name`, set when the log is made")
 }
 
-// tlogFiles are the local log's folder and its two keys beside it: the
+// TlogFiles are the local log's folder and its two keys beside it: the
 // signer key (mode 600) and the verifier key verify --tlog-key reads.
-type tlogFiles struct{ dir, key, pub string }
+type TlogFiles struct{ Dir, Key, Pub string }
 
-func tlogFilesOf(journal, dir string) tlogFiles {
+func tlogFilesOf(journal, dir string) TlogFiles {
 	if dir == "" {
 		dir = journal + ".tlog"
 	}
 	dir = filepath.Clean(dir)
-	return tlogFiles{dir: dir, key: dir + ".key", pub: dir + ".pub"}
+	return TlogFiles{Dir: dir, Key: dir + ".key", Pub: dir + ".pub"}
 }
 
-// quietTessera silences tessera, which logs through klog's global
+// QuietTessera silences tessera, which logs through klog's global
 // settings; the archivist's own lines say what happens.
-func quietTessera() {
+func QuietTessera() {
 	klog.LogToStderr(false)
 	klog.SetOutput(io.Discard)
 }
 
-// openTlog opens (or makes) the local log and its anchorer. Its key is
+// OpenTlog opens (or makes) the local log and its anchorer. Its key is
 // made on first use, mode 600, and said so on notice, with the verifier
 // key written beside it. The log must be closed (the returned func) before
 // the process ends: Close waits for a checkpoint that commits to every
 // entry appended.
-func openTlog(ctx context.Context, journal string, f tlogFlags, notice io.Writer) (*tlog.LogAnchorer, tlogFiles, func(), error) {
-	quietTessera()
-	tf := tlogFilesOf(journal, f.dir)
-	key, created, err := tlog.LoadOrCreateKey(tf.key, f.origin)
+func OpenTlog(ctx context.Context, journal string, f TlogFlags, notice io.Writer) (*tlog.LogAnchorer, TlogFiles, func(), error) {
+	QuietTessera()
+	tf := tlogFilesOf(journal, f.Dir)
+	key, created, err := tlog.LoadOrCreateKey(tf.Key, f.Origin)
 	if err != nil {
-		return nil, tf, nil, fmt.Errorf("%w: tlog key %s: %w", anchor.ErrBadInput, tf.key, err)
+		return nil, tf, nil, fmt.Errorf("%w: tlog key %s: %w", anchor.ErrBadInput, tf.Key, err)
 	}
-	l, err := tlog.Open(ctx, tf.dir, f.origin, key, tlog.Options{})
+	l, err := tlog.Open(ctx, tf.Dir, f.Origin, key, tlog.Options{})
 	if err != nil {
-		return nil, tf, nil, tlogOpenError(tf.dir, err)
+		return nil, tf, nil, tlogOpenError(tf.Dir, err)
 	}
 	closeLog := func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -84,16 +84,16 @@ func openTlog(ctx context.Context, journal string, f tlogFlags, notice io.Writer
 		l.Close(cctx)
 	}
 	pub := vtlog.FormatLogKey(l.LogKey()) + "\n"
-	if old, err := readRegular(tf.pub, maxKeyFile); err != nil || !bytes.Equal(old, []byte(pub)) {
+	if old, err := ReadRegular(tf.Pub, maxKeyFile); err != nil || !bytes.Equal(old, []byte(pub)) {
 		// Renamed into place: whatever is there (even a FIFO) is replaced,
 		// never opened.
-		if err := writeAtomic(filepath.Dir(tf.pub), filepath.Base(tf.pub), []byte(pub)); err != nil {
+		if err := writeAtomic(filepath.Dir(tf.Pub), filepath.Base(tf.Pub), []byte(pub)); err != nil {
 			closeLog()
 			return nil, tf, nil, fmt.Errorf("tlog public key: %w", err)
 		}
 	}
 	if created {
-		fmt.Fprintf(notice, "archivist: created the local log %s (origin %s) and its Ed25519 key %s (mode 600); verifiers need its public key %s (--tlog-key)\n", tf.dir, f.origin, tf.key, tf.pub)
+		fmt.Fprintf(notice, "created the local log %s (origin %s) and its Ed25519 key %s (mode 600); verifiers need its public key %s (--tlog-key)\n", tf.Dir, f.Origin, tf.Key, tf.Pub)
 	}
 	a, err := tlog.NewLogAnchorer(l, tlog.AnchorerOptions{})
 	if err != nil {
@@ -122,7 +122,7 @@ func tlogOpenError(dir string, err error) error {
 // (vtlog.FormatLogKey). The origin is part of the key, so the file names
 // the log as well as its key.
 func readLogKey(p, flagName string) (*vtlog.LogKey, error) {
-	data, err := readRegular(p, maxKeyFile)
+	data, err := ReadRegular(p, maxKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flagName, err)
 	}
@@ -155,10 +155,10 @@ type logSource struct {
 	tiles       vtlog.TileFetcherFunc
 }
 
-// tlogVerifiers builds a verifier per --tlog-key and, for each log that
+// TlogVerifiers builds a verifier per --tlog-key and, for each log that
 // --tlog-dir or --tlog-url names, the online verifier of the log whose
 // origin that log's checkpoint states.
-func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, timeout time.Duration) ([]anchor.AnchorVerifier, bool, func(), error) {
+func TlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, timeout time.Duration) ([]anchor.AnchorVerifier, bool, func(), error) {
 	var closers []func()
 	closeAll := func() {
 		for _, c := range closers {
@@ -173,7 +173,7 @@ func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, time
 			return nil, false, closeAll, err
 		}
 		if _, dup := byOrigin[k.Name()]; dup {
-			return nil, false, closeAll, fmt.Errorf("%w: --tlog-key: two keys for origin %q", errUsage, k.Name())
+			return nil, false, closeAll, fmt.Errorf("%w: --tlog-key: two keys for origin %q", ErrUsage, k.Name())
 		}
 		v, err := tlog.NewVerifier(k.Name(), []*vtlog.LogKey{k}, tlog.VerifierOptions{})
 		if err != nil {
@@ -183,7 +183,7 @@ func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, time
 		origins = append(origins, k.Name())
 	}
 	if (dir != "" || url != "") && len(keyFiles) == 0 {
-		return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir and --tlog-url need the log's --tlog-key", errUsage)
+		return nil, false, closeAll, fmt.Errorf("%w: --tlog-dir and --tlog-url need the log's --tlog-key", ErrUsage)
 	}
 	var sources []logSource
 	if dir != "" {
@@ -198,7 +198,7 @@ func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, time
 	if url != "" {
 		hf, err := logfetch.NewHTTPFetcher(url, logfetch.HTTPOptions{Timeout: timeout})
 		if err != nil {
-			return nil, false, closeAll, fmt.Errorf("%w: --tlog-url: %w", errUsage, err)
+			return nil, false, closeAll, fmt.Errorf("%w: --tlog-url: %w", ErrUsage, err)
 		}
 		sources = append(sources, logSource{"--tlog-url", url, hf.Checkpoint, hf.Tile})
 	}
@@ -213,7 +213,7 @@ func tlogVerifiers(ctx context.Context, keyFiles []string, dir, url string, time
 		origin := checkpointOrigin(cp)
 		v, ok := byOrigin[origin].(*tlog.Verifier)
 		if !ok {
-			return nil, false, closeAll, fmt.Errorf("%w: %s %s holds the log %q: give its key with --tlog-key (once per log)", errUsage, src.flag, src.where, origin)
+			return nil, false, closeAll, fmt.Errorf("%w: %s %s holds the log %q: give its key with --tlog-key (once per log)", ErrUsage, src.flag, src.where, origin)
 		}
 		ov, err := tlog.NewOnlineVerifier(v, src.checkpoint, src.tiles, tlog.OnlineOptions{Timeout: timeout})
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package evidence
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,7 +31,7 @@ func TestMediaType(t *testing.T) {
 		"page.html":          "text/html",
 		"archive.d/file.txt": "text/plain",
 	} {
-		if got := mediaType(p); got != want {
+		if got := MediaType(p); got != want {
 			t.Errorf("mediaType(%q) = %q, want %q", p, got, want)
 		}
 	}
@@ -48,7 +49,7 @@ func TestEvidenceName(t *testing.T) {
 		"a//b.txt":     "a/b.txt",
 		"/abs/c.txt":   "/abs/c.txt",
 	} {
-		if got := evidenceName(p); got != want {
+		if got := EvidenceName(p); got != want {
 			t.Errorf("evidenceName(%q) = %q, want %q", p, got, want)
 		}
 	}
@@ -104,9 +105,9 @@ func TestParseTargets(t *testing.T) {
 		{"ipns", nil},
 		{"eth,", nil},
 	} {
-		got, err := parseTargets(tt.in)
+		got, err := ParseTargets(tt.in)
 		if tt.want == nil {
-			if !errors.Is(err, errUsage) || selfattest.ExitCode(err) != 2 {
+			if !errors.Is(err, ErrUsage) || selfattest.ExitCode(err) != 2 {
 				t.Errorf("parseTargets(%q) = %v, %v; want a usage error", tt.in, got, err)
 			}
 			continue
@@ -123,10 +124,10 @@ func FuzzParseTargets(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTargets(s)
+		got, err := ParseTargets(s)
 		if err != nil {
-			if !errors.Is(err, errUsage) {
-				t.Fatalf("parseTargets(%q): %v does not wrap errUsage", s, err)
+			if !errors.Is(err, ErrUsage) {
+				t.Fatalf("parseTargets(%q): %v does not wrap ErrUsage", s, err)
 			}
 			return
 		}
@@ -134,7 +135,7 @@ func FuzzParseTargets(f *testing.F) {
 			t.Fatalf("parseTargets(%q) = %v", s, got)
 		}
 		for i, k := range got {
-			if k != kindMemory && k != kindEth || slices.Contains(got[:i], k) {
+			if k != KindMemory && k != KindEth || slices.Contains(got[:i], k) {
 				t.Fatalf("parseTargets(%q) = %v", s, got)
 			}
 		}
@@ -195,7 +196,7 @@ func TestParseSink(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"", "0x12", "5e1f000000000000000000000000000000a77e57", "0x5e1f000000000000000000000000000000a77e5g", "0x5e1f000000000000000000000000000000a77e5700"} {
-		if _, err := parseSink(s); !errors.Is(err, errUsage) {
+		if _, err := parseSink(s); !errors.Is(err, ErrUsage) {
 			t.Errorf("parseSink(%q) = %v, want a usage error", s, err)
 		}
 	}
@@ -205,19 +206,19 @@ func TestParseSink(t *testing.T) {
 // can read is refused.
 func TestMemoryKey(t *testing.T) {
 	j := filepath.Join(t.TempDir(), "j")
-	m1, mf, err := openMemory(j, nopWriter{})
+	m1, mf, err := OpenMemory(j, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := os.Stat(mf.key)
+	st, err := os.Stat(mf.Key)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v, %v; want mode 600", st.Mode(), err)
 	}
-	m2, _, err := openMemory(j, nopWriter{})
+	m2, _, err := OpenMemory(j, io.Discard)
 	if err != nil || !m1.Key().Equal(m2.Key()) {
 		t.Fatalf("a second open made another key (%v)", err)
 	}
-	pubPEM, err := os.ReadFile(mf.pub)
+	pubPEM, err := os.ReadFile(mf.Pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,19 +226,19 @@ func TestMemoryKey(t *testing.T) {
 		t.Fatalf("the .pub file is not the key's: %v", err)
 	}
 	// A lost public key file is written again from the private key.
-	if err := os.Remove(mf.pub); err != nil {
+	if err := os.Remove(mf.Pub); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := openMemory(j, nopWriter{}); err != nil {
+	if _, _, err := OpenMemory(j, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := os.ReadFile(mf.pub); err != nil || !bytes.Equal(data, pubPEM) {
+	if data, err := os.ReadFile(mf.Pub); err != nil || !bytes.Equal(data, pubPEM) {
 		t.Fatalf("the .pub file written again differs (%v)", err)
 	}
-	if err := os.Chmod(mf.key, 0o644); err != nil {
+	if err := os.Chmod(mf.Key, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := openMemory(j, nopWriter{}); !errors.Is(err, anchor.ErrBadInput) {
+	if _, _, err := OpenMemory(j, io.Discard); !errors.Is(err, anchor.ErrBadInput) {
 		t.Fatalf("a key readable by others: %v, want bad input", err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package evidence
 
 import (
 	"context"
@@ -23,11 +23,11 @@ const progressEvery = 1000
 // addChunk is how many items one journal transaction (one fsync) records.
 const addChunk = 10_000
 
-// A progressFunc is told how far a long step is: done of total items.
-type progressFunc func(step string, done, total int)
+// A ProgressFunc is told how far a long step is: done of total items.
+type ProgressFunc func(step string, done, total int)
 
-// An addedItem is one file recorded by addFiles.
-type addedItem struct {
+// An AddedItem is one file recorded by AddFiles.
+type AddedItem struct {
 	Path      string `json:"path"`
 	Item      uint64 `json:"item"`
 	Name      string `json:"name"`
@@ -36,20 +36,35 @@ type addedItem struct {
 	Size      int64  `json:"size"`
 }
 
-// measureFiles measures every file (SHA-256, at most limit bytes, regular
+// MeasureFiles measures every file (SHA-256, at most limit bytes, regular
 // files only) and returns its evidence. A file that cannot be used fails
 // the whole command: the error names every such file.
-func measureFiles(paths []string, limit int64, progress progressFunc) ([]anchor.Evidence, []addedItem, error) {
-	out := make([]addedItem, len(paths))
+func MeasureFiles(paths []string, limit int64, progress ProgressFunc) ([]anchor.Evidence, []AddedItem, error) {
+	return measureNamed(paths, nil, limit, progress)
+}
+
+// nameOf is the evidence name of the i-th of paths: names[i], or without
+// names the path as given ([EvidenceName]).
+func nameOf(names []string, i int, p string) string {
+	if names != nil {
+		return names[i]
+	}
+	return EvidenceName(p)
+}
+
+// measureNamed is MeasureFiles with the evidence names given (nil: each
+// path's own).
+func measureNamed(paths, names []string, limit int64, progress ProgressFunc) ([]anchor.Evidence, []AddedItem, error) {
+	out := make([]AddedItem, len(paths))
 	evs := make([]anchor.Evidence, len(paths))
 	var errs []error
 	for i, p := range paths {
-		d, size, err := digestFile(p, anchor.SHA256, limit)
+		d, size, err := DigestFile(p, anchor.SHA256, limit)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		ev, err := anchor.EvidenceFromDigest(evidenceName(p), mediaType(p), anchor.SHA256, d)
+		ev, err := anchor.EvidenceFromDigest(nameOf(names, i, p), MediaType(p), anchor.SHA256, d)
 		if err == nil {
 			_, err = ev.LeafHash() // checks the name and media type
 		}
@@ -58,7 +73,7 @@ func measureFiles(paths []string, limit int64, progress progressFunc) ([]anchor.
 			continue
 		}
 		evs[i] = ev
-		out[i] = addedItem{Path: p, Name: ev.Name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
+		out[i] = AddedItem{Path: p, Name: ev.Name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
 		if n := i + 1; progress != nil && n%progressEvery == 0 && n < len(paths) {
 			progress("measured", n, len(paths))
 		}
@@ -69,11 +84,11 @@ func measureFiles(paths []string, limit int64, progress progressFunc) ([]anchor.
 	return evs, out, nil
 }
 
-// recordItems records what measureFiles returned in the journal, addChunk
+// RecordItems records what MeasureFiles returned in the journal, addChunk
 // items at a time, each chunk on disk before the next, and fills in each
 // item's number. Adding a file again (after a crash) gives its earlier
 // item back.
-func recordItems(j *anchor.Journal, evs []anchor.Evidence, items []addedItem, progress progressFunc) error {
+func RecordItems(j *anchor.Journal, evs []anchor.Evidence, items []AddedItem, progress ProgressFunc) error {
 	for start := 0; start < len(evs); start += addChunk {
 		end := min(start+addChunk, len(evs))
 		ids, err := j.AddAll(evs[start:end])
@@ -90,24 +105,24 @@ func recordItems(j *anchor.Journal, evs []anchor.Evidence, items []addedItem, pr
 	return nil
 }
 
-// addFiles is measureFiles then recordItems: nothing is recorded unless
+// AddFiles is MeasureFiles then RecordItems: nothing is recorded unless
 // every file could be measured.
-func addFiles(j *anchor.Journal, paths []string, limit int64, progress progressFunc) ([]addedItem, error) {
-	evs, items, err := measureFiles(paths, limit, progress)
+func AddFiles(j *anchor.Journal, paths []string, limit int64, progress ProgressFunc) ([]AddedItem, error) {
+	evs, items, err := MeasureFiles(paths, limit, progress)
 	if err != nil {
 		return nil, err
 	}
-	if err := recordItems(j, evs, items, progress); err != nil {
+	if err := RecordItems(j, evs, items, progress); err != nil {
 		return nil, err
 	}
 	return items, nil
 }
 
-// anchorAll seals the items not in a batch yet into one, then anchors
+// AnchorAll seals the items not in a batch yet into one, then anchors
 // every batch that has no live anchor at a target. It returns the batch
 // sealed (0 if none) and every batch's status; the error joins each
 // target's failure (a *anchor.TargetError).
-func anchorAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer) (anchor.BatchID, []anchor.BatchStatus, error) {
+func AnchorAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer) (anchor.BatchID, []anchor.BatchStatus, error) {
 	id, _, err := j.Seal()
 	if err != nil {
 		return 0, nil, err
@@ -120,14 +135,14 @@ func anchorAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer
 	return id, bs, aerr
 }
 
-// errStillPending says that upgrade found an anchor not confirmed yet.
-var errStillPending = fmt.Errorf("%w: some anchors are still pending: run upgrade again later", anchor.ErrPending)
+// ErrStillPending says that upgrade found an anchor not confirmed yet.
+var ErrStillPending = fmt.Errorf("%w: some anchors are still pending: run upgrade again later", anchor.ErrPending)
 
-// upgradeAll checks every live anchor at the targets and records what the
+// UpgradeAll checks every live anchor at the targets and records what the
 // journal learns. It returns every batch's status; the error joins each
-// target's failure, or, if none failed, is errStillPending when some
+// target's failure, or, if none failed, is ErrStillPending when some
 // anchor at one of the targets is still pending.
-func upgradeAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer) ([]anchor.BatchStatus, error) {
+func UpgradeAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer) ([]anchor.BatchStatus, error) {
 	uerr := j.Upgrade(ctx, targets...)
 	bs, err := j.Batches()
 	if err != nil {
@@ -143,15 +158,15 @@ func upgradeAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchore
 	for _, b := range bs {
 		for _, a := range b.Anchors {
 			if names[a.Target] && a.State == anchor.StatePending {
-				return bs, errStillPending
+				return bs, ErrStillPending
 			}
 		}
 	}
 	return bs, nil
 }
 
-// A writtenReceipt is one receipt file writeReceipts wrote.
-type writtenReceipt struct {
+// A WrittenReceipt is one receipt file WriteReceipts wrote.
+type WrittenReceipt struct {
 	Item    uint64   `json:"item"`
 	Batch   uint64   `json:"batch"`
 	Name    string   `json:"name"`
@@ -159,13 +174,13 @@ type writtenReceipt struct {
 	Anchors []string `json:"anchors"` // "target: state", as the receipt holds them
 }
 
-// writeReceipts writes the receipt of every item of every sealed batch
+// WriteReceipts writes the receipt of every item of every sealed batch
 // into dir, one file each (see receiptFileName), replacing what an earlier
 // run wrote there: each file is written beside its place and renamed into
 // it, so a reader never sees half a receipt. A receipt holds, per target,
 // the complete entry once its anchor is confirmed and the pending entry
 // before. Receipts are not fsync'd: the journal can write them again.
-func writeReceipts(j *anchor.Journal, dir string, progress progressFunc) ([]writtenReceipt, error) {
+func WriteReceipts(j *anchor.Journal, dir string, progress ProgressFunc) ([]WrittenReceipt, error) {
 	bs, err := j.Batches()
 	if err != nil {
 		return nil, err
@@ -177,7 +192,7 @@ func writeReceipts(j *anchor.Journal, dir string, progress progressFunc) ([]writ
 	for _, b := range bs {
 		total += b.Size
 	}
-	var out []writtenReceipt
+	var out []WrittenReceipt
 	for _, b := range bs {
 		states := make([]string, len(b.Anchors))
 		for i, a := range b.Anchors {
@@ -192,7 +207,7 @@ func writeReceipts(j *anchor.Journal, dir string, progress progressFunc) ([]writ
 			if err := writeAtomic(dir, name, data); err != nil {
 				return err
 			}
-			out = append(out, writtenReceipt{Item: uint64(item), Batch: uint64(b.ID), Name: r.Evidence.Name, File: filepath.Join(dir, name), Anchors: states})
+			out = append(out, WrittenReceipt{Item: uint64(item), Batch: uint64(b.ID), Name: r.Evidence.Name, File: filepath.Join(dir, name), Anchors: states})
 			if n := len(out); progress != nil && n%progressEvery == 0 && n < total {
 				progress("receipts written", n, total)
 			}
@@ -227,11 +242,11 @@ func writeAtomic(dir, name string, data []byte) error {
 	return nil
 }
 
-// An anchorReport is what verify found of one anchor entry of a receipt:
-// its place, kind and target, and its own outcome (verified, rejected,
+// An AnchorReport is what verify found of one anchor entry of a receipt:
+// its place, kind and target, and its own Outcome (verified, rejected,
 // bad input, pending or could not check) with the reason, so that one
 // anchor that fails does not hide how the others stand.
-type anchorReport struct {
+type AnchorReport struct {
 	Index   int    `json:"index"`
 	Kind    string `json:"kind"`
 	Target  string `json:"target"`
@@ -243,7 +258,7 @@ type anchorReport struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// verifyFiles checks the receipt at receiptPath against the evidence file
+// VerifyFiles checks the receipt at receiptPath against the evidence file
 // at evidencePath (at most limit bytes). The evidence is the file's
 // digest, by the receipt's algorithm, under the name and media type the
 // receipt states: a receipt vouches for content, so a renamed copy of the
@@ -259,8 +274,8 @@ type anchorReport struct {
 // the anchors that failed, which wraps the most serious of their
 // sentinels (anchor.ErrAnchor, then ErrBadInput, ErrCouldNotCheck,
 // ErrPending), as anchor.VerifyReceipt's does.
-func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []anchorReport, error) {
-	data, err := readRegular(receiptPath, anchor.MaxReceiptSize)
+func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, Verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []AnchorReport, error) {
+	data, err := ReadRegular(receiptPath, anchor.MaxReceiptSize)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("receipt: %w", err)
 	}
@@ -268,7 +283,7 @@ func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit in
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("receipt %s: %w", receiptPath, err)
 	}
-	d, _, err := digestFile(evidencePath, r.Evidence.Algorithm, limit)
+	d, _, err := DigestFile(evidencePath, r.Evidence.Algorithm, limit)
 	if err != nil {
 		return r, nil, nil, fmt.Errorf("evidence: %w", err)
 	}
@@ -278,9 +293,9 @@ func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit in
 	}
 	verify := func(r *anchor.Receipt) (*anchor.Result, error) {
 		if online {
-			return anchor.VerifyReceiptOnline(ctx, r, ev, verifiers...)
+			return anchor.VerifyReceiptOnline(ctx, r, ev, Verifiers...)
 		}
-		return anchor.VerifyReceipt(r, ev, verifiers...)
+		return anchor.VerifyReceipt(r, ev, Verifiers...)
 	}
 	if err := anchor.VerifyInclusion(r, ev); err != nil || len(r.Anchors) == 0 {
 		res, err := verify(r) // the batch part's error, or pending: no anchor
@@ -288,7 +303,7 @@ func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit in
 	}
 	var (
 		res     *anchor.Result
-		reports []anchorReport
+		reports []AnchorReport
 		failed  []*anchor.EntryError
 	)
 	for i, e := range r.Anchors {
@@ -299,7 +314,7 @@ func verifyFiles(ctx context.Context, receiptPath, evidencePath string, limit in
 		if errors.As(err, &ee) && len(ee.Entries) == 1 {
 			err = ee.Entries[0].Err // the entry's own error, without "anchor 0"
 		}
-		rep := anchorReport{Index: i, Kind: e.Kind, Target: e.Target, Outcome: outcome(err), Exit: selfattest.ExitCode(err)}
+		rep := AnchorReport{Index: i, Kind: e.Kind, Target: e.Target, Outcome: Outcome(err), Exit: selfattest.ExitCode(err)}
 		if err != nil {
 			rep.Reason = err.Error()
 			failed = append(failed, &anchor.EntryError{Index: i, Kind: e.Kind, Target: e.Target, Err: err})

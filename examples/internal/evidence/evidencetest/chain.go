@@ -1,0 +1,96 @@
+// Package evidencetest holds what the example programs' tests share to
+// anchor evidence: an in-process chain that serves JSON-RPC on 127.0.0.1,
+// as a node would, for the programs under test to anchor at.
+package evidencetest
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+)
+
+// An HTTPChain is go-ethereum's simulated backend serving JSON-RPC on
+// 127.0.0.1 (the node's own HTTP server) on chain 1337; the test makes
+// its blocks (Chain.Commit).
+type HTTPChain struct {
+	Chain *simulated.Backend
+	// KeyFile holds a key funded in the genesis block, 64 hex digits,
+	// mode 600: what --eth-key-file reads.
+	KeyFile string
+	// URL is the JSON-RPC endpoint, --eth-rpc.
+	URL string
+}
+
+// NewHTTPChain starts the chain, with its key file in dir; the test's
+// cleanup stops it.
+func NewHTTPChain(t testing.TB, dir string) HTTPChain {
+	t.Helper()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := FreePort(t)
+	chain := simulated.NewBackend(types.GenesisAlloc{crypto.PubkeyToAddress(key.PublicKey): {Balance: big.NewInt(1e18)}},
+		func(nc *node.Config, _ *ethconfig.Config) {
+			nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
+			nc.HTTPModules = []string{"eth", "net", "web3"}
+			nc.HTTPVirtualHosts = []string{"*"}
+		})
+	t.Cleanup(func() { chain.Close() })
+	keyFile := filepath.Join(dir, "eth.key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return HTTPChain{Chain: chain, KeyFile: keyFile, URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
+}
+
+// Mining runs f while the chain makes a block every 100 ms: for a
+// command that waits for its transaction's block.
+func (c HTTPChain) Mining(f func()) {
+	stop := c.mine()
+	f()
+	stop()
+}
+
+// StartMining makes a block every 100 ms until the test ends.
+func (c HTTPChain) StartMining(t testing.TB) { t.Cleanup(c.mine()) }
+
+// mine makes a block every 100 ms until stop is called.
+func (c HTTPChain) mine() (stop func()) {
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(100 * time.Millisecond):
+				c.Chain.Commit()
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
+// FreePort returns a port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
