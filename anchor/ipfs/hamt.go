@@ -90,8 +90,8 @@ func (w *walker) shard(c cid.Cid, data []byte, pn *dag.ProtoNode, fs *pb.Data, l
 				return 0, err
 			}
 		} else {
-			if err := checkName(name); err != nil {
-				return 0, rejected(ErrMalformed, "shard %s: %w", c, err)
+			if err := usableName(c, name); err != nil {
+				return 0, err
 			}
 			if _, dup := entries[name]; dup {
 				return 0, rejected(ErrMalformed, "sharded folder names %q twice", name)
@@ -246,3 +246,13 @@ func (shardReader) RemoveMany(context.Context, []cid.Cid) error { return errRead
 var _ ipld.DAGService = shardReader{}
 
 func cidCodec(c cid.Cid) string { return fmt.Sprintf("codec 0x%x", c.Type()) }
+
+// usableName rejects an entry name of a folder read from an archive that
+// [checkName] refuses: a rejection of the archive, not a bad argument, so
+// the error wraps ErrMalformed and not checkName's ErrBadInput.
+func usableName(folder cid.Cid, name string) error {
+	if checkName(name) != nil {
+		return rejected(ErrMalformed, "folder %s: entry name %q is not usable (empty, . or .., a slash or NUL, not UTF-8, or above 255 bytes)", folder, name)
+	}
+	return nil
+}

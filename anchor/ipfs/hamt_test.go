@@ -3,6 +3,7 @@ package ipfs_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	bitfield "github.com/ipfs/go-bitfield"
 	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+
+	dag "github.com/ipfs/boxo/ipld/merkledag"
+	ft "github.com/ipfs/boxo/ipld/unixfs"
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
@@ -98,5 +104,401 @@ func TestHAMTEqualsKubo(t *testing.T) {
 			}
 			sameTree(t, tc.path, out)
 		})
+	}
+}
+
+// hamtEntries is the number of entries of hamtCAR's folder.
+const hamtEntries = 960
+
+// hamtCAR archives a folder of 960 entries with 250-byte names (a plain
+// block of about 280,000 bytes, so a HAMT: a root shard and shards below
+// it in most buckets) and returns its root, its CAR and the CAR cut into
+// header and blocks.
+func hamtCAR(t testing.TB) (cid.Cid, []byte, []byte, []section) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "f")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range hamtEntries {
+		name := fmt.Sprintf("%04d-%s", i, strings.Repeat("y", 245))
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(fmt.Sprint(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newStore(t)
+	root := archive(t, s, dir)
+	if n, err := s.Get(context.Background(), root); err != nil || len(n.Links()) > 256 {
+		t.Fatalf("the folder is not a HAMT: %v", err)
+	}
+	car := carOf(t, s, root)
+	header, secs := splitCAR(t, car)
+	return root, car, header, secs
+}
+
+// hamtEdit rewrites a HAMT CAR as a dishonest archiver would: edit
+// changes the nodes it is given (returning true if it did), and every
+// node above a changed one is rewritten to link to the new CID with the
+// right Tsize, up to a new root, so that only the edit is wrong. The CAR
+// holds the new DAG's blocks depth first, as an export would.
+type hamtEdit struct {
+	t      testing.TB
+	blocks map[cid.Cid][]byte
+}
+
+func newHAMTEdit(t testing.TB, secs []section) *hamtEdit {
+	e := &hamtEdit{t: t, blocks: map[cid.Cid][]byte{}}
+	for _, sc := range secs {
+		c, err := cid.Cast(sc.cid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.blocks[c] = sc.data
+	}
+	return e
+}
+
+// shard decodes c as a shard node and returns it with its UnixFS data.
+func (e *hamtEdit) shard(c cid.Cid) (*dag.ProtoNode, *ft.FSNode) {
+	if c.Type() != cid.DagProtobuf {
+		return nil, nil
+	}
+	pn, err := dag.DecodeProtobuf(e.blocks[c])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fsn, err := ft.FSNodeFromBytes(pn.Data())
+	if err != nil || fsn.Type() != ft.THAMTShard {
+		return nil, nil
+	}
+	return pn, fsn
+}
+
+// rewrite applies edit below c and returns c's new CID and the change of
+// its Tsize.
+func (e *hamtEdit) rewrite(c cid.Cid, edit func(c cid.Cid, pn *dag.ProtoNode) bool) (cid.Cid, int64) {
+	pn, _ := e.shard(c)
+	if pn == nil {
+		return c, 0
+	}
+	before := int64(len(e.blocks[c]))
+	for _, l := range pn.Links() {
+		before += int64(l.Size)
+	}
+	changed := edit(c, pn)
+	var links []*ipld.Link
+	for _, l := range pn.Links() {
+		nc, d := e.rewrite(l.Cid, edit)
+		if !nc.Equals(l.Cid) {
+			changed = true
+		}
+		links = append(links, &ipld.Link{Name: l.Name, Cid: nc, Size: uint64(int64(l.Size) + d)})
+	}
+	if !changed {
+		return c, 0
+	}
+	out := dag.NodeWithData(pn.Data())
+	if err := out.SetLinks(links); err != nil {
+		e.t.Fatal(err)
+	}
+	out.SetCidBuilder(cid.V1Builder{Codec: cid.DagProtobuf, MhType: 0x12})
+	e.blocks[out.Cid()] = out.RawData()
+	after := int64(len(out.RawData()))
+	for _, l := range links {
+		after += int64(l.Size)
+	}
+	return out.Cid(), after - before
+}
+
+// car returns the CAR of the DAG of root, blocks depth first.
+func (e *hamtEdit) car(root cid.Cid, header []byte, oldRoot cid.Cid) []byte {
+	seen := map[cid.Cid]bool{}
+	var secs []section
+	var walk func(c cid.Cid)
+	walk = func(c cid.Cid) {
+		if seen[c] {
+			return
+		}
+		seen[c] = true
+		data, ok := e.blocks[c]
+		if !ok {
+			return
+		}
+		secs = append(secs, section{cid: c.Bytes(), data: data})
+		if c.Type() == cid.DagProtobuf {
+			pn, err := dag.DecodeProtobuf(data)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			for _, l := range pn.Links() {
+				walk(l.Cid)
+			}
+		}
+	}
+	walk(root)
+	return joinCAR(bytes.Replace(header, oldRoot.Bytes(), root.Bytes(), 1), secs)
+}
+
+// shardData is the UnixFS data of a shard with links in buckets, fanout
+// and hash function as given.
+func shardData(t testing.TB, links []*ipld.Link, fanout, hash uint64) []byte {
+	t.Helper()
+	bf, err := bitfield.NewBitfield(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range links {
+		var i int
+		if _, err := fmt.Sscanf(l.Name[:2], "%02X", &i); err != nil {
+			t.Fatal(err)
+		}
+		bf.SetBit(i)
+	}
+	d, err := ft.HAMTShardData(bf.Bytes(), fanout, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// freeBucket returns a bucket of pn that holds nothing.
+func freeBucket(pn *dag.ProtoNode) string {
+	used := map[string]bool{}
+	for _, l := range pn.Links() {
+		used[l.Name[:2]] = true
+	}
+	for i := range 256 {
+		if p := fmt.Sprintf("%02X", i); !used[p] {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestHAMTTamper: a sharded folder is read strictly: every way a CAR can
+// lie about one is refused with its sentinel, and the honest CAR, and an
+// honest rewrite of it, pass.
+func TestHAMTTamper(t *testing.T) {
+	ctx := context.Background()
+	root, good, header, secs := hamtCAR(t)
+
+	// The shards below the root, and two of them holding three entries
+	// or more.
+	e0 := newHAMTEdit(t, secs)
+	var subs []cid.Cid
+	rootPN, _ := e0.shard(root)
+	for _, l := range rootPN.Links() {
+		if pn, _ := e0.shard(l.Cid); pn != nil && len(l.Name) == 2 && len(pn.Links()) >= 3 {
+			values := 0
+			for _, sl := range pn.Links() {
+				if len(sl.Name) > 2 {
+					values++
+				}
+			}
+			if values >= 3 {
+				subs = append(subs, l.Cid)
+			}
+		}
+	}
+	if len(subs) < 2 {
+		t.Fatalf("the HAMT has %d shards of 3 entries or more below its root, want 2", len(subs))
+	}
+	a, b := subs[0], subs[1]
+	index := func(c cid.Cid) int {
+		for i, sc := range secs {
+			if bytes.Equal(sc.cid, c.Bytes()) {
+				return i
+			}
+		}
+		t.Fatalf("%s is not in the CAR", c)
+		return -1
+	}
+	// edited returns the CAR of the HAMT with edit applied to shard at.
+	edited := func(at cid.Cid, edit func(pn *dag.ProtoNode)) (cid.Cid, []byte) {
+		e := newHAMTEdit(t, secs)
+		nr, _ := e.rewrite(root, func(c cid.Cid, pn *dag.ProtoNode) bool {
+			if !c.Equals(at) {
+				return false
+			}
+			edit(pn)
+			return true
+		})
+		return nr, e.car(nr, header, root)
+	}
+	firstValue := func(pn *dag.ProtoNode) *ipld.Link {
+		for _, l := range pn.Links() {
+			if len(l.Name) > 2 {
+				return l
+			}
+		}
+		t.Fatal("no entry in the shard")
+		return nil
+	}
+	setLinks := func(pn *dag.ProtoNode, links []*ipld.Link) {
+		if err := pn.SetLinks(links); err != nil {
+			t.Fatal(err)
+		}
+		pn.SetData(shardData(t, links, 256, 0x22))
+	}
+	otherS := newStore(t)
+	other := carOf(t, otherS, archive(t, otherS, writeFile(t, t.TempDir(), "o", 4, 10)))
+	_, otherSecs := splitCAR(t, other)
+
+	type row struct {
+		name string
+		root cid.Cid
+		car  []byte
+		want error
+		not  error // a sentinel the error must not wrap
+		gw   bool  // also served by a gateway
+	}
+	var rows []row
+	add := func(name string, want, not error, r cid.Cid, car []byte) {
+		gw := len(rows) < 3 || want == ipfs.ErrShard && len(rows) < 6
+		rows = append(rows, row{name, r, car, want, not, gw})
+	}
+	addEdit := func(name string, want, not error, at cid.Cid, edit func(pn *dag.ProtoNode)) {
+		r, car := edited(at, edit)
+		add(name, want, not, r, car)
+	}
+	add("honest", nil, nil, root, good)
+	{
+		// Rewritten with the same links and data: the same CAR, so the
+		// rewriting itself changes nothing.
+		r, car := edited(a, func(pn *dag.ProtoNode) {})
+		if !r.Equals(root) || !bytes.Equal(car, good) {
+			t.Fatalf("an empty edit changed the CAR")
+		}
+		add("honest rewrite", nil, nil, r, car)
+	}
+	{
+		c := append([]section(nil), secs...)
+		i := index(a)
+		d := append([]byte(nil), c[i].data...)
+		d[len(d)/2] ^= 1
+		c[i].data = d
+		add("shard block flipped", ipfs.ErrBlockHash, nil, root, joinCAR(header, c))
+	}
+	{
+		c := append([]section(nil), secs...)
+		i := index(a)
+		add("shard block missing", ipfs.ErrMissingBlock, nil, root, joinCAR(header, append(c[:i:i], c[i+1:]...)))
+	}
+	add("extra block", ipfs.ErrExtraBlock, nil, root, joinCAR(header, append(append([]section(nil), secs...), otherSecs[0])))
+	addEdit("entry moved to another bucket", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) {
+		v := firstValue(pn)
+		free := freeBucket(pn)
+		var links []*ipld.Link
+		for _, l := range pn.Links() {
+			if l != v {
+				links = append(links, l)
+			}
+		}
+		links = append(links, &ipld.Link{Name: free + v.Name[2:], Cid: v.Cid, Size: v.Size})
+		setLinks(pn, links)
+	})
+	{
+		// An entry of shard a named again in a free bucket of shard b.
+		pa, _ := e0.shard(a)
+		v := firstValue(pa)
+		r, car := edited(b, func(pn *dag.ProtoNode) {
+			setLinks(pn, append(pn.Links(), &ipld.Link{Name: freeBucket(pn) + v.Name[2:], Cid: v.Cid, Size: v.Size}))
+		})
+		add("duplicate name in two shards", ipfs.ErrMalformed, ipfs.ErrShard, r, car)
+	}
+	addEdit("entry named ../x", ipfs.ErrMalformed, ipfs.ErrShard, a, func(pn *dag.ProtoNode) {
+		v := firstValue(pn)
+		var links []*ipld.Link
+		for _, l := range pn.Links() {
+			if l == v {
+				l = &ipld.Link{Name: v.Name[:2] + "../x", Cid: v.Cid, Size: v.Size}
+			}
+			links = append(links, l)
+		}
+		if err := pn.SetLinks(links); err != nil {
+			t.Fatal(err)
+		}
+	})
+	addEdit("wrong fanout", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) { pn.SetData(shardData(t, pn.Links(), 512, 0x22)) })
+	addEdit("root shard of another fanout", ipfs.ErrShard, nil, root, func(pn *dag.ProtoNode) { pn.SetData(shardData(t, pn.Links(), 128, 0x22)) })
+	addEdit("bad hash type", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) { pn.SetData(shardData(t, pn.Links(), 256, 0x23)) })
+	addEdit("bitfield lies", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) {
+		extra := append(pn.Links(), &ipld.Link{Name: freeBucket(pn)})
+		pn.SetData(shardData(t, extra, 256, 0x22))
+	})
+	addEdit("lower-case bucket", ipfs.ErrShard, nil, root, func(pn *dag.ProtoNode) {
+		var links []*ipld.Link
+		for _, l := range pn.Links() {
+			if strings.ContainsAny(l.Name[:2], "ABCDEF") && len(links) < 256 {
+				l = &ipld.Link{Name: strings.ToLower(l.Name[:2]) + l.Name[2:], Cid: l.Cid, Size: l.Size}
+			}
+			links = append(links, l)
+		}
+		if err := pn.SetLinks(links); err != nil {
+			t.Fatal(err)
+		}
+	})
+	addEdit("shard with a single entry", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) { setLinks(pn, []*ipld.Link{firstValue(pn)}) })
+	addEdit("shard link size lies", ipfs.ErrSize, nil, a, func(pn *dag.ProtoNode) {
+		v := firstValue(pn)
+		var links []*ipld.Link
+		for _, l := range pn.Links() {
+			if l == v {
+				l = &ipld.Link{Name: v.Name, Cid: v.Cid, Size: v.Size + 1}
+			}
+			links = append(links, l)
+		}
+		if err := pn.SetLinks(links); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			_, err := ipfs.ImportCAR(ctx, bytes.NewReader(row.car), row.root, newStore(t), ipfs.Limits{})
+			if row.want == nil {
+				if err != nil {
+					t.Fatalf("ImportCAR = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, row.want) || !errors.Is(err, ipfs.ErrRejected) {
+				t.Fatalf("ImportCAR = %v, want %v (rejected)", err, row.want)
+			}
+			if errors.Is(err, ipfs.ErrBadInput) || errors.Is(err, ipfs.ErrCouldNotCheck) {
+				t.Fatalf("ImportCAR = %v: a rejection that also says bad input or could not check", err)
+			}
+			if row.not != nil && errors.Is(err, row.not) {
+				t.Fatalf("ImportCAR = %v, want %v but not %v", err, row.want, row.not)
+			}
+			if !row.gw {
+				return
+			}
+			// The same CAR from a gateway is rejected the same way.
+			g := &ipfs.Gateway{URL: carServer(t, row.car), Timeout: 30 * time.Second}
+			if _, err := g.Fetch(ctx, row.root, newStore(t)); !errors.Is(err, row.want) {
+				t.Errorf("Fetch = %v, want %v", err, row.want)
+			}
+		})
+	}
+}
+
+// TestHAMTLimits: the limits count across shards: entries of every shard
+// count against MaxEntries, and their blocks against MaxBlocks.
+func TestHAMTLimits(t *testing.T) {
+	ctx := context.Background()
+	root, car, _, _ := hamtCAR(t)
+	if _, err := ipfs.ImportCAR(ctx, bytes.NewReader(car), root, newStore(t), ipfs.Limits{MaxEntries: hamtEntries}); !errors.Is(err, ipfs.ErrTooLarge) {
+		t.Errorf("ImportCAR(%d entries and the folder, MaxEntries %d) = %v, want ErrTooLarge", hamtEntries, hamtEntries, err)
+	}
+	if _, err := ipfs.ImportCAR(ctx, bytes.NewReader(car), root, newStore(t), ipfs.Limits{MaxBlocks: hamtEntries}); !errors.Is(err, ipfs.ErrTooLarge) {
+		t.Errorf("ImportCAR(MaxBlocks %d) = %v, want ErrTooLarge", hamtEntries, err)
+	}
+	st, err := ipfs.ImportCAR(ctx, bytes.NewReader(car), root, newStore(t), ipfs.Limits{MaxEntries: hamtEntries + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != hamtEntries || st.Dirs != 1 || st.Blocks <= hamtEntries+1 {
+		t.Errorf("stat %+v, want %d files in 1 folder, and shards", st, hamtEntries)
 	}
 }

@@ -169,8 +169,8 @@ func (w *walker) entry(c cid.Cid, out string, depth int) (uint64, error) {
 	tsize := uint64(len(data))
 	seen := map[string]bool{}
 	for _, l := range pn.Links() {
-		if err := checkName(l.Name); err != nil {
-			return 0, rejected(ErrMalformed, "folder %s: %w", c, err)
+		if err := usableName(c, l.Name); err != nil {
+			return 0, err
 		}
 		if seen[l.Name] {
 			return 0, rejected(ErrMalformed, "folder %s names %q twice", c, l.Name)
