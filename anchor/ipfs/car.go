@@ -158,6 +158,17 @@ func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s
 		if err != nil {
 			return cid.Undef, nil, err
 		}
+		if fs != nil && fs.GetType() == pb.Data_HAMTShard {
+			next, err := w.hamtFind(target, pn, fs, seg)
+			if err != nil {
+				return cid.Undef, nil, err
+			}
+			if !inCAR[next.Cid] {
+				return cid.Undef, nil, rejected(ErrPath, "sharded folder %s names %s as %q; the CAR does not hold it", target, next.Cid, seg)
+			}
+			target = next.Cid
+			continue
+		}
 		if fs == nil || fs.GetType() != pb.Data_Directory {
 			return cid.Undef, nil, rejected(ErrNoEntry, "%s/%s is not a folder: no entry %q", want, strings.Join(segs[:i], "/"), seg)
 		}

@@ -256,3 +256,68 @@ func usableName(folder cid.Cid, name string) error {
 	}
 	return nil
 }
+
+// hamtFind looks name up in the sharded folder whose root shard is c, as
+// a path through it is resolved ([ImportCARPath]): with boxo's lookup,
+// which follows the buckets of the name's hash, reading each shard on the
+// way through the walk (so it must be in the CAR, is counted and is
+// reached) and checking it as [checkShard] does. A name the folder does
+// not hold is [ErrNoEntry]. Only the shards on the way are read, so a
+// duplicate of the name elsewhere in the folder is not seen: the entry
+// found is the one every reader of the folder resolves.
+func (w *walker) hamtFind(c cid.Cid, pn *dag.ProtoNode, fs *pb.Data, name string) (*ipld.Link, error) {
+	if err := checkShard(c, pn, fs, 0); err != nil {
+		return nil, err
+	}
+	sh, err := hamt.NewHamtFromDag(pathReader{w}, pn)
+	if err != nil {
+		return nil, rejected(ErrShard, "shard %s: %w", c, err)
+	}
+	l, err := sh.Find(w.ctx, name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, rejected(ErrNoEntry, "sharded folder %s has no entry %q", c, name)
+	}
+	if err != nil {
+		if errors.Is(err, ErrRejected) || errors.Is(err, ErrCouldNotCheck) || errors.Is(err, ErrBadInput) {
+			return nil, err
+		}
+		return nil, rejected(ErrShard, "sharded folder %s: entry %q: %w", c, name, err)
+	}
+	return l, nil
+}
+
+// pathReader is the ipld.DAGService through which boxo's lookup reads the
+// shards on a path: each through the walk, checked as a shard below the
+// root.
+type pathReader struct{ w *walker }
+
+func (r pathReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
+	if c.Type() != cid.DagProtobuf {
+		return nil, rejected(ErrShard, "a shard link to a %s block, not a shard", cidCodec(c))
+	}
+	_, _, pn, fs, err := r.w.node(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkShard(c, pn, fs, 1); err != nil {
+		return nil, err
+	}
+	return pn, nil
+}
+
+func (r pathReader) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
+	out := make(chan *ipld.NodeOption, len(cs))
+	for _, c := range cs {
+		n, err := r.Get(ctx, c)
+		out <- &ipld.NodeOption{Node: n, Err: err}
+	}
+	close(out)
+	return out
+}
+
+func (pathReader) Add(context.Context, ipld.Node) error        { return errReadOnly }
+func (pathReader) AddMany(context.Context, []ipld.Node) error  { return errReadOnly }
+func (pathReader) Remove(context.Context, cid.Cid) error       { return errReadOnly }
+func (pathReader) RemoveMany(context.Context, []cid.Cid) error { return errReadOnly }
+
+var _ ipld.DAGService = pathReader{}

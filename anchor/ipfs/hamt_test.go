@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	bitfield "github.com/ipfs/go-bitfield"
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
+	mh "github.com/multiformats/go-multihash"
 
 	dag "github.com/ipfs/boxo/ipld/merkledag"
 	ft "github.com/ipfs/boxo/ipld/unixfs"
@@ -501,4 +504,86 @@ func TestHAMTLimits(t *testing.T) {
 	if st.Files != hamtEntries || st.Dirs != 1 || st.Blocks <= hamtEntries+1 {
 		t.Errorf("stat %+v, want %d files in 1 folder, and shards", st, hamtEntries)
 	}
+}
+
+// TestHAMTFromBoxoGateway: a sharded folder inside a plain one, served by
+// boxo's gateway handler, is fetched whole and verified, and a path
+// through it is resolved through its shards (only those on the way are
+// sent) to the file named; a name the sharded folder lacks is proved
+// absent by the shards on its hash's way.
+func TestHAMTFromBoxoGateway(t *testing.T) {
+	ctx := context.Background()
+	src := filepath.Join(t.TempDir(), "release")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manyFiles(t, src, 1830)
+	writeBytes(t, filepath.Join(src, "notes.txt"), []byte("release notes\n"))
+	s := newStore(t)
+	root := archive(t, s, src)
+	g := &ipfs.Gateway{URL: boxoGateway(t, s, root), Timeout: time.Minute}
+
+	s2 := newStore(t)
+	st, err := g.Fetch(ctx, root, s2)
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	if st.Files != 1831 || st.Dirs != 2 {
+		t.Errorf("stat %+v, want 1,831 files in 2 folders", st)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := ipfs.Extract(ctx, s2, root, out, ipfs.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, src, out)
+
+	name := fmt.Sprintf("%04d-%s", 1234, strings.Repeat("x", 95))
+	s3 := newStore(t)
+	c, st, err := g.FetchPath(ctx, root, "f/"+name, s3)
+	if err != nil {
+		t.Fatalf("FetchPath(f/%s): %v", name[:8], err)
+	}
+	if st.Files != 1 || st.Size != 4 {
+		t.Errorf("stat %+v, want one file of 4 bytes", st)
+	}
+	out = filepath.Join(t.TempDir(), "one")
+	if _, err := ipfs.Extract(ctx, s3, c, out, ipfs.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "1234" {
+		t.Errorf("the file fetched by path holds %q, %v", b, err)
+	}
+	if _, _, err := g.FetchPath(ctx, root, "f/nothing-here", newStore(t)); !errors.Is(err, ipfs.ErrNoEntry) {
+		t.Errorf("FetchPath(a name the sharded folder lacks) = %v, want ErrNoEntry", err)
+	}
+
+	// A gateway that answers the path with the shards on the way and
+	// another file's block than the one the shards name.
+	resp, err := http.Get(g.URL + "/ipfs/" + root.String() + "/f/" + name + "?format=car&dag-scope=all&dups=n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	honest, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("boxo's gateway: %v, %v", resp.Status, err)
+	}
+	header, secs := splitCAR(t, honest)
+	if last := secs[len(secs)-1]; string(last.data) != "1234" {
+		t.Fatalf("boxo's CAR ends with %q, not the file", last.data)
+	}
+	secs[len(secs)-1] = section{cid: cid.NewCidV1(cid.Raw, mustSum(t, []byte("1235"))).Bytes(), data: []byte("1235")}
+	lying := &ipfs.Gateway{URL: carServer(t, joinCAR(header, secs)), Timeout: time.Minute}
+	if _, _, err := lying.FetchPath(ctx, root, "f/"+name, newStore(t)); !errors.Is(err, ipfs.ErrPath) {
+		t.Errorf("FetchPath answered with another file = %v, want ErrPath", err)
+	}
+}
+
+func mustSum(t testing.TB, b []byte) mh.Multihash {
+	t.Helper()
+	h, err := mh.Sum(b, mh.SHA2_256, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
