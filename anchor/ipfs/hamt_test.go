@@ -20,6 +20,7 @@ import (
 
 	dag "github.com/ipfs/boxo/ipld/merkledag"
 	ft "github.com/ipfs/boxo/ipld/unixfs"
+	"github.com/ipfs/boxo/ipld/unixfs/hamt"
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
@@ -586,4 +587,122 @@ func mustSum(t testing.TB, b []byte) mh.Multihash {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// smallHAMT writes, with boxo's HAMT code as the archiver uses it, a
+// sharded folder of 40 small files (a few buckets collide, so there are
+// shards below the root) and returns its root and the name → CID of
+// each entry. A folder this small is plain under the profile; it is a
+// real HAMT small enough to fuzz.
+func smallHAMT(t testing.TB, s *ipfs.Store) (cid.Cid, map[string]cid.Cid) {
+	t.Helper()
+	ctx := context.Background()
+	sh, err := hamt.NewShard(s, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh.SetCidBuilder(cid.V1Builder{Codec: cid.DagProtobuf, MhType: mh.SHA2_256})
+	entries := map[string]cid.Cid{}
+	for i := range 40 {
+		leaf, err := dag.NewRawNodeWPrefix([]byte(fmt.Sprint("entry ", i)), cid.V1Builder{Codec: cid.Raw, MhType: mh.SHA2_256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprint("e", i)
+		if err := sh.Set(ctx, name, leaf); err != nil {
+			t.Fatal(err)
+		}
+		entries[name] = leaf.Cid()
+	}
+	n, err := sh.Node()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	return n.Cid(), entries
+}
+
+// TestSmallHAMT: the fuzzer's seed is a HAMT with shards below its root,
+// and it verifies.
+func TestSmallHAMT(t *testing.T) {
+	s := newStore(t)
+	root, entries := smallHAMT(t, s)
+	st, err := ipfs.ImportCAR(context.Background(), bytes.NewReader(carOf(t, s, root)), root, newStore(t), ipfs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != len(entries) || st.Blocks <= len(entries)+1 {
+		t.Errorf("stat %+v: want %d files and shards below the root", st, len(entries))
+	}
+	g := &ipfs.Gateway{URL: boxoGateway(t, s, root), Timeout: time.Minute}
+	for name, want := range entries {
+		if c, _, err := g.FetchPath(context.Background(), root, name, newStore(t)); err != nil || !c.Equals(want) {
+			t.Fatalf("FetchPath(%s) = %s, %v; want %s", name, c, err, want)
+		}
+	}
+}
+
+// FuzzImportHAMTCAR: run it with -fuzzminimizetime 2s. A CAR of
+// arbitrary bytes, read as a sharded folder or as the answer for a path
+// through one, never panics and never runs past the limits; it is either
+// refused with one of the sentinels or, if accepted, a DAG that verifies
+// again from the store, and a path resolves only to the entry the folder
+// has under that name.
+func FuzzImportHAMTCAR(f *testing.F) {
+	s := newStore(f)
+	root, entries := smallHAMT(f, s)
+	car := carOf(f, s, root)
+	f.Add(car, "")
+	f.Add(car, "e7")
+	// Answers for a path, as boxo's gateway gives them: the shards on
+	// the way and the entry.
+	url := boxoGateway(f, s, root)
+	for _, p := range []string{"e7", "e39", "nothing"} {
+		resp, err := http.Get(url + "/ipfs/" + root.String() + "/" + p + "?format=car&dag-scope=all&dups=n")
+		if err != nil {
+			f.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, p)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, path string) {
+		s := newStore(t)
+		lim := ipfs.Limits{MaxBlocks: 128, MaxTotalSize: 1 << 20, MaxEntries: 64, MaxDepth: 8}
+		var (
+			c   cid.Cid
+			err error
+		)
+		if path == "" {
+			var st *ipfs.Stat
+			if st, err = ipfs.ImportCAR(context.Background(), bytes.NewReader(data), root, s, lim); err == nil {
+				c = st.Root
+			}
+		} else {
+			c, _, err = ipfs.ImportCARPath(context.Background(), bytes.NewReader(data), root, path, s, lim)
+		}
+		if err != nil {
+			if !errors.Is(err, ipfs.ErrRejected) && !errors.Is(err, ipfs.ErrCouldNotCheck) && !errors.Is(err, ipfs.ErrBadInput) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		if _, err := ipfs.Verify(context.Background(), s, c, lim); err != nil {
+			t.Fatalf("accepted a CAR whose DAG does not verify: %v", err)
+		}
+		if path == "" {
+			if !c.Equals(root) {
+				t.Fatalf("accepted root %s, asked for %s", c, root)
+			}
+			return
+		}
+		if want, ok := entries[strings.Trim(path, "/")]; !ok || !c.Equals(want) {
+			t.Fatalf("path %q resolved to %s, the folder has %s (%v) there", path, c, want, ok)
+		}
+	})
 }
