@@ -175,15 +175,35 @@ func checkShard(c cid.Cid, pn *dag.ProtoNode, fs *pb.Data, level int) error {
 	return nil
 }
 
-// placed asks boxo's HAMT lookup for every entry of the sharded folder
-// rooted at c: it hashes the name and follows the buckets of its hash,
-// so it finds the entry only in the bucket the name hashes to. An entry
-// found elsewhere, or not found, was moved: the folder is refused. The
-// lookup reads the shards the walk has just checked.
+// placed checks the entries the walk found against boxo's reading of the
+// sharded folder rooted at c: its enumeration must list the same entries,
+// and its lookup must find each where it is. The lookup hashes the name
+// and follows the buckets of its hash, so it finds the entry only in the
+// bucket the name hashes to: an entry found elsewhere, or not found, was
+// moved, and the folder is refused. Both read the shards the walk has
+// just checked.
 func (w *walker) placed(c cid.Cid, pn *dag.ProtoNode, entries map[string]cid.Cid) error {
 	sh, err := hamt.NewHamtFromDag(shardReader{w}, pn)
 	if err != nil {
 		return rejected(ErrShard, "shard %s: %w", c, err)
+	}
+	// boxo's enumeration lists the entries the walk found, no other.
+	n := 0
+	err = sh.ForEachLink(w.ctx, func(l *ipld.Link) error {
+		if want, ok := entries[l.Name]; !ok || !want.Equals(l.Cid) {
+			return rejected(ErrShard, "sharded folder %s: boxo reads an entry %q the walk did not find", c, l.Name)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrRejected) || errors.Is(err, ErrCouldNotCheck) || errors.Is(err, ErrBadInput) {
+			return err
+		}
+		return rejected(ErrShard, "sharded folder %s: %w", c, err)
+	}
+	if n != len(entries) {
+		return rejected(ErrShard, "sharded folder %s: boxo reads %d entries, the walk found %d", c, n, len(entries))
 	}
 	for name, want := range entries {
 		if err := w.ctx.Err(); err != nil {

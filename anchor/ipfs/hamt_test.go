@@ -107,7 +107,69 @@ func TestHAMTEqualsKubo(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameTree(t, tc.path, out)
+
+			// Kubo's gateway serves it, verified, and a path through the
+			// sharded folder.
+			g := &ipfs.Gateway{URL: node.GatewayURL, Timeout: time.Minute}
+			if st, err := g.Fetch(ctx, got, newStore(t)); err != nil || st.Files != tc.files {
+				t.Fatalf("Fetch from Kubo's gateway = %+v, %v", st, err)
+			}
+			p := fmt.Sprintf("%04d-%s", 1234, strings.Repeat("x", 95))
+			if tc.name == "nested" {
+				p = "f/" + p
+			}
+			c, _, err := g.FetchPath(ctx, got, p, newStore(t))
+			if err != nil {
+				t.Fatalf("FetchPath(%s) from Kubo's gateway: %v", p[:min(len(p), 9)], err)
+			}
+			if want := archive(t, newStore(t), filepath.Join(tc.path, p)); !c.Equals(want) {
+				t.Errorf("FetchPath from Kubo's gateway resolved to %s, the file is %s", c, want)
+			}
 		})
+	}
+}
+
+// TestHAMTStoreDamage: a shard damaged on disk is caught by Verify,
+// Extract and ExportCAR (the store checks every block it reads).
+func TestHAMTStoreDamage(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	root := archive(t, s, manyFiles(t, t.TempDir(), 1830))
+	n, err := s.Get(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shard cid.Cid
+	for _, l := range n.Links() {
+		if len(l.Name) == 2 {
+			shard = l.Cid
+			break
+		}
+	}
+	if !shard.Defined() {
+		t.Fatal("no shard below the root")
+	}
+	p := filepath.Join(s.Dir(), "blocks", shard.String())
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	writeBytes(t, p, b)
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("Verify = %v, want ErrBlockHash", err)
+	}
+	if _, err := ipfs.Extract(ctx, s, root, filepath.Join(t.TempDir(), "out"), ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("Extract = %v, want ErrBlockHash", err)
+	}
+	if err := ipfs.ExportCAR(ctx, s, root, io.Discard, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("ExportCAR = %v, want ErrBlockHash", err)
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrMissingBlock) {
+		t.Errorf("Verify(a shard lost) = %v, want ErrMissingBlock", err)
 	}
 }
 
