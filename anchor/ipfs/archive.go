@@ -26,8 +26,8 @@ const (
 	// MaxLinks is the number of links of a file's inner nodes: 1024.
 	MaxLinks = 1024
 	// DirBlockLimit is the size above which the profile shards a folder
-	// into a HAMT: 256 KiB of dag-pb block. This package does not write
-	// HAMT folders: a folder whose block would be larger is refused.
+	// into a HAMT: 256 KiB of dag-pb block. A folder whose plain block
+	// would be larger is written as a HAMT of [HAMTFanout] buckets.
 	DirBlockLimit = 256 << 10
 	sha256Code    = mh.SHA2_256
 )
@@ -300,13 +300,25 @@ func (a *Archiver) addPath(ctx context.Context, path string, noFollow bool, dept
 	return a.folder(ctx, children)
 }
 
-// folder writes a UnixFS folder of children, sorted by name, and refuses
-// one the profile would shard.
+// folder writes a UnixFS folder of children as the profile does: a plain
+// folder, entries sorted by name, while its block stays within
+// [DirBlockLimit]; above it, a HAMT-sharded folder (fanout 256, murmur3),
+// built by boxo's directory code with the settings of Kubo's
+// unixfs-v1-2025 profile: the block's size computed exactly
+// (SizeEstimationBlock), sharded once it passes DirBlockLimit, no limit
+// on plain links, no mode or mtime. They are this folder's options:
+// boxo's process-wide defaults (which Kubo sets from its configuration)
+// are left alone.
 func (a *Archiver) folder(ctx context.Context, children map[string]ipld.Node) (ipld.Node, error) {
-	d, err := uio.NewBasicDirectory(a.Store, uio.WithCidBuilder(cidBuilder), uio.WithSizeEstimationMode(uio.SizeEstimationDisabled))
+	d, err := uio.NewDirectory(a.Store,
+		uio.WithCidBuilder(cidBuilder),
+		uio.WithMaxHAMTFanout(HAMTFanout),
+		uio.WithSizeEstimationMode(uio.SizeEstimationBlock),
+	)
 	if err != nil {
 		return nil, badInput("%w", err)
 	}
+	d.SetHAMTShardingSize(DirBlockLimit)
 	names := make([]string, 0, len(children))
 	for n := range children {
 		names = append(names, n)
@@ -320,9 +332,6 @@ func (a *Archiver) folder(ctx context.Context, children map[string]ipld.Node) (i
 	n, err := d.GetNode()
 	if err != nil {
 		return nil, badInput("%w", err)
-	}
-	if len(n.RawData()) > DirBlockLimit {
-		return nil, fmt.Errorf("%w: a folder of %d entries is a %d-byte block, above %d: the profile would shard it (HAMT), which this package does not write", ErrLimit, len(names), len(n.RawData()), DirBlockLimit)
 	}
 	if err := a.Store.Add(ctx, n); err != nil {
 		return nil, err

@@ -86,7 +86,9 @@ func ImportCAR(ctx context.Context, r io.Reader, want cid.Cid, s *Store, lim Lim
 // path (names separated by "/") under the folder root, as a trustless
 // gateway answers /ipfs/<root>/<path>?format=car, and verifies it: the
 // CAR's root is root or the entry at path; every folder on the way is in
-// the CAR, hashes to the CID its parent names, and has the entry named;
+// the CAR, hashes to the CID its parent names, and has the entry named
+// (a sharded folder through the shards on the way of the name's hash,
+// each checked as [Verify] checks a shard);
 // the entry's DAG is verified as [ImportCAR] verifies one; and the CAR
 // holds no other block. It returns the entry's CID. An entry the CAR does
 // not hold, or a CAR rooted at another entry, is [ErrPath]; a name the
@@ -157,6 +159,17 @@ func importPath(ctx context.Context, r io.Reader, want cid.Cid, segs []string, s
 		_, _, pn, fs, err := w.node(target)
 		if err != nil {
 			return cid.Undef, nil, err
+		}
+		if fs != nil && fs.GetType() == pb.Data_HAMTShard {
+			next, err := w.hamtFind(target, pn, fs, seg)
+			if err != nil {
+				return cid.Undef, nil, err
+			}
+			if !inCAR[next.Cid] {
+				return cid.Undef, nil, rejected(ErrPath, "sharded folder %s names %s as %q; the CAR does not hold it", target, next.Cid, seg)
+			}
+			target = next.Cid
+			continue
 		}
 		if fs == nil || fs.GetType() != pb.Data_Directory {
 			return cid.Undef, nil, rejected(ErrNoEntry, "%s/%s is not a folder: no entry %q", want, strings.Join(segs[:i], "/"), seg)

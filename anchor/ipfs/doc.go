@@ -18,16 +18,37 @@
 //     other CIDs there: compare with a Kubo node initialised with
 //     `--profile unixfs-v1-2025`);
 //   - folders as plain dag-pb UnixFS directories, entries sorted by name,
-//     no mode and no modification time.
+//     no mode and no modification time, while the folder's block is at
+//     most 256 KiB ([DirBlockLimit], its size computed exactly: Kubo's
+//     "block" size estimation);
+//   - above that, folders as HAMT-sharded directories: [HAMTFanout] = 256
+//     buckets a shard, each named by two upper-case hex digits, an entry
+//     placed by the murmur3-x64-64 hash of its name ([HAMTHash]), 8 bits
+//     a level, a shard below wherever two names share a bucket.
 //
-// The profile shards a folder into a HAMT once its block would exceed
-// 256 KiB ([DirBlockLimit]; several thousand entries). This package does
-// not write HAMT folders: it refuses such a folder ([ErrLimit]), and it
-// does not read them ([ErrCouldNotCheck]). Below the limit the two agree,
-// which the tests check against Kubo itself at the boundary: a folder of
-// 1,780 entries with 100-byte names (a block of about 258,000 bytes) has
-// Kubo's CID; one of 1,830 (about 265,000) Kubo shards, and this package
-// refuses.
+// Folders are built by boxo's own directory and HAMT code with these
+// settings given per folder (boxo's process-wide defaults are not
+// touched), so a sharded folder is the one Kubo writes, block for block.
+// The tests check it against Kubo itself: a folder of 1,780 entries with
+// 100-byte names (a block of about 258,000 bytes) is plain and has Kubo's
+// CID; one of 1,830 (about 265,000), one of 5,000, and a sharded folder
+// inside a plain one are HAMTs with Kubo's CIDs, and their CARs are
+// Kubo's `dag export`, byte for byte.
+//
+// A sharded folder is read as strictly as a plain one ([ErrShard] for
+// what only a false archive has): every shard must be what boxo writes
+// under the profile, its UnixFS data exactly the bitfield of its buckets,
+// fanout 256 and hash murmur3 (no size, mode or time), its links in
+// bucket order and each named by its bucket, no shard below the root
+// empty or holding a lone entry (boxo collapses those), at most 8 levels
+// (64 bits of hash); every entry name is
+// usable and no name appears twice across the shards; and every entry is
+// found by boxo's own lookup, which hashes the name, in the bucket it is
+// in, so an archive cannot move an entry. Entries of every shard count
+// against Limits.MaxEntries, shards against Limits.MaxBlocks, and every
+// shard link's size (Tsize) must be the bytes below it. A path through a
+// sharded folder ([ImportCARPath], [Gateway.FetchPath]) is resolved by
+// the same lookup, through the shards on the way, each checked.
 //
 // A CID computed here is the one of `ipfs add -Q --cid-version=1
 // --raw-leaves --chunker=size-1048576` (with `-r --hidden` for a folder)
@@ -173,7 +194,8 @@
 // Kubo v0.43.1 on first use into the user's cache and runs it offline on
 // loopback under the profiles test and unixfs-v1-2025; the tests compare
 // our CIDs with `ipfs add` (0 B, 1 B, 1 MiB, 1 MiB + 1 B, 3 MiB + 5 B, a
-// folder, and 201 MiB + 7 B, whose 202 chunks need the 1024-link width),
+// folder, and 201 MiB + 7 B, whose 202 chunks need the 1024-link width,
+// and the sharded folders above),
 // publish an archive to it, fetch it back from its own gateway, and run
 // anchortest.Run against the Anchorer. Package
 // [github.com/ats-run/selfattest/anchor/ipfs/pinningtest] runs an
@@ -224,7 +246,8 @@
 // [ErrCouldNotCheck] (beneath anchor.ErrCouldNotCheck) and [ErrBadInput]
 // (beneath anchor.ErrBadInput). A rejection says why with a finer
 // sentinel: [ErrBlockHash], [ErrMissingBlock], [ErrExtraBlock],
-// [ErrWrongRoot], [ErrSize], [ErrMalformed], [ErrPath], [ErrNoEntry],
+// [ErrWrongRoot], [ErrSize], [ErrMalformed] ([ErrShard] beneath it),
+// [ErrPath], [ErrNoEntry],
 // [ErrPinFailed] (a pinning service failed or dropped the pin). A
 // could-not-check may say why: [ErrTooLarge], [ErrPinPending],
 // [ErrPinningAuth], [ErrPinningAnswer], [RPCError], [PinningError].

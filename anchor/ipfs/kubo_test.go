@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -142,24 +140,11 @@ func TestCIDEqualsKuboAbove174MiB(t *testing.T) {
 
 // TestFolderShardingBoundary: Kubo under the profile shards a folder
 // (HAMT) once its block would pass 256 KiB; this package writes the same
-// plain folder below that and refuses the folder above it. 1,780 entries
-// of 100-byte names make a block of about 258,000 bytes, 1,830 about
-// 265,000.
+// plain folder below that and the same HAMT above it. 1,780 entries of
+// 100-byte names make a block of about 258,000 bytes, 1,830 about
+// 265,000. The expected CIDs and CARs are Kubo's.
 func TestFolderShardingBoundary(t *testing.T) {
 	node := kubotest.Start(t, kubotest.Options{})
-	folder := func(n int) string {
-		dir := filepath.Join(t.TempDir(), "f")
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for i := range n {
-			name := fmt.Sprintf("%04d-%s", i, strings.Repeat("x", 95))
-			if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
-	}
 	kuboType := func(c string) ufspb.Data_DataType {
 		n, err := dag.DecodeProtobuf(node.Output(t, "block", "get", c))
 		if err != nil {
@@ -172,7 +157,7 @@ func TestFolderShardingBoundary(t *testing.T) {
 		return fsn.Type()
 	}
 
-	below := folder(1780)
+	below := manyFiles(t, t.TempDir(), 1780)
 	want := node.Add(t, below)
 	if ty := kuboType(want); ty != ft.TDirectory {
 		t.Fatalf("Kubo made a %v of 1,780 entries, want a plain folder", ty)
@@ -181,12 +166,14 @@ func TestFolderShardingBoundary(t *testing.T) {
 		t.Errorf("1,780 entries: CID %s, Kubo says %s", got, want)
 	}
 
-	above := folder(1830)
-	if ty := kuboType(node.Add(t, above)); ty != ft.THAMTShard {
+	above := manyFiles(t, t.TempDir(), 1830)
+	want = node.Add(t, above)
+	if ty := kuboType(want); ty != ft.THAMTShard {
 		t.Fatalf("Kubo made a %v of 1,830 entries, want a HAMT shard", ty)
 	}
-	a := &ipfs.Archiver{Store: newStore(t)}
-	if _, err := a.AddPath(context.Background(), above); !errors.Is(err, ipfs.ErrLimit) {
-		t.Errorf("AddPath(1,830 entries) = %v, want ErrLimit (the profile would shard it)", err)
+	s := newStore(t)
+	if got := archive(t, s, above); got.String() != want {
+		t.Fatalf("1,830 entries: CID %s, Kubo says %s", got, want)
 	}
+	sameCARAsKubo(t, node, s, want)
 }

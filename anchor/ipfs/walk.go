@@ -151,10 +151,10 @@ func (w *walker) entry(c cid.Cid, out string, depth int) (uint64, error) {
 		w.st.Size += int64(size)
 		return tsize, nil
 	}
+	if fs.GetType() == pb.Data_HAMTShard {
+		return w.hamtDir(c, data, pn, fs, out, depth)
+	}
 	if fs.GetType() != pb.Data_Directory {
-		if fs.GetType() == pb.Data_HAMTShard {
-			return 0, fmt.Errorf("%w: block %s is a HAMT-sharded folder, which this package does not read", ErrCouldNotCheck, c)
-		}
 		return 0, rejected(ErrMalformed, "block %s is a UnixFS %v, neither a file nor a folder", c, fs.GetType())
 	}
 	if len(fs.GetData()) != 0 || len(fs.GetBlocksizes()) != 0 || fs.Filesize != nil {
@@ -169,8 +169,8 @@ func (w *walker) entry(c cid.Cid, out string, depth int) (uint64, error) {
 	tsize := uint64(len(data))
 	seen := map[string]bool{}
 	for _, l := range pn.Links() {
-		if err := checkName(l.Name); err != nil {
-			return 0, rejected(ErrMalformed, "folder %s: %w", c, err)
+		if err := usableName(c, l.Name); err != nil {
+			return 0, err
 		}
 		if seen[l.Name] {
 			return 0, rejected(ErrMalformed, "folder %s names %q twice", c, l.Name)
