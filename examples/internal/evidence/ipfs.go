@@ -41,12 +41,22 @@ type IpfsFlags struct {
 	KuboAPI string
 	Gateway string
 	Name    string
+	// Pinning is the base URL of an IPFS Pinning Service API service that
+	// also keeps the records; PinningTokenEnv names the environment
+	// variable that holds its bearer token (a flag's value would show in
+	// the process list).
+	Pinning         string
+	PinningTokenEnv string
+	PinningWait     time.Duration
 }
 
 func (f *IpfsFlags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.KuboAPI, "kubo-api", "", "ipfs: the Kubo RPC API `URL` (e.g. http://127.0.0.1:5001) that publishes and pins the anchor records; it controls the node: use it on loopback or behind authentication")
 	fs.StringVar(&f.Gateway, "ipfs-gateway", "", "ipfs: the trustless gateway `URL` upgrade retrieves the records from, verified (e.g. the node's own, http://127.0.0.1:8080)")
 	fs.StringVar(&f.Name, "ipfs-target", "ipfs", "ipfs: the target's `name` in the anchor entries")
+	fs.StringVar(&f.Pinning, "pinning-service", "", "ipfs: also pin each record at this IPFS Pinning Service API `URL` (the base, without /pins; https, or http on loopback), and ask it when checking")
+	fs.StringVar(&f.PinningTokenEnv, "pinning-token-env", "", "ipfs: the environment `variable` that holds the pinning service's bearer token")
+	fs.DurationVar(&f.PinningWait, "pinning-wait", 5*time.Minute, "ipfs: how long anchor waits for the pinning service to say pinned")
 }
 
 // openIpfs builds the ipfs target. anchor needs only --kubo-api; upgrade
@@ -58,7 +68,26 @@ func openIpfs(f IpfsFlags, timeout time.Duration, check bool) (*ipfs.Anchorer, e
 	if check && f.Gateway == "" {
 		return nil, fmt.Errorf("%w: upgrade --to ipfs needs --ipfs-gateway", ErrUsage)
 	}
-	return ipfs.NewAnchorer(f.Name, &ipfs.Kubo{URL: f.KuboAPI, Timeout: timeout}, &ipfs.Gateway{URL: f.Gateway, Timeout: timeout})
+	var opts []ipfs.AnchorerOption
+	switch {
+	case f.Pinning != "":
+		if f.PinningTokenEnv == "" {
+			return nil, fmt.Errorf("%w: --pinning-service needs --pinning-token-env", ErrUsage)
+		}
+		token := os.Getenv(f.PinningTokenEnv)
+		if token == "" {
+			return nil, fmt.Errorf("%w: --pinning-token-env: $%s is empty or not set", ErrUsage, f.PinningTokenEnv)
+		}
+		p, err := ipfs.NewPinningService(f.Pinning, token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --pinning-service: %w", ErrUsage, err)
+		}
+		p.Timeout = timeout
+		opts = append(opts, ipfs.WithPinningService(p, f.PinningWait))
+	case f.PinningTokenEnv != "":
+		return nil, fmt.Errorf("%w: --pinning-token-env without --pinning-service", ErrUsage)
+	}
+	return ipfs.NewAnchorer(f.Name, &ipfs.Kubo{URL: f.KuboAPI, Timeout: timeout}, &ipfs.Gateway{URL: f.Gateway, Timeout: timeout}, opts...)
 }
 
 // ipfsOnline checks ipfs entries online: offline first (the entry names
