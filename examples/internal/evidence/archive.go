@@ -136,7 +136,7 @@ func AnchorAll(ctx context.Context, j *anchor.Journal, targets []anchor.Anchorer
 }
 
 // ErrStillPending says that upgrade found an anchor not confirmed yet.
-var ErrStillPending = fmt.Errorf("%w: some anchors are still pending: run upgrade again later", anchor.ErrPending)
+var ErrStillPending = selfattest.Beneath(anchor.ErrPending, "anchor: pending: some anchors are still pending: run upgrade again later")
 
 // UpgradeAll checks every live anchor at the targets and records what the
 // journal learns. It returns every batch's status; the error joins each
