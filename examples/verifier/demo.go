@@ -37,6 +37,7 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/attest/signing/localtsa"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/examples/internal/simchain"
 )
 
 // demo is the embedded web app the demo builds: its source, and build.sh,
@@ -402,7 +403,7 @@ func (e env) demoKeep(ctx context.Context, dir string, files []string) (*evidenc
 		return nil, "", err
 	}
 	defer closeLog()
-	chain, err := evidence.NewSimulatedChain(ctx)
+	chain, err := simchain.New(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -411,7 +412,7 @@ func (e env) demoKeep(ctx context.Context, dir string, files []string) (*evidenc
 	fmt.Fprintf(out, "archive of the four (a UnixFS folder in the block store %s) whose CAR joins them as a fifth item.\n", filepath.Base(evidence.StoreDirOf(journal)))
 	fmt.Fprintf(out, "Their batch's Merkle root is anchored at two targets, in this process:\n")
 	fmt.Fprintf(out, "  tlog: a transparency log in %s, origin %s\n", filepath.Base(tf.Dir), evidence.DefaultTlogOrigin)
-	fmt.Fprintf(out, "  eth:  go-ethereum's simulated chain %d, a calldata transaction to %s from a fresh key\n", evidence.SimulatedChainID, evidence.SimulatedSink.Hex())
+	fmt.Fprintf(out, "  eth:  go-ethereum's simulated chain %d, a calldata transaction to %s from a fresh key\n", simchain.ChainID, simchain.Sink.Hex())
 	names := make([]string, len(files))
 	for i, f := range files {
 		names[i] = filepath.Base(f)
@@ -450,7 +451,7 @@ func (e env) demoCheck(ctx context.Context, kept *evidence.Kept, tlogPub string)
 	if err != nil {
 		return err
 	}
-	vs := append(tvs, evidence.NewSimulatedVerifier())
+	vs := append(tvs, simchain.NewVerifier())
 	paths := map[string]string{}
 	for _, it := range kept.Items {
 		paths[it.Name] = it.Path
@@ -471,7 +472,7 @@ func (e env) demoCheck(ctx context.Context, kept *evidence.Kept, tlogPub string)
 	}
 	fmt.Fprintf(out, "  ✅ CAR verified: %s holds %s, every block checked against it\n", filepath.Base(kept.Archive.CAR), kept.Archive.CID)
 	fmt.Fprintf(out, "The same checks from the command line:\n  $ archivist verify --tlog-key %s --chain-id %d --sink %s \\\n      %s %s\n",
-		tlogPub, evidence.SimulatedChainID, evidence.SimulatedSink.Hex(), kept.Receipts[0].File, kept.Items[0].Path)
+		tlogPub, simchain.ChainID, simchain.Sink.Hex(), kept.Receipts[0].File, kept.Items[0].Path)
 	return nil
 }
 
