@@ -12,15 +12,16 @@ import (
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/examples/internal/simchain"
 )
 
-// The demo's chain: package evidence's in-process simulated chain.
+// The demo's chain: package simchain's in-process simulated chain.
 const (
-	demoChainID = evidence.SimulatedChainID
-	demoDepth   = evidence.SimulatedDepth
+	demoChainID = simchain.ChainID
+	demoDepth   = simchain.Depth
 )
 
-var demoSink = evidence.SimulatedSink
+var demoSink = simchain.Sink
 
 // demoFiles are the evidence the demo archives: what a build leaves
 // behind.
@@ -132,7 +133,7 @@ func runDemo(ctx context.Context, dir string, say func(string, ...any)) ([]demoS
 	}
 
 	say("\n2. Start three targets, in this process")
-	sim, err := evidence.NewSimulatedChain(ctx)
+	sim, err := simchain.New(ctx)
 	if err != nil {
 		return steps, err
 	}

@@ -281,7 +281,8 @@
 // anchor/anchortest, anchor/eth, anchor/ipfs, anchor/tlog and verify/tlog,
 // through package examples/internal/evidence, which it shares with the
 // verifier's verify --anchor (the same targets, flags, defaults, journal
-// and receipts) and demo. Its ipfs tests run a real Kubo
+// and receipts) and examples/demo; its demo's chain is package
+// examples/internal/simchain, which only the demos link. Its ipfs tests run a real Kubo
 // (package anchor/ipfs/kubotest builds it on first use into the user's
 // cache and runs it offline on 127.0.0.1).
 package main

@@ -24,7 +24,7 @@ import (
 const anchorSink = "0x5e1f000000000000000000000000000000a77e57"
 
 // anchorFixture is a release to verify with --anchor: the demo's, made by
-// 'verifier demo --keep', served on 127.0.0.1 from its release folder,
+// 'demo --keep' (examples/demo), served on 127.0.0.1 from its release folder,
 // and a working folder for the journal, the report and the receipts.
 type anchorFixture struct {
 	demo, work, url string
@@ -34,7 +34,7 @@ type anchorFixture struct {
 func newAnchorFixture(t *testing.T) anchorFixture {
 	t.Helper()
 	f := anchorFixture{demo: filepath.Join(t.TempDir(), "demo"), work: t.TempDir()}
-	expectCode(t, verifier(t, nil, "demo", "--keep", f.demo), 0)
+	expectCode(t, exampleRun(t, "demo", "--keep", f.demo), 0)
 	scripts, _ := filepath.Glob(filepath.Join(f.demo, "release", "kms-v1.0.1-*.mjs"))
 	if len(scripts) != 1 {
 		t.Fatalf("released modules: %v", scripts)
@@ -58,31 +58,32 @@ func (f anchorFixture) args(extra ...string) []string {
 }
 
 var (
-	archivistOnce sync.Once
-	archivistPath string
-	archivistErr  error
+	examplesMu   sync.Mutex
+	examplesBins = map[string]string{}
 )
 
-// archivistBin builds examples/archivist once, beside the verifier.
-func archivistBin(t *testing.T) string {
+// exampleBin builds the example program examples/<name> once, beside the
+// verifier.
+func exampleBin(t *testing.T, name string) string {
 	t.Helper()
-	archivistOnce.Do(func() {
-		archivistPath = filepath.Join(filepath.Dir(verifierBin), "archivist")
-		out, err := exec.Command("go", "build", "-o", archivistPath, "../archivist").CombinedOutput()
-		if err != nil {
-			archivistErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if archivistErr != nil {
-		t.Fatalf("building the archivist: %v", archivistErr)
+	examplesMu.Lock()
+	defer examplesMu.Unlock()
+	if p, ok := examplesBins[name]; ok {
+		return p
 	}
-	return archivistPath
+	p := filepath.Join(filepath.Dir(verifierBin), name)
+	if out, err := exec.Command("go", "build", "-o", p, "../"+name).CombinedOutput(); err != nil {
+		t.Fatalf("building the %s: %v\n%s", name, err, out)
+	}
+	examplesBins[name] = p
+	return p
 }
 
-func archivistRun(t *testing.T, args ...string) result {
+// exampleRun runs the example program examples/<name> with args.
+func exampleRun(t *testing.T, name string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(archivistBin(t), args...)
+	cmd := exec.Command(exampleBin(t, name), args...)
+	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY=", "NO_COLOR=1")
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -131,7 +132,7 @@ func TestVerifyAnchor(t *testing.T) {
 	for range 3 {
 		chain.Chain.Commit()
 	}
-	up := archivistRun(t, append([]string{"upgrade", "--journal", filepath.Join(f.work, "archivist.journal"), "--to", "tlog,eth,ipfs"}, targetFlags...)...)
+	up := exampleRun(t, "archivist", append([]string{"upgrade", "--journal", filepath.Join(f.work, "archivist.journal"), "--to", "tlog,eth,ipfs"}, targetFlags...)...)
 	if up.code != 0 {
 		t.Fatalf("archivist upgrade: exit %d\n%s\n%s", up.code, up.stdout, up.stderr)
 	}
@@ -146,7 +147,7 @@ func TestVerifyAnchor(t *testing.T) {
 		filepath.Base(cars[0]):               cars[0],
 	}
 	tlogPub := filepath.Join(f.work, "archivist.journal.tlog.pub")
-	checkReceipts(t, filepath.Join(f.work, "receipts"), files, tlogPub, 1337, anchorSink, []string{"tlog", "eth", "ipfs"})
+	evidencetest.CheckReceipts(t, filepath.Join(f.work, "receipts"), files, tlogPub, 1337, anchorSink, []string{"tlog", "eth", "ipfs"})
 	root, err := cid.Decode(strings.TrimSuffix(filepath.Base(cars[0]), ".car"))
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func TestVerifyAnchor(t *testing.T) {
 	if len(receipts) != 1 {
 		t.Fatalf("the report's receipt: %v", receipts)
 	}
-	v := archivistRun(t, "verify", "--tlog-key", tlogPub, "--chain-id", "1337", "--sink", anchorSink, "--ipfs", receipts[0], filepath.Join(f.work, "report.json"))
+	v := exampleRun(t, "archivist", "verify", "--tlog-key", tlogPub, "--chain-id", "1337", "--sink", anchorSink, "--ipfs", receipts[0], filepath.Join(f.work, "report.json"))
 	if v.code != 0 {
 		t.Fatalf("archivist verify: exit %d\n%s\n%s", v.code, v.stdout, v.stderr)
 	}

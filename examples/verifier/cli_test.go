@@ -39,6 +39,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// The exit codes the verifier documents.
+const (
+	exitVerified   = 0
+	exitRejected   = 1
+	exitUsage      = 2
+	exitCouldNotCk = 3
+)
+
 type result struct {
 	code           int
 	stdout, stderr string
@@ -179,6 +187,17 @@ func TestUsage(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Fatalf("--help does not document %q", want)
 		}
+	}
+}
+
+// TestNoDemo: the demo is a program of its own (examples/demo), which
+// links the in-process chain; the verifier neither lists nor runs it.
+func TestNoDemo(t *testing.T) {
+	r := verifier(t, nil, "demo")
+	expectCode(t, r, exitUsage)
+	mustContain(t, "stderr", r.stderr, `unknown command "demo"`)
+	if strings.Contains(verifier(t, nil, "--help").stdout, "demo") {
+		t.Error("--help mentions the demo")
 	}
 }
 

@@ -207,22 +207,6 @@ func TestExitMatrix(t *testing.T) {
 		{Cmd: "verify", Code: 3, Name: "log unreachable", Args: verify("--confirm-rekor-v1", logID+"="+dead), Want: "connection refused"},
 	}...)
 
-	// demo: it serves its own release on 127.0.0.1 and runs four checks
-	// against it; when one does not end as it should, the story does not
-	// hold (3).
-	rows = append(rows, []clitest.Row{
-		{Cmd: "demo", Code: 0, Name: "the release verifies, the tampered copy is rejected, the receipts verify", Args: func(t *testing.T, dir string) []string {
-			return []string{"demo", "--keep", dir} // the folder is kept: the test's, removed after
-		}, Want: "DEMO PASSED"},
-		{Cmd: "demo", Code: 1, Name: "never", Impossible: "the demo shows a rejection as one of its steps; a story that does not hold is no rejection and exits 3"},
-		{Cmd: "demo", Code: 2, Name: "--keep names a file", Args: args("demo", "--keep", good), Want: "--keep"},
-		{Cmd: "demo", Code: 2, Name: "unknown flag", Args: args("demo", "--nope"), Want: "flag provided but not defined: -nope"},
-		{Cmd: "demo", Code: 3, Name: "a check ends otherwise: its summary file is a FIFO", Args: func(t *testing.T, dir string) []string {
-			clitest.Mkfifo(t, dir, "verification-summary.md")
-			return []string{"demo", "--keep", dir}
-		}, Want: "DEMO FAILED"},
-	}...)
-
 	cmds := clitest.Commands(clitest.Usage(t, verifierBin))
 	clitest.Check(t, cmds, rows)
 	clitest.Matrix{

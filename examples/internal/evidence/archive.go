@@ -15,7 +15,7 @@ import (
 // The logic of the commands: functions of a journal, targets and paths,
 // built on the anchor package's public API only, so that the demo and the
 // tests run them against targets the command line cannot name (an
-// in-process simulated chain).
+// in-process simulated chain, package simchain).
 
 // progressEvery is how many items pass between two progress lines.
 const progressEvery = 1000

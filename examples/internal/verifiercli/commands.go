@@ -1,4 +1,4 @@
-package main
+package verifiercli
 
 import (
 	"context"

@@ -37,12 +37,14 @@ import (
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/attest/signing/localtsa"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/examples/internal/simchain"
+	"github.com/ats-run/selfattest/examples/internal/verifiercli"
 )
 
-// demo is the embedded web app the demo builds: its source, and build.sh,
-// its build.
+// demoFS is the embedded web app the demo builds: its source (app/), and
+// app/build.sh, its build.
 //
-//go:embed demo
+//go:embed app
 var demoFS embed.FS
 
 const (
@@ -58,57 +60,6 @@ const (
 	demoLogOrigin = "log.demo.selfattest.invalid"
 )
 
-// demo tells the whole story offline, in a folder of its own: build a web
-// app, release it (content-addressed names, SRI in the HTML, a statement
-// signed with a key made for the demo, logged in a local transparency log
-// with a local timestamp authority), serve it on 127.0.0.1, verify it with
-// the verify command, change one byte on the "CDN" and watch verify fail,
-// then keep the evidence: anchor it at the local log, an in-process chain
-// and an IPFS archive, and verify every receipt offline. It exits 0 only
-// if every step ended as the story says; otherwise the story does not
-// hold, which is no rejection of anything: it exits 3 (2 when its folder
-// cannot be used), never 1.
-func (e env) demo(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("demo", "[--keep DIR]")
-	keep := fs.String("keep", "", "work in `DIR` (created if need be; default: a new temporary folder); it is kept, with the report and receipts")
-	if c := parse(fs, args); c >= 0 {
-		return c
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	dir := *keep
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "verifier-demo-")
-		if err != nil {
-			fmt.Fprintf(e.stderr, "verifier: %v\n", err)
-			return exitCouldNotCk
-		}
-		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		fmt.Fprintf(e.stderr, "verifier: --keep: %v\n", err)
-		return exitUsage
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "verifier: %v\n", err)
-		return exitUsage
-	}
-	start := time.Now()
-	if err := e.story(ctx, dir); err != nil {
-		fmt.Fprintf(e.stdout, "\n❌ DEMO FAILED: %v\n", err)
-		// A story that does not hold is no rejection of anything: 3, never
-		// 1; 2 when the folder or an input could not be used.
-		if code := exitCode(err); code == exitUsage {
-			return code
-		}
-		return exitCouldNotCk
-	}
-	fmt.Fprintf(e.stdout, "\n✅ DEMO PASSED in %s: the release verified, the changed byte was caught, every receipt verified offline\n", time.Since(start).Round(100*time.Millisecond))
-	return exitVerified
-}
-
 // errStory marks a step that did not end as the story says.
 var errStory = errors.New("the demo's story did not hold")
 
@@ -120,7 +71,7 @@ func (e env) story(ctx context.Context, dir string) error {
 
 	section("1. The source and its build")
 	src := filepath.Join(dir, "source")
-	sub, err := fs.Sub(demoFS, "demo")
+	sub, err := fs.Sub(demoFS, "app")
 	if err != nil {
 		return err
 	}
@@ -133,7 +84,7 @@ func (e env) story(ctx context.Context, dir string) error {
 	if err := os.CopyFS(build, os.DirFS(src)); err != nil {
 		return fmt.Errorf("%w: copying the source: %w", selfattest.ErrCouldNotCheck, err)
 	}
-	if _, err := e.runBuild(ctx, build, demoBuild, demoEpoch); err != nil {
+	if _, err := verifiercli.Build(ctx, e.verifier(), build, demoBuild, demoEpoch); err != nil {
 		return err
 	}
 	dist := filepath.Join(build, "dist")
@@ -181,7 +132,7 @@ func (e env) story(ctx context.Context, dir string) error {
 	}
 	step := func(want int, args []string) error {
 		fmt.Fprintf(out, "$ verifier verify %s\n\n", demoArgs(args, dir))
-		got := e.verifyCmd(ctx, args)
+		got := verifiercli.Verify(ctx, args, e.verifier())
 		if got != want {
 			return fmt.Errorf("%w: verify exited %d, want %d", errStory, got, want)
 		}
@@ -190,14 +141,14 @@ func (e env) story(ctx context.Context, dir string) error {
 	}
 
 	section("4. Verify: rebuild the source, compare with what is live, check the bundle")
-	if err := step(exitVerified, verifyArgs(reportPath, summaryPath)); err != nil {
+	if err := step(verifyVerified, verifyArgs(reportPath, summaryPath)); err != nil {
 		return err
 	}
 
 	section("5. One byte changes on the CDN")
 	cdn.tamper("/" + script)
 	fmt.Fprintf(out, "The CDN now serves %s with one byte changed.\n", script)
-	if err := step(exitRejected, verifyArgs(filepath.Join(dir, "tampered-report.json"), "")); err != nil {
+	if err := step(verifyRejected, verifyArgs(filepath.Join(dir, "tampered-report.json"), "")); err != nil {
 		return err
 	}
 
@@ -380,7 +331,7 @@ func demoProvenance() (intoto.Predicate, error) {
 			BuildType:          "https://github.com/ats-run/selfattest/buildtypes/verifier-demo/v1",
 			ExternalParameters: params,
 		},
-		RunDetails: &slsa.RunDetails{Builder: &slsa.Builder{Id: "https://github.com/ats-run/selfattest/examples/verifier"}},
+		RunDetails: &slsa.RunDetails{Builder: &slsa.Builder{Id: "https://github.com/ats-run/selfattest/examples/demo"}},
 	}}, nil
 }
 
@@ -402,7 +353,7 @@ func (e env) demoKeep(ctx context.Context, dir string, files []string) (*evidenc
 		return nil, "", err
 	}
 	defer closeLog()
-	chain, err := evidence.NewSimulatedChain(ctx)
+	chain, err := simchain.New(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -411,7 +362,7 @@ func (e env) demoKeep(ctx context.Context, dir string, files []string) (*evidenc
 	fmt.Fprintf(out, "archive of the four (a UnixFS folder in the block store %s) whose CAR joins them as a fifth item.\n", filepath.Base(evidence.StoreDirOf(journal)))
 	fmt.Fprintf(out, "Their batch's Merkle root is anchored at two targets, in this process:\n")
 	fmt.Fprintf(out, "  tlog: a transparency log in %s, origin %s\n", filepath.Base(tf.Dir), evidence.DefaultTlogOrigin)
-	fmt.Fprintf(out, "  eth:  go-ethereum's simulated chain %d, a calldata transaction to %s from a fresh key\n", evidence.SimulatedChainID, evidence.SimulatedSink.Hex())
+	fmt.Fprintf(out, "  eth:  go-ethereum's simulated chain %d, a calldata transaction to %s from a fresh key\n", simchain.ChainID, simchain.Sink.Hex())
 	names := make([]string, len(files))
 	for i, f := range files {
 		names[i] = filepath.Base(f)
@@ -450,7 +401,7 @@ func (e env) demoCheck(ctx context.Context, kept *evidence.Kept, tlogPub string)
 	if err != nil {
 		return err
 	}
-	vs := append(tvs, evidence.NewSimulatedVerifier())
+	vs := append(tvs, simchain.NewVerifier())
 	paths := map[string]string{}
 	for _, it := range kept.Items {
 		paths[it.Name] = it.Path
@@ -471,7 +422,7 @@ func (e env) demoCheck(ctx context.Context, kept *evidence.Kept, tlogPub string)
 	}
 	fmt.Fprintf(out, "  ✅ CAR verified: %s holds %s, every block checked against it\n", filepath.Base(kept.Archive.CAR), kept.Archive.CID)
 	fmt.Fprintf(out, "The same checks from the command line:\n  $ archivist verify --tlog-key %s --chain-id %d --sink %s \\\n      %s %s\n",
-		tlogPub, evidence.SimulatedChainID, evidence.SimulatedSink.Hex(), kept.Receipts[0].File, kept.Items[0].Path)
+		tlogPub, simchain.ChainID, simchain.Sink.Hex(), kept.Receipts[0].File, kept.Items[0].Path)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package verifiercli
 
 import (
 	"bytes"
@@ -33,6 +33,19 @@ func isOnly(t *testing.T, err, want error) {
 			t.Fatalf("err = %v is also %v", err, other)
 		}
 	}
+}
+
+// write makes the file dir/name (and its folders) with b.
+func write(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestRunBuildErrors(t *testing.T) {

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ats-run/selfattest/internal/clitest"
+)
+
+// TestExitMatrix is the README's exit-code table for the demo, every
+// code, run against the built binary. It serves its own release on
+// 127.0.0.1 and runs four checks against it; when one does not end as it
+// should, the story does not hold (3).
+func TestExitMatrix(t *testing.T) {
+	good := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(good, []byte("not a folder\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(a ...string) func(*testing.T, string) []string {
+		return func(*testing.T, string) []string { return a }
+	}
+	rows := []clitest.Row{
+		{Code: 0, Name: "the release verifies, the tampered copy is rejected, the receipts verify", Args: func(t *testing.T, dir string) []string {
+			return []string{"--keep", dir} // the folder is kept: the test's, removed after
+		}, Want: "DEMO PASSED"},
+		{Code: 1, Name: "never", Impossible: "the demo shows a rejection as one of its steps; a story that does not hold is no rejection and exits 3"},
+		{Code: 2, Name: "--keep names a file", Args: args("--keep", good), Want: "--keep"},
+		{Code: 2, Name: "unknown flag", Args: args("--nope"), Want: "flag provided but not defined: -nope"},
+		{Code: 2, Name: "an argument", Args: args("extra"), Want: "usage: demo [--keep DIR]"},
+		{Code: 3, Name: "a check ends otherwise: its summary file is a FIFO", Args: func(t *testing.T, dir string) []string {
+			clitest.Mkfifo(t, dir, "verification-summary.md")
+			return []string{"--keep", dir}
+		}, Want: "DEMO FAILED"},
+	}
+	clitest.Check(t, clitest.Commands(clitest.Usage(t, demoBin)), rows)
+	clitest.Matrix{
+		Bin:  demoBin,
+		Env:  func(string) []string { return demoEnv },
+		Rows: rows,
+	}.Run(t)
+}
