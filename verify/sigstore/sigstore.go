@@ -561,12 +561,35 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.n += int64(n)
 	if b.n > b.max {
-		b.err = fmt.Errorf("%s is larger than the limit of %d bytes (Options.MaxArtifactSize)", b.what, b.max)
+		b.err = b.tooLarge()
 		return 0, b.err
 	}
 	if err != nil && err != io.EOF {
 		b.err = err
 	}
+	return n, err
+}
+
+func (b *boundedReader) tooLarge() error {
+	return fmt.Errorf("%s is larger than the limit of %d bytes (Options.MaxArtifactSize)", b.what, b.max)
+}
+
+// WriteTo lets io.Copy (sigstore-go hashes a DSSE bundle's artifact with
+// it) take an in-memory artifact in one write instead of through a copy
+// buffer of its own; any other reader is read through Read. An artifact
+// over the limit fails as Read fails it (a bytes.Reader's reads cannot
+// fail otherwise).
+func (b *boundedReader) WriteTo(w io.Writer) (int64, error) {
+	br, ok := b.r.(*bytes.Reader)
+	if !ok || b.err != nil {
+		return io.Copy(w, struct{ io.Reader }{b})
+	}
+	if int64(br.Len()) > b.max-b.n {
+		b.err = b.tooLarge()
+		return 0, b.err
+	}
+	n, err := br.WriteTo(w)
+	b.n += n
 	return n, err
 }
 
