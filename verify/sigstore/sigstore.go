@@ -311,16 +311,19 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 	// default v.cert, sigstore-go's verifier on the caller's trusted
 	// material with its SCT check on, verifies every certificate bundle.
 	var checkSCTs func() error
+	sevTrusted := trusted
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p, &art.pure)
 		if err != nil {
 			return nil, err
 		}
+		sevTrusted = trusted
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
 	} else if v.fast != nil {
 		if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
 			var material root.TrustedMaterial
 			material, checkSCTs = v.fast.Certificates()
+			sevTrusted = material
 			sev, err = sgverify.NewVerifier(material, v.opts.verifierOptions(false)...)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
@@ -363,7 +366,7 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 			return nil, &ClaimMismatchError{Claim: "predicate_type", Want: fmt.Sprintf("%q", p.PredicateType), Got: res.Statement.GetPredicateType()}
 		}
 	}
-	r, err := v.result(entity, res, trusted, p.Key)
+	r, err := v.result(entity, res, trusted, sevTrusted, p.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -558,12 +561,35 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.n += int64(n)
 	if b.n > b.max {
-		b.err = fmt.Errorf("%s is larger than the limit of %d bytes (Options.MaxArtifactSize)", b.what, b.max)
+		b.err = b.tooLarge()
 		return 0, b.err
 	}
 	if err != nil && err != io.EOF {
 		b.err = err
 	}
+	return n, err
+}
+
+func (b *boundedReader) tooLarge() error {
+	return fmt.Errorf("%s is larger than the limit of %d bytes (Options.MaxArtifactSize)", b.what, b.max)
+}
+
+// WriteTo lets io.Copy (sigstore-go hashes a DSSE bundle's artifact with
+// it) take an in-memory artifact in one write instead of through a copy
+// buffer of its own; any other reader is read through Read. An artifact
+// over the limit fails as Read fails it (a bytes.Reader's reads cannot
+// fail otherwise).
+func (b *boundedReader) WriteTo(w io.Writer) (int64, error) {
+	br, ok := b.r.(*bytes.Reader)
+	if !ok || b.err != nil {
+		return io.Copy(w, struct{ io.Reader }{b})
+	}
+	if int64(br.Len()) > b.max-b.n {
+		b.err = b.tooLarge()
+		return 0, b.err
+	}
+	n, err := br.WriteTo(w)
+	b.n += n
 	return n, err
 }
 

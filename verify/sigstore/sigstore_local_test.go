@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -216,4 +217,40 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 		})
 	}
 	var _ io.Reader = endless{}
+}
+
+// TestArtifactReaderLimitDSSE: sigstore-go hashes a DSSE bundle's
+// artifact with io.Copy, which takes an in-memory artifact in one write
+// (boundedReader.WriteTo) and any other reader through Read; either way an
+// artifact of exactly MaxArtifactSize bytes verifies and one byte more is
+// bad input, never a rejection.
+func TestArtifactReaderLimitDSSE(t *testing.T) {
+	tr := loadRoot(t, filepath.Join(rwDir, "trusted_root.json"))
+	b, err := sigstore.ParseBundle(readFile(t, npmProvenanceBundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgz := readFile(t, npmTarball)
+	p := sigstore.Policy{SAN: npmSAN, Issuer: ghIssuer}
+	readers := map[string]func() io.Reader{
+		"bytes.Reader":   func() io.Reader { return bytes.NewReader(tgz) },
+		"a plain reader": func() io.Reader { return iotest.HalfReader(bytes.NewReader(tgz)) },
+	}
+	for name, r := range readers {
+		t.Run(name, func(t *testing.T) {
+			for _, limit := range []int64{int64(len(tgz)), int64(len(tgz)) - 1, 1} {
+				v, err := sigstore.NewVerifier(tr, sigstore.Options{MaxArtifactSize: limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = v.Verify(context.Background(), b, sigstore.ArtifactReader(r()), p)
+				switch {
+				case limit == int64(len(tgz)) && err != nil:
+					t.Fatalf("limit %d, artifact of as many bytes: %v", limit, err)
+				case limit < int64(len(tgz)) && (!errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification)):
+					t.Fatalf("limit %d, artifact of %d bytes: err = %v; want ErrBadInput only", limit, len(tgz), err)
+				}
+			}
+		})
+	}
 }
