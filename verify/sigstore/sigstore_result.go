@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -334,21 +335,12 @@ func rekorV1Proof(e *tlog.Entry) bool {
 		return false
 	}
 	body := e.TransparencyLogEntry().GetInclusionProof().GetCheckpoint().GetEnvelope()
-	if strings.Count(body, "\n") < 3 {
-		return false
-	}
-	first, _, _ := strings.Cut(body, "\n")
-	return treeIDSuffix(first)
+	lines := strings.Split(body, "\n")
+	return len(lines) >= 4 && treeIDSuffix.MatchString(lines[0])
 }
 
-// treeIDSuffix reports whether a line (no newline in it) ends in " - "
-// and one or more ASCII digits: what sigstore-go's treeIDSuffixRegex,
-// ".* - [0-9]+$", matches in such a line, without running a regular
-// expression per entry (TestTreeIDSuffixMatchesRegexp, FuzzTreeIDSuffix).
-func treeIDSuffix(line string) bool {
-	digits := strings.TrimRight(line, "0123456789")
-	return len(digits) < len(line) && strings.HasSuffix(digits, " - ")
-}
+// treeIDSuffix is sigstore-go v1.3.0's treeIDSuffixRegex.
+var treeIDSuffix = regexp.MustCompile(".* - [0-9]+$")
 
 // parseCheckpointBody reads origin, size and root hash from a signed
 // note's body (the text before the blank line that starts the
