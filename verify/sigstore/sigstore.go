@@ -311,19 +311,16 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 	// default v.cert, sigstore-go's verifier on the caller's trusted
 	// material with its SCT check on, verifies every certificate bundle.
 	var checkSCTs func() error
-	sevTrusted := trusted
 	if p.Key != nil {
 		sev, trusted, err = v.keyVerifier(p, &art.pure)
 		if err != nil {
 			return nil, err
 		}
-		sevTrusted = trusted
 		policy = sgverify.NewPolicy(artOpt, sgverify.WithKey())
 	} else if v.fast != nil {
 		if vc, err := entity.VerificationContent(); err == nil && len(vc.Intermediates()) == 0 {
 			var material root.TrustedMaterial
 			material, checkSCTs = v.fast.Certificates()
-			sevTrusted = material
 			sev, err = sgverify.NewVerifier(material, v.opts.verifierOptions(false)...)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
@@ -366,7 +363,7 @@ func (v *Verifier) verify(ctx context.Context, entity *memoBundle, artifact Sign
 			return nil, &ClaimMismatchError{Claim: "predicate_type", Want: fmt.Sprintf("%q", p.PredicateType), Got: res.Statement.GetPredicateType()}
 		}
 	}
-	r, err := v.result(entity, res, trusted, sevTrusted, p.Key)
+	r, err := v.result(entity, res, trusted, p.Key)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -185,11 +184,7 @@ type oneEntry struct {
 
 func (o oneEntry) TlogEntries() ([]*tlog.Entry, error) { return []*tlog.Entry{o.entry}, nil }
 
-// result builds the Result of a verified bundle. trusted is the caller's
-// material (with the policy key, for a key bundle); sevTrusted is the
-// material sigstore-go verified the bundle with (the same, or the fast
-// paths' anchored one).
-func (v *Verifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted, sevTrusted root.TrustedMaterial, key crypto.PublicKey) (*Result, error) {
+func (v *Verifier) result(b *memoBundle, res *sgverify.VerificationResult, trusted root.TrustedMaterial, key crypto.PublicKey) (*Result, error) {
 	r := &Result{Schema: ResultSchema, MediaType: b.GetMediaType(), Timestamps: []VerifiedTimestamp{}, LogEntries: []LogEntry{}}
 	if res.Signature != nil {
 		if res.Signature.Certificate != nil {
@@ -230,38 +225,21 @@ func (v *Verifier) result(b *memoBundle, res *sgverify.VerificationResult, trust
 			return nil, err
 		}
 		tl, known := logs[le.LogID]
-		// With one entry, sigstore-go's threshold of one verified it. With
-		// several, it may have skipped some (an entry whose signed entry
-		// timestamp fails is skipped, not fatal): check each alone.
-		var aloneErr error
-		if known && len(entries) > 1 {
-			_, aloneErr = sgverify.VerifyTlogEntry(oneEntry{b, e}, trusted, 1, true)
-		}
-		// The entry's body must be the leaf its inclusion proof proves
-		// (checkEntryLeaf). sigstore-go checks exactly that for an entry
-		// with a Rekor v1 checkpoint (tlog.VerifyInclusion: the same leaf,
-		// index, size, hashes and root hash), so an entry sigstore-go
-		// verified — alone, or as the bundle's one entry of a log the
-		// material it verified with names — has passed it already.
-		proved := known && aloneErr == nil
-		if proved && len(entries) == 1 {
-			_, proved = sevTrusted.RekorLogs()[le.LogID]
-		}
-		if !proved || !rekorV1Proof(e) {
-			if err := checkEntryLeaf(e, le); err != nil {
-				return nil, err
-			}
-		}
 		if !known {
 			le.Reason = "log not in the trusted root"
 			r.UnverifiedLogEntries = append(r.UnverifiedLogEntries, le)
 			continue
 		}
 		le.LogURL = tl.BaseURL
-		if aloneErr != nil {
-			le.Reason = aloneErr.Error()
-			r.UnverifiedLogEntries = append(r.UnverifiedLogEntries, le)
-			continue
+		// With one entry, sigstore-go's threshold of one verified it. With
+		// several, it may have skipped some (an entry whose signed entry
+		// timestamp fails is skipped, not fatal): check each alone.
+		if len(entries) > 1 {
+			if _, err := sgverify.VerifyTlogEntry(oneEntry{b, e}, trusted, 1, true); err != nil {
+				le.Reason = err.Error()
+				r.UnverifiedLogEntries = append(r.UnverifiedLogEntries, le)
+				continue
+			}
 		}
 		if err := checkLogKeyWindow(le, tl, r.Timestamps); err != nil {
 			return nil, err
@@ -272,8 +250,7 @@ func (v *Verifier) result(b *memoBundle, res *sgverify.VerificationResult, trust
 }
 
 // logEntry summarises a log entry, and rejects one whose inclusion proof
-// and checkpoint disagree, or whose proof has a negative index or a size
-// that is not positive.
+// and checkpoint disagree.
 func logEntry(e *tlog.Entry) (LogEntry, error) {
 	p := e.TransparencyLogEntry()
 	le := LogEntry{
@@ -299,48 +276,23 @@ func logEntry(e *tlog.Entry) (LogEntry, error) {
 				ProofSize: proof.GetTreeSize(), ProofRootHash: hex.EncodeToString(proof.GetRootHash())}
 		}
 	}
-	if proof != nil && (proof.GetLogIndex() < 0 || proof.GetTreeSize() <= 0) {
-		return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
+	if proof != nil {
+		// The entry's own body must be the leaf the proof proves. For
+		// Rekor v2, sigstore-go v1.3.0 proves a leaf it rebuilds from the
+		// bundle's signature, key and digest and never looks at the body;
+		// a bundle whose body says something else is malformed. (One
+		// inclusion proof at one index under one root fixes the leaf, so
+		// this also shows the body is the entry sigstore-go rebuilt.)
+		leaf := rfc6962.DefaultHasher.HashLeaf(p.GetCanonicalizedBody())
+		if proof.GetLogIndex() < 0 || proof.GetTreeSize() <= 0 {
+			return le, fmt.Errorf("%w: log %s entry %d: inclusion proof index %d, size %d", ErrVerification, le.LogID, le.Index, proof.GetLogIndex(), proof.GetTreeSize())
+		}
+		if err := merkleproof.VerifyInclusion(rfc6962.DefaultHasher, uint64(proof.GetLogIndex()), uint64(proof.GetTreeSize()), leaf, proof.GetHashes(), proof.GetRootHash()); err != nil {
+			return le, fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", ErrVerification, le.LogID, le.Index, err)
+		}
 	}
 	return le, nil
 }
-
-// checkEntryLeaf rejects an entry whose own body is not the leaf its
-// inclusion proof proves. For Rekor v2, sigstore-go v1.3.0 proves a leaf
-// it rebuilds from the bundle's signature, key and digest and never looks
-// at the body; a bundle whose body says something else is malformed. (One
-// inclusion proof at one index under one root fixes the leaf, so this also
-// shows the body is the entry sigstore-go rebuilt.) logEntry has checked
-// the proof's index and size.
-func checkEntryLeaf(e *tlog.Entry, le LogEntry) error {
-	p := e.TransparencyLogEntry()
-	proof := p.GetInclusionProof()
-	if proof == nil {
-		return nil
-	}
-	leaf := rfc6962.DefaultHasher.HashLeaf(p.GetCanonicalizedBody())
-	if err := merkleproof.VerifyInclusion(rfc6962.DefaultHasher, uint64(proof.GetLogIndex()), uint64(proof.GetTreeSize()), leaf, proof.GetHashes(), proof.GetRootHash()); err != nil {
-		return fmt.Errorf("%w: log %s entry %d: the entry's body is not the leaf its inclusion proof proves: %w", ErrVerification, le.LogID, le.Index, err)
-	}
-	return nil
-}
-
-// rekorV1Proof reports whether sigstore-go v1.3.0 verifies e's inclusion
-// proof as a Rekor v1 one, with tlog.VerifyInclusion over the entry's own
-// body, not as a Rekor v2 one (whose leaf it rebuilds from the bundle):
-// it has a proof, and its checkpoint has at least four lines, the first
-// ending in " - " and a tree id — sigstore-go's hasRekorV1STH.
-func rekorV1Proof(e *tlog.Entry) bool {
-	if !e.HasInclusionProof() {
-		return false
-	}
-	body := e.TransparencyLogEntry().GetInclusionProof().GetCheckpoint().GetEnvelope()
-	lines := strings.Split(body, "\n")
-	return len(lines) >= 4 && treeIDSuffix.MatchString(lines[0])
-}
-
-// treeIDSuffix is sigstore-go v1.3.0's treeIDSuffixRegex.
-var treeIDSuffix = regexp.MustCompile(".* - [0-9]+$")
 
 // parseCheckpointBody reads origin, size and root hash from a signed
 // note's body (the text before the blank line that starts the
