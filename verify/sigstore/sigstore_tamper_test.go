@@ -200,6 +200,28 @@ func TestSigstoreTamper(t *testing.T) {
 			policy:   sigstore.Policy{SAN: cfSAN, Issuer: ghIssuer},
 		}
 	}
+	// hashedRekordV1 with a copy of its entry under the key id of a log
+	// the root does not name: sigstore-go skips that entry (the result
+	// lists it as unverified), so only our check reads the copy's body.
+	hashedRekordV1ForeignCopy := func(t *testing.T) tamperEnv {
+		e := hashedRekordV1(t)
+		e.bundle = editJSON(t, e.bundle, func(t *testing.T, b map[string]any) {
+			entries := jsonAt(t, b, "verificationMaterial", "tlogEntries").([]any)
+			j, err := json.Marshal(entries[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cp map[string]any
+			d := json.NewDecoder(bytes.NewReader(j))
+			d.UseNumber()
+			if err := d.Decode(&cp); err != nil {
+				t.Fatal(err)
+			}
+			cp["logId"] = map[string]any{"keyId": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x01}, 32))}
+			jsonSet(t, b, append(entries, cp), "verificationMaterial", "tlogEntries")
+		})
+		return e
+	}
 	synthetic := func(o fakeBundle) func(t *testing.T) tamperEnv {
 		return func(t *testing.T) tamperEnv { return fake.env(t, o) }
 	}
@@ -409,6 +431,17 @@ func TestSigstoreTamper(t *testing.T) {
 		// root hashes only.
 		{"tlog/proof-size-differs-from-checkpoint-rekor-v1", synthetic(fakeBundle{proof: true}),
 			reissue(fakeBundle{proof: true, proofSize: 6}), checkpointMismatch},
+		// A Rekor v1 entry of a log the root does not name: sigstore-go
+		// never checks its proof, ours must still hold its body to it.
+		{"tlog/foreign-entry-body-not-its-leaf", hashedRekordV1ForeignCopy,
+			editBundle(func(t *testing.T, b map[string]any) {
+				path := []any{"verificationMaterial", "tlogEntries", 1, "canonicalizedBody"}
+				body, err := base64.StdEncoding.DecodeString(jsonAt(t, b, path...).(string))
+				if err != nil {
+					t.Fatal(err)
+				}
+				jsonSet(t, b, base64.StdEncoding.EncodeToString(append(body, ' ')), path...)
+			}), rejected},
 		{"tlog/integrated-time-edited", npmProvenance,
 			editBundle(func(t *testing.T, b map[string]any) {
 				jsonSet(t, b, "1681839913", "verificationMaterial", "tlogEntries", 0, "integratedTime")
