@@ -24,21 +24,7 @@ import (
 // process, judged by its exit code and output.
 var archivistBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "archivist-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	archivistBin = filepath.Join(dir, "archivist")
-	if out, err := exec.Command("go", "build", "-o", archivistBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the archivist: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, "archivist", &archivistBin) }
 
 type result struct {
 	code           int

@@ -3,13 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify/report"
 )
 
@@ -17,21 +16,7 @@ import (
 // process, judged by its exit code and output.
 var demoBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "demo-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	demoBin = filepath.Join(dir, "demo")
-	if out, err := exec.Command("go", "build", "-o", demoBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the demo: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, "demo", &demoBin) }
 
 type result struct {
 	code           int

@@ -28,26 +28,13 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 )
 
 var monitorBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "monitor-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	monitorBin = filepath.Join(dir, "monitor")
-	if out, err := exec.Command("go", "build", "-o", monitorBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the monitor: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, "monitor", &monitorBin) }
 
 // runMonitor runs the built binary and returns its exit code and output.
 func runMonitor(t *testing.T, args ...string) (int, string, string) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify/report"
 )
 
@@ -23,21 +24,7 @@ import (
 // process, judged by its exit code and output.
 var verifierBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "verifier-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	verifierBin = filepath.Join(dir, "verifier")
-	if out, err := exec.Command("go", "build", "-o", verifierBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the verifier: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, "verifier", &verifierBin) }
 
 // The exit codes the verifier documents.
 const (
