@@ -486,3 +486,15 @@ func TestJournalInUse(t *testing.T) {
 		t.Fatalf("took %s:\n%s", r.took, r.stderr)
 	}
 }
+
+// TestReceiptsIntoAFileClaimsNothing: receipts --out naming a file fails
+// (2) and does not print "0 receipt(s) written to" a folder it could not
+// use.
+func TestReceiptsIntoAFileClaimsNothing(t *testing.T) {
+	f := newFlow(t)
+	r := archivist(t, f.dir, "receipts", "--out", "build.log")
+	expectCode(t, r, 2)
+	if strings.Contains(r.stdout, "written to") {
+		t.Fatalf("a failed receipts run claims receipts written:\n%s", r.stdout)
+	}
+}

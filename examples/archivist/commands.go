@@ -317,7 +317,11 @@ func (e env) receipts(ctx context.Context, args []string) int {
 		for _, w := range written {
 			fmt.Fprintf(e.stdout, "%s  (%s)\n", w.File, w.Name)
 		}
-		fmt.Fprintf(e.stdout, "%d receipt(s) written to %s\n", len(written), dir)
+		// A failed run says what it wrote, if anything; it does not claim
+		// "0 receipts written" to a folder it could not use.
+		if err == nil || len(written) > 0 {
+			fmt.Fprintf(e.stdout, "%d receipt(s) written to %s\n", len(written), dir)
+		}
 	}
 	return selfattest.ExitCode(err)
 }

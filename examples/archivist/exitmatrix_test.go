@@ -207,7 +207,7 @@ func TestExitMatrix(t *testing.T) {
 			return []string{"deploy-contract", "--eth-rpc", c.URL, "--chain-id", "1337", "--eth-key-file", c.KeyFile}
 		}, Want: "the Anchor contract is at 0x"},
 		{Cmd: "deploy-contract", Code: 1, Name: "never", Impossible: "deploy-contract sends a transaction and waits for its block: it checks no claim that could be false; a node on another chain is bad input (2), a deployment that reverts or a node that does not answer could not check (3)"},
-		{Cmd: "deploy-contract", Code: 2, Name: "no key", Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337"), Want: "needs --eth-key-file or --eth-key-env"},
+		{Cmd: "deploy-contract", Code: 2, Name: "no key", Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337"), Want: "sending to an eth chain (anchor, bump, deploy-contract) needs a key"},
 		{Cmd: "deploy-contract", Code: 3, Name: "node not there", Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337", "--eth-key-file", unfunded), Want: "connection refused"},
 
 		{Cmd: "archive", Code: 0, Name: "a folder", Args: func(t *testing.T, dir string) []string {

@@ -280,7 +280,7 @@ func EthKey(f EthFlags, sign bool) (*ecdsa.PrivateKey, error) {
 	case f.KeyEnv != "":
 		return eth.KeyFromEnv(f.KeyEnv)
 	}
-	return nil, fmt.Errorf("%w: anchoring at eth needs --eth-key-file or --eth-key-env", ErrUsage)
+	return nil, fmt.Errorf("%w: sending to an eth chain (anchor, bump, deploy-contract) needs a key: --eth-key-file or --eth-key-env", ErrUsage)
 }
 
 // A TargetSet is the targets a command built, and what it must close.
