@@ -31,7 +31,15 @@ func TestLogAnchorerConformance(t *testing.T) {
 // signing with the test archivist's key.
 func startRekor(t *testing.T) (*rekorv2.Server, *RekorAnchorer) {
 	t.Helper()
-	srv := rekorv2.Start(t, rekorv2.Options{CheckpointInterval: 200 * time.Millisecond})
+	return startRekorWith(t, rekorv2.Options{})
+}
+
+// startRekorWith is startRekor with the server's options (a checkpoint
+// every 200 ms).
+func startRekorWith(t *testing.T, opts rekorv2.Options) (*rekorv2.Server, *RekorAnchorer) {
+	t.Helper()
+	opts.CheckpointInterval = 200 * time.Millisecond
+	srv := rekorv2.Start(t, opts)
 	lk, err := vtlog.NewLogKey(srv.Origin, srv.PublicKey)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/internal/rekorv2"
@@ -177,20 +176,8 @@ func TestRekorDown(t *testing.T) {
 func TestRekorFork(t *testing.T) {
 	ctx := testCtx(t)
 	logKey := testKey("rekor log")
-	start := func() (*rekorv2.Server, *RekorAnchorer) {
-		srv := rekorv2.Start(t, rekorv2.Options{Key: logKey, CheckpointInterval: 200 * time.Millisecond})
-		lk, err := vtlog.NewLogKey(srv.Origin, srv.PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := NewRekorAnchorer(RekorOptions{URL: srv.URL, TilesURL: srv.TilesURL, Origin: srv.Origin, LogKeys: []*vtlog.LogKey{lk}, Key: testKey("archivist")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return srv, a
-	}
-	_, a1 := start()
-	_, a2 := start()
+	_, a1 := startRekorWith(t, rekorv2.Options{Key: logKey})
+	_, a2 := startRekorWith(t, rekorv2.Options{Key: logKey})
 	anchorFinal(t, a1, testRoot("fork shared"))
 	root := testRoot("fork anchored")
 	entry := anchorFinal(t, a1, root)
