@@ -93,12 +93,12 @@ type Anchorer struct {
 	signer  types.Signer
 	event   bool // anchors by contract event: see NewEvent
 
-	mu   sync.Mutex
-	sent map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
+	mu    sync.Mutex
+	sent  map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
+	cache map[string]*Entry      // complete entries by txHash+blockHash
 
 	nonceMu sync.Mutex
-	next    uint64            // the nonce after the last transaction sent
-	cache   map[string]*Entry // complete entries by txHash+blockHash
+	next    uint64 // the nonce after the last transaction sent
 }
 
 // New returns an Anchorer sending from key's address to sink on chain
