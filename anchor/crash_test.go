@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -60,32 +59,8 @@ func TestJournalCrash(t *testing.T) {
 
 	run := func(at string, delay time.Duration) (killed, done bool) {
 		t.Helper()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestJournalCrashChild$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), crashChildEnv+"=1", crashDirEnv+"="+dir, crashAtEnv+"="+at)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if delay > 0 {
-			timer := time.AfterFunc(delay, func() { cmd.Process.Signal(syscall.SIGKILL) })
-			defer timer.Stop()
-		}
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-				return true, false
-			}
-			t.Fatalf("child failed: %v\n%s", err, out.String())
-		}
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out.String())
-		}
-		if !strings.Contains(out.String(), crashDone) {
-			t.Fatalf("child ended without finishing:\n%s", out.String())
-		}
-		return false, true
+		killed = anchortest.RunCrashChild(t, "TestJournalCrashChild", []string{crashChildEnv + "=1", crashDirEnv + "=" + dir, crashAtEnv + "=" + at}, crashDone, delay)
+		return killed, !killed
 	}
 
 	// checkAcked: every item the child was told is recorded is recorded.

@@ -93,12 +93,12 @@ type Anchorer struct {
 	signer  types.Signer
 	event   bool // anchors by contract event: see NewEvent
 
-	mu   sync.Mutex
-	sent map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
+	mu    sync.Mutex
+	sent  map[anchor.Hash]*Entry // the live anchor of each root this Anchorer sent
+	cache map[string]*Entry      // complete entries by txHash+blockHash
 
 	nonceMu sync.Mutex
-	next    uint64            // the nonce after the last transaction sent
-	cache   map[string]*Entry // complete entries by txHash+blockHash
+	next    uint64 // the nonce after the last transaction sent
 }
 
 // New returns an Anchorer sending from key's address to sink on chain
@@ -181,6 +181,13 @@ func (a *Anchorer) Anchor(ctx context.Context, root anchor.Hash) (anchor.Entry, 
 	if err != nil {
 		return anchor.Entry{}, err
 	}
+	return a.sendAnchor(ctx, root, p, tx)
+}
+
+// sendAnchor broadcasts tx, whose pending entry is p, and records it as
+// root's live anchor (the record Anchor answers from). The caller holds
+// a.mu.
+func (a *Anchorer) sendAnchor(ctx context.Context, root anchor.Hash, p *Entry, tx *types.Transaction) (anchor.Entry, error) {
 	if err := a.send(ctx, tx); err != nil {
 		return anchor.Entry{}, err
 	}
@@ -255,6 +262,13 @@ func (a *Anchorer) prepare(ctx context.Context, root anchor.Hash) (*Entry, *type
 	if err != nil {
 		return nil, nil, err
 	}
+	return a.sign(nonce, tip, maxFee, gas, data)
+}
+
+// sign signs the anchor transaction to the sink (value 0, payload data)
+// with the given nonce, fees and gas, and returns it with its pending
+// entry.
+func (a *Anchorer) sign(nonce uint64, tip, maxFee *big.Int, gas uint64, data []byte) (*Entry, *types.Transaction, error) {
 	tx, err := types.SignNewTx(a.key, a.signer, &types.DynamicFeeTx{
 		ChainID:   a.chainID,
 		Nonce:     nonce,
@@ -637,28 +651,13 @@ func (a *Anchorer) Bump(ctx context.Context, root anchor.Hash, entry anchor.Entr
 	if maxFee.Cmp(tip) < 0 {
 		maxFee = new(big.Int).Set(tip)
 	}
-	tx, err := types.SignNewTx(a.key, a.signer, &types.DynamicFeeTx{
-		ChainID:   a.chainID,
-		Nonce:     v.tx.Nonce(),
-		GasTipCap: tip,
-		GasFeeCap: maxFee,
-		Gas:       v.tx.Gas(),
-		To:        v.tx.To(),
-		Value:     new(big.Int),
-		Data:      v.tx.Data(),
-	})
-	if err != nil {
-		return anchor.Entry{}, fmt.Errorf("%w: eth: sign: %w", anchor.ErrBadInput, err)
-	}
-	p, err := a.pendingEntry(tx, a.from)
+	// The entry verified against this Anchorer's target: its transaction
+	// is to a.sink, so sign sends the replacement there too.
+	p, tx, err := a.sign(v.tx.Nonce(), tip, maxFee, v.tx.Gas(), v.tx.Data())
 	if err != nil {
 		return anchor.Entry{}, err
 	}
-	if err := a.send(ctx, tx); err != nil {
-		return anchor.Entry{}, err
-	}
-	a.sent[root] = p
-	return p.entry()
+	return a.sendAnchor(ctx, root, p, tx)
 }
 
 // notFound reports whether err says the node does not have the

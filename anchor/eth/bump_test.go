@@ -128,17 +128,7 @@ func TestReplacedByOther(t *testing.T) {
 	root := randomRoot(t)
 	e := stuckEntry(t, s.Anchorer, s.b.Client(), root)
 	x := decode(t, e)
-	to := common.HexToAddress("0x0000000000000000000000000000000000000001")
-	tx, err := types.SignNewTx(s.key, s.signer, &types.DynamicFeeTx{
-		ChainID: s.chainID, Nonce: x.Nonce, GasTipCap: big.NewInt(2e9), GasFeeCap: big.NewInt(90e9),
-		Gas: 21000, To: &to, Value: big.NewInt(1),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.b.Client().SendTransaction(ctx, tx); err != nil {
-		t.Fatal(err)
-	}
+	s.sendTransfer(t, x.Nonce, big.NewInt(2e9))
 	for range 3 {
 		s.b.Commit()
 	}

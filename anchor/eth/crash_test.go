@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/anchortest"
 	"github.com/ats-run/selfattest/anchor/eth/ethtest"
 )
 
@@ -75,31 +75,7 @@ func TestJournalCrash(t *testing.T) {
 		defer func() {
 			t.Logf("run %q (timer %v): killed %v after %v", at, delay, killed, time.Since(start).Round(time.Millisecond))
 		}()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestJournalCrashChild$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), gethCrashChild+"=1", gethCrashDir+"="+dir, gethCrashURL+"="+node.URL, gethCrashAt+"="+at)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if delay > 0 {
-			timer := time.AfterFunc(delay, func() { cmd.Process.Signal(syscall.SIGKILL) })
-			defer timer.Stop()
-		}
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-				return true
-			}
-		}
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out.String())
-		}
-		if !strings.Contains(out.String(), gethCrashDone) {
-			t.Fatalf("child ended without finishing:\n%s", out.String())
-		}
-		return false
+		return anchortest.RunCrashChild(t, "TestJournalCrashChild", []string{gethCrashChild + "=1", gethCrashDir + "=" + dir, gethCrashURL + "=" + node.URL, gethCrashAt + "=" + at}, gethCrashDone, delay)
 	}
 	// Every item the child was told is recorded is still recorded.
 	checkAcked := func() {

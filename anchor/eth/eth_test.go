@@ -339,17 +339,7 @@ func TestNonceTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := decode(t, e)
-	to := common.HexToAddress("0x0000000000000000000000000000000000000001")
-	tx, err := types.SignNewTx(s.key, s.signer, &types.DynamicFeeTx{
-		ChainID: s.chainID, Nonce: x.Nonce, GasTipCap: big.NewInt(1.9e9), GasFeeCap: big.NewInt(90e9),
-		Gas: 21000, To: &to, Value: big.NewInt(1),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.b.Client().SendTransaction(ctx, tx); err != nil {
-		t.Fatalf("the other sender's replacement: %v", err)
-	}
+	s.sendTransfer(t, x.Nonce, big.NewInt(1.9e9))
 	s.b.Commit()
 	st, err := s.Check(ctx, root, e)
 	if err != nil || st.State != anchor.StateFailed {
@@ -403,20 +393,7 @@ func TestGasPerItem(t *testing.T) {
 	ctx := context.Background()
 	s := newSim(t)
 	for _, n := range []int{1, 1000, 1_000_000} {
-		items := make([]anchor.Evidence, n)
-		for i := range items {
-			d := make([]byte, 32)
-			d[0], d[1], d[2], d[3] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
-			ev, err := anchor.EvidenceFromDigest("", "application/octet-stream", "sha256", d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			items[i] = ev
-		}
-		b, err := anchor.NewBatch(items)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := numberedBatch(t, n)
 		e := s.confirmed(t, b.Root())
 		rcpt, err := s.b.Client().TransactionReceipt(ctx, common.HexToHash(decode(t, e).TxHash))
 		if err != nil {

@@ -434,20 +434,7 @@ func TestEventGasPerItem(t *testing.T) {
 	}
 	t.Logf("deployment: gas %d, creation code %d bytes, runtime %d bytes", dr.GasUsed, len(ContractCreation()), len(ContractRuntime()))
 	for _, n := range []int{1, 1000, 1_000_000} {
-		items := make([]anchor.Evidence, n)
-		for i := range items {
-			d := make([]byte, 32)
-			d[0], d[1], d[2], d[3] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
-			ev, err := anchor.EvidenceFromDigest("", "application/octet-stream", "sha256", d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			items[i] = ev
-		}
-		b, err := anchor.NewBatch(items)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := numberedBatch(t, n)
 		root := b.Root()
 		e := s.confirmed(t, root)
 		rcpt, err := s.b.Client().TransactionReceipt(ctx, common.HexToHash(decode(t, e).TxHash))

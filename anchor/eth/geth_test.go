@@ -32,10 +32,14 @@ func newGeth(t *testing.T, node *ethtest.Node, opts Options) *Anchorer {
 	return a
 }
 
-// waitState polls Check until it reports want (or fails the test after
-// a minute).
-func waitState(t *testing.T, a *Anchorer, root anchor.Hash, e anchor.Entry, want anchor.State) anchor.Status {
+// anchorConfirmed anchors root with a and polls Check until it reports
+// confirmed (or fails the test after a minute), returning that status.
+func anchorConfirmed(ctx context.Context, t *testing.T, a *Anchorer, root anchor.Hash) anchor.Status {
 	t.Helper()
+	e, err := a.Anchor(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for {
@@ -43,15 +47,15 @@ func waitState(t *testing.T, a *Anchorer, root anchor.Hash, e anchor.Entry, want
 		if err != nil {
 			t.Fatalf("Check: %v", err)
 		}
-		if st.State == want {
+		if st.State == anchor.StateConfirmed {
 			return st
 		}
 		if st.State == anchor.StateFailed {
-			t.Fatalf("Check = failed, want %v", want)
+			t.Fatal("Check = failed, want confirmed")
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("Check still %v after a minute, want %v", st.State, want)
+			t.Fatalf("Check still %v after a minute, want confirmed", st.State)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -112,11 +116,7 @@ func TestGethUnknownTransaction(t *testing.T) {
 		t.Fatalf("unknown transaction: %v, want ethereum.NotFound", err)
 	}
 	root := randomRoot(t)
-	e, err := a.Anchor(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := waitState(t, a, root, e, anchor.StateConfirmed)
+	st := anchorConfirmed(ctx, t, a, root)
 	x := decode(t, st.Entry)
 	r, err := node.Client.TransactionReceipt(ctx, common.HexToHash(x.TxHash))
 	if err != nil || r.Status != types.ReceiptStatusSuccessful {
@@ -136,11 +136,7 @@ func TestGethOnline(t *testing.T) {
 	node := ethtest.Start(t, ethtest.Options{})
 	a := newGeth(t, node, Options{})
 	root := randomRoot(t)
-	e, err := a.Anchor(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := waitState(t, a, root, e, anchor.StateConfirmed)
+	st := anchorConfirmed(ctx, t, a, root)
 	x := decode(t, st.Entry)
 	deep, err := NewOnlineVerifier(node.ChainID, gethSink, []HeaderReader{node.Client}, OnlineOptions{MinDepth: 1000})
 	if err != nil {

@@ -8,11 +8,12 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+
+	"github.com/ats-run/selfattest/anchor"
 )
 
 const simChainID = 1337 // the simulated backend's
@@ -123,6 +124,45 @@ func (s *sim) confirmed(t *testing.T, root anchor.Hash) anchor.Entry {
 		t.Fatalf("Check = %v, %v; want confirmed", st.State, err)
 	}
 	return st.Entry
+}
+
+// sendTransfer sends, with s's key at nonce, a transfer of 1 wei that
+// anchors nothing, tipping tip (fee cap 90 gwei): another sender of the
+// same key taking an anchor's nonce.
+func (s *sim) sendTransfer(t *testing.T, nonce uint64, tip *big.Int) {
+	t.Helper()
+	to := common.HexToAddress("0x0000000000000000000000000000000000000001")
+	tx, err := types.SignNewTx(s.key, s.signer, &types.DynamicFeeTx{
+		ChainID: s.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: big.NewInt(90e9),
+		Gas: 21000, To: &to, Value: big.NewInt(1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.b.Client().SendTransaction(context.Background(), tx); err != nil {
+		t.Fatalf("the other sender's transfer at nonce %d: %v", nonce, err)
+	}
+}
+
+// numberedBatch is a batch of n items whose digests are their index
+// (big-endian in the first 4 bytes), for the gas measurements.
+func numberedBatch(t *testing.T, n int) *anchor.Batch {
+	t.Helper()
+	items := make([]anchor.Evidence, n)
+	for i := range items {
+		d := make([]byte, 32)
+		d[0], d[1], d[2], d[3] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
+		ev, err := anchor.EvidenceFromDigest("", "application/octet-stream", "sha256", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items[i] = ev
+	}
+	b, err := anchor.NewBatch(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // decode parses an entry of this package or stops the test.

@@ -33,7 +33,8 @@ func StartProcess(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, pat
 	pr, pw := io.Pipe()
 	w := io.MultiWriter(&p.out, pw)
 	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}

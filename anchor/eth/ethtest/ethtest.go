@@ -137,7 +137,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (*Node,
 	defer cancel()
 	if n.RPC, err = rpc.DialContext(ctx, n.URL); err != nil {
 		n.Stop()
-		return nil, err
+		return nil, fmt.Errorf("geth: dial %s: %w", n.URL, err)
 	}
 	n.Client = ethclient.NewClient(n.RPC)
 	for {
@@ -199,7 +199,7 @@ func (n *Node) Fund(ctx context.Context, addr common.Address, wei *big.Int) erro
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("fund %s: transfer %s not mined: %w (last: %v)", addr, hash, ctx.Err(), err)
+			return fmt.Errorf("fund %s: transfer %s not mined: %w (last: %w)", addr, hash, ctx.Err(), err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
