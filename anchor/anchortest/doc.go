@@ -22,6 +22,13 @@
 // whose recent anchors tests can drop, [Dropper]; one that hands out its
 // offline verifier, [VerifierProvider].
 //
+// # Crash tests
+//
+// [RunCrashChild] (unix) re-runs the test binary as a child that a test
+// kills with SIGKILL at a chosen point or after a delay, so that a
+// journal's recovery can be checked after every kind of crash; package
+// anchor's and anchor/eth's crash tests share it.
+//
 // # The fake
 //
 // [Memory] is a ledger of blocks signed by an Ed25519 key. Its entries
