@@ -247,13 +247,7 @@ func (r shardReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 }
 
 func (r shardReader) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
-	out := make(chan *ipld.NodeOption, len(cs))
-	for _, c := range cs {
-		n, err := r.Get(ctx, c)
-		out <- &ipld.NodeOption{Node: n, Err: err}
-	}
-	close(out)
-	return out
+	return getMany(ctx, cs, r.Get)
 }
 
 var errReadOnly = errors.New("the walk's DAG is read-only")
@@ -326,13 +320,7 @@ func (r pathReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 }
 
 func (r pathReader) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
-	out := make(chan *ipld.NodeOption, len(cs))
-	for _, c := range cs {
-		n, err := r.Get(ctx, c)
-		out <- &ipld.NodeOption{Node: n, Err: err}
-	}
-	close(out)
-	return out
+	return getMany(ctx, cs, r.Get)
 }
 
 func (pathReader) Add(context.Context, ipld.Node) error        { return errReadOnly }
