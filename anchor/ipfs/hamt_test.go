@@ -749,9 +749,7 @@ func FuzzImportHAMTCAR(f *testing.F) {
 			c, _, err = ipfs.ImportCARPath(context.Background(), bytes.NewReader(data), root, path, s, lim)
 		}
 		if err != nil {
-			if !errors.Is(err, ipfs.ErrRejected) && !errors.Is(err, ipfs.ErrCouldNotCheck) && !errors.Is(err, ipfs.ErrBadInput) {
-				t.Fatalf("error wraps no sentinel: %v", err)
-			}
+			requireSentinel(t, err)
 			return
 		}
 		if _, err := ipfs.Verify(context.Background(), s, c, lim); err != nil {
