@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -191,15 +190,7 @@ func TestStoreDamageIsCaught(t *testing.T) {
 	if err := os.WriteFile(big, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
-		t.Errorf("Verify = %v, want ErrBlockHash", err)
-	}
-	if _, err := ipfs.Extract(ctx, s, root, filepath.Join(t.TempDir(), "out"), ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
-		t.Errorf("Extract = %v, want ErrBlockHash", err)
-	}
-	if err := ipfs.ExportCAR(ctx, s, root, io.Discard, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
-		t.Errorf("ExportCAR = %v, want ErrBlockHash", err)
-	}
+	wantBlockHash(t, ctx, s, root)
 	k := &ipfs.Kubo{URL: "http://127.0.0.1:1"} // never reached
 	if err := k.Publish(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) && !errors.Is(err, ipfs.ErrCouldNotCheck) {
 		t.Errorf("Publish = %v, want ErrBlockHash or ErrCouldNotCheck", err)
