@@ -257,7 +257,7 @@ func (r shardReader) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.Nod
 // the interface, which boxo's readers never call: each refuses.
 type readOnly struct{}
 
-var errReadOnly = errors.New("the walk's DAG is read-only")
+var errReadOnly = fmt.Errorf("%w: the walk's DAG is read-only", ErrBadInput)
 
 func (readOnly) Add(context.Context, ipld.Node) error        { return errReadOnly }
 func (readOnly) AddMany(context.Context, []ipld.Node) error  { return errReadOnly }
