@@ -176,11 +176,12 @@ func decode(c cid.Cid, data []byte) (ipld.Node, error) {
 
 // The ipld.DAGService methods, for boxo's importer.
 
-// Get returns c's node.
+// Get returns c's node. A block the store lacks is an error wrapping
+// both [ErrMissingBlock] and ipld.ErrNotFound, which boxo looks for.
 func (s *Store) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	data, err := s.Block(c)
 	if errors.Is(err, errNotFound) {
-		return nil, ipld.ErrNotFound{Cid: c}
+		return nil, fmt.Errorf("%w: %w", err, ipld.ErrNotFound{Cid: c})
 	}
 	if err != nil {
 		return nil, err
