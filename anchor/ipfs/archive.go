@@ -2,7 +2,6 @@ package ipfs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -158,7 +157,7 @@ func layout(cr *countingReader, spl *splitter, dserv builderDAG) (ipld.Node, int
 		return nil, 0, cr.err
 	}
 	if err != nil {
-		if errors.Is(err, ErrRejected) || errors.Is(err, ErrBadInput) || errors.Is(err, ErrCouldNotCheck) {
+		if classified(err) {
 			return nil, 0, err
 		}
 		return nil, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -191,18 +193,21 @@ func TestStoreDamageIsCaught(t *testing.T) {
 	if err := os.WriteFile(big, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
-		t.Errorf("Verify = %v, want ErrBlockHash", err)
-	}
-	if _, err := ipfs.Extract(ctx, s, root, filepath.Join(t.TempDir(), "out"), ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
-		t.Errorf("Extract = %v, want ErrBlockHash", err)
-	}
-	if err := ipfs.ExportCAR(ctx, s, root, io.Discard, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
-		t.Errorf("ExportCAR = %v, want ErrBlockHash", err)
-	}
+	wantBlockHash(t, ctx, s, root)
 	k := &ipfs.Kubo{URL: "http://127.0.0.1:1"} // never reached
 	if err := k.Publish(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) && !errors.Is(err, ipfs.ErrCouldNotCheck) {
 		t.Errorf("Publish = %v, want ErrBlockHash or ErrCouldNotCheck", err)
+	}
+	// A node that takes the whole upload: the export reaches the damaged
+	// block, and Publish says so rather than that the node failed.
+	drain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer drain.Close()
+	k = &ipfs.Kubo{URL: drain.URL}
+	if err := k.Publish(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) || errors.Is(err, ipfs.ErrCouldNotCheck) {
+		t.Errorf("Publish to a node that reads the upload = %v, want ErrBlockHash (and not could not check)", err)
 	}
 	// Remove the block: missing.
 	os.Remove(big)

@@ -22,13 +22,25 @@ const benchSize = 256 << 20
 func benchFile(b *testing.B) string {
 	b.Helper()
 	p := writeFile(b, b.TempDir(), "bench", 11, benchSize)
+	readFile(b, p, func(f io.Reader) error {
+		_, err := io.Copy(io.Discard, f)
+		return err
+	})
+	return p
+}
+
+// readFile opens p, hands it to read and closes it, stopping the
+// benchmark if opening or reading fails.
+func readFile(b *testing.B, p string, read func(io.Reader) error) {
+	b.Helper()
 	f, err := os.Open(p)
 	if err != nil {
 		b.Fatal(err)
 	}
-	io.Copy(io.Discard, f)
-	f.Close()
-	return p
+	defer f.Close()
+	if err := read(f); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkArchive archives a 256 MiB file into an on-disk store: read,
@@ -72,16 +84,12 @@ func BenchmarkArchiveVsSHA256(b *testing.B) {
 	var hashing, writing, archiving time.Duration
 	for i := 0; i < b.N; i++ {
 		t := time.Now()
-		f, err := os.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := sha256.New()
-		if _, err := io.CopyBuffer(h, f, buf); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
-		h.Sum(nil)
+		readFile(b, p, func(f io.Reader) error {
+			h := sha256.New()
+			_, err := io.CopyBuffer(h, f, buf)
+			h.Sum(nil)
+			return err
+		})
 		hashing += time.Since(t)
 
 		dir := b.TempDir()
@@ -149,14 +157,10 @@ func BenchmarkArchiveCIDOnly(b *testing.B) {
 	b.SetBytes(benchSize)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := os.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := ipfs.CID(context.Background(), f, ipfs.Limits{}); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
+		readFile(b, p, func(f io.Reader) error {
+			_, _, err := ipfs.CID(context.Background(), f, ipfs.Limits{})
+			return err
+		})
 	}
 }
 
@@ -170,19 +174,15 @@ func BenchmarkWriteFile(b *testing.B) {
 		b.StopTimer()
 		dst := filepath.Join(b.TempDir(), "copy")
 		b.StartTimer()
-		in, err := os.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, err := os.Create(dst)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			b.Fatal(err)
-		}
-		in.Close()
-		out.Close()
+		readFile(b, p, func(in io.Reader) error {
+			out, err := os.Create(dst)
+			if err != nil {
+				return err
+			}
+			defer out.Close()
+			_, err = io.Copy(out, in)
+			return err
+		})
 	}
 }
 
@@ -192,16 +192,12 @@ func BenchmarkSHA256(b *testing.B) {
 	b.SetBytes(benchSize)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := os.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := sha256.New()
-		if _, err := io.Copy(h, bufio.NewReaderSize(f, 1<<20)); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
-		h.Sum(nil)
+		readFile(b, p, func(f io.Reader) error {
+			h := sha256.New()
+			_, err := io.Copy(h, bufio.NewReaderSize(f, 1<<20))
+			h.Sum(nil)
+			return err
+		})
 	}
 }
 

@@ -70,3 +70,10 @@ func couldNotCheck(what string, err error) error {
 func badInput(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrBadInput}, args...)...)
 }
+
+// classified reports whether err already wraps one of the package's
+// three sentinels, so that it is passed on as is rather than wrapped
+// beneath another.
+func classified(err error) bool {
+	return errors.Is(err, ErrRejected) || errors.Is(err, ErrCouldNotCheck) || errors.Is(err, ErrBadInput)
+}

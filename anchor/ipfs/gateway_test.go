@@ -76,6 +76,23 @@ func joinCAR(header []byte, secs []section) []byte {
 	return out
 }
 
+// headerOf encodes a CAR version 1 header naming roots, by the format
+// (a varint length, then the dag-cbor map {"roots": [...], "version":
+// 1}), without go-car: a header go-car would not write.
+func headerOf(roots ...cid.Cid) []byte {
+	h := append([]byte{0xa2, 0x65}, "roots"...)
+	h = append(h, 0x80|byte(len(roots)))
+	for _, r := range roots {
+		b := append([]byte{0}, r.Bytes()...) // the CID as a dag-cbor link: tag 42, a zero byte, the CID
+		h = append(h, 0xd8, 0x2a, 0x58, byte(len(b)))
+		h = append(h, b...)
+	}
+	h = append(h, 0x67)
+	h = append(h, "version"...)
+	h = append(h, 0x01)
+	return append(binary.AppendUvarint(nil, uint64(len(h))), h...)
+}
+
 // carServer serves body for every request, as a trustless gateway would.
 func carServer(t testing.TB, body []byte) string {
 	t.Helper()
@@ -235,6 +252,9 @@ func TestFetchTamperTable(t *testing.T) {
 	if leaf < 0 || small < 0 {
 		t.Fatal("the CAR does not hold the blocks the test expects")
 	}
+	if !bytes.Equal(headerOf(root), header) {
+		t.Fatal("headerOf(root) is not the header ExportCAR writes")
+	}
 	with := func(f func([]section) []section) []byte {
 		c := append([]section(nil), secs...)
 		return joinCAR(header, f(c))
@@ -279,6 +299,7 @@ func TestFetchTamperTable(t *testing.T) {
 		{"missing block", root, with(func(c []section) []section { return append(c[:small], c[small+1:]...) }), ipfs.ErrMissingBlock},
 		{"extra block", root, with(func(c []section) []section { return append(c, otherSecs[0]) }), ipfs.ErrExtraBlock},
 		{"another root in the header", root, otherCAR, ipfs.ErrWrongRoot},
+		{"two roots in the header", root, joinCAR(headerOf(root, otherRoot), secs), ipfs.ErrWrongRoot},
 		{"the right header, another DAG", root, joinCAR(header, otherSecs), ipfs.ErrMissingBlock},
 		{"no blocks", root, header, ipfs.ErrMissingBlock},
 		{"file size lies", lyingFile.Cid(), carWith(t, lyingFile.Cid(), lyingFile, leafA, leafB), ipfs.ErrSize},

@@ -183,7 +183,7 @@ func checkShard(c cid.Cid, pn *dag.ProtoNode, fs *pb.Data, level int) error {
 // moved, and the folder is refused. Both read the shards the walk has
 // just checked.
 func (w *walker) placed(c cid.Cid, pn *dag.ProtoNode, entries map[string]cid.Cid) error {
-	sh, err := hamt.NewHamtFromDag(shardReader{w}, pn)
+	sh, err := hamt.NewHamtFromDag(shardReader{w: w}, pn)
 	if err != nil {
 		return rejected(ErrShard, "shard %s: %w", c, err)
 	}
@@ -197,7 +197,7 @@ func (w *walker) placed(c cid.Cid, pn *dag.ProtoNode, entries map[string]cid.Cid
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, ErrRejected) || errors.Is(err, ErrCouldNotCheck) || errors.Is(err, ErrBadInput) {
+		if classified(err) {
 			return err
 		}
 		return rejected(ErrShard, "sharded folder %s: %w", c, err)
@@ -214,7 +214,7 @@ func (w *walker) placed(c cid.Cid, pn *dag.ProtoNode, entries map[string]cid.Cid
 			return rejected(ErrShard, "sharded folder %s: entry %q is not in the bucket its name hashes to", c, name)
 		}
 		if err != nil {
-			if errors.Is(err, ErrRejected) || errors.Is(err, ErrCouldNotCheck) || errors.Is(err, ErrBadInput) {
+			if classified(err) {
 				return err
 			}
 			return rejected(ErrShard, "sharded folder %s: entry %q: %w", c, name, err)
@@ -230,7 +230,10 @@ func (w *walker) placed(c cid.Cid, pn *dag.ProtoNode, entries map[string]cid.Cid
 // shards the walker has checked: from the walk's memory or the store,
 // which checks each block against its CID, and only blocks the walk
 // allows. It writes nothing.
-type shardReader struct{ w *walker }
+type shardReader struct {
+	readOnly
+	w *walker
+}
 
 func (r shardReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	if r.w.allowed != nil && !r.w.allowed[c] {
@@ -247,21 +250,19 @@ func (r shardReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 }
 
 func (r shardReader) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
-	out := make(chan *ipld.NodeOption, len(cs))
-	for _, c := range cs {
-		n, err := r.Get(ctx, c)
-		out <- &ipld.NodeOption{Node: n, Err: err}
-	}
-	close(out)
-	return out
+	return getMany(ctx, cs, r.Get)
 }
 
-var errReadOnly = errors.New("the walk's DAG is read-only")
+// readOnly gives the walk's ipld.DAGService readers the writing half of
+// the interface, which boxo's readers never call: each refuses.
+type readOnly struct{}
 
-func (shardReader) Add(context.Context, ipld.Node) error        { return errReadOnly }
-func (shardReader) AddMany(context.Context, []ipld.Node) error  { return errReadOnly }
-func (shardReader) Remove(context.Context, cid.Cid) error       { return errReadOnly }
-func (shardReader) RemoveMany(context.Context, []cid.Cid) error { return errReadOnly }
+var errReadOnly = fmt.Errorf("%w: the walk's DAG is read-only", ErrBadInput)
+
+func (readOnly) Add(context.Context, ipld.Node) error        { return errReadOnly }
+func (readOnly) AddMany(context.Context, []ipld.Node) error  { return errReadOnly }
+func (readOnly) Remove(context.Context, cid.Cid) error       { return errReadOnly }
+func (readOnly) RemoveMany(context.Context, []cid.Cid) error { return errReadOnly }
 
 var _ ipld.DAGService = shardReader{}
 
@@ -289,7 +290,7 @@ func (w *walker) hamtFind(c cid.Cid, pn *dag.ProtoNode, fs *pb.Data, name string
 	if err := checkShard(c, pn, fs, 0); err != nil {
 		return nil, err
 	}
-	sh, err := hamt.NewHamtFromDag(pathReader{w}, pn)
+	sh, err := hamt.NewHamtFromDag(pathReader{w: w}, pn)
 	if err != nil {
 		return nil, rejected(ErrShard, "shard %s: %w", c, err)
 	}
@@ -298,7 +299,7 @@ func (w *walker) hamtFind(c cid.Cid, pn *dag.ProtoNode, fs *pb.Data, name string
 		return nil, rejected(ErrNoEntry, "sharded folder %s has no entry %q", c, name)
 	}
 	if err != nil {
-		if errors.Is(err, ErrRejected) || errors.Is(err, ErrCouldNotCheck) || errors.Is(err, ErrBadInput) {
+		if classified(err) {
 			return nil, err
 		}
 		return nil, rejected(ErrShard, "sharded folder %s: entry %q: %w", c, name, err)
@@ -309,7 +310,10 @@ func (w *walker) hamtFind(c cid.Cid, pn *dag.ProtoNode, fs *pb.Data, name string
 // pathReader is the ipld.DAGService through which boxo's lookup reads the
 // shards on a path: each through the walk, checked as a shard below the
 // root.
-type pathReader struct{ w *walker }
+type pathReader struct {
+	readOnly
+	w *walker
+}
 
 func (r pathReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	if c.Type() != cid.DagProtobuf {
@@ -326,18 +330,7 @@ func (r pathReader) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 }
 
 func (r pathReader) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
-	out := make(chan *ipld.NodeOption, len(cs))
-	for _, c := range cs {
-		n, err := r.Get(ctx, c)
-		out <- &ipld.NodeOption{Node: n, Err: err}
-	}
-	close(out)
-	return out
+	return getMany(ctx, cs, r.Get)
 }
-
-func (pathReader) Add(context.Context, ipld.Node) error        { return errReadOnly }
-func (pathReader) AddMany(context.Context, []ipld.Node) error  { return errReadOnly }
-func (pathReader) Remove(context.Context, cid.Cid) error       { return errReadOnly }
-func (pathReader) RemoveMany(context.Context, []cid.Cid) error { return errReadOnly }
 
 var _ ipld.DAGService = pathReader{}

@@ -3,6 +3,7 @@ package ipfs_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -90,5 +91,21 @@ func writeBytes(t testing.TB, p string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantBlockHash checks that Verify, Extract and ExportCAR each refuse
+// root's DAG, one of whose blocks in s no longer matches its CID, with
+// ErrBlockHash.
+func wantBlockHash(t *testing.T, ctx context.Context, s *ipfs.Store, root cid.Cid) {
+	t.Helper()
+	if _, err := ipfs.Verify(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("Verify = %v, want ErrBlockHash", err)
+	}
+	if _, err := ipfs.Extract(ctx, s, root, filepath.Join(t.TempDir(), "out"), ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("Extract = %v, want ErrBlockHash", err)
+	}
+	if err := ipfs.ExportCAR(ctx, s, root, io.Discard, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
+		t.Errorf("ExportCAR = %v, want ErrBlockHash", err)
 	}
 }

@@ -176,11 +176,12 @@ func decode(c cid.Cid, data []byte) (ipld.Node, error) {
 
 // The ipld.DAGService methods, for boxo's importer.
 
-// Get returns c's node.
+// Get returns c's node. A block the store lacks is an error wrapping
+// both [ErrMissingBlock] and ipld.ErrNotFound, which boxo looks for.
 func (s *Store) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	data, err := s.Block(c)
 	if errors.Is(err, errNotFound) {
-		return nil, ipld.ErrNotFound{Cid: c}
+		return nil, fmt.Errorf("%w: %w", err, ipld.ErrNotFound{Cid: c})
 	}
 	if err != nil {
 		return nil, err
@@ -190,9 +191,15 @@ func (s *Store) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 
 // GetMany returns the nodes of cs, in any order.
 func (s *Store) GetMany(ctx context.Context, cs []cid.Cid) <-chan *ipld.NodeOption {
+	return getMany(ctx, cs, s.Get)
+}
+
+// getMany answers GetMany for a reader of one node at a time: the
+// nodes of cs, in order, through get, each with its own error.
+func getMany(ctx context.Context, cs []cid.Cid, get func(context.Context, cid.Cid) (ipld.Node, error)) <-chan *ipld.NodeOption {
 	out := make(chan *ipld.NodeOption, len(cs))
 	for _, c := range cs {
-		n, err := s.Get(ctx, c)
+		n, err := get(ctx, c)
 		out <- &ipld.NodeOption{Node: n, Err: err}
 	}
 	close(out)

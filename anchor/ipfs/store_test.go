@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
 	mh "github.com/multiformats/go-multihash"
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
@@ -218,5 +219,17 @@ func TestBlockCorruptedOnDiskIsCaught(t *testing.T) {
 	}
 	if err := ipfs.ExportCAR(ctx, s, root, io.Discard, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) {
 		t.Errorf("ExportCAR = %v, want ErrBlockHash", err)
+	}
+}
+
+// TestGetOfAMissingBlock: the store's Get, boxo's way in, says a block it
+// lacks is missing both in the package's terms (ErrMissingBlock,
+// rejected) and in boxo's (ipld.ErrNotFound).
+func TestGetOfAMissingBlock(t *testing.T) {
+	s := newStore(t)
+	c := archive(t, newStore(t), writeFile(t, t.TempDir(), "f", 3, 100)) // in another store
+	_, err := s.Get(context.Background(), c)
+	if !errors.Is(err, ipfs.ErrMissingBlock) || !ipld.IsNotFound(err) {
+		t.Fatalf("Get(missing) = %v, want ErrMissingBlock and ipld.ErrNotFound", err)
 	}
 }

@@ -160,13 +160,7 @@ func (n *Node) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte
 // output, stopping the test if it fails.
 func (n *Node) Run(t testing.TB, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	out, err := n.run(ctx, nil, args...)
-	if err != nil {
-		t.Fatalf("kubotest: %v", err)
-	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(n.Output(t, args...)))
 }
 
 // Output runs `ipfs args...` against the node and returns its standard

@@ -244,23 +244,31 @@ func (f *Service) replace(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.pins[r.PathValue("requestid")]; !ok {
-		WriteFailure(w, http.StatusNotFound, "NOT_FOUND", "")
+	if !f.drop(w, r) {
 		return
 	}
-	delete(f.pins, r.PathValue("requestid"))
 	WriteJSON(w, http.StatusAccepted, *f.newPin(p))
 }
 
 func (f *Service) delete(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.pins[r.PathValue("requestid")]; !ok {
-		WriteFailure(w, http.StatusNotFound, "NOT_FOUND", "")
+	if !f.drop(w, r) {
 		return
 	}
-	delete(f.pins, r.PathValue("requestid"))
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// drop removes the pin the request's path names and reports whether
+// there was one; if not, it has answered 404. f.mu must be held.
+func (f *Service) drop(w http.ResponseWriter, r *http.Request) bool {
+	id := r.PathValue("requestid")
+	if _, ok := f.pins[id]; !ok {
+		WriteFailure(w, http.StatusNotFound, "NOT_FOUND", "")
+		return false
+	}
+	delete(f.pins, id)
+	return true
 }
 
 // SetStatus sets every pin request of c to st, as the service might on
