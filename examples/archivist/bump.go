@@ -145,17 +145,10 @@ const bumpArgs = "--to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--
 
 func (e env) bump(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("bump", bumpArgs)
-	var c jflags
-	var tf evidence.TargetFlags
-	c.register(fs)
-	registerTargets(fs, &tf, true)
+	c, tf := registerTargetCommand(fs, true)
 	all := fs.Bool("all", false, "re-price every pending anchor still waiting in the pool, not only those whose fee cap is below the base fee")
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()
