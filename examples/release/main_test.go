@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/attest/release"
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 )
 
@@ -48,18 +49,7 @@ func runBin(t *testing.T, dir string, env []string, bin string, args ...string) 
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY=", "NO_COLOR=1", "XDG_STATE_HOME="+filepath.Join(dir, "state"))
 	cmd.Env = append(cmd.Env, env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String(), errb.String()
-	}
-	t.Fatal(err)
-	return 0, "", ""
+	return clitest.Run(t, cmd)
 }
 
 // keyFiles writes a new ECDSA P-256 key as PKCS#8 PEM and its public key.

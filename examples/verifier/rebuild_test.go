@@ -129,27 +129,12 @@ func (f *rebuildFixture) args(reportPath string, extra ...string) []string {
 // readReport parses the report verify wrote and checks its status.
 func readReport(t *testing.T, path string, want report.Status) *report.Report {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no report written: %v", err)
-	}
-	r, err := report.Parse(b)
-	if err != nil {
-		t.Fatalf("report: %v\n%s", err, b)
-	}
-	if r.Status != want {
-		t.Fatalf("report status %q, want %q (reason %q)", r.Status, want, r.Reason)
-	}
-	return r
+	return clitest.ReadReport(t, path, want)
 }
 
 func mustContain(t *testing.T, what, s string, wants ...string) {
 	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(s, w) {
-			t.Fatalf("%s does not contain %q:\n%s", what, w, s)
-		}
-	}
+	clitest.MustContain(t, what, s, wants...)
 }
 
 func TestVerifyRebuild(t *testing.T) {
