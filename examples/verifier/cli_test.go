@@ -52,15 +52,8 @@ func expectCode(t *testing.T, r result, want int) {
 	clitest.ExpectCode(t, r.code, want, r.stdout, r.stderr)
 }
 
-func write(t *testing.T, dir, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	os.MkdirAll(filepath.Dir(p), 0o755)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// write makes the file dir/name (and its folders) with b.
+var write = clitest.WriteFile
 
 // tool runs a system tool and returns its first field, skipping the test
 // when the tool is missing (it is in Debian's coreutils and openssl).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +66,18 @@ func ReadReport(t testing.TB, path string, want report.Status) *report.Report {
 		t.Fatalf("report status %q, want %q (reason %q)", r.Status, want, r.Reason)
 	}
 	return r
+}
+
+// WriteFile makes the file dir/name, and the folders it is in, holding b,
+// and returns its path.
+func WriteFile(t testing.TB, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
