@@ -20,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sigstore/sigstore-go/pkg/sign"
-
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
@@ -51,21 +49,10 @@ func newRebuildFixture(t *testing.T) *rebuildFixture {
 	write(t, f.source, "src/app.js", f.app)
 
 	log := rekorv1fake.Start(t, 7)
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signing.NewKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rekor, err := signing.NewRekor(log.URL, 1, signing.ServiceOptions{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := t.TempDir()
+	opts, pub := rekorV1Signer(t, log.URL, d)
 	sign1 := func(name string, data []byte) string {
-		b, err := signing.Artifact(ctx, data, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+		b, err := signing.Artifact(ctx, data, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,11 +64,7 @@ func newRebuildFixture(t *testing.T) *rebuildFixture {
 	}
 	f.bundle = sign1("app.js.sigstore.json", f.app)
 	f.otherBundle = sign1("other.sigstore.json", []byte("export const app = 'something else';\n"))
-	der, err := x509.MarshalPKIXPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.key = write(t, d, "key.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	f.key = pub
 	f.root = write(t, d, "trusted_root.json", log.Root().JSON())
 	f.logID, f.logURL = hex.EncodeToString(log.LogID()), log.URL
 
