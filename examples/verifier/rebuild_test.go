@@ -3,12 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -396,15 +391,7 @@ func TestVerifyReleasedSite(t *testing.T) {
 	}
 	keys := t.TempDir()
 	newKey := func(name string) (priv, pub string) {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		der, _ := x509.MarshalPKCS8PrivateKey(k)
-		pder, _ := x509.MarshalPKIXPublicKey(k.Public())
-		priv = write(t, keys, name+".pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		pub = write(t, keys, name+".pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pder}))
-		return priv, pub
+		return clitest.KeyFiles(t, keys, name+".pem", name+".pub.pem")
 	}
 	releaseKey, releasePub := newKey("release")
 	throwaway, _ := newKey("throwaway")
