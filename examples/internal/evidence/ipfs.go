@@ -324,16 +324,11 @@ func archiveStage(paths, names []string, limit int64, stage string) ([]anchor.Ev
 			errs = append(errs, err)
 			continue
 		}
-		ev, err := anchor.EvidenceFromDigest(name, MediaType(p), anchor.SHA256, d)
-		if err == nil {
-			_, err = ev.LeafHash()
-		}
+		evs[i], items[i], err = evidenceOf(p, name, d, size)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			errs = append(errs, err)
 			continue
 		}
-		evs[i] = ev
-		items[i] = AddedItem{Path: p, Name: name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
