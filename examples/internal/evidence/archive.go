@@ -283,7 +283,7 @@ type AnchorReport struct {
 // the anchors that failed, which wraps the most serious of their
 // sentinels (anchor.ErrAnchor, then ErrBadInput, ErrCouldNotCheck,
 // ErrPending), as anchor.VerifyReceipt's does.
-func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, Verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []AnchorReport, error) {
+func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []AnchorReport, error) {
 	data, err := ReadRegular(receiptPath, anchor.MaxReceiptSize)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("receipt: %w", err)
@@ -302,9 +302,9 @@ func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit in
 	}
 	verify := func(r *anchor.Receipt) (*anchor.Result, error) {
 		if online {
-			return anchor.VerifyReceiptOnline(ctx, r, ev, Verifiers...)
+			return anchor.VerifyReceiptOnline(ctx, r, ev, verifiers...)
 		}
-		return anchor.VerifyReceipt(r, ev, Verifiers...)
+		return anchor.VerifyReceipt(r, ev, verifiers...)
 	}
 	if err := anchor.VerifyInclusion(r, ev); err != nil || len(r.Anchors) == 0 {
 		res, err := verify(r) // the batch part's error, or pending: no anchor
