@@ -57,12 +57,7 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 	for _, t := range targets {
 		var baseFee *big.Int
 		for _, b := range bs {
-			var st *anchor.AnchorStatus
-			for i := range b.Anchors {
-				if b.Anchors[i].Target == t.a.Name() {
-					st = &b.Anchors[i]
-				}
-			}
+			st := statusAt(b, t.a.Name())
 			if st == nil || st.State != anchor.StatePending || st.Unsent {
 				continue // an unsent anchor is anchor's to send
 			}
@@ -70,20 +65,11 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 			if err != nil {
 				return out, err
 			}
-			var entry anchor.Entry
-			for _, e := range r.Anchors {
-				if e.Target == t.a.Name() {
-					entry = e
-				}
-			}
+			entry := entryAt(r, t.a.Name())
 			if entry.IsZero() {
 				return out, fmt.Errorf("%w: batch %d: the journal's receipt has no entry for %s", anchor.ErrBadInput, b.ID, t.a.Name())
 			}
-			x, err := eth.ParseEthEntry(entry)
-			if err != nil {
-				return out, err
-			}
-			tx, err := decodeTx(x.Tx)
+			x, tx, err := parseEthTx(entry)
 			if err != nil {
 				return out, err
 			}
@@ -112,11 +98,7 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 				out = append(out, bp)
 				continue
 			}
-			nx, err := eth.ParseEthEntry(nu)
-			if err != nil {
-				return out, err
-			}
-			ntx, err := decodeTx(nx.Tx)
+			nx, ntx, err := parseEthTx(nu)
 			if err != nil {
 				return out, err
 			}
@@ -127,35 +109,57 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 	return out, errors.Join(errs...)
 }
 
-// decodeTx decodes an entry's transaction (hex of its EIP-2718 encoding;
-// ParseEthEntry checked the hex).
-func decodeTx(h string) (*types.Transaction, error) {
-	b, err := hex.DecodeString(h)
+// statusAt is batch b's anchor at target, nil if it has none there (the
+// last, should it have several).
+func statusAt(b anchor.BatchStatus, target string) *anchor.AnchorStatus {
+	var st *anchor.AnchorStatus
+	for i := range b.Anchors {
+		if b.Anchors[i].Target == target {
+			st = &b.Anchors[i]
+		}
+	}
+	return st
+}
+
+// entryAt is receipt r's entry at target, the zero Entry if it has none
+// there (the last, should it have several).
+func entryAt(r *anchor.Receipt, target string) anchor.Entry {
+	var entry anchor.Entry
+	for _, e := range r.Anchors {
+		if e.Target == target {
+			entry = e
+		}
+	}
+	return entry
+}
+
+// parseEthTx parses an eth or eth-event entry and decodes its
+// transaction (hex of its EIP-2718 encoding; ParseEthEntry checked the
+// hex).
+func parseEthTx(e anchor.Entry) (*eth.Entry, *types.Transaction, error) {
+	x, err := eth.ParseEthEntry(e)
 	if err != nil {
-		return nil, fmt.Errorf("%w: eth entry tx: %w", anchor.ErrBadInput, err)
+		return nil, nil, err
+	}
+	b, err := hex.DecodeString(x.Tx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: eth entry tx: %w", anchor.ErrBadInput, err)
 	}
 	var tx types.Transaction
 	if err := tx.UnmarshalBinary(b); err != nil {
-		return nil, fmt.Errorf("%w: eth entry tx: %w", anchor.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: eth entry tx: %w", anchor.ErrBadInput, err)
 	}
-	return &tx, nil
+	return x, &tx, nil
 }
 
 const bumpArgs = "--to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]"
 
 func (e env) bump(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("bump", bumpArgs)
-	var c jflags
-	var tf evidence.TargetFlags
-	c.register(fs)
-	registerTargets(fs, &tf, true)
+	c, tf := registerTargetCommand(fs, true)
 	all := fs.Bool("all", false, "re-price every pending anchor still waiting in the pool, not only those whose fee cap is below the base fee")
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()

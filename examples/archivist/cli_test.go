@@ -39,38 +39,18 @@ func archivist(t *testing.T, dir string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, archivistBin, args...)
 	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	code, stdout, stderr := clitest.Run(t, cmd)
+	return result{code, stdout, stderr, time.Since(start)}
 }
 
 func expectCode(t *testing.T, r result, want int) {
 	t.Helper()
-	if r.code != want {
-		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
-	}
+	clitest.ExpectCode(t, r.code, want, r.stdout, r.stderr)
 }
 
-func write(t *testing.T, dir, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// write makes the file dir/name (and its folders) with b.
+var write = clitest.WriteFile
 
 func TestDemo(t *testing.T) {
 	r := archivist(t, t.TempDir(), "demo")

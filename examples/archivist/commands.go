@@ -48,12 +48,16 @@ func (e env) logger() *slog.Logger { return evidence.NewLogger(e.stderr, "archiv
 // each line after "archivist: ".
 func (e env) notices() io.Writer { return evidence.PrefixWriter{W: e.stderr, Prefix: "archivist: "} }
 
-// registerTargets registers anchor's, upgrade's and bump's target flags:
-// --to, every target's settings, and --timeout.
-func registerTargets(fs *flag.FlagSet, tf *evidence.TargetFlags, sign bool) {
+// registerTargetCommand registers the flags anchor, upgrade and bump
+// share: the journal's, --to, every target's settings, and --timeout.
+func registerTargetCommand(fs *flag.FlagSet, sign bool) (*jflags, *evidence.TargetFlags) {
+	var c jflags
+	var tf evidence.TargetFlags
+	c.register(fs)
 	fs.StringVar(&tf.To, "to", "", "the `targets`, comma-separated: "+strings.Join(evidence.TargetKinds, ", "))
 	tf.Register(fs, sign)
 	fs.DurationVar(&tf.Timeout, "timeout", evidence.DefaultTimeout, "time limit for the whole command")
+	return &c, &tf
 }
 
 func (e env) progress(step string, done, total int) {
@@ -159,20 +163,13 @@ func (e env) openTargetsAndJournal(ctx context.Context, c jflags, tf evidence.Ta
 
 func (e env) anchor(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--journal F] [--json]")
-	var c jflags
-	var tf evidence.TargetFlags
-	c.register(fs)
-	registerTargets(fs, &tf, true)
-	if code := parse(fs, args); code >= 0 {
+	c, tf := registerTargetCommand(fs, true)
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()
-	ts, j, code := e.openTargetsAndJournal(ctx, c, tf, true)
+	ts, j, code := e.openTargetsAndJournal(ctx, *c, *tf, true)
 	if code >= 0 {
 		return code
 	}
@@ -202,22 +199,15 @@ func (e env) anchor(ctx context.Context, args []string) int {
 
 func (e env) upgrade(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("upgrade", "--to TARGET[,...] [target flags] [--out DIR] [--journal F] [--json]")
-	var c jflags
-	var tf evidence.TargetFlags
-	c.register(fs)
-	registerTargets(fs, &tf, false)
+	c, tf := registerTargetCommand(fs, false)
 	out := fs.String("out", "", "write the receipts into `DIR` (default: receipts, beside the journal)")
 	mine := fs.Uint64("memory-mine", 1, "memory: blocks the fake target makes before it is asked (a real target makes its own)")
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	ctx, cancel := context.WithTimeout(ctx, tf.Timeout)
 	defer cancel()
-	ts, j, code := e.openTargetsAndJournal(ctx, c, tf, false)
+	ts, j, code := e.openTargetsAndJournal(ctx, *c, *tf, false)
 	if code >= 0 {
 		return code
 	}
@@ -258,12 +248,8 @@ func (e env) status(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("status", "[--journal F] [--json]")
 	var c jflags
 	c.register(fs)
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	j, err := c.open(false, nil)
 	if err != nil {
@@ -291,12 +277,8 @@ func (e env) receipts(ctx context.Context, args []string) int {
 	var c jflags
 	c.register(fs)
 	out := fs.String("out", "", "write the receipts into `DIR` (default: receipts, beside the journal)")
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	j, err := c.open(false, nil)
 	if err != nil {
@@ -446,12 +428,8 @@ func (e env) deployContract(ctx context.Context, args []string) int {
 	fs.Uint64Var(&ef.MaxFeeGwei, "max-fee-gwei", 0, "the highest fee per gas to offer, in gwei (default 100)")
 	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the whole command, waiting for the deployment's block included")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	if ef.RPC == "" || ef.ChainID == 0 {
 		return e.fail(fmt.Errorf("%w: deploy-contract needs --eth-rpc and --chain-id", errUsage))

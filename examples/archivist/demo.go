@@ -45,12 +45,8 @@ func (e env) demo(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("demo", "[--keep DIR] [--json]")
 	keep := fs.String("keep", "", "work in `DIR` and keep it (default: a temporary folder, removed)")
 	asJSON := fs.Bool("json", false, "print the steps as one JSON object on stdout")
-	if code := parse(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return selfattest.ExitBadInput
 	}
 	dir := *keep
 	if dir == "" {

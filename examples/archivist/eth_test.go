@@ -217,17 +217,8 @@ func archivistOffline(t *testing.T, dir string, args ...string) result {
 		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run in a network namespace of its own: %v", err)
-	}
-	return r
+	code, stdout, stderr := clitest.Run(t, cmd)
+	return result{code: code, stdout: stdout, stderr: stderr}
 }
 
 // TestEthEventCLI deploys the Anchor contract with deploy-contract, then

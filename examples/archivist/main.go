@@ -163,6 +163,20 @@ func parse(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
+// parseFlagsOnly parses the command line of a command that takes flags
+// only: an argument left over is bad usage. It returns an exit code >= 0
+// when the command should stop there, -1 otherwise.
+func parseFlagsOnly(fs *flag.FlagSet, args []string) int {
+	if code := parse(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return selfattest.ExitBadInput
+	}
+	return -1
+}
+
 // fail prints err and returns its exit code.
 func (e env) fail(err error) int {
 	fmt.Fprintf(e.stderr, "archivist: %v\n", err)

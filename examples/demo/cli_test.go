@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/ats-run/selfattest/internal/clitest"
@@ -32,48 +29,22 @@ func demo(t *testing.T, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(demoBin, args...)
 	cmd.Env = append(os.Environ(), demoEnv...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	code := 0
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, out.String(), errb.String()}
+	code, stdout, stderr := clitest.Run(t, cmd)
+	return result{code, stdout, stderr}
 }
 
 func expectCode(t *testing.T, r result, want int) {
 	t.Helper()
-	if r.code != want {
-		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
-	}
+	clitest.ExpectCode(t, r.code, want, r.stdout, r.stderr)
 }
 
 func mustContain(t *testing.T, what, s string, wants ...string) {
 	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(s, w) {
-			t.Fatalf("%s does not contain %q:\n%s", what, w, s)
-		}
-	}
+	clitest.MustContain(t, what, s, wants...)
 }
 
 // readReport parses a report verify wrote and checks its status.
 func readReport(t *testing.T, path string, want report.Status) *report.Report {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no report written: %v", err)
-	}
-	r, err := report.Parse(b)
-	if err != nil {
-		t.Fatalf("report: %v\n%s", err, b)
-	}
-	if r.Status != want {
-		t.Fatalf("report status %q, want %q (reason %q)", r.Status, want, r.Reason)
-	}
-	return r
+	return clitest.ReadReport(t, path, want)
 }

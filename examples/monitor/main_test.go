@@ -40,18 +40,7 @@ func TestMain(m *testing.M) { clitest.Main(m, "monitor", &monitorBin) }
 func runMonitor(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(monitorBin, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String(), errb.String()
-	}
-	t.Fatal(err)
-	return 0, "", ""
+	return clitest.Run(t, cmd)
 }
 
 const (

@@ -3,10 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -19,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/attest/release"
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 )
 
@@ -48,43 +45,13 @@ func runBin(t *testing.T, dir string, env []string, bin string, args ...string) 
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY=", "NO_COLOR=1", "XDG_STATE_HOME="+filepath.Join(dir, "state"))
 	cmd.Env = append(cmd.Env, env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String(), errb.String()
-	}
-	t.Fatal(err)
-	return 0, "", ""
+	return clitest.Run(t, cmd)
 }
 
 // keyFiles writes a new ECDSA P-256 key as PKCS#8 PEM and its public key.
 func keyFiles(t *testing.T, dir string) (priv, pub string) {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubDER, err := x509.MarshalPKIXPublicKey(k.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, pub = filepath.Join(dir, "key.pem"), filepath.Join(dir, "key.pub")
-	if err := os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return priv, pub
+	return clitest.KeyFiles(t, dir, "key.pem", "key.pub")
 }
 
 var dist = filepath.Join("..", "..", "testdata", "release", "dist")

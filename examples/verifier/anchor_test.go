@@ -84,16 +84,8 @@ func exampleRun(t *testing.T, name string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(exampleBin(t, name), args...)
 	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY=", "NO_COLOR=1")
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	code, stdout, stderr := clitest.Run(t, cmd)
+	return result{code, stdout, stderr}
 }
 
 // TestVerifyAnchor: a release that verifies, its evidence anchored at a

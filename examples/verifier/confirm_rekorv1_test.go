@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
@@ -29,20 +22,10 @@ func TestVerifyBundleConfirmRekorV1(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	f := rekorv1fake.Start(t, 9)
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signing.NewKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rekor, err := signing.NewRekor(f.URL, 1, signing.ServiceOptions{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := t.TempDir()
+	opts, keyPath := rekorV1Signer(t, f.URL, dir)
 	data := []byte("confirmed in a Rekor v1 log by the verifier CLI\n")
-	b, err := signing.Artifact(ctx, data, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+	b, err := signing.Artifact(ctx, data, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +42,7 @@ func TestVerifyBundleConfirmRekorV1(t *testing.T) {
 	promiseOnly, _ := json.Marshal(m)
 	f.Grow(21)
 
-	dir := t.TempDir()
 	artifact := write(t, dir, "artifact.txt", data)
-	der, err := x509.MarshalPKIXPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPath := write(t, dir, "key.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	rootPath := write(t, dir, "trusted_root.json", f.Root().JSON())
 	bundles := map[string]string{
 		"inclusion proof": write(t, dir, "proof.sigstore.json", withProof),

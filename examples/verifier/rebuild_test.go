@@ -3,12 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/ats-run/selfattest/attest/signing"
 	"github.com/ats-run/selfattest/internal/clitest"
@@ -51,21 +44,10 @@ func newRebuildFixture(t *testing.T) *rebuildFixture {
 	write(t, f.source, "src/app.js", f.app)
 
 	log := rekorv1fake.Start(t, 7)
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signing.NewKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rekor, err := signing.NewRekor(log.URL, 1, signing.ServiceOptions{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := t.TempDir()
+	opts, pub := rekorV1Signer(t, log.URL, d)
 	sign1 := func(name string, data []byte) string {
-		b, err := signing.Artifact(ctx, data, signing.Options{Key: key, TransparencyLogs: []sign.Transparency{rekor}})
+		b, err := signing.Artifact(ctx, data, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,11 +59,7 @@ func newRebuildFixture(t *testing.T) *rebuildFixture {
 	}
 	f.bundle = sign1("app.js.sigstore.json", f.app)
 	f.otherBundle = sign1("other.sigstore.json", []byte("export const app = 'something else';\n"))
-	der, err := x509.MarshalPKIXPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.key = write(t, d, "key.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	f.key = pub
 	f.root = write(t, d, "trusted_root.json", log.Root().JSON())
 	f.logID, f.logURL = hex.EncodeToString(log.LogID()), log.URL
 
@@ -129,27 +107,12 @@ func (f *rebuildFixture) args(reportPath string, extra ...string) []string {
 // readReport parses the report verify wrote and checks its status.
 func readReport(t *testing.T, path string, want report.Status) *report.Report {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no report written: %v", err)
-	}
-	r, err := report.Parse(b)
-	if err != nil {
-		t.Fatalf("report: %v\n%s", err, b)
-	}
-	if r.Status != want {
-		t.Fatalf("report status %q, want %q (reason %q)", r.Status, want, r.Reason)
-	}
-	return r
+	return clitest.ReadReport(t, path, want)
 }
 
 func mustContain(t *testing.T, what, s string, wants ...string) {
 	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(s, w) {
-			t.Fatalf("%s does not contain %q:\n%s", what, w, s)
-		}
-	}
+	clitest.MustContain(t, what, s, wants...)
 }
 
 func TestVerifyRebuild(t *testing.T) {
@@ -428,15 +391,7 @@ func TestVerifyReleasedSite(t *testing.T) {
 	}
 	keys := t.TempDir()
 	newKey := func(name string) (priv, pub string) {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		der, _ := x509.MarshalPKCS8PrivateKey(k)
-		pder, _ := x509.MarshalPKIXPublicKey(k.Public())
-		priv = write(t, keys, name+".pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		pub = write(t, keys, name+".pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pder}))
-		return priv, pub
+		return clitest.KeyFiles(t, keys, name+".pem", name+".pub.pem")
 	}
 	releaseKey, releasePub := newKey("release")
 	throwaway, _ := newKey("throwaway")

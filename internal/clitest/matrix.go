@@ -3,7 +3,6 @@
 package clitest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -161,25 +160,16 @@ func (m Matrix) Run(t *testing.T) {
 				cmd.Env = append(cmd.Env, m.Env(dir)...)
 			}
 			cmd.Env = append(cmd.Env, r.Env...)
-			var out, errb bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errb
 			start := time.Now()
-			err := cmd.Run()
+			code, stdout, stderr := Run(t, cmd)
 			if d := time.Since(start); d > limit {
-				t.Fatalf("%q took %s, over %s\nstderr:\n%s", args, d.Round(time.Millisecond), limit, errb.String())
-			}
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%q took %s, over %s\nstderr:\n%s", args, d.Round(time.Millisecond), limit, stderr)
 			}
 			if code != r.Code {
-				t.Fatalf("%q: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, r.Code, out.String(), errb.String())
+				t.Fatalf("%q: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, r.Code, stdout, stderr)
 			}
-			if !strings.Contains(out.String()+errb.String(), r.Want) {
-				t.Fatalf("%q: exit %d as expected, but the output does not contain %q\nstdout:\n%s\nstderr:\n%s", args, code, r.Want, out.String(), errb.String())
+			if !strings.Contains(stdout+stderr, r.Want) {
+				t.Fatalf("%q: exit %d as expected, but the output does not contain %q\nstdout:\n%s\nstderr:\n%s", args, code, r.Want, stdout, stderr)
 			}
 		})
 	}

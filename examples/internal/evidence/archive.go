@@ -64,16 +64,11 @@ func measureNamed(paths, names []string, limit int64, progress ProgressFunc) ([]
 			errs = append(errs, err)
 			continue
 		}
-		ev, err := anchor.EvidenceFromDigest(nameOf(names, i, p), MediaType(p), anchor.SHA256, d)
-		if err == nil {
-			_, err = ev.LeafHash() // checks the name and media type
-		}
+		evs[i], out[i], err = evidenceOf(p, nameOf(names, i, p), d, size)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			errs = append(errs, err)
 			continue
 		}
-		evs[i] = ev
-		out[i] = AddedItem{Path: p, Name: ev.Name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
 		if n := i + 1; progress != nil && n%progressEvery == 0 && n < len(paths) {
 			progress("measured", n, len(paths))
 		}
@@ -82,6 +77,20 @@ func measureNamed(paths, names []string, limit int64, progress ProgressFunc) ([]
 		return nil, nil, errors.Join(errs...)
 	}
 	return evs, out, nil
+}
+
+// evidenceOf is the evidence of the file p, added under name, whose
+// SHA-256 is d and size is size, and its item; the name and media type
+// are checked.
+func evidenceOf(p, name string, d []byte, size int64) (anchor.Evidence, AddedItem, error) {
+	ev, err := anchor.EvidenceFromDigest(name, MediaType(p), anchor.SHA256, d)
+	if err == nil {
+		_, err = ev.LeafHash() // checks the name and media type
+	}
+	if err != nil {
+		return anchor.Evidence{}, AddedItem{}, fmt.Errorf("%s: %w", p, err)
+	}
+	return ev, AddedItem{Path: p, Name: ev.Name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}, nil
 }
 
 // RecordItems records what MeasureFiles returned in the journal, addChunk
@@ -274,7 +283,7 @@ type AnchorReport struct {
 // the anchors that failed, which wraps the most serious of their
 // sentinels (anchor.ErrAnchor, then ErrBadInput, ErrCouldNotCheck,
 // ErrPending), as anchor.VerifyReceipt's does.
-func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, Verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []AnchorReport, error) {
+func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit int64, online bool, verifiers []anchor.AnchorVerifier) (*anchor.Receipt, *anchor.Result, []AnchorReport, error) {
 	data, err := ReadRegular(receiptPath, anchor.MaxReceiptSize)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("receipt: %w", err)
@@ -293,9 +302,9 @@ func VerifyFiles(ctx context.Context, receiptPath, evidencePath string, limit in
 	}
 	verify := func(r *anchor.Receipt) (*anchor.Result, error) {
 		if online {
-			return anchor.VerifyReceiptOnline(ctx, r, ev, Verifiers...)
+			return anchor.VerifyReceiptOnline(ctx, r, ev, verifiers...)
 		}
-		return anchor.VerifyReceipt(r, ev, Verifiers...)
+		return anchor.VerifyReceipt(r, ev, verifiers...)
 	}
 	if err := anchor.VerifyInclusion(r, ev); err != nil || len(r.Anchors) == 0 {
 		res, err := verify(r) // the batch part's error, or pending: no anchor

@@ -206,7 +206,7 @@ func ArchivePaths(ctx context.Context, paths []string, storeDir, car string, lim
 	}
 	out := &ArchiveStat{CID: root.String(), Store: storeDir, Files: st.Files, Size: st.Size}
 	if car != "" {
-		if _, err := WriteCAR(ctx, s, root, car, lim); err != nil {
+		if _, _, err := WriteCAR(ctx, s, root, car, lim); err != nil {
 			return nil, err
 		}
 		out.CAR = car
@@ -216,28 +216,37 @@ func ArchivePaths(ctx context.Context, paths []string, storeDir, car string, lim
 
 // WriteCAR writes root's CAR version 1 (Kubo's dag export, byte for byte)
 // to dst through a temporary file renamed into place, and returns its
-// SHA-256.
-func WriteCAR(ctx context.Context, s *ipfs.Store, root cid.Cid, dst string, lim ipfs.Limits) ([]byte, error) {
+// SHA-256 and size, counted as it is written.
+func WriteCAR(ctx context.Context, s *ipfs.Store, root cid.Cid, dst string, lim ipfs.Limits) ([]byte, int64, error) {
 	f, err := os.CreateTemp(filepath.Dir(dst), ".car-*")
 	if err != nil {
-		return nil, fmt.Errorf("%w: CAR: %w", anchor.ErrBadInput, err)
+		return nil, 0, fmt.Errorf("%w: CAR: %w", anchor.ErrBadInput, err)
 	}
 	h := sha256.New()
-	werr := ipfs.ExportCAR(ctx, s, root, io.MultiWriter(f, h), lim)
+	var n countWriter
+	werr := ipfs.ExportCAR(ctx, s, root, io.MultiWriter(f, h, &n), lim)
 	merr := f.Chmod(0o644)
 	cerr := f.Close()
 	if err := errors.Join(werr, merr, cerr); err != nil {
 		os.Remove(f.Name())
 		if werr != nil {
-			return nil, werr
+			return nil, 0, werr
 		}
-		return nil, fmt.Errorf("%w: CAR %s: %w", anchor.ErrBadInput, dst, err)
+		return nil, 0, fmt.Errorf("%w: CAR %s: %w", anchor.ErrBadInput, dst, err)
 	}
 	if err := os.Rename(f.Name(), dst); err != nil {
 		os.Remove(f.Name())
-		return nil, fmt.Errorf("%w: CAR %s: %w", anchor.ErrBadInput, dst, err)
+		return nil, 0, fmt.Errorf("%w: CAR %s: %w", anchor.ErrBadInput, dst, err)
 	}
-	return h.Sum(nil), nil
+	return h.Sum(nil), int64(n), nil
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }
 
 // FetchArchive retrieves root from g into a scratch store inside dir,
@@ -324,16 +333,11 @@ func archiveStage(paths, names []string, limit int64, stage string) ([]anchor.Ev
 			errs = append(errs, err)
 			continue
 		}
-		ev, err := anchor.EvidenceFromDigest(name, MediaType(p), anchor.SHA256, d)
-		if err == nil {
-			_, err = ev.LeafHash()
-		}
+		evs[i], items[i], err = evidenceOf(p, name, d, size)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			errs = append(errs, err)
 			continue
 		}
-		evs[i] = ev
-		items[i] = AddedItem{Path: p, Name: name, MediaType: ev.MediaType, SHA256: hex.EncodeToString(d), Size: size}
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
@@ -412,19 +416,15 @@ func addArchivedNamed(ctx context.Context, paths, names []string, limit int64, j
 	}
 	carName := root.String() + ".car"
 	carPath := filepath.Join(adir, carName)
-	d, err := WriteCAR(ctx, s, root, carPath, lim)
+	d, size, err := WriteCAR(ctx, s, root, carPath, lim)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	fi, err := os.Stat(carPath)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	ev, err := anchor.EvidenceFromDigest(carName, carMediaType, anchor.SHA256, d)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	evs = append(evs, ev)
-	items = append(items, AddedItem{Path: carPath, Name: carName, MediaType: carMediaType, SHA256: hex.EncodeToString(d), Size: fi.Size()})
+	items = append(items, AddedItem{Path: carPath, Name: carName, MediaType: carMediaType, SHA256: hex.EncodeToString(d), Size: size})
 	return evs, items, &ArchiveStat{CID: root.String(), Store: storeDir, CAR: carPath, Files: st.Files, Size: st.Size}, nil
 }

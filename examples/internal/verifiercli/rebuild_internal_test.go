@@ -36,17 +36,7 @@ func isOnly(t *testing.T, err, want error) {
 }
 
 // write makes the file dir/name (and its folders) with b.
-func write(t *testing.T, dir, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+var write = clitest.WriteFile
 
 func TestRunBuildErrors(t *testing.T) {
 	var stderr bytes.Buffer
