@@ -55,7 +55,15 @@ func DeadURL(t testing.TB) string {
 	// refused, and the port stays ours until the test ends, so no other
 	// server (another package's test, another test run) can take it and
 	// answer in its place, as a port closed after Listen could.
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	// SOCK_CLOEXEC is not on every unix: mark it close-on-exec under
+	// ForkLock, as package net does there, so no child started meanwhile
+	// inherits it.
+	syscall.ForkLock.RLock()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		t.Fatal(err)
 	}
