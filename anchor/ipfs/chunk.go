@@ -3,13 +3,27 @@ package ipfs
 import (
 	"io"
 	"sync"
+	"unsafe"
 )
 
 // chunkPool holds ChunkSize buffers whose blocks are written (or, for
 // [CID], hashed), for the next chunks to be read into: an archive then
 // reuses a few megabytes instead of allocating, zeroing and collecting a
 // fresh megabyte per chunk.
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
+//
+// Each buffer starts at a multiple of directAlign, so that a full leaf can
+// be written with direct I/O (see Store.writeTemp).
+var chunkPool = sync.Pool{New: func() any { b := alignedBuffer(ChunkSize); return &b }}
+
+// alignedBuffer returns n bytes starting at a multiple of directAlign.
+func alignedBuffer(n int) []byte {
+	b := make([]byte, n+directAlign)
+	off := 0
+	if r := int(uintptr(unsafe.Pointer(unsafe.SliceData(b))) % directAlign); r != 0 {
+		off = directAlign - r
+	}
+	return b[off : off+n : off+n]
+}
 
 // A splitter cuts r into the chunks of boxo's size splitter
 // (chunker.NewSizeSplitter(r, ChunkSize)): ChunkSize bytes each, the last

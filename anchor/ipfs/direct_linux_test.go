@@ -1,0 +1,134 @@
+//go:build linux
+
+package ipfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+)
+
+// withOpenDirect replaces openDirect for the test.
+func withOpenDirect(t *testing.T, open func(string) (*os.File, error)) {
+	t.Helper()
+	old := openDirect
+	openDirect = open
+	t.Cleanup(func() { openDirect = old })
+}
+
+// archiveBytes archives data into a fresh store and checks that every leaf
+// is there under the CID crypto/sha256 gives it, and no temporary file is
+// left.
+func archiveBytes(t *testing.T, data []byte) *Store {
+	t.Helper()
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Archiver{Store: s}
+	if _, _, err := a.AddReader(context.Background(), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off < len(data); off += ChunkSize {
+		leaf := data[off:min(off+ChunkSize, len(data))]
+		sum := sha256.Sum256(leaf)
+		h, err := mh.Encode(sum[:], mh.SHA2_256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Block(cid.NewCidV1(cid.Raw, h))
+		if err != nil || !bytes.Equal(got, leaf) {
+			t.Errorf("leaf at %d: %v", off, err)
+		}
+	}
+	names, err := os.ReadDir(filepath.Join(s.Dir(), "blocks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range names {
+		if strings.HasPrefix(e.Name(), ".put-") {
+			t.Errorf("temporary file %s left", e.Name())
+		}
+	}
+	return s
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.NewChaCha8([32]byte{7}).Read(b)
+	return b
+}
+
+// TestDirectWritesFullLeaves: an archive writes each full leaf with
+// O_DIRECT in effect on the open file (the kernel kept the flag), and
+// the short last leaf and the inner nodes through the page cache; every
+// block reads back as the bytes its CID names.
+func TestDirectWritesFullLeaves(t *testing.T) {
+	var direct atomic.Int32
+	withOpenDirect(t, func(name string) (*os.File, error) {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_DIRECT|syscall.O_CLOEXEC, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		fl, _, errno := syscall.Syscall(syscall.SYS_FCNTL, f.Fd(), syscall.F_GETFL, 0)
+		if errno != 0 || fl&syscall.O_DIRECT == 0 {
+			t.Errorf("%s: flags %#x (%v): O_DIRECT not in effect", name, fl, errno)
+		}
+		direct.Add(1)
+		return f, nil
+	})
+	s := archiveBytes(t, randomBytes(3*ChunkSize+5))
+	if got := direct.Load(); got != 3 {
+		t.Errorf("%d direct writes, want 3 (the full leaves)", got)
+	}
+	if s.noDirect.Load() {
+		t.Error("the store gave up direct writes on a file system that takes them")
+	}
+}
+
+// TestDirectRefusedFallsBack: on a file system that refuses O_DIRECT (as
+// tmpfs did before Linux 6.6) the store asks once, then writes every
+// block through the page cache, and the archive is whole.
+func TestDirectRefusedFallsBack(t *testing.T) {
+	var asked atomic.Int32
+	withOpenDirect(t, func(name string) (*os.File, error) {
+		asked.Add(1)
+		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EINVAL}
+	})
+	s := archiveBytes(t, randomBytes(4*ChunkSize))
+	if got := asked.Load(); got != 1 {
+		t.Errorf("O_DIRECT tried %d times, want once", got)
+	}
+	if !s.noDirect.Load() {
+		t.Error("the store did not remember the refusal")
+	}
+}
+
+// TestDirectWriteRefusedLeavesNoFile: a direct write the kernel refuses
+// (here a buffer one byte off alignment) answers errNoDirect and leaves
+// no file behind; any other open error is returned as it is.
+func TestDirectWriteRefusedLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	buf := alignedBuffer(2 * directAlign)
+	if _, err := writeDirect(dir, buf[1:1+directAlign]); !errors.Is(err, errNoDirect) {
+		t.Errorf("misaligned buffer: %v, want errNoDirect", err)
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 0 {
+		t.Errorf("left %d files", len(names))
+	}
+	if _, err := writeDirect(filepath.Join(dir, "missing"), buf[:directAlign]); err == nil || errors.Is(err, errNoDirect) {
+		t.Errorf("missing folder: %v, want its own error", err)
+	}
+}
