@@ -18,10 +18,13 @@ import (
 // (512 B or 4 KiB).
 const directAlign = 4096
 
-// directAligned reports whether data may be written with O_DIRECT.
+// directLength reports whether a block of n bytes may be written with
+// O_DIRECT, from a buffer directAligned accepts.
+func directLength(n int) bool { return n >= directAlign && n%directAlign == 0 }
+
+// directAligned reports whether data starts at a multiple of directAlign.
 func directAligned(data []byte) bool {
-	return len(data) >= directAlign && len(data)%directAlign == 0 &&
-		uintptr(unsafe.Pointer(unsafe.SliceData(data)))%directAlign == 0
+	return uintptr(unsafe.Pointer(unsafe.SliceData(data)))%directAlign == 0
 }
 
 // openDirect opens a new file for a direct write; a variable so that a
@@ -30,7 +33,7 @@ var openDirect = func(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_DIRECT|syscall.O_CLOEXEC, 0o600)
 }
 
-// writeDirect writes data, which directAligned accepts, to a new temporary
+// writeDirect writes data, which directLength and directAligned accept, to a new temporary
 // file in dir with O_DIRECT and returns its name (see Store.writeTemp). It
 // returns errNoDirect, having left no file, when the file system refuses
 // O_DIRECT.

@@ -32,7 +32,8 @@ const MaxBlockSize = 2 << 20
 // speed on a plain disk): after a power cut a block file may hold other
 // bytes, which is caught, never served, since every block is checked
 // against its CID when written and again when read; writing the block
-// again repairs it. It is an ipld.DAGService for
+// again repairs it. Full leaves are written with O_DIRECT where the file
+// system takes it (see the package doc). It is an ipld.DAGService for
 // boxo's importer. It is safe for concurrent use.
 type Store struct {
 	dir string
@@ -123,19 +124,28 @@ func (s *Store) put(c cid.Cid, data []byte) error {
 // writeTemp writes data to a new temporary file in dir and returns its
 // name; on an error the name of a file it made, if any, to remove.
 //
-// A block whose length and address are multiples of 4 KiB (every full
-// leaf an archive writes: the pooled chunk buffers are aligned) is
+// A block whose length is a multiple of 4 KiB (every full leaf) is
 // written with O_DIRECT where the system has it (Linux): from the
 // caller's buffer to the disk, past the page cache. An archive is
 // written once and read rarely, and copying each megabyte into fresh
 // page-cache memory costs the CPU about as much as hashing it; written
-// directly, the writes leave the CPU to the hashing. The bytes and the
-// crash story are the same either way (no fsync). Any other block, and
-// every block once the store's file system has refused O_DIRECT, is
+// directly, the writes leave the CPU to the hashing. The archiver's
+// chunk buffers are aligned as O_DIRECT needs; a block from a CAR or a
+// gateway, which sits wherever its reader put it, is first copied into
+// one (a memory copy, much cheaper than the page cache's). The bytes and
+// the crash story are the same either way (no fsync). Any other block,
+// and every block once the store's file system has refused O_DIRECT, is
 // written through the page cache.
 func (s *Store) writeTemp(dir string, data []byte) (string, error) {
-	if directAligned(data) && !s.noDirect.Load() {
-		name, err := writeDirect(dir, data)
+	if directLength(len(data)) && len(data) <= ChunkSize && !s.noDirect.Load() {
+		buf := data
+		if !directAligned(data) {
+			bp := chunkPool.Get().(*[]byte)
+			defer chunkPool.Put(bp)
+			buf = (*bp)[:len(data)]
+			copy(buf, data)
+		}
+		name, err := writeDirect(dir, buf)
 		if !errors.Is(err, errNoDirect) {
 			return name, err
 		}
