@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // sameTree fails unless folders (or files) a and b hold the same names
@@ -194,7 +195,9 @@ func TestStoreDamageIsCaught(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantBlockHash(t, ctx, s, root)
-	k := &ipfs.Kubo{URL: "http://127.0.0.1:1"} // never reached
+	// A node that is not there: its connection is refused, or the export
+	// meets the damaged block first.
+	k := &ipfs.Kubo{URL: clitest.DeadURL(t)}
 	if err := k.Publish(ctx, s, root, ipfs.Limits{}); !errors.Is(err, ipfs.ErrBlockHash) && !errors.Is(err, ipfs.ErrCouldNotCheck) {
 		t.Errorf("Publish = %v, want ErrBlockHash or ErrCouldNotCheck", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +28,7 @@ import (
 	ft "github.com/ipfs/boxo/ipld/unixfs"
 
 	"github.com/ats-run/selfattest/anchor/ipfs"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // section is one block of a CAR: its CID's bytes and its data.
@@ -358,13 +358,7 @@ func TestFetchTamperTable(t *testing.T) {
 	})
 
 	t.Run("gateway down", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		g := &ipfs.Gateway{URL: "http://" + addr}
+		g := &ipfs.Gateway{URL: clitest.DeadURL(t)}
 		if _, err := g.Fetch(ctx, root, newStore(t)); !errors.Is(err, ipfs.ErrCouldNotCheck) || errors.Is(err, ipfs.ErrRejected) {
 			t.Fatalf("Fetch = %v, want ErrCouldNotCheck only", err)
 		}

@@ -3,12 +3,12 @@ package tlog
 import (
 	"crypto/ed25519"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	vtlog "github.com/ats-run/selfattest/verify/tlog"
 )
@@ -108,18 +108,6 @@ func TestRekorTamper(t *testing.T) {
 	})
 }
 
-// closedURL returns an http URL of a loopback port nothing listens on.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + ln.Addr().String()
-	ln.Close()
-	return u
-}
-
 // TestRekorDown: a Rekor v2 log that does not answer, or answers with
 // errors or pages that are not log objects, is could-not-check: never a
 // rejection, never a pass.
@@ -141,7 +129,7 @@ func TestRekorDown(t *testing.T) {
 	}))
 	t.Cleanup(portal.Close)
 
-	for name, u := range map[string]string{"nothing listens": closedURL(t), "503": unavailable.URL, "an HTML page": portal.URL} {
+	for name, u := range map[string]string{"nothing listens": clitest.DeadURL(t), "503": unavailable.URL, "an HTML page": portal.URL} {
 		t.Run(name, func(t *testing.T) {
 			d, err := NewRekorAnchorer(RekorOptions{URL: u, TilesURL: u, Origin: srv.Origin, LogKeys: []*vtlog.LogKey{lk}, Key: testKey("archivist"), Retries: -1})
 			if err != nil {

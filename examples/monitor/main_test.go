@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -251,12 +250,7 @@ func TestMonitorCLI(t *testing.T) {
 	}
 
 	// A log that does not answer: could not check.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + l.Addr().String()
-	l.Close()
+	dead := clitest.DeadURL(t)
 	if code, out, errOut := runMonitor(t, args(dead)...); code != 3 {
 		t.Fatalf("dead log: exit %d\n%s%s", code, out, errOut)
 	}

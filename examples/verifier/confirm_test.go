@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify/report"
 )
@@ -74,12 +74,7 @@ func TestVerifyBundleConfirm(t *testing.T) {
 	for i := range 3 {
 		signTo(fork, []byte{'f', byte(i)})
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	dead := clitest.DeadURL(t)
 
 	logURL := "https://" + srv.Origin
 	base := []string{"verify-bundle", "--bundle", bundlePath, "--key", keyPath, "--trusted-root", rootPath, "--json"}
@@ -91,7 +86,7 @@ func TestVerifyBundleConfirm(t *testing.T) {
 	}{
 		{"confirmed", []string{"--confirm-tiles", logURL + "=" + srv.TilesURL}, exitVerified, report.VerdictPass},
 		{"forked log", []string{"--confirm-tiles", logURL + "=" + fork.TilesURL}, exitRejected, report.VerdictFail},
-		{"unreachable log", []string{"--confirm-tiles", logURL + "=" + closed}, exitCouldNotCk, report.VerdictError},
+		{"unreachable log", []string{"--confirm-tiles", logURL + "=" + dead}, exitCouldNotCk, report.VerdictError},
 		{"log not in the trusted root", []string{"--confirm-tiles", "https://other.invalid=" + srv.TilesURL}, exitUsage, ""},
 		{"log ID without a URL to read it from", []string{"--confirm-tiles", hex.EncodeToString(rekorv2.KeyID(srv.Origin, srv.PublicKey))}, exitUsage, ""},
 	} {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
 	"github.com/ats-run/selfattest/verify/tlog"
@@ -227,7 +228,7 @@ func TestConfirmRekorV1(t *testing.T) {
 		name string
 		f    *rekorv1.HTTPFetcher
 	}{
-		{"unreachable server", confirmV1Fetcher(t, closedURL(t))},
+		{"unreachable server", confirmV1Fetcher(t, clitest.DeadURL(t))},
 		// A mirror that answers every request with a web page (status
 		// 200, text/html) is not a Rekor: nothing was checked.
 		{"HTML page for every request", confirmV1Fetcher(t, htmlServer(t))},

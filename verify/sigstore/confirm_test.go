@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/ats-run/selfattest/internal/clitest"
 	"github.com/ats-run/selfattest/internal/rekorv2"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/sigstore/confirm"
@@ -76,18 +76,6 @@ func logSigner(t *testing.T, name string, priv ed25519.PrivateKey) note.Signer {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// closedURL returns http://127.0.0.1:PORT where nothing listens.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + l.Addr().String()
-	l.Close()
-	return u
 }
 
 // wantConfirmRejected stops the test unless err is a *ConfirmError
@@ -368,7 +356,7 @@ func TestConfirmRekorV2(t *testing.T) {
 		})
 	}
 	t.Run("unreachable source", func(t *testing.T) {
-		c, err := confirm.Confirm(ctx, v, b, res, confirm.TilesLog(logID, confirmTiles(t, closedURL(t))))
+		c, err := confirm.Confirm(ctx, v, b, res, confirm.TilesLog(logID, confirmTiles(t, clitest.DeadURL(t))))
 		if c != nil {
 			t.Fatalf("accepted: %+v", c)
 		}
