@@ -33,7 +33,10 @@ func PendingFilesOf(journal string) string { return journal + ".files" }
 // maxPendingFiles bounds F.files (about 200 bytes a file).
 const maxPendingFiles = 256 << 20
 
-// A pendingFile is one line of F.files.
+// A pendingFile is one line of F.files: where the file of an item is.
+// What the file must hold is the journal's record of the item (the name
+// and digest here are for a reader of the file, and checked for form
+// only), so a list rewritten to point at another file archives nothing.
 type pendingFile struct {
 	Item   uint64 `json:"item"`
 	Path   string `json:"path"`
@@ -151,8 +154,8 @@ var ErrChangedSinceAdd = selfattest.Beneath(anchor.ErrBadInput, "a file changed 
 // ArchivePending archives, as one IPFS folder in the store storeDir, the
 // files add noted for the items not in a batch yet (see NotePendingFiles),
 // each copied into a private folder under its evidence name and measured
-// there: a file whose bytes are no longer those recorded (or that is
-// gone) fails it with ErrChangedSinceAdd and nothing is recorded. Then it
+// there: a file that is not its item as the journal recorded it (other
+// bytes, gone) fails it with ErrChangedSinceAdd and nothing is recorded. Then it
 // records the archive's CAR (F.archives/<CID>.car) as one more item, so
 // that the next seal puts the files and their archive in one batch. It
 // returns nil when there is nothing to archive. skipped lists the items
@@ -170,31 +173,41 @@ func ArchivePending(ctx context.Context, j *anchor.Journal, journal, storeDir st
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	var paths, names, want []string
-	var ids []uint64
+	var (
+		paths, names []string
+		recorded     []anchor.Evidence
+		ids          []uint64
+	)
 	for _, pf := range pending {
-		if slices.Contains(strings.Split(strings.TrimLeft(pf.Name, "/"), "/"), "..") {
-			skipped = append(skipped, pf.Name)
+		// The journal says what the item is; F.files only where its file
+		// is.
+		ev, err := j.Item(anchor.ItemID(pf.Item))
+		if err != nil {
+			return nil, 0, skipped, fmt.Errorf("%s names item %d: %w", PendingFilesOf(journal), pf.Item, err)
+		}
+		if slices.Contains(strings.Split(strings.TrimLeft(ev.Name, "/"), "/"), "..") {
+			skipped = append(skipped, ev.Name)
 			continue
 		}
 		paths = append(paths, pf.Path)
-		names = append(names, pf.Name)
-		want = append(want, pf.SHA256)
+		names = append(names, ev.Name)
+		recorded = append(recorded, ev)
 		ids = append(ids, pf.Item)
 	}
 	if len(paths) == 0 {
 		return nil, 0, skipped, nil
 	}
-	evs, items, ast, err := addArchivedNamed(ctx, paths, names, limit, journal, storeDir)
+	evs, _, ast, err := addArchivedNamed(ctx, paths, names, limit, journal, storeDir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, 0, skipped, fmt.Errorf("%w: %w", ErrChangedSinceAdd, err)
 		}
 		return nil, 0, skipped, err
 	}
-	for i := range paths {
-		if items[i].SHA256 != want[i] {
-			return nil, 0, skipped, fmt.Errorf("%w: %s (item %d): SHA-256 %s when added, %s now: put it back, or anchor with --no-archive", ErrChangedSinceAdd, paths[i], ids[i], want[i], items[i].SHA256)
+	for i, ev := range recorded {
+		got := evs[i]
+		if got.Name != ev.Name || got.MediaType != ev.MediaType || got.Algorithm != ev.Algorithm || !bytes.Equal(got.Digest, ev.Digest) {
+			return nil, 0, skipped, fmt.Errorf("%w: %s is not item %d as recorded (%s %x, now %s %x): put it back, or anchor with --no-archive", ErrChangedSinceAdd, paths[i], ids[i], ev.Algorithm, ev.Digest, got.Algorithm, got.Digest)
 		}
 	}
 	id, err := j.Add(evs[len(evs)-1])

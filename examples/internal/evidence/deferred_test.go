@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -232,4 +234,43 @@ func FuzzPendingFiles(f *testing.F) {
 			t.Fatalf("%d entries from %d complete lines", len(got), n)
 		}
 	})
+}
+
+// TestArchivePendingTrustsTheJournal: F.files says only where a file is;
+// what it must hold is the journal's record. A list rewritten to point an
+// item at another file (which would archive, and publish, whatever that
+// file holds) is refused with ErrChangedSinceAdd, and one that names an
+// item the journal never gave is bad input; nothing is recorded.
+func TestArchivePendingTrustsTheJournal(t *testing.T) {
+	j, journal := newKeepJournal(t)
+	dir := t.TempDir()
+	a := writeTestFile(t, filepath.Join(dir, "build.log"), "ok\n")
+	secret := writeTestFile(t, filepath.Join(dir, "secret.key"), "not evidence\n")
+	items := addNoted(t, j, journal, a)
+	sum := sha256.Sum256([]byte("not evidence\n"))
+	for _, tc := range []struct {
+		name string
+		line pendingFile
+	}{
+		{"another file", pendingFile{Item: items[0].Item, Path: secret, Name: "build.log", SHA256: hex.EncodeToString(sum[:])}},
+		{"no such item", pendingFile{Item: 99, Path: a, Name: "build.log", SHA256: items[0].SHA256}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			line, _ := json.Marshal(tc.line)
+			writeTestFile(t, PendingFilesOf(journal), string(line)+"\n")
+			st, _, _, err := ArchivePending(context.Background(), j, journal, filepath.Join(dir, "store"), DefaultMaxSize)
+			if st != nil || !errors.Is(err, anchor.ErrBadInput) {
+				t.Fatalf("ArchivePending = %+v, %v; want bad input", st, err)
+			}
+			if tc.name == "another file" && !errors.Is(err, ErrChangedSinceAdd) {
+				t.Errorf("%v does not wrap ErrChangedSinceAdd", err)
+			}
+		})
+	}
+	if _, ok, err := j.Seal(); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if bs, _ := j.Batches(); len(bs) != 1 || bs[0].Size != 1 {
+		t.Errorf("batches %+v: a refused archive was recorded", bs)
+	}
 }
