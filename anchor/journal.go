@@ -685,6 +685,31 @@ func (j *Journal) loadBatch(batch BatchID) (*Batch, []Entry, error) {
 	return b, entries, nil
 }
 
+// Item returns the evidence recorded as item id, sealed or not. An id the
+// journal has not given is an error wrapping [ErrBadInput]; a record that
+// does not decode, a [*JournalError].
+func (j *Journal) Item(id ItemID) (Evidence, error) {
+	var ev Evidence
+	err := j.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bItems).Get(u64(uint64(id)))
+		if v == nil {
+			return badInput("item", fmt.Sprintf("no item %d", id))
+		}
+		var err error
+		if ev, err = decodeItem(v); err != nil {
+			return &JournalError{Path: j.path, Reason: fmt.Sprintf("item %d", id), Err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrBadInput) {
+			return Evidence{}, err
+		}
+		return Evidence{}, j.ioError("item", err)
+	}
+	return ev, nil
+}
+
 // Receipt returns the receipt of one item, as [Journal.Receipts] makes
 // it (rebuilding its batch's tree: for many items of one batch, call
 // Receipts once). It returns an error wrapping [ErrPending] if the item is not sealed

@@ -551,3 +551,32 @@ func TestJournalConfirmedThenPendingAgain(t *testing.T) {
 		t.Fatalf("state %v", st[0].Anchors[0].State)
 	}
 }
+
+// TestJournalItem: Item gives back each item's evidence as added, sealed
+// or not; an id the journal never gave is bad input.
+func TestJournalItem(t *testing.T) {
+	j := openJournal(t, filepath.Join(t.TempDir(), "journal.db"))
+	evs := items(3)
+	ids, err := j.AddAll(evs[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := j.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	id3, err := j.Add(evs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range append(ids, id3) {
+		got, err := j.Item(id)
+		if err != nil || got.Name != evs[i].Name || got.MediaType != evs[i].MediaType || got.Algorithm != evs[i].Algorithm || !bytes.Equal(got.Digest, evs[i].Digest) {
+			t.Errorf("Item(%d) = %+v, %v; added %+v", id, got, err, evs[i])
+		}
+	}
+	for _, id := range []anchor.ItemID{0, id3 + 1} {
+		if _, err := j.Item(id); !errors.Is(err, anchor.ErrBadInput) {
+			t.Errorf("Item(%d) = %v, want ErrBadInput", id, err)
+		}
+	}
+}

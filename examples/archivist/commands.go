@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/ats-run/selfattest"
@@ -111,6 +112,13 @@ func (e env) add(ctx context.Context, args []string) int {
 	if err := evidence.RecordItems(j, evs, items, e.progress); err != nil {
 		return e.fail(err)
 	}
+	if ast == nil {
+		// For anchor --to ...,ipfs, which archives the files of the items
+		// it seals.
+		if err := evidence.NotePendingFiles(c.journal, items); err != nil {
+			fmt.Fprintf(e.stderr, "archivist: the files are recorded, but anchor --to ipfs will not archive them: %v\n", err)
+		}
+	}
 	var perr error
 	if ast != nil && *kuboAPI != "" {
 		pctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -162,8 +170,11 @@ func (e env) openTargetsAndJournal(ctx context.Context, c jflags, tf evidence.Ta
 }
 
 func (e env) anchor(ctx context.Context, args []string) int {
-	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--journal F] [--json]")
+	fs := e.newFlagSet("anchor", "--to TARGET[,...] [target flags] [--no-archive] [--store DIR] [--max-size N] [--journal F] [--json]")
 	c, tf := registerTargetCommand(fs, true)
+	noArchive := fs.Bool("no-archive", false, "with --to ipfs: do not archive the files of the items sealed (see the command's description)")
+	store := fs.String("store", "", "with --to ipfs: the block store `folder` the archive is written to (default F.ipfs beside the journal)")
+	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "with --to ipfs: the largest file to archive, in bytes")
 	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
 	}
@@ -175,18 +186,61 @@ func (e env) anchor(ctx context.Context, args []string) int {
 	}
 	defer ts.Close()
 	defer j.Close()
+	kinds, err := evidence.ParseTargets(tf.To) // parsed by openTargetsAndJournal
+	if err != nil {
+		return e.fail(err)
+	}
+	// At an ipfs target the evidence itself goes into IPFS: the files of
+	// the items about to be sealed are archived first, and the archive's
+	// CAR sealed with them, so that one root covers both.
+	var (
+		ast  *evidence.ArchiveStat
+		item uint64
+		perr error
+	)
+	if slices.Contains(kinds, "ipfs") && !*noArchive {
+		if *store == "" {
+			*store = evidence.StoreDirOf(c.journal)
+		}
+		var skipped []string
+		ast, item, skipped, err = evidence.ArchivePending(ctx, j, c.journal, *store, *maxSize)
+		if err != nil {
+			return e.fail(err)
+		}
+		for _, n := range skipped {
+			fmt.Fprintf(e.stderr, "archivist: %s is anchored but not archived: its name climbs out of a folder (..)\n", n)
+		}
+		if ast != nil && tf.Ipfs.KuboAPI != "" {
+			if perr = evidence.PublishArchive(ctx, ast, tf.Ipfs.KuboAPI, tf.Timeout); perr != nil {
+				fmt.Fprintf(e.stderr, "archivist: the archive is recorded and will be anchored; %v\n", perr)
+			}
+		}
+	}
 	sealed, bs, err := evidence.AnchorAll(ctx, j, ts.List)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "archivist: %v\n", err)
 	}
+	if sealed != 0 {
+		if ferr := evidence.ForgetSealedFiles(j, c.journal); ferr != nil {
+			fmt.Fprintf(e.stderr, "archivist: %v\n", ferr)
+		}
+	}
+	err = errors.Join(err, perr)
 	if c.asJSON {
 		e.printJSON(struct {
-			Journal string               `json:"journal"`
-			Sealed  uint64               `json:"sealed,omitempty"`
-			Batches []evidence.BatchJSON `json:"batches"`
-			Error   string               `json:"error,omitempty"`
-		}{c.journal, uint64(sealed), evidence.BatchesJSON(bs), evidence.ErrString(err)})
+			Journal string                `json:"journal"`
+			Archive *evidence.ArchiveStat `json:"archive,omitempty"`
+			Sealed  uint64                `json:"sealed,omitempty"`
+			Batches []evidence.BatchJSON  `json:"batches"`
+			Error   string                `json:"error,omitempty"`
+		}{c.journal, ast, uint64(sealed), evidence.BatchesJSON(bs), evidence.ErrString(err)})
 	} else {
+		if ast != nil {
+			fmt.Fprintf(e.stdout, "archive %s: %d file(s), %d bytes, in %s; its CAR %s is item %d\n", ast.CID, ast.Files, ast.Size, ast.Store, ast.CAR, item)
+			if ast.Published != "" {
+				fmt.Fprintf(e.stdout, "archive %s published to %s and pinned\n", ast.CID, ast.Published)
+			}
+		}
 		if sealed != 0 {
 			fmt.Fprintf(e.stdout, "sealed batch %d\n", sealed)
 		} else {

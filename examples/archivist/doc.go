@@ -7,7 +7,7 @@
 // files themselves as IPFS archives, whose CIDs are evidence in turn.
 //
 //	archivist add [--journal F] [--max-size N] [--archive [--store DIR] [--kubo-api URL]] [--json] FILE...
-//	archivist anchor --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--journal F] [--json]
+//	archivist anchor --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--no-archive] [--store DIR] [--max-size N] [--journal F] [--json]
 //	archivist upgrade --to memory|tlog|rekor|eth|eth-event|ipfs[,...] [target flags] [--out DIR] [--journal F] [--json]
 //	archivist bump --to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]
 //	archivist status [--journal F] [--json]
@@ -170,9 +170,23 @@
 // The archive is an item the batch holds, not the anchor of the batch:
 // an anchor must follow from the root (its verifier, holding only the
 // receipt, recomputes it), and an archive's CID does not; the batch
-// commits to the archive, not the other way round. That is why this is an
-// option of add, not of anchor: the journal keeps digests, not files, and
-// the files are at hand when they are added.
+// commits to the archive, not the other way round.
+//
+// anchor --to ...,ipfs does the same at anchor time for files a plain add
+// recorded: add notes where each file is (F.files, absolute paths, one
+// JSON object a line, fsync'd), and anchor, before sealing, copies the
+// files of the items not in a batch yet into a private folder under their
+// names, measures them there, archives the folder, writes its CAR and
+// records the CAR as one more item, then seals the files and the CAR into
+// one batch and anchors its root at every target; with --kubo-api the
+// archive is published to the node too. A file whose bytes are not those
+// add recorded (changed, gone, no longer a regular file) stops the anchor
+// before anything is recorded or sealed (2): put the file back, or anchor
+// with --no-archive, which seals and anchors without archiving. A name with
+// a ".." element cannot be a path in the folder: that item is anchored,
+// not archived, and anchor says so. Items added with --archive are in an
+// archive already. Run again after a crash, anchor makes the same archive
+// and the journal gives the CAR its earlier item back.
 //
 // # Verifying
 //

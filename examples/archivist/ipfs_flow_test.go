@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -172,4 +173,104 @@ func anchorRecordCID(t *testing.T, receipt string) string {
 	}
 	t.Fatalf("no ipfs entry in %s", receipt)
 	return ""
+}
+
+// TestAnchorArchivesTheEvidence: files recorded by a plain add are
+// archived when anchor --to names ipfs: one IPFS folder of the files
+// under their names (Kubo's ipfs add of the same layout gives its CID),
+// published to the node, its CAR recorded as the next item and sealed with
+// the files, so that the one root anchored at every target covers both;
+// every receipt verifies, the CAR's against the CAR file; the archive
+// fetches back as the files. A file changed since add stops the anchor
+// (bad input, nothing sealed) until it is put back, or --no-archive.
+func TestAnchorArchivesTheEvidence(t *testing.T) {
+	node := kubotest.Start(t, kubotest.Options{})
+	dir := t.TempDir()
+	a := write(t, dir, "build.log", []byte("ok\tgithub.com/example/app\t0.4s\n"))
+	b := write(t, dir, "sbom/sbom.json", []byte(`{"packages":[]}`))
+	expectCode(t, archivist(t, dir, "add", "build.log", "sbom/sbom.json"), 0)
+
+	ipfsArgs := []string{"--kubo-api", node.APIURL, "--ipfs-gateway", node.GatewayURL}
+	r := archivist(t, dir, append([]string{"anchor", "--to", "memory,ipfs", "--json"}, ipfsArgs...)...)
+	expectCode(t, r, 0)
+	var anchored struct {
+		Archive *evidence.ArchiveStat
+		Sealed  uint64
+		Batches []evidence.BatchJSON
+	}
+	decodeJSON(t, r.stdout, &anchored)
+	layout := t.TempDir()
+	write(t, layout, "build.log", []byte("ok\tgithub.com/example/app\t0.4s\n"))
+	write(t, layout, "sbom/sbom.json", []byte(`{"packages":[]}`))
+	root := node.Add(t, layout)
+	if anchored.Archive == nil || anchored.Archive.CID != root || anchored.Archive.Files != 2 || anchored.Archive.Published != node.APIURL || anchored.Sealed != 1 || len(anchored.Batches) != 1 || anchored.Batches[0].Size != 3 {
+		t.Fatalf("anchor --to memory,ipfs (want the archive %s sealed as the third item):\n%s", root, r.stdout)
+	}
+	if out := node.Run(t, "pin", "ls", "--type=recursive", root); !strings.Contains(out, root) {
+		t.Errorf("the archive is not pinned on the node: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "archivist.journal.files")); !os.IsNotExist(err) {
+		t.Errorf("the list of files to archive is kept after they were sealed: %v", err)
+	}
+
+	r = archivist(t, dir, append([]string{"upgrade", "--to", "memory,ipfs"}, ipfsArgs...)...)
+	expectCode(t, r, 0)
+	receipts := filepath.Join(dir, "receipts")
+	carFile := filepath.Join(dir, "archivist.journal.archives", root+".car")
+	trust := []string{"verify", "--json", "--memory-key", filepath.Join(dir, "archivist.journal.memory.pub"), "--ipfs"}
+	for _, tc := range []struct{ receipt, evidence string }{
+		{"00000001-build.log.receipt.json", a},
+		{"00000002-sbom.json.receipt.json", b},
+		{"00000003-" + root + ".car.receipt.json", carFile},
+	} {
+		r = archivist(t, dir, append(trust, filepath.Join(receipts, tc.receipt), tc.evidence)...)
+		expectCode(t, r, 0)
+		if v := verifyJSONOf(t, r); v.Outcome != "verified" || len(v.Anchors) != 2 {
+			t.Errorf("verify %s: %s", tc.receipt, r.stdout)
+		}
+	}
+	// The CAR's receipt is not the files'.
+	expectCode(t, archivist(t, dir, append(trust, filepath.Join(receipts, "00000003-"+root+".car.receipt.json"), a)...), 1)
+	expectCode(t, archivist(t, dir, "fetch", root, "--gateway", node.GatewayURL, filepath.Join(dir, "fetched")), 0)
+	sameFiles(t, layout, filepath.Join(dir, "fetched"))
+
+	// Nothing new: nothing archived, nothing sealed.
+	r = archivist(t, dir, append([]string{"anchor", "--to", "memory,ipfs"}, ipfsArgs...)...)
+	expectCode(t, r, 0)
+	if strings.Contains(r.stdout, "archive ") || !strings.Contains(r.stdout, "no new items to seal") {
+		t.Errorf("anchor with nothing new:\n%s", r.stdout)
+	}
+
+	// A file changed after add: refused, nothing sealed; put back, it
+	// anchors with its archive.
+	c := write(t, dir, "report.json", []byte(`{"verdict":"PASS"}`))
+	expectCode(t, archivist(t, dir, "add", "report.json"), 0)
+	write(t, dir, "report.json", []byte(`{"verdict":"FAIL"}`))
+	r = archivist(t, dir, append([]string{"anchor", "--to", "memory,ipfs"}, ipfsArgs...)...)
+	expectCode(t, r, 2)
+	if !strings.Contains(r.stderr, "changed since add") || !strings.Contains(r.stderr, c) || strings.Contains(r.stdout, "sealed batch") {
+		t.Errorf("anchor of a changed file:\n%s\n%s", r.stdout, r.stderr)
+	}
+	write(t, dir, "report.json", []byte(`{"verdict":"PASS"}`))
+	r = archivist(t, dir, append([]string{"anchor", "--to", "memory,ipfs"}, ipfsArgs...)...)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "sealed batch 4") || !strings.Contains(r.stdout, "batch 4: 2 item(s)") {
+		t.Errorf("anchor after the file was put back:\n%s", r.stdout)
+	}
+
+	// --no-archive: the file anchored alone; without ipfs among the
+	// targets nothing is archived either.
+	expectCode(t, archivist(t, dir, "add", write(t, dir, "late.txt", []byte("late\n"))), 0)
+	os.Remove(filepath.Join(dir, "late.txt"))
+	r = archivist(t, dir, append([]string{"anchor", "--to", "memory,ipfs", "--no-archive"}, ipfsArgs...)...)
+	expectCode(t, r, 0)
+	if strings.Contains(r.stdout, "archive ") || !strings.Contains(r.stdout, "batch 6: 1 item(s)") {
+		t.Errorf("anchor --no-archive:\n%s", r.stdout)
+	}
+	expectCode(t, archivist(t, dir, "add", write(t, dir, "later.txt", []byte("later\n"))), 0)
+	r = archivist(t, dir, "anchor", "--to", "memory")
+	expectCode(t, r, 0)
+	if strings.Contains(r.stdout, "archive ") || !strings.Contains(r.stdout, "batch 7: 1 item(s)") {
+		t.Errorf("anchor --to memory:\n%s", r.stdout)
+	}
 }

@@ -23,9 +23,12 @@ Commands:
         its CAR (F.archives/<CID>.car) as an item beside them, so the
         next anchor seals the files and their archive into one batch;
         --kubo-api publishes the archive to a Kubo node and pins it
-  anchor --to TARGET[,...] [target flags] [--journal F] [--json]
+  anchor --to TARGET[,...] [target flags] [--no-archive] [--store DIR]
+      [--max-size N] [--journal F] [--json]
         seal the items not in a batch yet into one, and anchor every batch
-        not anchored yet at each target
+        not anchored yet at each target; with ipfs among them, first
+        archive the files add recorded as one IPFS folder and seal its
+        CAR with them (a file changed since add stops it: --no-archive)
   upgrade --to TARGET[,...] [target flags] [--out DIR] [--journal F] [--json]
         ask the targets how the anchors stand, record it, write the receipts
   bump --to eth|eth-event[,...] [eth flags] [--all] [--journal F] [--json]

@@ -11,6 +11,10 @@ import (
 // making a terminal the controlling one; os.OpenFile adds O_CLOEXEC.
 const openFlags = os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
 
+// appendFlags open a file of ours for appending, creating it, without
+// waiting on a FIFO planted in its place.
+const appendFlags = os.O_WRONLY | os.O_APPEND | os.O_CREATE | syscall.O_NONBLOCK | syscall.O_NOCTTY
+
 // clearNonblock puts a regular file back in blocking mode (reads of a
 // regular file never wait anyway; this keeps the descriptor ordinary).
 func clearNonblock(f *os.File) error {
