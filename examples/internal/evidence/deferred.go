@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -85,20 +84,12 @@ func NotePendingFiles(journal string, items []AddedItem) error {
 // order.
 func readPendingFiles(journal string, sealed uint64) ([]pendingFile, error) {
 	p := PendingFilesOf(journal)
-	f, _, err := openRegular(p, maxPendingFiles)
+	data, err := ReadRegular(p, maxPendingFiles)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPendingFiles+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, p, err)
-	}
-	if len(data) > maxPendingFiles {
-		return nil, fmt.Errorf("%w: %s: over %d bytes", anchor.ErrBadInput, p, maxPendingFiles)
 	}
 	byItem := map[uint64]pendingFile{}
 	complete := bytes.Count(data, []byte("\n"))

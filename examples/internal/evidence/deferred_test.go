@@ -185,26 +185,23 @@ func TestPendingFilesRead(t *testing.T) {
 	if err := syscall.Mkfifo(PendingFilesOf(journal), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { _, err := readPendingFiles(journal, 0); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, anchor.ErrBadInput) {
-			t.Errorf("FIFO: %v, want bad input", err)
+	within := func(what string, f func() error) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- f() }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, anchor.ErrBadInput) {
+				t.Errorf("%s: %v, want bad input", what, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s hangs", what)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("reading a FIFO in F.files' place hangs")
 	}
-	done2 := make(chan error, 1)
-	go func() { done2 <- NotePendingFiles(journal, []AddedItem{{Item: 1, Path: "/a", Name: "a"}}) }()
-	select {
-	case err := <-done2:
-		if !errors.Is(err, anchor.ErrBadInput) {
-			t.Errorf("noting into a FIFO: %v, want bad input", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("noting into a FIFO in F.files' place hangs")
-	}
+	within("reading a FIFO in F.files' place", func() error { _, err := readPendingFiles(journal, 0); return err })
+	within("noting into a FIFO in F.files' place", func() error {
+		return NotePendingFiles(journal, []AddedItem{{Item: 1, Path: "/a", Name: "a"}})
+	})
 }
 
 // FuzzPendingFiles: any F.files either reads as entries that each have an
