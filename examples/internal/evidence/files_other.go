@@ -9,3 +9,8 @@ import "os"
 const openFlags = os.O_RDONLY
 
 func clearNonblock(*os.File) error { return nil }
+
+// othersMay is false outside unix: Windows files have no group or other
+// permission bits (Go reports 0666, or 0444 for a read-only file; access
+// is governed by ACLs), so a key's file is not judged by them.
+func othersMay(os.FileMode) bool { return false }
