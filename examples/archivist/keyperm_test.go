@@ -45,4 +45,3 @@ func TestKeyFilesReadableByOthers(t *testing.T) {
 		expectCode(t, archivist(t, f.dir, "anchor", "--to", k.target), 0)
 	}
 }
-
