@@ -16,19 +16,21 @@ import (
 
 // LoadKeyFile reads a secp256k1 private key from a file holding its 64
 // hex digits (an optional "0x", surrounding white space allowed), as
-// geth's --nodekey and crypto.LoadECDSA files do. The file must not be
-// readable by group or others. Errors never quote the file's contents.
+// geth's --nodekey and crypto.LoadECDSA files do. On unix the file must
+// not be readable by group or others (mode 0600 or 0400, as ssh wants of a
+// key; the mode judged is the opened file's, so a symbolic link counts for
+// the file it leads to); Windows has no such mode bits, and there the
+// file's ACL is the caller's to keep. Every refusal wraps
+// [anchor.ErrBadInput]; errors never quote the file's contents.
 func LoadKeyFile(path string) (*ecdsa.PrivateKey, error) {
-	// Opened without blocking and refused unless a regular file: a FIFO
-	// or a device named as the key file does not stall the caller.
-	f, err := localfile.Open(path, 1024)
+	// Opened without blocking and refused unless a regular file its owner
+	// alone may read: a FIFO or a device named as the key file does not
+	// stall the caller.
+	f, err := localfile.OpenPrivate(path, 1024)
 	if err != nil {
 		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
 	}
 	defer f.Close()
-	if f.Mode().Perm()&0o077 != 0 {
-		return nil, &anchor.FormatError{Field: "eth key file " + path, Reason: fmt.Sprintf("mode %v: readable by others; chmod 600", f.Mode().Perm())}
-	}
 	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)

@@ -173,7 +173,8 @@
 //
 // A program that keeps a local log keeps three files beside it:
 // [LoadOrCreateKey] reads the log's signer key (or makes one, mode 0600, on
-// first use; bounded by [MaxKeyFileSize], regular files only),
+// first use; bounded by [MaxKeyFileSize], regular files only, and on unix
+// refused, as ssh refuses a key, if group or others may read it),
 // [ReadTimestampingAuthority] and [ParseTimestampingAuthority] turn an RFC
 // 3161 authority's PEM chain into the trust anchor a trusted root names
 // (the chain must verify, and the signing certificate must name the

@@ -27,18 +27,25 @@ const (
 // LoadOrCreateKey returns the log's Ed25519 key kept in the file path (one
 // signer key line, as [FormatSignerKey] writes it), or, if there is no such
 // file, generates one for origin and writes it there with mode 0600
-// (created exclusively: it never replaces a file). created says which
-// happened. The folder must exist; keep the file: it is the log's identity.
+// (created exclusively: it never replaces a file; a umask only takes bits
+// away, so none widens it). created says which happened. The folder must
+// exist; keep the file: it is the log's identity.
 //
 // The file is read bounded by [MaxKeyFileSize], and anything but a regular
-// file (a FIFO, a device, a directory) is refused without waiting on it. A
-// file that is not a signer key, or is one for another origin, is a
-// [*ConfigError], as are those refusals; an error writing the new file
-// (permissions, disk) is returned as it is.
+// file (a FIFO, a device, a directory) is refused without waiting on it.
+// On unix a file group or others may read (any of the bits 0o077 set, as
+// in 0644 or 0640) is refused too, as ssh refuses such a key: the mode
+// judged is the opened file's, so a symbolic link counts for the file it
+// leads to. Windows has no such mode bits; there the file's ACL is the
+// caller's to keep. A file that is not a signer key, or is one for another
+// origin, is a [*ConfigError], as are those refusals; an error writing the
+// new file (permissions, disk) is returned as it is. No error quotes the
+// key.
 func LoadOrCreateKey(path, origin string) (key ed25519.PrivateKey, created bool, err error) {
-	b, err := localfile.ReadFile(path, MaxKeyFileSize)
+	b, err := localfile.ReadPrivateFile(path, MaxKeyFileSize)
 	switch {
 	case err == nil:
+		defer clear(b)
 		name, k, err := ParseSignerKey(strings.TrimSpace(string(b)))
 		if err != nil {
 			return nil, false, &ConfigError{Reason: "key file " + path, Err: err}
@@ -50,7 +57,7 @@ func LoadOrCreateKey(path, origin string) (key ed25519.PrivateKey, created bool,
 	case errors.Is(err, os.ErrNotExist):
 	default:
 		var le *localfile.Error
-		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge) {
+		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge || le.Kind == localfile.KindNotPrivate) {
 			return nil, false, &ConfigError{Reason: "key file", Err: err}
 		}
 		return nil, false, err

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,17 +48,12 @@ func TestReadKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct{ name, path string }{
-		{"a FIFO", fifo},
+	for _, tt := range append([]fileCase{
 		{"a directory", dir},
 		{"missing", filepath.Join(dir, "missing")},
 		{"over MaxKeyFileSize", write("big", bytes.Repeat([]byte("A"), signing.MaxKeyFileSize+1))},
 		{"an RSA key", write("rsa.pem", pkcs8(rk))},
-	} {
+	}, fifoCases(t, dir)...) {
 		t.Run(tt.name, func(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { _, err := signing.ReadKey(tt.path); done <- err }()

@@ -239,7 +239,8 @@
 //	   anchor entry is false
 //	2  bad usage or unusable input: an unknown flag, a file that is not a
 //	   regular file or is over --max-size, a malformed receipt or key, a
-//	   journal another process holds
+//	   private key file group or others may read (on unix: chmod 600 it),
+//	   a journal another process holds
 //	3  could not check (a target or endpoint did not answer, --timeout ran
 //	   out) or pending (verify: no anchor confirmed yet; upgrade: an anchor
 //	   is not confirmed yet, run it again later)

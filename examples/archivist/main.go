@@ -87,8 +87,9 @@ Exit codes (verify: the worst over the anchors, in this order 1, 2, 3):
   1  rejected: the evidence is not the item, the receipt or an anchor is false;
      fetch: the gateway's answer does not verify against the CID
   2  bad usage or unusable input: a file that is not a regular file, is
-     unreadable or over --max-size; a malformed receipt or key; a journal
-     in use by another process
+     unreadable or over --max-size; a malformed receipt or key; a private
+     key file group or others may read (unix: chmod 600 it); a journal in
+     use by another process
   3  could not check: a target or endpoint did not answer, --timeout ran
      out; pending: an anchor is not confirmed yet (verify; upgrade)
 `

@@ -24,6 +24,12 @@ func TestExitMatrix(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The signing key, readable by group and others: refused, as ssh
+	// refuses such a key, whichever private key it is named as.
+	exposed := filepath.Join(shared, "exposed.pem")
+	if b, err := os.ReadFile(priv); err != nil || os.WriteFile(exposed, b, 0o600) != nil || os.Chmod(exposed, 0o644) != nil {
+		t.Fatalf("exposed key: %v", err)
+	}
 	devZero := "/dev/zero"
 	if _, err := os.Stat(devZero); err != nil {
 		devZero = fifo
@@ -58,6 +64,18 @@ func TestExitMatrix(t *testing.T) {
 		{Code: 2, Name: "--key directory", Args: base("--key", shared), Want: "not a regular file"},
 		{Code: 2, Name: "--key empty", Args: base("--key", empty), Want: "signing key: no PEM block"},
 		{Code: 2, Name: "--log-key FIFO", Args: base("--key", priv, "--log-key", fifo), Want: "not a regular file"},
+		{Code: 2, Name: "--key readable by others", Args: base("--key", exposed), Want: "has mode 0644: a private key file must not be open to group or others; chmod 600"},
+		{Code: 2, Name: "--log-key readable by others", Args: base("--key", priv, "--log-key", exposed), Want: "has mode 0644: a private key file must not be open to group or others; chmod 600"},
+		{Code: 2, Name: "local timestamp authority readable by others", Args: func(t *testing.T, dir string) []string {
+			tsa := filepath.Join(dir, "log.tsa.pem")
+			if err := os.WriteFile(tsa, []byte("not read"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(tsa, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			return base("--key", priv, "--log", filepath.Join(dir, "log"))(t, dir)
+		}, Want: "log.tsa.pem has mode 0640: a private key file must not be open to group or others; chmod 600"},
 		{Code: 2, Name: "--trusted-root FIFO", Args: base("--key", priv, "--trusted-root", fifo), Want: "not a regular file"},
 		{Code: 2, Name: "--tsa-chain FIFO", Args: base("--key", priv, "--tsa", stall+"/tsa", "--tsa-chain", fifo), Want: "not a regular file"},
 		{Code: 2, Name: "--rekor plain http to a public host", Args: base("--key", priv, "--rekor", "http://rekor.example.com"), Want: "refused URL: plain http to non-loopback host"},

@@ -45,7 +45,8 @@
 // Exit codes: 0 released; 1 the bundle did not verify (--trusted-root);
 // 2 bad usage or input (a key, chain or trusted root file that cannot be
 // read, is not a regular file — refused without waiting on it — or is
-// over its limit); 3 a service could not be reached, --timeout ran out,
+// over its limit; on unix, a private key file — --key, --log-key, the
+// local authority's — that group or others may read: chmod 600 it); 3 a service could not be reached, --timeout ran out,
 // or an error release cannot classify (never 0 or 1).
 package main
 
@@ -121,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		dist        = fs.String("dist", "", "the dist folder to release")
 		version     = fs.String("version", "", "the release version, e.g. 1.0.1")
 		out         = fs.String("out", "", "the release folder to write (must not exist)")
-		keyFile     = fs.String("key", "", "the signing key: PKCS#8 PEM, ECDSA P-256 or Ed25519")
+		keyFile     = fs.String("key", "", "the signing key: PKCS#8 PEM, ECDSA P-256 or Ed25519, mode 600")
 		keyless     = fs.Bool("keyless", false, "sign keyless: Fulcio with the GitHub Actions OIDC token")
 		fulcio      = fs.String("fulcio", "https://fulcio.sigstore.dev", "the Fulcio URL for --keyless")
 		rekor       = fs.String("rekor", "", "a Rekor server to log to (default: the local log --log)")

@@ -13,6 +13,10 @@
 // refused before it is read, and one that grows past it while being read
 // fails the read that crosses it.
 //
+// A private key's file is opened with [OpenPrivate] or [ReadPrivateFile],
+// which also refuse it, as ssh does, when its permission bits let group or
+// others at it (see [OpenPrivate]).
+//
 // The errors are [*Error] values carrying the path and what was wrong; the
 // public packages wrap them with their own sentinels (a local file the
 // caller named is bad input).
@@ -43,6 +47,9 @@ const (
 	KindRead
 	// KindBadLimit: the caller gave a limit below 1.
 	KindBadLimit
+	// KindNotPrivate: a private key's file whose permission bits let
+	// group or others read, write or run it ([OpenPrivate]).
+	KindNotPrivate
 )
 
 // Error is the error every function of this package returns.
@@ -50,7 +57,8 @@ type Error struct {
 	// Path is the path as the caller gave it.
 	Path string
 	Kind Kind
-	// Mode is the file's type, for KindNotRegular.
+	// Mode is the file's type, for KindNotRegular; its type and
+	// permission bits, for KindNotPrivate.
 	Mode fs.FileMode
 	// Limit is the size limit, for KindTooLarge.
 	Limit int64
@@ -68,6 +76,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s: size limit %d is not positive", e.Path, e.Limit)
 	case KindRead:
 		return fmt.Sprintf("reading %s: %v", e.Path, e.Err)
+	case KindNotPrivate:
+		return fmt.Sprintf("%s has mode %04o: a private key file must not be open to group or others; chmod 600 %s", e.Path, e.Mode.Perm(), e.Path)
 	}
 	return fmt.Sprintf("opening %s: %v", e.Path, e.Err)
 }
@@ -108,17 +118,34 @@ type File struct {
 // (limit must be at least 1). Anything but a regular file is refused
 // without blocking, and so is a file whose size is over limit.
 func Open(path string, limit int64) (*File, error) {
-	return open(path, limit, os.OpenFile)
+	return open(path, limit, os.OpenFile, false)
+}
+
+// OpenPrivate is [Open] for a file holding a private key: on unix it also
+// refuses the file, with an [*Error] of KindNotPrivate, if its permission
+// bits give group or others any access (mode&0o077 != 0), as ssh refuses
+// such a key. Mode 0600 and 0400 pass. The mode checked is that of the
+// file opened, read from its descriptor (fstat) at the same time as its
+// type and size: there is no separate look at the path that a rename or a
+// symbolic link could swap between check and read, and a symbolic link is
+// judged by the file it leads to.
+//
+// Outside unix (Windows) files have no such permission bits — access is
+// governed by ACLs, and Go reports 0666, or 0444 for a read-only file —
+// so there OpenPrivate checks no more than Open does.
+func OpenPrivate(path string, limit int64) (*File, error) {
+	return open(path, limit, os.OpenFile, true)
 }
 
 // OpenIn is [Open] for the file name inside root: no ".." or symbolic link
 // leads outside it.
 func OpenIn(root *os.Root, name string, limit int64) (*File, error) {
-	return open(name, limit, root.OpenFile)
+	return open(name, limit, root.OpenFile, false)
 }
 
-// open is Open and OpenIn: openFile is os.OpenFile or an os.Root's.
-func open(path string, limit int64, openFile func(string, int, os.FileMode) (*os.File, error)) (*File, error) {
+// open is Open, OpenPrivate and OpenIn: openFile is os.OpenFile or an
+// os.Root's; private refuses a file others may read.
+func open(path string, limit int64, openFile func(string, int, os.FileMode) (*os.File, error), private bool) (*File, error) {
 	if limit < 1 {
 		return nil, &Error{Path: path, Kind: KindBadLimit, Limit: limit}
 	}
@@ -126,11 +153,13 @@ func open(path string, limit int64, openFile func(string, int, os.FileMode) (*os
 	if err != nil {
 		return nil, &Error{Path: path, Kind: KindOpen, Err: err}
 	}
-	return check(f, path, limit)
+	return check(f, path, limit, private)
 }
 
-// check keeps f if it is a regular file within limit, else closes it.
-func check(f *os.File, path string, limit int64) (*File, error) {
+// check keeps f if it is a regular file within limit (and, if private,
+// one only its owner may use), else closes it. Everything it judges comes
+// from one fstat of f.
+func check(f *os.File, path string, limit int64, private bool) (*File, error) {
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -139,6 +168,10 @@ func check(f *os.File, path string, limit int64) (*File, error) {
 	if !st.Mode().IsRegular() {
 		f.Close()
 		return nil, &Error{Path: path, Kind: KindNotRegular, Mode: st.Mode().Type()}
+	}
+	if private && othersMay(st.Mode()) {
+		f.Close()
+		return nil, &Error{Path: path, Kind: KindNotPrivate, Mode: st.Mode()}
 	}
 	if st.Size() > limit {
 		f.Close()
@@ -215,6 +248,18 @@ func (f *File) Close() error { return f.f.Close() }
 // bytes.
 func ReadFile(path string, limit int64) ([]byte, error) {
 	f, err := Open(path, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAll(f)
+}
+
+// ReadPrivateFile is [ReadFile] for a file holding a private key: it
+// opens the file as [OpenPrivate] does, so on unix a file group or others
+// may read is refused before anything is read from it.
+func ReadPrivateFile(path string, limit int64) ([]byte, error) {
+	f, err := OpenPrivate(path, limit)
 	if err != nil {
 		return nil, err
 	}

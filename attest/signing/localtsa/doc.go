@@ -18,7 +18,8 @@
 //
 // [LoadOrCreate] keeps an authority in one file (its key and chain as
 // [Authority.MarshalPEM] writes them), created on first use with mode 0600
-// and read back bounded by [MaxFileSize]:
+// and read back bounded by [MaxFileSize] (on unix, refused as ssh refuses
+// a key if group or others may read it):
 //
 //	a, created, err := localtsa.LoadOrCreate(path, "my log timestamps", time.Now())
 //	url, stop, err := a.Serve(ctx, time.Now) // sign with url

@@ -11,8 +11,9 @@ import (
 )
 
 // ErrInvalid is wrapped by every error that says a file or PEM is not an
-// authority: not a regular file, over [MaxFileSize], not what
-// [Authority.MarshalPEM] writes, or a key and chain that do not match.
+// authority: not a regular file, over [MaxFileSize], readable by group or
+// others (on unix), not what [Authority.MarshalPEM] writes, or a key and
+// chain that do not match.
 var ErrInvalid = selfattest.Beneath(selfattest.ErrBadInput, "localtsa: not a timestamp authority")
 
 // MaxFileSize bounds an authority file: a key and two certificates are a
@@ -25,16 +26,23 @@ const Validity = 10 * 365 * 24 * time.Hour
 // LoadOrCreate returns the authority kept in the file path, or, if there is
 // no such file, makes one named name (valid from a minute before now for
 // [Validity]) and writes it there with mode 0600 (created exclusively: it
-// never replaces a file). created says which happened. The folder must
-// exist.
+// never replaces a file; a umask only takes bits away, so none widens it).
+// created says which happened. The folder must exist.
 //
 // The file is read as [ParsePEM] reads, through a bounded reader that
 // refuses anything but a regular file without waiting on it (a FIFO, a
-// device): those, and a file over [MaxFileSize], wrap [ErrInvalid].
+// device). The file holds the authority's private key, so on unix it is
+// refused, as ssh refuses a key, if group or others may read it (any of
+// the bits 0o077 set, as in 0644 or 0640): the mode judged is the opened
+// file's, so a symbolic link counts for the file it leads to. Windows has
+// no such mode bits; there the file's ACL is the caller's to keep. Those
+// refusals, and a file over [MaxFileSize], wrap [ErrInvalid]; the error
+// names the file and its mode, never the key.
 func LoadOrCreate(path, name string, now time.Time) (a *Authority, created bool, err error) {
-	b, err := localfile.ReadFile(path, MaxFileSize)
+	b, err := localfile.ReadPrivateFile(path, MaxFileSize)
 	switch {
 	case err == nil:
+		defer clear(b)
 		a, err := ParsePEM(b)
 		if err != nil {
 			return nil, false, fmt.Errorf("%s: %w", path, err)
@@ -43,7 +51,7 @@ func LoadOrCreate(path, name string, now time.Time) (a *Authority, created bool,
 	case errors.Is(err, os.ErrNotExist):
 	default:
 		var le *localfile.Error
-		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge) {
+		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge || le.Kind == localfile.KindNotPrivate) {
 			return nil, false, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		return nil, false, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,10 +37,6 @@ func TestLoadOrCreate(t *testing.T) {
 
 func TestLoadOrCreateRefuses(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	big := filepath.Join(dir, "big.pem")
 	if err := os.WriteFile(big, bytes.Repeat([]byte("A"), localtsa.MaxFileSize+1), 0o600); err != nil {
 		t.Fatal(err)
@@ -55,13 +50,12 @@ func TestLoadOrCreateRefuses(t *testing.T) {
 	if err := os.WriteFile(garbage, []byte("not pem"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct{ name, path string }{
-		{"a FIFO", fifo},
+	for _, tt := range append([]fileCase{
 		{"a directory", dir},
 		{"over MaxFileSize", big},
 		{"an Ed25519 key", wrongKey},
 		{"not PEM", garbage},
-	} {
+	}, fifoCases(t, dir)...) {
 		t.Run(tt.name, func(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { _, _, err := localtsa.LoadOrCreate(tt.path, "x", time.Now()); done <- err }()

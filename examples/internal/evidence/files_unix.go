@@ -28,3 +28,7 @@ func clearNonblock(f *os.File) error {
 	}
 	return serr
 }
+
+// othersMay says whether m's permission bits give group or others any
+// access: a private key file's must not, as ssh wants of a key.
+func othersMay(m os.FileMode) bool { return m.Perm()&0o077 != 0 }

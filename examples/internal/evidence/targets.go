@@ -103,13 +103,16 @@ func loadMemoryKey(p string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: Ed25519 key %s: mode %v: readable by others; chmod 600", anchor.ErrBadInput, p, st.Mode().Perm())
+	// The mode of the file opened (fstat), not of the path: nothing can be
+	// swapped in between the check and the read.
+	if othersMay(st.Mode()) {
+		return nil, fmt.Errorf("%w: Ed25519 key %s has mode %04o: a private key file must not be open to group or others; chmod 600 %s", anchor.ErrBadInput, p, st.Mode().Perm(), p)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("%w: Ed25519 key %s: %w", anchor.ErrBadInput, p, err)
 	}
+	defer clear(data)
 	b, _ := pem.Decode(data)
 	if b == nil || b.Type != "PRIVATE KEY" {
 		return nil, fmt.Errorf("%w: Ed25519 key %s: not a PEM PRIVATE KEY", anchor.ErrBadInput, p)

@@ -1,0 +1,154 @@
+//go:build unix
+
+package tlog_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ats-run/selfattest/anchor/tlog"
+)
+
+// keyCopy writes key to dir/name and sets its mode exactly (chmod: the
+// umask plays no part).
+func keyCopy(t *testing.T, dir, name string, key []byte, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wantExposed checks err refuses the key file path at mode as a
+// *ConfigError that names the file, its mode and chmod 600, and never
+// quotes the key.
+func wantExposed(t *testing.T, err error, path string, mode os.FileMode, key []byte) {
+	t.Helper()
+	var ce *tlog.ConfigError
+	if !errors.Is(err, tlog.ErrConfig) || !errors.As(err, &ce) {
+		t.Fatalf("err = %v; want a *ConfigError wrapping ErrConfig", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{path, fmt.Sprintf("%04o", mode), "chmod 600"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	k := strings.TrimSpace(string(key))
+	if strings.Contains(msg, k[strings.LastIndex(k, "+")+1:]) {
+		t.Errorf("error %q quotes the key", msg)
+	}
+}
+
+// TestLoadOrCreateKeyPermissions: a key file group or others may read
+// (0644, 0640) is refused, and left as it is; 0600 and 0400 are read.
+func TestLoadOrCreateKeyPermissions(t *testing.T) {
+	const origin = "keyfile.selfattest.test"
+	dir := t.TempDir()
+	want, _, err := tlog.LoadOrCreateKey(filepath.Join(dir, "log.key"), origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(dir, "log.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []os.FileMode{0o644, 0o640} {
+		p := keyCopy(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
+		k, created, err := tlog.LoadOrCreateKey(p, origin)
+		if k != nil || created {
+			t.Errorf("mode %04o: got a key (created %v)", mode, created)
+		}
+		wantExposed(t, err, p, mode, key)
+		if b, _ := os.ReadFile(p); string(b) != string(key) {
+			t.Errorf("mode %04o: the refused file was changed", mode)
+		}
+	}
+	for _, mode := range []os.FileMode{0o600, 0o400} {
+		p := keyCopy(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
+		k, created, err := tlog.LoadOrCreateKey(p, origin)
+		if err != nil || created || !want.Equal(k) {
+			t.Errorf("mode %04o: created %v, same key %v, %v; want the key read", mode, created, want.Equal(k), err)
+		}
+	}
+}
+
+// TestLoadOrCreateKeyOpenedFileMode: the mode judged is the file's the
+// path leads to, as opened: a symbolic link (itself 0777) to a 0600 key is
+// read, one to a 0644 key refused; a FIFO is refused, at 0644 as at 0600,
+// without waiting on it.
+func TestLoadOrCreateKeyOpenedFileMode(t *testing.T) {
+	const origin = "keyfile.selfattest.test"
+	dir := t.TempDir()
+	want, _, err := tlog.LoadOrCreateKey(filepath.Join(dir, "log.key"), origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(dir, "log.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := func(name, target string) string {
+		l := filepath.Join(dir, name)
+		if err := os.Symlink(target, l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	ok := link("ok.link", keyCopy(t, dir, "private", key, 0o600))
+	if k, _, err := tlog.LoadOrCreateKey(ok, origin); err != nil || !want.Equal(k) {
+		t.Errorf("link to a 0600 key: %v", err)
+	}
+	bad := link("bad.link", keyCopy(t, dir, "exposed", key, 0o644))
+	_, _, err = tlog.LoadOrCreateKey(bad, origin)
+	wantExposed(t, err, bad, 0o644, key)
+
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := tlog.LoadOrCreateKey(fifo, origin); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, tlog.ErrConfig) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("FIFO: err = %v; want ErrConfig, not a regular file", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadOrCreateKey blocked on a FIFO")
+	}
+}
+
+// TestLoadOrCreateKeyUmask: the key file made is 0600 even under umask 0
+// (the mode asked for is 0600; a umask only takes bits away).
+func TestLoadOrCreateKeyUmask(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	p := filepath.Join(t.TempDir(), "log.key")
+	if _, created, err := tlog.LoadOrCreateKey(p, "umask.selfattest.test"); err != nil || !created {
+		t.Fatalf("created %v, %v", created, err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %04o under umask 0; want 0600", fi.Mode().Perm())
+	}
+	if _, created, err := tlog.LoadOrCreateKey(p, "umask.selfattest.test"); err != nil || created {
+		t.Fatalf("second use: created %v, %v", created, err)
+	}
+}

@@ -1,0 +1,141 @@
+//go:build unix
+
+package localfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const secret = "not-a-real-key-but-secret"
+
+// writeMode writes secret to dir/name and sets its mode exactly (chmod,
+// so the umask plays no part).
+func writeMode(t *testing.T, dir, name string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wantNotPrivate checks err is a KindNotPrivate refusal of path at mode
+// that names the file, its mode and the fix, and never the contents.
+func wantNotPrivate(t *testing.T, err error, path string, mode os.FileMode) {
+	t.Helper()
+	wantKind(t, err, KindNotPrivate)
+	e := err.(*Error)
+	if e.Mode.Perm() != mode || e.Path != path {
+		t.Errorf("Error{Path: %q, Mode: %v}; want %q, %v", e.Path, e.Mode.Perm(), path, mode)
+	}
+	msg := err.Error()
+	for _, want := range []string{path, modeOctal(mode), "chmod 600"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, secret) {
+		t.Errorf("error %q quotes the file's contents", msg)
+	}
+}
+
+func modeOctal(m os.FileMode) string {
+	const digits = "01234567"
+	p := uint32(m.Perm())
+	return string([]byte{'0', digits[p>>6&7], digits[p>>3&7], digits[p&7]})
+}
+
+// TestOpenPrivateModes: a file any group or other permission bit is set on
+// is refused; 0600, 0400 and 0700 are read. Open itself takes them all.
+func TestOpenPrivateModes(t *testing.T) {
+	dir := t.TempDir()
+	for _, mode := range []os.FileMode{0o600, 0o400, 0o700} {
+		p := writeMode(t, dir, "ok"+modeOctal(mode), mode)
+		if b, err := ReadPrivateFile(p, 1<<10); err != nil || string(b) != secret {
+			t.Errorf("mode %s: ReadPrivateFile = %q, %v; want the contents", modeOctal(mode), b, err)
+		}
+	}
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604, 0o620, 0o602, 0o610, 0o601, 0o666, 0o440} {
+		p := writeMode(t, dir, "bad"+modeOctal(mode), mode)
+		b, err := ReadPrivateFile(p, 1<<10)
+		if b != nil {
+			t.Errorf("mode %s: read %q", modeOctal(mode), b)
+		}
+		wantNotPrivate(t, err, p, mode)
+		if f, err := OpenPrivate(p, 1<<10); f != nil {
+			f.Close()
+			t.Errorf("mode %s: OpenPrivate returned a file (%v)", modeOctal(mode), err)
+		}
+		if mode&0o400 != 0 {
+			if b, err := ReadFile(p, 1<<10); err != nil || string(b) != secret {
+				t.Errorf("mode %s: ReadFile (not private) = %q, %v; want the contents", modeOctal(mode), b, err)
+			}
+		}
+	}
+}
+
+// TestPrivateChecksOpenedFile: the mode judged is the opened file's, read
+// from its descriptor: a file swapped in at the path after the open
+// changes nothing, either way.
+func TestPrivateChecksOpenedFile(t *testing.T) {
+	dir := t.TempDir()
+	p := writeMode(t, dir, "key", 0o644)
+	f, err := os.OpenFile(p, openFlags, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(writeMode(t, dir, "private", 0o600), p); err != nil {
+		t.Fatal(err)
+	}
+	_, err = check(f, p, 1<<10, true)
+	wantNotPrivate(t, err, p, 0o644)
+
+	f, err = os.OpenFile(p, openFlags, 0) // the 0600 file now
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(writeMode(t, dir, "exposed", 0o644), p); err != nil {
+		t.Fatal(err)
+	}
+	lf, err := check(f, p, 1<<10, true)
+	if err != nil {
+		t.Fatalf("the opened 0600 file was refused after a 0644 one replaced its path: %v", err)
+	}
+	lf.Close()
+}
+
+// TestPrivateSymlinkAndFIFO: a symbolic link (itself 0777) is judged by
+// the file it leads to; a FIFO is refused as not a regular file, at once,
+// whatever its mode.
+func TestPrivateSymlinkAndFIFO(t *testing.T) {
+	dir := t.TempDir()
+	link := func(name, target string) string {
+		l := filepath.Join(dir, name)
+		if err := os.Symlink(target, l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	ok := link("to-private", writeMode(t, dir, "private", 0o600))
+	if b, err := ReadPrivateFile(ok, 1<<10); err != nil || string(b) != secret {
+		t.Errorf("link to a 0600 file: %q, %v; want the contents", b, err)
+	}
+	bad := link("to-exposed", writeMode(t, dir, "exposed", 0o644))
+	_, err := ReadPrivateFile(bad, 1<<10)
+	wantNotPrivate(t, err, bad, 0o644)
+
+	for _, mode := range []os.FileMode{0o600, 0o644} {
+		fifo := mkfifo(t, dir, "fifo"+modeOctal(mode))
+		if err := os.Chmod(fifo, mode); err != nil {
+			t.Fatal(err)
+		}
+		err := within(t, func() error { _, err := ReadPrivateFile(fifo, 1<<10); return err })
+		wantKind(t, err, KindNotRegular)
+	}
+}
