@@ -96,8 +96,8 @@ func (e *RPCError) Error() string {
 func (e *RPCError) Unwrap() error { return ErrCouldNotCheck }
 
 // DagImport sends a CAR (read from car) to the node, which stores its
-// blocks and pins its root; it returns the root the node reports, which
-// must be want.
+// blocks and pins its root; it returns nil once the node reports want
+// pinned.
 //
 // The errors tell whose failure it was. When reading car fails, the
 // import breaks off and DagImport returns car's error as it is when it is
