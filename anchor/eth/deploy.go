@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -27,6 +26,12 @@ import (
 // 500,000 here. A node that does not answer, or ctx done before the
 // receipt, is [anchor.ErrCouldNotCheck]: the transaction may still be
 // mined, at the address crypto.CreateAddress(from, nonce) (in the error).
+// A deployment the chain has settled is not could-not-check: one mined
+// and reverted (receipt status 0, e.g. out of gas), or one after which the
+// new address holds code other than [ContractRuntime], is a [*RejectError]
+// wrapping [anchor.ErrAnchor], as [Anchorer.Check] reports a reverted
+// anchor failed: no Anchor contract is at the address, and deploying again
+// uses the next nonce, so another address.
 func DeployContract(ctx context.Context, client EventClient, key *ecdsa.PrivateKey, chainID uint64, opts Options) (common.Address, error) {
 	if client == nil || key == nil {
 		return common.Address{}, &anchor.FormatError{Field: "eth.DeployContract", Reason: "nil client or key"}
@@ -84,16 +89,21 @@ func DeployContract(ctx context.Context, client EventClient, key *ecdsa.PrivateK
 		return common.Address{}, couldNotCheck(fmt.Sprintf("deployment %s of %s", tx.Hash().Hex(), addr.Hex()), err)
 	}
 	if rcpt.Status != types.ReceiptStatusSuccessful {
-		return common.Address{}, couldNotCheck("deployment "+tx.Hash().Hex(), errors.New("reverted (receipt status 0)"))
+		return common.Address{}, reject("deployment "+tx.Hash().Hex()+" of "+addr.Hex()+" reverted: receipt status", "1", "0", nil)
 	}
 	got, err := client.CodeAt(ctx, addr, rcpt.BlockNumber)
 	if err != nil {
 		return common.Address{}, couldNotCheck("contract code", err)
 	}
 	if !bytes.Equal(got, ContractRuntime()) {
-		return common.Address{}, couldNotCheck("deployment "+tx.Hash().Hex(), fmt.Errorf("the code at %s is %d bytes, not the Anchor runtime", addr.Hex(), len(got)))
+		return common.Address{}, reject("deployment "+tx.Hash().Hex()+": the code at "+addr.Hex(), describeCode(ContractRuntime()), describeCode(got), nil)
 	}
 	return addr, nil
+}
+
+// describeCode names code in an error: its length and keccak256.
+func describeCode(code []byte) string {
+	return fmt.Sprintf("%d bytes, keccak256 %x", len(code), crypto.Keccak256(code))
 }
 
 // waitReceipt polls the receipt of txHash, every 50 ms at first and at

@@ -12,7 +12,8 @@ func badInput(field, reason string) error {
 }
 
 // A RejectError reports an entry of kind "eth" that does not anchor the
-// root: Check names what was compared, Expected and Got the two values.
+// root, or a deployment the chain failed ([DeployContract]): Check names
+// what was compared, Expected and Got the two values.
 type RejectError struct {
 	Check    string
 	Expected string

@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/ats-run/selfattest"
 )
 
 // maxRPCAnswer bounds an answer of the Kubo RPC API read into memory.
@@ -93,15 +96,26 @@ func (e *RPCError) Error() string {
 func (e *RPCError) Unwrap() error { return ErrCouldNotCheck }
 
 // DagImport sends a CAR (read from car) to the node, which stores its
-// blocks and pins its root; it returns the root the node reports, which
-// must be want.
+// blocks and pins its root; it returns nil once the node reports want
+// pinned.
+//
+// The errors tell whose failure it was. When reading car fails, the
+// import breaks off and DagImport returns car's error as it is when it is
+// of one of the three classes (selfattest.ErrRejected, ErrBadInput,
+// ErrCouldNotCheck: an [ErrBlockHash] of the archive, an anchor.ErrAnchor,
+// stays a rejection, never could-not-check as well), or beneath
+// [ErrCouldNotCheck] when it is of none. When the node or the connection to it fails (an
+// HTTP error, [RPCError], no answer, an answer that does not say want is
+// pinned), the error is [ErrCouldNotCheck] alone: the node's failure
+// says nothing of the content. A bad [Kubo.URL] is [ErrBadInput].
 func (k *Kubo) DagImport(ctx context.Context, car io.Reader, want cid.Cid) error {
+	src := &carSource{r: car}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
 		part, err := mw.CreateFormFile("file", "archive.car")
 		if err == nil {
-			_, err = io.Copy(part, car)
+			_, err = io.Copy(part, src)
 		}
 		if err == nil {
 			err = mw.Close()
@@ -110,6 +124,15 @@ func (k *Kubo) DagImport(ctx context.Context, car io.Reader, want cid.Cid) error
 	}()
 	data, err := k.post(ctx, "dag/import", url.Values{"pin-roots": {"true"}}, pr, mw.FormDataContentType())
 	pr.Close()
+	// A failure of car, recorded before it reached the request, is what
+	// broke the import off, whatever the transport or the node made of
+	// the truncated upload.
+	if rerr := src.failure(); rerr != nil {
+		if errors.Is(rerr, selfattest.ErrRejected) || errors.Is(rerr, selfattest.ErrBadInput) || errors.Is(rerr, selfattest.ErrCouldNotCheck) {
+			return rerr
+		}
+		return couldNotCheck("Kubo dag/import: reading the CAR", rerr)
+	}
 	if err != nil {
 		return err
 	}
@@ -199,4 +222,32 @@ func (k *Kubo) Publish(ctx context.Context, s *Store, root cid.Cid, lim Limits) 
 		return err
 	}
 	return eerr
+}
+
+// A carSource reads the CAR DagImport uploads and records the first
+// error reading it returns (io.EOF aside), so that DagImport can tell a
+// failure of the CAR from one of the node or the transport. The error is
+// recorded before Read returns it, so before it can end the upload.
+type carSource struct {
+	r   io.Reader
+	mu  sync.Mutex
+	err error
+}
+
+func (c *carSource) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF { // io.Copy ends cleanly on io.EOF itself only
+		c.mu.Lock()
+		if c.err == nil {
+			c.err = err
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *carSource) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }

@@ -80,10 +80,12 @@ func (e env) demo(ctx context.Context, args []string) int {
 	return selfattest.ExitVerified
 }
 
-// errDemo marks a demo step whose Outcome was not the one expected. It
-// wraps no sentinel of its own, so the demo exits 3 (never 0 or 1) when
-// its story does not hold.
-var errDemo = errors.New("the demo's expectation failed")
+// errDemo marks a demo step whose Outcome was not the one expected. It is
+// beneath anchor.ErrCouldNotCheck, so the demo exits 3 (never 0 or 1) when
+// its story does not hold, by the error's class. The step's own error is
+// quoted (%v), not wrapped: a step expected to be rejected that is not, or
+// one expected to verify that is rejected, is no rejection by the demo.
+var errDemo = selfattest.Beneath(anchor.ErrCouldNotCheck, "the demo's expectation failed")
 
 // runDemo runs the whole flow in dir and tells it through say: add
 // generated files, anchor them at an in-process chain and the memory

@@ -236,7 +236,8 @@
 //
 //	0  done; verify: verified
 //	1  rejected: the evidence is not the item, the receipt's proof or an
-//	   anchor entry is false
+//	   anchor entry is false; deploy-contract: the chain failed the
+//	   deployment (reverted, or other code at the new address)
 //	2  bad usage or unusable input: an unknown flag, a file that is not a
 //	   regular file or is over --max-size, a malformed receipt or key, a
 //	   private key file group or others may read (on unix: chmod 600 it),

@@ -206,7 +206,10 @@ func TestExitMatrix(t *testing.T) {
 			c.StartMining(t)
 			return []string{"deploy-contract", "--eth-rpc", c.URL, "--chain-id", "1337", "--eth-key-file", c.KeyFile}
 		}, Want: "the Anchor contract is at 0x"},
-		{Cmd: "deploy-contract", Code: 1, Name: "never", Impossible: "deploy-contract sends a transaction and waits for its block: it checks no claim that could be false; a node on another chain is bad input (2), a deployment that reverts or a node that does not answer could not check (3)"},
+		{Cmd: "deploy-contract", Code: 1, Name: "the deployment reverts (a node under-estimating its gas)", Args: func(t *testing.T, dir string) []string {
+			url, keyFile := gasShortNode(t, dir)
+			return []string{"deploy-contract", "--eth-rpc", url, "--chain-id", "1337", "--eth-key-file", keyFile}
+		}, Want: "reverted: receipt status (expected 1, got 0)"},
 		{Cmd: "deploy-contract", Code: 2, Name: "no key", Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337"), Want: "sending to an eth chain (anchor, bump, deploy-contract) needs a key"},
 		{Cmd: "deploy-contract", Code: 3, Name: "node not there", Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337", "--eth-key-file", unfunded), Want: "connection refused"},
 

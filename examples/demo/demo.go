@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"embed"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -60,8 +59,11 @@ const (
 	demoLogOrigin = "log.demo.selfattest.invalid"
 )
 
-// errStory marks a step that did not end as the story says.
-var errStory = errors.New("the demo's story did not hold")
+// errStory marks a step that did not end as the story says. It is beneath
+// selfattest.ErrCouldNotCheck: a story that does not hold is no rejection
+// of anything, and selfattest.ExitCode maps it to 3 by its class, not as
+// an error that wraps no sentinel.
+var errStory = selfattest.Beneath(selfattest.ErrCouldNotCheck, "the demo's story did not hold")
 
 // story runs the demo in dir and tells it on stdout.
 func (e env) story(ctx context.Context, dir string) error {
