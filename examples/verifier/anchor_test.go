@@ -89,7 +89,8 @@ func exampleRun(t *testing.T, name string, args ...string) result {
 }
 
 // TestVerifyAnchor: a release that verifies, its evidence anchored at a
-// local log and a chain served on 127.0.0.1. The report is written, the
+// local log, a chain served on 127.0.0.1 and a Kubo node, and (ipfs being
+// a target) archived by default, the archive's CAR anchored with it. The report is written, the
 // eth anchor is pending (no block yet), verify exits 0 and says how to
 // complete it; archivist upgrade does, and every receipt then verifies
 // offline with package anchor and with archivist verify. A release
@@ -100,7 +101,7 @@ func TestVerifyAnchor(t *testing.T) {
 	chain := evidencetest.NewHTTPChain(t, f.work)
 	targetFlags := []string{"--eth-rpc", chain.URL, "--chain-id", "1337", "--sink", anchorSink, "--final-depth", "3",
 		"--kubo-api", node.APIURL, "--ipfs-gateway", node.GatewayURL}
-	args := f.args(append([]string{"--anchor", "tlog,eth,ipfs", "--archive", "--eth-key-file", chain.KeyFile}, targetFlags...)...)
+	args := f.args(append([]string{"--anchor", "tlog,eth,ipfs", "--eth-key-file", chain.KeyFile}, targetFlags...)...)
 	r := verifier(t, nil, args...)
 	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	expectCode(t, r, 0)
@@ -170,6 +171,22 @@ func TestVerifyAnchor(t *testing.T) {
 	expectCode(t, r, 1)
 	mustContain(t, "stdout", r.stdout, "❌ VERIFICATION FAILED", "7 receipt(s) written to", "✅ evidence anchored")
 	readReport(t, filepath.Join(f.work, "report.json"), report.StatusFail)
+
+	// With ipfs among the targets the evidence was archived by default;
+	// --no-archive anchors it without an archive.
+	cars, _ = filepath.Glob(filepath.Join(f.work, "archivist.journal.archives", "*.car"))
+	if len(cars) != 2 {
+		t.Fatalf("archives after the second run: %v", cars)
+	}
+	r = verifier(t, nil, append(args, "--no-archive")...)
+	expectCode(t, r, 1)
+	mustContain(t, "stdout", r.stdout, "✅ evidence anchored")
+	if strings.Contains(r.stdout, "archive ") {
+		t.Errorf("--no-archive archived:\n%s", r.stdout)
+	}
+	if again, _ := filepath.Glob(filepath.Join(f.work, "archivist.journal.archives", "*.car")); len(again) != 2 {
+		t.Errorf("--no-archive wrote a CAR: %v", again)
+	}
 }
 
 // TestVerifyAnchorFails: what --anchor cannot do. A command line or a

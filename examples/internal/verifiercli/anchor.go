@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ats-run/selfattest"
@@ -24,11 +25,23 @@ import (
 
 // anchorFlags are verify's --anchor flags.
 type anchorFlags struct {
-	targets  evidence.TargetFlags
-	journal  string
-	receipts string
-	archive  bool
-	store    string
+	targets   evidence.TargetFlags
+	journal   string
+	receipts  string
+	archive   bool
+	noArchive bool
+	store     string
+}
+
+// archiving says whether the evidence is archived: with --archive, or by
+// default when ipfs is among the targets (as archivist anchor does), unless
+// --no-archive.
+func (a *anchorFlags) archiving() bool {
+	if a.noArchive {
+		return false
+	}
+	kinds, _ := evidence.ParseTargets(a.targets.To) // checked by OpenTargets
+	return a.archive || slices.Contains(kinds, "ipfs")
 }
 
 func (a *anchorFlags) register(fs *flag.FlagSet) {
@@ -36,7 +49,8 @@ func (a *anchorFlags) register(fs *flag.FlagSet) {
 	a.targets.Register(fs, true)
 	evidence.RegisterJournal(fs, &a.journal, "--anchor: the archivist's journal `file` the evidence is recorded in (a bbolt database, created on first use)")
 	fs.StringVar(&a.receipts, "receipts", "", "--anchor: write the receipts into `DIR` (default: receipts, beside the journal)")
-	fs.BoolVar(&a.archive, "archive", false, "--anchor: also archive the evidence as one IPFS folder and record its CAR (F.archives/<CID>.car) beside it, as archivist add --archive; with --kubo-api, publish it there and pin it")
+	fs.BoolVar(&a.archive, "archive", false, "--anchor: also archive the evidence as one IPFS folder and record its CAR (F.archives/<CID>.car) beside it, as archivist add --archive; with --kubo-api, publish it there and pin it (the default when ipfs is among the targets)")
+	fs.BoolVar(&a.noArchive, "no-archive", false, "--anchor: do not archive the evidence, even with ipfs among the targets")
 	fs.StringVar(&a.store, "store", "", "--archive: the block store `folder` (default: F.ipfs beside the journal)")
 }
 
@@ -143,7 +157,7 @@ func (e env) keepEvidence(ctx context.Context, k *keeper, rf reportFlags, vf *ve
 		check = append(check, t)
 	}
 	kept, err := evidence.Keep(ctx, k.journal, k.flags.journal, files, k.targets.List, evidence.KeepOptions{
-		Archive: k.flags.archive,
+		Archive: k.flags.archiving(),
 		Store:   k.flags.store,
 		Out:     k.flags.receipts,
 		Check:   check,

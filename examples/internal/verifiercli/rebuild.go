@@ -26,7 +26,8 @@ const verifyUsage = `--source DIR --build CMD --artifact PATH (--url URL | --pag
         --bundle FILE|URL (--certificate-identity SAN --certificate-oidc-issuer URL | --key PEM)
         [--signed PATH] [--source-date-epoch N] [--trusted-root FILE] [--confirm-tiles LOG[=URL]]
         [--confirm-rekor-v1 LOG[=URL]] [--report FILE] [--summary FILE] [--timeout D]
-        [--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR] [--archive [--store DIR]]]
+        [--anchor TARGET[,...] [target flags] [--journal F] [--receipts DIR]
+         [--archive | --no-archive] [--store DIR]]
 
 Rebuilds a release from its source and checks the live artifact against the
 rebuild, and the rebuild against the release's Sigstore bundle:
@@ -51,7 +52,8 @@ rebuild, and the rebuild against the release's Sigstore bundle:
     (tlog: --tlog-dir; eth: --eth-rpc, --chain-id, --sink, --eth-key-file or
     --eth-key-env; ipfs: --kubo-api; ...), and each gets a receipt in
     --receipts (default: receipts beside the journal) that archivist verify
-    checks. --archive also records an IPFS archive of them (its CAR).
+    checks. --archive also records an IPFS archive of them (its CAR), as
+    it does by default when ipfs is among the targets (--no-archive: not).
 
 Exit 0 verified; 1 a row failed (a digest, a subresource, the bundle, a log);
 2 bad usage, a build that fails or makes no --artifact (its last lines are
