@@ -146,12 +146,13 @@ var ErrChangedSinceAdd = selfattest.Beneath(anchor.ErrBadInput, "a file changed 
 // files add noted for the items not in a batch yet (see NotePendingFiles),
 // each copied into a private folder under its evidence name and measured
 // there: a file that is not its item as the journal recorded it (other
-// bytes, gone) fails it with ErrChangedSinceAdd and nothing is recorded. Then it
-// records the archive's CAR (F.archives/<CID>.car) as one more item, so
-// that the next seal puts the files and their archive in one batch. It
-// returns nil when there is nothing to archive. skipped lists the items
-// whose names cannot be a path in a folder (they climb out with ..):
-// they are anchored, not archived.
+// bytes, gone) fails it with ErrChangedSinceAdd and nothing is recorded.
+// Then it records the archive's CAR (F.archives/<CID>.car) as one more
+// item, so that the next seal puts the files and their archive in one
+// batch. It returns nil when there is nothing to archive. skipped lists
+// the items whose names cannot be a path in a folder (they climb out with
+// ..): they are anchored, not archived; so is an item whose line in
+// F.files a crash lost (add died between recording it and noting it).
 //
 // Run again after a crash, it makes the same archive and records the same
 // CAR, which the journal gives its earlier item back for.
