@@ -8,26 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ats-run/selfattest/anchor/tlog"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
-
-// keyCopy writes key to dir/name and sets its mode exactly (chmod: the
-// umask plays no part).
-func keyCopy(t *testing.T, dir, name string, key []byte, mode os.FileMode) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // wantExposed checks err refuses the key file path at mode as a
 // *ConfigError that names the file, its mode and chmod 600, and never
@@ -38,16 +24,8 @@ func wantExposed(t *testing.T, err error, path string, mode os.FileMode, key []b
 	if !errors.Is(err, tlog.ErrConfig) || !errors.As(err, &ce) {
 		t.Fatalf("err = %v; want a *ConfigError wrapping ErrConfig", err)
 	}
-	msg := err.Error()
-	for _, want := range []string{path, fmt.Sprintf("%04o", mode), "chmod 600"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q does not say %q", msg, want)
-		}
-	}
 	k := strings.TrimSpace(string(key))
-	if strings.Contains(msg, k[strings.LastIndex(k, "+")+1:]) {
-		t.Errorf("error %q quotes the key", msg)
-	}
+	localfiletest.WantRefusal(t, err, path, mode, k[strings.LastIndex(k, "+")+1:])
 }
 
 // TestLoadOrCreateKeyPermissions: a key file group or others may read
@@ -64,7 +42,7 @@ func TestLoadOrCreateKeyPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, mode := range []os.FileMode{0o644, 0o640} {
-		p := keyCopy(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
+		p := localfiletest.ExactMode(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
 		k, created, err := tlog.LoadOrCreateKey(p, origin)
 		if k != nil || created {
 			t.Errorf("mode %04o: got a key (created %v)", mode, created)
@@ -75,7 +53,7 @@ func TestLoadOrCreateKeyPermissions(t *testing.T) {
 		}
 	}
 	for _, mode := range []os.FileMode{0o600, 0o400} {
-		p := keyCopy(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
+		p := localfiletest.ExactMode(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
 		k, created, err := tlog.LoadOrCreateKey(p, origin)
 		if err != nil || created || !want.Equal(k) {
 			t.Errorf("mode %04o: created %v, same key %v, %v; want the key read", mode, created, want.Equal(k), err)
@@ -98,56 +76,30 @@ func TestLoadOrCreateKeyOpenedFileMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := func(name, target string) string {
-		l := filepath.Join(dir, name)
-		if err := os.Symlink(target, l); err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	ok := link("ok.link", keyCopy(t, dir, "private", key, 0o600))
+	ok := localfiletest.Symlink(t, dir, "ok.link", localfiletest.ExactMode(t, dir, "private", key, 0o600))
 	if k, _, err := tlog.LoadOrCreateKey(ok, origin); err != nil || !want.Equal(k) {
 		t.Errorf("link to a 0600 key: %v", err)
 	}
-	bad := link("bad.link", keyCopy(t, dir, "exposed", key, 0o644))
+	bad := localfiletest.Symlink(t, dir, "bad.link", localfiletest.ExactMode(t, dir, "exposed", key, 0o644))
 	_, _, err = tlog.LoadOrCreateKey(bad, origin)
 	wantExposed(t, err, bad, 0o644, key)
 
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { _, _, err := tlog.LoadOrCreateKey(fifo, origin); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, tlog.ErrConfig) || !strings.Contains(err.Error(), "not a regular file") {
-			t.Fatalf("FIFO: err = %v; want ErrConfig, not a regular file", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("LoadOrCreateKey blocked on a FIFO")
+	fifo := localfiletest.Mkfifo(t, dir, "fifo", 0o644)
+	err = localfiletest.Within(t, 10*time.Second, func() error { _, _, err := tlog.LoadOrCreateKey(fifo, origin); return err })
+	if !errors.Is(err, tlog.ErrConfig) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("FIFO: err = %v; want ErrConfig, not a regular file", err)
 	}
 }
 
 // TestLoadOrCreateKeyUmask: the key file made is 0600 even under umask 0
 // (the mode asked for is 0600; a umask only takes bits away).
 func TestLoadOrCreateKeyUmask(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
+	localfiletest.Umask0(t)
 	p := filepath.Join(t.TempDir(), "log.key")
 	if _, created, err := tlog.LoadOrCreateKey(p, "umask.selfattest.test"); err != nil || !created {
 		t.Fatalf("created %v, %v", created, err)
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %04o under umask 0; want 0600", fi.Mode().Perm())
-	}
+	localfiletest.WantPerm(t, p, 0o600)
 	if _, created, err := tlog.LoadOrCreateKey(p, "umask.selfattest.test"); err != nil || created {
 		t.Fatalf("second use: created %v, %v", created, err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 func TestReadKey(t *testing.T) {
@@ -48,15 +49,15 @@ func TestReadKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range append([]fileCase{
-		{"a directory", dir},
-		{"missing", filepath.Join(dir, "missing")},
-		{"over MaxKeyFileSize", write("big", bytes.Repeat([]byte("A"), signing.MaxKeyFileSize+1))},
-		{"an RSA key", write("rsa.pem", pkcs8(rk))},
-	}, fifoCases(t, dir)...) {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range append([]localfiletest.Case{
+		{Name: "a directory", Path: dir},
+		{Name: "missing", Path: filepath.Join(dir, "missing")},
+		{Name: "over MaxKeyFileSize", Path: write("big", bytes.Repeat([]byte("A"), signing.MaxKeyFileSize+1))},
+		{Name: "an RSA key", Path: write("rsa.pem", pkcs8(rk))},
+	}, localfiletest.FIFOCases(t, dir)...) {
+		t.Run(tt.Name, func(t *testing.T) {
 			done := make(chan error, 1)
-			go func() { _, err := signing.ReadKey(tt.path); done <- err }()
+			go func() { _, err := signing.ReadKey(tt.Path); done <- err }()
 			select {
 			case err := <-done:
 				if !errors.Is(err, attest.ErrBadInput) {

@@ -4,9 +4,9 @@ package localfile
 
 import (
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 const secret = "not-a-real-key-but-secret"
@@ -15,14 +15,7 @@ const secret = "not-a-real-key-but-secret"
 // so the umask plays no part).
 func writeMode(t *testing.T, dir, name string, mode os.FileMode) string {
 	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(secret), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return localfiletest.ExactMode(t, dir, name, []byte(secret), mode)
 }
 
 // wantNotPrivate checks err is a KindNotPrivate refusal of path at mode
@@ -34,15 +27,7 @@ func wantNotPrivate(t *testing.T, err error, path string, mode os.FileMode) {
 	if e.Mode.Perm() != mode || e.Path != path {
 		t.Errorf("Error{Path: %q, Mode: %v}; want %q, %v", e.Path, e.Mode.Perm(), path, mode)
 	}
-	msg := err.Error()
-	for _, want := range []string{path, modeOctal(mode), "chmod 600"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q does not say %q", msg, want)
-		}
-	}
-	if strings.Contains(msg, secret) {
-		t.Errorf("error %q quotes the file's contents", msg)
-	}
+	localfiletest.WantRefusal(t, err, path, mode, secret)
 }
 
 func modeOctal(m os.FileMode) string {
@@ -115,26 +100,16 @@ func TestPrivateChecksOpenedFile(t *testing.T) {
 // whatever its mode.
 func TestPrivateSymlinkAndFIFO(t *testing.T) {
 	dir := t.TempDir()
-	link := func(name, target string) string {
-		l := filepath.Join(dir, name)
-		if err := os.Symlink(target, l); err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	ok := link("to-private", writeMode(t, dir, "private", 0o600))
+	ok := localfiletest.Symlink(t, dir, "to-private", writeMode(t, dir, "private", 0o600))
 	if b, err := ReadPrivateFile(ok, 1<<10); err != nil || string(b) != secret {
 		t.Errorf("link to a 0600 file: %q, %v; want the contents", b, err)
 	}
-	bad := link("to-exposed", writeMode(t, dir, "exposed", 0o644))
+	bad := localfiletest.Symlink(t, dir, "to-exposed", writeMode(t, dir, "exposed", 0o644))
 	_, err := ReadPrivateFile(bad, 1<<10)
 	wantNotPrivate(t, err, bad, 0o644)
 
 	for _, mode := range []os.FileMode{0o600, 0o644} {
-		fifo := mkfifo(t, dir, "fifo"+modeOctal(mode))
-		if err := os.Chmod(fifo, mode); err != nil {
-			t.Fatal(err)
-		}
+		fifo := localfiletest.Mkfifo(t, dir, "fifo"+modeOctal(mode), mode)
 		err := within(t, func() error { _, err := ReadPrivateFile(fifo, 1<<10); return err })
 		wantKind(t, err, KindNotRegular)
 	}

@@ -10,26 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ats-run/selfattest/attest/signing/localtsa"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
-
-// fileCopy writes data to dir/name and sets its mode exactly (chmod: the
-// umask plays no part).
-func fileCopy(t *testing.T, dir, name string, data []byte, mode os.FileMode) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // wantExposed checks err refuses the authority file path at mode with
 // ErrInvalid, naming the file, its mode and chmod 600, and never quoting
@@ -39,12 +25,7 @@ func wantExposed(t *testing.T, err error, path string, mode os.FileMode, file []
 	if !errors.Is(err, localtsa.ErrInvalid) {
 		t.Fatalf("err = %v; want one wrapping ErrInvalid", err)
 	}
-	msg := err.Error()
-	for _, want := range []string{path, fmt.Sprintf("%04o", mode), "chmod 600"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q does not say %q", msg, want)
-		}
-	}
+	var secrets []string
 	for data := file; len(data) > 0; {
 		var b *pem.Block
 		if b, data = pem.Decode(data); b == nil {
@@ -54,11 +35,9 @@ func wantExposed(t *testing.T, err error, path string, mode os.FileMode, file []
 			continue
 		}
 		line := pem.EncodeToMemory(b)
-		line = bytes.Split(line, []byte("\n"))[1]
-		if strings.Contains(msg, string(line)) {
-			t.Errorf("error %q quotes the private key", msg)
-		}
+		secrets = append(secrets, string(bytes.Split(line, []byte("\n"))[1]))
 	}
+	localfiletest.WantRefusal(t, err, path, mode, secrets...)
 }
 
 // authorityFile makes an authority file in dir and returns its bytes.
@@ -82,7 +61,7 @@ func TestLoadOrCreatePermissions(t *testing.T) {
 	dir := t.TempDir()
 	want, file := authorityFile(t, dir)
 	for _, mode := range []os.FileMode{0o644, 0o640} {
-		p := fileCopy(t, dir, fmt.Sprintf("tsa%04o.pem", mode), file, mode)
+		p := localfiletest.ExactMode(t, dir, fmt.Sprintf("tsa%04o.pem", mode), file, mode)
 		a, created, err := localtsa.LoadOrCreate(p, "x", time.Now())
 		if a != nil || created {
 			t.Errorf("mode %04o: got an authority (created %v)", mode, created)
@@ -93,7 +72,7 @@ func TestLoadOrCreatePermissions(t *testing.T) {
 		}
 	}
 	for _, mode := range []os.FileMode{0o600, 0o400} {
-		p := fileCopy(t, dir, fmt.Sprintf("tsa%04o.pem", mode), file, mode)
+		p := localfiletest.ExactMode(t, dir, fmt.Sprintf("tsa%04o.pem", mode), file, mode)
 		a, created, err := localtsa.LoadOrCreate(p, "x", time.Now())
 		if err != nil || created || !a.Chain[0].Equal(want.Chain[0]) {
 			t.Errorf("mode %04o: created %v, %v; want the authority read", mode, created, err)
@@ -108,56 +87,30 @@ func TestLoadOrCreatePermissions(t *testing.T) {
 func TestLoadOrCreateOpenedFileMode(t *testing.T) {
 	dir := t.TempDir()
 	want, file := authorityFile(t, dir)
-	link := func(name, target string) string {
-		l := filepath.Join(dir, name)
-		if err := os.Symlink(target, l); err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	ok := link("ok.link", fileCopy(t, dir, "private.pem", file, 0o600))
+	ok := localfiletest.Symlink(t, dir, "ok.link", localfiletest.ExactMode(t, dir, "private.pem", file, 0o600))
 	if a, _, err := localtsa.LoadOrCreate(ok, "x", time.Now()); err != nil || !a.Chain[0].Equal(want.Chain[0]) {
 		t.Errorf("link to a 0600 file: %v", err)
 	}
-	bad := link("bad.link", fileCopy(t, dir, "exposed.pem", file, 0o644))
+	bad := localfiletest.Symlink(t, dir, "bad.link", localfiletest.ExactMode(t, dir, "exposed.pem", file, 0o644))
 	_, _, err := localtsa.LoadOrCreate(bad, "x", time.Now())
 	wantExposed(t, err, bad, 0o644, file)
 
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { _, _, err := localtsa.LoadOrCreate(fifo, "x", time.Now()); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, localtsa.ErrInvalid) || !strings.Contains(err.Error(), "not a regular file") {
-			t.Fatalf("FIFO: err = %v; want ErrInvalid, not a regular file", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("LoadOrCreate blocked on a FIFO")
+	fifo := localfiletest.Mkfifo(t, dir, "fifo", 0o644)
+	err = localfiletest.Within(t, 10*time.Second, func() error { _, _, err := localtsa.LoadOrCreate(fifo, "x", time.Now()); return err })
+	if !errors.Is(err, localtsa.ErrInvalid) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("FIFO: err = %v; want ErrInvalid, not a regular file", err)
 	}
 }
 
 // TestLoadOrCreateUmask: the file made is 0600 even under umask 0 (the
 // mode asked for is 0600; a umask only takes bits away).
 func TestLoadOrCreateUmask(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
+	localfiletest.Umask0(t)
 	p := filepath.Join(t.TempDir(), "tsa.pem")
 	if _, created, err := localtsa.LoadOrCreate(p, "umask timestamps", time.Now()); err != nil || !created {
 		t.Fatalf("created %v, %v", created, err)
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %04o under umask 0; want 0600", fi.Mode().Perm())
-	}
+	localfiletest.WantPerm(t, p, 0o600)
 	if _, created, err := localtsa.LoadOrCreate(p, "umask timestamps", time.Now()); err != nil || created {
 		t.Fatalf("second use: created %v, %v", created, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest/attest/signing/localtsa"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 func TestLoadOrCreate(t *testing.T) {
@@ -50,15 +51,15 @@ func TestLoadOrCreateRefuses(t *testing.T) {
 	if err := os.WriteFile(garbage, []byte("not pem"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range append([]fileCase{
-		{"a directory", dir},
-		{"over MaxFileSize", big},
-		{"an Ed25519 key", wrongKey},
-		{"not PEM", garbage},
-	}, fifoCases(t, dir)...) {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range append([]localfiletest.Case{
+		{Name: "a directory", Path: dir},
+		{Name: "over MaxFileSize", Path: big},
+		{Name: "an Ed25519 key", Path: wrongKey},
+		{Name: "not PEM", Path: garbage},
+	}, localfiletest.FIFOCases(t, dir)...) {
+		t.Run(tt.Name, func(t *testing.T) {
 			done := make(chan error, 1)
-			go func() { _, _, err := localtsa.LoadOrCreate(tt.path, "x", time.Now()); done <- err }()
+			go func() { _, _, err := localtsa.LoadOrCreate(tt.Path, "x", time.Now()); done <- err }()
 			select {
 			case err := <-done:
 				if !errors.Is(err, localtsa.ErrInvalid) {
