@@ -10,10 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 // TestMemoryKeyPermissions: the memory target's key (and the rekor
@@ -31,34 +31,16 @@ func TestMemoryKeyPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyAt := func(name string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, keyPEM, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return localfiletest.ExactMode(t, dir, name, keyPEM, mode)
 	}
-	link := filepath.Join(dir, "link")
-	if err := os.Symlink(keyAt("target", 0o644), link); err != nil {
-		t.Fatal(err)
-	}
+	link := localfiletest.Symlink(t, dir, "link", keyAt("target", 0o644))
 	body := string(bytes.Split(keyPEM, []byte("\n"))[1])
 	for path, mode := range map[string]os.FileMode{keyAt("k644", 0o644): 0o644, keyAt("k640", 0o640): 0o640, link: 0o644} {
 		k, err := loadMemoryKey(path)
 		if k != nil || !errors.Is(err, anchor.ErrBadInput) {
 			t.Fatalf("loadMemoryKey(%s, mode %04o) = %v; want ErrBadInput", path, mode, err)
 		}
-		msg := err.Error()
-		for _, want := range []string{path, fmt.Sprintf("%04o", mode), "chmod 600"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("error %q does not say %q", msg, want)
-			}
-		}
-		if strings.Contains(msg, body) {
-			t.Errorf("error %q quotes the key", msg)
-		}
+		localfiletest.WantRefusal(t, err, path, mode, body)
 	}
 	for _, mode := range []os.FileMode{0o600, 0o400} {
 		k, err := loadMemoryKey(keyAt(fmt.Sprintf("ok%04o", mode), mode))
@@ -66,10 +48,7 @@ func TestMemoryKeyPermissions(t *testing.T) {
 			t.Errorf("mode %04o: %v; want the key read", mode, err)
 		}
 	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fifo := localfiletest.Mkfifo(t, dir, "fifo", 0o644)
 	if _, err := loadMemoryKey(fifo); !errors.Is(err, anchor.ErrBadInput) || !strings.Contains(err.Error(), "not a regular file") {
 		t.Fatalf("a FIFO: %v; want ErrBadInput, not a regular file", err)
 	}
@@ -77,14 +56,10 @@ func TestMemoryKeyPermissions(t *testing.T) {
 
 // TestMemoryKeyUmask: the key file made is 0600 even under umask 0.
 func TestMemoryKeyUmask(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
+	localfiletest.Umask0(t)
 	_, mf, err := OpenMemory(filepath.Join(t.TempDir(), "j"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := os.Stat(mf.Key)
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("key file under umask 0: %v, %v; want 0600", st.Mode(), err)
-	}
+	localfiletest.WantPerm(t, mf.Key, 0o600)
 }
