@@ -8,21 +8,8 @@ import (
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
-
-// classOf is selfattest.ExitCode without its fallback: the code of the
-// one root sentinel err wraps, and false when it wraps none of them.
-func classOf(err error) (int, bool) {
-	switch {
-	case errors.Is(err, selfattest.ErrRejected):
-		return selfattest.ExitRejected, true
-	case errors.Is(err, selfattest.ErrBadInput):
-		return selfattest.ExitBadInput, true
-	case errors.Is(err, selfattest.ErrCouldNotCheck):
-		return selfattest.ExitCouldNotCheck, true
-	}
-	return 0, false
-}
 
 // TestDemoErrorIsCouldNotCheck: a demo step whose Outcome was not the one
 // expected is could-not-check by its class (exit 3, "could not check"),
@@ -43,7 +30,7 @@ func TestDemoErrorIsCouldNotCheck(t *testing.T) {
 			t.Errorf("errors.Is(%v, %v) = true", err, s)
 		}
 	}
-	if code, ok := classOf(err); !ok || code != 3 {
+	if code, ok := clitest.ClassOf(err); !ok || code != 3 {
 		t.Errorf("class of %v = %d, %t; want 3, true", err, code, ok)
 	}
 	if code := selfattest.ExitCode(err); code != 3 {

@@ -6,21 +6,8 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
-
-// classOf is selfattest.ExitCode without its fallback: the code of the
-// one root sentinel err wraps, and false when it wraps none of them.
-func classOf(err error) (int, bool) {
-	switch {
-	case errors.Is(err, selfattest.ErrRejected):
-		return selfattest.ExitRejected, true
-	case errors.Is(err, selfattest.ErrBadInput):
-		return selfattest.ExitBadInput, true
-	case errors.Is(err, selfattest.ErrCouldNotCheck):
-		return selfattest.ExitCouldNotCheck, true
-	}
-	return 0, false
-}
 
 // TestStoryIsCouldNotCheck: a step that did not end as the story says is
 // could-not-check by its class (exit 3), not by ExitCode's fallback for
@@ -36,7 +23,7 @@ func TestStoryIsCouldNotCheck(t *testing.T) {
 			t.Errorf("errors.Is(%v, %v) = true", err, s)
 		}
 	}
-	if code, ok := classOf(err); !ok || code != 3 {
+	if code, ok := clitest.ClassOf(err); !ok || code != 3 {
 		t.Errorf("class of %v = %d, %t; want 3, true", err, code, ok)
 	}
 	if code := selfattest.ExitCode(err); code != 3 {
