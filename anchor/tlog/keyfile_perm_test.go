@@ -3,6 +3,7 @@
 package tlog_test
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -28,22 +29,32 @@ func wantExposed(t *testing.T, err error, path string, mode os.FileMode, key []b
 	localfiletest.WantRefusal(t, err, path, mode, k[strings.LastIndex(k, "+")+1:])
 }
 
+// keyOrigin is the log origin the key files of these tests are made for.
+const keyOrigin = "keyfile.selfattest.test"
+
+// madeKey makes a key file in dir and returns the key and the file's bytes.
+func madeKey(t *testing.T, dir string) (ed25519.PrivateKey, []byte) {
+	t.Helper()
+	p := filepath.Join(dir, "log.key")
+	k, _, err := tlog.LoadOrCreateKey(p, keyOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, b
+}
+
 // TestLoadOrCreateKeyPermissions: a key file group or others may read
 // (0644, 0640) is refused, and left as it is; 0600 and 0400 are read.
 func TestLoadOrCreateKeyPermissions(t *testing.T) {
-	const origin = "keyfile.selfattest.test"
 	dir := t.TempDir()
-	want, _, err := tlog.LoadOrCreateKey(filepath.Join(dir, "log.key"), origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := os.ReadFile(filepath.Join(dir, "log.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, key := madeKey(t, dir)
 	for _, mode := range []os.FileMode{0o644, 0o640} {
 		p := localfiletest.ExactMode(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
-		k, created, err := tlog.LoadOrCreateKey(p, origin)
+		k, created, err := tlog.LoadOrCreateKey(p, keyOrigin)
 		if k != nil || created {
 			t.Errorf("mode %04o: got a key (created %v)", mode, created)
 		}
@@ -54,7 +65,7 @@ func TestLoadOrCreateKeyPermissions(t *testing.T) {
 	}
 	for _, mode := range []os.FileMode{0o600, 0o400} {
 		p := localfiletest.ExactMode(t, dir, fmt.Sprintf("key%04o", mode), key, mode)
-		k, created, err := tlog.LoadOrCreateKey(p, origin)
+		k, created, err := tlog.LoadOrCreateKey(p, keyOrigin)
 		if err != nil || created || !want.Equal(k) {
 			t.Errorf("mode %04o: created %v, same key %v, %v; want the key read", mode, created, want.Equal(k), err)
 		}
@@ -66,26 +77,18 @@ func TestLoadOrCreateKeyPermissions(t *testing.T) {
 // read, one to a 0644 key refused; a FIFO is refused, at 0644 as at 0600,
 // without waiting on it.
 func TestLoadOrCreateKeyOpenedFileMode(t *testing.T) {
-	const origin = "keyfile.selfattest.test"
 	dir := t.TempDir()
-	want, _, err := tlog.LoadOrCreateKey(filepath.Join(dir, "log.key"), origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := os.ReadFile(filepath.Join(dir, "log.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, key := madeKey(t, dir)
 	ok := localfiletest.Symlink(t, dir, "ok.link", localfiletest.ExactMode(t, dir, "private", key, 0o600))
-	if k, _, err := tlog.LoadOrCreateKey(ok, origin); err != nil || !want.Equal(k) {
+	if k, _, err := tlog.LoadOrCreateKey(ok, keyOrigin); err != nil || !want.Equal(k) {
 		t.Errorf("link to a 0600 key: %v", err)
 	}
 	bad := localfiletest.Symlink(t, dir, "bad.link", localfiletest.ExactMode(t, dir, "exposed", key, 0o644))
-	_, _, err = tlog.LoadOrCreateKey(bad, origin)
+	_, _, err := tlog.LoadOrCreateKey(bad, keyOrigin)
 	wantExposed(t, err, bad, 0o644, key)
 
 	fifo := localfiletest.Mkfifo(t, dir, "fifo", 0o644)
-	err = localfiletest.Within(t, 10*time.Second, func() error { _, _, err := tlog.LoadOrCreateKey(fifo, origin); return err })
+	err = localfiletest.Within(t, 10*time.Second, func() error { _, _, err := tlog.LoadOrCreateKey(fifo, keyOrigin); return err })
 	if !errors.Is(err, tlog.ErrConfig) || !strings.Contains(err.Error(), "not a regular file") {
 		t.Fatalf("FIFO: err = %v; want ErrConfig, not a regular file", err)
 	}

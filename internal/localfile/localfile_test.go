@@ -10,21 +10,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 // within fails the test if f has not returned within 5 s: the hang the
 // package exists to prevent.
 func within(t *testing.T, f func() error) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(5 * time.Second):
-		t.Fatal("still blocked after 5 s")
-		return nil
-	}
+	return localfiletest.Within(t, 5*time.Second, f)
 }
 
 func wantKind(t *testing.T, err error, k Kind) {
