@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/verify"
 )
 
 // appCopy is the content-addressed name and SRI of the fixture's
@@ -221,4 +222,51 @@ func TestBuildControlPage(t *testing.T) {
 			t.Errorf("Unrewritten[%d] = %+v, want %+v", i, res.Unrewritten[i], wantLeft[i])
 		}
 	}
+}
+
+// TestBuildRefusesPagesABrowserMayReadOtherwise: a page whose parse a
+// browser could make differently (another encoding) cannot be checked,
+// so it is not released.
+func TestBuildRefusesPagesABrowserMayReadOtherwise(t *testing.T) {
+	for _, page := range []string{
+		`<meta charset="shift_jis"><script src="assets/app.js"></script>`,
+		"\xfe\xff<script src=\"assets/app.js\"></script>",
+	} {
+		_, _, err := buildPage(t, page)
+		if !errors.Is(err, attest.ErrBadInput) || !errors.Is(err, verify.ErrUnsupportedPage) {
+			t.Errorf("%q: err = %v, want attest.ErrBadInput and verify.ErrUnsupportedPage", page, err)
+		}
+	}
+}
+
+// FuzzCheckPinned runs the rewriter and then the browser's parse over
+// arbitrary pages, against a fixed release: never a panic, and every
+// refusal is bad input.
+func FuzzCheckPinned(f *testing.F) {
+	for _, s := range []string{
+		`<svg><script href="a.js"></script></svg>`,
+		`<svg><title><script src="a-v1-00000000.js" integrity="sha384-x"></script></title></svg>`,
+		`<iframe srcdoc="<script src=a.js></script>"></iframe><script src=a.js></script>`,
+		`<style>@import "a.js";</style><link rel=modulepreload href=/a.js>`,
+		`<template><script src=a.js></script></template><noscript><script src=a.js></script></noscript>`,
+	} {
+		f.Add(s)
+	}
+	a := &ManifestFile{Path: "a.js", ContentPath: "a-v1-00000000.js", Integrity: "sha384-x"}
+	f.Fuzz(func(t *testing.T, page string) {
+		b := &builder{
+			byPath:    map[string]*ManifestFile{"a.js": a},
+			byContent: map[string]*ManifestFile{"a-v1-00000000.js": a},
+			pages:     map[string]bool{"index.html": true},
+		}
+		out, left, err := rewritePage([]byte(page), func(ref string) (string, string, string, bool) {
+			return b.target("index.html", ref)
+		})
+		if err != nil {
+			return
+		}
+		if _, err := b.checkPinned("index.html", out, left); err != nil && !errors.Is(err, attest.ErrBadInput) {
+			t.Fatalf("err = %v, not bad input", err)
+		}
+	})
 }

@@ -162,7 +162,8 @@ func Build(ctx context.Context, src, dst, version string, p intoto.Predicate, op
 	}
 	defer out.Close()
 
-	b := &builder{ctx: ctx, in: in, out: out, version: version, alg: alg, opts: opts, byPath: map[string]*ManifestFile{}}
+	b := &builder{ctx: ctx, in: in, out: out, version: version, alg: alg, opts: opts,
+		byPath: map[string]*ManifestFile{}, byContent: map[string]*ManifestFile{}}
 	if err := b.build(files); err != nil {
 		return nil, err
 	}
@@ -252,8 +253,10 @@ type builder struct {
 	alg     attest.Algorithm
 	opts    Options
 	byPath  map[string]*ManifestFile
-	pages   map[string]bool // every HTML file of the dist folder
-	left    []Unrewritten
+	// byContent is byPath by content path.
+	byContent map[string]*ManifestFile
+	pages     map[string]bool // every HTML file of the dist folder
+	left      []Unrewritten
 }
 
 func (b *builder) build(files []string) error {
@@ -293,10 +296,15 @@ func (b *builder) build(files []string) error {
 		if err != nil {
 			return fmt.Errorf("attest: release: %s: %w", p, err)
 		}
-		for _, l := range left {
-			l.Page = p
-			b.left = append(b.left, l)
+		for i := range left {
+			left[i].Page = p
 		}
+		more, err := b.checkPinned(p, out, left)
+		if err != nil {
+			return err
+		}
+		b.left = append(b.left, left...)
+		b.left = append(b.left, more...)
 		d := attest.MeasureBytes(out)
 		f, err := b.entry(p, d)
 		if err != nil {
@@ -372,6 +380,7 @@ func (b *builder) entry(p string, d attest.Digests) (*ManifestFile, error) {
 	}
 	f := &ManifestFile{Path: p, ContentPath: cp, Digests: d, Integrity: attest.FormatIntegrity(d, b.alg)}
 	b.byPath[p] = f
+	b.byContent[cp] = f
 	return f, nil
 }
 

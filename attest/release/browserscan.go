@@ -1,0 +1,149 @@
+package release
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/verify"
+)
+
+// ErrUnpinned is wrapped by [Build]'s error when a rewritten page would
+// make a browser load a file of the release that no integrity attribute
+// pins: markup the rewriter does not edit (an SVG <script href>, a script
+// the tree builder finds where a tokenizer reads text, an <iframe srcdoc>,
+// an inline @import, an <object data>), or a pinnable reference whose
+// integrity is not the manifest's. It wraps [attest.ErrBadInput]: the page
+// must be changed, e.g. to load the file with an HTML <script src>.
+var ErrUnpinned = selfattest.Beneath(attest.ErrBadInput, "attest: release: page loads a file of the release unpinned")
+
+// scanOrigin is the origin the rewritten pages are parsed at. The .invalid
+// name (RFC 2606) is never a real host, so a page's absolute URLs never
+// name the release by chance.
+const (
+	scanScheme = "https"
+	scanHost   = "release.invalid"
+)
+
+// maxScanRefs bounds what the browser's parse of one page may report:
+// the rewriter's bound on scripts and links, and as many again three times
+// over for frames, imports and inline code.
+const maxScanRefs = 4 * maxPageRefs
+
+// checkPinned parses the rewritten page out as a browser does
+// ([verify.ScanHTML], the HTML5 tree builder, scripting on) and checks
+// every subresource it reports, inline code aside (the page's own bytes,
+// which the manifest pins):
+//
+//   - one that resolves to the content-addressed copy of a released file
+//     must be pinnable (a script, stylesheet, module preload or preload),
+//     in the HTML namespace (browsers ignore an SVG script's integrity),
+//     and carry exactly the manifest's integrity string;
+//   - one the rewriter left alone (left, matched by element and reference)
+//     stays as it was reported;
+//   - one that resolves to a released file under its dist name is an
+//     error: the release holds that file only under its content-addressed
+//     name, so the reference is both broken and unpinned;
+//   - any other (another origin, a page, a file not in the release) is
+//     returned, to be listed in [Result].Unrewritten.
+//
+// URLs resolve as the browser resolves them (a <base href> the tree
+// builder finds included), and then by [resolveRef]'s rules. Errors wrap
+// [ErrUnpinned], or [attest.ErrBadInput] for a page a browser's parse
+// cannot be modelled for (see [verify.ScanHTML]).
+func (b *builder) checkPinned(page string, out []byte, left []Unrewritten) ([]Unrewritten, error) {
+	pageURL := (&url.URL{Scheme: scanScheme, Host: scanHost, Path: "/" + page}).String()
+	refs, err := verify.ScanHTML(bytes.NewReader(out), pageURL, "text/html", maxScanRefs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: release: %s: cannot parse the page as a browser does: %w", attest.ErrBadInput, page, err)
+	}
+	listed := map[string]int{}
+	for _, l := range left {
+		listed[l.Element+"\x00"+l.Ref]++
+	}
+	var more []Unrewritten
+	for _, r := range refs {
+		if r.Kind.Inline() {
+			continue
+		}
+		ref := strings.Trim(r.Ref, " \t\n\f\r")
+		elem := r.Element
+		if r.Namespace != "" {
+			elem = r.Namespace + ":" + elem
+		}
+		where := fmt.Sprintf("<%s> %q", elem, ref)
+		if r.Document != "" {
+			where += " in " + r.Document
+		}
+		f, copyOf, reason := b.browserTarget(page, r.URL)
+		if copyOf {
+			var why string
+			switch {
+			case !r.Kind.Pinnable():
+				why = "no integrity attribute applies to a " + string(r.Kind)
+			case r.Namespace != "":
+				why = "a browser ignores the integrity of an element outside HTML"
+			case !r.HasIntegrity:
+				why = "it has no integrity attribute"
+			case r.Integrity != f.Integrity:
+				why = fmt.Sprintf("its integrity %q is not the manifest's %q", r.Integrity, f.Integrity)
+			default:
+				continue // pinned
+			}
+			return nil, fmt.Errorf("%w: %s: %s loads %s: %s", ErrUnpinned, page, where, f.ContentPath, why)
+		}
+		if k := r.Element + "\x00" + ref; listed[k] > 0 {
+			listed[k]--
+			continue
+		}
+		if f != nil && !f.EntryPoint {
+			return nil, fmt.Errorf("%w: %s: %s names %s: the browser loads it, the rewriter cannot pin it: %s (the release has it only as %s)",
+				ErrUnpinned, page, where, f.Path, r.Kind, f.ContentPath)
+		}
+		if f != nil {
+			reason = "HTML files keep their names"
+		}
+		more = append(more, Unrewritten{Page: page, Element: elem, Ref: ref,
+			Reason: fmt.Sprintf("the browser loads it, the rewriter cannot pin it: %s (%s)", r.Kind, reason)})
+	}
+	return more, nil
+}
+
+// browserTarget resolves u, a URL as a browser resolved it for the page at
+// page, to a file of the release by [resolveRef]'s rules: f is the file,
+// copyOf reports that u names its content-addressed copy rather than its
+// dist path, and reason says why u names no file when f is nil.
+func (b *builder) browserTarget(page, u string) (f *ManifestFile, copyOf bool, reason string) {
+	p, err := url.Parse(u)
+	switch {
+	case u == "" || err != nil:
+		return nil, false, "does not resolve to a URL"
+	case p.Scheme != scanScheme || p.Host != scanHost || p.User != nil || p.Opaque != "":
+		return nil, false, "absolute URL"
+	}
+	ref := p.EscapedPath()
+	if p.RawQuery != "" || p.ForceQuery {
+		ref += "?" + p.RawQuery
+	}
+	if p.Fragment != "" {
+		ref += "#" + p.EscapedFragment()
+	}
+	f, reason = resolveRef(page, ref, func(t string) (*ManifestFile, bool) {
+		if b.pages[t] {
+			return &ManifestFile{Path: t, EntryPoint: true}, true
+		}
+		if f, ok := b.byContent[t]; ok && !f.EntryPoint {
+			copyOf = true
+			return f, true
+		}
+		f, ok := b.byPath[t]
+		return f, ok
+	})
+	if f == nil {
+		copyOf = false
+	}
+	return f, copyOf, reason
+}
