@@ -36,6 +36,31 @@
 // not in the release. A page with a <base href> is refused: its references
 // cannot be resolved without knowing where it is served.
 //
+// The rewriter reads a page token by token and edits only <script src> and
+// <link href>; a browser builds a tree, and loads more: an SVG <script
+// href> or <script xlink:href>, an HTML <script> that the tree builder
+// finds inside an SVG <title> (which a tokenizer reads as text), the
+// scripts of an <iframe srcdoc>, an @import in an inline <style>, an
+// <iframe src> or <object data>. So each rewritten page is then parsed as
+// a browser parses it ([github.com/ats-run/selfattest/verify.ScanHTML],
+// scripting on) before it is written, and every subresource found is
+// checked. One that loads a file
+// of the release must name its content-addressed copy from an HTML
+// element that takes an integrity attribute, with exactly the manifest's
+// integrity string; otherwise [Build] fails with an error wrapping
+// [ErrUnpinned]. Such a page is refused rather than listed because a file
+// of the release exists in the release only under its content-addressed
+// name: the reference is broken as well as unpinned, and the release
+// would fail verification (package verify's CheckPage) once served. One
+// that loads anything else — another origin, a page (pages keep their
+// names), a file not in the release — is released as it is and listed in
+// [Result].Unrewritten (once, if the rewriter listed it already), with the
+// reason "the browser loads it, the rewriter cannot pin it: <kind>
+// (<why>)". Code inline in the page is not checked here: the manifest pins
+// the page's own bytes. A page the browser's parse cannot be modelled for
+// (an encoding other than UTF-8, srcdoc frames nested too deep) is
+// refused with an error wrapping [attest.ErrBadInput].
+//
 // Two more files go at the root of the release folder: the manifest,
 // release-manifest.json ([Manifest], [ParseManifest], [FormatManifest]):
 //
@@ -121,6 +146,8 @@
 // every error that comes from the caller's input: a dist folder with a
 // symbolic link or a file over a limit, a version that could escape a
 // folder, a manifest that does not parse, a page with a <base href>.
+// [ErrUnpinned], beneath it, is a page that would make a browser load a
+// file of the release unpinned.
 //
 // # What it does not do
 //

@@ -61,14 +61,20 @@ func (o Options) limits() (maxFiles int, maxFile, maxHTML int64) {
 	return
 }
 
-// Unrewritten is a <script src> or <link href> that [Build] left as it
-// was, and why.
+// Unrewritten is a reference of a page that [Build] left as it was, and
+// why: a <script src> or <link href> the rewriter did not rewrite, or
+// another subresource a browser loads that is not a file of the release
+// (see the package documentation, section Building a release).
 type Unrewritten struct {
 	// Page is the HTML file's path in the dist folder.
 	Page string `json:"page"`
-	// Element is "script" or "link".
+	// Element is "script" or "link" for what the rewriter left; for what
+	// only the browser's parse finds, the element's local name, prefixed
+	// "svg:" or "math:" outside HTML ("iframe", "svg:script", "style" for
+	// an @import).
 	Element string `json:"element"`
-	// Ref is the src or href value.
+	// Ref is the URL attribute's value (or @import URL), surrounding
+	// whitespace trimmed.
 	Ref string `json:"ref"`
 	// Reason says why it was left alone, e.g. "not in the release".
 	Reason string `json:"reason"`
@@ -82,8 +88,9 @@ type Result struct {
 	Manifest *Manifest
 	// Statement is the unsigned statement written to release.intoto.json.
 	Statement *intotov1.Statement
-	// Unrewritten lists the page references left alone, by page path and
-	// then in document order.
+	// Unrewritten lists the page references left alone, by page path;
+	// within a page, the rewriter's in document order, then those only
+	// the browser's parse finds, in tree order.
 	Unrewritten []Unrewritten
 }
 
@@ -112,6 +119,16 @@ func SourceDateEpoch(v string) (time.Time, error) {
 // the input (a symbolic link in src, a file over a limit, a page with
 // <base href>, two files that would be released at the same path) wrap
 // [attest.ErrBadInput].
+//
+// Each rewritten page is parsed as a browser parses it before it is
+// written. A page that would load a file of the release without the
+// manifest's integrity (an SVG <script href>, a script in an <iframe
+// srcdoc>, an inline @import, …) fails Build with an error wrapping
+// [ErrUnpinned]: the release holds that file only under its
+// content-addressed name, so listing the reference would release a page
+// that is broken, unpinned, and fails verification once served. What the
+// browser loads from elsewhere is listed in Result.Unrewritten, as the
+// rewriter's own absolute URLs are.
 func Build(ctx context.Context, src, dst, version string, p intoto.Predicate, opts Options) (res *Result, err error) {
 	version = strings.TrimPrefix(version, "v")
 	if err := checkVersion(version); err != nil {
