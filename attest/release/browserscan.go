@@ -20,17 +20,17 @@ import (
 // must be changed, e.g. to load the file with an HTML <script src>.
 var ErrUnpinned = selfattest.Beneath(attest.ErrBadInput, "attest: release: page loads a file of the release unpinned")
 
-// scanOrigin is the origin the rewritten pages are parsed at. The .invalid
-// name (RFC 2606) is never a real host, so a page's absolute URLs never
-// name the release by chance.
+// scanScheme and scanHost are the origin the rewritten pages are parsed
+// at. The .invalid name (RFC 2606) is never a real host, so a page's
+// absolute URLs never name the release by chance.
 const (
 	scanScheme = "https"
 	scanHost   = "release.invalid"
 )
 
 // maxScanRefs bounds what the browser's parse of one page may report:
-// the rewriter's bound on scripts and links, and as many again three times
-// over for frames, imports and inline code.
+// four times the rewriter's bound on scripts and links, for frames,
+// imports and inline code too. A page over it is refused.
 const maxScanRefs = 4 * maxPageRefs
 
 // checkPinned parses the rewritten page out as a browser does
