@@ -147,3 +147,64 @@ func (b *builder) browserTarget(page, u string) (f *ManifestFile, copyOf bool, r
 	}
 	return f, copyOf, reason
 }
+
+// releaseView is what [builder.browserTarget] needs of a release, made
+// from its manifest, for [Check].
+func releaseView(m *Manifest) *builder {
+	b := &builder{byPath: map[string]*ManifestFile{}, byContent: map[string]*ManifestFile{}, pages: map[string]bool{}}
+	for i := range m.Files {
+		f := &m.Files[i]
+		b.byPath[f.Path] = f
+		if f.EntryPoint {
+			b.pages[f.Path] = true
+		} else {
+			b.byContent[f.ContentPath] = f
+		}
+	}
+	return b
+}
+
+// checkAsBrowser is [Check]'s reading of a page as a browser reads it
+// ([verify.ScanHTML]): every subresource that resolves to the
+// content-addressed copy of a released file must come from an element an
+// integrity attribute applies to, in the HTML namespace, with an
+// integrity that matches the file. The tokenizer's scan Check makes first
+// misses what the tree builder makes of foreign content (a script inside
+// <svg><title>, an SVG script) and of <iframe srcdoc>; a consistent forger
+// could hide an unpinned script there. A rejection is a [*MismatchError].
+func (b *builder) checkAsBrowser(page string, data []byte) error {
+	pageURL := (&url.URL{Scheme: scanScheme, Host: scanHost, Path: "/" + page}).String()
+	refs, err := verify.ScanHTML(bytes.NewReader(data), pageURL, "text/html", maxScanRefs)
+	if err != nil {
+		return &MismatchError{Path: page, Problem: "page cannot be parsed as a browser does", Err: err}
+	}
+	for _, r := range refs {
+		if r.Kind.Inline() {
+			continue
+		}
+		f, copyOf, _ := b.browserTarget(page, r.URL)
+		if !copyOf {
+			continue
+		}
+		elem := r.Element
+		if r.Namespace != "" {
+			elem = r.Namespace + ":" + elem
+		}
+		what := fmt.Sprintf("<%s> %s", elem, strings.Trim(r.Ref, " \t\n\f\r"))
+		if r.Document != "" {
+			what += " in " + r.Document
+		}
+		switch {
+		case !r.Kind.Pinnable():
+			return &MismatchError{Path: page, Problem: what + " loads " + f.ContentPath + ": no integrity attribute applies to a " + string(r.Kind), Expected: f.Integrity}
+		case r.Namespace != "":
+			return &MismatchError{Path: page, Problem: what + " loads " + f.ContentPath + ": a browser ignores the integrity of an element outside HTML", Expected: f.Integrity}
+		case !r.HasIntegrity:
+			return &MismatchError{Path: page, Problem: what + " has no integrity attribute", Expected: f.Integrity}
+		}
+		if err := attest.ParseIntegrity(r.Integrity).Match(f.Digests); err != nil {
+			return &MismatchError{Path: page, Problem: what + ": integrity does not match the file", Expected: f.Integrity, Actual: r.Integrity, Err: err}
+		}
+	}
+	return nil
+}

@@ -130,7 +130,9 @@ func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error
 		}
 	}
 
-	// Every page's references to released files carry a matching integrity.
+	// Every page's references to released files carry a matching integrity,
+	// read by the tokenizer the rewriter uses and by a browser's parse.
+	view := releaseView(m)
 	for _, f := range m.Files {
 		if !f.EntryPoint {
 			continue
@@ -162,6 +164,9 @@ func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error
 				return nil, &MismatchError{Path: f.Path, Problem: what + ": integrity does not match the file",
 					Expected: t.Integrity, Actual: r.integrity, Err: err}
 			}
+		}
+		if err := view.checkAsBrowser(f.Path, page); err != nil {
+			return nil, err
 		}
 	}
 

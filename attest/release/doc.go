@@ -133,8 +133,12 @@
 // an entry point and its copy are identical; checks that the folder holds
 // nothing the manifest does not list; checks every <script> and <link> in
 // every page that names a released file carries a matching integrity
-// attribute; and checks that the statement's subjects are exactly the
-// files and digests of the folder. Every rejection is a [*MismatchError]
+// attribute, reading each page twice — with the tokenizer the rewriter
+// uses, and as a browser parses it (verify.ScanHTML: foreign content,
+// <iframe srcdoc>, inline @import), where a subresource that loads a
+// released file must come from an HTML element an integrity attribute
+// applies to, with a matching one; and checks that the statement's
+// subjects are exactly the files and digests of the folder. Every rejection is a [*MismatchError]
 // wrapping [ErrMismatch], with the path, what was expected and what
 // was found; an error that does not wrap it means the check could not run
 // (an unreadable folder).

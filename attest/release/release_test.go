@@ -526,3 +526,54 @@ func TestSourceDateEpoch(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckReleaseReadsPagesAsABrowser: a resealed release whose page
+// loads a released file where the rewriter's tokenizer sees no script —
+// an HTML script the tree builder makes inside <svg><title>, an SVG
+// script (whose integrity browsers ignore), an <iframe srcdoc> script —
+// is rejected by Check, whatever integrity it carries; the same script
+// element in plain HTML with the right integrity passes.
+func TestCheckReleaseReadsPagesAsABrowser(t *testing.T) {
+	_, res := release(t, distDir, Options{})
+	var name, sri string
+	for _, f := range res.Manifest.Files {
+		if f.Path == "assets/app.js" {
+			name, sri = f.ContentPath, f.Integrity
+		}
+	}
+	if name == "" {
+		t.Fatal("fixture changed: no assets/app.js")
+	}
+	for _, tc := range []struct {
+		name, markup string
+		ok           bool
+	}{
+		{"control: html script, right integrity", `<script src="` + name + `" integrity="` + sri + `"></script>`, true},
+		{"svg title, wrong integrity", `<svg><title><script src="` + name + `" integrity="sha384-AAAA"></script></title></svg>`, false},
+		{"svg title, no integrity", `<svg><title><script src="` + name + `"></script></title></svg>`, false},
+		{"svg script, right integrity", `<svg><script href="` + name + `" integrity="` + sri + `"></script></svg>`, false},
+		{"iframe srcdoc script", `<iframe srcdoc="<script src=&quot;/` + name + `&quot;></script>"></iframe>`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dst, res := release(t, distDir, Options{})
+			p := filepath.Join(dst, "index.html")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, dst, "index.html", strings.Replace(string(b), "</body>", tc.markup+"</body>", 1))
+			reseal(t, dst, res.Manifest)
+			_, err = Check(context.Background(), dst, CheckOptions{})
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("Check = %v", err)
+				}
+				return
+			}
+			var re *MismatchError
+			if !errors.As(err, &re) || !errors.Is(err, ErrMismatch) || re.Path != "index.html" {
+				t.Fatalf("Check = %v, want a rejection of index.html", err)
+			}
+		})
+	}
+}
