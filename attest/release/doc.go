@@ -138,10 +138,10 @@
 // <iframe srcdoc>, inline @import), where a subresource that loads a
 // released file must come from an HTML element an integrity attribute
 // applies to, with a matching one; and checks that the statement's
-// subjects are exactly the files and digests of the folder. Every rejection is a [*MismatchError]
-// wrapping [ErrMismatch], with the path, what was expected and what
-// was found; an error that does not wrap it means the check could not run
-// (an unreadable folder).
+// subjects are exactly the files and digests of the folder. Every
+// rejection is a [*MismatchError] wrapping [ErrMismatch], with the path,
+// what was expected and what was found; an error that does not wrap it
+// means the check could not run (an unreadable folder).
 //
 // # Errors
 //
