@@ -56,7 +56,9 @@ func (e env) demo(ctx context.Context, args []string) int {
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	} else if err := os.MkdirAll(filepath.Join(dir, "evidence"), 0o755); err != nil {
+		// The folder given, and the one the demo makes in it: either
+		// unusable is the command line's fault (2), not the story's.
 		return e.fail(fmt.Errorf("%w: --keep: %w", anchor.ErrBadInput, err))
 	}
 	say := func(format string, args ...any) {

@@ -236,6 +236,10 @@ func TestExitMatrix(t *testing.T) {
 			write(t, dir, "afile", nil)
 			return []string{"demo", "--keep", "afile"}
 		}, Want: "--keep: mkdir afile: not a directory"},
+		{Cmd: "demo", Code: 2, Name: "--keep DIR holds a file named evidence", Args: func(t *testing.T, dir string) []string {
+			write(t, dir, "keep2/evidence", nil)
+			return []string{"demo", "--keep", "keep2"}
+		}, Want: "--keep: mkdir keep2/evidence: not a directory"},
 		{Cmd: "demo", Code: 3, Name: "--keep holds a journal with another item: the story does not hold", Args: func(t *testing.T, dir string) []string {
 			write(t, dir, "x.txt", []byte("x"))
 			if err := os.Mkdir(filepath.Join(dir, "keep"), 0o755); err != nil {
