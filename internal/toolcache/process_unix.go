@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -69,7 +70,10 @@ func StartProcess(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, pat
 			return nil, nil, fmt.Errorf("%s exited before serving: %v\n%s", cmd.Path, cmd.ProcessState, p.Log())
 		case <-ctx.Done():
 			p.Stop()
-			return nil, nil, fmt.Errorf("%s did not serve within %v:\n%s", cmd.Path, timeout, p.Log())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, nil, fmt.Errorf("%s did not serve within %v: %w\n%s", cmd.Path, timeout, ctx.Err(), p.Log())
+			}
+			return nil, nil, fmt.Errorf("%s: stopped before it served: %w\n%s", cmd.Path, ctx.Err(), p.Log())
 		}
 	}
 	return p, got, nil

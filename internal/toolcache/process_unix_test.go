@@ -4,6 +4,7 @@ package toolcache
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -33,7 +34,15 @@ func TestStartProcess(t *testing.T) {
 		t.Fatalf("a process that exits before serving = %v, want an error with its output", err)
 	}
 	start := time.Now()
-	if _, _, err := StartProcess(ctx, exec.Command("sleep", "60"), 300*time.Millisecond, a); err == nil || time.Since(start) > 5*time.Second {
+	_, _, err = StartProcess(ctx, exec.Command("sleep", "60"), 300*time.Millisecond, a)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "did not serve within") || time.Since(start) > 5*time.Second {
 		t.Fatalf("a process that never serves = %v after %v, want an error at the timeout", err, time.Since(start))
+	}
+	// A caller that gives up is not a timeout.
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(200*time.Millisecond, cancel)
+	_, _, err = StartProcess(cctx, exec.Command("sleep", "60"), time.Minute, a)
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "did not serve within") {
+		t.Fatalf("a process whose caller gave up = %v, want context.Canceled, not a timeout", err)
 	}
 }
