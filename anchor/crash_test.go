@@ -1,3 +1,5 @@
+//go:build unix
+
 package anchor_test
 
 import (
