@@ -39,9 +39,11 @@ func FuzzPinningAnswer(f *testing.F) {
 	f.Add(uint8(0), uint16(401), false, []byte(`no`))
 	f.Add(uint8(1), uint16(200), false, []byte(`<html>`))
 	f.Fuzz(func(t *testing.T, op uint8, code uint16, isJSON bool, body []byte) {
-		status := int(code)%500 + 100
-		if status < 200 {
-			status += 100 // a 1xx is not a final answer
+		// A final answer, 200 to 599: the seeds' codes as they are, any
+		// other code folded into that range (a 1xx is not a final answer).
+		status := int(code)
+		if status < 200 || status > 599 {
+			status = status%400 + 200
 		}
 		p, err := ipfs.NewPinningService("http://127.0.0.1:1/psa", psaToken)
 		if err != nil {
