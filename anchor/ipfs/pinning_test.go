@@ -198,6 +198,8 @@ func TestPinningTamper(t *testing.T) {
 		{"empty 200", raw(200, "application/json", ``), status, ipfs.ErrPinningAnswer},
 		{"empty object", raw(200, "application/json", `{}`), status, ipfs.ErrPinningAnswer},
 		{"listing without results", raw(200, "application/json", `{"count":0}`), status, ipfs.ErrPinningAnswer},
+		{"negative count", js(200, openapi.PinResults{Count: -1, Results: []openapi.PinStatus{}}), status, ipfs.ErrPinningAnswer},
+		{"request id above 512 bytes", js(202, func() openapi.PinStatus { p := pinned(c); p.Requestid = strings.Repeat("r", 513); return p }()), add, ipfs.ErrPinningAnswer},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) bool {
 			http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
 			return true
@@ -287,6 +289,8 @@ func TestPinningServiceInput(t *testing.T) {
 		{"ftp://127.0.0.1/psa", ""},
 		{"https://user:pw@pinning.example.com/psa", ""},
 		{"https://pinning.example.com/psa?x=1", ""},
+		{"https://pinning.example.com/psa#x", ""},
+		{"http://localhost.example.com/psa", ""},
 		{"/psa", ""},
 		{"https://pinning.example.com/psa", "two words"},
 		{"https://pinning.example.com/psa", "line\nbreak"},
@@ -315,6 +319,22 @@ func TestPinningServiceInput(t *testing.T) {
 	}
 	if _, err := p.Get(ctx, "", testCID(1)); !errors.Is(err, ipfs.ErrBadInput) {
 		t.Errorf("Get(no id) = %v", err)
+	}
+	if _, err := p.Get(ctx, strings.Repeat("r", 513), testCID(1)); !errors.Is(err, ipfs.ErrBadInput) {
+		t.Errorf("Get(513-byte id) = %v", err)
+	}
+	if err := p.Delete(ctx, ""); !errors.Is(err, ipfs.ErrBadInput) {
+		t.Errorf("Delete(no id) = %v", err)
+	}
+	origins := make([]multiaddr.Multiaddr, 33)
+	for i := range origins {
+		origins[i] = multiaddr.StringCast("/ip4/127.0.0.1/tcp/4001")
+	}
+	if _, err := p.Add(ctx, testCID(1), "", origins); !errors.Is(err, ipfs.ErrBadInput) {
+		t.Errorf("Add(33 origins) = %v", err)
+	}
+	if _, err := p.List(ctx, cid.Undef); !errors.Is(err, ipfs.ErrBadInput) {
+		t.Errorf("List(undefined CID) = %v", err)
 	}
 	if _, err := ipfs.NewAnchorer("ipfs:test", &ipfs.Kubo{}, &ipfs.Gateway{}, ipfs.WithPinningService(nil, 0)); !errors.Is(err, ipfs.ErrBadInput) {
 		t.Errorf("NewAnchorer(nil pinning service) = %v", err)
