@@ -257,7 +257,7 @@ func (p *PinningService) Add(ctx context.Context, c cid.Cid, name string, origin
 	if err := p.failure("POST /pins", resp, err); err != nil {
 		return PinInfo{}, err
 	}
-	return checkPinStatus(ps, c)
+	return p.checkPinStatus(ps, c)
 }
 
 // Get reads the pin request id, which must be a request of c. A request
@@ -276,9 +276,9 @@ func (p *PinningService) Get(ctx context.Context, id string, c cid.Cid) (PinInfo
 	if err := p.failure("GET /pins/{requestid}", resp, err); err != nil {
 		return PinInfo{}, err
 	}
-	info, err := checkPinStatus(ps, c)
+	info, err := p.checkPinStatus(ps, c)
 	if err == nil && info.RequestID != id {
-		return PinInfo{}, fmt.Errorf("%w: asked for request %q, the service answered with %q", ErrPinningAnswer, id, info.RequestID)
+		return PinInfo{}, fmt.Errorf("%w: asked for request %q, the service answered with %q", ErrPinningAnswer, id, p.strip(info.RequestID))
 	}
 	return info, err
 }
@@ -307,7 +307,7 @@ func (p *PinningService) List(ctx context.Context, c cid.Cid) ([]PinInfo, error)
 	if err := requireMembers(bt.body(), "count", "results"); err != nil {
 		return nil, err
 	}
-	return checkPinResults(res, c)
+	return p.checkPinResults(res, c)
 }
 
 // Status returns where c stands at the service: of all its requests for
@@ -353,7 +353,7 @@ func (p *PinningService) WaitPinned(ctx context.Context, id string, c cid.Cid) (
 		case PinPinned:
 			return info, nil
 		case PinFailed:
-			return info, fmt.Errorf("%w: %s (request %q): %s", ErrPinFailed, c, id, statusDetails(info))
+			return info, fmt.Errorf("%w: %s (request %q): %s", ErrPinFailed, c, id, p.statusDetails(info))
 		case PinNone:
 			return info, fmt.Errorf("%w: %s: the service no longer has request %q", ErrPinFailed, c, id)
 		}
@@ -495,38 +495,43 @@ func (p *PinningService) failure(op string, resp *http.Response, err error) erro
 // clean bounds a string the service wrote, quotes it, and removes the
 // token from it.
 func (p *PinningService) clean(s string) string {
-	if p.token != "" {
-		s = strings.ReplaceAll(s, p.token, "[token]")
-	}
+	s = p.strip(s)
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
 	return fmt.Sprintf("%q", s)
 }
 
-func statusDetails(in PinInfo) string {
+// strip removes the token from a string the service wrote, before it
+// goes into an error: a service may echo it anywhere.
+func (p *PinningService) strip(s string) string {
+	if p.token != "" {
+		s = strings.ReplaceAll(s, p.token, "[token]")
+	}
+	return s
+}
+
+// statusDetails quotes the service's status_details of a pin, cleaned.
+func (p *PinningService) statusDetails(in PinInfo) string {
 	if d := in.Info["status_details"]; d != "" {
-		if len(d) > 200 {
-			d = d[:200] + "…"
-		}
-		return fmt.Sprintf("%q", d)
+		return p.clean(d)
 	}
 	return "no details"
 }
 
 // checkPinStatus turns the service's PinStatus into a PinInfo, refusing
 // one that is not about want or not of the protocol.
-func checkPinStatus(ps openapi.PinStatus, want cid.Cid) (PinInfo, error) {
+func (p *PinningService) checkPinStatus(ps openapi.PinStatus, want cid.Cid) (PinInfo, error) {
 	if ps.Requestid == "" || len(ps.Requestid) > maxRequestID {
 		return PinInfo{}, fmt.Errorf("%w: a pin status with a request id of %d bytes", ErrPinningAnswer, len(ps.Requestid))
 	}
 	st := PinStatus(ps.Status)
 	if st.rank() == 0 {
-		return PinInfo{}, fmt.Errorf("%w: status %q", ErrPinningAnswer, truncate(string(ps.Status)))
+		return PinInfo{}, fmt.Errorf("%w: status %q", ErrPinningAnswer, truncate(p.strip(string(ps.Status))))
 	}
 	got, err := cid.Parse(ps.Pin.Cid)
 	if err != nil {
-		return PinInfo{}, fmt.Errorf("%w: pin.cid %q: %w", ErrPinningAnswer, truncate(ps.Pin.Cid), err)
+		return PinInfo{}, fmt.Errorf("%w: pin.cid %q: %w", ErrPinningAnswer, truncate(p.strip(ps.Pin.Cid)), err)
 	}
 	if !got.Equals(want) {
 		return PinInfo{}, fmt.Errorf("%w: the service answered about %s, not %s", ErrPinningAnswer, got, want)
@@ -547,13 +552,13 @@ func checkPinStatus(ps openapi.PinStatus, want cid.Cid) (PinInfo, error) {
 
 // checkPinResults checks a listing asked for want: every result must be
 // a pin of want, and the count no fewer than the results.
-func checkPinResults(res openapi.PinResults, want cid.Cid) ([]PinInfo, error) {
+func (p *PinningService) checkPinResults(res openapi.PinResults, want cid.Cid) ([]PinInfo, error) {
 	if res.Count < 0 || int(res.Count) < len(res.Results) {
 		return nil, fmt.Errorf("%w: count %d with %d results", ErrPinningAnswer, res.Count, len(res.Results))
 	}
 	out := make([]PinInfo, 0, len(res.Results))
 	for _, ps := range res.Results {
-		in, err := checkPinStatus(ps, want)
+		in, err := p.checkPinStatus(ps, want)
 		if err != nil {
 			return nil, err
 		}

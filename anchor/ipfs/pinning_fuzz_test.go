@@ -36,6 +36,8 @@ func FuzzPinningAnswer(f *testing.F) {
 	f.Add(uint8(2), uint16(200), true, []byte(`{"requestid":"req-x","status":"pinning","created":"2026-01-01T00:00:00Z","pin":{"cid":"`+cs+`"},"delegates":[]}`))
 	f.Add(uint8(2), uint16(404), true, []byte(`{"error":{"reason":"NOT_FOUND"}}`))
 	f.Add(uint8(0), uint16(500), true, []byte(`{"error":{"reason":"INTERNAL","details":"`+psaToken+`"}}`))
+	f.Add(uint8(2), uint16(200), true, []byte(`{"requestid":"`+psaToken+`","status":"pinned","created":"2026-01-01T00:00:00Z","pin":{"cid":"`+cs+`"},"delegates":[]}`))
+	f.Add(uint8(1), uint16(202), true, []byte(`{"requestid":"r","status":"queued","created":"2026-01-01T00:00:00Z","pin":{"cid":"`+psaToken+`"},"delegates":[]}`))
 	f.Add(uint8(0), uint16(401), false, []byte(`no`))
 	f.Add(uint8(1), uint16(200), false, []byte(`<html>`))
 	f.Fuzz(func(t *testing.T, op uint8, code uint16, isJSON bool, body []byte) {

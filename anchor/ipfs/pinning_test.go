@@ -111,6 +111,20 @@ func TestPinningFailedIsRejected(t *testing.T) {
 		t.Errorf("Status = %+v, %v; want failed", st, err)
 	}
 
+	// The service's status_details are quoted in the error, never the
+	// token it may echo there.
+	e := &pinningtest.Service{Token: psaToken, Pinner: func(context.Context, cid.Cid) error {
+		return fmt.Errorf("could not fetch with token %s", psaToken)
+	}}
+	ep := newPinning(t, e.Start(t), psaToken)
+	_, err = ep.Pin(ctx, testCID(4), "", nil)
+	if !errors.Is(err, ipfs.ErrPinFailed) || !strings.Contains(err.Error(), "could not fetch") {
+		t.Errorf("Pin(service fails it with details) = %v, want ErrPinFailed with the details", err)
+	}
+	if err != nil && strings.Contains(err.Error(), psaToken) {
+		t.Errorf("the error shows the token the service echoed: %v", err)
+	}
+
 	g := &pinningtest.Service{Token: psaToken, Stuck: true}
 	q := newPinning(t, g.Start(t), psaToken)
 	info, err := q.Add(ctx, testCID(2), "", nil)
@@ -200,6 +214,10 @@ func TestPinningTamper(t *testing.T) {
 		{"listing without results", raw(200, "application/json", `{"count":0}`), status, ipfs.ErrPinningAnswer},
 		{"negative count", js(200, openapi.PinResults{Count: -1, Results: []openapi.PinStatus{}}), status, ipfs.ErrPinningAnswer},
 		{"request id above 512 bytes", js(202, func() openapi.PinStatus { p := pinned(c); p.Requestid = strings.Repeat("r", 513); return p }()), add, ipfs.ErrPinningAnswer},
+		// A service that echoes the token where the client quotes it.
+		{"unknown status, the token", raw(200, "application/json", `{"count":1,"results":[{"requestid":"r","status":"`+psaToken+`","created":"2026-01-01T00:00:00Z","pin":{"cid":"`+c.String()+`"},"delegates":[]}]}`), status, ipfs.ErrPinningAnswer},
+		{"a CID that is the token", raw(200, "application/json", `{"requestid":"req-x","status":"pinned","created":"2026-01-01T00:00:00Z","pin":{"cid":"`+psaToken+`"},"delegates":[]}`), get, ipfs.ErrPinningAnswer},
+		{"a request id that is the token", js(200, func() openapi.PinStatus { p := pinned(c); p.Requestid = psaToken; return p }()), get, ipfs.ErrPinningAnswer},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) bool {
 			http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
 			return true
