@@ -510,6 +510,24 @@ func TestHAMTTamper(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	addEdit("a bucket named twice", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) {
+		// A shard link in the bucket of one of the shard's entries.
+		setLinks(pn, append(pn.Links(), &ipld.Link{Name: firstValue(pn).Name[:2], Cid: b, Size: 1}))
+	})
+	addEdit("link name without a bucket", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) {
+		v := firstValue(pn)
+		if err := pn.SetLinks(append(pn.Links(), &ipld.Link{Name: "A", Cid: v.Cid, Size: v.Size})); err != nil {
+			t.Fatal(err)
+		}
+	})
+	addEdit("shard link to a raw block", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) {
+		v := firstValue(pn)
+		if v.Cid.Type() != cid.Raw {
+			t.Fatalf("entry %q is a %v block, want a raw leaf", v.Name, v.Cid.Type())
+		}
+		setLinks(pn, append(pn.Links(), &ipld.Link{Name: freeBucket(pn), Cid: v.Cid, Size: v.Size}))
+	})
+	addEdit("empty shard", ipfs.ErrShard, nil, a, func(pn *dag.ProtoNode) { setLinks(pn, nil) })
 
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
