@@ -283,7 +283,7 @@ func (f *Service) SetStatus(c cid.Cid, st openapi.Status) {
 	}
 }
 
-// setTamper sets f.Tamper while f serves.
+// SetTamper sets f.Tamper while f serves.
 func (f *Service) SetTamper(tamper func(w http.ResponseWriter, r *http.Request) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
