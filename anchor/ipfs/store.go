@@ -391,13 +391,7 @@ func (w *blockWriter) run() {
 	defer w.wg.Done()
 	for b := range w.queue {
 		if w.failed() == nil { // else drain: the importer is stopping
-			if err := w.store.put(b.c, b.data); err != nil {
-				w.mu.Lock()
-				if w.err == nil {
-					w.err = err
-				}
-				w.mu.Unlock()
-			}
+			w.record(w.store.put(b.c, b.data))
 		}
 		w.done(b.data)
 		w.pending.Done()
@@ -408,6 +402,18 @@ func (w *blockWriter) failed() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
+}
+
+// record keeps err if it is the first write error.
+func (w *blockWriter) record(err error) {
+	if err == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
 }
 
 // put queues data, whose CID is c, for writing. The caller must not
@@ -433,13 +439,7 @@ func (w *blockWriter) putAfter(c cid.Cid, data []byte) error {
 	}
 	err := w.store.put(c, data)
 	w.done(data)
-	if err != nil {
-		w.mu.Lock()
-		if w.err == nil {
-			w.err = err
-		}
-		w.mu.Unlock()
-	}
+	w.record(err)
 	return err
 }
 
