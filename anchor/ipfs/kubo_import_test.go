@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ipfs/go-cid"
 
@@ -44,12 +45,8 @@ func isOnly(t *testing.T, what string, err error, want string) {
 
 // failingCAR reads the first half of car, then fails with err.
 func failingCAR(car []byte, err error) io.Reader {
-	return io.MultiReader(bytes.NewReader(car[:len(car)/2]), iotestErr{err})
+	return io.MultiReader(bytes.NewReader(car[:len(car)/2]), iotest.ErrReader(err))
 }
-
-type iotestErr struct{ err error }
-
-func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
 
 // TestDagImportCARFailureKeepsItsClass: when the CAR DagImport reads
 // fails, the error is the CAR's, of its class alone: an ErrBlockHash or an
