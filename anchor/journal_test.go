@@ -349,6 +349,44 @@ func TestJournalDamaged(t *testing.T) {
 			t.Fatalf("Receipts(altered item) = %v, want a *JournalError", err)
 		}
 	})
+	t.Run("item record that does not decode", func(t *testing.T) {
+		path := filepath.Join(dir, "undecodable.db")
+		j, err := anchor.OpenJournal(path, anchor.JournalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := j.AddAll(items(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("items"))
+			k := binary.BigEndian.AppendUint64(nil, uint64(ids[1]))
+			v := bytes.Replace(b.Get(k), []byte(`"digest":"`), []byte(`"digest":"zz`), 1)
+			if bytes.Equal(v, b.Get(k)) {
+				return errors.New("fixture changed: no digest in the item record")
+			}
+			return b.Put(k, v)
+		})
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j = openJournal(t, path)
+		if _, err := j.Item(ids[0]); err != nil {
+			t.Fatalf("Item(intact item) = %v", err)
+		}
+		_, err = j.Item(ids[1])
+		var je *anchor.JournalError
+		if !errors.Is(err, anchor.ErrJournal) || !errors.As(err, &je) || errors.Is(err, anchor.ErrBadInput) {
+			t.Fatalf("Item(undecodable record) = %v, want a *JournalError, not bad input", err)
+		}
+	})
 }
 
 // Concurrent callers of the state machine anchor each batch once.
