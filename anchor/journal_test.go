@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -328,20 +329,7 @@ func TestJournalDamaged(t *testing.T) {
 			t.Fatal(err)
 		}
 		j.Close()
-		db, err := bolt.Open(path, 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte("items"))
-			k := binary.BigEndian.AppendUint64(nil, 2)
-			v := bytes.Replace(b.Get(k), []byte(`"name":"item-1.json"`), []byte(`"name":"forged.json"`), 1)
-			return b.Put(k, v)
-		})
-		db.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		editItem(t, path, 2, []byte(`"name":"item-1.json"`), []byte(`"name":"forged.json"`))
 		j = openJournal(t, path)
 		_, err = j.Receipts(batch)
 		var je *anchor.JournalError
@@ -349,6 +337,52 @@ func TestJournalDamaged(t *testing.T) {
 			t.Fatalf("Receipts(altered item) = %v, want a *JournalError", err)
 		}
 	})
+	t.Run("item record that does not decode", func(t *testing.T) {
+		path := filepath.Join(dir, "undecodable.db")
+		j, err := anchor.OpenJournal(path, anchor.JournalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := j.AddAll(items(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		editItem(t, path, ids[1], []byte(`"digest":"`), []byte(`"digest":"zz`))
+		j = openJournal(t, path)
+		if _, err := j.Item(ids[0]); err != nil {
+			t.Fatalf("Item(intact item) = %v", err)
+		}
+		_, err = j.Item(ids[1])
+		var je *anchor.JournalError
+		if !errors.Is(err, anchor.ErrJournal) || !errors.As(err, &je) || errors.Is(err, anchor.ErrBadInput) {
+			t.Fatalf("Item(undecodable record) = %v, want a *JournalError, not bad input", err)
+		}
+	})
+}
+
+// editItem replaces old with repl in the record of item id of the closed
+// journal at path, as an attacker with the file would; a record without
+// old stops the test (the fixture changed).
+func editItem(t *testing.T, path string, id anchor.ItemID, old, repl []byte) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("items"))
+		k := binary.BigEndian.AppendUint64(nil, uint64(id))
+		v := b.Get(k)
+		if !bytes.Contains(v, old) {
+			return fmt.Errorf("fixture changed: item %d's record has no %s", id, old)
+		}
+		return b.Put(k, bytes.Replace(v, old, repl, 1))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Concurrent callers of the state machine anchor each batch once.

@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,26 +37,12 @@ func committedRuntime(t *testing.T) []byte {
 // the address it returns.
 func deployAnchor(t *testing.T, b *simulated.Backend, key *ecdsa.PrivateKey) common.Address {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(10 * time.Millisecond):
-				b.Commit()
-			}
-		}
-	})
-	addr, err := DeployContract(ctx, b.Client(), key, simChainID, Options{})
-	close(done)
-	wg.Wait()
+	addr, err := deployMining(t, b, b.Client(), key)
 	if err != nil {
 		t.Fatalf("DeployContract: %v", err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	code, err := b.Client().CodeAt(ctx, addr, nil)
 	if err != nil || !bytes.Equal(code, committedRuntime(t)) {
 		t.Fatalf("code at %s: %x, %v; want contract/Anchor.runtime.bin", addr.Hex(), code, err)

@@ -4,7 +4,6 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -26,12 +25,7 @@ func LoadKeyFile(path string) (*ecdsa.PrivateKey, error) {
 	// Opened without blocking and refused unless a regular file its owner
 	// alone may read: a FIFO or a device named as the key file does not
 	// stall the caller.
-	f, err := localfile.OpenPrivate(path, 1024)
-	if err != nil {
-		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, err := localfile.ReadPrivateFile(path, 1024)
 	if err != nil {
 		return nil, fmt.Errorf("%w: eth: key file: %w", anchor.ErrBadInput, err)
 	}

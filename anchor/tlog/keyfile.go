@@ -56,8 +56,7 @@ func LoadOrCreateKey(path, origin string) (key ed25519.PrivateKey, created bool,
 		return k, false, nil
 	case errors.Is(err, os.ErrNotExist):
 	default:
-		var le *localfile.Error
-		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge || le.Kind == localfile.KindNotPrivate) {
+		if localfile.Refused(err) {
 			return nil, false, &ConfigError{Reason: "key file", Err: err}
 		}
 		return nil, false, err
@@ -97,8 +96,7 @@ func WriteTrustedRoot(path string, logs []*root.TransparencyLog, tsas ...root.Ti
 func ReadTimestampingAuthority(path string) (*root.SigstoreTimestampingAuthority, error) {
 	b, err := localfile.ReadFile(path, MaxChainFileSize)
 	if err != nil {
-		var le *localfile.Error
-		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge) {
+		if localfile.Refused(err) { // ReadFile: not a regular file or too large
 			return nil, &ConfigError{Reason: "timestamp authority chain", Err: err}
 		}
 		return nil, err

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/ats-run/selfattest/anchor/tlog"
 	"github.com/ats-run/selfattest/attest/signing/localtsa"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 func TestLoadOrCreateKey(t *testing.T) {
@@ -53,10 +53,6 @@ func TestLoadOrCreateKeyRefuses(t *testing.T) {
 		}
 		return p
 	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	skey, vkey, err := note.GenerateKey(rand.Reader, "another.origin")
 	if err != nil {
 		t.Fatal(err)
@@ -69,25 +65,18 @@ func TestLoadOrCreateKeyRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct{ name, path string }{
-		{"a FIFO", fifo},
-		{"a directory", dir},
-		{"over MaxKeyFileSize", write("big", bytes.Repeat([]byte("A"), tlog.MaxKeyFileSize+1))},
-		{"another origin's key", write("other", []byte(skey+"\n"))},
-		{"a verifier key, not a signer key", write("vkey", []byte(vkey+"\n"))},
-		{"an ECDSA PKCS#8 key", write("ecdsa", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))},
-		{"empty", write("empty", nil)},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			done := make(chan error, 1)
-			go func() { _, _, err := tlog.LoadOrCreateKey(tt.path, origin); done <- err }()
-			select {
-			case err := <-done:
-				if !errors.Is(err, tlog.ErrConfig) {
-					t.Fatalf("err = %v, want one wrapping ErrConfig", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("LoadOrCreateKey blocked")
+	for _, tt := range append([]localfiletest.Case{
+		{Name: "a directory", Path: dir},
+		{Name: "over MaxKeyFileSize", Path: write("big", bytes.Repeat([]byte("A"), tlog.MaxKeyFileSize+1))},
+		{Name: "another origin's key", Path: write("other", []byte(skey+"\n"))},
+		{Name: "a verifier key, not a signer key", Path: write("vkey", []byte(vkey+"\n"))},
+		{Name: "an ECDSA PKCS#8 key", Path: write("ecdsa", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))},
+		{Name: "empty", Path: write("empty", nil)},
+	}, localfiletest.FIFOCases(t, dir)...) {
+		t.Run(tt.Name, func(t *testing.T) {
+			err := localfiletest.Within(t, 10*time.Second, func() error { _, _, err := tlog.LoadOrCreateKey(tt.Path, origin); return err })
+			if !errors.Is(err, tlog.ErrConfig) {
+				t.Fatalf("err = %v, want one wrapping ErrConfig", err)
 			}
 		})
 	}

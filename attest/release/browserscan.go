@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ats-run/selfattest"
@@ -34,9 +35,7 @@ const (
 const maxScanRefs = 4 * maxPageRefs
 
 // checkPinned parses the rewritten page out as a browser does
-// ([verify.ScanHTML], the HTML5 tree builder, scripting on) and checks
-// every subresource it reports, inline code aside (the page's own bytes,
-// which the manifest pins):
+// ([builder.scanAsBrowser]) and checks every subresource it reports:
 //
 //   - one that resolves to the content-addressed copy of a released file
 //     must be pinnable (a script, stylesheet, module preload or preload),
@@ -50,13 +49,10 @@ const maxScanRefs = 4 * maxPageRefs
 //   - any other (another origin, a page, a file not in the release) is
 //     returned, to be listed in [Result].Unrewritten.
 //
-// URLs resolve as the browser resolves them (a <base href> the tree
-// builder finds included), and then by [resolveRef]'s rules. Errors wrap
-// [ErrUnpinned], or [attest.ErrBadInput] for a page a browser's parse
-// cannot be modelled for (see [verify.ScanHTML]).
+// Errors wrap [ErrUnpinned], or [attest.ErrBadInput] for a page a
+// browser's parse cannot be modelled for (see [verify.ScanHTML]).
 func (b *builder) checkPinned(page string, out []byte, left []Unrewritten) ([]Unrewritten, error) {
-	pageURL := (&url.URL{Scheme: scanScheme, Host: scanHost, Path: "/" + page}).String()
-	refs, err := verify.ScanHTML(bytes.NewReader(out), pageURL, "text/html", maxScanRefs)
+	refs, err := b.scanAsBrowser(page, out)
 	if err != nil {
 		return nil, fmt.Errorf("%w: release: %s: cannot parse the page as a browser does: %w", attest.ErrBadInput, page, err)
 	}
@@ -66,26 +62,12 @@ func (b *builder) checkPinned(page string, out []byte, left []Unrewritten) ([]Un
 	}
 	var more []Unrewritten
 	for _, r := range refs {
-		if r.Kind.Inline() {
-			continue
-		}
-		ref := strings.Trim(r.Ref, " \t\n\f\r")
-		elem := r.Element
-		if r.Namespace != "" {
-			elem = r.Namespace + ":" + elem
-		}
-		where := fmt.Sprintf("<%s> %q", elem, ref)
-		if r.Document != "" {
-			where += " in " + r.Document
-		}
-		f, copyOf, reason := b.browserTarget(page, r.URL)
-		if copyOf {
-			var why string
+		where := r.label(strconv.Quote(r.ref))
+		f := r.file
+		if r.copyOf {
+			why := r.unpinnable()
 			switch {
-			case !r.Kind.Pinnable():
-				why = "no integrity attribute applies to a " + string(r.Kind)
-			case r.Namespace != "":
-				why = "a browser ignores the integrity of an element outside HTML"
+			case why != "":
 			case !r.HasIntegrity:
 				why = "it has no integrity attribute"
 			case r.Integrity != f.Integrity:
@@ -95,7 +77,7 @@ func (b *builder) checkPinned(page string, out []byte, left []Unrewritten) ([]Un
 			}
 			return nil, fmt.Errorf("%w: %s: %s loads %s: %s", ErrUnpinned, page, where, f.ContentPath, why)
 		}
-		if k := r.Element + "\x00" + ref; listed[k] > 0 {
+		if k := r.Element + "\x00" + r.ref; listed[k] > 0 {
 			listed[k]--
 			continue
 		}
@@ -103,13 +85,78 @@ func (b *builder) checkPinned(page string, out []byte, left []Unrewritten) ([]Un
 			return nil, fmt.Errorf("%w: %s: %s names %s: the browser loads it, the rewriter cannot pin it: %s (the release has it only as %s)",
 				ErrUnpinned, page, where, f.Path, r.Kind, f.ContentPath)
 		}
+		reason := r.reason
 		if f != nil {
 			reason = "HTML files keep their names"
 		}
-		more = append(more, Unrewritten{Page: page, Element: elem, Ref: ref,
+		more = append(more, Unrewritten{Page: page, Element: r.elem, Ref: r.ref,
 			Reason: fmt.Sprintf("the browser loads it, the rewriter cannot pin it: %s (%s)", r.Kind, reason)})
 	}
 	return more, nil
+}
+
+// browserRef is a subresource a browser's parse of a page reports, with
+// the file of the release it names.
+type browserRef struct {
+	verify.PageRef
+	// ref is Ref, surrounding whitespace trimmed; elem is Element,
+	// prefixed "svg:" or "math:" outside HTML.
+	ref, elem string
+	// file, copyOf and reason are what [builder.browserTarget] made of URL.
+	file   *ManifestFile
+	copyOf bool
+	reason string
+}
+
+// scanAsBrowser parses page, whose bytes are data, as a browser does
+// ([verify.ScanHTML], the HTML5 tree builder, scripting on) and returns
+// every subresource it reports, inline code aside (the page's own bytes,
+// which the manifest pins). URLs resolve as the browser resolves them (a
+// <base href> the tree builder finds included), and then by
+// [resolveRef]'s rules. It is the reading [builder.checkPinned] and
+// [builder.checkAsBrowser] share; its error is [verify.ScanHTML]'s.
+func (b *builder) scanAsBrowser(page string, data []byte) ([]browserRef, error) {
+	pageURL := (&url.URL{Scheme: scanScheme, Host: scanHost, Path: "/" + page}).String()
+	refs, err := verify.ScanHTML(bytes.NewReader(data), pageURL, "text/html", maxScanRefs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]browserRef, 0, len(refs))
+	for _, r := range refs {
+		if r.Kind.Inline() {
+			continue
+		}
+		br := browserRef{PageRef: r, ref: strings.Trim(r.Ref, " \t\n\f\r"), elem: r.Element}
+		if r.Namespace != "" {
+			br.elem = r.Namespace + ":" + r.Element
+		}
+		br.file, br.copyOf, br.reason = b.browserTarget(page, r.URL)
+		out = append(out, br)
+	}
+	return out, nil
+}
+
+// label names r in an error, as "<elem> ref", followed by " in " and the
+// frame for a reference inside an <iframe srcdoc>.
+func (r *browserRef) label(ref string) string {
+	s := "<" + r.elem + "> " + ref
+	if r.Document != "" {
+		s += " in " + r.Document
+	}
+	return s
+}
+
+// unpinnable says why no integrity attribute can pin r, or "" when one
+// can: only a pinnable kind of element in the HTML namespace has one that
+// a browser applies.
+func (r *browserRef) unpinnable() string {
+	switch {
+	case !r.Kind.Pinnable():
+		return "no integrity attribute applies to a " + string(r.Kind)
+	case r.Namespace != "":
+		return "a browser ignores the integrity of an element outside HTML"
+	}
+	return ""
 }
 
 // browserTarget resolves u, a URL as a browser resolved it for the page at
@@ -173,33 +220,20 @@ func releaseView(m *Manifest) *builder {
 // <svg><title>, an SVG script) and of <iframe srcdoc>; a consistent forger
 // could hide an unpinned script there. A rejection is a [*MismatchError].
 func (b *builder) checkAsBrowser(page string, data []byte) error {
-	pageURL := (&url.URL{Scheme: scanScheme, Host: scanHost, Path: "/" + page}).String()
-	refs, err := verify.ScanHTML(bytes.NewReader(data), pageURL, "text/html", maxScanRefs)
+	refs, err := b.scanAsBrowser(page, data)
 	if err != nil {
 		return &MismatchError{Path: page, Problem: "page cannot be parsed as a browser does", Err: err}
 	}
 	for _, r := range refs {
-		if r.Kind.Inline() {
+		if !r.copyOf {
 			continue
 		}
-		f, copyOf, _ := b.browserTarget(page, r.URL)
-		if !copyOf {
-			continue
+		f := r.file
+		what := r.label(r.ref)
+		if why := r.unpinnable(); why != "" {
+			return &MismatchError{Path: page, Problem: what + " loads " + f.ContentPath + ": " + why, Expected: f.Integrity}
 		}
-		elem := r.Element
-		if r.Namespace != "" {
-			elem = r.Namespace + ":" + elem
-		}
-		what := fmt.Sprintf("<%s> %s", elem, strings.Trim(r.Ref, " \t\n\f\r"))
-		if r.Document != "" {
-			what += " in " + r.Document
-		}
-		switch {
-		case !r.Kind.Pinnable():
-			return &MismatchError{Path: page, Problem: what + " loads " + f.ContentPath + ": no integrity attribute applies to a " + string(r.Kind), Expected: f.Integrity}
-		case r.Namespace != "":
-			return &MismatchError{Path: page, Problem: what + " loads " + f.ContentPath + ": a browser ignores the integrity of an element outside HTML", Expected: f.Integrity}
-		case !r.HasIntegrity:
+		if !r.HasIntegrity {
 			return &MismatchError{Path: page, Problem: what + " has no integrity attribute", Expected: f.Integrity}
 		}
 		if err := attest.ParseIntegrity(r.Integrity).Match(f.Digests); err != nil {

@@ -68,11 +68,9 @@ func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error
 
 	// The folder holds exactly what the manifest lists.
 	want := map[string]attest.Digests{ManifestName: attest.MeasureBytes(mb)}
-	byContent := map[string]*ManifestFile{}
 	for i := range m.Files {
 		f := &m.Files[i]
 		want[f.ContentPath] = f.Digests
-		byContent[f.ContentPath] = f
 		if f.EntryPoint {
 			want[f.Path] = f.Digests
 		}
@@ -132,6 +130,8 @@ func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error
 
 	// Every page's references to released files carry a matching integrity,
 	// read by the tokenizer the rewriter uses and by a browser's parse.
+	// view.byContent holds every released file but the pages, which keep
+	// their names and carry no integrity.
 	view := releaseView(m)
 	for _, f := range m.Files {
 		if !f.EntryPoint {
@@ -150,10 +150,10 @@ func Check(ctx context.Context, dir string, opts CheckOptions) (*Manifest, error
 		}
 		for _, r := range refs {
 			t, _ := resolveRef(f.Path, r.ref, func(p string) (*ManifestFile, bool) {
-				t, ok := byContent[p]
+				t, ok := view.byContent[p]
 				return t, ok
 			})
-			if t == nil || t.EntryPoint {
+			if t == nil {
 				continue
 			}
 			what := fmt.Sprintf("<%s> %s", r.tag, r.ref)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/intoto"
+	"github.com/ats-run/selfattest/verify"
 )
 
 const distDir = "../../testdata/release/dist"
@@ -527,6 +528,25 @@ func TestSourceDateEpoch(t *testing.T) {
 	}
 }
 
+// TestCheckReleaseRefusesAPageABrowserMayReadOtherwise: a resealed page
+// that a browser could decode otherwise than as UTF-8 (here a UTF-16
+// byte-order mark) cannot be read as a browser reads it, so Check rejects
+// it rather than passing what it could not model.
+func TestCheckReleaseRefusesAPageABrowserMayReadOtherwise(t *testing.T) {
+	dst, res := release(t, distDir, Options{})
+	b, err := os.ReadFile(filepath.Join(dst, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dst, "index.html", "\xfe\xff"+string(b))
+	reseal(t, dst, res.Manifest)
+	_, err = Check(context.Background(), dst, CheckOptions{})
+	var re *MismatchError
+	if !errors.As(err, &re) || !errors.Is(err, ErrMismatch) || re.Path != "index.html" || !errors.Is(re.Err, verify.ErrUnsupportedPage) {
+		t.Fatalf("Check = %v, want a rejection of index.html whose Err wraps verify.ErrUnsupportedPage", err)
+	}
+}
+
 // TestCheckReleaseReadsPagesAsABrowser: a resealed release whose page
 // loads a released file where the rewriter's tokenizer sees no script —
 // an HTML script the tree builder makes inside <svg><title>, an SVG
@@ -553,6 +573,8 @@ func TestCheckReleaseReadsPagesAsABrowser(t *testing.T) {
 		{"svg title, no integrity", `<svg><title><script src="` + name + `"></script></title></svg>`, false},
 		{"svg script, right integrity", `<svg><script href="` + name + `" integrity="` + sri + `"></script></svg>`, false},
 		{"iframe srcdoc script", `<iframe srcdoc="<script src=&quot;/` + name + `&quot;></script>"></iframe>`, false},
+		{"style @import", `<style>@import url("/` + name + `");</style>`, false},
+		{"iframe src", `<iframe src="/` + name + `"></iframe>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dst, res := release(t, distDir, Options{})

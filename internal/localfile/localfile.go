@@ -84,6 +84,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Refused reports whether err is an [*Error] refusing the file for what it
+// is: not a regular file, over the size limit, or ([OpenPrivate]) open to
+// group or others. Those are the file's fault, which a caller reports as
+// bad input or configuration; a file that cannot be opened or read
+// (missing, permissions, disk) or a bad limit is not one of them.
+func Refused(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Kind {
+	case KindNotRegular, KindTooLarge, KindNotPrivate:
+		return true
+	}
+	return false
+}
+
 func describe(m fs.FileMode) string {
 	switch {
 	case m.IsDir():

@@ -29,13 +29,11 @@ func wantKind(t *testing.T, err error, k Kind) {
 	}
 }
 
+// mkfifo makes a FIFO dir/name (mode 0600) with no writer; a failure to
+// make it fails the test (this file is unix-only: every unix has FIFOs).
 func mkfifo(t *testing.T, dir, name string) string {
 	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	return p
+	return localfiletest.Mkfifo(t, dir, name, 0o600)
 }
 
 func TestOpenRefusesFIFOWithoutWriter(t *testing.T) {

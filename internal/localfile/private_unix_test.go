@@ -3,6 +3,7 @@
 package localfile
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -30,11 +31,8 @@ func wantNotPrivate(t *testing.T, err error, path string, mode os.FileMode) {
 	localfiletest.WantRefusal(t, err, path, mode, secret)
 }
 
-func modeOctal(m os.FileMode) string {
-	const digits = "01234567"
-	p := uint32(m.Perm())
-	return string([]byte{'0', digits[p>>6&7], digits[p>>3&7], digits[p&7]})
-}
+// modeOctal is m's permission bits as chmod takes them, e.g. "0644".
+func modeOctal(m os.FileMode) string { return fmt.Sprintf("%04o", m.Perm()) }
 
 // TestOpenPrivateModes: a file any group or other permission bit is set on
 // is refused; 0600, 0400 and 0700 are read. Open itself takes them all.

@@ -50,8 +50,7 @@ func LoadOrCreate(path, name string, now time.Time) (a *Authority, created bool,
 		return a, false, nil
 	case errors.Is(err, os.ErrNotExist):
 	default:
-		var le *localfile.Error
-		if errors.As(err, &le) && (le.Kind == localfile.KindNotRegular || le.Kind == localfile.KindTooLarge || le.Kind == localfile.KindNotPrivate) {
+		if localfile.Refused(err) {
 			return nil, false, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		return nil, false, err

@@ -58,15 +58,9 @@ func TestLoadOrCreateRefuses(t *testing.T) {
 		{Name: "not PEM", Path: garbage},
 	}, localfiletest.FIFOCases(t, dir)...) {
 		t.Run(tt.Name, func(t *testing.T) {
-			done := make(chan error, 1)
-			go func() { _, _, err := localtsa.LoadOrCreate(tt.Path, "x", time.Now()); done <- err }()
-			select {
-			case err := <-done:
-				if !errors.Is(err, localtsa.ErrInvalid) {
-					t.Fatalf("err = %v, want one wrapping ErrInvalid", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("LoadOrCreate blocked")
+			err := localfiletest.Within(t, 10*time.Second, func() error { _, _, err := localtsa.LoadOrCreate(tt.Path, "x", time.Now()); return err })
+			if !errors.Is(err, localtsa.ErrInvalid) {
+				t.Fatalf("err = %v, want one wrapping ErrInvalid", err)
 			}
 		})
 	}
