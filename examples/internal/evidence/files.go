@@ -19,29 +19,31 @@ import (
 // socket) is refused without blocking: the open itself does not wait
 // (O_NONBLOCK), and fstat checks the type before anything is read. A file
 // over limit is refused before it is read. Every refusal is bad input.
-func openRegular(p string, limit int64) (*os.File, int64, error) {
+// The file's fstat is returned with it: its mode is the opened file's,
+// whatever the path names by then.
+func openRegular(p string, limit int64) (*os.File, os.FileInfo, error) {
 	f, err := os.OpenFile(p, openFlags, 0)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s is not a regular file (%s)", anchor.ErrBadInput, p, fileType(st.Mode()))
+		return nil, nil, fmt.Errorf("%w: %s is not a regular file (%s)", anchor.ErrBadInput, p, fileType(st.Mode()))
 	}
 	if st.Size() > limit {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s holds %d bytes, more than the limit of %d", anchor.ErrBadInput, p, st.Size(), limit)
+		return nil, nil, fmt.Errorf("%w: %s holds %d bytes, more than the limit of %d", anchor.ErrBadInput, p, st.Size(), limit)
 	}
 	if err := clearNonblock(f); err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, p, err)
+		return nil, nil, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, p, err)
 	}
-	return f, st.Size(), nil
+	return f, st, nil
 }
 
 func fileType(m os.FileMode) string {

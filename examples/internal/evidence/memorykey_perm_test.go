@@ -63,3 +63,25 @@ func TestMemoryKeyUmask(t *testing.T) {
 	}
 	localfiletest.WantPerm(t, mf.Key, 0o600)
 }
+
+// TestMemoryKeyUnreadablePath: a key path that cannot be looked at (its
+// folder is a file) is bad input, the memory target's too, and no key is
+// made; a missing key is bad input that still reads as os.ErrNotExist,
+// which is what makes OpenMemory create one.
+func TestMemoryKeyUnreadablePath(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := loadMemoryKey(filepath.Join(notDir, "key")); k != nil || !errors.Is(err, anchor.ErrBadInput) || errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("loadMemoryKey(a path through a file) = %v; want ErrBadInput, not ErrNotExist", err)
+	}
+	if m, _, err := OpenMemory(filepath.Join(notDir, "j"), io.Discard); m != nil || !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("OpenMemory(a journal path through a file) = %v; want ErrBadInput", err)
+	}
+	k, err := loadMemoryKey(filepath.Join(dir, "missing.key"))
+	if k != nil || !errors.Is(err, anchor.ErrBadInput) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("loadMemoryKey(a missing file) = %v; want ErrBadInput and os.ErrNotExist", err)
+	}
+}

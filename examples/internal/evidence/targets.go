@@ -90,19 +90,15 @@ func OpenMemory(journal string, notice io.Writer) (*anchortest.Memory, MemoryFil
 	return m, mf, err
 }
 
+// loadMemoryKey reads an Ed25519 private key file (PKCS #8 PEM) of mode
+// 600 or stricter. A missing file's error is bad input that still
+// satisfies errors.Is(err, os.ErrNotExist): the callers then make the key.
 func loadMemoryKey(p string) (ed25519.PrivateKey, error) {
-	if _, err := os.Lstat(p); err != nil {
-		return nil, err
-	}
-	f, _, err := openRegular(p, maxKeyFile)
+	f, st, err := openRegular(p, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
 	// The mode of the file opened (fstat), not of the path: nothing can be
 	// swapped in between the check and the read.
 	if othersMay(st.Mode()) {
