@@ -55,6 +55,20 @@ func TestEvidenceName(t *testing.T) {
 	}
 }
 
+// TestClimbsOut: the names add --archive and anchor's archive refuse to
+// lay out in a folder are exactly those with a ".." element, leading
+// slashes dropped.
+func TestClimbsOut(t *testing.T) {
+	for name, want := range map[string]bool{
+		"..": true, "../x": true, "/../x": true, "//../x": true, "a/../b": true, "a/..": true,
+		"x": false, "a/b.txt": false, "/abs/c.txt": false, "..a": false, "a/..b": false, "a/b..": false, ".": false, "": false,
+	} {
+		if got := climbsOut(name); got != want {
+			t.Errorf("climbsOut(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestReceiptFileName(t *testing.T) {
 	for _, tt := range []struct {
 		item anchor.ItemID
