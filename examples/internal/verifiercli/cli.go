@@ -21,12 +21,12 @@ import (
 	"github.com/ats-run/selfattest"
 )
 
-// Exit codes.
+// Exit codes: the module's (selfattest.ExitCode maps errors to them).
 const (
-	exitVerified   = 0
-	exitRejected   = 1
-	exitUsage      = 2
-	exitCouldNotCk = 3
+	exitVerified   = selfattest.ExitVerified
+	exitRejected   = selfattest.ExitRejected
+	exitUsage      = selfattest.ExitBadInput
+	exitCouldNotCk = selfattest.ExitCouldNotCheck
 )
 
 const usage = `usage: verifier <command> [flags] [args]
