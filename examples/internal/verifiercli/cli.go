@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 )
 
 // Exit codes: the module's (selfattest.ExitCode maps errors to them).
@@ -142,5 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	return exitUsage
 }
 
-// errUsage marks an error in the command line.
-var errUsage = selfattest.Beneath(selfattest.ErrBadInput, "usage")
+// errUsage marks an error in the command line: the one sentinel for it,
+// shared with package evidence (whose target flags verify --anchor takes),
+// as the archivist shares it.
+var errUsage = evidence.ErrUsage
