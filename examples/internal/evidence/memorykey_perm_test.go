@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/anchortest"
 	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
@@ -83,5 +85,31 @@ func TestMemoryKeyUnreadablePath(t *testing.T) {
 	k, err := loadMemoryKey(filepath.Join(dir, "missing.key"))
 	if k != nil || !errors.Is(err, anchor.ErrBadInput) || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("loadMemoryKey(a missing file) = %v; want ErrBadInput and os.ErrNotExist", err)
+	}
+}
+
+// TestMemoryKeyPubFIFO: a FIFO where a new key's public key goes (the
+// memory target's F.memory.pub, the rekor key's .pub) is replaced, never
+// opened: making the key does not wait on it, and the file written there
+// is the key's public key.
+func TestMemoryKeyPubFIFO(t *testing.T) {
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j")
+	fifo := localfiletest.Mkfifo(t, dir, "j.memory.pub", 0o644)
+	var m *anchortest.Memory
+	err := localfiletest.Within(t, 5*time.Second, func() error {
+		var err error
+		m, _, err = OpenMemory(journal, io.Discard)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := ReadRegular(fifo, maxKeyFile)
+	if err != nil {
+		t.Fatalf("the public key in the FIFO's place: %v", err)
+	}
+	if pub, err := parseMemoryPublicKey(data); err != nil || !pub.Equal(m.Key()) {
+		t.Fatalf("the public key written is not the key's: %v", err)
 	}
 }

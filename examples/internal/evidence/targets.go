@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -150,14 +151,16 @@ func createMemoryKey(mf MemoryFiles) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
-// writeMemoryPub writes the public key Verifiers need (PKIX PEM).
+// writeMemoryPub writes the public key Verifiers need (PKIX PEM), mode
+// 644, renamed into place as the local log's is: whatever is there (even a
+// FIFO) is replaced, never opened.
 func writeMemoryPub(p string, pub ed25519.PublicKey) error {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
-		return fmt.Errorf("%w: memory public key: %w", anchor.ErrBadInput, err)
+	if err := writeAtomic(filepath.Dir(p), filepath.Base(p), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})); err != nil {
+		return fmt.Errorf("memory public key: %w", err)
 	}
 	return nil
 }
