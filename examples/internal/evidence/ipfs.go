@@ -367,7 +367,7 @@ func copyMeasured(p, dst string, limit int64) ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("%w: %s: named twice: %w", ErrUsage, p, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(f, limit+1))
+	n, err := io.Copy(io.MultiWriter(out, h), bounded(f, limit))
 	cerr := out.Close()
 	if err == nil {
 		err = cerr
