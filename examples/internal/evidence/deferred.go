@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
@@ -177,7 +176,7 @@ func ArchivePending(ctx context.Context, j *anchor.Journal, journal, storeDir st
 		if err != nil {
 			return nil, 0, skipped, fmt.Errorf("%s names item %d: %w", PendingFilesOf(journal), pf.Item, err)
 		}
-		if slices.Contains(strings.Split(strings.TrimLeft(ev.Name, "/"), "/"), "..") {
+		if climbsOut(ev.Name) {
 			skipped = append(skipped, ev.Name)
 			continue
 		}

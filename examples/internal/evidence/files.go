@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,29 +20,43 @@ import (
 // socket) is refused without blocking: the open itself does not wait
 // (O_NONBLOCK), and fstat checks the type before anything is read. A file
 // over limit is refused before it is read. Every refusal is bad input.
-func openRegular(p string, limit int64) (*os.File, int64, error) {
+// The file's fstat is returned with it: its mode is the opened file's,
+// whatever the path names by then.
+func openRegular(p string, limit int64) (*os.File, os.FileInfo, error) {
 	f, err := os.OpenFile(p, openFlags, 0)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s is not a regular file (%s)", anchor.ErrBadInput, p, fileType(st.Mode()))
+		return nil, nil, fmt.Errorf("%w: %s is not a regular file (%s)", anchor.ErrBadInput, p, fileType(st.Mode()))
 	}
 	if st.Size() > limit {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s holds %d bytes, more than the limit of %d", anchor.ErrBadInput, p, st.Size(), limit)
+		return nil, nil, fmt.Errorf("%w: %s holds %d bytes, more than the limit of %d", anchor.ErrBadInput, p, st.Size(), limit)
 	}
 	if err := clearNonblock(f); err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, p, err)
+		return nil, nil, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, p, err)
 	}
-	return f, st.Size(), nil
+	return f, st, nil
+}
+
+// bounded reads r up to one byte past limit, which tells a file that grew
+// past the limit from one of exactly limit bytes. A limit of
+// math.MaxInt64 reads r to its end: limit+1 would wrap around to a
+// negative count, and a LimitReader with one reads nothing at all (the
+// digest of no bytes for any file).
+func bounded(r io.Reader, limit int64) io.Reader {
+	if limit < math.MaxInt64 {
+		limit++
+	}
+	return io.LimitReader(r, limit)
 }
 
 func fileType(m os.FileMode) string {
@@ -68,7 +83,7 @@ func ReadRegular(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := io.ReadAll(bounded(f, limit))
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s: %w", anchor.ErrBadInput, p, err)
 	}
@@ -97,7 +112,7 @@ func DigestFile(p, alg string, limit int64) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	defer f.Close()
-	n, err := io.Copy(h, io.LimitReader(f, limit+1))
+	n, err := io.Copy(h, bounded(f, limit))
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: reading %s: %w", anchor.ErrBadInput, p, err)
 	}

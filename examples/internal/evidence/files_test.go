@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,6 +53,20 @@ func TestEvidenceName(t *testing.T) {
 	} {
 		if got := EvidenceName(p); got != want {
 			t.Errorf("evidenceName(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// TestClimbsOut: the names add --archive and anchor's archive refuse to
+// lay out in a folder are exactly those with a ".." element, leading
+// slashes dropped.
+func TestClimbsOut(t *testing.T) {
+	for name, want := range map[string]bool{
+		"..": true, "../x": true, "/../x": true, "//../x": true, "a/../b": true, "a/..": true,
+		"x": false, "a/b.txt": false, "/abs/c.txt": false, "..a": false, "a/..b": false, "a/b..": false, ".": false, "": false,
+	} {
+		if got := climbsOut(name); got != want {
+			t.Errorf("climbsOut(%q) = %v, want %v", name, got, want)
 		}
 	}
 }
@@ -240,5 +256,35 @@ func TestMemoryKey(t *testing.T) {
 	}
 	if _, _, err := OpenMemory(j, io.Discard); !errors.Is(err, anchor.ErrBadInput) {
 		t.Fatalf("a key readable by others: %v, want bad input", err)
+	}
+}
+
+// TestReadersAtTheLargestLimit: a limit of math.MaxInt64 (--max-size
+// 9223372036854775807) reads the whole file. It read nothing: limit+1
+// wrapped around, and every file was measured as the empty one
+// (e3b0c442…), so a receipt for an empty file verified any file.
+func TestReadersAtTheLargestLimit(t *testing.T) {
+	const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" // SHA-256 of "abc"
+	dir := t.TempDir()
+	p := filepath.Join(dir, "abc.txt")
+	if err := os.WriteFile(p, []byte("abc"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if d, n, err := DigestFile(p, anchor.SHA256, math.MaxInt64); err != nil || hex.EncodeToString(d) != abc || n != 3 {
+		t.Errorf("DigestFile = %x, %d, %v; want %s, 3", d, n, err, abc)
+	}
+	if b, err := ReadRegular(p, math.MaxInt64); err != nil || string(b) != "abc" {
+		t.Errorf("ReadRegular = %q, %v; want abc", b, err)
+	}
+	if _, items, err := MeasureFiles([]string{p}, math.MaxInt64, nil); err != nil || items[0].SHA256 != abc || items[0].Size != 3 {
+		t.Errorf("MeasureFiles = %+v, %v; want %s, 3 bytes", items, err, abc)
+	}
+	dst := filepath.Join(dir, "copy", "abc.txt")
+	d, n, err := copyMeasured(p, dst, math.MaxInt64)
+	if err != nil || hex.EncodeToString(d) != abc || n != 3 {
+		t.Errorf("copyMeasured = %x, %d, %v; want %s, 3", d, n, err, abc)
+	}
+	if b, err := os.ReadFile(dst); err != nil || string(b) != "abc" {
+		t.Errorf("the copy holds %q, %v; want abc", b, err)
 	}
 }

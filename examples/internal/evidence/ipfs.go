@@ -313,6 +313,13 @@ func FetchArchive(ctx context.Context, g *ipfs.Gateway, root cid.Cid, dir string
 	return written, st, nil
 }
 
+// climbsOut says whether an evidence name, laid out as a path in a folder
+// (without its leading slashes, as archiveStage lays it out), has a ".."
+// element: such a file cannot be archived under its name.
+func climbsOut(name string) bool {
+	return slices.Contains(strings.Split(strings.TrimLeft(name, "/"), "/"), "..")
+}
+
 // archiveStage lays out the files of add --archive in a private folder,
 // each under its evidence name, and measures each while copying it: the
 // digest recorded is the digest of the bytes archived.
@@ -322,12 +329,11 @@ func archiveStage(paths, names []string, limit int64, stage string) ([]anchor.Ev
 	var errs []error
 	for i, p := range paths {
 		name := nameOf(names, i, p)
-		rel := strings.TrimLeft(name, "/")
-		if slices.Contains(strings.Split(rel, "/"), "..") {
+		if climbsOut(name) {
 			errs = append(errs, fmt.Errorf("%w: %s: add --archive keeps files under their names, and this one climbs out of its folder (..)", ErrUsage, p))
 			continue
 		}
-		dst := filepath.Join(stage, filepath.FromSlash(rel))
+		dst := filepath.Join(stage, filepath.FromSlash(strings.TrimLeft(name, "/")))
 		d, size, err := copyMeasured(p, dst, limit)
 		if err != nil {
 			errs = append(errs, err)
@@ -361,7 +367,7 @@ func copyMeasured(p, dst string, limit int64) ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("%w: %s: named twice: %w", ErrUsage, p, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(f, limit+1))
+	n, err := io.Copy(io.MultiWriter(out, h), bounded(f, limit))
 	cerr := out.Close()
 	if err == nil {
 		err = cerr

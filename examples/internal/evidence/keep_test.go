@@ -135,6 +135,11 @@ func TestKeepRefuses(t *testing.T) {
 			if bs, err := j.Batches(); err != nil || len(bs) != 0 {
 				t.Errorf("batches %v, %v: something was recorded", bs, err)
 			}
+			// No batch is not enough: an item recorded and left unsealed
+			// would be sealed by the next anchor.
+			if ev, err := j.Item(1); !errors.Is(err, anchor.ErrBadInput) {
+				t.Errorf("item 1 = %+v, %v: an item was recorded", ev, err)
+			}
 		})
 	}
 }

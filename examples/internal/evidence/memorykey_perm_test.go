@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/anchor/anchortest"
 	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
@@ -62,4 +64,52 @@ func TestMemoryKeyUmask(t *testing.T) {
 		t.Fatal(err)
 	}
 	localfiletest.WantPerm(t, mf.Key, 0o600)
+}
+
+// TestMemoryKeyUnreadablePath: a key path that cannot be looked at (its
+// folder is a file) is bad input, the memory target's too, and no key is
+// made; a missing key is bad input that still reads as os.ErrNotExist,
+// which is what makes OpenMemory create one.
+func TestMemoryKeyUnreadablePath(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := loadMemoryKey(filepath.Join(notDir, "key")); k != nil || !errors.Is(err, anchor.ErrBadInput) || errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("loadMemoryKey(a path through a file) = %v; want ErrBadInput, not ErrNotExist", err)
+	}
+	if m, _, err := OpenMemory(filepath.Join(notDir, "j"), io.Discard); m != nil || !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("OpenMemory(a journal path through a file) = %v; want ErrBadInput", err)
+	}
+	k, err := loadMemoryKey(filepath.Join(dir, "missing.key"))
+	if k != nil || !errors.Is(err, anchor.ErrBadInput) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("loadMemoryKey(a missing file) = %v; want ErrBadInput and os.ErrNotExist", err)
+	}
+}
+
+// TestMemoryKeyPubFIFO: a FIFO where a new key's public key goes (the
+// memory target's F.memory.pub, the rekor key's .pub) is replaced, never
+// opened: making the key does not wait on it, and the file written there
+// is the key's public key.
+func TestMemoryKeyPubFIFO(t *testing.T) {
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j")
+	fifo := localfiletest.Mkfifo(t, dir, "j.memory.pub", 0o644)
+	var m *anchortest.Memory
+	err := localfiletest.Within(t, 5*time.Second, func() error {
+		var err error
+		m, _, err = OpenMemory(journal, io.Discard)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := ReadRegular(fifo, maxKeyFile)
+	if err != nil {
+		t.Fatalf("the public key in the FIFO's place: %v", err)
+	}
+	if pub, err := parseMemoryPublicKey(data); err != nil || !pub.Equal(m.Key()) {
+		t.Fatalf("the public key written is not the key's: %v", err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -90,19 +91,15 @@ func OpenMemory(journal string, notice io.Writer) (*anchortest.Memory, MemoryFil
 	return m, mf, err
 }
 
+// loadMemoryKey reads an Ed25519 private key file (PKCS #8 PEM) of mode
+// 600 or stricter. A missing file's error is bad input that still
+// satisfies errors.Is(err, os.ErrNotExist): the callers then make the key.
 func loadMemoryKey(p string) (ed25519.PrivateKey, error) {
-	if _, err := os.Lstat(p); err != nil {
-		return nil, err
-	}
-	f, _, err := openRegular(p, maxKeyFile)
+	f, st, err := openRegular(p, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
-	}
 	// The mode of the file opened (fstat), not of the path: nothing can be
 	// swapped in between the check and the read.
 	if othersMay(st.Mode()) {
@@ -154,14 +151,16 @@ func createMemoryKey(mf MemoryFiles) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
-// writeMemoryPub writes the public key Verifiers need (PKIX PEM).
+// writeMemoryPub writes the public key Verifiers need (PKIX PEM), mode
+// 644, renamed into place as the local log's is: whatever is there (even a
+// FIFO) is replaced, never opened.
 func writeMemoryPub(p string, pub ed25519.PublicKey) error {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
-		return fmt.Errorf("%w: memory public key: %w", anchor.ErrBadInput, err)
+	if err := writeAtomic(filepath.Dir(p), filepath.Base(p), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})); err != nil {
+		return fmt.Errorf("memory public key: %w", err)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (a *anchorFlags) archiving() bool {
 		return false
 	}
 	kinds, _ := evidence.ParseTargets(a.targets.To) // checked by OpenTargets
-	return a.archive || slices.Contains(kinds, "ipfs")
+	return a.archive || slices.Contains(kinds, evidence.KindIpfs)
 }
 
 func (a *anchorFlags) register(fs *flag.FlagSet) {

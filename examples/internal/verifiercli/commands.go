@@ -116,10 +116,7 @@ func (e env) measure(ctx context.Context, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	var p *progress
-	if !*asJSON {
-		p = newProgress(e.stderr)
-	}
+	p := newProgress(e.stderr, *asJSON)
 	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
 		return e.measureAll(ctx, fs.Args(), ff.options(p), *asJSON, *version)
 	})
@@ -307,10 +304,7 @@ func (e env) reportCommand(ctx context.Context, args []string, name, argsUsage, 
 		return exitUsage
 	}
 	rf.stamp()
-	var p *progress
-	if !rf.asJSON {
-		p = newProgress(e.stderr)
-	}
+	p := newProgress(e.stderr, rf.asJSON)
 	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
 		r, err := check(ctx, ff.options(p), rf.details, fs.Args())
 		r.Title = rf.title
@@ -375,7 +369,12 @@ type progress struct {
 	shown bool
 }
 
-func newProgress(w io.Writer) *progress {
+// newProgress prints on w, or is nil (no progress) when quiet: when the
+// output is JSON.
+func newProgress(w io.Writer, quiet bool) *progress {
+	if quiet {
+		return nil
+	}
 	return &progress{w: w, start: map[string]time.Time{}}
 }
 

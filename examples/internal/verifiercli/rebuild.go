@@ -124,10 +124,7 @@ func (e env) verifyCmd(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	rf.stamp()
-	var p *progress
-	if !rf.asJSON {
-		p = newProgress(e.stderr)
-	}
+	p := newProgress(e.stderr, rf.asJSON)
 	return e.withDeadline(ctx, ff.timeout, func(ctx context.Context) int {
 		var k *keeper
 		if af.targets.To != "" {

@@ -116,6 +116,56 @@ func TestBuiltPaths(t *testing.T) {
 	}
 }
 
+// TestVerifyFlagsCheck: each command line verify refuses before it builds
+// is a usage error naming what is wrong, and the complete one passes.
+func TestVerifyFlagsCheck(t *testing.T) {
+	src := t.TempDir()
+	notDir := write(t, t.TempDir(), "file", []byte("x"))
+	good := func() verifyFlags {
+		return verifyFlags{source: src, build: "make", artifact: "dist/app.js", bundle: "b.json", url: "https://example.com/app.js"}
+	}
+	if vf := good(); vf.check() != nil {
+		t.Fatalf("the complete command line: %v", vf.check())
+	}
+	page := func(vf *verifyFlags) {
+		vf.url, vf.page, vf.artifact, vf.signed = "", "https://example.com/", "dist", "dist/app.js"
+	}
+	for _, tt := range []struct {
+		name, want string
+		change     func(*verifyFlags)
+	}{
+		{"no --source", "are required", func(vf *verifyFlags) { vf.source = "" }},
+		{"no --build", "are required", func(vf *verifyFlags) { vf.build = "" }},
+		{"no --artifact", "are required", func(vf *verifyFlags) { vf.artifact = "" }},
+		{"no --bundle", "are required", func(vf *verifyFlags) { vf.bundle = "" }},
+		{"neither --url nor --page", "give one of --url and --page", func(vf *verifyFlags) { vf.url = "" }},
+		{"both --url and --page", "give one of --url and --page", func(vf *verifyFlags) { vf.page = "https://example.com/" }},
+		{"--strict with --url", "--strict applies to --page", func(vf *verifyFlags) { vf.strict = true }},
+		{"--artifact climbs out", "--artifact ../app.js: must be a path inside the source", func(vf *verifyFlags) { vf.artifact = "../app.js" }},
+		{"--artifact absolute", "must be a path inside the source", func(vf *verifyFlags) { vf.artifact = filepath.Join(src, "app.js") }},
+		{"--signed climbs out", "--signed ../app.js: must be a path inside the source", func(vf *verifyFlags) { vf.signed = "../app.js" }},
+		{"--page without --signed", "--page needs --signed", func(vf *verifyFlags) { page(vf); vf.signed = "" }},
+		{"--source missing", "not a folder", func(vf *verifyFlags) { vf.source = filepath.Join(src, "none") }},
+		{"--source a file", "not a folder", func(vf *verifyFlags) { vf.source = notDir }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			vf := good()
+			tt.change(&vf)
+			err := vf.check()
+			isOnly(t, err, errUsage)
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to say %q", err, tt.want)
+			}
+		})
+	}
+	vf := good()
+	page(&vf)
+	vf.strict = true
+	if err := vf.check(); err != nil {
+		t.Fatalf("--page with --strict and --signed: %v", err)
+	}
+}
+
 func TestLoadBundleErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/garbage.json" {
