@@ -216,7 +216,7 @@ func (c *checker) read(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := io.ReadAll(localfile.LimitReader(f, limit))
 	if err != nil {
 		return nil, fmt.Errorf("attest: check release: %s: %w", p, err)
 	}
@@ -254,7 +254,7 @@ func (c *checker) measure(p string, want attest.Digests) error {
 		return err
 	}
 	defer f.Close()
-	got, err := attest.Measure(io.LimitReader(f, c.maxFile+1))
+	got, err := attest.Measure(localfile.LimitReader(f, c.maxFile))
 	if err != nil {
 		return fmt.Errorf("attest: check release: %s: %w", p, err)
 	}

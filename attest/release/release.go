@@ -17,6 +17,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/intoto"
+	"github.com/ats-run/selfattest/internal/localfile"
 	intotov1 "github.com/in-toto/attestation/go/v1"
 )
 
@@ -418,7 +419,7 @@ func (b *builder) copyFile(p string, limit int64) error {
 	if err != nil {
 		return fmt.Errorf("attest: release: %w", err)
 	}
-	lr := &io.LimitedReader{R: r, N: limit + 1}
+	lr := localfile.LimitReader(r, limit)
 	d, err := attest.Measure(io.TeeReader(lr, w))
 	if cerr := w.Close(); err == nil {
 		err = cerr
@@ -448,7 +449,7 @@ func (b *builder) readAll(p string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("attest: release: %w", err)
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := io.ReadAll(localfile.LimitReader(r, limit))
 	if err != nil {
 		return nil, fmt.Errorf("attest: release: %s: %w", p, err)
 	}

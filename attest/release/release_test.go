@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -597,5 +598,29 @@ func TestCheckReleaseReadsPagesAsABrowser(t *testing.T) {
 				t.Fatalf("Check = %v, want a rejection of index.html", err)
 			}
 		})
+	}
+}
+
+// TestReleaseAtTheLargestLimits: limits of math.MaxInt64 bound nothing
+// (they read every byte, never wrap round to reading none): the release
+// is the one the defaults make, and Check with those limits passes it.
+func TestReleaseAtTheLargestLimits(t *testing.T) {
+	epoch, err := SourceDateEpoch("1700000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := release(t, distDir, Options{ModTime: epoch})
+	b, _ := release(t, distDir, Options{ModTime: epoch, MaxFileSize: math.MaxInt64, MaxHTMLSize: math.MaxInt64})
+	ta, tb := tree(t, a), tree(t, b)
+	if len(ta) == 0 || len(ta) != len(tb) {
+		t.Fatalf("releases hold %d and %d entries", len(ta), len(tb))
+	}
+	for k, v := range ta {
+		if tb[k] != v {
+			t.Errorf("%s differs at the largest limits:\n%q\n%q", k, v, tb[k])
+		}
+	}
+	if _, err := Check(context.Background(), b, CheckOptions{MaxFileSize: math.MaxInt64, MaxHTMLSize: math.MaxInt64}); err != nil {
+		t.Errorf("Check at the largest limits: %v", err)
 	}
 }

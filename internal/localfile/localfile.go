@@ -261,6 +261,17 @@ func (f *File) Read(p []byte) (int, error) {
 // Close closes the file.
 func (f *File) Close() error { return f.f.Close() }
 
+// LimitReader returns a reader of at most limit+1 bytes of r: one byte
+// past the limit tells a stream of exactly limit bytes from a longer one.
+// Unlike io.LimitReader(r, limit+1), it reads all of r when limit is
+// math.MaxInt64 instead of wrapping round to nothing.
+func LimitReader(r io.Reader, limit int64) io.Reader {
+	if limit >= math.MaxInt64 {
+		return r
+	}
+	return io.LimitReader(r, limit+1)
+}
+
 // ReadFile reads the whole regular file at path if it holds at most limit
 // bytes.
 func ReadFile(path string, limit int64) ([]byte, error) {

@@ -163,7 +163,7 @@ func ReadIn(ctx context.Context, root *os.Root, path string, limit int64) ([]byt
 		return nil, err
 	}
 	defer file.Close()
-	b, err := io.ReadAll(io.LimitReader(file, limit+1))
+	b, err := io.ReadAll(localfile.LimitReader(file, limit))
 	if err != nil {
 		return nil, err
 	}
