@@ -78,9 +78,7 @@ func TestExitMatrix(t *testing.T) {
 			return a
 		}
 	}
-	args := func(a ...string) func(*testing.T, string) []string {
-		return func(*testing.T, string) []string { return a }
-	}
+	args := clitest.Args
 	pub := "archivist.journal.memory.pub"
 	good := filepath.Join("receipts", receiptA)
 

@@ -17,9 +17,7 @@ func TestExitMatrix(t *testing.T) {
 	if err := os.WriteFile(good, []byte("not a folder\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := func(a ...string) func(*testing.T, string) []string {
-		return func(*testing.T, string) []string { return a }
-	}
+	args := clitest.Args
 	rows := []clitest.Row{
 		{Code: 0, Name: "the release verifies, the tampered copy is rejected, the receipts verify", Args: func(t *testing.T, dir string) []string {
 			return []string{"--keep", dir} // the folder is kept: the test's, removed after

@@ -100,9 +100,7 @@ func TestExitMatrix(t *testing.T) {
 		}
 		return out
 	}
-	run := func(a []string) func(*testing.T, string) []string {
-		return func(*testing.T, string) []string { return a }
-	}
+	run := func(a []string) func(*testing.T, string) []string { return clitest.Args(a...) }
 	rows := []clitest.Row{
 		{Code: 0, Name: "folder: consistent, a match listed", Args: run(args(logDir)), Want: "scanned entries 0 to 3: 1 matches"},
 		{Code: 0, Name: "over HTTP: consistent", Args: run(args(srv.URL)), Want: "scanned entries 0 to 3: 1 matches"},

@@ -45,12 +45,9 @@ func TestExitMatrix(t *testing.T) {
 	stall := clitest.StallServer(t)
 
 	base := func(extra ...string) func(*testing.T, string) []string {
-		a := append([]string{"--dist", abs, "--version", "1.0.1", "--out", "out"}, extra...)
-		return func(*testing.T, string) []string { return a }
+		return clitest.Args(append([]string{"--dist", abs, "--version", "1.0.1", "--out", "out"}, extra...)...)
 	}
-	args := func(a ...string) func(*testing.T, string) []string {
-		return func(*testing.T, string) []string { return a }
-	}
+	args := clitest.Args
 	rows := []clitest.Row{
 		{Code: 0, Name: "released", Args: base("--key", priv), Want: "assets/app-v1.0.1-dcccab55.js  sha384-"},
 		{Code: 0, Name: "released and verified", Args: base("--key", priv, "--trusted-root", stateRoot), Want: "verified: out/release.intoto.sigstore.json against "},

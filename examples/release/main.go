@@ -46,8 +46,9 @@
 // 2 bad usage or input (a key, chain or trusted root file that cannot be
 // read, is not a regular file — refused without waiting on it — or is
 // over its limit; on unix, a private key file — --key, --log-key, the
-// local authority's — that group or others may read: chmod 600 it); 3 a service could not be reached, --timeout ran out,
-// or an error release cannot classify (never 0 or 1).
+// local authority's — that group or others may read: chmod 600 it); 3 a
+// service could not be reached, --timeout ran out, or an error release
+// cannot classify (never 0 or 1).
 package main
 
 import (

@@ -14,9 +14,7 @@ import (
 )
 
 // args is a row's command line when it needs no setup of its own.
-func args(a ...string) func(*testing.T, string) []string {
-	return func(*testing.T, string) []string { return a }
-}
+var args = clitest.Args
 
 // TestExitMatrix is the README's exit-code table, for every subcommand
 // the verifier's usage lists and every code, run against the built

@@ -1,9 +1,5 @@
 //go:build unix
 
-// Package clitest holds what the example programs' tests share (the
-// examples module and examples/archivist): servers on 127.0.0.1 that hang
-// or are gone, and FIFOs, the inputs a command must refuse or give up on
-// within its deadline.
 package clitest
 
 import (

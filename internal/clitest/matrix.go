@@ -44,6 +44,12 @@ type Row struct {
 	Impossible string
 }
 
+// Args is a row's Args when the row needs no setup of its own: the
+// command line a, whatever the row's folder.
+func Args(a ...string) func(*testing.T, string) []string {
+	return func(*testing.T, string) []string { return a }
+}
+
 // Matrix is a program's exit-code table.
 type Matrix struct {
 	// Bin is the built program.
