@@ -25,8 +25,13 @@ func wantExposed(t *testing.T, err error, path string, mode os.FileMode, key []b
 	if !errors.Is(err, tlog.ErrConfig) || !errors.As(err, &ce) {
 		t.Fatalf("err = %v; want a *ConfigError wrapping ErrConfig", err)
 	}
-	k := strings.TrimSpace(string(key))
-	localfiletest.WantRefusal(t, err, path, mode, k[strings.LastIndex(k, "+")+1:])
+	// PRIVATE+KEY+<origin>+<hash>+<base64 key>: the key's base64 may
+	// itself hold a "+", so the secret is everything after the fourth.
+	f := strings.SplitN(strings.TrimSpace(string(key)), "+", 5)
+	if len(f) != 5 {
+		t.Fatalf("key file %q is not PRIVATE+KEY+origin+hash+key", key)
+	}
+	localfiletest.WantRefusal(t, err, path, mode, f[4])
 }
 
 // keyOrigin is the log origin the key files of these tests are made for.
