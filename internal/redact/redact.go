@@ -1,0 +1,189 @@
+// Package redact keeps the secrets an endpoint URL carries out of
+// messages. RPC providers put API keys in the URL — in its path
+// (https://mainnet.infura.io/v3/KEY), its query (?apikey=KEY) or its user
+// information (https://user:password@host/) — and clients copy the URL
+// into their errors (net/http's *url.Error reads `Post "URL": ...`).
+// Errors reach terminals, logs, JSON output and CI transcripts, so a
+// program names such an endpoint only by [URL]'s redacted form, and wraps
+// every error that may hold the URL with [Wrap].
+//
+// It is the one place that decides what of an endpoint URL may be shown:
+// its scheme, host and port. Everything else is elided.
+package redact
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Elided is what stands for the parts of a URL (or the secrets in a
+// message) that are not shown.
+const Elided = "…"
+
+// NotShown names an endpoint that is not an absolute URL with a host (a
+// typing mistake, an IPC path): nothing of it can be shown safely.
+const NotShown = "(not an absolute URL; not shown)"
+
+// minPiece is the shortest part of a URL (a path segment, a query value,
+// a user name or password) that [String] also removes when it appears on
+// its own. Shorter parts ("v3", "1") are too common in messages to
+// replace and too short to be keys; they still go with the whole URL.
+const minPiece = 8
+
+// URL returns how a message may name the endpoint raw:
+// scheme://host[:port], followed by "/…" when anything else was given
+// (user information, a path other than "/", a query or a fragment), so a
+// reader can tell that something was elided. A string that does not parse
+// as an absolute URL with a host is [NotShown].
+func URL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return NotShown
+	}
+	// The host as parsed; a host holding a character a URL cannot show is
+	// refused rather than shown.
+	host := u.Host
+	if strings.ContainsAny(host, " \t\r\n\"'<>\\`{}|^%@") || !isPrintable(host) {
+		return NotShown
+	}
+	s := strings.ToLower(u.Scheme) + "://" + host
+	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawPath != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return s + "/" + Elided
+	}
+	return s + "/"
+}
+
+func isPrintable(s string) bool {
+	for _, r := range s {
+		if r < 0x21 || r == 0x7f || !strconv.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns s with every spelling of the URL raw — as given, as
+// net/url prints it (also with its password masked as net/http does, or
+// dropped), quoted as %q prints it, query- and path-escaped — replaced by
+// URL(raw), and then every secret-looking part of it (user information,
+// the query, path segments and query values of 8 bytes or more) replaced
+// by [Elided].
+func String(s, raw string) string {
+	if raw == "" || s == "" {
+		return s
+	}
+	shown := URL(raw)
+	forms, pieces := spellings(raw)
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, shown)
+	}
+	for _, p := range pieces {
+		// A piece that is part of what is shown (the host) stays.
+		if strings.Contains(shown, p) {
+			continue
+		}
+		s = strings.ReplaceAll(s, p, Elided)
+	}
+	return s
+}
+
+// spellings returns the forms of the whole URL raw a message may hold,
+// and its secret-looking parts, each list longest first.
+func spellings(raw string) (forms, pieces []string) {
+	add := func(list *[]string, v string) {
+		if v != "" && !slices.Contains(*list, v) {
+			*list = append(*list, v)
+		}
+	}
+	addQuoted := func(list *[]string, v string) {
+		add(list, v)
+		if q := strconv.Quote(v); len(q) > 2 {
+			add(list, q[1:len(q)-1])
+		}
+		add(list, url.QueryEscape(v))
+		add(list, url.PathEscape(v))
+	}
+	addQuoted(&forms, raw)
+	addQuoted(&forms, strings.TrimSpace(raw))
+	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
+		addQuoted(&forms, u.String())
+		addQuoted(&forms, u.Redacted())
+		if u.User != nil {
+			// net/http's *url.Error masks a password as "***".
+			m := *u
+			if _, ok := u.User.Password(); ok {
+				m.User = url.UserPassword(u.User.Username(), "***")
+				addQuoted(&forms, m.String())
+			}
+			m.User = nil
+			addQuoted(&forms, m.String())
+			addPiece := func(v string) {
+				if len(v) >= minPiece {
+					addQuoted(&pieces, v)
+				}
+			}
+			addPiece(u.User.String())
+			addPiece(u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				addPiece(p)
+			}
+		}
+		for _, p := range []string{u.EscapedPath(), u.Path, u.RawQuery, u.Fragment} {
+			if len(p) >= minPiece {
+				addQuoted(&pieces, p)
+			}
+		}
+		for seg := range strings.SplitSeq(u.EscapedPath(), "/") {
+			if len(seg) >= minPiece {
+				addQuoted(&pieces, seg)
+				if v, err := url.PathUnescape(seg); err == nil {
+					addQuoted(&pieces, v)
+				}
+			}
+		}
+		if q, err := url.ParseQuery(u.RawQuery); err == nil {
+			for _, vs := range q {
+				for _, v := range vs {
+					if len(v) >= minPiece {
+						addQuoted(&pieces, v)
+					}
+				}
+			}
+		}
+		for kv := range strings.SplitSeq(u.RawQuery, "&") {
+			if _, v, ok := strings.Cut(kv, "="); ok && len(v) >= minPiece {
+				addQuoted(&pieces, v)
+			}
+		}
+	}
+	byLength := func(a, b string) int { return len(b) - len(a) }
+	slices.SortStableFunc(forms, byLength)
+	slices.SortStableFunc(pieces, byLength)
+	return forms, pieces
+}
+
+// An Error is an error whose message may hold a secret-bearing URL, shown
+// with every spelling of that URL replaced as [String] does. It wraps the
+// original: errors.Is and errors.As find the sentinels and causes beneath
+// it as before.
+type Error struct {
+	Err error  // the original error
+	raw string // the URL to keep out of the message
+}
+
+// Wrap returns err as an [*Error] keeping the URL raw out of its message;
+// nil for a nil err.
+func Wrap(err error, raw string) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Err: err, raw: raw}
+}
+
+// Error returns the original message with the URL redacted.
+func (e *Error) Error() string { return String(e.Err.Error(), e.raw) }
+
+// Unwrap returns the original error.
+func (e *Error) Unwrap() error { return e.Err }
