@@ -81,6 +81,16 @@
 // [*EndpointsError]; k endpoints naming another block at that number mean
 // the anchor was re-orged out (failed, so rejected).
 //
+// # Endpoint URLs hold keys
+//
+// A provider's URL carries an API key (https://mainnet.infura.io/v3/KEY,
+// ?apikey=KEY, https://user:password@host/), and go-ethereum's client
+// copies the URL into its errors. [Dial] opens a client whose errors name
+// the host only; name an endpoint in messages, and in
+// [OnlineOptions.Names], by [EndpointName] (https://mainnet.infura.io/…).
+// A client opened otherwise (ethclient.DialContext) makes errors of this
+// package that may hold the whole URL.
+//
 // # go-ethereum's part and ours
 //
 // go-ethereum does: transaction and receipt encoding (types), signing and

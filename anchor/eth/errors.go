@@ -65,7 +65,16 @@ type EndpointsError struct {
 	Want    string   // the block hash of the entry
 	Answers []string // per endpoint: the canonical hash it named at Number, or ""
 	Errs    []error  // per endpoint: nil or why it did not answer
+	Names   []string // per endpoint: how to name it ([OnlineOptions.Names]); "endpoint i" if missing
 	Reason  string
+}
+
+// name is how the message names endpoint i.
+func (e *EndpointsError) name(i int) string {
+	if i < len(e.Names) && e.Names[i] != "" {
+		return e.Names[i]
+	}
+	return fmt.Sprintf("endpoint %d", i)
 }
 
 func (e *EndpointsError) Error() string {
@@ -73,9 +82,9 @@ func (e *EndpointsError) Error() string {
 	for i, a := range e.Answers {
 		switch {
 		case e.Errs[i] != nil:
-			parts[i] = fmt.Sprintf("endpoint %d: %v", i, e.Errs[i])
+			parts[i] = fmt.Sprintf("%s: %v", e.name(i), e.Errs[i])
 		default:
-			parts[i] = fmt.Sprintf("endpoint %d: block %d is %s", i, e.Number, a)
+			parts[i] = fmt.Sprintf("%s: block %d is %s", e.name(i), e.Number, a)
 		}
 	}
 	return fmt.Sprintf("eth: could not check: %s (entry names block %d = %s): %s", e.Reason, e.Number, e.Want, strings.Join(parts, "; "))

@@ -42,6 +42,11 @@ type OnlineOptions struct {
 	FinalDepth uint64
 	// Timeout bounds each endpoint's answers; 10 s if 0.
 	Timeout time.Duration
+	// Names, if set, are how an [EndpointsError] names each endpoint, in
+	// the order of the endpoints ("endpoint i" for one without a name).
+	// They are printed: never put a URL holding a key there, but its
+	// [EndpointName].
+	Names []string
 }
 
 // An OnlineVerifier is a [Verifier] that also asks RPC endpoints whether
@@ -83,6 +88,9 @@ func NewOnlineVerifier(chainID uint64, sink common.Address, endpoints []HeaderRe
 	if opts.Timeout == 0 {
 		opts.Timeout = 10 * time.Second
 	}
+	if len(opts.Names) > len(endpoints) {
+		return nil, &anchor.FormatError{Field: "eth.OnlineOptions.Names", Reason: fmt.Sprintf("%d names for %d endpoints", len(opts.Names), len(endpoints))}
+	}
 	return &OnlineVerifier{Verifier: NewVerifier(chainID, sink), endpoints: endpoints, opts: opts}, nil
 }
 
@@ -102,6 +110,7 @@ func (o *OnlineVerifier) VerifyOnline(ctx context.Context, root anchor.Hash, ent
 		Want:    x.BlockHash,
 		Answers: make([]string, len(o.endpoints)),
 		Errs:    make([]error, len(o.endpoints)),
+		Names:   o.opts.Names,
 	}
 	heads := make([]uint64, len(o.endpoints))
 	type answer struct {

@@ -1,0 +1,112 @@
+package eth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/ats-run/selfattest/internal/redact"
+)
+
+// maxErrorBody bounds the body of a non-2xx answer [Dial]'s client reads.
+const maxErrorBody = 64 << 10
+
+// Dial connects to the JSON-RPC endpoint rawURL as ethclient.DialContext
+// does, but keeps the secrets such a URL carries (an API key in its path
+// or query, a user and password) out of every error the client returns:
+//
+//   - over http(s), the RPC client is given only scheme://host[:port]/,
+//     and a transport of Dial's own puts the path, query and credentials
+//     (as HTTP basic authentication) back on the request it sends; the
+//     client's errors (net/http's `Post "URL": ...`) therefore name the
+//     host only. The body of a non-2xx answer, which go-ethereum copies
+//     into its error, is read up to 64 KiB and any spelling of the URL or
+//     its long parts in it is elided. Redirects are not followed: the
+//     credentials go to the endpoint given and nowhere else.
+//   - over ws(s) and IPC, the URL is the client's; only the dial can name
+//     it, and Dial's error is redacted.
+//
+// Name an endpoint in messages by [EndpointName], never by rawURL. For an
+// http(s) URL nothing is sent until the first call.
+func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		c, err := ethclient.DialContext(ctx, rawURL)
+		if err != nil {
+			return nil, redact.Wrap(err, rawURL)
+		}
+		return c, nil
+	}
+	public := u.Scheme + "://" + u.Host + "/"
+	t := &secretURLTransport{base: http.DefaultTransport, public: public, real: u, raw: rawURL}
+	hc := &http.Client{
+		Transport: t,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return errRedirect
+		},
+	}
+	rc, err := rpc.DialOptions(ctx, public, rpc.WithHTTPClient(hc))
+	if err != nil {
+		return nil, redact.Wrap(err, rawURL)
+	}
+	return ethclient.NewClient(rc), nil
+}
+
+// EndpointName is how a message names the endpoint rawURL: its scheme,
+// host and port, and "/…" if a path, query or user information was left
+// out (https://mainnet.infura.io/…).
+func EndpointName(rawURL string) string { return redact.URL(rawURL) }
+
+var errRedirect = errors.New("eth: the RPC endpoint answered with a redirect, not followed")
+
+// secretURLTransport sends the requests the RPC client makes to public
+// (all of them) to the real URL, credentials included.
+type secretURLTransport struct {
+	base   http.RoundTripper
+	public string
+	real   *url.URL
+	raw    string
+}
+
+func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.String() != t.public {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("eth: a request to %s, not the RPC endpoint: not sent", redact.URL(req.URL.String()))
+	}
+	r := req.Clone(req.Context())
+	u := *t.real
+	u.User = nil
+	r.URL = &u
+	if t.real.User != nil && r.Header.Get("Authorization") == "" {
+		pw, _ := t.real.User.Password()
+		r.SetBasicAuth(t.real.User.Username(), pw)
+	}
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, redact.Wrap(err, t.raw)
+	}
+	resp.Request = req
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		if err != nil {
+			return nil, redact.Wrap(err, t.raw)
+		}
+		body = []byte(redact.String(string(body), t.raw))
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
+		resp.Header.Del("Location")
+	}
+	return resp, nil
+}

@@ -1,0 +1,220 @@
+package eth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/ats-run/selfattest/anchor"
+	"github.com/ats-run/selfattest/internal/clitest"
+)
+
+// The secrets the test URLs carry; none may appear in an error.
+const (
+	pathKey  = "PATHKEY0123456789abcdef"
+	queryKey = "QUERYKEY0123456789abcdef"
+	userKey  = "USERKEY0123456789abcdef"
+	passKey  = "PASSKEY0123456789abcdef"
+)
+
+// withSecrets adds a key in the path, one in the query and a user and
+// password to base (http://127.0.0.1:PORT).
+func withSecrets(t *testing.T, base string) string {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(userKey, passKey)
+	u.Path = "/v3/" + pathKey
+	u.RawQuery = "apikey=" + queryKey
+	return u.String()
+}
+
+func assertNoSecret(t *testing.T, what, s string) {
+	t.Helper()
+	for _, k := range []string{pathKey, queryKey, userKey, passKey} {
+		if strings.Contains(s, k) {
+			t.Errorf("%s holds the secret %s: %s", what, k, s)
+		}
+	}
+}
+
+// TestDialSendsSecrets: the path, query and credentials reach the
+// endpoint, though the RPC client never holds them.
+func TestDialSendsSecrets(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.URL.String() + " " + r.Header.Get("Authorization"))
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":"0x539"}`)
+	}))
+	defer srv.Close()
+	raw := withSecrets(t, srv.URL)
+	c, err := Dial(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	id, err := c.ChainID(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.Uint64() != 1337 {
+		t.Errorf("chain id %v", id)
+	}
+	want := "/v3/" + pathKey + "?apikey=" + queryKey + " Basic " + base64.StdEncoding.EncodeToString([]byte(userKey+":"+passKey))
+	if got.Load() != want {
+		t.Errorf("the endpoint got %q, want %q", got.Load(), want)
+	}
+}
+
+// TestDialEndpointDown: a refused connection's error names the host only
+// and still wraps ECONNREFUSED.
+func TestDialEndpointDown(t *testing.T) {
+	raw := withSecrets(t, clitest.DeadURL(t))
+	c, err := Dial(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("ChainID = %v, want ECONNREFUSED", err)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Errorf("not a *url.Error: %v", err)
+	}
+	assertNoSecret(t, "the error", err.Error())
+	if !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("the error does not name the host: %v", err)
+	}
+}
+
+// TestDialEndpointError: a non-2xx answer whose body repeats the URL (and
+// each key on its own) is an rpc.HTTPError with the keys elided.
+func TestDialEndpointError(t *testing.T) {
+	var raw string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, "invalid project id "+pathKey+" for "+r.URL.String()+" and "+raw+" ("+url.QueryEscape(raw)+") key "+queryKey)
+	}))
+	defer srv.Close()
+	raw = withSecrets(t, srv.URL)
+	c, err := Dial(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	var he rpc.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("ChainID = %v, want an rpc.HTTPError 401", err)
+	}
+	assertNoSecret(t, "the error", err.Error())
+	assertNoSecret(t, "the HTTPError's body", string(he.Body))
+}
+
+// TestDialNoRedirect: a redirect is not followed, so the credentials and
+// the request go to the endpoint given and nowhere else.
+func TestDialNoRedirect(t *testing.T) {
+	var hits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":"0x539"}`)
+	}))
+	defer other.Close()
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+r.URL.String(), code)
+		}))
+		c, err := Dial(context.Background(), withSecrets(t, srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ChainID(context.Background())
+		var he rpc.HTTPError
+		if !errors.As(err, &he) || he.StatusCode != code {
+			t.Errorf("%d: ChainID = %v, want an rpc.HTTPError %d", code, err, code)
+		}
+		if err != nil {
+			assertNoSecret(t, "the error", err.Error())
+		}
+		c.Close()
+		srv.Close()
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
+	}
+}
+
+// TestDialBadURL: a URL the client cannot use is refused with the URL
+// elided from the error.
+func TestDialBadURL(t *testing.T) {
+	for _, raw := range []string{
+		"ftp://node.example/v3/" + pathKey,
+		"https://node.example/v3/" + pathKey + "\x7f",
+		"node.example/v3/" + pathKey,
+	} {
+		c, err := Dial(context.Background(), raw)
+		if err == nil {
+			c.Close()
+			t.Errorf("Dial(%q) = nil error", raw)
+			continue
+		}
+		assertNoSecret(t, "Dial's error", err.Error())
+		t.Log(err)
+	}
+}
+
+// TestEndpointsErrorNames: an online check through a dead endpoint names
+// each endpoint as OnlineOptions.Names says, without the key, and is still
+// could-not-check.
+func TestEndpointsErrorNames(t *testing.T) {
+	ctx := context.Background()
+	s := newSim(t)
+	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
+	batch, _ := anchor.NewBatch(items)
+	root := batch.Root()
+	e := s.confirmed(t, root)
+	raw := withSecrets(t, clitest.DeadURL(t))
+	c, err := Dial(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	names := []string{"rpc #1 (sim)", "rpc #2 (" + EndpointName(raw) + ")"}
+	ov, err := NewOnlineVerifier(simChainID, s.sink, []HeaderReader{s.b.Client(), c}, OnlineOptions{MinDepth: 1, Names: names, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ov.VerifyOnline(ctx, root, e)
+	var ee *EndpointsError
+	if !errors.As(err, &ee) || !errors.Is(err, anchor.ErrCouldNotCheck) {
+		t.Fatalf("VerifyOnline = %v, want an *EndpointsError", err)
+	}
+	if !errors.Is(ee.Errs[1], syscall.ECONNREFUSED) {
+		t.Errorf("endpoint 2's error = %v, want ECONNREFUSED", ee.Errs[1])
+	}
+	msg := err.Error()
+	assertNoSecret(t, "the error", msg)
+	for _, n := range names {
+		if !strings.Contains(msg, n+": ") {
+			t.Errorf("%q not in %q", n, msg)
+		}
+	}
+	if _, err := NewOnlineVerifier(simChainID, s.sink, []HeaderReader{c}, OnlineOptions{Names: names}); !errors.Is(err, anchor.ErrBadInput) {
+		t.Errorf("two names for one endpoint: %v, want ErrBadInput", err)
+	}
+}
