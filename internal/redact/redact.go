@@ -24,7 +24,7 @@ const Elided = "…"
 
 // NotShown names an endpoint that is not an absolute URL with a host (a
 // typing mistake, an IPC path): nothing of it can be shown safely.
-const NotShown = "(not an absolute URL; not shown)"
+const NotShown = "<not an absolute URL: not shown>"
 
 // minPiece is the shortest part of a URL (a path segment, a query value,
 // a user name or password) that [String] also removes when it appears on

@@ -212,14 +212,31 @@ type EthFlags struct {
 	MaxFeeGwei uint64
 }
 
-// DialEth connects to an RPC endpoint. For an http(s) URL nothing is sent
+// DialEth connects to the RPC endpoint --eth-rpc names, through
+// eth.Dial: the URL may hold an API key, so no error, progress line or
+// output names it but by EthRPCName. For an http(s) URL nothing is sent
 // until the first call.
 func DialEth(ctx context.Context, url string) (*ethclient.Client, error) {
-	c, err := ethclient.DialContext(ctx, url)
+	return dialEth(ctx, url, EthRPCName(0, url))
+}
+
+func dialEth(ctx context.Context, url, name string) (*ethclient.Client, error) {
+	c, err := eth.Dial(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --eth-rpc %s: %w", anchor.ErrBadInput, url, err)
+		return nil, fmt.Errorf("%w: %s: %w", anchor.ErrBadInput, name, err)
 	}
 	return c, nil
+}
+
+// EthRPCName is how messages name an --eth-rpc endpoint: by its position
+// among several (i from 1; 0 for the only one) and its scheme, host and
+// port, "…" standing for a path, query or user information left out:
+// "--eth-rpc #2 (https://mainnet.infura.io/…)".
+func EthRPCName(i int, url string) string {
+	if i == 0 {
+		return fmt.Sprintf("--eth-rpc (%s)", eth.EndpointName(url))
+	}
+	return fmt.Sprintf("--eth-rpc #%d (%s)", i, eth.EndpointName(url))
 }
 
 // EthTarget builds the eth target on client. With sign, the key comes from
@@ -448,15 +465,17 @@ func Verifiers(ctx context.Context, f VerifyFlags) ([]anchor.AnchorVerifier, boo
 		return vs, tonline, closeAll, nil
 	}
 	eps := make([]eth.HeaderReader, len(f.RPCs))
+	names := make([]string, len(f.RPCs))
 	for i, u := range f.RPCs {
-		c, err := DialEth(ctx, u)
+		names[i] = EthRPCName(i+1, u)
+		c, err := dialEth(ctx, u, names[i])
 		if err != nil {
 			return nil, false, closeAll, err
 		}
 		closers = append(closers, c.Close)
 		eps[i] = c
 	}
-	oo := eth.OnlineOptions{Agree: f.Agree, MinDepth: f.MinDepth, Timeout: f.Timeout}
+	oo := eth.OnlineOptions{Agree: f.Agree, MinDepth: f.MinDepth, Timeout: f.Timeout, Names: names}
 	if f.Sink != "" {
 		ov, err := eth.NewOnlineVerifier(f.ChainID, sink, eps, oo)
 		if err != nil {
