@@ -1,5 +1,7 @@
 package ipfs
 
+import "net/http"
+
 // Hooks for the external benchmarks.
 
 // WriteBlockFile writes data to a new file in dir as s writes a block
@@ -15,3 +17,10 @@ func (s *Store) Buffered() { s.noDirect.Store(true) }
 
 // AlignedBuffer returns n bytes aligned as the chunk buffers are.
 func AlignedBuffer(n int) []byte { return alignedBuffer(n) }
+
+// TransportOf returns the transport p's calls go through, below the
+// bounds p adds.
+func TransportOf(p *PinningService) http.RoundTripper {
+	_, bt := p.api()
+	return bt.base
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/internal/loopback"
 )
 
 // The ways a pinning service's answer is refused or a pin does not hold.
@@ -133,8 +134,12 @@ type PinningService struct {
 	token    string
 
 	// Client makes the requests (its Transport and TLS settings are
-	// used; its redirect policy is not: redirects are refused);
-	// http.DefaultClient's transport if nil.
+	// used; its redirect policy is not: redirects are refused). With no
+	// Client or no Transport, the transport has http.DefaultTransport's
+	// settings but dials the name "localhost" at 127.0.0.1 or ::1 only,
+	// never through the resolver, so a plain-http localhost endpoint's
+	// token stays on this machine. A Transport given is used as is: it
+	// decides where "localhost" goes.
 	Client *http.Client
 	// Timeout bounds each call; 1 minute if 0.
 	Timeout time.Duration
@@ -147,7 +152,10 @@ type PinningService struct {
 // (the API's base URL, without /pins: e.g. https://api.example.com/psa),
 // sending token as a bearer token (none if empty). The endpoint must be
 // https, or http on a loopback address (127.0.0.0/8, ::1, localhost):
-// the token is never sent in the clear over a network.
+// the token is never sent in the clear over a network. The name
+// localhost is dialled on the loopback interface only (see
+// [PinningService.Client]): a hosts entry or a resolver cannot send it
+// elsewhere.
 func NewPinningService(endpoint, token string) (*PinningService, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -196,7 +204,7 @@ func (p *PinningService) api() (*openapi.APIClient, *boundedTransport) {
 	}
 	rt := base.Transport
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = loopback.Transport()
 	}
 	bt := &boundedTransport{base: rt, max: maxPinningAnswer}
 	hc := &http.Client{

@@ -33,6 +33,7 @@ import (
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/attest/intoto"
 	"github.com/ats-run/selfattest/internal/fetch"
+	"github.com/ats-run/selfattest/internal/loopback"
 )
 
 // InTotoPayloadType is the DSSE payload type of a signed statement.
@@ -476,16 +477,21 @@ func (k *Key) SignData(_ context.Context, data []byte) ([]byte, []byte, error) {
 }
 
 // ServiceOptions tune the HTTP client of a service. The zero value uses
-// http.DefaultTransport and a 30-second timeout per request.
+// http.DefaultTransport's settings (see Transport) and a 30-second
+// timeout per request.
 //
 // Whatever the transport, a service's answers are bounded: a body longer
 // than [MaxServiceResponseSize] fails the request, and a redirect is never
 // followed (the answer is an error naming where it pointed) — for
 // sigstore-go's Fulcio and timestamp clients as for ours.
 type ServiceOptions struct {
-	// Transport carries the requests; nil means http.DefaultTransport
-	// (which takes a proxy from the environment, as other Sigstore
-	// clients do). Tests use it to keep every request on the machine.
+	// Transport carries the requests; nil means a transport with
+	// http.DefaultTransport's settings (a proxy from the environment, as
+	// other Sigstore clients do) that dials the name "localhost" at
+	// 127.0.0.1 or ::1 only, never through the resolver: a plain-http
+	// localhost service is trusted with tokens, so no hosts entry or
+	// resolver may point it at another machine. A Transport given is used
+	// as is. Tests use it to keep every request on the machine.
 	Transport http.RoundTripper
 	// Timeout bounds each request; 0 means 30 seconds.
 	Timeout time.Duration
@@ -503,12 +509,12 @@ func (o ServiceOptions) timeout() time.Duration {
 	return o.Timeout
 }
 
-// transport is o.Transport (or http.DefaultTransport) with every answer
+// transport is o.Transport (or loopback.Transport) with every answer
 // bounded.
 func (o ServiceOptions) transport() http.RoundTripper {
 	t := o.Transport
 	if t == nil {
-		t = http.DefaultTransport
+		t = loopback.Transport()
 	}
 	return boundedTransport{t}
 }

@@ -1,13 +1,12 @@
 package fetch
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
 	"net"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/ats-run/selfattest/internal/loopback"
 )
 
 // newTransport returns the Transport [Get] uses when [Options.Transport] is
@@ -32,30 +31,10 @@ func newTransport() *http.Transport {
 	}
 }
 
-// dialFunc is the type of [net.Dialer.DialContext].
-type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
-// loopbackLocalhost wraps dial so that an address whose host is "localhost"
-// (any case) is dialled as 127.0.0.1 and then ::1, never resolved: the http
-// loopback exception in [checkURL] trusts that name, so it must not reach
-// another machine through /etc/hosts or DNS.
-func loopbackLocalhost(dial dialFunc) dialFunc {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil || !strings.EqualFold(host, "localhost") {
-			return dial(ctx, network, addr)
-		}
-		var errs []error
-		for _, ip := range []string{"127.0.0.1", "::1"} {
-			c, err := dial(ctx, network, net.JoinHostPort(ip, port))
-			if err == nil {
-				return c, nil
-			}
-			errs = append(errs, err)
-			if ctx.Err() != nil {
-				break
-			}
-		}
-		return nil, errors.Join(errs...)
-	}
-}
+// loopbackLocalhost wraps a dialer so that an address whose host is
+// "localhost" (any case) is dialled as 127.0.0.1 and then ::1, never
+// resolved: the http loopback exception in [checkURL] trusts that name, so
+// it must not reach another machine through /etc/hosts or DNS. The rule
+// is package loopback's, shared with the other clients that send a
+// credential to localhost.
+var loopbackLocalhost = loopback.Localhost
