@@ -86,6 +86,11 @@
 // the key in --eth-key-file (64 hex digits, mode 600) or in the environment
 // variable --eth-key-env. upgrade needs no key: it only reads the chain.
 // An anchor is confirmed at depth 1 and final at --final-depth (64).
+// An --eth-rpc URL may hold an API key (in its path, its query or as
+// user:password@): no message, JSON output or report names more of it
+// than its scheme, host and port, with "…" for what was left out
+// (--eth-rpc #2 (https://mainnet.infura.io/…) among several), and a
+// redirect from the endpoint is not followed.
 //
 // eth-event is the same with a call to the Anchor contract at --contract,
 // whose event (Anchored(root, sender)) the verifier finds in the proven
