@@ -218,3 +218,19 @@ func TestEndpointsErrorNames(t *testing.T) {
 		t.Errorf("two names for one endpoint: %v, want ErrBadInput", err)
 	}
 }
+
+// TestDialWebsocketDown: over ws, the URL is go-ethereum's; the dial's
+// error, the only one that could name it, is redacted and still wraps
+// ECONNREFUSED.
+func TestDialWebsocketDown(t *testing.T) {
+	raw := withSecrets(t, strings.Replace(clitest.DeadURL(t), "http://", "ws://", 1))
+	c, err := Dial(context.Background(), raw)
+	if err == nil {
+		c.Close()
+		t.Fatal("Dial to a dead ws endpoint: no error")
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("Dial = %v, want ECONNREFUSED", err)
+	}
+	assertNoSecret(t, "Dial's error", err.Error())
+}
