@@ -39,7 +39,7 @@ var openDirect = func(name string) (*os.File, error) {
 // O_DIRECT.
 func writeDirect(dir string, data []byte) (string, error) {
 	for try := 0; ; try++ {
-		name := filepath.Join(dir, ".put-"+strconv.FormatUint(rand.Uint64(), 36))
+		name := filepath.Join(dir, tempPrefix+strconv.FormatUint(rand.Uint64(), 36))
 		f, err := openDirect(name)
 		if errors.Is(err, fs.ErrExist) && try < 100 {
 			continue

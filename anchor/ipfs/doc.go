@@ -66,7 +66,9 @@
 // # The store
 //
 // A [Store] keeps one file per block under a folder, written by rename so
-// a process that dies never leaves half a block, and checks every block
+// a process that dies never leaves half a block (the temporary file it
+// leaves is removed when the store is next opened, once an hour old: a
+// live writer holds one for well under a second), and checks every block
 // against its CID when it is written and when it is read: a damaged disk,
 // or a block a power cut left wrong (blocks are not fsync'd), is reported
 // ([ErrBlockHash]), never served, and putting the block again repairs it.
