@@ -45,6 +45,11 @@ func writeDirect(dir string, data []byte) (string, error) {
 			continue
 		}
 		if errors.Is(err, syscall.EINVAL) {
+			// Linux refuses O_DIRECT only once it has created the
+			// file (the check is made on the opened file), so the
+			// refusal leaves an empty file under this name; O_EXCL
+			// made it this call's.
+			os.Remove(name)
 			return "", errNoDirect
 		}
 		if err != nil {
