@@ -94,7 +94,11 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 	if a.Store == nil {
 		return cid.Undef, 0, badInput("Archiver without a Store")
 	}
-	return a.addReader(ctx, r, a.Store)
+	n, size, err := a.addReader(ctx, r, a.Store)
+	if err != nil {
+		return cid.Undef, 0, err
+	}
+	return n.Cid(), size, nil
 }
 
 // CID returns the CID [Archiver.AddReader] would give the bytes of r,
@@ -103,7 +107,11 @@ func (a *Archiver) AddReader(ctx context.Context, r io.Reader) (cid.Cid, int64, 
 // bytes are read.
 func CID(ctx context.Context, r io.Reader, lim Limits) (cid.Cid, int64, error) {
 	a := &Archiver{Limits: lim}
-	return a.addReader(ctx, r, nil)
+	n, size, err := a.addReader(ctx, r, nil)
+	if err != nil {
+		return cid.Undef, 0, err
+	}
+	return n.Cid(), size, nil
 }
 
 // nullDAG holds nothing.
@@ -113,8 +121,9 @@ func (nullDAG) Get(_ context.Context, c cid.Cid) (ipld.Node, error) {
 	return nil, ipld.ErrNotFound{Cid: c}
 }
 
-// addReader archives r into s, or with s nil only computes its CID.
-func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Cid, int64, error) {
+// addReader archives r into s, or with s nil only computes its CID, and
+// returns the root as a [storedFile].
+func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (ipld.Node, int64, error) {
 	lim := a.Limits.withDefaults()
 	remaining := min(lim.MaxFileSize, lim.MaxTotalSize-a.total)
 	cr := &countingReader{r: r, ctx: ctx, max: remaining}
@@ -133,10 +142,61 @@ func (a *Archiver) addReader(ctx context.Context, r io.Reader, s *Store) (cid.Ci
 		}
 	}
 	if err != nil {
-		return cid.Undef, 0, err
+		return nil, 0, err
 	}
 	a.total += size
-	return n.Cid(), size, nil
+	// The root's CID and size, not the node: a one-leaf file's root holds
+	// a chunk buffer, given back to be refilled once the block is written.
+	tsize, err := n.Size()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: archive: %w", ErrBadInput, err)
+	}
+	return &storedFile{c: n.Cid(), size: tsize}, size, nil
+}
+
+// A storedFile is the root of a file the archiver has written: all a
+// folder needs of it is its CID and its size (the bytes of the file's
+// DAG: the Tsize of the folder's link to it), and every block of it is in
+// the store once the file's add has returned. A folder takes it as it is
+// (see folderDAG) rather than reading the root back from the store, which
+// would hash a one-leaf file a second time (and, in a sharded folder, a
+// third): the importer hashed each block as it cut it, and the store
+// wrote the very bytes it hashed (see builderDAG).
+//
+// boxo's folder code asks a node to be added only Cid and Size (to make
+// a link: ipld.MakeLink) and hands it to its DAGService's Add, which
+// folderDAG answers for a storedFile; no other ipld.Node method is
+// implemented (the embedded interface is nil), so any other use would be
+// seen at once, never answered wrong.
+type storedFile struct {
+	ipld.Node
+	c    cid.Cid
+	size uint64
+}
+
+func (f *storedFile) Cid() cid.Cid { return f.c }
+
+func (f *storedFile) Size() (uint64, error) { return f.size, nil }
+
+// folderDAG is the DAGService of the archiver's folders: the store, which
+// takes a storedFile as added already. (A sharded folder adds every entry
+// it is given to its DAGService.)
+type folderDAG struct{ *Store }
+
+func (d folderDAG) Add(ctx context.Context, n ipld.Node) error {
+	if _, ok := n.(*storedFile); ok {
+		return nil
+	}
+	return d.Store.Add(ctx, n)
+}
+
+func (d folderDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
+	for _, n := range ns {
+		if err := d.Add(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // layout builds the DAG of the chunks spl cuts from cr, handing every
@@ -263,11 +323,8 @@ func (a *Archiver) addPath(ctx context.Context, path string, noFollow bool, dept
 		if fi.Size() > lim.MaxFileSize {
 			return nil, fmt.Errorf("%w: %s: %d bytes, above %d", ErrLimit, path, fi.Size(), lim.MaxFileSize)
 		}
-		c, _, err := a.AddReader(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		return a.Store.Get(ctx, c)
+		n, _, err := a.addReader(ctx, f, a.Store)
+		return n, err
 	case fi.IsDir():
 	default:
 		return nil, badInput("%s: not a regular file or a folder (%v)", path, fi.Mode().Type())
@@ -309,7 +366,7 @@ func (a *Archiver) addPath(ctx context.Context, path string, noFollow bool, dept
 // boxo's process-wide defaults (which Kubo sets from its configuration)
 // are left alone.
 func (a *Archiver) folder(ctx context.Context, children map[string]ipld.Node) (ipld.Node, error) {
-	d, err := uio.NewDirectory(a.Store,
+	d, err := uio.NewDirectory(folderDAG{a.Store},
 		uio.WithCidBuilder(cidBuilder),
 		uio.WithMaxHAMTFanout(HAMTFanout),
 		uio.WithSizeEstimationMode(uio.SizeEstimationBlock),

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -156,6 +157,47 @@ func writeChunks(b *testing.B, p, dir string, buf []byte) {
 		if err := os.Rename(name, filepath.Join(dir, strconv.Itoa(i))); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkArchiveSmallFiles archives a folder of 256 MiB of small files
+// (AddPath) into a fresh on-disk store: 256 files of 1 MiB (one leaf
+// each, a plain folder), and 8,192 files of 32 KiB (a HAMT-sharded
+// folder). Where BenchmarkArchive measures the chunks of one big file,
+// this measures what each file costs.
+func BenchmarkArchiveSmallFiles(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		files int
+		size  int64
+	}{
+		{"256x1MiB", 256, 1 << 20},
+		{"8192x32KiB", 8192, 32 << 10},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			for i := range tc.files {
+				p := writeFile(b, dir, fmt.Sprintf("f%05d", i), byte(i), tc.size)
+				readFile(b, p, func(f io.Reader) error { // into the page cache
+					_, err := io.Copy(io.Discard, f)
+					return err
+				})
+			}
+			b.SetBytes(int64(tc.files) * tc.size)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s, err := ipfs.OpenStore(filepath.Join(b.TempDir(), "s"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				a := &ipfs.Archiver{Store: s}
+				if _, err := a.AddPath(context.Background(), dir); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -39,12 +39,17 @@ var openDirect = func(name string) (*os.File, error) {
 // O_DIRECT.
 func writeDirect(dir string, data []byte) (string, error) {
 	for try := 0; ; try++ {
-		name := filepath.Join(dir, ".put-"+strconv.FormatUint(rand.Uint64(), 36))
+		name := filepath.Join(dir, tempPrefix+strconv.FormatUint(rand.Uint64(), 36))
 		f, err := openDirect(name)
 		if errors.Is(err, fs.ErrExist) && try < 100 {
 			continue
 		}
 		if errors.Is(err, syscall.EINVAL) {
+			// Linux refuses O_DIRECT only once it has created the
+			// file (the check is made on the opened file), so the
+			// refusal leaves an empty file under this name; O_EXCL
+			// made it this call's.
+			os.Remove(name)
 			return "", errNoDirect
 		}
 		if err != nil {

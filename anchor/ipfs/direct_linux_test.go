@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -28,12 +29,19 @@ func withOpenDirect(t *testing.T, open func(string) (*os.File, error)) {
 	t.Cleanup(func() { openDirect = old })
 }
 
-// archiveBytes archives data into a fresh store and checks that every leaf
-// is there under the CID crypto/sha256 gives it, and no temporary file is
-// left.
+// archiveBytes archives data into a fresh store in the test's temporary
+// folder (see archiveBytesIn).
 func archiveBytes(t *testing.T, data []byte) *Store {
 	t.Helper()
-	s, err := OpenStore(t.TempDir())
+	return archiveBytesIn(t, t.TempDir(), data)
+}
+
+// archiveBytesIn archives data into a fresh store in dir and checks that
+// every leaf is there under the CID crypto/sha256 gives it, and no
+// temporary file is left.
+func archiveBytesIn(t *testing.T, dir string, data []byte) *Store {
+	t.Helper()
+	s, err := OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,11 +79,93 @@ func randomBytes(n int) []byte {
 	return b
 }
 
+// directDir returns a folder on a file system that takes O_DIRECT
+// writes: the test's temporary folder, or, where that refuses them (tmpfs
+// did before Linux 6.6, and is a common temporary folder), a new folder
+// under the user's cache folder or else under the working directory,
+// removed after the test. If none takes them the test fails, naming each
+// folder tried, its file system and the refusal.
+func directDir(t *testing.T) string {
+	t.Helper()
+	var refused []string
+	takes := func(dir string) bool {
+		err := probeDirect(dir)
+		if err != nil {
+			refused = append(refused, fmt.Sprintf("%s (%s): %v", dir, fsName(dir), err))
+		}
+		return err == nil
+	}
+	if dir := t.TempDir(); takes(dir) {
+		return dir
+	}
+	var parents []string
+	if cache, err := os.UserCacheDir(); err == nil {
+		parents = append(parents, filepath.Join(cache, "selfattest", "ipfs-direct"))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		parents = append(parents, wd)
+	}
+	for _, parent := range parents {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			refused = append(refused, err.Error())
+			continue
+		}
+		dir, err := os.MkdirTemp(parent, "direct-test-")
+		if err != nil {
+			refused = append(refused, err.Error())
+			continue
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		if takes(dir) {
+			t.Logf("the temporary folder refuses O_DIRECT (%s); testing in %s (%s)", refused[0], dir, fsName(dir))
+			return dir
+		}
+	}
+	t.Fatalf("no folder tried takes O_DIRECT writes: %s", strings.Join(refused, "; "))
+	return ""
+}
+
+// probeDirect writes one aligned block to a new file in dir with
+// O_DIRECT, as the store writes a leaf, and removes the file.
+func probeDirect(dir string) error {
+	name := filepath.Join(dir, "probe-direct")
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_DIRECT|syscall.O_CLOEXEC, 0o600)
+	defer os.Remove(name) // a refused open may have created it
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(alignedBuffer(directAlign)[:directAlign])
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// fsName names the file system dir is on, for the failure message.
+func fsName(dir string) string {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return err.Error()
+	}
+	names := map[int64]string{
+		0x01021994: "tmpfs", 0x858458f6: "ramfs", 0xef53: "ext2/3/4", 0x58465342: "xfs",
+		0x9123683e: "btrfs", 0x794c7630: "overlayfs", 0x65735546: "fuse", 0x6969: "nfs",
+		0x2fc12fc1: "zfs", 0x01021997: "9p", 0xf2f52010: "f2fs",
+	}
+	if n, ok := names[int64(st.Type)]; ok {
+		return n
+	}
+	return fmt.Sprintf("file system 0x%x", st.Type)
+}
+
 // TestDirectWritesFullLeaves: an archive writes each full leaf with
 // O_DIRECT in effect on the open file (the kernel kept the flag), and
 // the short last leaf and the inner nodes through the page cache; every
-// block reads back as the bytes its CID names.
+// block reads back as the bytes its CID names. The store is on a file
+// system that takes O_DIRECT (directDir): one that refuses it is
+// TestDirectRefusedFallsBack's case.
 func TestDirectWritesFullLeaves(t *testing.T) {
+	dir := directDir(t)
 	var direct atomic.Int32
 	withOpenDirect(t, func(name string) (*os.File, error) {
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_DIRECT|syscall.O_CLOEXEC, 0o600)
@@ -89,7 +179,7 @@ func TestDirectWritesFullLeaves(t *testing.T) {
 		direct.Add(1)
 		return f, nil
 	})
-	s := archiveBytes(t, randomBytes(3*ChunkSize+5))
+	s := archiveBytesIn(t, dir, randomBytes(3*ChunkSize+5))
 	if got := direct.Load(); got != 3 {
 		t.Errorf("%d direct writes, want 3 (the full leaves)", got)
 	}
@@ -99,12 +189,20 @@ func TestDirectWritesFullLeaves(t *testing.T) {
 }
 
 // TestDirectRefusedFallsBack: on a file system that refuses O_DIRECT (as
-// tmpfs did before Linux 6.6) the store asks once, then writes every
-// block through the page cache, and the archive is whole.
+// tmpfs did before Linux 6.6, and ramfs does) the store asks once, then
+// writes every block through the page cache, and the archive is whole.
+// Linux refuses O_DIRECT only once it has created the file (the check is
+// made on the opened file: ramfs shows it), so the stand-in creates it
+// too, and the refused open must leave no file (archiveBytes looks).
 func TestDirectRefusedFallsBack(t *testing.T) {
 	var asked atomic.Int32
 	withOpenDirect(t, func(name string) (*os.File, error) {
 		asked.Add(1)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
 		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EINVAL}
 	})
 	s := archiveBytes(t, randomBytes(4*ChunkSize))

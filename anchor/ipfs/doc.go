@@ -66,7 +66,9 @@
 // # The store
 //
 // A [Store] keeps one file per block under a folder, written by rename so
-// a process that dies never leaves half a block, and checks every block
+// a process that dies never leaves half a block (the temporary file it
+// leaves is removed when the store is next opened, once an hour old: a
+// live writer holds one for well under a second), and checks every block
 // against its CID when it is written and when it is read: a damaged disk,
 // or a block a power cut left wrong (blocks are not fsync'd), is reported
 // ([ErrBlockHash]), never served, and putting the block again repairs it.
@@ -243,7 +245,10 @@
 // BenchmarkWriteFile (a plain copy of the file, copy_file_range) 590 to
 // 3,900 MB/s; BenchmarkCAR export 176 to 208 MB/s, verified import 170 to
 // 230 MB/s, verified retrieval from boxo's gateway over loopback 124 to
-// 320 MB/s.
+// 320 MB/s. BenchmarkArchiveSmallFiles, a folder of 256 files of 1 MiB:
+// 208 to 290 MB/s; of 8,192 files of 32 KiB (a HAMT): 79 to 112 MB/s
+// (4 runs each, load average 10 to 15; 124 to 176 and 69 to 77 MB/s
+// when the folder read each file's root block back from the store).
 //
 // # Errors
 //

@@ -108,6 +108,61 @@ func TestAnchorerSendsOrigins(t *testing.T) {
 	}
 }
 
+// TestAnchorerNodeIDHangs: a node whose /api/v0/id (asked for the
+// pin's origins) never answers does not hold Anchor past its pin wait,
+// though the node's own call timeout is far longer: a service that never
+// pins is could-not-check (ErrPinPending) once the wait ends, never a
+// rejection, and a service that pins is asked without origins and the
+// anchor is made, both within the wait.
+func TestAnchorerNodeIDHangs(t *testing.T) {
+	const wait = 2 * time.Second
+	root := anchor.Hash{6, 7}
+	c := ipfs.RecordCID(root)
+	rpc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		switch r.URL.Path {
+		case "/api/v0/dag/import":
+			fmt.Fprintf(w, `{"Root":{"Cid":{"/":%q},"PinErrorMsg":""}}`+"\n", c.String())
+		case "/api/v0/id":
+			<-r.Context().Done() // hangs until the client gives up
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer rpc.Close()
+	kubo := &ipfs.Kubo{URL: rpc.URL, Timeout: 30 * time.Second}
+	for _, tc := range []struct {
+		name  string
+		stuck bool
+	}{{"never pins", true}, {"pins", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &pinningtest.Service{Token: psaToken, Stuck: tc.stuck}
+			p := newPinning(t, f.Start(t), psaToken)
+			a, err := ipfs.NewAnchorer("ipfs:test", kubo, &ipfs.Gateway{URL: rpc.URL}, ipfs.WithPinningService(p, wait))
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = a.Anchor(context.Background(), root)
+			if took := time.Since(start); took > wait+time.Second {
+				t.Errorf("Anchor took %v, past its pin wait of %v", took, wait)
+			}
+			if tc.stuck {
+				if !errors.Is(err, ipfs.ErrPinPending) || !errors.Is(err, anchor.ErrCouldNotCheck) || errors.Is(err, anchor.ErrAnchor) {
+					t.Errorf("Anchor = %v, want ErrPinPending, could not check, not rejected", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Anchor = %v, want the anchor made without origins", err)
+			}
+			if posts := f.Sent(); len(posts) != 1 || posts[0].Cid != c.String() || len(posts[0].GetOrigins()) != 0 {
+				t.Errorf("the service was sent %+v; want %s without origins", posts, c)
+			}
+		})
+	}
+}
+
 // TestAnchorerPinningServiceStates: with a pinning service, the service's
 // status decides: queued or pinning is pending, failed or removed is
 // failed (no error), pinned is final once the gateway serves the record;

@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -41,16 +43,70 @@ type Store struct {
 	noDirect atomic.Bool
 }
 
-// OpenStore opens (creating it if needed) the store in folder dir.
+// OpenStore opens (creating it if needed) the store in folder dir, and
+// removes the temporary files that writers which died mid-write left
+// there, once an hour old (see staleTemp).
 func OpenStore(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, badInput("store: empty folder name")
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "blocks"), 0o755); err != nil {
+	blocks := filepath.Join(dir, "blocks")
+	if err := os.MkdirAll(blocks, 0o755); err != nil {
 		return nil, badInput("store: %w", err)
 	}
+	sweepTemps(blocks, time.Now().Add(-staleTemp))
 	return &Store{dir: dir}, nil
 }
+
+// staleTemp is the age from which [OpenStore] removes a temporary block
+// file (".put-…" in the blocks folder): one hour since it was last
+// written.
+//
+// A block is written to a temporary file and renamed into place, so a
+// process killed between the two (SIGKILL, a crash, a power cut) leaves
+// the temporary file; nothing else would ever remove it. Stores take no
+// lock (several processes may write into one store at once), so a
+// temporary file may also be a live writer's: it holds it from creating
+// it to renaming it, one write of at most 2 MiB apart, well under a
+// second. An hour-old one has no live writer short of a process stopped
+// between its write and its rename. Even then the sweep is safe: that
+// writer's rename finds no file and its Put fails with an error; a
+// block is never lost or left wrong, since only files named ".put-…"
+// (never a block: blocks are named by their CID) that are regular files
+// are removed.
+const staleTemp = time.Hour
+
+// sweepTemps removes the regular files of folder blocks named ".put-…"
+// last modified before cutoff. It is housekeeping: an error (a folder it
+// cannot read, a file it cannot remove) is left for the store's own
+// operations to meet, and does not fail OpenStore. The folder is read in
+// batches, unsorted, and only the temporary files are looked at, so a
+// store of a million blocks costs one pass over the folder's names.
+func sweepTemps(blocks string, cutoff time.Time) {
+	d, err := os.Open(blocks)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(1024)
+		for _, name := range names {
+			if !strings.HasPrefix(name, tempPrefix) {
+				continue
+			}
+			p := filepath.Join(blocks, name)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(cutoff) {
+				os.Remove(p)
+			}
+		}
+		if err != nil { // io.EOF at the end
+			return
+		}
+	}
+}
+
+// tempPrefix starts the name of every temporary block file.
+const tempPrefix = ".put-"
 
 // Dir returns the store's folder.
 func (s *Store) Dir() string { return s.dir }
@@ -151,7 +207,7 @@ func (s *Store) writeTemp(dir string, data []byte) (string, error) {
 		}
 		s.noDirect.Store(true)
 	}
-	f, err := os.CreateTemp(dir, ".put-")
+	f, err := os.CreateTemp(dir, tempPrefix)
 	if err != nil {
 		return "", err
 	}

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
@@ -231,5 +233,81 @@ func TestGetOfAMissingBlock(t *testing.T) {
 	_, err := s.Get(context.Background(), c)
 	if !errors.Is(err, ipfs.ErrMissingBlock) || !ipld.IsNotFound(err) {
 		t.Fatalf("Get(missing) = %v, want ErrMissingBlock and ipld.ErrNotFound", err)
+	}
+}
+
+// TestOpenStoreSweepsStaleTemporaryFiles: a temporary block file a writer
+// that died mid-write left behind (".put-…", a day old) is removed when
+// the store is opened; one a live writer may still own (written a moment
+// ago) is not, nor is anything else: blocks, a file of another name, a
+// folder or a symbolic link named like a temporary file. The blocks read
+// back whole.
+func TestOpenStoreSweepsStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	s, err := ipfs.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := archive(t, s, writeFile(t, t.TempDir(), "f", 24, 2<<20+3))
+	leaf := []byte("a small leaf")
+	c := leafCID(t, leaf)
+	if err := s.Put(c, leaf); err != nil {
+		t.Fatal(err)
+	}
+	blocks := filepath.Join(dir, "blocks")
+	before, err := os.ReadDir(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	old := time.Now().Add(-24 * time.Hour)
+	put := func(name string, mtime time.Time) string {
+		p := filepath.Join(blocks, name)
+		writeBytes(t, p, []byte("half a block"))
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stale := put(".put-stale", old)
+	staleDirect := put(".put-1x2y3z", old) // a name writeDirect gives
+	fresh := put(".put-fresh", time.Now())
+	other := put("notes", old)
+	folder := filepath.Join(blocks, ".put-folder")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(folder, old, old); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(blocks, ".put-link")
+	if err := os.Symlink(other, link); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = ipfs.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{stale, staleDirect} {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("stale temporary file %s: %v, want it removed", filepath.Base(p), err)
+		}
+	}
+	for _, p := range []string{fresh, other, folder, link} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was touched: %v", filepath.Base(p), err)
+		}
+	}
+	for _, e := range before {
+		if _, err := os.Lstat(filepath.Join(blocks, e.Name())); err != nil {
+			t.Errorf("block %s: %v", e.Name(), err)
+		}
+	}
+	if got, err := s.Block(c); err != nil || string(got) != string(leaf) {
+		t.Errorf("Block = %q, %v", got, err)
+	}
+	if _, err := ipfs.Verify(context.Background(), s, root, ipfs.Limits{}); err != nil {
+		t.Errorf("Verify after the sweep: %v", err)
 	}
 }
