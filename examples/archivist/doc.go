@@ -273,7 +273,11 @@
 // verifies every receipt offline and one online (the chain asked, the
 // log's folder read), changes one byte of a
 // file and shows the rejection. It exits 0 only if every step ended as
-// expected.
+// expected. With --keep DIR it works in DIR and keeps it: a new folder
+// (made) or an empty one. A folder holding anything, a previous demo's
+// journal and receipts included, is refused as bad usage (2) and left as
+// it is: run again there, the demo would add its files to the earlier
+// run's journal. Remove it (rm -r DIR) or name another.
 //
 // # Figures
 //

@@ -229,23 +229,31 @@ func TestExitMatrix(t *testing.T) {
 		{Cmd: "fetch", Code: 3, Name: "a gateway that never answers, --timeout 2s", Args: args("fetch", root, "--gateway", stall, "--timeout", "2s", "out"), Want: "deadline"},
 
 		{Cmd: "demo", Code: 0, Name: "the story holds", Args: args("demo"), Want: "the tampered file was rejected"},
+		{Cmd: "demo", Code: 0, Name: "--keep an existing empty folder", Args: func(t *testing.T, dir string) []string {
+			if err := os.Mkdir(filepath.Join(dir, "keep"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"demo", "--keep", "keep"}
+		}, Want: "the tampered file was rejected"},
 		{Cmd: "demo", Code: 1, Name: "never", Impossible: "the demo shows a rejection as one of its steps; a story that does not hold exits 3, never 1"},
 		{Cmd: "demo", Code: 2, Name: "--keep names a file", Args: func(t *testing.T, dir string) []string {
 			write(t, dir, "afile", nil)
 			return []string{"demo", "--keep", "afile"}
 		}, Want: "--keep: mkdir afile: not a directory"},
-		{Cmd: "demo", Code: 2, Name: "--keep DIR holds a file named evidence", Args: func(t *testing.T, dir string) []string {
-			write(t, dir, "keep2/evidence", nil)
+		{Cmd: "demo", Code: 2, Name: "--keep DIR is not empty", Args: func(t *testing.T, dir string) []string {
+			write(t, dir, "keep2/notes.txt", []byte("mine"))
 			return []string{"demo", "--keep", "keep2"}
-		}, Want: "--keep: mkdir keep2/evidence: not a directory"},
-		{Cmd: "demo", Code: 3, Name: "--keep holds a journal with another item: the story does not hold", Args: func(t *testing.T, dir string) []string {
+		}, Want: "--keep keep2: the folder is not empty (it holds notes.txt)"},
+		{Cmd: "demo", Code: 2, Name: "--keep DIR holds a journal (a previous demo's)", Args: func(t *testing.T, dir string) []string {
 			write(t, dir, "x.txt", []byte("x"))
 			if err := os.Mkdir(filepath.Join(dir, "keep"), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			expectCode(t, archivist(t, dir, "add", "--journal", filepath.Join("keep", "archivist.journal"), "x.txt"), 0)
 			return []string{"demo", "--keep", "keep"}
-		}, Want: "the demo's expectation failed"},
+		}, Want: "--keep keep: it already holds a demo's evidence (archivist.journal)"},
+		{Cmd: "demo", Code: 3, Name: "no --keep, and $TMPDIR names no folder: no folder to work in", Args: args("demo"),
+			Env: []string{"TMPDIR=no-such-folder"}, Want: "could not check: no temporary folder to work in"},
 	}
 	clitest.Check(t, clitest.Commands(clitest.Usage(t, archivistBin)), rows)
 	clitest.Matrix{Bin: archivistBin, Rows: rows}.Run(t)

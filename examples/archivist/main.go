@@ -58,7 +58,9 @@ Commands:
         deploy the Anchor contract eth-event anchors call; print its address
   demo [--keep DIR] [--json]
         the whole flow on an in-process simulated chain, the memory target
-        and a local transparency log: no network, no keys to make
+        and a local transparency log: no network, no keys to make; --keep
+        DIR must be a new or empty folder (2 otherwise: a previous demo's
+        is refused, not added to)
 
 The journal is ./archivist.journal unless --journal names another file.
 Targets (--to) and their flags (anchor, upgrade):
