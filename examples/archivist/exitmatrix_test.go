@@ -255,6 +255,39 @@ func TestExitMatrix(t *testing.T) {
 		{Cmd: "demo", Code: 3, Name: "no --keep, and $TMPDIR names no folder: no folder to work in", Args: args("demo"),
 			Env: []string{"TMPDIR=no-such-folder"}, Want: "could not check: no temporary folder to work in"},
 	}
+	// --timeout 0 and a negative --timeout: one rule for every command
+	// that takes it, bad usage (2) when the flags are parsed, before
+	// anything is read, written or asked. Each command line would
+	// otherwise run: it is the command's own row 0 (or 3, for a node that
+	// is not there) with the --timeout added. A command without --timeout
+	// (it asks no one) refuses the flag as unknown (2).
+	for _, v := range []string{"0", "-1s"} {
+		want := `invalid value "` + v + `" for flag -timeout: must be positive`
+		rows = append(rows,
+			clitest.Row{Cmd: "add", Code: 2, Name: "--timeout " + v, Args: func(t *testing.T, dir string) []string {
+				write(t, dir, "a.txt", []byte("a"))
+				return []string{"add", "--timeout", v, "a.txt"}
+			}, Want: want},
+			clitest.Row{Cmd: "anchor", Code: 2, Name: "--timeout " + v, Args: func(t *testing.T, dir string) []string {
+				write(t, dir, "a.txt", []byte("a"))
+				expectCode(t, archivist(t, dir, "add", "a.txt"), 0)
+				return []string{"anchor", "--to", "memory", "--timeout", v}
+			}, Want: want},
+			clitest.Row{Cmd: "upgrade", Code: 2, Name: "--timeout " + v, Args: in(anchored.dir, "upgrade", "--to", "memory", "--timeout", v), Want: want},
+			clitest.Row{Cmd: "bump", Code: 2, Name: "--timeout " + v, Args: bump("--eth-key-file", "eth.key", "--timeout", v), Want: want},
+			clitest.Row{Cmd: "verify", Code: 2, Name: "--timeout " + v, Args: in(upgraded, "verify", "--memory-key", pub, "--timeout", v, good, "build.log"), Want: want},
+			clitest.Row{Cmd: "archive", Code: 2, Name: "--timeout " + v, Args: func(t *testing.T, dir string) []string {
+				copyTree(t, carDir, dir)
+				return []string{"archive", "--timeout", v, "evidence"}
+			}, Want: want},
+			clitest.Row{Cmd: "fetch", Code: 2, Name: "--timeout " + v, Args: args("fetch", root, "--gateway", goodGW, "--timeout", v, "out"), Want: want},
+			clitest.Row{Cmd: "deploy-contract", Code: 2, Name: "--timeout " + v, Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337", "--eth-key-file", unfunded, "--timeout", v), Want: want},
+		)
+		for _, cmd := range [][]string{{"status"}, {"receipts"}, {"demo"}} {
+			rows = append(rows, clitest.Row{Cmd: cmd[0], Code: 2, Name: "--timeout " + v + ": no such flag", Args: in(upgraded, cmd[0], "--timeout", v),
+				Want: "flag provided but not defined: -timeout"})
+		}
+	}
 	clitest.Check(t, clitest.Commands(clitest.Usage(t, archivistBin)), rows)
 	clitest.Matrix{Bin: archivistBin, Rows: rows}.Run(t)
 }
