@@ -5,8 +5,11 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math/big"
 	"path/filepath"
 	"strings"
@@ -15,11 +18,14 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	bolt "go.etcd.io/bbolt"
 
+	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/eth"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // stuckAnchorer anchors at the eth target as eth.Anchorer would, but with
@@ -141,5 +147,110 @@ func TestBump(t *testing.T) {
 	expectCode(t, r, 0)
 	if !strings.Contains(r.stdout, "batch 2 at eth:1337:5e1f000000000000000000000000000000a77e57: not stuck") {
 		t.Fatalf("bump of a fairly priced anchor:\n%s", r.stdout)
+	}
+}
+
+// TestBumpNoEntryForAPendingAnchor: bump takes a pending anchor's entry
+// from the journal's receipt for its batch. A journal whose record of a
+// pending, sent eth anchor holds an entry naming another target (the
+// journal edited or damaged on disk: through package anchor every entry
+// recorded is the target's own) leaves the receipt with no entry for
+// that target. bump refuses it as bad input (2), naming the batch and
+// the target, and sends nothing: the pool still holds the one anchor
+// transaction.
+func TestBumpNoEntryForAPendingAnchor(t *testing.T) {
+	dir := t.TempDir()
+	c := evidencetest.NewHTTPChain(t, dir)
+	ethArgs := []string{"--eth-rpc", c.URL, "--chain-id", "1337", "--sink", testSink}
+	write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
+	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
+	expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth", "--eth-key-file", c.KeyFile}, ethArgs...)...), 0)
+	target := "eth:1337:" + strings.ToLower(strings.TrimPrefix(testSink, "0x"))
+	other := "eth:1337:" + strings.Repeat("ab", 20)
+
+	// The record of batch 1 at the target: its entry now names another.
+	db, err := bolt.Open(filepath.Join(dir, "archivist.journal"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("anchors"))
+		key := append(binary.BigEndian.AppendUint64(nil, 1), target...)
+		v := b.Get(key)
+		// One attempt, sent, its state 0: anchor.StatePending.
+		from := `"target":"` + target + `"`
+		if strings.Count(string(v), from) != 1 || !strings.Contains(string(v), `"state":0}`) || strings.Contains(string(v), `"unsent":true`) {
+			return fmt.Errorf("batch 1's record at %s is not one sent, pending entry naming it:\n%s", target, v)
+		}
+		return b.Put(key, []byte(strings.Replace(string(v), from, `"target":"`+other+`"`, 1)))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := func() uint {
+		t.Helper()
+		n, err := c.Chain.Client().PendingTransactionCount(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := pending()
+	if before != 1 {
+		t.Fatalf("%d transactions in the pool, want the anchor's", before)
+	}
+
+	for _, extra := range [][]string{nil, {"--all"}} {
+		r := archivist(t, dir, append(append([]string{"bump", "--to", "eth", "--eth-key-file", c.KeyFile}, ethArgs...), extra...)...)
+		expectCode(t, r, 2)
+		if want := "archivist: anchor: bad input: batch 1: the journal's receipt has no entry for " + target; !strings.Contains(r.stderr, want) {
+			t.Errorf("bump %v: stderr does not say %q:\n%s", extra, want, r.stderr)
+		}
+		r = archivist(t, dir, append(append([]string{"bump", "--to", "eth", "--json", "--eth-key-file", c.KeyFile}, ethArgs...), extra...)...)
+		expectCode(t, r, 2)
+		var out struct {
+			Anchors []bumped
+			Error   string
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Anchors) != 0 || !strings.Contains(out.Error, "has no entry for "+target) {
+			t.Errorf("bump --json %v: %+v, %v\n%s", extra, out, err, r.stdout)
+		}
+	}
+	if n := pending(); n != before {
+		t.Errorf("%d transactions in the pool after the refused bumps, want %d: a replacement was sent", n, before)
+	}
+
+	// The error's class, in this process: bad input by its sentinel, not
+	// could not check or rejected, nor ExitCode's fallback.
+	key, err := eth.LoadKeyFile(c.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eth.New(context.Background(), c.Chain.Client(), key, 1337, common.HexToAddress(testSink), eth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	done, err := bumpAll(context.Background(), j, []bumpTarget{{a: a, client: c.Chain.Client()}}, true)
+	if !errors.Is(err, anchor.ErrBadInput) || !errors.Is(err, selfattest.ErrBadInput) || len(done) != 0 {
+		t.Fatalf("bumpAll: %v, %+v; want anchor.ErrBadInput and nothing bumped", err, done)
+	}
+	for _, s := range []error{selfattest.ErrCouldNotCheck, selfattest.ErrRejected, anchor.ErrPending} {
+		if errors.Is(err, s) {
+			t.Errorf("bumpAll: %v is also %v", err, s)
+		}
+	}
+	if code, ok := clitest.ClassOf(err); !ok || code != selfattest.ExitBadInput {
+		t.Errorf("class of %v: %d, %t; want %d", err, code, ok, selfattest.ExitBadInput)
+	}
+	if n := pending(); n != before {
+		t.Errorf("%d transactions in the pool after bumpAll, want %d", n, before)
 	}
 }

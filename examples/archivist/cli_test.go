@@ -77,6 +77,37 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// TestDemoKeepAgain: demo --keep DIR run a second time into the same
+// folder is refused as bad usage (2), DIR named, before anything is
+// written: the first run's journal and receipts are left as they were.
+func TestDemoKeepAgain(t *testing.T) {
+	dir := t.TempDir()
+	expectCode(t, archivist(t, dir, "demo", "--keep", "kept"), 0)
+	journal := filepath.Join(dir, "kept", "archivist.journal")
+	before, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipts, err := filepath.Glob(filepath.Join(dir, "kept", "receipts", "*.receipt.json"))
+	if err != nil || len(receipts) != len(demoFiles) {
+		t.Fatalf("the first run's receipts: %v, %v", receipts, err)
+	}
+	r := archivist(t, dir, "demo", "--keep", "kept")
+	expectCode(t, r, 2)
+	if want := "archivist: usage: --keep kept: it already holds a demo's evidence (archivist.journal): name a new or empty folder, or remove this one first (rm -r kept)"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+	}
+	if r.stdout != "" {
+		t.Errorf("the refused run told a story:\n%s", r.stdout)
+	}
+	if after, err := os.ReadFile(journal); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the refused run changed the first run's journal (%v)", err)
+	}
+	if again, _ := filepath.Glob(filepath.Join(dir, "kept", "receipts", "*.receipt.json")); len(again) != len(receipts) {
+		t.Errorf("receipts after the refused run: %v, want %v", again, receipts)
+	}
+}
+
 // flow is a journal in a folder with two files added and anchored at the
 // memory target.
 type flow struct {

@@ -57,7 +57,7 @@ func registerTargetCommand(fs *flag.FlagSet, sign bool) (*jflags, *evidence.Targ
 	c.register(fs)
 	fs.StringVar(&tf.To, "to", "", "the `targets`, comma-separated: "+strings.Join(evidence.TargetKinds, ", "))
 	tf.Register(fs, sign)
-	fs.DurationVar(&tf.Timeout, "timeout", evidence.DefaultTimeout, "time limit for the whole command")
+	registerTimeout(fs, &tf.Timeout, "time limit for the whole command")
 	return &c, &tf
 }
 
@@ -79,7 +79,7 @@ func (e env) add(ctx context.Context, args []string) int {
 	archive := fs.Bool("archive", false, "also archive the files as one IPFS folder (under their names) and record its CAR, F.archives/<CID>.car, as an item beside them: the next anchor seals both into one batch")
 	store := fs.String("store", "", "--archive: the block store `folder` (default F.ipfs beside the journal)")
 	kuboAPI := fs.String("kubo-api", "", "--archive: publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it), once recorded")
-	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "--archive --kubo-api: time limit for publishing")
+	timeout := timeoutVar(fs, "--archive --kubo-api: time limit for publishing")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -381,7 +381,7 @@ func (e env) verify(ctx context.Context, args []string) int {
 	fs.StringVar(&vf.KuboAPI, "kubo-api", "", "ipfs: with --ipfs-gateway, a Kubo RPC API `URL` to ask whether it still pins the record")
 	fs.Uint64Var(&vf.MinDepth, "min-depth", 0, "eth: the depth below which an anchor counts as pending (default 64)")
 	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the largest evidence file to accept, in bytes")
-	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the whole command")
+	timeout := timeoutVar(fs, "time limit for the whole command")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	if code := parse(fs, args); code >= 0 {
 		return code
@@ -480,7 +480,7 @@ func (e env) deployContract(ctx context.Context, args []string) int {
 	fs.StringVar(&ef.KeyFile, "eth-key-file", "", "the `file` holding the sending key, 64 hex digits, mode 600")
 	fs.StringVar(&ef.KeyEnv, "eth-key-env", "", "the environment `variable` holding the sending key")
 	fs.Uint64Var(&ef.MaxFeeGwei, "max-fee-gwei", 0, "the highest fee per gas to offer, in gwei (default 100)")
-	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the whole command, waiting for the deployment's block included")
+	timeout := timeoutVar(fs, "time limit for the whole command, waiting for the deployment's block included")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code

@@ -33,6 +33,10 @@ var demoFiles = []struct{ name, content string }{
 	{"app.wasm", "\x00asm\x01\x00\x00\x00" + strings.Repeat("\x2a", 4096)},
 }
 
+// demoMarks are names the demo writes into its folder: a --keep folder
+// holding one is a previous demo's, and is refused as such.
+var demoMarks = []string{"archivist.journal", "evidence", "receipts"}
+
 // A demoStep is one step of the demo's story.
 type demoStep struct {
 	Step    string `json:"step"`
@@ -43,7 +47,7 @@ type demoStep struct {
 
 func (e env) demo(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("demo", "[--keep DIR] [--json]")
-	keep := fs.String("keep", "", "work in `DIR` and keep it (default: a temporary folder, removed)")
+	keep := fs.String("keep", "", "work in `DIR`, a new or empty folder (made if need be), and keep it (default: a temporary folder, removed)")
 	asJSON := fs.Bool("json", false, "print the steps as one JSON object on stdout")
 	if code := parseFlagsOnly(fs, args); code >= 0 {
 		return code
@@ -52,14 +56,15 @@ func (e env) demo(ctx context.Context, args []string) int {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "archivist-demo-")
 		if err != nil {
-			return e.fail(fmt.Errorf("%w: %w", anchor.ErrCouldNotCheck, err))
+			return e.fail(fmt.Errorf("%w: no temporary folder to work in: %w", anchor.ErrCouldNotCheck, err))
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
-	} else if err := os.MkdirAll(filepath.Join(dir, "evidence"), 0o755); err != nil {
-		// The folder given, and the one the demo makes in it: either
-		// unusable is the command line's fault (2), not the story's.
-		return e.fail(fmt.Errorf("%w: --keep: %w", anchor.ErrBadInput, err))
+	} else if err := evidence.KeepDir(dir, demoMarks...); err != nil {
+		// A folder that is not a new or empty one is the command line's
+		// fault (2), not the story's: run again into a previous run's
+		// folder, the demo would add its files to that run's journal.
+		return e.fail(err)
 	}
 	say := func(format string, args ...any) {
 		if !*asJSON {

@@ -231,6 +231,19 @@
 // anchor.EntriesError and selfattest.ExitCode give: rejected (1), then bad
 // input (2), then could not check and pending (3).
 //
+// # Deadlines
+//
+// --timeout D (default 2m) bounds what a command asks over the network:
+// it is one deadline for the whole of anchor, upgrade, bump, verify and
+// deploy-contract (waiting for the deployment's block included), for
+// fetch's retrieval, and for publishing to --kubo-api in add --archive and
+// archive. One rule holds for every command that takes it: D must be
+// positive. 0 is refused, not read as "no deadline" (untrusted endpoints
+// are always bounded) nor as a deadline already passed, and so is a
+// negative value: bad usage (2), when the flags are parsed, before the
+// command reads, writes or asks anything. status, receipts and demo ask
+// no one and take no --timeout.
+//
 // # Output and exit codes
 //
 // Results go to stdout, as text or, with --json, as one JSON object;
@@ -278,7 +291,11 @@
 // verifies every receipt offline and one online (the chain asked, the
 // log's folder read), changes one byte of a
 // file and shows the rejection. It exits 0 only if every step ended as
-// expected.
+// expected. With --keep DIR it works in DIR and keeps it: a new folder
+// (made) or an empty one. A folder holding anything, a previous demo's
+// journal and receipts included, is refused as bad usage (2) and left as
+// it is: run again there, the demo would add its files to the earlier
+// run's journal. Remove it (rm -r DIR) or name another.
 //
 // # Figures
 //

@@ -229,23 +229,64 @@ func TestExitMatrix(t *testing.T) {
 		{Cmd: "fetch", Code: 3, Name: "a gateway that never answers, --timeout 2s", Args: args("fetch", root, "--gateway", stall, "--timeout", "2s", "out"), Want: "deadline"},
 
 		{Cmd: "demo", Code: 0, Name: "the story holds", Args: args("demo"), Want: "the tampered file was rejected"},
+		{Cmd: "demo", Code: 0, Name: "--keep an existing empty folder", Args: func(t *testing.T, dir string) []string {
+			if err := os.Mkdir(filepath.Join(dir, "keep"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"demo", "--keep", "keep"}
+		}, Want: "the tampered file was rejected"},
 		{Cmd: "demo", Code: 1, Name: "never", Impossible: "the demo shows a rejection as one of its steps; a story that does not hold exits 3, never 1"},
 		{Cmd: "demo", Code: 2, Name: "--keep names a file", Args: func(t *testing.T, dir string) []string {
 			write(t, dir, "afile", nil)
 			return []string{"demo", "--keep", "afile"}
 		}, Want: "--keep: mkdir afile: not a directory"},
-		{Cmd: "demo", Code: 2, Name: "--keep DIR holds a file named evidence", Args: func(t *testing.T, dir string) []string {
-			write(t, dir, "keep2/evidence", nil)
+		{Cmd: "demo", Code: 2, Name: "--keep DIR is not empty", Args: func(t *testing.T, dir string) []string {
+			write(t, dir, "keep2/notes.txt", []byte("mine"))
 			return []string{"demo", "--keep", "keep2"}
-		}, Want: "--keep: mkdir keep2/evidence: not a directory"},
-		{Cmd: "demo", Code: 3, Name: "--keep holds a journal with another item: the story does not hold", Args: func(t *testing.T, dir string) []string {
+		}, Want: "--keep keep2: the folder is not empty (it holds notes.txt)"},
+		{Cmd: "demo", Code: 2, Name: "--keep DIR holds a journal (a previous demo's)", Args: func(t *testing.T, dir string) []string {
 			write(t, dir, "x.txt", []byte("x"))
 			if err := os.Mkdir(filepath.Join(dir, "keep"), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			expectCode(t, archivist(t, dir, "add", "--journal", filepath.Join("keep", "archivist.journal"), "x.txt"), 0)
 			return []string{"demo", "--keep", "keep"}
-		}, Want: "the demo's expectation failed"},
+		}, Want: "--keep keep: it already holds a demo's evidence (archivist.journal)"},
+		{Cmd: "demo", Code: 3, Name: "no --keep, and $TMPDIR names no folder: no folder to work in", Args: args("demo"),
+			Env: []string{"TMPDIR=no-such-folder"}, Want: "could not check: no temporary folder to work in"},
+	}
+	// --timeout 0 and a negative --timeout: one rule for every command
+	// that takes it, bad usage (2) when the flags are parsed, before
+	// anything is read, written or asked. Each command line would
+	// otherwise run: it is the command's own row 0 (or 3, for a node that
+	// is not there) with the --timeout added. A command without --timeout
+	// (it asks no one) refuses the flag as unknown (2).
+	for _, v := range []string{"0", "-1s"} {
+		want := `invalid value "` + v + `" for flag -timeout: must be positive`
+		rows = append(rows,
+			clitest.Row{Cmd: "add", Code: 2, Name: "--timeout " + v, Args: func(t *testing.T, dir string) []string {
+				write(t, dir, "a.txt", []byte("a"))
+				return []string{"add", "--timeout", v, "a.txt"}
+			}, Want: want},
+			clitest.Row{Cmd: "anchor", Code: 2, Name: "--timeout " + v, Args: func(t *testing.T, dir string) []string {
+				write(t, dir, "a.txt", []byte("a"))
+				expectCode(t, archivist(t, dir, "add", "a.txt"), 0)
+				return []string{"anchor", "--to", "memory", "--timeout", v}
+			}, Want: want},
+			clitest.Row{Cmd: "upgrade", Code: 2, Name: "--timeout " + v, Args: in(anchored.dir, "upgrade", "--to", "memory", "--timeout", v), Want: want},
+			clitest.Row{Cmd: "bump", Code: 2, Name: "--timeout " + v, Args: bump("--eth-key-file", "eth.key", "--timeout", v), Want: want},
+			clitest.Row{Cmd: "verify", Code: 2, Name: "--timeout " + v, Args: in(upgraded, "verify", "--memory-key", pub, "--timeout", v, good, "build.log"), Want: want},
+			clitest.Row{Cmd: "archive", Code: 2, Name: "--timeout " + v, Args: func(t *testing.T, dir string) []string {
+				copyTree(t, carDir, dir)
+				return []string{"archive", "--timeout", v, "evidence"}
+			}, Want: want},
+			clitest.Row{Cmd: "fetch", Code: 2, Name: "--timeout " + v, Args: args("fetch", root, "--gateway", goodGW, "--timeout", v, "out"), Want: want},
+			clitest.Row{Cmd: "deploy-contract", Code: 2, Name: "--timeout " + v, Args: args("deploy-contract", "--eth-rpc", dead, "--chain-id", "1337", "--eth-key-file", unfunded, "--timeout", v), Want: want},
+		)
+		for _, cmd := range [][]string{{"status"}, {"receipts"}, {"demo"}} {
+			rows = append(rows, clitest.Row{Cmd: cmd[0], Code: 2, Name: "--timeout " + v + ": no such flag", Args: in(upgraded, cmd[0], "--timeout", v),
+				Want: "flag provided but not defined: -timeout"})
+		}
 	}
 	clitest.Check(t, clitest.Commands(clitest.Usage(t, archivistBin)), rows)
 	clitest.Matrix{Bin: archivistBin, Rows: rows}.Run(t)

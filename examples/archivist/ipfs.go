@@ -47,7 +47,7 @@ func (e env) archiveCmd(ctx context.Context, args []string) int {
 	car := fs.String("car", "", "also write the archive as a CAR version 1 `file` (replaced if it exists)")
 	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the largest file to accept, in bytes")
 	kuboAPI := fs.String("kubo-api", "", "publish the archive to the Kubo node whose RPC API is at `URL` (dag/import, which pins it)")
-	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for publishing")
+	timeout := timeoutVar(fs, "--kubo-api: time limit for publishing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	paths, code := parseInterspersed(fs, args)
 	if code >= 0 {
@@ -101,7 +101,7 @@ func (e env) fetchCmd(ctx context.Context, args []string) int {
 	fs := e.newFlagSet("fetch", fetchArgs)
 	gateway := fs.String("gateway", "", "the trustless gateway's `URL` (e.g. http://127.0.0.1:8080); trusted for nothing but availability")
 	maxSize := fs.Int64("max-size", evidence.DefaultMaxSize, "the most bytes of files to accept from the gateway")
-	timeout := fs.Duration("timeout", evidence.DefaultTimeout, "time limit for the retrieval")
+	timeout := timeoutVar(fs, "time limit for the retrieval")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	pos, code := parseInterspersed(fs, args)
 	if code >= 0 {

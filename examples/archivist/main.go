@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
@@ -58,7 +59,9 @@ Commands:
         deploy the Anchor contract eth-event anchors call; print its address
   demo [--keep DIR] [--json]
         the whole flow on an in-process simulated chain, the memory target
-        and a local transparency log: no network, no keys to make
+        and a local transparency log: no network, no keys to make; --keep
+        DIR must be a new or empty folder (2 otherwise: a previous demo's
+        is refused, not added to)
 
 The journal is ./archivist.journal unless --journal names another file.
 Targets (--to) and their flags (anchor, upgrade):
@@ -81,6 +84,13 @@ Targets (--to) and their flags (anchor, upgrade):
              retrieved from, verified); --ipfs-target NAME (default ipfs)
 
 Run 'archivist <command> --help' for a command's flags.
+
+--timeout D (default 2m) bounds what a command asks over the network: the
+whole of anchor, upgrade, bump, verify and deploy-contract, fetch's
+retrieval, and publishing for add --archive --kubo-api and archive
+--kubo-api. It must be positive: 0 or a negative value is bad usage (2),
+for every command that takes it. status, receipts and demo ask no one
+and take no --timeout.
 
 Exit codes (verify: the worst over the anchors, in this order 1, 2, 3):
   0  done; for verify: verified
@@ -192,3 +202,39 @@ type stringList []string
 
 func (s *stringList) String() string     { return fmt.Sprint(*s) }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// timeoutFlag is --timeout, the one rule for every command that takes
+// it: a duration, and a positive one. 0 would be a deadline passed before
+// the command starts (to context.WithTimeout) or no deadline at all (to
+// a client that reads 0 as its default), and a negative value the same:
+// both are refused as bad usage (2) when the flags are parsed, before the
+// command reads, writes or asks anything.
+type timeoutFlag time.Duration
+
+func (d *timeoutFlag) String() string { return time.Duration(*d).String() }
+
+func (d *timeoutFlag) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return errors.New("must be positive (a duration such as 30s or 5m)")
+	}
+	*d = timeoutFlag(v)
+	return nil
+}
+
+// registerTimeout registers --timeout on fs, default
+// evidence.DefaultTimeout, into p.
+func registerTimeout(fs *flag.FlagSet, p *time.Duration, usage string) {
+	*p = evidence.DefaultTimeout
+	fs.Var((*timeoutFlag)(p), "timeout", usage+": a positive `duration`")
+}
+
+// timeoutVar registers --timeout on fs and returns where it is parsed to.
+func timeoutVar(fs *flag.FlagSet, usage string) *time.Duration {
+	p := new(time.Duration)
+	registerTimeout(fs, p, usage)
+	return p
+}

@@ -84,4 +84,21 @@ func TestDemo(t *testing.T) {
 	}
 	evidencetest.CheckReceipts(t, filepath.Join(dir, "receipts"), files, filepath.Join(dir, "archivist.journal.tlog.pub"),
 		simchain.ChainID, simchain.Sink.Hex(), []string{"tlog", "eth"})
+
+	// Run again into the same folder: refused as bad usage (2) before
+	// anything is written, the folder named; the first run's evidence is
+	// left as it was.
+	before, err := os.ReadFile(filepath.Join(dir, "verification-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := demo(t, "--keep", dir)
+	expectCode(t, again, 2)
+	mustContain(t, "stderr", again.stderr, "--keep "+dir+": ", "already holds a demo's evidence", "rm -r "+dir)
+	if strings.Contains(again.stdout, "DEMO") {
+		t.Errorf("the refused run told a story:\n%s", again.stdout)
+	}
+	if after, err := os.ReadFile(filepath.Join(dir, "verification-report.json")); err != nil || string(after) != string(before) {
+		t.Errorf("the refused run changed the first run's report (%v)", err)
+	}
 }

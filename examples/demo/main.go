@@ -10,10 +10,17 @@
 //
 //	demo [--keep DIR]
 //
+// DIR is the demo's own: a new folder (made, with its parents) or an
+// empty one. A folder that holds anything, a previous demo's evidence
+// included, is refused (2) and left as it is: the demo writes under fixed
+// names, and run again into the same folder it would mix two runs'
+// evidence. Remove the folder (rm -r DIR) or name another to run again.
+//
 // Exit codes:
 //
 //	0  every step ended as the story says
-//	2  bad usage, or a --keep folder that cannot be used
+//	2  bad usage, or a --keep folder that cannot be used: not a folder,
+//	   or not empty
 //	3  a step ended otherwise: the story does not hold, which is no
 //	   rejection of anything (never 1)
 //
@@ -37,6 +44,7 @@ import (
 	"time"
 
 	"github.com/ats-run/selfattest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/examples/internal/verifiercli"
 )
 
@@ -59,8 +67,11 @@ demo, logged in a local log, timestamped by a local authority), serve it on
 it, then anchor the evidence at a local log, an in-process chain and an
 IPFS archive and verify every receipt.
 
-Exit codes: 0 the story held, 2 bad usage or an unusable --keep folder,
-3 a step ended otherwise (never 1).
+DIR must be new or empty: a folder holding anything (a previous demo's
+evidence included) is refused and left as it is; rm -r DIR to run again.
+
+Exit codes: 0 the story held, 2 bad usage or an unusable --keep folder
+(not a folder, not empty), 3 a step ended otherwise (never 1).
 
 flags:
 `
@@ -71,6 +82,10 @@ func main() {
 	stop()
 	os.Exit(code)
 }
+
+// demoMarks are names the demo writes into its folder: a folder holding
+// one is a previous demo's, and --keep refuses it as such.
+var demoMarks = []string{"verification-report.json", "archivist.journal", "source", "release"}
 
 // env gives the process's output and environment to the demo, and to the
 // verifier's commands it runs.
@@ -96,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	keep := fs.String("keep", "", "work in `DIR` (created if need be; default: a new temporary folder); it is kept, with the report and receipts")
+	keep := fs.String("keep", "", "work in `DIR`, a new or empty folder (created if need be; default: a new temporary folder); it is kept, with the report and receipts")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPassed
@@ -115,8 +130,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return exitCouldNotCk
 		}
 		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		fmt.Fprintf(stderr, "demo: --keep: %v\n", err)
+	} else if err := evidence.KeepDir(dir, demoMarks...); err != nil {
+		fmt.Fprintf(stderr, "demo: %v\n", err)
 		return exitUsage
 	}
 	dir, err := filepath.Abs(dir)
