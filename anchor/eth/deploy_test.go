@@ -13,14 +13,13 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/ats-run/selfattest/anchor"
 )
 
 // deployMining runs DeployContract on client, a view of b, committing a
 // block of b every 10 ms until it returns.
-func deployMining(t *testing.T, b *simulated.Backend, client EventClient, key *ecdsa.PrivateKey) (common.Address, error) {
+func deployMining(t *testing.T, b *simBackend, client EventClient, key *ecdsa.PrivateKey) (common.Address, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -15,7 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/anchortest"
@@ -35,7 +34,7 @@ func committedRuntime(t *testing.T) []byte {
 // deployAnchor deploys the committed contract on b with DeployContract,
 // committing a block every 10 ms until it returns, and checks the code at
 // the address it returns.
-func deployAnchor(t *testing.T, b *simulated.Backend, key *ecdsa.PrivateKey) common.Address {
+func deployAnchor(t *testing.T, b *simBackend, key *ecdsa.PrivateKey) common.Address {
 	t.Helper()
 	addr, err := deployMining(t, b, b.Client(), key)
 	if err != nil {

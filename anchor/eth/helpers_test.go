@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -24,8 +25,40 @@ const simChainID = 1337 // the simulated backend's
 // pool (Fork + Rollback + Commit).
 type sim struct {
 	*Anchorer
-	b   *simulated.Backend
+	b   *simBackend
 	key *ecdsa.PrivateKey
+}
+
+// simBackend is the simulated chain, whose clients send a transaction
+// and return once the pool has taken it in. Geth puts a sent transaction
+// in its pool's queue and promotes it to pending in the background; a
+// block sealed before that lacks it, and a test that sent a transaction,
+// committed a block and expected the transaction in it failed about 1 run
+// in 100 on a busy 2-core machine (TestTamper: "Check B = pending").
+type simBackend struct{ *simulated.Backend }
+
+func (b *simBackend) Client() simulated.Client { return promotingClient{b.Backend.Client()} }
+
+// promotingClient's SendTransaction returns once the sender's pending
+// nonce is past the transaction's: the pool has promoted it, and the next
+// block holds it. A transaction the pool keeps queued (a nonce gap) is
+// waited for 5 s at most.
+type promotingClient struct{ simulated.Client }
+
+func (c promotingClient) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	if err := c.Client.SendTransaction(ctx, tx); err != nil {
+		return err
+	}
+	from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+	if err != nil {
+		return nil
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if n, err := c.PendingNonceAt(ctx, from); err != nil || n > tx.Nonce() {
+			break
+		}
+	}
+	return nil
 }
 
 func (s *sim) Advance(ctx context.Context) error {
@@ -72,7 +105,7 @@ func newKey(t *testing.T) *ecdsa.PrivateKey {
 }
 
 // newBackend starts a simulated chain funding keys.
-func newBackend(t *testing.T, alloc types.GenesisAlloc, keys ...*ecdsa.PrivateKey) *simulated.Backend {
+func newBackend(t *testing.T, alloc types.GenesisAlloc, keys ...*ecdsa.PrivateKey) *simBackend {
 	t.Helper()
 	if alloc == nil {
 		alloc = types.GenesisAlloc{}
@@ -82,7 +115,7 @@ func newBackend(t *testing.T, alloc types.GenesisAlloc, keys ...*ecdsa.PrivateKe
 	}
 	b := simulated.NewBackend(alloc)
 	t.Cleanup(func() { b.Close() })
-	return b
+	return &simBackend{b}
 }
 
 // newSim returns an Anchorer on a fresh simulated chain, final at depth 3.
@@ -93,7 +126,7 @@ func newSim(t *testing.T) *sim {
 	return newSimOn(t, b, key, common.HexToAddress("0x5e1f000000000000000000000000000000a77e57"))
 }
 
-func newSimOn(t *testing.T, b *simulated.Backend, key *ecdsa.PrivateKey, sink common.Address) *sim {
+func newSimOn(t *testing.T, b *simBackend, key *ecdsa.PrivateKey, sink common.Address) *sim {
 	t.Helper()
 	a, err := New(context.Background(), b.Client(), key, simChainID, sink, Options{FinalDepth: 3})
 	if err != nil {

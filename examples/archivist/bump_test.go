@@ -103,8 +103,8 @@ func TestBump(t *testing.T) {
 	j.Close()
 
 	ethArgs := []string{"--eth-rpc", c.URL, "--chain-id", "1337", "--sink", testSink}
-	c.Chain.Commit()
-	c.Chain.Commit()
+	c.Commit(t)
+	c.Commit(t)
 	expectCode(t, archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "1"}, ethArgs...)...), 3) // still pending
 
 	// Refused: a target bump does not re-price, no key.
@@ -127,7 +127,7 @@ func TestBump(t *testing.T) {
 		t.Fatalf("the replacement's fee cap %s is below the base fee %s", b.NewCap, b.BaseFee)
 	}
 
-	c.Chain.Commit()
+	c.Commit(t)
 	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "1"}, ethArgs...)...)
 	expectCode(t, r, 0)
 	if !strings.Contains(r.stdout, "final at depth 1") {

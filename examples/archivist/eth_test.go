@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -87,6 +88,13 @@ func TestEthInProcess(t *testing.T) {
 	if _, err := evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u}); !errors.Is(err, anchor.ErrPending) {
 		t.Fatalf("upgrade before a block: %v, want pending", err)
 	}
+	// Geth promotes a sent transaction to pending in the background: the
+	// block is sealed once it has (else it may lack the anchor).
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if n, err := chain.Client().PendingNonceAt(ctx, crypto.PubkeyToAddress(key.PublicKey)); err != nil || n > 0 {
+			break
+		}
+	}
 	chain.Commit()
 	bs, err = evidence.UpgradeAll(ctx, j, []anchor.Anchorer{u})
 	if err != nil || bs[0].Anchors[0].State != anchor.StateConfirmed || bs[0].Anchors[0].Depth != 1 {
@@ -155,7 +163,7 @@ func TestEthInProcess(t *testing.T) {
 func TestEthCLI(t *testing.T) {
 	dir := t.TempDir()
 	hc := evidencetest.NewHTTPChain(t, dir)
-	chain, keyFile, rpcURL := hc.Chain, hc.KeyFile, hc.URL
+	keyFile, rpcURL := hc.KeyFile, hc.URL
 	ev := write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
 	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
 	ethArgs := []string{"--eth-rpc", rpcURL, "--chain-id", "1337", "--sink", testSink}
@@ -167,7 +175,7 @@ func TestEthCLI(t *testing.T) {
 	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth", "--final-depth", "3"}, ethArgs...)...)
 	expectCode(t, r, 3) // no block yet
 	for range 3 {
-		chain.Commit()
+		hc.Commit(t)
 	}
 	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth,memory", "--final-depth", "3", "--memory-mine", "3"}, ethArgs...)...)
 	expectCode(t, r, 0)
@@ -234,7 +242,7 @@ func TestEthEventCLI(t *testing.T) {
 		t.Fatalf("anchor:\n%s", r.stdout)
 	}
 	for range 3 {
-		c.Chain.Commit()
+		c.Commit(t)
 	}
 	r = archivist(t, dir, append([]string{"upgrade", "--to", "eth-event,eth", "--final-depth", "3"}, anchorArgs...)...)
 	expectCode(t, r, 0)

@@ -59,7 +59,7 @@ func TestFlowArchiveTlogEthIpfs(t *testing.T) {
 		t.Fatalf("anchor:\n%s", r.stdout)
 	}
 	for range 3 {
-		chain.Chain.Commit()
+		chain.Commit(t)
 	}
 	// upgrade needs the gateway to check the ipfs anchor.
 	expectCode(t, archivist(t, dir, "upgrade", "--to", "ipfs", "--kubo-api", node.APIURL), 2)

@@ -123,7 +123,7 @@ func TestVerifyAnchor(t *testing.T) {
 	}
 
 	for range 3 {
-		chain.Chain.Commit()
+		chain.Commit(t)
 	}
 	up := exampleRun(t, "archivist", append([]string{"upgrade", "--journal", filepath.Join(f.work, "archivist.journal"), "--to", "tlog,eth,ipfs"}, targetFlags...)...)
 	if up.code != 0 {

@@ -463,11 +463,13 @@ func TestVerifyKeyless(t *testing.T) {
 	write(t, src, "package/sigstore-1.3.0.tgz", tgz)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(tgz)))
-		// About 1.5 s in ten pieces: long enough for the progress lines.
+		// About 2 s in ten pieces, the last 1.8 s after the first: long
+		// enough for a progress line (printed 1 s after the first bytes
+		// are read) even when the client reads the first piece late.
 		for i := range 10 {
 			w.Write(tgz[i*len(tgz)/10 : (i+1)*len(tgz)/10])
 			w.(http.Flusher).Flush()
-			time.Sleep(150 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 		}
 	}))
 	t.Cleanup(srv.Close)
