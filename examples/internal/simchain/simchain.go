@@ -12,6 +12,7 @@ package simchain
 import (
 	"context"
 	"math/big"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -50,7 +51,7 @@ func New(ctx context.Context) (*Chain, error) {
 	}
 	from := crypto.PubkeyToAddress(key.PublicKey)
 	b := simulated.NewBackend(types.GenesisAlloc{from: {Balance: new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))}})
-	a, err := eth.New(ctx, b.Client(), key, ChainID, Sink, eth.Options{FinalDepth: Depth})
+	a, err := eth.New(ctx, promotingClient{b.Client()}, key, ChainID, Sink, eth.Options{FinalDepth: Depth})
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -63,6 +64,31 @@ func (c *Chain) Mine() {
 	for range Depth {
 		c.Backend.Commit()
 	}
+}
+
+// promotingClient's SendTransaction returns once the pool has promoted
+// the transaction: the sender's pending nonce is past it. Geth puts a sent
+// transaction in its pool's queue and promotes it to pending in the
+// background, so a block committed right after the send (Mine) could lack
+// it, and the demo's anchor would still be pending at the depth it
+// expects. A transaction the pool keeps queued is waited for 5 s at most,
+// and never past ctx.
+type promotingClient struct{ simulated.Client }
+
+func (c promotingClient) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	if err := c.Client.SendTransaction(ctx, tx); err != nil {
+		return err
+	}
+	from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+	if err != nil {
+		return nil // the pool took it: it decodes its sender too
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(time.Millisecond) {
+		if n, err := c.PendingNonceAt(ctx, from); err != nil || n > tx.Nonce() {
+			break
+		}
+	}
+	return nil
 }
 
 // NewVerifier checks the chain's anchors offline, from the receipt alone.
