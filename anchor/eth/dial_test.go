@@ -20,37 +20,6 @@ import (
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
-// The secrets the test URLs carry; none may appear in an error.
-const (
-	pathKey  = "PATHKEY0123456789abcdef"
-	queryKey = "QUERYKEY0123456789abcdef"
-	userKey  = "USERKEY0123456789abcdef"
-	passKey  = "PASSKEY0123456789abcdef"
-)
-
-// withSecrets adds a key in the path, one in the query and a user and
-// password to base (http://127.0.0.1:PORT).
-func withSecrets(t *testing.T, base string) string {
-	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.UserPassword(userKey, passKey)
-	u.Path = "/v3/" + pathKey
-	u.RawQuery = "apikey=" + queryKey
-	return u.String()
-}
-
-func assertNoSecret(t *testing.T, what, s string) {
-	t.Helper()
-	for _, k := range []string{pathKey, queryKey, userKey, passKey} {
-		if strings.Contains(s, k) {
-			t.Errorf("%s holds the secret %s: %s", what, k, s)
-		}
-	}
-}
-
 // TestDialSendsSecrets: the path, query and credentials reach the
 // endpoint, though the RPC client never holds them.
 func TestDialSendsSecrets(t *testing.T) {
@@ -60,7 +29,7 @@ func TestDialSendsSecrets(t *testing.T) {
 		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":"0x539"}`)
 	}))
 	defer srv.Close()
-	raw := withSecrets(t, srv.URL)
+	raw := clitest.KeyedURL(t, srv.URL)
 	c, err := Dial(context.Background(), raw)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +42,7 @@ func TestDialSendsSecrets(t *testing.T) {
 	if id.Uint64() != 1337 {
 		t.Errorf("chain id %v", id)
 	}
-	want := "/v3/" + pathKey + "?apikey=" + queryKey + " Basic " + base64.StdEncoding.EncodeToString([]byte(userKey+":"+passKey))
+	want := "/v3/" + clitest.URLPathKey + "?apikey=" + clitest.URLQueryKey + " Basic " + base64.StdEncoding.EncodeToString([]byte(clitest.URLUser+":"+clitest.URLPassword))
 	if got.Load() != want {
 		t.Errorf("the endpoint got %q, want %q", got.Load(), want)
 	}
@@ -82,7 +51,7 @@ func TestDialSendsSecrets(t *testing.T) {
 // TestDialEndpointDown: a refused connection's error names the host only
 // and still wraps ECONNREFUSED.
 func TestDialEndpointDown(t *testing.T) {
-	raw := withSecrets(t, clitest.DeadURL(t))
+	raw := clitest.KeyedURL(t, clitest.DeadURL(t))
 	c, err := Dial(context.Background(), raw)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +65,7 @@ func TestDialEndpointDown(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Errorf("not a *url.Error: %v", err)
 	}
-	assertNoSecret(t, "the error", err.Error())
+	clitest.WantNoURLKey(t, "the error", err.Error())
 	if !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("the error does not name the host: %v", err)
 	}
@@ -108,10 +77,10 @@ func TestDialEndpointError(t *testing.T) {
 	var raw string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, "invalid project id "+pathKey+" for "+r.URL.String()+" and "+raw+" ("+url.QueryEscape(raw)+") key "+queryKey)
+		io.WriteString(w, "invalid project id "+clitest.URLPathKey+" for "+r.URL.String()+" and "+raw+" ("+url.QueryEscape(raw)+") key "+clitest.URLQueryKey)
 	}))
 	defer srv.Close()
-	raw = withSecrets(t, srv.URL)
+	raw = clitest.KeyedURL(t, srv.URL)
 	c, err := Dial(context.Background(), raw)
 	if err != nil {
 		t.Fatal(err)
@@ -122,8 +91,8 @@ func TestDialEndpointError(t *testing.T) {
 	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("ChainID = %v, want an rpc.HTTPError 401", err)
 	}
-	assertNoSecret(t, "the error", err.Error())
-	assertNoSecret(t, "the HTTPError's body", string(he.Body))
+	clitest.WantNoURLKey(t, "the error", err.Error())
+	clitest.WantNoURLKey(t, "the HTTPError's body", string(he.Body))
 }
 
 // TestDialNoRedirect: a redirect is not followed, so the credentials and
@@ -139,7 +108,7 @@ func TestDialNoRedirect(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, other.URL+r.URL.String(), code)
 		}))
-		c, err := Dial(context.Background(), withSecrets(t, srv.URL))
+		c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +118,7 @@ func TestDialNoRedirect(t *testing.T) {
 			t.Errorf("%d: ChainID = %v, want an rpc.HTTPError %d", code, err, code)
 		}
 		if err != nil {
-			assertNoSecret(t, "the error", err.Error())
+			clitest.WantNoURLKey(t, "the error", err.Error())
 		}
 		c.Close()
 		srv.Close()
@@ -163,9 +132,9 @@ func TestDialNoRedirect(t *testing.T) {
 // elided from the error.
 func TestDialBadURL(t *testing.T) {
 	for _, raw := range []string{
-		"ftp://node.example/v3/" + pathKey,
-		"https://node.example/v3/" + pathKey + "\x7f",
-		"node.example/v3/" + pathKey,
+		"ftp://node.example/v3/" + clitest.URLPathKey,
+		"https://node.example/v3/" + clitest.URLPathKey + "\x7f",
+		"node.example/v3/" + clitest.URLPathKey,
 	} {
 		c, err := Dial(context.Background(), raw)
 		if err == nil {
@@ -173,7 +142,7 @@ func TestDialBadURL(t *testing.T) {
 			t.Errorf("Dial(%q) = nil error", raw)
 			continue
 		}
-		assertNoSecret(t, "Dial's error", err.Error())
+		clitest.WantNoURLKey(t, "Dial's error", err.Error())
 		t.Log(err)
 	}
 }
@@ -188,7 +157,7 @@ func TestEndpointsErrorNames(t *testing.T) {
 	batch, _ := anchor.NewBatch(items)
 	root := batch.Root()
 	e := s.confirmed(t, root)
-	raw := withSecrets(t, clitest.DeadURL(t))
+	raw := clitest.KeyedURL(t, clitest.DeadURL(t))
 	c, err := Dial(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +177,7 @@ func TestEndpointsErrorNames(t *testing.T) {
 		t.Errorf("endpoint 2's error = %v, want ECONNREFUSED", ee.Errs[1])
 	}
 	msg := err.Error()
-	assertNoSecret(t, "the error", msg)
+	clitest.WantNoURLKey(t, "the error", msg)
 	for _, n := range names {
 		if !strings.Contains(msg, n+": ") {
 			t.Errorf("%q not in %q", n, msg)
@@ -223,7 +192,7 @@ func TestEndpointsErrorNames(t *testing.T) {
 // error, the only one that could name it, is redacted and still wraps
 // ECONNREFUSED.
 func TestDialWebsocketDown(t *testing.T) {
-	raw := withSecrets(t, strings.Replace(clitest.DeadURL(t), "http://", "ws://", 1))
+	raw := clitest.KeyedURL(t, strings.Replace(clitest.DeadURL(t), "http://", "ws://", 1))
 	c, err := Dial(context.Background(), raw)
 	if err == nil {
 		c.Close()
@@ -232,5 +201,5 @@ func TestDialWebsocketDown(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("Dial = %v, want ECONNREFUSED", err)
 	}
-	assertNoSecret(t, "Dial's error", err.Error())
+	clitest.WantNoURLKey(t, "Dial's error", err.Error())
 }

@@ -19,37 +19,11 @@ import (
 	"github.com/ats-run/selfattest/internal/clitest"
 )
 
-// The secrets --eth-rpc URLs carry in these tests; no output may hold
-// any of them.
-const (
-	rpcPathKey  = "PATHKEY0123456789abcdef"
-	rpcQueryKey = "QUERYKEY0123456789abcdef"
-	rpcUser     = "USERKEY0123456789abcdef"
-	rpcPass     = "PASSKEY0123456789abcdef"
-)
-
-// secretURL adds a key in the path, one in the query and a user and
-// password to base (http://127.0.0.1:PORT), as RPC providers' URLs have.
-func secretURL(t *testing.T, base string) string {
-	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.UserPassword(rpcUser, rpcPass)
-	u.Path = "/v3/" + rpcPathKey
-	u.RawQuery = "apikey=" + rpcQueryKey
-	return u.String()
-}
-
 // noSecret fails the test if r's output holds a secret, and returns r.
 func noSecret(t *testing.T, r result) result {
 	t.Helper()
-	for _, k := range []string{rpcPathKey, rpcQueryKey, rpcUser, rpcPass} {
-		if strings.Contains(r.stdout, k) || strings.Contains(r.stderr, k) {
-			t.Errorf("the output holds the secret %s:\nstdout:\n%s\nstderr:\n%s", k, r.stdout, r.stderr)
-		}
-	}
+	clitest.WantNoURLKey(t, "stdout", r.stdout)
+	clitest.WantNoURLKey(t, "stderr", r.stderr)
 	return r
 }
 
@@ -59,9 +33,9 @@ func noSecret(t *testing.T, r result) result {
 // for a number (not "latest"), so it names another hash than the chain.
 func rpcProxy(t *testing.T, chainURL string, lie bool) string {
 	t.Helper()
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(rpcUser+":"+rpcPass))
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(clitest.URLUser+":"+clitest.URLPassword))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v3/"+rpcPathKey || r.URL.Query().Get("apikey") != rpcQueryKey || r.Header.Get("Authorization") != auth {
+		if r.URL.Path != "/v3/"+clitest.URLPathKey || r.URL.Query().Get("apikey") != clitest.URLQueryKey || r.Header.Get("Authorization") != auth {
 			w.WriteHeader(http.StatusUnauthorized)
 			io.WriteString(w, "unknown key at "+r.URL.String())
 			return
@@ -93,7 +67,7 @@ func rpcProxy(t *testing.T, chainURL string, lie bool) string {
 		w.Write(out)
 	}))
 	t.Cleanup(srv.Close)
-	return secretURL(t, srv.URL)
+	return clitest.KeyedURL(t, srv.URL)
 }
 
 // TestEthRPCSecrets runs the eth commands through the binary against
@@ -105,9 +79,9 @@ func TestEthRPCSecrets(t *testing.T) {
 	hc := evidencetest.NewHTTPChain(t, dir)
 	honest := rpcProxy(t, hc.URL, false)
 	liar := rpcProxy(t, hc.URL, true)
-	dead := secretURL(t, clitest.DeadURL(t))
-	refusing := secretURL(t, strings.TrimSuffix(honest[:strings.Index(honest, "/v3/")], "/"))
-	refusing = strings.Replace(refusing, rpcPass, "wrong-password", 1) // the proxy answers 401, echoing the URL
+	dead := clitest.KeyedURL(t, clitest.DeadURL(t))
+	refusing := clitest.KeyedURL(t, strings.TrimSuffix(honest[:strings.Index(honest, "/v3/")], "/"))
+	refusing = strings.Replace(refusing, clitest.URLPassword, "wrong-password", 1) // the proxy answers 401, echoing the URL
 	ev := write(t, dir, "report.pdf", []byte("%PDF-1.7 a report"))
 	expectCode(t, archivist(t, dir, "add", "report.pdf"), 0)
 	ethArgs := []string{"--chain-id", "1337", "--sink", testSink}
@@ -129,7 +103,7 @@ func TestEthRPCSecrets(t *testing.T) {
 		{"upgrade, endpoint down", []string{"upgrade", "--to", "eth", "--eth-rpc", dead}, 3},
 		{"upgrade, endpoint answers 401", []string{"upgrade", "--to", "eth", "--eth-rpc", refusing}, 3},
 		{"anchor, endpoint down", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", dead}, 3},
-		{"anchor, not a URL", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", "ftp://node.example/v3/" + rpcPathKey}, 2},
+		{"anchor, not a URL", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", "ftp://node.example/v3/" + clitest.URLPathKey}, 2},
 		{"anchor, a control character", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", dead + "\x7f"}, 2},
 		{"deploy-contract, endpoint down", []string{"deploy-contract", "--eth-key-file", hc.KeyFile, "--eth-rpc", dead}, 3},
 	} {
@@ -159,7 +133,7 @@ func TestEthRPCSecrets(t *testing.T) {
 		expectCode(t, verify(asJSON, honest), 0)
 		expectCode(t, verify(asJSON, honest, dead), 3)
 		expectCode(t, verify(asJSON, honest, refusing), 3)
-		expectCode(t, verify(asJSON, "ftp://node.example/v3/"+rpcPathKey), 2)
+		expectCode(t, verify(asJSON, "ftp://node.example/v3/"+clitest.URLPathKey), 2)
 		// k of n: the two answers are named by position and host, and told
 		// apart.
 		r := verify(asJSON, honest, liar)

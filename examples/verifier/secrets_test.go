@@ -1,10 +1,8 @@
 package main
 
 import (
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ats-run/selfattest/examples/internal/evidence/evidencetest"
@@ -17,21 +15,15 @@ import (
 // a URL: the exit code is as for any such endpoint, and no key is in
 // stdout, stderr or the report.
 func TestAnchorEthRPCSecrets(t *testing.T) {
-	const pathKey, queryKey, user, pass = "PATHKEY0123456789abcdef", "QUERYKEY0123456789abcdef", "USERKEY0123456789abcdef", "PASSKEY0123456789abcdef"
 	f := newAnchorFixture(t)
 	rep := filepath.Join(f.work, "report.json")
 	key := evidencetest.NewHTTPChain(t, t.TempDir()).KeyFile
-	u, err := url.Parse(clitest.DeadURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User, u.Path, u.RawQuery = url.UserPassword(user, pass), "/v3/"+pathKey, "apikey="+queryKey
 	for _, c := range []struct {
 		name, rpc string
 		code      int
 	}{
-		{"endpoint down", u.String(), 3},
-		{"not a URL", "ftp://node.example/v3/" + pathKey + "?apikey=" + queryKey, 2},
+		{"endpoint down", clitest.KeyedURL(t, clitest.DeadURL(t)), 3},
+		{"not a URL", "ftp://node.example/v3/" + clitest.URLPathKey + "?apikey=" + clitest.URLQueryKey, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			os.Remove(rep)
@@ -47,11 +39,7 @@ func TestAnchorEthRPCSecrets(t *testing.T) {
 				}
 				out += string(b)
 			}
-			for _, k := range []string{pathKey, queryKey, user, pass} {
-				if strings.Contains(out, k) {
-					t.Errorf("the output or report holds the secret %s", k)
-				}
-			}
+			clitest.WantNoURLKey(t, "the output or report", out)
 		})
 	}
 }
