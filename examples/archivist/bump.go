@@ -46,7 +46,11 @@ type bumped struct {
 //
 // The error joins each anchor's failure (a *anchor.TargetError): a
 // replacement over the fee cap, a transaction no longer in the node's
-// pool (mined or dropped: run upgrade) is could not check.
+// pool (mined or dropped: run upgrade) is could not check. A pending
+// anchor it cannot read (the journal's receipt for its batch unreadable,
+// without an entry for the target, or with one that does not parse)
+// stops it there; the error then joins that one to the failures before
+// it, none of which is lost.
 func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all bool) ([]bumped, error) {
 	bs, err := j.Batches()
 	if err != nil {
@@ -63,15 +67,15 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 			}
 			r, err := j.Receipt(anchor.ItemID(b.ID)) // a batch's id is its first item's
 			if err != nil {
-				return out, err
+				return out, errors.Join(append(errs, err)...)
 			}
 			entry := entryAt(r, t.a.Name())
 			if entry.IsZero() {
-				return out, fmt.Errorf("%w: batch %d: the journal's receipt has no entry for %s", anchor.ErrBadInput, b.ID, t.a.Name())
+				return out, errors.Join(append(errs, fmt.Errorf("%w: batch %d: the journal's receipt has no entry for %s", anchor.ErrBadInput, b.ID, t.a.Name()))...)
 			}
 			x, tx, err := parseEthTx(entry)
 			if err != nil {
-				return out, err
+				return out, errors.Join(append(errs, err)...)
 			}
 			bp := bumped{Batch: uint64(b.ID), Target: t.a.Name(), Nonce: x.Nonce, FeeCap: tx.GasFeeCap().String()}
 			if baseFee == nil {
@@ -100,7 +104,7 @@ func bumpAll(ctx context.Context, j *anchor.Journal, targets []bumpTarget, all b
 			}
 			nx, ntx, err := parseEthTx(nu)
 			if err != nil {
-				return out, err
+				return out, errors.Join(append(errs, err)...)
 			}
 			bp.Outcome, bp.TxHash, bp.NewCap = "bumped", "0x"+nx.TxHash, ntx.GasFeeCap().String()
 			out = append(out, bp)

@@ -169,27 +169,7 @@ func TestBumpNoEntryForAPendingAnchor(t *testing.T) {
 	other := "eth:1337:" + strings.Repeat("ab", 20)
 
 	// The record of batch 1 at the target: its entry now names another.
-	db, err := bolt.Open(filepath.Join(dir, "archivist.journal"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("anchors"))
-		key := append(binary.BigEndian.AppendUint64(nil, 1), target...)
-		v := b.Get(key)
-		// One attempt, sent, its state 0: anchor.StatePending.
-		from := `"target":"` + target + `"`
-		if strings.Count(string(v), from) != 1 || !strings.Contains(string(v), `"state":0}`) || strings.Contains(string(v), `"unsent":true`) {
-			return fmt.Errorf("batch 1's record at %s is not one sent, pending entry naming it:\n%s", target, v)
-		}
-		return b.Put(key, []byte(strings.Replace(string(v), from, `"target":"`+other+`"`, 1)))
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	renameEntryTarget(t, dir, 1, target, other)
 	pending := func() uint {
 		t.Helper()
 		n, err := c.Chain.Client().PendingTransactionCount(context.Background())
@@ -252,5 +232,103 @@ func TestBumpNoEntryForAPendingAnchor(t *testing.T) {
 	}
 	if n := pending(); n != before {
 		t.Errorf("%d transactions in the pool after bumpAll, want %d", n, before)
+	}
+}
+
+// renameEntryTarget edits the journal in dir on disk (the archivist not
+// running): the record of batch's one sent, pending anchor at target gets
+// an entry naming other instead, so the batch's receipt has no entry for
+// target. Package anchor never records such an entry; this is the
+// journal damaged or edited.
+func renameEntryTarget(t *testing.T, dir string, batch uint64, target, other string) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, "archivist.journal"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("anchors"))
+		key := append(binary.BigEndian.AppendUint64(nil, batch), target...)
+		v := b.Get(key)
+		// One attempt, sent, its state 0: anchor.StatePending.
+		from := `"target":"` + target + `"`
+		if strings.Count(string(v), from) != 1 || !strings.Contains(string(v), `"state":0}`) || strings.Contains(string(v), `"unsent":true`) {
+			return fmt.Errorf("batch %d's record at %s is not one sent, pending entry naming it:\n%s", batch, target, v)
+		}
+		return b.Put(key, []byte(strings.Replace(string(v), from, `"target":"`+other+`"`, 1)))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// refusingClient is a node that refuses every transaction sent to it
+// (as one refuses a replacement it finds underpriced); it answers
+// everything else as client does.
+type refusingClient struct{ eth.Client }
+
+func (refusingClient) SendTransaction(context.Context, *types.Transaction) error {
+	return errors.New("replacement transaction underpriced")
+}
+
+// TestBumpKeepsEarlierErrors: bump stops at a pending anchor it cannot
+// even read (here batch 2, whose receipt has no entry for the target: bad
+// input), but the errors of the anchors before it are kept: batch 1,
+// whose replacement the node refused (could not check), is still in the
+// error, which is then both. Its exit code is the worst class's, bad
+// input (2): selfattest.ExitCode ranks rejected, then bad input, then
+// could not check. Batch 1's line is in the output, could not check.
+func TestBumpKeepsEarlierErrors(t *testing.T) {
+	dir := t.TempDir()
+	c := evidencetest.NewHTTPChain(t, dir)
+	ethArgs := []string{"--eth-rpc", c.URL, "--chain-id", "1337", "--sink", testSink, "--eth-key-file", c.KeyFile}
+	for _, f := range []string{"a.txt", "b.txt"} {
+		write(t, dir, f, []byte("evidence "+f))
+		expectCode(t, archivist(t, dir, "add", f), 0)
+		expectCode(t, archivist(t, dir, append([]string{"anchor", "--to", "eth"}, ethArgs...)...), 0)
+	}
+	target := "eth:1337:" + strings.ToLower(strings.TrimPrefix(testSink, "0x"))
+	renameEntryTarget(t, dir, 2, target, "eth:1337:"+strings.Repeat("ab", 20))
+
+	key, err := eth.LoadKeyFile(c.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eth.New(context.Background(), refusingClient{c.Chain.Client()}, key, 1337, common.HexToAddress(testSink), eth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	done, err := bumpAll(context.Background(), j, []bumpTarget{{a: a, client: c.Chain.Client()}}, true)
+	if !errors.Is(err, anchor.ErrCouldNotCheck) || !errors.Is(err, anchor.ErrBadInput) {
+		t.Fatalf("bumpAll: %v; want both anchor.ErrCouldNotCheck (batch 1) and anchor.ErrBadInput (batch 2)", err)
+	}
+	var te *anchor.TargetError
+	if !errors.As(err, &te) || te.Target != target {
+		t.Errorf("bumpAll: %v; want batch 1's *anchor.TargetError at %s", err, target)
+	}
+	for _, want := range []string{
+		"batch 1: anchor: could not check: eth: send (nonce 0)",
+		"batch 2: the journal's receipt has no entry for " + target,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("bumpAll: %q does not say %q", err, want)
+		}
+	}
+	if errors.Is(err, selfattest.ErrRejected) {
+		t.Errorf("bumpAll: %v is also rejected", err)
+	}
+	if code := selfattest.ExitCode(err); code != selfattest.ExitBadInput {
+		t.Errorf("exit code of %v: %d, want %d (bad input)", err, code, selfattest.ExitBadInput)
+	}
+	if len(done) != 1 || done[0].Batch != 1 || done[0].Outcome != "could not check" || !strings.Contains(done[0].Reason, "underpriced") {
+		t.Errorf("bumpAll's anchors: %+v; want batch 1, could not check", done)
 	}
 }
