@@ -63,7 +63,11 @@ func NotePendingFiles(journal string, items []AddedItem) error {
 		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%w: %w", anchor.ErrBadInput, err)
+	}
+	if !st.Mode().IsRegular() {
 		return fmt.Errorf("%w: %s is not a regular file", anchor.ErrBadInput, p)
 	}
 	if err := clearNonblock(f); err != nil {
