@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/internal/redact"
 )
 
@@ -31,13 +32,21 @@ const maxErrorBody = 64 << 10
 //     into its error, is read up to 64 KiB and any spelling of the URL or
 //     its long parts in it is elided. Redirects are not followed: the
 //     credentials go to the endpoint given and nowhere else.
+//   - an http(s) URL without a host ("https:/host/v3/KEY", a slash
+//     missing) is refused as bad input ([anchor.ErrBadInput]).
 //   - over ws(s) and IPC, the URL is the client's; only the dial can name
 //     it, and Dial's error is redacted.
 //
 // Name an endpoint in messages by [EndpointName], never by rawURL. For an
 // http(s) URL nothing is sent until the first call.
 func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
+	trimmed := strings.TrimSpace(rawURL)
+	u, err := url.Parse(trimmed)
+	if isHTTP(trimmed) && (err != nil || u.Host == "" || u.Opaque != "") {
+		// go-ethereum would take it and put it whole in every call's
+		// error (`Post "https:/host/v3/KEY": http: no Host in request URL`).
+		return nil, fmt.Errorf("%w: eth: RPC endpoint %s: an http(s) URL without a host", anchor.ErrBadInput, EndpointName(rawURL))
+	}
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		c, err := ethclient.DialContext(ctx, rawURL)
 		if err != nil {
@@ -58,6 +67,12 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 		return nil, redact.Wrap(err, rawURL)
 	}
 	return ethclient.NewClient(rc), nil
+}
+
+// isHTTP reports whether raw's scheme is http or https, in any case.
+func isHTTP(raw string) bool {
+	scheme, _, ok := strings.Cut(raw, ":")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
 }
 
 // EndpointName is how a message names the endpoint rawURL: its scheme,

@@ -203,3 +203,32 @@ func TestDialWebsocketDown(t *testing.T) {
 	}
 	clitest.WantNoURLKey(t, "Dial's error", err.Error())
 }
+
+// TestDialNoHost: an http(s) URL with no host (a slash missing after the
+// scheme, "https:/mainnet.infura.io/v3/KEY") is refused by Dial as bad
+// input, key elided; handed to go-ethereum, it made a client whose every
+// call failed with `Post "https:/…/v3/KEY": http: no Host in request URL`.
+func TestDialNoHost(t *testing.T) {
+	for _, raw := range []string{
+		"https:/node.example/v3/" + clitest.URLPathKey,
+		"HTTP:/node.example/v3/" + clitest.URLPathKey,
+		"http:///v3/" + clitest.URLPathKey + "?apikey=" + clitest.URLQueryKey,
+		"https://" + clitest.URLUser + ":" + clitest.URLPassword + "@/v3/" + clitest.URLPathKey,
+		"http:node.example/v3/" + clitest.URLPathKey,
+	} {
+		c, err := Dial(context.Background(), raw)
+		if err == nil {
+			_, err = c.ChainID(context.Background())
+			c.Close()
+			t.Errorf("Dial(%q) = a client; its call: %v", raw, err)
+			if err != nil {
+				clitest.WantNoURLKey(t, "the call's error", err.Error())
+			}
+			continue
+		}
+		if !errors.Is(err, anchor.ErrBadInput) {
+			t.Errorf("Dial(%q) = %v, want ErrBadInput", raw, err)
+		}
+		clitest.WantNoURLKey(t, "Dial's error", err.Error())
+	}
+}
