@@ -30,8 +30,9 @@ const maxErrorBody = 64 << 10
 //     client's errors (net/http's `Post "URL": ...`) therefore name the
 //     host only. The body of a non-2xx answer, which go-ethereum copies
 //     into its error, is read up to 64 KiB and any spelling of the URL or
-//     its long parts in it is elided. Redirects are not followed: the
-//     credentials go to the endpoint given and nowhere else.
+//     its long parts in it is elided, as in the status line. Redirects
+//     are not followed: the credentials go to the endpoint given and
+//     nowhere else.
 //   - an http(s) URL without a host ("https:/host/v3/KEY", a slash
 //     missing) is refused as bad input ([anchor.ErrBadInput]).
 //   - over ws(s) and IPC, the URL is the client's; only the dial can name
@@ -111,6 +112,8 @@ func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return nil, redact.Wrap(err, t.raw)
 	}
 	resp.Request = req
+	// rpc.HTTPError copies the status line, reason phrase included.
+	resp.Status = redact.String(resp.Status, t.raw)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()

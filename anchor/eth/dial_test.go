@@ -232,3 +232,33 @@ func TestDialNoHost(t *testing.T) {
 		clitest.WantNoURLKey(t, "Dial's error", err.Error())
 	}
 }
+
+// TestDialStatusEchoesKey: a non-2xx answer whose status line (its reason
+// phrase) repeats the key: rpc.HTTPError copies the status into its
+// message, so the key is elided there too.
+func TestDialStatusEchoesKey(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		io.Copy(io.Discard, r.Body)
+		buf.WriteString("HTTP/1.1 401 invalid project id " + clitest.URLPathKey + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
+		buf.Flush()
+	}))
+	defer srv.Close()
+	c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	var he rpc.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("ChainID = %v, want an rpc.HTTPError 401", err)
+	}
+	clitest.WantNoURLKey(t, "the error", err.Error())
+	clitest.WantNoURLKey(t, "the HTTPError's status", he.Status)
+}
