@@ -30,7 +30,8 @@ const maxErrorBody = 64 << 10
 //     client's errors (net/http's `Post "URL": ...`) therefore name the
 //     host only. The body of a non-2xx answer, which go-ethereum copies
 //     into its error, is read up to 64 KiB and any spelling of the URL or
-//     its long parts in it is elided, as in the status line. Redirects
+//     its long parts in it is elided, as in the status line and in a
+//     JSON-RPC error of a 2xx answer of at most 64 KiB. Redirects
 //     are not followed: the credentials go to the endpoint given and
 //     nowhere else.
 //   - an http(s) URL without a host ("https:/host/v3/KEY", a slash
@@ -125,6 +126,37 @@ func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error
 		resp.ContentLength = int64(len(body))
 		resp.Header.Del("Content-Length")
 		resp.Header.Del("Location")
+		return resp, nil
 	}
+	return t.redactRPCError(resp)
+}
+
+// redactRPCError elides the URL's keys from a 2xx answer that holds a
+// JSON-RPC error: go-ethereum puts the error's message and data in the
+// call's error, and a provider refusing a call may name the key there
+// ("project KEY over quota"). Only an answer of at most maxErrorBody bytes
+// holding `"error"` is rewritten, elisions standing in JSON strings; a
+// result is passed as it came, so no answer is altered unless it is an
+// error (or a batch holding one) that repeats the key.
+func (t *secretURLTransport) redactRPCError(resp *http.Response) (*http.Response, error) {
+	head, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	if err != nil {
+		resp.Body.Close()
+		return nil, redact.Wrap(err, t.raw)
+	}
+	if len(head) > maxErrorBody || !bytes.Contains(head, []byte(`"error"`)) {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+		return resp, nil
+	}
+	resp.Body.Close()
+	body := redact.String(string(head), t.raw)
+	if body != string(head) {
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
+	}
+	resp.Body = io.NopCloser(strings.NewReader(body))
 	return resp, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -261,4 +262,59 @@ func TestDialStatusEchoesKey(t *testing.T) {
 	}
 	clitest.WantNoURLKey(t, "the error", err.Error())
 	clitest.WantNoURLKey(t, "the HTTPError's status", he.Status)
+}
+
+// TestDialRPCErrorEchoesKey: a JSON-RPC error in a 200 answer (how
+// providers refuse a call: over quota, method not allowed for this key)
+// that repeats the key has it elided; go-ethereum copies the message
+// into the call's error.
+func TestDialRPCErrorEchoesKey(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"project `+clitest.URLPathKey+` over quota","data":"apikey=`+clitest.URLQueryKey+`"}}`)
+	}))
+	defer srv.Close()
+	c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	var re rpc.Error
+	if !errors.As(err, &re) || re.ErrorCode() != -32005 {
+		t.Fatalf("ChainID = %v, want the JSON-RPC error -32005", err)
+	}
+	clitest.WantNoURLKey(t, "the error", err.Error())
+	if de, ok := err.(rpc.DataError); ok {
+		clitest.WantNoURLKey(t, "the error's data", fmt.Sprint(de.ErrorData()))
+	}
+	if !strings.Contains(err.Error(), "over quota") {
+		t.Errorf("the error lost its message: %v", err)
+	}
+}
+
+// TestDialResultsUntouched: answers that are results reach the client as
+// the endpoint sent them, whatever their size, even one repeating a key
+// (only a JSON-RPC error is rewritten).
+func TestDialResultsUntouched(t *testing.T) {
+	for _, result := range []string{
+		"0x" + strings.Repeat("ab", 100<<10),
+		"0x" + strings.Repeat("cd", 1000),
+		"error " + clitest.URLPathKey,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":"`+result+`"}`)
+		}))
+		c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := c.Client().CallContext(context.Background(), &got, "eth_x"); err != nil {
+			t.Errorf("%d bytes: %v", len(result), err)
+		} else if got != result {
+			t.Errorf("%d bytes: the result changed (%d bytes)", len(result), len(got))
+		}
+		c.Close()
+		srv.Close()
+	}
 }
