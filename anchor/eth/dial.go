@@ -56,7 +56,9 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 		}
 		return c, nil
 	}
-	public := u.Scheme + "://" + u.Host + "/"
+	// As url.URL spells it: an IPv6 zone escaped ([::1%25lo]), as the
+	// client's request URL will print.
+	public := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String()
 	t := &secretURLTransport{base: http.DefaultTransport, public: public, real: u, raw: rawURL}
 	hc := &http.Client{
 		Transport: t,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -317,4 +318,26 @@ func TestDialResultsUntouched(t *testing.T) {
 		c.Close()
 		srv.Close()
 	}
+}
+
+// TestDialIPv6Zone: an endpoint at a link-local or loopback IPv6 address
+// with a zone (http://[::1%25lo]:PORT/…) is dialled, as by
+// ethclient.DialContext: the address reaches the network, its error a
+// *net.OpError without the key. Dial used to give go-ethereum the zone
+// unescaped (http://[::1%lo]:PORT/), which it refused as a bad URL.
+func TestDialIPv6Zone(t *testing.T) {
+	dead := clitest.DeadURL(t)
+	raw := clitest.KeyedURL(t, "http://[::1%25lo]:"+dead[strings.LastIndex(dead, ":")+1:])
+	c, err := Dial(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("Dial(%q) = %v", raw, err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	var oe *net.OpError
+	if !errors.As(err, &oe) {
+		t.Fatalf("ChainID = %v, want a *net.OpError dialling [::1%%lo]", err)
+	}
+	clitest.WantNoURLKey(t, "the error", err.Error())
+	t.Log(err)
 }
