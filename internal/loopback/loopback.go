@@ -76,11 +76,16 @@ func Proxy(req *http.Request) (*url.URL, error) {
 	return http.ProxyFromEnvironment(req)
 }
 
+// dial is what Transport dials with beneath the [Localhost] rule: a
+// variable, so that a test sees the addresses Transport dials.
+var dial DialFunc = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+
 var transport = sync.OnceValue(func() *http.Transport {
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 Proxy,
-		DialContext:           Localhost(d.DialContext),
+		Proxy: Proxy,
+		DialContext: Localhost(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dial(ctx, network, addr)
+		}),
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		IdleConnTimeout:       90 * time.Second,
