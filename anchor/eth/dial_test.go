@@ -341,3 +341,56 @@ func TestDialIPv6Zone(t *testing.T) {
 	clitest.WantNoURLKey(t, "the error", err.Error())
 	t.Log(err)
 }
+
+// roundTripFunc is an http.RoundTripper of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestDialTransportOnlyEndpoint: Dial's transport puts the secrets only on
+// a request for the endpoint's public URL; a request for any other URL
+// (another host, port, path or scheme) is not sent.
+func TestDialTransportOnlyEndpoint(t *testing.T) {
+	raw := clitest.KeyedURL(t, "http://127.0.0.1:8545")
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	tr := &secretURLTransport{
+		base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			sent = append(sent, r.URL.String()+" "+r.Header.Get("Authorization"))
+			return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+		}),
+		public: "http://127.0.0.1:8545/",
+		real:   u,
+		raw:    raw,
+	}
+	for _, other := range []string{"http://127.0.0.2:8545/", "http://127.0.0.1:8546/", "http://127.0.0.1:8545/x", "https://127.0.0.1:8545/", "http://127.0.0.1:8545/?a=b"} {
+		req, err := http.NewRequest(http.MethodPost, other, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := tr.RoundTrip(req); err == nil {
+			resp.Body.Close()
+			t.Errorf("a request for %s was sent", other)
+		} else {
+			clitest.WantNoURLKey(t, "the error", err.Error())
+		}
+	}
+	if len(sent) != 0 {
+		t.Errorf("sent %q", sent)
+	}
+	req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:8545/", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(sent) != 1 || !strings.HasPrefix(sent[0], "http://127.0.0.1:8545/v3/"+clitest.URLPathKey+"?apikey="+clitest.URLQueryKey+" Basic ") {
+		t.Errorf("the endpoint's request was sent as %q", sent)
+	}
+}
