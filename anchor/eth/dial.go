@@ -36,8 +36,11 @@ const maxErrorBody = 64 << 10
 //     nowhere else.
 //   - an http(s) URL without a host ("https:/host/v3/KEY", a slash
 //     missing) is refused as bad input ([anchor.ErrBadInput]).
-//   - over ws(s) and IPC, the URL is the client's; only the dial can name
-//     it, and Dial's error is redacted.
+//   - over ws(s) and IPC, the URL is the client's; only the dial (and a
+//     reconnection's dial, whose error a call returns) can name it, and
+//     Dial's error is redacted. The frames are not Dial's to read: a
+//     JSON-RPC error in which a ws(s) endpoint repeats its key reaches
+//     the call's error as sent. Prefer https for a keyed endpoint.
 //
 // Name an endpoint in messages by [EndpointName], never by rawURL. For an
 // http(s) URL nothing is sent until the first call.
