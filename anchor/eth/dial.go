@@ -3,6 +3,7 @@ package eth
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -30,8 +31,9 @@ const maxErrorBody = 64 << 10
 //     client's errors (net/http's `Post "URL": ...`) therefore name the
 //     host only. The body of a non-2xx answer, which go-ethereum copies
 //     into its error, is read up to 64 KiB and any spelling of the URL or
-//     its long parts in it is elided, as in the status line and in a
-//     JSON-RPC error of a 2xx answer of at most 64 KiB. Redirects
+//     its long parts in it (and of the basic credentials sent) is elided,
+//     as in the status line and in a JSON-RPC error of a 2xx answer of at
+//     most 64 KiB. Redirects
 //     are not followed: the credentials go to the endpoint given and
 //     nowhere else.
 //   - an http(s) URL without a host ("https:/host/v3/KEY", a slash
@@ -63,6 +65,11 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 	// client's request URL will print.
 	public := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String()
 	t := &secretURLTransport{base: http.DefaultTransport, public: public, real: u, raw: rawURL}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		// As an echoed Authorization header shows it (padding aside).
+		t.cred = strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)), "=")
+	}
 	hc := &http.Client{
 		Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -96,6 +103,18 @@ type secretURLTransport struct {
 	public string
 	real   *url.URL
 	raw    string
+	cred   string // the basic credentials made from real's user, base64
+}
+
+// redact elides from s the URL's spellings and long parts, and the
+// basic credentials made from its user and password (an error page
+// repeating the request's headers shows them).
+func (t *secretURLTransport) redact(s string) string {
+	s = redact.String(s, t.raw)
+	if len(t.cred) >= 8 {
+		s = strings.ReplaceAll(s, t.cred, redact.Elided)
+	}
+	return s
 }
 
 func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -119,14 +138,14 @@ func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	resp.Request = req
 	// rpc.HTTPError copies the status line, reason phrase included.
-	resp.Status = redact.String(resp.Status, t.raw)
+	resp.Status = t.redact(resp.Status)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
 		if err != nil {
 			return nil, redact.Wrap(err, t.raw)
 		}
-		body = []byte(redact.String(string(body), t.raw))
+		body = []byte(t.redact(string(body)))
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		resp.ContentLength = int64(len(body))
 		resp.Header.Del("Content-Length")
@@ -157,7 +176,7 @@ func (t *secretURLTransport) redactRPCError(resp *http.Response) (*http.Response
 		return resp, nil
 	}
 	resp.Body.Close()
-	body := redact.String(string(head), t.raw)
+	body := t.redact(string(head))
 	if body != string(head) {
 		resp.ContentLength = int64(len(body))
 		resp.Header.Del("Content-Length")

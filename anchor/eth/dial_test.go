@@ -394,3 +394,38 @@ func TestDialTransportOnlyEndpoint(t *testing.T) {
 		t.Errorf("the endpoint's request was sent as %q", sent)
 	}
 }
+
+// TestDialEchoedAuthorization: an endpoint (or a gateway before it) whose
+// error page repeats the request's headers shows the Authorization
+// header Dial's transport made from the URL's user and password: base64
+// of them, as good as the password. It is elided as the URL's keys are.
+func TestDialEchoedAuthorization(t *testing.T) {
+	for _, code := range []int{http.StatusBadRequest, http.StatusOK} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(code)
+			auth := r.Header.Get("Authorization")
+			if code == http.StatusOK {
+				io.WriteString(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32600,"message":"bad request, headers: Authorization: `+auth+`"}}`)
+				return
+			}
+			io.WriteString(w, "bad request, headers: Authorization: "+auth)
+		}))
+		c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ChainID(context.Background())
+		c.Close()
+		srv.Close()
+		if err == nil {
+			t.Fatalf("%d: ChainID: no error", code)
+		}
+		cred := base64.StdEncoding.EncodeToString([]byte(clitest.URLUser + ":" + clitest.URLPassword))
+		if strings.Contains(err.Error(), cred) {
+			t.Errorf("%d: the error holds the basic credentials %s: %v", code, cred, err)
+		}
+		if !strings.Contains(err.Error(), "Authorization: Basic ") {
+			t.Errorf("%d: the error lost the message around the credentials: %v", code, err)
+		}
+	}
+}
