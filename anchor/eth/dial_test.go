@@ -429,3 +429,26 @@ func TestDialEchoedAuthorization(t *testing.T) {
 		}
 	}
 }
+
+// TestDialErrorBodyBounded: a non-2xx answer's body reaches the error
+// (rpc.HTTPError.Body) cut at 64 KiB, however long the endpoint makes it.
+func TestDialErrorBodyBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, strings.Repeat("x", 4<<20))
+	}))
+	defer srv.Close()
+	c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	var he rpc.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("ChainID = %.200v, want an rpc.HTTPError 503", err)
+	}
+	if len(he.Body) != 64<<10 {
+		t.Errorf("the error's body is %d bytes, want 64 KiB", len(he.Body))
+	}
+}
