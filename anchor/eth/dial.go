@@ -61,9 +61,9 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 		}
 		return c, nil
 	}
-	// As url.URL spells it: an IPv6 zone escaped ([::1%25lo]), as the
-	// client's request URL will print.
-	public := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String()
+	// As the client's request URL will print: an IPv6 zone escaped
+	// ([::1%25lo]), an empty port dropped (as http.NewRequest does).
+	public := (&url.URL{Scheme: u.Scheme, Host: strings.TrimSuffix(u.Host, ":"), Path: "/"}).String()
 	t := &secretURLTransport{base: http.DefaultTransport, public: public, real: u, raw: rawURL}
 	if u.User != nil {
 		pw, _ := u.User.Password()

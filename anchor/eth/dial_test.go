@@ -452,3 +452,25 @@ func TestDialErrorBodyBounded(t *testing.T) {
 		t.Errorf("the error's body is %d bytes, want 64 KiB", len(he.Body))
 	}
 }
+
+// TestDialEmptyPort: a URL with an empty port (http://127.0.0.1:/…, the
+// scheme's port) reaches the network as with ethclient.DialContext. Dial
+// compared the client's request URL (which net/url spells without the
+// colon) with its own spelling, and refused every request as not the
+// endpoint's.
+func TestDialEmptyPort(t *testing.T) {
+	c, err := Dial(context.Background(), "http://127.0.0.1:/v3/"+clitest.URLPathKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = c.ChainID(ctx)
+	if err != nil && strings.Contains(err.Error(), "not the RPC endpoint") {
+		t.Errorf("ChainID = %v: the request was not sent", err)
+	}
+	if err != nil {
+		clitest.WantNoURLKey(t, "the error", err.Error())
+	}
+}
