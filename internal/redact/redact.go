@@ -68,8 +68,8 @@ func isPrintable(s string) bool {
 // net/url prints it (also with its password masked as net/http does, or
 // dropped), quoted as %q prints it, query- and path-escaped — replaced by
 // URL(raw), and then every secret-looking part of it (user information,
-// the query, path segments and query values of 8 bytes or more) replaced
-// by [Elided].
+// the query, path segments and query parameters' values and names of 8
+// bytes or more) replaced by [Elided].
 func String(s, raw string) string {
 	if raw == "" || s == "" {
 		return s
@@ -152,9 +152,18 @@ func spellings(raw string) (forms, pieces []string) {
 				}
 			}
 		}
-		for kv := range strings.SplitSeq(u.RawQuery, "&") {
-			if _, v, ok := strings.Cut(kv, "="); ok && len(v) >= minPiece {
-				addQuoted(&pieces, v)
+		// Each parameter's name and value as given, split at & and ; (which
+		// ParseQuery refuses): a key may stand without a name
+		// (?network=mainnet&KEY) or be the name.
+		for kv := range strings.FieldsFuncSeq(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+			name, v, _ := strings.Cut(kv, "=")
+			for _, p := range []string{name, v} {
+				if len(p) >= minPiece {
+					addQuoted(&pieces, p)
+					if d, err := url.QueryUnescape(p); err == nil {
+						addQuoted(&pieces, d)
+					}
+				}
 			}
 		}
 	}

@@ -129,3 +129,19 @@ func FuzzURL(f *testing.F) {
 		}
 	})
 }
+
+// TestQueryTokenWithoutName: a key given as a query parameter without a
+// name (?network=mainnet&KEY), or in a parameter's name, is elided on
+// its own too, as a value is.
+func TestQueryTokenWithoutName(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef"
+	for _, raw := range []string{
+		"https://node.example/?network=mainnet&" + key,
+		"https://node.example/?" + key + "=1&network=mainnet",
+		"https://node.example/?network=mainnet;" + key,
+	} {
+		if got := String("unknown key "+key, raw); strings.Contains(got, key) {
+			t.Errorf("%s: the key is in %q", raw, got)
+		}
+	}
+}
