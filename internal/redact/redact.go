@@ -64,7 +64,8 @@ func isPrintable(s string) bool {
 	return true
 }
 
-// String returns s with every spelling of the URL raw — as given, as
+// String returns s as it is when raw is scheme://host[:port][/] (nothing
+// of it is secret); otherwise s with every spelling of the URL raw — as given, as
 // net/url prints it (also with its password masked as net/http does, or
 // dropped), quoted as %q prints it, query- and path-escaped — replaced by
 // URL(raw), and then every secret-looking part of it (user information,
@@ -75,6 +76,11 @@ func String(s, raw string) string {
 		return s
 	}
 	shown := URL(raw)
+	if shown != NotShown && !strings.HasSuffix(shown, Elided) {
+		// scheme://host[:port][/]: nothing to hide, and replacing
+		// "http://h:1" in a message's "http://h:1/" made "http://h:1//".
+		return s
+	}
 	forms, pieces := spellings(raw)
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, shown)
