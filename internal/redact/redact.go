@@ -65,12 +65,13 @@ func isPrintable(s string) bool {
 }
 
 // String returns s as it is when raw is scheme://host[:port][/] (nothing
-// of it is secret); otherwise s with every spelling of the URL raw — as given, as
-// net/url prints it (also with its password masked as net/http does, or
-// dropped), quoted as %q prints it, query- and path-escaped — replaced by
-// URL(raw), and then every secret-looking part of it (user information,
-// the query, path segments and query parameters' values and names of 8
-// bytes or more) replaced by [Elided].
+// of it is secret); otherwise s with every spelling of the URL raw — as
+// given, as net/url prints it (also with its password masked as net/http
+// does, or dropped), quoted as %q prints it, query- and path-escaped, its
+// escapes' hex digits in either case — replaced by URL(raw), and then
+// every secret-looking part of it (user information, the query, path
+// segments and query parameters' values and names of 8 bytes or more)
+// replaced by [Elided].
 func String(s, raw string) string {
 	if raw == "" || s == "" {
 		return s
@@ -110,6 +111,9 @@ func spellings(raw string) (forms, pieces []string) {
 		}
 		add(list, url.QueryEscape(v))
 		add(list, url.PathEscape(v))
+		// An echo may spell an escape's hex digits in either case.
+		add(list, escapesCased(v, false))
+		add(list, escapesCased(v, true))
 	}
 	addQuoted(&forms, raw)
 	addQuoted(&forms, strings.TrimSpace(raw))
@@ -202,3 +206,30 @@ func (e *Error) Error() string { return String(e.Err.Error(), e.raw) }
 
 // Unwrap returns the original error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// escapesCased returns v with the hex digits of each percent-escape
+// (%2f) in lower or upper case.
+func escapesCased(v string, upper bool) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	b := []byte(v)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '%' || !isHex(b[i+1]) || !isHex(b[i+2]) {
+			continue
+		}
+		for j := i + 1; j <= i+2; j++ {
+			if upper && b[j] >= 'a' && b[j] <= 'f' {
+				b[j] -= 'a' - 'A'
+			} else if !upper && b[j] >= 'A' && b[j] <= 'F' {
+				b[j] += 'a' - 'A'
+			}
+		}
+		i += 2
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

@@ -159,3 +159,18 @@ func TestNothingToHide(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeCase: a key holding a percent-escape is elided however a
+// server echoing it spells the escape's hex digits (net/url keeps them as
+// given; servers and proxies often upper-case them).
+func TestEscapeCase(t *testing.T) {
+	for _, c := range []struct{ raw, echo string }{
+		{"https://node.example/v3/0123456789%2fabcdef", "0123456789%2Fabcdef"},
+		{"https://node.example/v3/0123456789%2Fabcdef", "0123456789%2fabcdef"},
+		{"https://node.example/?apikey=0123456789%2babcdef", "0123456789%2Babcdef"},
+	} {
+		if got := String("unknown key "+c.echo, c.raw); strings.Contains(got, c.echo) {
+			t.Errorf("%s: %q is in %q", c.raw, c.echo, got)
+		}
+	}
+}
