@@ -3,6 +3,7 @@ package eth
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/internal/redact"
 )
 
@@ -29,15 +31,29 @@ const maxErrorBody = 64 << 10
 //     client's errors (net/http's `Post "URL": ...`) therefore name the
 //     host only. The body of a non-2xx answer, which go-ethereum copies
 //     into its error, is read up to 64 KiB and any spelling of the URL or
-//     its long parts in it is elided. Redirects are not followed: the
-//     credentials go to the endpoint given and nowhere else.
-//   - over ws(s) and IPC, the URL is the client's; only the dial can name
-//     it, and Dial's error is redacted.
+//     its long parts in it (and of the basic credentials sent) is elided,
+//     as in the status line and in a JSON-RPC error of a 2xx answer of at
+//     most 64 KiB. Redirects
+//     are not followed: the credentials go to the endpoint given and
+//     nowhere else.
+//   - an http(s) URL without a host ("https:/host/v3/KEY", a slash
+//     missing) is refused as bad input ([anchor.ErrBadInput]).
+//   - over ws(s) and IPC, the URL is the client's; only the dial (and a
+//     reconnection's dial, whose error a call returns) can name it, and
+//     Dial's error is redacted. The frames are not Dial's to read: a
+//     JSON-RPC error in which a ws(s) endpoint repeats its key reaches
+//     the call's error as sent. Prefer https for a keyed endpoint.
 //
 // Name an endpoint in messages by [EndpointName], never by rawURL. For an
 // http(s) URL nothing is sent until the first call.
 func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
+	trimmed := strings.TrimSpace(rawURL)
+	u, err := url.Parse(trimmed)
+	if isHTTP(trimmed) && (err != nil || u.Host == "" || u.Opaque != "") {
+		// go-ethereum would take it and put it whole in every call's
+		// error (`Post "https:/host/v3/KEY": http: no Host in request URL`).
+		return nil, fmt.Errorf("%w: eth: RPC endpoint %s: an http(s) URL without a host", anchor.ErrBadInput, EndpointName(rawURL))
+	}
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		c, err := ethclient.DialContext(ctx, rawURL)
 		if err != nil {
@@ -45,8 +61,15 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 		}
 		return c, nil
 	}
-	public := u.Scheme + "://" + u.Host + "/"
+	// As the client's request URL will print: an IPv6 zone escaped
+	// ([::1%25lo]), an empty port dropped (as http.NewRequest does).
+	public := (&url.URL{Scheme: u.Scheme, Host: strings.TrimSuffix(u.Host, ":"), Path: "/"}).String()
 	t := &secretURLTransport{base: http.DefaultTransport, public: public, real: u, raw: rawURL}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		// As an echoed Authorization header shows it (padding aside).
+		t.cred = strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)), "=")
+	}
 	hc := &http.Client{
 		Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -58,6 +81,12 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 		return nil, redact.Wrap(err, rawURL)
 	}
 	return ethclient.NewClient(rc), nil
+}
+
+// isHTTP reports whether raw's scheme is http or https, in any case.
+func isHTTP(raw string) bool {
+	scheme, _, ok := strings.Cut(raw, ":")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
 }
 
 // EndpointName is how a message names the endpoint rawURL: its scheme,
@@ -74,6 +103,18 @@ type secretURLTransport struct {
 	public string
 	real   *url.URL
 	raw    string
+	cred   string // the basic credentials made from real's user, base64
+}
+
+// redact elides from s the URL's spellings and long parts, and the
+// basic credentials made from its user and password (an error page
+// repeating the request's headers shows them).
+func (t *secretURLTransport) redact(s string) string {
+	s = redact.String(s, t.raw)
+	if len(t.cred) >= 8 {
+		s = strings.ReplaceAll(s, t.cred, redact.Elided)
+	}
+	return s
 }
 
 func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -96,17 +137,50 @@ func (t *secretURLTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return nil, redact.Wrap(err, t.raw)
 	}
 	resp.Request = req
+	// rpc.HTTPError copies the status line, reason phrase included.
+	resp.Status = t.redact(resp.Status)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
 		if err != nil {
 			return nil, redact.Wrap(err, t.raw)
 		}
-		body = []byte(redact.String(string(body), t.raw))
+		body = []byte(t.redact(string(body)))
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		resp.ContentLength = int64(len(body))
 		resp.Header.Del("Content-Length")
 		resp.Header.Del("Location")
+		return resp, nil
 	}
+	return t.redactRPCError(resp)
+}
+
+// redactRPCError elides the URL's keys from a 2xx answer that holds a
+// JSON-RPC error: go-ethereum puts the error's message and data in the
+// call's error, and a provider refusing a call may name the key there
+// ("project KEY over quota"). Only an answer of at most maxErrorBody bytes
+// holding `"error"` is rewritten, elisions standing in JSON strings; a
+// result is passed as it came, so no answer is altered unless it is an
+// error (or a batch holding one) that repeats the key.
+func (t *secretURLTransport) redactRPCError(resp *http.Response) (*http.Response, error) {
+	head, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	if err != nil {
+		resp.Body.Close()
+		return nil, redact.Wrap(err, t.raw)
+	}
+	if len(head) > maxErrorBody || !bytes.Contains(head, []byte(`"error"`)) {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+		return resp, nil
+	}
+	resp.Body.Close()
+	body := t.redact(string(head))
+	if body != string(head) {
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
+	}
+	resp.Body = io.NopCloser(strings.NewReader(body))
 	return resp, nil
 }

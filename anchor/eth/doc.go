@@ -17,7 +17,7 @@
 // # Example
 //
 //	key, err := eth.LoadKeyFile("/etc/selfattest/eth.key") // 64 hex digits, mode 600
-//	client, err := ethclient.DialContext(ctx, "http://127.0.0.1:8545")
+//	client, err := eth.Dial(ctx, rpcURL) // errors never show the URL's key
 //	a, err := eth.New(ctx, client, key, 1, sink, eth.Options{})
 //	outs, err := anchor.Run(ctx, batch.Root(), a) // a pending entry
 //	st, err := a.Check(ctx, batch.Root(), outs[0].Entry)

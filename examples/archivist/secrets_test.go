@@ -104,6 +104,7 @@ func TestEthRPCSecrets(t *testing.T) {
 		{"upgrade, endpoint answers 401", []string{"upgrade", "--to", "eth", "--eth-rpc", refusing}, 3},
 		{"anchor, endpoint down", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", dead}, 3},
 		{"anchor, not a URL", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", "ftp://node.example/v3/" + clitest.URLPathKey}, 2},
+		{"anchor, no host (a slash missing)", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", "https:/node.example/v3/" + clitest.URLPathKey + "?apikey=" + clitest.URLQueryKey}, 2},
 		{"anchor, a control character", []string{"anchor", "--to", "eth", "--eth-key-file", hc.KeyFile, "--eth-rpc", dead + "\x7f"}, 2},
 		{"deploy-contract, endpoint down", []string{"deploy-contract", "--eth-key-file", hc.KeyFile, "--eth-rpc", dead}, 3},
 	} {
@@ -134,6 +135,7 @@ func TestEthRPCSecrets(t *testing.T) {
 		expectCode(t, verify(asJSON, honest, dead), 3)
 		expectCode(t, verify(asJSON, honest, refusing), 3)
 		expectCode(t, verify(asJSON, "ftp://node.example/v3/"+clitest.URLPathKey), 2)
+		expectCode(t, verify(asJSON, honest, "https:/node.example/v3/"+clitest.URLPathKey), 2)
 		// k of n: the two answers are named by position and host, and told
 		// apart.
 		r := verify(asJSON, honest, liar)

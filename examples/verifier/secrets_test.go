@@ -23,6 +23,7 @@ func TestAnchorEthRPCSecrets(t *testing.T) {
 		code      int
 	}{
 		{"endpoint down", clitest.KeyedURL(t, clitest.DeadURL(t)), 3},
+		{"no host (a slash missing)", "https:/node.example/v3/" + clitest.URLPathKey + "?apikey=" + clitest.URLQueryKey, 2},
 		{"not a URL", "ftp://node.example/v3/" + clitest.URLPathKey + "?apikey=" + clitest.URLQueryKey, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,7 +5,9 @@
 // which a hosts entry or a resolver can point at another machine; the
 // credential would then cross a network in the clear. [Localhost] wraps
 // a dialer so that "localhost" is dialled as 127.0.0.1 and then ::1 and
-// never resolved, and [Transport] is an HTTP transport that dials so.
+// never resolved, and [Transport] is an HTTP transport that dials so and
+// never sends a request for localhost or a loopback address through a
+// proxy from the environment (which may be another machine).
 package loopback
 
 import (
@@ -13,6 +15,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -49,17 +53,39 @@ func Localhost(dial DialFunc) DialFunc {
 }
 
 // Transport returns a shared HTTP transport with [http.DefaultTransport]'s
-// settings (a proxy from the environment, which never applies to
-// localhost, HTTP/2, the same pool and timeouts), built field by field
-// rather than cloned so that nothing another package set there is
-// inherited, whose dialer is wrapped by [Localhost].
+// settings (a proxy from the environment, HTTP/2, the same pool and
+// timeouts), built field by field rather than cloned so that nothing
+// another package set there is inherited, whose dialer is wrapped by
+// [Localhost] and whose proxy is never used for "localhost" in any case
+// or a loopback address ([Proxy]).
 func Transport() *http.Transport { return transport() }
 
+// Proxy is [http.ProxyFromEnvironment] except that a request to the name
+// "localhost" in any case, or to a loopback address, gets no proxy.
+// net/http spares only "localhost" spelt in lower case and loopback
+// addresses: "LOCALHOST", which the loopback rules accept, went to the
+// proxy, another machine perhaps, with a plain-http request's token.
+func Proxy(req *http.Request) (*url.URL, error) {
+	h := req.URL.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return nil, nil
+	}
+	if a, err := netip.ParseAddr(h); err == nil && a.Unmap().IsLoopback() {
+		return nil, nil
+	}
+	return http.ProxyFromEnvironment(req)
+}
+
+// dial is what Transport dials with beneath the [Localhost] rule: a
+// variable, so that a test sees the addresses Transport dials.
+var dial DialFunc = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+
 var transport = sync.OnceValue(func() *http.Transport {
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           Localhost(d.DialContext),
+		Proxy: Proxy,
+		DialContext: Localhost(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dial(ctx, network, addr)
+		}),
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		IdleConnTimeout:       90 * time.Second,

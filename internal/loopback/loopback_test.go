@@ -74,3 +74,29 @@ func TestTransportReachesLoopback(t *testing.T) {
 		t.Errorf("the server got %q, want %q", got, want)
 	}
 }
+
+// TestTransportDialsLocalhostOnLoopback: Transport's requests to the name
+// localhost, in any case, dial 127.0.0.1 and then ::1, never the name
+// (which the resolver could send elsewhere); loopback addresses are
+// dialled as given. TestTransportReachesLoopback cannot tell: the
+// resolver sends localhost to 127.0.0.1 too.
+func TestTransportDialsLocalhostOnLoopback(t *testing.T) {
+	var dialled []string
+	saved := dial
+	dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialled = append(dialled, addr)
+		return nil, errors.New("refused")
+	}
+	defer func() { dial = saved }()
+	c := &http.Client{Transport: Transport()}
+	for _, u := range []string{"http://localhost:9/", "http://LOCALHOST:9/", "http://127.0.0.1:9/", "http://[::1]:9/"} {
+		if resp, err := c.Get(u); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s: no error from a refusing dialer", u)
+		}
+	}
+	want := []string{"127.0.0.1:9", "[::1]:9", "127.0.0.1:9", "[::1]:9", "127.0.0.1:9", "[::1]:9"}
+	if !slices.Equal(dialled, want) {
+		t.Errorf("dialled %q; want %q", dialled, want)
+	}
+}

@@ -64,17 +64,24 @@ func isPrintable(s string) bool {
 	return true
 }
 
-// String returns s with every spelling of the URL raw — as given, as
-// net/url prints it (also with its password masked as net/http does, or
-// dropped), quoted as %q prints it, query- and path-escaped — replaced by
-// URL(raw), and then every secret-looking part of it (user information,
-// the query, path segments and query values of 8 bytes or more) replaced
-// by [Elided].
+// String returns s as it is when raw is scheme://host[:port][/] (nothing
+// of it is secret); otherwise s with every spelling of the URL raw — as
+// given, as net/url prints it (also with its password masked as net/http
+// does, or dropped), quoted as %q prints it, query- and path-escaped, its
+// escapes' hex digits in either case — replaced by URL(raw), and then
+// every secret-looking part of it (user information, the query, path
+// segments and query parameters' values and names of 8 bytes or more)
+// replaced by [Elided].
 func String(s, raw string) string {
 	if raw == "" || s == "" {
 		return s
 	}
 	shown := URL(raw)
+	if shown != NotShown && !strings.HasSuffix(shown, Elided) {
+		// scheme://host[:port][/]: nothing to hide, and replacing
+		// "http://h:1" in a message's "http://h:1/" made "http://h:1//".
+		return s
+	}
 	forms, pieces := spellings(raw)
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, shown)
@@ -104,6 +111,9 @@ func spellings(raw string) (forms, pieces []string) {
 		}
 		add(list, url.QueryEscape(v))
 		add(list, url.PathEscape(v))
+		// An echo may spell an escape's hex digits in either case.
+		add(list, escapesCased(v, false))
+		add(list, escapesCased(v, true))
 	}
 	addQuoted(&forms, raw)
 	addQuoted(&forms, strings.TrimSpace(raw))
@@ -152,9 +162,18 @@ func spellings(raw string) (forms, pieces []string) {
 				}
 			}
 		}
-		for kv := range strings.SplitSeq(u.RawQuery, "&") {
-			if _, v, ok := strings.Cut(kv, "="); ok && len(v) >= minPiece {
-				addQuoted(&pieces, v)
+		// Each parameter's name and value as given, split at & and ; (which
+		// ParseQuery refuses): a key may stand without a name
+		// (?network=mainnet&KEY) or be the name.
+		for kv := range strings.FieldsFuncSeq(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+			name, v, _ := strings.Cut(kv, "=")
+			for _, p := range []string{name, v} {
+				if len(p) >= minPiece {
+					addQuoted(&pieces, p)
+					if d, err := url.QueryUnescape(p); err == nil {
+						addQuoted(&pieces, d)
+					}
+				}
 			}
 		}
 	}
@@ -187,3 +206,30 @@ func (e *Error) Error() string { return String(e.Err.Error(), e.raw) }
 
 // Unwrap returns the original error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// escapesCased returns v with the hex digits of each percent-escape
+// (%2f) in lower or upper case.
+func escapesCased(v string, upper bool) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	b := []byte(v)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '%' || !isHex(b[i+1]) || !isHex(b[i+2]) {
+			continue
+		}
+		for j := i + 1; j <= i+2; j++ {
+			if upper && b[j] >= 'a' && b[j] <= 'f' {
+				b[j] -= 'a' - 'A'
+			} else if !upper && b[j] >= 'A' && b[j] <= 'F' {
+				b[j] += 'a' - 'A'
+			}
+		}
+		i += 2
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

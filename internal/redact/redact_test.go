@@ -117,7 +117,9 @@ func FuzzURL(f *testing.F) {
 		}
 		const tmpl = "\x01op %q: %s\x01"
 		msg := String(fmt.Sprintf(tmpl, raw, raw), raw)
-		if len(raw) >= minPiece && !strings.Contains(shown, raw) && !strings.Contains(tmpl, raw) && strings.Contains(msg, raw) {
+		// A URL shown whole (scheme://host[:port][/]) has nothing to hide.
+		hides := shown == NotShown || strings.HasSuffix(shown, Elided)
+		if hides && len(raw) >= minPiece && !strings.Contains(shown, raw) && !strings.Contains(tmpl, raw) && strings.Contains(msg, raw) {
 			t.Fatalf("String left %q in %q", raw, msg)
 		}
 		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && shown != NotShown {
@@ -128,4 +130,47 @@ func FuzzURL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestQueryTokenWithoutName: a key given as a query parameter without a
+// name (?network=mainnet&KEY), or in a parameter's name, is elided on
+// its own too, as a value is.
+func TestQueryTokenWithoutName(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef"
+	for _, raw := range []string{
+		"https://node.example/?network=mainnet&" + key,
+		"https://node.example/?" + key + "=1&network=mainnet",
+		"https://node.example/?network=mainnet;" + key,
+	} {
+		if got := String("unknown key "+key, raw); strings.Contains(got, key) {
+			t.Errorf("%s: the key is in %q", raw, got)
+		}
+	}
+}
+
+// TestNothingToHide: a message naming an endpoint whose URL holds nothing
+// but its scheme, host and port is left as it is (it read
+// "http://127.0.0.1:8545//" for --eth-rpc http://127.0.0.1:8545).
+func TestNothingToHide(t *testing.T) {
+	for _, raw := range []string{"http://127.0.0.1:8545", "http://127.0.0.1:8545/", " https://node.example\n"} {
+		const msg = `Post "http://127.0.0.1:8545/": refused; Post "https://node.example/": refused`
+		if got := String(msg, raw); got != msg {
+			t.Errorf("String(%q) = %q", raw, got)
+		}
+	}
+}
+
+// TestEscapeCase: a key holding a percent-escape is elided however a
+// server echoing it spells the escape's hex digits (net/url keeps them as
+// given; servers and proxies often upper-case them).
+func TestEscapeCase(t *testing.T) {
+	for _, c := range []struct{ raw, echo string }{
+		{"https://node.example/v3/0123456789%2fabcdef", "0123456789%2Fabcdef"},
+		{"https://node.example/v3/0123456789%2Fabcdef", "0123456789%2fabcdef"},
+		{"https://node.example/?apikey=0123456789%2babcdef", "0123456789%2Babcdef"},
+	} {
+		if got := String("unknown key "+c.echo, c.raw); strings.Contains(got, c.echo) {
+			t.Errorf("%s: %q is in %q", c.raw, c.echo, got)
+		}
+	}
 }
