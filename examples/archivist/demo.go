@@ -65,6 +65,11 @@ func (e env) demo(ctx context.Context, args []string) int {
 		// fault (2), not the story's: run again into a previous run's
 		// folder, the demo would add its files to that run's journal.
 		return e.fail(err)
+	} else if err := os.MkdirAll(filepath.Join(dir, "evidence"), 0o755); err != nil {
+		// An empty folder the demo cannot write into (its mode, a
+		// read-only file system) is the command line's too: the first
+		// folder the demo makes in it says so before the story starts.
+		return e.fail(fmt.Errorf("%w: --keep: %w", anchor.ErrBadInput, err))
 	}
 	say := func(format string, args ...any) {
 		if !*asJSON {
