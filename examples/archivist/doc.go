@@ -295,7 +295,9 @@
 // (made) or an empty one. A folder holding anything, a previous demo's
 // journal and receipts included, is refused as bad usage (2) and left as
 // it is: run again there, the demo would add its files to the earlier
-// run's journal. Remove it (rm -r DIR) or name another.
+// run's journal. Remove it (rm -r DIR) or name another. An empty folder
+// the demo cannot write into is bad input (2) too, before the story
+// starts.
 //
 // # Figures
 //
