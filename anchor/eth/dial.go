@@ -94,6 +94,16 @@ func isHTTP(raw string) bool {
 // out (https://mainnet.infura.io/…).
 func EndpointName(rawURL string) string { return redact.URL(rawURL) }
 
+// Redact returns s with every spelling of the endpoint URL rawURL (as
+// given, as net/url prints it, quoted, escaped) replaced by
+// [EndpointName]'s form, and then each long part of it that may be a key
+// (a path segment, a query value or name, a user or password of 8 bytes
+// or more) by "…"; s as it is when rawURL is only scheme://host[:port]
+// (nothing of it is secret). It is what Dial's errors pass through, for a
+// program to pass its output through as well: the messages of a ws(s)
+// endpoint reach a call's error as the endpoint sent them.
+func Redact(s, rawURL string) string { return redact.String(s, rawURL) }
+
 var errRedirect = errors.New("eth: the RPC endpoint answered with a redirect, not followed")
 
 // secretURLTransport sends the requests the RPC client makes to public

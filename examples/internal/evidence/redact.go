@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ats-run/selfattest/internal/redact"
+	"github.com/ats-run/selfattest/anchor/eth"
 )
 
 // The programs' output boundary. An endpoint URL may carry an API key (in
@@ -18,7 +18,7 @@ import (
 // itself, so a JSON-RPC error in which the endpoint echoes its key
 // reaches the error as sent. The programs therefore also pass everything
 // they write on stdout and stderr (errors, progress, JSON and text
-// reports) through [redact.String] for each such URL of the command
+// reports) through [eth.Redact] for each such URL of the command
 // line: defence in depth, whatever the transport.
 
 // secretURLFlags are the flags that name an endpoint by a URL that may
@@ -91,7 +91,7 @@ func holdsCredentials(raw string) bool {
 
 // RedactOutput returns stdout and stderr as a command writes them, with
 // every spelling of each of urls and its long parts replaced as
-// [redact.String] does, and flush, which writes what is still held; the
+// [eth.Redact] does, and flush, which writes what is still held; the
 // command calls it before it returns. Without urls, it returns stdout and
 // stderr themselves (and a flush doing nothing): the output is the
 // writers', byte for byte.
@@ -159,7 +159,7 @@ func (r *redactWriter) flushLocked() {
 func (r *redactWriter) redact(b []byte) string {
 	s := string(b)
 	for _, u := range r.urls {
-		s = redact.String(s, u)
+		s = eth.Redact(s, u)
 	}
 	return s
 }
