@@ -42,7 +42,10 @@ const maxErrorBody = 64 << 10
 //     reconnection's dial, whose error a call returns) can name it, and
 //     Dial's error is redacted. The frames are not Dial's to read: a
 //     JSON-RPC error in which a ws(s) endpoint repeats its key reaches
-//     the call's error as sent. Prefer https for a keyed endpoint.
+//     the call's error as sent. A program that shows such errors passes
+//     its output through [Redact] for the URL (the example programs,
+//     archivist and verifier, pass everything they write through it);
+//     otherwise prefer https for a keyed endpoint.
 //
 // Name an endpoint in messages by [EndpointName], never by rawURL. For an
 // http(s) URL nothing is sent until the first call.
