@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ats-run/selfattest/anchor/eth"
 )
 
 func TestSecretURLs(t *testing.T) {
@@ -65,4 +67,34 @@ func TestRedactOutput(t *testing.T) {
 			t.Errorf("a key is in the output: %q", s)
 		}
 	}
+}
+
+// FuzzRedactOutput: however a text is cut into writes, what the writers
+// write is the text redacted whole, and holds no key.
+func FuzzRedactOutput(f *testing.F) {
+	const keyed = "wss://u:PASSWORD99@node.example/v3/KEY0123456789?apikey=QKEY0123456789"
+	f.Add("error: "+keyed+"\nnext KEY0123456789 line\r\n", uint8(9), uint8(30))
+	f.Add("plain\n", uint8(0), uint8(3))
+	f.Fuzz(func(t *testing.T, text string, cut1, cut2 uint8) {
+		a, b := int(cut1)%(len(text)+1), int(cut2)%(len(text)+1)
+		if a > b {
+			a, b = b, a
+		}
+		var out bytes.Buffer
+		o, _, flush := RedactOutput(&out, io.Discard, []string{keyed})
+		for _, part := range []string{text[:a], text[a:b], text[b:]} {
+			if n, err := io.WriteString(o, part); n != len(part) || err != nil {
+				t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(part))
+			}
+		}
+		flush()
+		if want := eth.Redact(text, keyed); out.String() != want {
+			t.Fatalf("wrote %q, want %q", out.String(), want)
+		}
+		for _, k := range []string{"PASSWORD99", "KEY0123456789"} {
+			if strings.Contains(out.String(), k) {
+				t.Fatalf("key %s in %q", k, out.String())
+			}
+		}
+	})
 }
