@@ -42,7 +42,10 @@ const maxErrorBody = 64 << 10
 //     reconnection's dial, whose error a call returns) can name it, and
 //     Dial's error is redacted. The frames are not Dial's to read: a
 //     JSON-RPC error in which a ws(s) endpoint repeats its key reaches
-//     the call's error as sent. Prefer https for a keyed endpoint.
+//     the call's error as sent. A program that shows such errors passes
+//     its output through [Redact] for the URL (the example programs,
+//     archivist and verifier, pass everything they write through it);
+//     otherwise prefer https for a keyed endpoint.
 //
 // Name an endpoint in messages by [EndpointName], never by rawURL. For an
 // http(s) URL nothing is sent until the first call.
@@ -93,6 +96,16 @@ func isHTTP(raw string) bool {
 // host and port, and "/…" if a path, query or user information was left
 // out (https://mainnet.infura.io/…).
 func EndpointName(rawURL string) string { return redact.URL(rawURL) }
+
+// Redact returns s with every spelling of the endpoint URL rawURL (as
+// given, as net/url prints it, quoted, escaped) replaced by
+// [EndpointName]'s form, and then each long part of it that may be a key
+// (a path segment, a query value or name, a user or password of 8 bytes
+// or more) by "…"; s as it is when rawURL is only scheme://host[:port]
+// (nothing of it is secret). It is what Dial's errors pass through, for a
+// program to pass its output through as well: the messages of a ws(s)
+// endpoint reach a call's error as the endpoint sent them.
+func Redact(s, rawURL string) string { return redact.String(s, rawURL) }
 
 var errRedirect = errors.New("eth: the RPC endpoint answered with a redirect, not followed")
 

@@ -90,7 +90,15 @@
 // user:password@): no message, JSON output or report names more of it
 // than its scheme, host and port, with "…" for what was left out
 // (--eth-rpc #2 (https://mainnet.infura.io/…) among several), and a
-// redirect from the endpoint is not followed.
+// redirect from the endpoint is not followed. Whatever the transport
+// (http(s), ws(s), whose frames go-ethereum reads itself, so that an
+// endpoint's JSON-RPC error repeating its key reaches the error as sent),
+// everything the archivist writes on stdout and stderr passes through
+// eth.Redact for each --eth-rpc URL, and for each --kubo-api,
+// --pinning-service, --ipfs-gateway, --gateway, --rekor-url,
+// --rekor-tiles-url and --tlog-url URL that holds user information, a
+// query or a fragment: an endpoint's message keeps its words, its keys
+// become "…". A URL of scheme, host and port alone is shown as given.
 //
 // eth-event is the same with a call to the Anchor contract at --contract,
 // whose event (Anchored(root, sender)) the verifier finds in the proven

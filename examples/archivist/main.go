@@ -117,7 +117,15 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
+// run runs the command args names. Everything it writes passes through
+// evidence.RedactOutput for the endpoint URLs of its command line that
+// may hold a key (every --eth-rpc; --kubo-api and the like with user
+// information or a query): whatever a client or an endpoint puts in an
+// error, no message names the key.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var flush func()
+	stdout, stderr, flush = evidence.RedactOutput(stdout, stderr, evidence.SecretURLs(args))
+	defer flush()
 	e := env{stdout, stderr}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)

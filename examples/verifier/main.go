@@ -36,6 +36,15 @@
 //	   for the whole command), HTTP error, body over a limit; and any error
 //	   the verifier cannot classify (never 0 or 1)
 //
+// verify --anchor takes the archivist's target flags, and as the
+// archivist does, passes everything it writes on stdout and stderr
+// through eth.Redact for each --eth-rpc URL (and each --kubo-api,
+// --pinning-service, --ipfs-gateway, --rekor-url, --rekor-tiles-url or
+// --tlog-url URL with user information, a query or a fragment): an
+// endpoint that repeats its key in an error, over ws(s) as over http(s),
+// shows its message with the key elided. The report and summary files
+// hold the verification's checks, not the targets' messages.
+//
 // It is built only on selfattest's public API. Its code is package
 // examples/internal/verifiercli, which examples/demo (the whole story,
 // offline) runs too; the verifier itself links no Ethereum node: only an

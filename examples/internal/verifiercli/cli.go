@@ -99,6 +99,9 @@ func Main(ctx context.Context, args []string, x Env) int {
 // Verify runs the verify command with args, its flags and arguments (what
 // follows "verifier verify"), and returns its exit code, as Main would.
 func Verify(ctx context.Context, args []string, x Env) int {
+	var flush func()
+	x.Stdout, x.Stderr, flush = evidence.RedactOutput(x.Stdout, x.Stderr, evidence.SecretURLs(args))
+	defer flush()
 	return x.env().verifyCmd(ctx, args)
 }
 
@@ -118,7 +121,14 @@ type env struct {
 	getenv         func(string) string
 }
 
+// run runs the command args names. Everything it writes on stdout and
+// stderr passes through evidence.RedactOutput for the endpoint URLs of
+// its command line that may hold a key (verify --anchor's --eth-rpc, and
+// the like), as the archivist's does.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	var flush func()
+	stdout, stderr, flush = evidence.RedactOutput(stdout, stderr, evidence.SecretURLs(args))
+	defer flush()
 	e := env{stdout, stderr, getenv}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ats-run/selfattest"
 	"github.com/ats-run/selfattest/attest"
+	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/verify"
 	"github.com/ats-run/selfattest/verify/report"
 )
@@ -239,7 +239,7 @@ func (e env) emit(r *report.Report, rf reportFlags, code int) int {
 		}
 	} else {
 		color := false
-		if f, ok := e.stdout.(*os.File); ok {
+		if f, ok := evidence.File(e.stdout); ok {
 			color = report.ColorFor(f, e.getenv)
 		}
 		if err := r.WriteText(e.stdout, report.TextOptions{Color: color, ReasonInline: rf.reasonInline}); err != nil {
