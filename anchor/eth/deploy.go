@@ -116,6 +116,12 @@ func waitReceipt(ctx context.Context, client Client, txHash common.Hash) (*types
 		case err == nil:
 			return rcpt, nil
 		case !notFound(err):
+			if cerr := ctx.Err(); cerr != nil {
+				// The call failed because the deadline came during it: the
+				// client's transport may say so its own way ("i/o timeout"
+				// from the simulated backend's pipe), so say the deadline.
+				return nil, fmt.Errorf("%w: %w", cerr, err)
+			}
 			return nil, err
 		}
 		select {
