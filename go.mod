@@ -2,7 +2,10 @@ module github.com/ats-run/selfattest
 
 go 1.26.0
 
-require golang.org/x/net v0.62.0
+require (
+	go.etcd.io/bbolt v1.4.3
+	golang.org/x/net v0.62.0
+)
 
 require (
 	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect
@@ -10,7 +13,6 @@ require (
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
 	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c // indirect
-	go.etcd.io/bbolt v1.4.3 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 )
 
