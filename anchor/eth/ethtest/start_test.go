@@ -4,14 +4,14 @@ package ethtest
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/internal/clitest"
 )
 
 // TestStartOneDeadline: StartTimeout bounds the whole start. A fake geth
@@ -20,37 +20,12 @@ import (
 // with the RPC's error within StartTimeout and a margin, not after the
 // first wait plus a whole StartTimeout more.
 func TestStartOneDeadline(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never answered
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	port := l.Addr().(*net.TCPAddr).Port
+	addr := strings.TrimPrefix(clitest.StallServer(t), "http://") // accepts, never answers
 
 	const timeout, firstWait, margin = 3 * time.Second, 2 * time.Second, time.Second
 	bin := filepath.Join(t.TempDir(), "geth")
 	script := "#!/bin/sh\nsleep " + strconv.Itoa(int(firstWait/time.Second)) + "\n" +
-		"echo 'INFO [01-01|00:00:00.000] HTTP server started                      endpoint=127.0.0.1:" + strconv.Itoa(port) + " auth=false prefix= cors= vhosts=localhost'\n" +
+		"echo 'INFO [01-01|00:00:00.000] HTTP server started                      endpoint=" + addr + " auth=false prefix= cors= vhosts=localhost'\n" +
 		"exec sleep 60\n"
 	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
