@@ -10,21 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// returnsIn fails the test if f has not returned within 5 s.
-func returnsIn(t *testing.T, f func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(5 * time.Second):
-		t.Fatal("still running after 5 s")
-		return nil
-	}
-}
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
+)
 
 // TestMeasureInputLocalRefused: a local input that is not a non-empty
 // regular file within the limit is bad input, and a FIFO or a device is
@@ -46,7 +34,7 @@ func TestMeasureInputLocalRefused(t *testing.T) {
 	}
 	for _, in := range inputs {
 		t.Run(filepath.Base(in), func(t *testing.T) {
-			err := returnsIn(t, func() error {
+			err := localfiletest.Within(t, 5*time.Second, func() error {
 				_, err := MeasureInput(context.Background(), in, FetchOptions{MaxBytes: 100})
 				return err
 			})
@@ -74,7 +62,7 @@ func TestCheckPageLocalFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(font, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := returnsIn(t, func() error {
+	err := localfiletest.Within(t, 5*time.Second, func() error {
 		_, err := CheckPage(context.Background(), srv.URL+"/app/index.html", PageOptions{Fetch: fo, LocalDir: dir})
 		return err
 	})

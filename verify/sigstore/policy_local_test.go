@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 )
 
 // TestReadPublicKeyPEMRefused: a key path that is a FIFO, a device or a
@@ -26,24 +28,10 @@ func TestReadPublicKeyPEMRefused(t *testing.T) {
 		paths = append(paths, "/dev/zero")
 	}
 	for _, p := range paths {
-		err := returnsIn(t, func() error { _, err := ReadPublicKeyPEM(p); return err })
+		err := localfiletest.Within(t, 5*time.Second, func() error { _, err := ReadPublicKeyPEM(p); return err })
 		if !errors.Is(err, ErrBadInput) {
 			t.Errorf("ReadPublicKeyPEM(%s): err = %v; want ErrBadInput", p, err)
 		}
-	}
-}
-
-// returnsIn fails the test if f has not returned within 5 s.
-func returnsIn(t *testing.T, f func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(5 * time.Second):
-		t.Fatal("still running after 5 s")
-		return nil
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/ats-run/selfattest/attest"
 	"github.com/ats-run/selfattest/attest/signing"
+	"github.com/ats-run/selfattest/internal/localfile/localfiletest"
 	"github.com/ats-run/selfattest/internal/rekorv1fake"
 	"github.com/ats-run/selfattest/verify/sigstore"
 	"github.com/ats-run/selfattest/verify/trust"
@@ -151,20 +152,6 @@ type endless struct{}
 
 func (endless) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
-// returnsWithin fails the test if f has not returned in 5 s.
-func returnsWithin(t *testing.T, f func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(5 * time.Second):
-		t.Fatal("still running after 5 s")
-		return nil
-	}
-}
-
 // TestVerifyLocalInputsRefused: every local input that is not a
 // non-empty regular file within the limit is refused as bad input,
 // promptly: FIFOs with no writer and /dev/zero used to block or read
@@ -198,7 +185,7 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 	}
 	for name, a := range arts {
 		t.Run("artifact "+name, func(t *testing.T) {
-			err := returnsWithin(t, func() error { _, err := v.Verify(context.Background(), fx.signed, a, p); return err })
+			err := localfiletest.Within(t, 5*time.Second, func() error { _, err := v.Verify(context.Background(), fx.signed, a, p); return err })
 			if !errors.Is(err, sigstore.ErrBadInput) || errors.Is(err, sigstore.ErrVerification) {
 				t.Fatalf("err = %v; want ErrBadInput only", err)
 			}
@@ -206,13 +193,13 @@ func TestVerifyLocalInputsRefused(t *testing.T) {
 	}
 	for _, path := range []string{fifo, dir, "/dev/zero"} {
 		t.Run("bundle "+path, func(t *testing.T) {
-			err := returnsWithin(t, func() error { _, err := sigstore.LoadBundle(path); return err })
+			err := localfiletest.Within(t, 5*time.Second, func() error { _, err := sigstore.LoadBundle(path); return err })
 			if !errors.Is(err, sigstore.ErrBadInput) {
 				t.Fatalf("err = %v; want ErrBadInput", err)
 			}
 		})
 		t.Run("trusted root "+path, func(t *testing.T) {
-			err := returnsWithin(t, func() error { _, err := trust.FromFile(path); return err })
+			err := localfiletest.Within(t, 5*time.Second, func() error { _, err := trust.FromFile(path); return err })
 			if err == nil {
 				t.Fatal("accepted")
 			}
