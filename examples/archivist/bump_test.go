@@ -88,10 +88,7 @@ func TestBump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	ev := write(t, dir, "a.txt", []byte("stuck"))
 	if _, err := evidence.AddFiles(j, []string{ev}, 1<<20, nil); err != nil {
 		t.Fatal(err)
@@ -205,20 +202,9 @@ func TestBumpNoEntryForAPendingAnchor(t *testing.T) {
 
 	// The error's class, in this process: bad input by its sentinel, not
 	// could not check or rejected, nor ExitCode's fallback.
-	key, err := eth.LoadKeyFile(c.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := eth.New(context.Background(), c.Chain.Client(), key, 1337, common.HexToAddress(testSink), eth.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
-	done, err := bumpAll(context.Background(), j, []bumpTarget{{a: a, client: c.Chain.Client()}}, true)
+	done, err := bumpAll(context.Background(), j, []bumpTarget{ethBumpTarget(t, c, c.Chain.Client())}, true)
 	if !errors.Is(err, anchor.ErrBadInput) || !errors.Is(err, selfattest.ErrBadInput) || len(done) != 0 {
 		t.Fatalf("bumpAll: %v, %+v; want anchor.ErrBadInput and nothing bumped", err, done)
 	}
@@ -233,6 +219,33 @@ func TestBumpNoEntryForAPendingAnchor(t *testing.T) {
 	if n := pending(); n != before {
 		t.Errorf("%d transactions in the pool after bumpAll, want %d", n, before)
 	}
+}
+
+// openJournal opens the archivist's journal in dir, as the binary does;
+// the caller closes it.
+func openJournal(t testing.TB, dir string) *anchor.Journal {
+	t.Helper()
+	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// ethBumpTarget is the eth target at testSink on c's chain (id 1337),
+// signing with c's key and sending through client, for bumpAll; it reads
+// receipts from c's chain itself.
+func ethBumpTarget(t testing.TB, c evidencetest.HTTPChain, client eth.Client) bumpTarget {
+	t.Helper()
+	key, err := eth.LoadKeyFile(c.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := eth.New(context.Background(), client, key, 1337, common.HexToAddress(testSink), eth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bumpTarget{a: a, client: c.Chain.Client()}
 }
 
 // renameEntryTarget edits the journal in dir on disk (the archivist not
@@ -293,20 +306,9 @@ func TestBumpKeepsEarlierErrors(t *testing.T) {
 	target := "eth:1337:" + strings.ToLower(strings.TrimPrefix(testSink, "0x"))
 	renameEntryTarget(t, dir, 2, target, "eth:1337:"+strings.Repeat("ab", 20))
 
-	key, err := eth.LoadKeyFile(c.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := eth.New(context.Background(), refusingClient{c.Chain.Client()}, key, 1337, common.HexToAddress(testSink), eth.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
-	done, err := bumpAll(context.Background(), j, []bumpTarget{{a: a, client: c.Chain.Client()}}, true)
+	done, err := bumpAll(context.Background(), j, []bumpTarget{ethBumpTarget(t, c, refusingClient{c.Chain.Client()})}, true)
 	if !errors.Is(err, anchor.ErrCouldNotCheck) || !errors.Is(err, anchor.ErrBadInput) {
 		t.Fatalf("bumpAll: %v; want both anchor.ErrCouldNotCheck (batch 1) and anchor.ErrBadInput (batch 2)", err)
 	}

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/examples/internal/evidence"
 	"github.com/ats-run/selfattest/internal/clitest"
 )
@@ -483,10 +482,7 @@ func TestAddNothingOnError(t *testing.T) {
 // the one-second lock wait, not waited on for ever.
 func TestJournalInUse(t *testing.T) {
 	f := newFlow(t)
-	j, err := anchor.OpenJournal(filepath.Join(f.dir, "archivist.journal"), anchor.JournalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, f.dir)
 	defer j.Close()
 	r := archivist(t, f.dir, "status")
 	expectCode(t, r, 2)

@@ -59,10 +59,7 @@ func TestEthInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := anchor.OpenJournal(filepath.Join(dir, "archivist.journal"), anchor.JournalOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
 	var paths []string
 	for _, n := range []string{"a.txt", "b.json", "c.bin"} {

@@ -97,12 +97,10 @@ func Main(ctx context.Context, args []string, x Env) int {
 }
 
 // Verify runs the verify command with args, its flags and arguments (what
-// follows "verifier verify"), and returns its exit code, as Main would.
+// follows "verifier verify"), and returns its exit code: it is Main with
+// "verify" first, its output redacted as Main's is.
 func Verify(ctx context.Context, args []string, x Env) int {
-	var flush func()
-	x.Stdout, x.Stderr, flush = evidence.RedactOutput(x.Stdout, x.Stderr, evidence.SecretURLs(args))
-	defer flush()
-	return x.env().verifyCmd(ctx, args)
+	return Main(ctx, append([]string{"verify"}, args...), x)
 }
 
 // Build runs a build command in dir as verify runs --build: with
