@@ -357,14 +357,12 @@ func TestDialTransportOnlyEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sent []string
-	tr := &secretURLTransport{
-		base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			sent = append(sent, r.URL.String()+" "+r.Header.Get("Authorization"))
-			return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
-		}),
-		public: "http://127.0.0.1:8545/",
-		real:   u,
-		raw:    raw,
+	tr := newSecretURLTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent = append(sent, r.URL.String()+" "+r.Header.Get("Authorization"))
+		return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+	}), u, raw)
+	if tr.public != "http://127.0.0.1:8545/" {
+		t.Fatalf("the public URL is %q", tr.public)
 	}
 	for _, other := range []string{"http://127.0.0.2:8545/", "http://127.0.0.1:8546/", "http://127.0.0.1:8545/x", "https://127.0.0.1:8545/", "http://127.0.0.1:8545/?a=b"} {
 		req, err := http.NewRequest(http.MethodPost, other, strings.NewReader("{}"))
