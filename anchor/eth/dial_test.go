@@ -137,10 +137,8 @@ func TestDialBadURL(t *testing.T) {
 func TestEndpointsErrorNames(t *testing.T) {
 	ctx := context.Background()
 	s := newSim(t)
-	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
-	batch, _ := anchor.NewBatch(items)
+	_, batch, e := s.confirmedBatch(t)
 	root := batch.Root()
-	e := s.confirmed(t, root)
 	raw := clitest.KeyedURL(t, clitest.DeadURL(t))
 	c, err := Dial(ctx, raw)
 	if err != nil {
