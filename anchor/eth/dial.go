@@ -64,22 +64,14 @@ func Dial(ctx context.Context, rawURL string) (*ethclient.Client, error) {
 		}
 		return c, nil
 	}
-	// As the client's request URL will print: an IPv6 zone escaped
-	// ([::1%25lo]), an empty port dropped (as http.NewRequest does).
-	public := (&url.URL{Scheme: u.Scheme, Host: strings.TrimSuffix(u.Host, ":"), Path: "/"}).String()
-	t := &secretURLTransport{base: http.DefaultTransport, public: public, real: u, raw: rawURL}
-	if u.User != nil {
-		pw, _ := u.User.Password()
-		// As an echoed Authorization header shows it (padding aside).
-		t.cred = strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)), "=")
-	}
+	t := newSecretURLTransport(http.DefaultTransport, u, rawURL)
 	hc := &http.Client{
 		Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return errRedirect
 		},
 	}
-	rc, err := rpc.DialOptions(ctx, public, rpc.WithHTTPClient(hc))
+	rc, err := rpc.DialOptions(ctx, t.public, rpc.WithHTTPClient(hc))
 	if err != nil {
 		return nil, redact.Wrap(err, rawURL)
 	}
@@ -116,14 +108,30 @@ type secretURLTransport struct {
 	public string
 	real   *url.URL
 	raw    string
-	cred   string // the basic credentials made from real's user, base64
+	names  *redact.Redactor // raw's spellings, worked out once
+	cred   string           // the basic credentials made from real's user, base64
+}
+
+// newSecretURLTransport returns the transport sending the RPC client's
+// requests for real's public URL to real (raw as given), over base.
+func newSecretURLTransport(base http.RoundTripper, real *url.URL, raw string) *secretURLTransport {
+	// As the client's request URL will print: an IPv6 zone escaped
+	// ([::1%25lo]), an empty port dropped (as http.NewRequest does).
+	public := (&url.URL{Scheme: real.Scheme, Host: strings.TrimSuffix(real.Host, ":"), Path: "/"}).String()
+	t := &secretURLTransport{base: base, public: public, real: real, raw: raw, names: redact.New(raw)}
+	if real.User != nil {
+		pw, _ := real.User.Password()
+		// As an echoed Authorization header shows it (padding aside).
+		t.cred = strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(real.User.Username()+":"+pw)), "=")
+	}
+	return t
 }
 
 // redact elides from s the URL's spellings and long parts, and the
 // basic credentials made from its user and password (an error page
 // repeating the request's headers shows them).
 func (t *secretURLTransport) redact(s string) string {
-	s = redact.String(s, t.raw)
+	s = t.names.String(s)
 	if len(t.cred) >= 8 {
 		s = strings.ReplaceAll(s, t.cred, redact.Elided)
 	}

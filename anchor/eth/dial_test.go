@@ -83,17 +83,7 @@ func TestDialEndpointError(t *testing.T) {
 	}))
 	defer srv.Close()
 	raw = clitest.KeyedURL(t, srv.URL)
-	c, err := Dial(context.Background(), raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.ChainID(context.Background())
-	var he rpc.HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("ChainID = %v, want an rpc.HTTPError 401", err)
-	}
-	clitest.WantNoURLKey(t, "the error", err.Error())
+	he := wantHTTPError(t, dialChainID(t, raw), http.StatusUnauthorized)
 	clitest.WantNoURLKey(t, "the HTTPError's body", string(he.Body))
 }
 
@@ -110,19 +100,11 @@ func TestDialNoRedirect(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, other.URL+r.URL.String(), code)
 		}))
-		c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.ChainID(context.Background())
+		err := dialChainID(t, clitest.KeyedURL(t, srv.URL))
 		var he rpc.HTTPError
 		if !errors.As(err, &he) || he.StatusCode != code {
 			t.Errorf("%d: ChainID = %v, want an rpc.HTTPError %d", code, err, code)
 		}
-		if err != nil {
-			clitest.WantNoURLKey(t, "the error", err.Error())
-		}
-		c.Close()
 		srv.Close()
 	}
 	if n := hits.Load(); n != 0 {
@@ -155,10 +137,8 @@ func TestDialBadURL(t *testing.T) {
 func TestEndpointsErrorNames(t *testing.T) {
 	ctx := context.Background()
 	s := newSim(t)
-	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
-	batch, _ := anchor.NewBatch(items)
+	_, batch, e := s.confirmedBatch(t)
 	root := batch.Root()
-	e := s.confirmed(t, root)
 	raw := clitest.KeyedURL(t, clitest.DeadURL(t))
 	c, err := Dial(ctx, raw)
 	if err != nil {
@@ -251,17 +231,7 @@ func TestDialStatusEchoesKey(t *testing.T) {
 		buf.Flush()
 	}))
 	defer srv.Close()
-	c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.ChainID(context.Background())
-	var he rpc.HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("ChainID = %v, want an rpc.HTTPError 401", err)
-	}
-	clitest.WantNoURLKey(t, "the error", err.Error())
+	he := wantHTTPError(t, dialChainID(t, clitest.KeyedURL(t, srv.URL)), http.StatusUnauthorized)
 	clitest.WantNoURLKey(t, "the HTTPError's status", he.Status)
 }
 
@@ -274,17 +244,11 @@ func TestDialRPCErrorEchoesKey(t *testing.T) {
 		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"project `+clitest.URLPathKey+` over quota","data":"apikey=`+clitest.URLQueryKey+`"}}`)
 	}))
 	defer srv.Close()
-	c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.ChainID(context.Background())
+	err := dialChainID(t, clitest.KeyedURL(t, srv.URL))
 	var re rpc.Error
 	if !errors.As(err, &re) || re.ErrorCode() != -32005 {
 		t.Fatalf("ChainID = %v, want the JSON-RPC error -32005", err)
 	}
-	clitest.WantNoURLKey(t, "the error", err.Error())
 	if de, ok := err.(rpc.DataError); ok {
 		clitest.WantNoURLKey(t, "the error's data", fmt.Sprint(de.ErrorData()))
 	}
@@ -342,6 +306,34 @@ func TestDialIPv6Zone(t *testing.T) {
 	t.Log(err)
 }
 
+// dialChainID dials the endpoint raw and asks it for its chain ID,
+// returning the call's error (nil if it answered) once it has checked
+// that the error holds none of the keys clitest.KeyedURL put in raw.
+func dialChainID(t *testing.T, raw string) error {
+	t.Helper()
+	c, err := Dial(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ChainID(context.Background())
+	if err != nil {
+		clitest.WantNoURLKey(t, "the error", err.Error())
+	}
+	return err
+}
+
+// wantHTTPError returns the rpc.HTTPError in err, stopping the test
+// unless err holds one of status code.
+func wantHTTPError(t *testing.T, err error, code int) rpc.HTTPError {
+	t.Helper()
+	var he rpc.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != code {
+		t.Fatalf("ChainID = %.200v, want an rpc.HTTPError %d", err, code)
+	}
+	return he
+}
+
 // roundTripFunc is an http.RoundTripper of a function.
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
@@ -357,14 +349,12 @@ func TestDialTransportOnlyEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sent []string
-	tr := &secretURLTransport{
-		base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			sent = append(sent, r.URL.String()+" "+r.Header.Get("Authorization"))
-			return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
-		}),
-		public: "http://127.0.0.1:8545/",
-		real:   u,
-		raw:    raw,
+	tr := newSecretURLTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent = append(sent, r.URL.String()+" "+r.Header.Get("Authorization"))
+		return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+	}), u, raw)
+	if tr.public != "http://127.0.0.1:8545/" {
+		t.Fatalf("the public URL is %q", tr.public)
 	}
 	for _, other := range []string{"http://127.0.0.2:8545/", "http://127.0.0.1:8546/", "http://127.0.0.1:8545/x", "https://127.0.0.1:8545/", "http://127.0.0.1:8545/?a=b"} {
 		req, err := http.NewRequest(http.MethodPost, other, strings.NewReader("{}"))
@@ -410,12 +400,7 @@ func TestDialEchoedAuthorization(t *testing.T) {
 			}
 			io.WriteString(w, "bad request, headers: Authorization: "+auth)
 		}))
-		c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.ChainID(context.Background())
-		c.Close()
+		err := dialChainID(t, clitest.KeyedURL(t, srv.URL))
 		srv.Close()
 		if err == nil {
 			t.Fatalf("%d: ChainID: no error", code)
@@ -438,16 +423,7 @@ func TestDialErrorBodyBounded(t *testing.T) {
 		io.WriteString(w, strings.Repeat("x", 4<<20))
 	}))
 	defer srv.Close()
-	c, err := Dial(context.Background(), clitest.KeyedURL(t, srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.ChainID(context.Background())
-	var he rpc.HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("ChainID = %.200v, want an rpc.HTTPError 503", err)
-	}
+	he := wantHTTPError(t, dialChainID(t, clitest.KeyedURL(t, srv.URL)), http.StatusServiceUnavailable)
 	if len(he.Body) != 64<<10 {
 		t.Errorf("the error's body is %d bytes, want 64 KiB", len(he.Body))
 	}

@@ -202,13 +202,8 @@ func TestReverted(t *testing.T) {
 func TestReorgedOut(t *testing.T) {
 	ctx := context.Background()
 	s := newSim(t)
-	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
-	batch, err := anchor.NewBatch(items)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items, batch, e := s.confirmedBatch(t)
 	root := batch.Root()
-	e := s.confirmed(t, root)
 	ov, err := NewOnlineVerifier(simChainID, s.sink, []HeaderReader{s.b.Client()}, OnlineOptions{MinDepth: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -242,10 +237,8 @@ func TestReorgedOut(t *testing.T) {
 func TestOnline(t *testing.T) {
 	ctx := context.Background()
 	s := newSim(t)
-	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
-	batch, _ := anchor.NewBatch(items)
+	items, batch, e := s.confirmedBatch(t)
 	root := batch.Root()
-	e := s.confirmed(t, root)
 	r, err := batch.Receipt(0, e)
 	if err != nil {
 		t.Fatal(err)

@@ -159,6 +159,18 @@ func (s *sim) confirmed(t *testing.T, root anchor.Hash) anchor.Entry {
 	return st.Entry
 }
 
+// confirmedBatch anchors with s a batch of one item ("a.txt"), commits a
+// block and returns the items, the batch and the confirmed entry.
+func (s *sim) confirmedBatch(t *testing.T) ([]anchor.Evidence, *anchor.Batch, anchor.Entry) {
+	t.Helper()
+	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
+	batch, err := anchor.NewBatch(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items, batch, s.confirmed(t, batch.Root())
+}
+
 // sendTransfer sends, with s's key at nonce, a transfer of 1 wei that
 // anchors nothing, tipping tip (fee cap 90 gwei): another sender of the
 // same key taking an anchor's nonce.

@@ -62,8 +62,12 @@ func FuzzKeyNeverShown(f *testing.F) {
 			"redacted " + p.Redacted() + " escaped " + url.QueryEscape(raw),
 			"invalid project id " + key + " (" + url.PathEscape(key) + ", " + url.QueryEscape(key) + ")",
 		}
+		rd := New(raw) // one Redactor for every message, as Dial's transport keeps
 		for _, m := range msgs {
 			got := String(m, raw)
+			if again := rd.String(m); again != got {
+				t.Fatalf("a Redactor reused: %q, String: %q (raw %q, message %q)", again, got, raw, m)
+			}
 			for _, k := range []string{key, url.PathEscape(key), url.QueryEscape(key)} {
 				// A key the message would hold anyway (part of its fixed
 				// words, the host or what stands for elided parts) proves

@@ -71,26 +71,43 @@ func isPrintable(s string) bool {
 // escapes' hex digits in either case — replaced by URL(raw), and then
 // every secret-looking part of it (user information, the query, path
 // segments and query parameters' values and names of 8 bytes or more)
-// replaced by [Elided].
+// replaced by [Elided]. A caller redacting many messages for one URL
+// makes a [Redactor] once instead.
 func String(s, raw string) string {
 	if raw == "" || s == "" {
 		return s
 	}
-	shown := URL(raw)
-	if shown != NotShown && !strings.HasSuffix(shown, Elided) {
+	return New(raw).String(s)
+}
+
+// A Redactor is [String] for one URL, its spellings worked out once: for
+// a caller that cleans every message of an endpoint (a transport
+// redacting each answer's body).
+type Redactor struct {
+	shown         string   // URL(raw)
+	forms, pieces []string // spellings(raw); none when nothing is secret
+}
+
+// New returns the [Redactor] of the URL raw.
+func New(raw string) *Redactor {
+	r := &Redactor{shown: URL(raw)}
+	if raw == "" || (r.shown != NotShown && !strings.HasSuffix(r.shown, Elided)) {
 		// scheme://host[:port][/]: nothing to hide, and replacing
 		// "http://h:1" in a message's "http://h:1/" made "http://h:1//".
-		return s
+		return r
 	}
-	forms, pieces := spellings(raw)
-	for _, f := range forms {
-		s = strings.ReplaceAll(s, f, shown)
+	r.forms, r.pieces = spellings(raw)
+	// A piece that is part of what is shown (the host) stays.
+	r.pieces = slices.DeleteFunc(r.pieces, func(p string) bool { return strings.Contains(r.shown, p) })
+	return r
+}
+
+// String returns s redacted as [String](s, raw) does.
+func (r *Redactor) String(s string) string {
+	for _, f := range r.forms {
+		s = strings.ReplaceAll(s, f, r.shown)
 	}
-	for _, p := range pieces {
-		// A piece that is part of what is shown (the host) stays.
-		if strings.Contains(shown, p) {
-			continue
-		}
+	for _, p := range r.pieces {
 		s = strings.ReplaceAll(s, p, Elided)
 	}
 	return s
