@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ats-run/selfattest/internal/loopback"
 )
 
 // The body served by /ok, and its headers.
@@ -597,7 +599,7 @@ func TestGetHTTPLoopback(t *testing.T) {
 func TestLoopbackLocalhost(t *testing.T) {
 	t.Parallel()
 	var dialled []string
-	dial := loopbackLocalhost(func(ctx context.Context, network, addr string) (net.Conn, error) {
+	dial := loopback.Localhost(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		dialled = append(dialled, addr)
 		return nil, errors.New("refused")
 	})

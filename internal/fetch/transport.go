@@ -19,8 +19,13 @@ import (
 func newTransport() *http.Transport {
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                  nil,
-		DialContext:            loopbackLocalhost(d.DialContext),
+		Proxy: nil,
+		// "localhost" (any case) is dialled as 127.0.0.1 and then ::1,
+		// never resolved: the http loopback exception in [checkURL] trusts
+		// that name, so it must not reach another machine through
+		// /etc/hosts or DNS (package loopback's rule, shared with the other
+		// clients that send a credential to localhost).
+		DialContext:            loopback.Localhost(d.DialContext),
 		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    10 * time.Second,
@@ -30,11 +35,3 @@ func newTransport() *http.Transport {
 		MaxResponseHeaderBytes: 1 << 20,
 	}
 }
-
-// loopbackLocalhost wraps a dialer so that an address whose host is
-// "localhost" (any case) is dialled as 127.0.0.1 and then ::1, never
-// resolved: the http loopback exception in [checkURL] trusts that name, so
-// it must not reach another machine through /etc/hosts or DNS. The rule
-// is package loopback's, shared with the other clients that send a
-// credential to localhost.
-var loopbackLocalhost = loopback.Localhost
