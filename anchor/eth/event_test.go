@@ -308,12 +308,7 @@ func TestEventTamper(t *testing.T) {
 
 	// Through a receipt: an event entry with only a calldata verifier
 	// given is not checked (no verifier for its kind), never passed.
-	items := []anchor.Evidence{anchor.NewEvidence("a.txt", "text/plain", []byte("a"))}
-	batch, err := anchor.NewBatch(items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := s.confirmed(t, batch.Root())
+	items, batch, re := s.confirmedBatch(t)
 	r, err := batch.Receipt(0, re)
 	if err != nil {
 		t.Fatal(err)
