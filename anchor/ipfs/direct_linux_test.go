@@ -159,16 +159,17 @@ func fsName(dir string) string {
 }
 
 // TestDirectWritesFullLeaves: an archive writes each full leaf with
-// O_DIRECT in effect on the open file (the kernel kept the flag), and
-// the short last leaf and the inner nodes through the page cache; every
-// block reads back as the bytes its CID names. The store is on a file
+// O_DIRECT in effect on the file the store's openDirect opened (its
+// flags ask for it and the kernel kept it), and the short last leaf and
+// the inner nodes through the page cache; every block reads back as the bytes its CID names. The store is on a file
 // system that takes O_DIRECT (directDir): one that refuses it is
 // TestDirectRefusedFallsBack's case.
 func TestDirectWritesFullLeaves(t *testing.T) {
 	dir := directDir(t)
 	var direct atomic.Int32
+	real := openDirect // the store's own open, whose flags are checked
 	withOpenDirect(t, func(name string) (*os.File, error) {
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_DIRECT|syscall.O_CLOEXEC, 0o600)
+		f, err := real(name)
 		if err != nil {
 			return nil, err
 		}

@@ -1,12 +1,10 @@
 package ipfs_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/ats-run/selfattest/anchor/ipfs"
 	"github.com/ats-run/selfattest/anchor/ipfs/kubotest"
 )
 
@@ -20,7 +18,6 @@ import (
 // a 1 MiB file, an empty one and a nested folder among its entries.
 func TestFolderShapesEqualKubo(t *testing.T) {
 	node := kubotest.Start(t, kubotest.Options{})
-	ctx := context.Background()
 	mkdir := func(t *testing.T, p string) string {
 		t.Helper()
 		if err := os.MkdirAll(p, 0o755); err != nil {
@@ -59,25 +56,7 @@ func TestFolderShapesEqualKubo(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := mkdir(t, filepath.Join(t.TempDir(), "src"))
 			tc.make(t, src)
-			want := node.Add(t, src)
-			s := newStore(t)
-			got := archive(t, s, src)
-			if got.String() != want {
-				t.Fatalf("CID %s, Kubo says %s", got, want)
-			}
-			sameCARAsKubo(t, node, s, want)
-			st, err := ipfs.Verify(ctx, s, got, ipfs.Limits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Files != tc.files {
-				t.Errorf("Verify counts %d files, want %d", st.Files, tc.files)
-			}
-			out := filepath.Join(t.TempDir(), "out")
-			if _, err := ipfs.Extract(ctx, s, got, out, ipfs.Limits{}); err != nil {
-				t.Fatal(err)
-			}
-			sameTree(t, src, out)
+			archiveEqualsKubo(t, node, src, tc.files)
 		})
 	}
 }

@@ -72,6 +72,26 @@ func TestAnchorerWithPinningServiceConforms(t *testing.T) {
 	}
 }
 
+// nodeStandIn serves, as Kubo's RPC API does, a /api/v0/dag/import that
+// imports the record c, and answers /api/v0/id with id; any other path is
+// not found. It is closed when t ends.
+func nodeStandIn(t *testing.T, c cid.Cid, id http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	rpc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		switch r.URL.Path {
+		case "/api/v0/dag/import":
+			fmt.Fprintf(w, `{"Root":{"Cid":{"/":%q},"PinErrorMsg":""}}`+"\n", c.String())
+		case "/api/v0/id":
+			id(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(rpc.Close)
+	return rpc
+}
+
 // TestAnchorerSendsOrigins: the node's announced addresses (its
 // /api/v0/id, here a stand-in answering as Kubo does) go to the service
 // as the pin's origins; an address that does not parse is left out.
@@ -79,18 +99,9 @@ func TestAnchorerSendsOrigins(t *testing.T) {
 	root := anchor.Hash{6, 6}
 	c := ipfs.RecordCID(root)
 	const addr = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"
-	rpc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		switch r.URL.Path {
-		case "/api/v0/dag/import":
-			fmt.Fprintf(w, `{"Root":{"Cid":{"/":%q},"PinErrorMsg":""}}`+"\n", c.String())
-		case "/api/v0/id":
-			fmt.Fprintf(w, `{"ID":"12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN","Addresses":[%q,"not/a/multiaddr"]}`, addr)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer rpc.Close()
+	rpc := nodeStandIn(t, c, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"ID":"12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN","Addresses":[%q,"not/a/multiaddr"]}`, addr)
+	})
 	f := &pinningtest.Service{Token: psaToken}
 	p := newPinning(t, f.Start(t), psaToken)
 	a, err := ipfs.NewAnchorer("ipfs:test", &ipfs.Kubo{URL: rpc.URL}, &ipfs.Gateway{URL: rpc.URL}, ipfs.WithPinningService(p, 10*time.Second))
@@ -118,18 +129,9 @@ func TestAnchorerNodeIDHangs(t *testing.T) {
 	const wait = 2 * time.Second
 	root := anchor.Hash{6, 7}
 	c := ipfs.RecordCID(root)
-	rpc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		switch r.URL.Path {
-		case "/api/v0/dag/import":
-			fmt.Fprintf(w, `{"Root":{"Cid":{"/":%q},"PinErrorMsg":""}}`+"\n", c.String())
-		case "/api/v0/id":
-			<-r.Context().Done() // hangs until the client gives up
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer rpc.Close()
+	rpc := nodeStandIn(t, c, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // hangs until the client gives up
+	})
 	kubo := &ipfs.Kubo{URL: rpc.URL, Timeout: 30 * time.Second}
 	for _, tc := range []struct {
 		name  string
