@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/ats-run/selfattest/anchor"
-	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // openRegular opens the regular file at p for reading at most limit
@@ -47,6 +47,18 @@ func openRegular(p string, limit int64) (*os.File, os.FileInfo, error) {
 	return f, st, nil
 }
 
+// bounded reads r up to one byte past limit, which tells a file that grew
+// past the limit from one of exactly limit bytes. A limit of
+// math.MaxInt64 reads r to its end: limit+1 would wrap around to a
+// negative count, and a LimitReader with one reads nothing at all (the
+// digest of no bytes for any file).
+func bounded(r io.Reader, limit int64) io.Reader {
+	if limit < math.MaxInt64 {
+		limit++
+	}
+	return io.LimitReader(r, limit)
+}
+
 func fileType(m os.FileMode) string {
 	switch {
 	case m.IsDir():
@@ -71,7 +83,7 @@ func ReadRegular(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(localfile.LimitReader(f, limit))
+	data, err := io.ReadAll(bounded(f, limit))
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s: %w", anchor.ErrBadInput, p, err)
 	}
@@ -100,7 +112,7 @@ func DigestFile(p, alg string, limit int64) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	defer f.Close()
-	n, err := io.Copy(h, localfile.LimitReader(f, limit))
+	n, err := io.Copy(h, bounded(f, limit))
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: reading %s: %w", anchor.ErrBadInput, p, err)
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/ats-run/selfattest/anchor"
 	"github.com/ats-run/selfattest/anchor/ipfs"
-	"github.com/ats-run/selfattest/internal/localfile"
 )
 
 // IPFS: archives of evidence (archive, fetch, add --archive), the ipfs
@@ -368,7 +367,7 @@ func copyMeasured(p, dst string, limit int64) ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("%w: %s: named twice: %w", ErrUsage, p, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), localfile.LimitReader(f, limit))
+	n, err := io.Copy(io.MultiWriter(out, h), bounded(f, limit))
 	cerr := out.Close()
 	if err == nil {
 		err = cerr
